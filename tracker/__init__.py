@@ -1,0 +1,170 @@
+"""Brique: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tracker import config as config_module
+from tracker.db import _immediate, count_queries
+from tracker.db import db as database  # not `db`: that would shadow the tracker.db module
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("fr", "en")
+
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("TRACKER_INSTANCE_PATH") or str(ROOT / "instance"),
+    )
+    _configure(app, config or {})
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    database.init_app(app)
+    csrf.init_app(app)
+    _init_babel(app)
+    _init_login(app)
+
+    from tracker import errors_web, security
+
+    security.init_app(app)
+    errors_web.init_app(app)
+    _register_blueprints(app)
+    _init_request_hooks(app)
+
+    from tracker import commands, templating
+
+    templating.init_app(app)
+    commands.init_app(app)
+    if app.config["PROXY_FIX"]:
+        n = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    return app
+
+
+def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:
+    app.config.update(config_module.DEFAULTS)
+    app.config.update(config_module.from_environment(os.environ))
+    app.config.update(overrides)
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = config_module.sqlite_url(instance)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config_module.load_or_create_secret(instance)
+    app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    if secure is None:
+        secure = app.config["BASE_URL"].startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_SECURE=bool(secure),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="brique_session",
+        PERMANENT_SESSION_LIFETIME=int(app.config["SESSION_LIFETIME_DAYS"]) * 86400,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=bool(secure),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_DEFAULT_TIMEZONE=app.config["DEFAULT_TIMEZONE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "tracker" / "translations"),
+    )
+
+
+def select_locale() -> str:
+    from flask import session
+    from flask_login import current_user
+
+    if current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or "fr"
+
+
+def _init_babel(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def _init_login(app: Flask) -> None:
+    from flask import session
+
+    from tracker.auth.services import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    # Our own server-side sessions replace Flask-Login's IP/agent "protection".
+    login_manager.session_protection = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        token = session.get("sid")
+        if not token or not user_id.isdigit():
+            return None
+        return load_session_user(database.session, int(user_id), token)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from tracker.academies.views import academy_bp, bp as academies_bp
+    from tracker.auth.views import bp as auth_bp
+    from tracker.core.views import bp as core_bp
+    from tracker.mail.views import bp as mail_bp
+
+    for blueprint in (core_bp, auth_bp, academies_bp, academy_bp, mail_bp):
+        app.register_blueprint(blueprint)
+
+
+def _init_request_hooks(app: Flask) -> None:
+    from flask import abort
+
+    from tracker.web import access_of
+
+    @app.before_request
+    def deny_by_default() -> None:
+        # A view that does not declare who may call it is refused to everyone.
+        if request.endpoint is None or request.endpoint == "static":
+            return
+        view = app.view_functions.get(request.endpoint)
+        if view is None or access_of(view) is None:
+            app.logger.error("view %s declares no access rule; refused", request.endpoint)
+            abort(403)
+
+    @app.before_request
+    def transaction_mode() -> None:
+        # Reads begin deferred transactions; writes begin immediately (see tracker.db).
+        g._immediate_token = _immediate.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        if app.config["QUERY_COUNT_HEADER"]:
+            g._query_counter_cm = count_queries()
+            g._query_counter = g._query_counter_cm.__enter__()
+
+    @app.after_request
+    def query_count_header(response: Any) -> Any:
+        counter = g.pop("_query_counter", None)
+        if counter is not None:
+            response.headers["X-Query-Count"] = str(counter.count)
+            g.pop("_query_counter_cm").__exit__(None, None, None)
+        return response
+
+    @app.teardown_request
+    def reset_transaction_mode(_exc: BaseException | None) -> None:
+        token = g.pop("_immediate_token", None)
+        if token is not None:
+            _immediate.reset(token)

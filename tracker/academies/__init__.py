@@ -1,0 +1,1 @@
+"""Academies, their stages, members and roles."""

@@ -1,0 +1,150 @@
+"""Academies (workspaces), their board stages, memberships with a role, and invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import User
+from tracker.db import Base, UTCDateTime, email_column, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    MANAGER = "manager"
+    DESIGNER = "designer"
+    TESTER = "tester"
+    STAKEHOLDER = "stakeholder"
+
+
+class StageCategory(enum.StrEnum):
+    BACKLOG = "backlog"
+    ACTIVE = "active"
+    REVIEW = "review"
+    DONE = "done"
+
+
+class WipPolicy(enum.StrEnum):
+    WARN = "warn"
+    BLOCK = "block"
+
+
+class Academy(Base):
+    __tablename__ = "academy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    # Prefix of brick keys (ACAD-42).
+    key_prefix: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text, default="")
+    default_locale: Mapped[str] = mapped_column(String(8), default="fr")
+    sprint_length_days: Mapped[int] = mapped_column(Integer, default=14)
+    # Default release-gate criteria, copied into each new feedback round.
+    gate_min_responses: Mapped[int] = mapped_column(Integer, default=30)
+    gate_min_response_rate: Mapped[float] = mapped_column(Float, default=50.0)
+    gate_min_csat: Mapped[float] = mapped_column(Float, default=75.0)
+    gate_min_nps: Mapped[float] = mapped_column(Float, default=0.0)
+    gate_max_blocking: Mapped[int] = mapped_column(Integer, default=0)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    stages: Mapped[list[Stage]] = relationship(
+        back_populates="academy",
+        order_by="Stage.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="academy", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        CheckConstraint("sprint_length_days BETWEEN 1 AND 90", name="sprint_length"),
+        CheckConstraint("gate_min_responses >= 0", name="gate_min_responses"),
+        CheckConstraint(
+            "gate_min_response_rate BETWEEN 0 AND 100", name="gate_min_response_rate"
+        ),
+        CheckConstraint("gate_min_csat BETWEEN 0 AND 100", name="gate_min_csat"),
+        CheckConstraint("gate_min_nps BETWEEN -100 AND 100", name="gate_min_nps"),
+        CheckConstraint("gate_max_blocking >= 0", name="gate_max_blocking"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Academy {self.slug}>"
+
+
+class Stage(Base):
+    """A column of the board."""
+
+    __tablename__ = "stage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(Integer)
+    category: Mapped[StageCategory] = mapped_column(enum_column(StageCategory))
+    wip_limit: Mapped[int | None] = mapped_column(Integer)
+    wip_policy: Mapped[WipPolicy] = mapped_column(enum_column(WipPolicy), default=WipPolicy.WARN)
+
+    academy: Mapped[Academy] = relationship(back_populates="stages")
+
+    __table_args__ = (
+        UniqueConstraint("academy_id", "name"),
+        CheckConstraint("wip_limit IS NULL OR wip_limit > 0", name="wip_limit_positive"),
+    )
+
+
+class Membership(Base):
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    academy: Mapped[Academy] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("academy_id", "user_id"),
+        Index("ix_membership_user_id", "user_id"),
+    )
+
+
+class AcademyInvitation(Base):
+    """An invitation to join an academy with a role. The link's token is stored hashed."""
+
+    __tablename__ = "academy_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(email_column())
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    academy: Mapped[Academy] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    def is_usable(self, now: dt.datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at

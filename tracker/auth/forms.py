@@ -1,0 +1,52 @@
+"""Account forms: shape checks only; the rules live in auth.services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+LOCALE_CHOICES = [("", _l("Browser language")), ("fr", "Français"), ("en", "English")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=256)],
+        description=_l("At least 12 characters. A sentence you remember is a good choice."),
+    )
+    confirm = PasswordField(
+        _l("New password, again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
+    )
+
+
+class EditProfileForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+
+
+class AcceptInvitationForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    password = PasswordField(
+        _l("Choose a password"),
+        validators=[DataRequired(), Length(max=256)],
+        description=_l("At least 12 characters. A sentence you remember is a good choice."),
+    )
+    confirm = PasswordField(
+        _l("Password, again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+
+
+def email_validators() -> list[object]:
+    return [DataRequired(), Email(check_deliverability=False), Length(max=254)]

@@ -1,0 +1,98 @@
+"""The permission vocabulary (resource:action), who holds what, and the one `can` check.
+
+Deny by default: a permission not granted here is refused, to everyone.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from flask import g, has_app_context
+from sqlalchemy import select
+
+from tracker.academies.models import Academy, Membership, Role
+from tracker.auth.models import User
+
+
+class Permission(enum.StrEnum):
+    # Site level (is_admin).
+    ACADEMY_CREATE = "academy:create"
+    USER_MANAGE = "user:manage"
+    OUTBOX_READ = "outbox:read"
+    # Academy level.
+    ACADEMY_VIEW = "academy:view"
+    ACADEMY_EDIT = "academy:edit"
+    MEMBER_LIST = "member:list"
+    MEMBER_INVITE = "member:invite"
+    MEMBER_MANAGE = "member:manage"
+
+
+P = Permission
+
+SITE_ADMIN: frozenset[Permission] = frozenset({P.ACADEMY_CREATE, P.USER_MANAGE, P.OUTBOX_READ})
+
+# What a site admin may do inside any academy, member or not: run it as an installer
+# (settings, members), never read its content.
+ADMIN_IN_ACADEMY: frozenset[Permission] = frozenset(
+    {P.ACADEMY_VIEW, P.ACADEMY_EDIT, P.MEMBER_LIST, P.MEMBER_INVITE, P.MEMBER_MANAGE}
+)
+
+_ALL_MEMBERS: frozenset[Permission] = frozenset({P.ACADEMY_VIEW})
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.MANAGER: _ALL_MEMBERS
+    | {P.ACADEMY_EDIT, P.MEMBER_LIST, P.MEMBER_INVITE, P.MEMBER_MANAGE},
+    Role.DESIGNER: _ALL_MEMBERS,
+    Role.TESTER: _ALL_MEMBERS,
+    Role.STAKEHOLDER: _ALL_MEMBERS,
+}
+
+
+def roles_of(user: Any) -> dict[int, Role]:
+    """The user's role in each academy, loaded once per request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    cached = g.get("_roles") if has_app_context() else None
+    if cached is not None and cached[0] == user.id:
+        return cached[1]
+    from tracker.db import db
+
+    rows = db.session.execute(
+        select(Membership.academy_id, Membership.role).where(Membership.user_id == user.id)
+    ).all()
+    roles = {academy_id: role for academy_id, role in rows}
+    if has_app_context():
+        g._roles = (user.id, roles)
+    return roles
+
+
+def forget_roles() -> None:
+    """Call after changing memberships within a request."""
+    if has_app_context():
+        g.pop("_roles", None)
+
+
+def role_in(user: Any, academy: Academy | None) -> Role | None:
+    if academy is None:
+        return None
+    return roles_of(user).get(academy.id)
+
+
+def can(user: Any, permission: Permission | str, academy: Academy | None = None) -> bool:
+    """May this user do this, here? Unknown permissions and anonymous users are refused."""
+    try:
+        permission = Permission(permission)
+    except ValueError:
+        return False
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if isinstance(user, User) and user.is_admin:
+        if permission in SITE_ADMIN:
+            return True
+        if academy is not None and permission in ADMIN_IN_ACADEMY:
+            return True
+    if academy is None:
+        return False
+    role = role_in(user, academy)
+    return role is not None and permission in ROLE_PERMISSIONS[role]

@@ -1,0 +1,1 @@
+"""Site-wide pages: the front door, language choice, health check."""

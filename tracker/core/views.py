@@ -1,0 +1,53 @@
+"""The front door, the language switch and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from tracker.db import db
+from tracker.forms import ChooseLanguageForm
+from tracker.templating import my_academies
+from tracker.web import is_safe_next, public
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+@public
+def index() -> Any:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    academies = my_academies()
+    last = session.get("academy")
+    for academy, _role in academies:
+        if academy.slug == last:
+            return redirect(url_for("academy.home", slug=academy.slug))
+    if len(academies) >= 1 and not current_user.is_admin:
+        return redirect(url_for("academy.home", slug=academies[0][0].slug))
+    return redirect(url_for("academies.index"))
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def choose_language() -> Any:
+    """Anyone may switch language; for a logged-in person it becomes their preference."""
+    form = ChooseLanguageForm()
+    target = form.next.data if is_safe_next(form.next.data) else url_for("core.index")
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(target, code=303)
+
+
+@bp.route("/healthz")
+@public
+def health() -> Any:
+    """For load balancers and monitoring: the app answers and reaches its database."""
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")

@@ -1,0 +1,32 @@
+"""Domain errors raised by services and turned into messages by views."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the operation. `field` names the form field at fault."""
+
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    """The object changed since the person loaded it (optimistic locking)."""
+
+    status = 409
+
+
+class Throttled(DomainError):
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

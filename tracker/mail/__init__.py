@@ -1,0 +1,1 @@
+"""Outgoing e-mail: a queue in the database and a sender command."""

@@ -1,0 +1,78 @@
+"""What templates can use: permissions, the current academy, labels, Markdown, formatting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from tracker.academies.models import Role, StageCategory, WipPolicy
+from tracker.auth.permissions import Permission, can
+from tracker.mail.models import MailStatus
+from tracker.markdown import render_markdown
+
+ROLE_LABELS = {
+    Role.MANAGER: _l("Manager (DLM)"),
+    Role.DESIGNER: _l("Designer"),
+    Role.TESTER: _l("Beta tester"),
+    Role.STAKEHOLDER: _l("Stakeholder"),
+}
+ROLE_DESCRIPTIONS = {
+    Role.MANAGER: _l("Everything in the academy: members, board, sprints, rounds, go/no-go, publishing."),
+    Role.DESIGNER: _l("Edits bricks, moves cards, comments, triages feedback."),
+    Role.TESTER: _l("Answers the rounds they are invited to and reports feedback."),
+    Role.STAKEHOLDER: _l("Reads the roadmap, aggregates and release notes; submits training needs."),
+}
+STAGE_CATEGORY_LABELS = {
+    StageCategory.BACKLOG: _l("Backlog"),
+    StageCategory.ACTIVE: _l("In progress"),
+    StageCategory.REVIEW: _l("Review"),
+    StageCategory.DONE: _l("Done"),
+}
+WIP_POLICY_LABELS = {WipPolicy.WARN: _l("Warn"), WipPolicy.BLOCK: _l("Block")}
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+MAIL_STATUS_LABELS = {
+    MailStatus.QUEUED: _l("Queued"),
+    MailStatus.SENDING: _l("Sending"),
+    MailStatus.SENT: _l("Sent"),
+    MailStatus.OUTBOX: _l("Kept in outbox"),
+    MailStatus.FAILED: _l("Failed"),
+}
+
+
+def my_academies() -> list[Any]:
+    """The academies of the logged-in person (one query per request, shared by the layout)."""
+    if not current_user.is_authenticated:
+        return []
+    cached = g.get("_my_academies")
+    if cached is None:
+        from tracker.academies.services import academies_of
+        from tracker.db import db
+
+        cached = academies_of(db.session, current_user)
+        g._my_academies = cached
+    return cached
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals.update(
+        can=can,
+        P=Permission,
+        Role=Role,
+        ROLE_LABELS=ROLE_LABELS,
+        ROLE_DESCRIPTIONS=ROLE_DESCRIPTIONS,
+        STAGE_CATEGORY_LABELS=STAGE_CATEGORY_LABELS,
+        WIP_POLICY_LABELS=WIP_POLICY_LABELS,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        MAIL_STATUS_LABELS=MAIL_STATUS_LABELS,
+        my_academies=my_academies,
+        current_locale=lambda: str(get_locale() or "fr"),
+    )
+
+    @app.context_processor
+    def current_academy() -> dict[str, Any]:
+        return {"academy": g.get("academy")}
