@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import config as config_module
 from tracker.db import _immediate, count_queries
+from tracker.db import Database
 from tracker.db import db as database  # not `db`: that would shadow the tracker.db module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    database.init_app(app)
+    Database(app)
+    if app.config["CHEAP_PASSWORD_HASHING"]:
+        from tracker.auth.passwords import use_cheap_hashing
+
+        use_cheap_hashing()
     csrf.init_app(app)
     _init_babel(app)
     _init_login(app)
@@ -136,6 +141,14 @@ def _init_request_hooks(app: Flask) -> None:
     from flask import abort
 
     from tracker.web import access_of
+
+    @app.url_value_preprocessor
+    def fresh_request_state(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
+        # The app context (and so g) can outlive one request when a caller keeps it pushed
+        # (tests, commands): never let a user, roles or academy leak into the next request.
+        # App-level preprocessors run before the blueprints' (which set g.academy).
+        for key in ("_login_user", "_roles", "_my_academies", "academy"):
+            g.pop(key, None)
 
     @app.before_request
     def deny_by_default() -> None:

@@ -11,12 +11,13 @@ import click
 from flask import Flask, current_app
 from flask_babel import force_locale
 
+from sqlalchemy import Engine
+
 from tracker import migrate
 from tracker.db import db
 
 
-def _engine():  # type: ignore[no-untyped-def]
-    assert db.engine is not None
+def _engine() -> Engine:
     return db.engine
 
 

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     # Benchmarks and tests only: count SQL statements per request in a response header.
     "QUERY_COUNT_HEADER": False,
     "LOG_LEVEL": "INFO",
+    # Tests only: argon2id with tiny costs.
+    "CHEAP_PASSWORD_HASHING": False,
 }
 
 _BOOLEAN_TRUE = {"1", "true", "yes", "on"}

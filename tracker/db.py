@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from sqlalchemy import (
     DateTime,
     Engine,
@@ -154,15 +154,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 class Database:
-    """Holds the engine and gives each request (or command) one Session."""
+    """One per application: its engine, and one Session per request (or command)."""
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session_factory: sessionmaker[Session] | None = None
-
-    def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+    def __init__(self, app: Flask) -> None:
+        self.engine: Engine = make_engine(app.config["DATABASE_URL"])
+        self.session_factory: sessionmaker[Session] = sessionmaker(
+            bind=self.engine, expire_on_commit=False
+        )
         app.extensions["database"] = self
         app.teardown_appcontext(self._teardown)
 
@@ -174,7 +172,6 @@ class Database:
     def session(self) -> Session:
         session = g.get("_db_session")
         if session is None:
-            assert self.session_factory is not None, "Database.init_app was not called"
             session = self.session_factory()
             g._db_session = session
         return session
@@ -185,4 +182,21 @@ class Database:
             session.close()
 
 
-db = Database()
+class _CurrentDatabase:
+    """`db.session` and `db.engine` of the current application."""
+
+    @property
+    def current(self) -> Database:
+        database: Database = current_app.extensions["database"]
+        return database
+
+    @property
+    def session(self) -> Session:
+        return self.current.session
+
+    @property
+    def engine(self) -> Engine:
+        return self.current.engine
+
+
+db = _CurrentDatabase()

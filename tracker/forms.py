@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectChoice, SelectField
+
+
+def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
+    """WTForms 3.3+ wants SelectChoice objects rather than (value, label) tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
 
 
 class ChooseLanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=choices([("fr", "Français"), ("en", "English")]))
     next = HiddenField()
 
 

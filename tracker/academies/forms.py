@@ -18,14 +18,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
+from tracker.forms import choices
 
-ROLE_CHOICES = [
+ROLE_CHOICES = choices([
     (Role.MANAGER.value, _l("Manager (DLM)")),
     (Role.DESIGNER.value, _l("Designer")),
     (Role.TESTER.value, _l("Beta tester")),
     (Role.STAKEHOLDER.value, _l("Stakeholder")),
-]
-ACADEMY_LOCALES = [("fr", "Français"), ("en", "English")]
+])
+ACADEMY_LOCALES = choices([("fr", "Français"), ("en", "English")])
 
 
 class CreateAcademyForm(FlaskForm):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
-LOCALE_CHOICES = [("", _l("Browser language")), ("fr", "Français"), ("en", "English")]
+from tracker.forms import choices
+
+LOCALE_CHOICES = choices([("", _l("Browser language")), ("fr", "Français"), ("en", "English")])
 
 
 class LoginForm(FlaskForm):
@@ -46,7 +48,3 @@ class AcceptInvitationForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
-
-
-def email_validators() -> list[object]:
-    return [DataRequired(), Email(check_deliverability=False), Length(max=254)]

@@ -17,6 +17,12 @@ MAX_LENGTH = 256
 # argon2-cffi's defaults follow RFC 9106's second recommended profile (argon2id, 64 MiB).
 _hasher = PasswordHasher()
 
+
+def use_cheap_hashing() -> None:
+    """Tests only: argon2id with tiny costs, so that thousands of logins stay fast."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
 # A hash of a random password, verified when the account does not exist, so that timing does
 # not tell which e-mail addresses have accounts.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")

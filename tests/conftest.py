@@ -1,0 +1,166 @@
+"""The test scaffold: a database built by the migrations, one rolled-back transaction per test.
+
+Engine: SQLite in a temporary file by default; PostgreSQL when TRACKER_TEST_DATABASE_URL is set
+(for example postgresql+psycopg://postgres@127.0.0.1:5432/test). The PostgreSQL database is
+emptied and migrated from scratch at the start of the run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests import factories
+from tracker import create_app, migrate
+from tracker.db import count_queries, make_engine
+
+TEST_DATABASE_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+SECRET = "test-secret-key-not-used-anywhere-else"
+
+
+def reset_database(engine: Engine) -> None:
+    """Drop everything, PostgreSQL or SQLite, so that the migrations start from empty."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            tables = connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type='table'")
+            ).scalars()
+            for table in list(tables):
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    reset_database(engine)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def make_test_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "BASE_URL": "http://brique.test",
+        "CHEAP_PASSWORD_HASHING": True,
+        "LOG_LEVEL": "WARNING",
+        "SMTP_HOST": "",
+    }
+    config.update(overrides)
+    os.environ.setdefault("TRACKER_INSTANCE_PATH", str(tmp_path))
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    return make_test_app(database_url, tmp_path_factory.mktemp("instance"))
+
+
+@pytest.fixture
+def db_session(app: Flask, engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction rolled back after the test; the app uses it too."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    factory = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    database = app.extensions["database"]
+    original = database.session_factory
+    database.bind(factory)
+    session = factory()
+    try:
+        with app.app_context():
+            # Views and tests share this very session (as in one request).
+            from flask import g
+
+            g._db_session = session
+            yield session
+    finally:
+        session.close()
+        transaction.rollback()
+        connection.close()
+        database.bind(original)
+
+
+class Client(FlaskClient):
+    """A test client that adds a valid CSRF token to every form it posts (unless csrf=False)."""
+
+    def _csrf_token(self) -> str:
+        raw = "test-csrf-raw-token"
+        with self.session_transaction() as session:
+            session.setdefault("csrf_token", raw)
+            raw = session["csrf_token"]
+        serializer = URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token")
+        return str(serializer.dumps(raw))
+
+    def post(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
+        if csrf and "json" not in kwargs:
+            data = dict(kwargs.pop("data", None) or {})
+            data.setdefault("csrf_token", self._csrf_token())
+            kwargs["data"] = data
+        elif csrf:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self._csrf_token())
+            kwargs["headers"] = headers
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Session) -> FlaskClient:
+    app.test_client_class = Client
+    return app.test_client()
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Any:
+    """login(user) logs the test client in through the real login form."""
+
+    def do_login(user: Any, password: str = PASSWORD) -> Any:
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        return response
+
+    return do_login
+
+
+@pytest.fixture
+def queries() -> Any:
+    """with queries() as counter: ...; counter.count is the number of SQL statements run."""
+    return count_queries
+
+
+@pytest.fixture
+def world(db_session: Session) -> factories.World:
+    """An academy with one person per role, another academy with its own member, an admin."""
+    return factories.make_world(db_session)
+
+
+def csrf_token_in(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)

@@ -1,0 +1,91 @@
+"""Small factories for test data, going through the services where a rule applies."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from tracker.academies.models import Academy, Role
+from tracker.academies.services import add_member, create_academy
+from tracker.auth.models import User
+from tracker.auth.services import create_user
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def make_user(
+    session: Session,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    password: str | None = PASSWORD,
+    is_admin: bool = False,
+    locale: str | None = "en",
+) -> User:
+    n = next(_counter)
+    return create_user(
+        session,
+        email=email or f"person{n}@example.com",
+        display_name=name or f"Person {n}",
+        password=password,
+        is_admin=is_admin,
+        locale=locale,
+    )
+
+
+def make_academy(session: Session, *, name: str | None = None, actor: User | None = None) -> Academy:
+    n = next(_counter)
+    actor = actor or make_user(session, is_admin=True)
+    return create_academy(
+        session,
+        name=name or f"Academy {n}",
+        slug=f"academy-{n}",
+        key_prefix=f"AC{n}",
+        default_locale="en",
+        actor=actor,
+    )
+
+
+def make_member(session: Session, academy: Academy, role: Role, **kwargs: object) -> User:
+    user = make_user(session, **kwargs)  # type: ignore[arg-type]
+    add_member(session, academy, user, role)
+    return user
+
+
+@dataclass
+class World:
+    academy: Academy
+    other_academy: Academy
+    admin: User
+    manager: User
+    designer: User
+    tester: User
+    stakeholder: User
+    outsider: User  # a manager of the other academy, nothing here
+
+    def principal(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+PRINCIPALS = ("anonymous", "admin", "manager", "designer", "tester", "stakeholder", "outsider")
+
+
+def make_world(session: Session) -> World:
+    admin = make_user(session, name="Ada Admin", is_admin=True)
+    academy = make_academy(session, name="Main Academy", actor=admin)
+    other = make_academy(session, name="Other Academy", actor=admin)
+    world = World(
+        academy=academy,
+        other_academy=other,
+        admin=admin,
+        manager=make_member(session, academy, Role.MANAGER, name="Maya Manager"),
+        designer=make_member(session, academy, Role.DESIGNER, name="Dan Designer"),
+        tester=make_member(session, academy, Role.TESTER, name="Tess Tester"),
+        stakeholder=make_member(session, academy, Role.STAKEHOLDER, name="Sam Stakeholder"),
+        outsider=make_member(session, other, Role.MANAGER, name="Otto Outsider"),
+    )
+    session.flush()
+    return world
