@@ -2,17 +2,39 @@
 
 from tracker.academies.models import Academy, AcademyInvitation, Membership, Stage
 from tracker.auth.models import LoginFailure, User, UserSession
+from tracker.backlog.models import (
+    Activity,
+    Brick,
+    ChecklistItem,
+    ChecklistTemplate,
+    Comment,
+    LearningObjective,
+    LearningPath,
+    TrainingNeed,
+)
 from tracker.db import Base
 from tracker.mail.models import MailMessage
+from tracker.releases.models import Release
+from tracker.sprints.models import Sprint
 
 __all__ = [
     "Academy",
     "AcademyInvitation",
+    "Activity",
     "Base",
+    "Brick",
+    "ChecklistItem",
+    "ChecklistTemplate",
+    "Comment",
+    "LearningObjective",
+    "LearningPath",
     "LoginFailure",
     "MailMessage",
     "Membership",
+    "Release",
+    "Sprint",
     "Stage",
+    "TrainingNeed",
     "User",
     "UserSession",
 ]

@@ -49,6 +49,8 @@ class Academy(Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     # Prefix of brick keys (ACAD-42).
     key_prefix: Mapped[str] = mapped_column(String(10))
+    # Last brick number handed out; incremented atomically (see backlog.services.create_brick).
+    brick_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     description: Mapped[str] = mapped_column(Text, default="")
     default_locale: Mapped[str] = mapped_column(String(8), default="fr")
     sprint_length_days: Mapped[int] = mapped_column(Integer, default=14)

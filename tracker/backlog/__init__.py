@@ -1,0 +1,1 @@
+"""The backlog: bricks, learning paths, objectives, definition of done, training needs."""

@@ -1,0 +1,1 @@
+"""Releases: planning buckets now; lifecycle, go/no-go and notes later."""

@@ -1,0 +1,1 @@
+"""Sprints and the kanban board."""
