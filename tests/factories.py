@@ -36,7 +36,9 @@ def make_user(
     )
 
 
-def make_academy(session: Session, *, name: str | None = None, actor: User | None = None) -> Academy:
+def make_academy(
+    session: Session, *, name: str | None = None, actor: User | None = None
+) -> Academy:
     n = next(_counter)
     actor = actor or make_user(session, is_admin=True)
     return create_academy(

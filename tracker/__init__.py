@@ -15,8 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker import config as config_module
-from tracker.db import _immediate, count_queries
-from tracker.db import Database
+from tracker.db import Database, _immediate, count_queries
 from tracker.db import db as database  # not `db`: that would shadow the tracker.db module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,11 +92,13 @@ def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:
     )
 
 
-def select_locale() -> str:
-    from flask import session
+def select_locale() -> str | None:
+    from flask import has_request_context, session
     from flask_login import current_user
 
-    if current_user.is_authenticated and current_user.locale in LANGUAGES:
+    if not has_request_context():
+        return None  # commands and services outside a request: BABEL_DEFAULT_LOCALE
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return str(current_user.locale)
     chosen = session.get("locale")
     if chosen in LANGUAGES:
@@ -128,7 +129,8 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from tracker.academies.views import academy_bp, bp as academies_bp
+    from tracker.academies.views import academy_bp
+    from tracker.academies.views import bp as academies_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.core.views import bp as core_bp
     from tracker.mail.views import bp as mail_bp

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask_babel import force_locale
-
 from sqlalchemy import Engine
 
 from tracker import migrate
@@ -151,7 +150,7 @@ def worker(interval: int) -> None:
             report = send_queued_mail(db.session, smtp)
             if report.sent or report.kept_in_outbox or report.failed:
                 click.echo(f"mail: {report}")
-        except Exception as exc:  # noqa: BLE001 - a worker logs and carries on
+        except Exception as exc:
             db.session.rollback()
             current_app.logger.exception("worker pass failed: %s", exc)
         finally:

@@ -35,7 +35,8 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson(f"marc.lefevre@{DEMO_DOMAIN}", "Marc Lefèvre", Role.STAKEHOLDER),
 )
 
-DEMO_DESCRIPTION = """L'école digitale du groupe, construite **brique par brique** comme un produit :
+DEMO_DESCRIPTION = """\
+L'école digitale du groupe, construite **brique par brique** comme un produit :
 un backlog de modules, des sprints de deux semaines, et près de 200 bêta-testeurs qui évaluent
 chaque incrément avant sa mise en place.
 

@@ -12,16 +12,25 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from tracker.db import db
 
 MESSAGES: dict[int, tuple[Any, Any]] = {
-    400: (_l("Bad request"), _l("The request could not be understood. Reload the page and try again.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Reload the page and try again."),
+    ),
     401: (_l("Login required"), _l("Log in to continue.")),
     403: (_l("Not allowed"), _l("Your role does not give access to this page.")),
     404: (_l("Page not found"), _l("This page does not exist, or no longer does.")),
     405: (_l("Method not allowed"), _l("This address does not accept this kind of request.")),
-    409: (_l("Conflict"), _l("Someone changed this in the meantime. Reload to see the current state.")),
+    409: (
+        _l("Conflict"),
+        _l("Someone changed this in the meantime. Reload to see the current state."),
+    ),
     413: (_l("Too large"), _l("What you sent is larger than this server accepts.")),
     422: (_l("Cannot be processed"), _l("Some of what you sent is not valid.")),
     429: (_l("Too many attempts"), _l("Wait a few minutes before trying again.")),
-    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; try again in a moment.")),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error occurred. It has been logged; try again in a moment."),
+    ),
 }
 
 
@@ -29,15 +38,25 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
-def render_error(code: int, detail: str | None = None, headers: dict[str, str] | None = None) -> Any:
+def render_error(
+    code: int, detail: str | None = None, headers: dict[str, str] | None = None
+) -> Any:
     title, message = MESSAGES.get(code, MESSAGES[500])
+    response: Any
     if wants_json():
-        response = jsonify(error={"status": code, "title": str(title), "message": detail or str(message)})
+        response = jsonify(
+            error={"status": code, "title": str(title), "message": detail or str(message)}
+        )
     else:
-        response = render_template("errors/error.html", code=code, title=title, message=detail or message)
+        response = render_template(
+            "errors/error.html", code=code, title=title, message=detail or message
+        )
     return response, code, headers or {}
 
 
@@ -45,7 +64,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Any:
         return render_error(
-            400, str(_l("The form had expired or came from elsewhere. Reload the page and submit again."))
+            400,
+            str(
+                _l("The form had expired or came from elsewhere. Reload the page and submit again.")
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -64,6 +86,6 @@ def init_app(app: Flask) -> None:
         # Whatever failed, the session may hold a broken transaction: drop it.
         try:
             db.session.rollback()
-        except Exception:  # noqa: BLE001 - the error page must render whatever the database does
+        except Exception:
             app.logger.exception("rollback failed while rendering a 500")
         return render_error(500)

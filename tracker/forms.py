@@ -9,7 +9,7 @@ from wtforms import HiddenField, SelectChoice, SelectField
 
 def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
     """WTForms 3.3+ wants SelectChoice objects rather than (value, label) tuples."""
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ChooseLanguageForm(FlaskForm):
@@ -19,5 +19,3 @@ class ChooseLanguageForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
-
-

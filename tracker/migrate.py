@@ -15,9 +15,7 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # Dated file names: migrations/versions/20261128_<rev>_<slug>.py
-    config.set_main_option(
-        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     if url:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if engine is not None:

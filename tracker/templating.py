@@ -21,10 +21,14 @@ ROLE_LABELS = {
     Role.STAKEHOLDER: _l("Stakeholder"),
 }
 ROLE_DESCRIPTIONS = {
-    Role.MANAGER: _l("Everything in the academy: members, board, sprints, rounds, go/no-go, publishing."),
+    Role.MANAGER: _l(
+        "Everything in the academy: members, board, sprints, rounds, go/no-go, publishing."
+    ),
     Role.DESIGNER: _l("Edits bricks, moves cards, comments, triages feedback."),
     Role.TESTER: _l("Answers the rounds they are invited to and reports feedback."),
-    Role.STAKEHOLDER: _l("Reads the roadmap, aggregates and release notes; submits training needs."),
+    Role.STAKEHOLDER: _l(
+        "Reads the roadmap, aggregates and release notes; submits training needs."
+    ),
 }
 STAGE_CATEGORY_LABELS = {
     StageCategory.BACKLOG: _l("Backlog"),

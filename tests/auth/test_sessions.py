@@ -1,4 +1,4 @@
-"""Server-side sessions: a copied cookie stops working after logout, password change, deactivation."""
+"""Server-side sessions: a copied cookie dies with logout, password change, deactivation."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def test_deactivated_user_is_logged_out_everywhere(client, db_session, world, lo
     login(world.designer)
     assert client.get("/account").status_code == 200
 
-    services.set_active(db_session, db_session.get(User, world.designer.id), False, actor=world.admin)
+    services.set_active(
+        db_session, db_session.get(User, world.designer.id), False, actor=world.admin
+    )
     db_session.flush()
 
     assert client.get("/account").status_code == 303

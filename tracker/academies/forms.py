@@ -20,12 +20,14 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from tracker.academies.models import Role
 from tracker.forms import choices
 
-ROLE_CHOICES = choices([
-    (Role.MANAGER.value, _l("Manager (DLM)")),
-    (Role.DESIGNER.value, _l("Designer")),
-    (Role.TESTER.value, _l("Beta tester")),
-    (Role.STAKEHOLDER.value, _l("Stakeholder")),
-])
+ROLE_CHOICES = choices(
+    [
+        (Role.MANAGER.value, _l("Manager (DLM)")),
+        (Role.DESIGNER.value, _l("Designer")),
+        (Role.TESTER.value, _l("Beta tester")),
+        (Role.STAKEHOLDER.value, _l("Stakeholder")),
+    ]
+)
 ACADEMY_LOCALES = choices([("fr", "Français"), ("en", "English")])
 
 
@@ -65,23 +67,31 @@ class EditAcademyForm(FlaskForm):
         _l("Sprint length (days)"), validators=[DataRequired(), NumberRange(min=1, max=90)]
     )
     gate_min_responses = IntegerField(
-        _l("Minimum responses"), validators=[Optional(), NumberRange(min=0, max=100000)],
+        _l("Minimum responses"),
+        validators=[Optional(), NumberRange(min=0, max=100000)],
         default=30,
     )
     gate_min_response_rate = DecimalField(
-        _l("Minimum response rate (%)"), places=1,
-        validators=[Optional(), NumberRange(min=0, max=100)], default=50,
+        _l("Minimum response rate (%)"),
+        places=1,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        default=50,
     )
     gate_min_csat = DecimalField(
-        _l("Minimum CSAT (%)"), places=1, validators=[Optional(), NumberRange(min=0, max=100)],
+        _l("Minimum CSAT (%)"),
+        places=1,
+        validators=[Optional(), NumberRange(min=0, max=100)],
         default=75,
     )
     gate_min_nps = DecimalField(
-        _l("Minimum NPS"), places=0, validators=[Optional(), NumberRange(min=-100, max=100)],
+        _l("Minimum NPS"),
+        places=0,
+        validators=[Optional(), NumberRange(min=-100, max=100)],
         default=0,
     )
     gate_max_blocking = IntegerField(
-        _l("Maximum open blocking issues"), validators=[Optional(), NumberRange(min=0, max=1000)],
+        _l("Maximum open blocking issues"),
+        validators=[Optional(), NumberRange(min=0, max=1000)],
         default=0,
     )
 

@@ -76,9 +76,7 @@ class Academy(Base):
     __table_args__ = (
         CheckConstraint("sprint_length_days BETWEEN 1 AND 90", name="sprint_length"),
         CheckConstraint("gate_min_responses >= 0", name="gate_min_responses"),
-        CheckConstraint(
-            "gate_min_response_rate BETWEEN 0 AND 100", name="gate_min_response_rate"
-        ),
+        CheckConstraint("gate_min_response_rate BETWEEN 0 AND 100", name="gate_min_response_rate"),
         CheckConstraint("gate_min_csat BETWEEN 0 AND 100", name="gate_min_csat"),
         CheckConstraint("gate_min_nps BETWEEN -100 AND 100", name="gate_min_nps"),
         CheckConstraint("gate_max_blocking >= 0", name="gate_max_blocking"),

@@ -172,9 +172,7 @@ def list_members(session: Session, academy: Academy) -> list[Membership]:
 def add_member(session: Session, academy: Academy, user: User, role: Role) -> Membership:
     """Give a person a role in the academy; an existing member keeps their membership row."""
     membership = session.scalar(
-        select(Membership).where(
-            Membership.academy_id == academy.id, Membership.user_id == user.id
-        )
+        select(Membership).where(Membership.academy_id == academy.id, Membership.user_id == user.id)
     )
     if membership is None:
         membership = Membership(academy_id=academy.id, user_id=user.id, role=role)
@@ -186,11 +184,14 @@ def add_member(session: Session, academy: Academy, user: User, role: Role) -> Me
 
 
 def _manager_count(session: Session, academy: Academy) -> int:
-    return session.scalar(
-        select(func.count(Membership.id)).where(
-            Membership.academy_id == academy.id, Membership.role == Role.MANAGER
+    return (
+        session.scalar(
+            select(func.count(Membership.id)).where(
+                Membership.academy_id == academy.id, Membership.role == Role.MANAGER
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def get_membership(session: Session, academy: Academy, membership_id: int) -> Membership:
@@ -201,9 +202,12 @@ def get_membership(session: Session, academy: Academy, membership_id: int) -> Me
 
 
 def change_role(session: Session, membership: Membership, role: Role) -> None:
-    if membership.role == Role.MANAGER and role != Role.MANAGER:
-        if _manager_count(session, membership.academy) <= 1:
-            raise DomainError(_("An academy keeps at least one manager."), field="role")
+    if (
+        membership.role == Role.MANAGER
+        and role != Role.MANAGER
+        and _manager_count(session, membership.academy) <= 1
+    ):
+        raise DomainError(_("An academy keeps at least one manager."), field="role")
     membership.role = role
     session.flush()
 

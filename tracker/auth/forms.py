@@ -27,7 +27,10 @@ class ChangePasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("New password, again"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
     )
 
 

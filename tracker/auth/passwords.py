@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
 from functools import cache
@@ -23,6 +24,7 @@ def use_cheap_hashing() -> None:
     global _hasher
     _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
+
 # A hash of a random password, verified when the account does not exist, so that timing does
 # not tell which e-mail addresses have accounts.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
@@ -43,10 +45,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def _burn(password: str) -> None:
-    try:
+    with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
         _hasher.verify(_DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        pass
 
 
 def needs_rehash(password_hash: str) -> bool:

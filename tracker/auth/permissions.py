@@ -26,6 +26,28 @@ class Permission(enum.StrEnum):
     MEMBER_LIST = "member:list"
     MEMBER_INVITE = "member:invite"
     MEMBER_MANAGE = "member:manage"
+    # The backlog.
+    BRICK_VIEW = "brick:view"
+    BRICK_CREATE = "brick:create"
+    BRICK_EDIT = "brick:edit"
+    BRICK_DELETE = "brick:delete"
+    BRICK_COMMENT = "brick:comment"
+    BACKLOG_REORDER = "backlog:reorder"
+    BACKLOG_IMPORT = "backlog:import"
+    BACKLOG_EXPORT = "backlog:export"
+    CHECKLIST_MANAGE = "checklist:manage"  # definition-of-done templates
+    CHECKLIST_TICK = "checklist:tick"
+    PATH_VIEW = "path:view"
+    PATH_MANAGE = "path:manage"
+    RELEASE_VIEW = "release:view"
+    RELEASE_MANAGE = "release:manage"
+    SPRINT_VIEW = "sprint:view"
+    SPRINT_MANAGE = "sprint:manage"
+    # Training needs.
+    NEED_SUBMIT = "need:submit"
+    NEED_VIEW_ALL = "need:view_all"  # every need of the academy (else only one's own)
+    NEED_TRIAGE = "need:triage"
+    NEED_COVERAGE = "need:coverage"  # aggregates per business unit
 
 
 P = Permission
@@ -40,12 +62,46 @@ ADMIN_IN_ACADEMY: frozenset[Permission] = frozenset(
 
 _ALL_MEMBERS: frozenset[Permission] = frozenset({P.ACADEMY_VIEW})
 
+# The people who build bricks: they see the whole backlog and work on it.
+_BUILDERS: frozenset[Permission] = frozenset(
+    {
+        P.BRICK_VIEW,
+        P.BRICK_EDIT,
+        P.BRICK_COMMENT,
+        P.BACKLOG_EXPORT,
+        P.CHECKLIST_TICK,
+        P.PATH_VIEW,
+        P.RELEASE_VIEW,
+        P.SPRINT_VIEW,
+        P.NEED_VIEW_ALL,
+        P.NEED_COVERAGE,
+    }
+)
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: _ALL_MEMBERS
-    | {P.ACADEMY_EDIT, P.MEMBER_LIST, P.MEMBER_INVITE, P.MEMBER_MANAGE},
-    Role.DESIGNER: _ALL_MEMBERS,
+    | _BUILDERS
+    | {
+        P.ACADEMY_EDIT,
+        P.MEMBER_LIST,
+        P.MEMBER_INVITE,
+        P.MEMBER_MANAGE,
+        P.BRICK_CREATE,
+        P.BRICK_DELETE,
+        P.BACKLOG_REORDER,
+        P.BACKLOG_IMPORT,
+        P.CHECKLIST_MANAGE,
+        P.PATH_MANAGE,
+        P.RELEASE_MANAGE,
+        P.SPRINT_MANAGE,
+        P.NEED_SUBMIT,
+        P.NEED_TRIAGE,
+    },
+    Role.DESIGNER: _ALL_MEMBERS | _BUILDERS,
+    # Testers see only the rounds they are invited to (feedback area), never the backlog.
     Role.TESTER: _ALL_MEMBERS,
-    Role.STAKEHOLDER: _ALL_MEMBERS,
+    # Stakeholders read aggregates and submit needs; they follow only their own needs.
+    Role.STAKEHOLDER: _ALL_MEMBERS | {P.NEED_SUBMIT, P.NEED_COVERAGE},
 }
 
 
@@ -61,7 +117,7 @@ def roles_of(user: Any) -> dict[int, Role]:
     rows = db.session.execute(
         select(Membership.academy_id, Membership.role).where(Membership.user_id == user.id)
     ).all()
-    roles = {academy_id: role for academy_id, role in rows}
+    roles = dict(rows)
     if has_app_context():
         g._roles = (user.id, roles)
     return roles

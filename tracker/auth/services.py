@@ -118,9 +118,7 @@ def authenticate(
 # -- Server-side sessions -----------------------------------------------------------------------
 
 
-def start_session(
-    session: Session, user: User, *, lifetime_days: int, user_agent: str = ""
-) -> str:
+def start_session(session: Session, user: User, *, lifetime_days: int, user_agent: str = "") -> str:
     """Open a login session; returns the token to put in the signed cookie."""
     token = new_token()
     now = utcnow()

@@ -124,9 +124,7 @@ class Brick(Base):
     learning_path_id: Mapped[int | None] = mapped_column(
         ForeignKey("learning_path.id", ondelete="SET NULL")
     )
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     vendor: Mapped[str] = mapped_column(String(120), default="")
     target_audience: Mapped[str] = mapped_column(String(255), default="")
     language: Mapped[str] = mapped_column(String(8), default="fr")
@@ -161,9 +159,7 @@ class Brick(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
-    needs: Mapped[list[TrainingNeed]] = relationship(
-        secondary=need_brick, back_populates="bricks"
-    )
+    needs: Mapped[list[TrainingNeed]] = relationship(secondary=need_brick, back_populates="bricks")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -273,9 +269,7 @@ class Activity(Base):
     # Kept when a brick is deleted (SET NULL), so that history and charts stay whole.
     brick_id: Mapped[int | None] = mapped_column(ForeignKey("brick.id", ondelete="SET NULL"))
     brick_number: Mapped[int] = mapped_column(Integer)
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[ActivityKind] = mapped_column(enum_column(ActivityKind))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -7,6 +7,7 @@ senders running at once never send the same message twice.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping
@@ -185,10 +186,8 @@ def send_queued_mail(
                     report.sent += 1
                 session.commit()
         finally:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 client.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
     return report
 
 

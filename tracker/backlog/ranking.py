@@ -1,0 +1,67 @@
+"""Backlog order: integer ranks with wide gaps, so that a move writes one row.
+
+A moved brick takes the midpoint between its new neighbours. Only when two neighbours leave no
+gap is the academy's backlog renumbered (rebalanced), which a long life of moves makes rare:
+with a step of 2^16, about sixteen moves into the very same spot are needed first.
+Moves are serialized per academy by locking the academy row (PostgreSQL) or by SQLite's
+immediate write transactions, so two people reordering at once never compute the same rank.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from tracker.academies.models import Academy
+
+STEP = 1 << 16
+
+
+def lock_backlog(session: Session, academy_id: int) -> None:
+    """Serialize backlog reorders of one academy until the transaction ends."""
+    session.execute(select(Academy.id).where(Academy.id == academy_id).with_for_update())
+
+
+def rank_at_end(session: Session, academy_id: int) -> int:
+    from tracker.backlog.models import Brick
+
+    last = session.scalar(select(func.max(Brick.rank)).where(Brick.academy_id == academy_id))
+    return (last or 0) + STEP
+
+
+def rank_at_start(session: Session, academy_id: int) -> int:
+    from tracker.backlog.models import Brick
+
+    first = session.scalar(select(func.min(Brick.rank)).where(Brick.academy_id == academy_id))
+    return (first if first is not None else STEP) - STEP
+
+
+def between(before: int | None, after: int | None) -> int | None:
+    """A rank strictly between two neighbours (None for no neighbour), or None when no gap."""
+    if before is None and after is None:
+        return STEP
+    if before is None:
+        assert after is not None
+        return after - STEP
+    if after is None:
+        return before + STEP
+    if after - before < 2:
+        return None
+    return before + (after - before) // 2
+
+
+def rebalance(session: Session, academy_id: int) -> None:
+    """Renumber the academy's backlog STEP apart, keeping the order."""
+    from tracker.backlog.models import Brick
+
+    ids = session.scalars(
+        select(Brick.id).where(Brick.academy_id == academy_id).order_by(Brick.rank, Brick.id)
+    ).all()
+    for position, brick_id in enumerate(ids, start=1):
+        session.execute(
+            update(Brick)
+            .where(Brick.id == brick_id)
+            .values(rank=position * STEP)
+            .execution_options(synchronize_session=False)
+        )
+    session.expire_all()
