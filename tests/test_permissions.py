@@ -1,0 +1,194 @@
+"""Every route × every principal: the expected answer, from one table.
+
+A route missing from ROUTES fails `test_every_route_is_in_the_table`, so a new view cannot ship
+without saying who may call it. Expected answers:
+- "ok": the view ran (any status but 401/403 and not a redirect to the login page);
+- "login": anonymous person sent to the login page (303 to /login?next=...);
+- "forbidden": 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.factories import PRINCIPALS, World, make_user
+from tracker.academies.models import Membership
+from tracker.academies.services import invite_member
+from tracker.mail.models import MailMessage
+from tracker.mail.services import queue_mail
+
+Path = Callable[[World, Session], str]
+
+EVERYONE = set(PRINCIPALS)
+MEMBERS = {"manager", "designer", "tester", "stakeholder"}
+
+
+@dataclass
+class Route:
+    path: Path
+    method: str = "GET"
+    # Principals for whom the view runs; everyone else is refused (anonymous: login page).
+    allowed: set[str] = field(default_factory=set)
+    public: bool = False  # anonymous included, nobody refused
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def academy(suffix: str = "") -> Path:
+    return lambda w, s: f"/a/{w.academy.slug}/{suffix}"
+
+
+def _membership_of(w: World, s: Session) -> int:
+    return s.query(Membership).filter_by(academy_id=w.academy.id, user_id=w.tester.id).one().id
+
+
+def _invitation(w: World, s: Session) -> int:
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        invitation = invite_member(
+            s, w.academy, email="new.person@example.com", role="tester", actor=w.manager,
+            base_url="http://brique.test",
+        )  # fmt: skip
+    return invitation.id
+
+
+def _message(w: World, s: Session) -> int:
+    message = queue_mail(
+        s,
+        to="someone@example.com",
+        template="mail/added_to_academy",
+        context={
+            "academy": w.academy,
+            "role": "tester",
+            "actor": w.manager,
+            "link": "http://brique.test/",
+        },
+    )
+    return message.id
+
+
+def _user(w: World, s: Session) -> int:
+    return make_user(s).id
+
+
+SITE_ADMIN = {"admin"}
+ACADEMY_ADMINS = {"admin", "manager"}
+
+ROUTES: dict[str, Route] = {
+    # Site
+    "core.index": Route(lambda w, s: "/", public=True),
+    "core.health": Route(lambda w, s: "/healthz", public=True),
+    "core.choose_language": Route(
+        lambda w, s: "/language", "POST", public=True, data={"locale": "fr"}
+    ),
+    # Accounts
+    "auth.login": Route(lambda w, s: "/login", public=True),
+    "auth.logout": Route(lambda w, s: "/logout", "POST", allowed=EVERYONE - {"anonymous"}),
+    "auth.profile": Route(lambda w, s: "/account", allowed=EVERYONE - {"anonymous"}),
+    "auth.change_password": Route(
+        lambda w, s: "/account/password", allowed=EVERYONE - {"anonymous"}
+    ),
+    "auth.export_data": Route(lambda w, s: "/account/export", allowed=EVERYONE - {"anonymous"}),
+    "auth.accept_invitation": Route(lambda w, s: "/invitations/not-a-token", public=True),
+    "auth.admin_users": Route(lambda w, s: "/admin/users", allowed=SITE_ADMIN),
+    "auth.admin_set_active": Route(
+        lambda w, s: f"/admin/users/{_user(w, s)}/active", "POST", allowed=SITE_ADMIN
+    ),
+    "auth.admin_export_user": Route(
+        lambda w, s: f"/admin/users/{_user(w, s)}/export", allowed=SITE_ADMIN
+    ),
+    "auth.admin_erase_user": Route(
+        lambda w, s: f"/admin/users/{_user(w, s)}/erase", "POST", allowed=SITE_ADMIN
+    ),
+    # Academies
+    "academies.index": Route(lambda w, s: "/academies/", allowed=EVERYONE - {"anonymous"}),
+    "academies.create": Route(lambda w, s: "/academies/new", allowed=SITE_ADMIN),
+    "academy.home": Route(academy(), allowed={"admin"} | MEMBERS),
+    "academy.settings": Route(academy("settings"), allowed=ACADEMY_ADMINS),
+    "academy.members": Route(academy("members"), allowed=ACADEMY_ADMINS),
+    "academy.invite": Route(academy("members/invite"), "POST", allowed=ACADEMY_ADMINS),
+    "academy.change_role": Route(
+        lambda w, s: f"/a/{w.academy.slug}/members/{_membership_of(w, s)}/role",
+        "POST",
+        allowed=ACADEMY_ADMINS,
+    ),
+    "academy.remove_member": Route(
+        lambda w, s: f"/a/{w.academy.slug}/members/{_membership_of(w, s)}/remove",
+        "POST",
+        allowed=ACADEMY_ADMINS,
+    ),
+    "academy.revoke_invitation": Route(
+        lambda w, s: f"/a/{w.academy.slug}/invitations/{_invitation(w, s)}/revoke",
+        "POST",
+        allowed=ACADEMY_ADMINS,
+    ),
+    # Mail
+    "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),
+    "mail.message": Route(lambda w, s: f"/admin/outbox/{_message(w, s)}", allowed=SITE_ADMIN),
+    "mail.requeue_message": Route(
+        lambda w, s: f"/admin/outbox/{_message(w, s)}/requeue", "POST", allowed=SITE_ADMIN
+    ),
+}
+
+
+def expected(route: Route, principal: str) -> str:
+    if route.public or principal in route.allowed:
+        return "ok"
+    return "login" if principal == "anonymous" else "forbidden"
+
+
+def answer(response: Any) -> str:
+    if response.status_code == 403:
+        return "forbidden"
+    # The login redirect of a protected view always carries ?next= (a view's own redirect to
+    # the login page, such as logout's, does not).
+    if response.status_code in (302, 303) and response.location.startswith("/login?next="):
+        return "login"
+    if response.status_code == 401:
+        return "login"
+    return "ok"
+
+
+def test_every_route_is_in_the_table(app) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    missing = sorted(endpoints - set(ROUTES))
+    stale = sorted(set(ROUTES) - endpoints)
+    assert not missing, f"routes missing from the permission table: {missing}"
+    assert not stale, f"table rows for routes that no longer exist: {stale}"
+
+
+def test_every_route_declares_its_access(app) -> None:
+    from tracker.web import access_of
+
+    undeclared = sorted(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and access_of(view) is None
+    )
+    assert not undeclared
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_route_answers_each_principal(endpoint, principal, client, db_session, world, login):
+    route = ROUTES[endpoint]
+    url = route.path(world, db_session)
+    db_session.flush()
+    user = world.principal(principal)
+    if user is not None:
+        login(user)
+
+    if route.method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data=dict(route.data))
+
+    assert response.status_code != 500
+    assert answer(response) == expected(route, principal), (
+        f"{route.method} {url} as {principal}: {response.status_code} {response.location or ''}"
+    )
