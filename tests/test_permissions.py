@@ -1,4 +1,4 @@
-"""Every route × every principal: the expected answer, from one table.
+"""Every route, every principal: the expected answer, from one table.
 
 A route missing from ROUTES fails `test_every_route_is_in_the_table`, so a new view cannot ship
 without saying who may call it. Expected answers:
@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from tests.factories import PRINCIPALS, World, make_user
 from tracker.academies.models import Membership
 from tracker.academies.services import invite_member
-from tracker.mail.models import MailMessage
 from tracker.mail.services import queue_mail
 
 Path = Callable[[World, Session], str]
