@@ -1,8 +1,8 @@
 """The test scaffold: a database built by the migrations, one rolled-back transaction per test.
 
 Engine: SQLite in a temporary file by default; PostgreSQL when TRACKER_TEST_DATABASE_URL is set
-(for example postgresql+psycopg://postgres@127.0.0.1:5432/test). The PostgreSQL database is
-emptied and migrated from scratch at the start of the run.
+(for example postgresql+psycopg://postgres@127.0.0.1:5432/test): each run creates a database
+beside that one (test_run<pid>), migrates it from scratch and drops it at the end.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests import factories
@@ -42,11 +44,33 @@ def reset_database(engine: Engine) -> None:
                 connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
 
 
+@contextmanager
+def scratch_postgres_database(url: str, suffix: str) -> Iterator[str]:
+    """A new database beside the configured one, dropped afterwards: runs never collide."""
+    base = make_url(url)
+    name = f"{base.database}_{suffix}"
+    admin = make_engine(
+        base.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if TEST_DATABASE_URL:
-        return TEST_DATABASE_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        with scratch_postgres_database(TEST_DATABASE_URL, f"run{os.getpid()}") as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
 @pytest.fixture(scope="session")

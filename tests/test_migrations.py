@@ -6,40 +6,35 @@ shared test database is never torn down.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, inspect
 
-from tests.conftest import TEST_DATABASE_URL, reset_database
+from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
 from tracker import migrate
 from tracker.db import Base, make_engine
 
 
 @pytest.fixture
 def empty_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    if TEST_DATABASE_URL:
-        url = make_url(TEST_DATABASE_URL)
-        name = f"{url.database}_migrations"
-        admin = make_engine(str(url.set(database="postgres")), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
-    else:
-        admin = None
-        engine = make_engine(f"sqlite:///{tmp_path / 'migrations.sqlite3'}")
-    reset_database(engine)
-    yield engine
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with ExitStack() as stack:
+        if TEST_DATABASE_URL:
+            url = stack.enter_context(
+                scratch_postgres_database(TEST_DATABASE_URL, f"migrations{os.getpid()}")
+            )
+        else:
+            url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def drift(engine: Engine) -> list[object]:
