@@ -132,10 +132,14 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.academies.views import academy_bp
     from tracker.academies.views import bp as academies_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.backlog.views import bp as backlog_bp
     from tracker.core.views import bp as core_bp
     from tracker.mail.views import bp as mail_bp
 
-    for blueprint in (core_bp, auth_bp, academies_bp, academy_bp, mail_bp):
+    # Modules that add routes to backlog_bp must be imported above this line (a blueprint
+    # cannot take new routes once registered), e.g. `import tracker.backlog.list_views`.
+
+    for blueprint in (core_bp, auth_bp, academies_bp, academy_bp, backlog_bp, mail_bp):
         app.register_blueprint(blueprint)
 
 
