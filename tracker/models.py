@@ -12,9 +12,10 @@ from tracker.backlog.models import (
     LearningPath,
     TrainingNeed,
 )
+from tracker.backlog.needs_models import NeedEvent
 from tracker.db import Base
 from tracker.mail.models import MailMessage
-from tracker.releases.models import Release
+from tracker.releases.models import Release, ReleaseEvent
 from tracker.sprints.models import Sprint
 
 __all__ = [
@@ -31,7 +32,9 @@ __all__ = [
     "LoginFailure",
     "MailMessage",
     "Membership",
+    "NeedEvent",
     "Release",
+    "ReleaseEvent",
     "Sprint",
     "Stage",
     "TrainingNeed",
