@@ -142,6 +142,12 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, academies_bp, academy_bp, backlog_bp, mail_bp):
         app.register_blueprint(blueprint)
 
+    # Planning: learning paths, training needs, releases, sprints (each its own blueprint).
+    from tracker.backlog.paths_views import bp as paths_bp
+
+    for blueprint in (paths_bp,):
+        app.register_blueprint(blueprint)
+
 
 def _init_request_hooks(app: Flask) -> None:
     from flask import abort
@@ -155,6 +161,12 @@ def _init_request_hooks(app: Flask) -> None:
         # App-level preprocessors run before the blueprints' (which set g.academy).
         for key in ("_login_user", "_roles", "_my_academies", "academy"):
             g.pop(key, None)
+        # Reads begin deferred transactions; writes begin immediately (see tracker.db). Set
+        # here, before any blueprint preprocessor loads something from the database.
+        g._immediate_token = _immediate.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        if app.config["QUERY_COUNT_HEADER"]:
+            g._query_counter_cm = count_queries()
+            g._query_counter = g._query_counter_cm.__enter__()
 
     @app.before_request
     def deny_by_default() -> None:
@@ -165,14 +177,6 @@ def _init_request_hooks(app: Flask) -> None:
         if view is None or access_of(view) is None:
             app.logger.error("view %s declares no access rule; refused", request.endpoint)
             abort(403)
-
-    @app.before_request
-    def transaction_mode() -> None:
-        # Reads begin deferred transactions; writes begin immediately (see tracker.db).
-        g._immediate_token = _immediate.set(request.method not in ("GET", "HEAD", "OPTIONS"))
-        if app.config["QUERY_COUNT_HEADER"]:
-            g._query_counter_cm = count_queries()
-            g._query_counter = g._query_counter_cm.__enter__()
 
     @app.after_request
     def query_count_header(response: Any) -> Any:

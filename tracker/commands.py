@@ -93,6 +93,7 @@ def run_seed_demo(app: Flask) -> None:
         academy, people = seed_demo(db.session, password=password)
     db.session.commit()
     send_queued_mail(db.session, SmtpSettings.from_config(app.config))
+    db.session.close()
     base = app.config["BASE_URL"]
     click.echo("")
     click.echo(f"Demo academy \u00ab {academy.name} \u00bb is ready.")

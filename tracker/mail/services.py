@@ -153,6 +153,7 @@ def send_queued_mail(
     while max_batches is None or batches < max_batches:
         messages = _claim(session, batch_size)
         if not messages:
+            session.commit()  # end the read transaction: never hold a lock while idle
             break
         batches += 1
         if smtp is None:
