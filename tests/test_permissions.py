@@ -75,8 +75,15 @@ def _user(w: World, s: Session) -> int:
     return make_user(s).id
 
 
+def _path(w: World, s: Session) -> int:
+    from tracker.backlog.paths_services import create_path
+
+    return create_path(s, w.academy, name="Data & IA").id
+
+
 SITE_ADMIN = {"admin"}
 ACADEMY_ADMINS = {"admin", "manager"}
+BUILDERS = {"manager", "designer"}
 
 ROUTES: dict[str, Route] = {
     # Site
@@ -125,6 +132,22 @@ ROUTES: dict[str, Route] = {
         lambda w, s: f"/a/{w.academy.slug}/invitations/{_invitation(w, s)}/revoke",
         "POST",
         allowed=ACADEMY_ADMINS,
+    ),
+    # Learning paths: managers manage, designers read.
+    "paths.index": Route(academy("paths/"), allowed=BUILDERS),
+    "paths.create": Route(academy("paths/new"), allowed={"manager"}),
+    "paths.show": Route(lambda w, s: f"/a/{w.academy.slug}/paths/{_path(w, s)}/", allowed=BUILDERS),
+    "paths.edit": Route(
+        lambda w, s: f"/a/{w.academy.slug}/paths/{_path(w, s)}/edit", allowed={"manager"}
+    ),
+    "paths.move": Route(
+        lambda w, s: f"/a/{w.academy.slug}/paths/{_path(w, s)}/move",
+        "POST",
+        allowed={"manager"},
+        data={"direction": "up"},
+    ),
+    "paths.delete": Route(
+        lambda w, s: f"/a/{w.academy.slug}/paths/{_path(w, s)}/delete", "POST", allowed={"manager"}
     ),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),

@@ -62,7 +62,11 @@ def my_academies() -> list[Any]:
 
 
 def init_app(app: Flask) -> None:
+    from tracker.backlog.paths_services import colour_class
+
     app.jinja_env.filters["markdown"] = render_markdown
+    # A learning path's colour as a CSS class (static/css/brique.css): no inline style.
+    app.jinja_env.globals["path_colour_class"] = colour_class
     app.jinja_env.globals.update(
         can=can,
         P=Permission,

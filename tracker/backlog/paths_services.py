@@ -1,0 +1,247 @@
+"""Learning paths (parcours): create, edit, order, colour, delete; a path's bricks with totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from tracker.academies.models import Academy
+from tracker.auth.models import User
+from tracker.backlog.models import ActivityKind, Brick, LearningPath
+from tracker.backlog.services import record_activity
+from tracker.errors import DomainError, NotFound
+
+# A fixed palette: each colour gives white text a contrast of at least 4.5:1 (WCAG AA), so a
+# path badge is readable whichever colour it has. Templates use the CSS class
+# `path-colour-<index>` (static/css/brique.css), never an inline style (the CSP forbids it).
+PALETTE: tuple[tuple[str, object], ...] = (
+    ("#1f4e79", _l("Navy")),
+    ("#0b6e4f", _l("Green")),
+    ("#6a3d9a", _l("Purple")),
+    ("#b3261e", _l("Red")),
+    ("#9a5b00", _l("Ochre")),
+    ("#00707a", _l("Teal")),
+    ("#c2185b", _l("Raspberry")),
+    ("#4e5b31", _l("Olive")),
+    ("#37474f", _l("Slate")),
+    ("#0061c2", _l("Blue")),
+)
+PALETTE_HEXES: tuple[str, ...] = tuple(hex_ for hex_, _label in PALETTE)
+
+
+def colour_index(colour: str | None) -> int:
+    """The palette index of a stored colour (0, the default navy, for anything unknown)."""
+    try:
+        return PALETTE_HEXES.index((colour or "").lower())
+    except ValueError:
+        return 0
+
+
+def colour_class(colour: str | None) -> str:
+    return f"path-colour-{colour_index(colour)}"
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a set of bricks weighs: how many, their points, their learner time."""
+
+    count: int = 0
+    points: int = 0
+    learner_minutes: int = 0
+
+    @property
+    def learner_hours(self) -> float:
+        return round(self.learner_minutes / 60, 1)
+
+
+def totals_of(bricks: list[Brick]) -> Totals:
+    return Totals(
+        count=len(bricks),
+        points=sum(b.estimate_points or 0 for b in bricks),
+        learner_minutes=sum(b.learner_minutes or 0 for b in bricks),
+    )
+
+
+def totals_by(
+    session: Session, academy: Academy, column: ColumnElement[int | None]
+) -> dict[int, Totals]:
+    """The academy's brick totals per path, release or sprint (`column`), in one query."""
+    rows = session.execute(
+        select(
+            column,
+            func.count(Brick.id),
+            func.coalesce(func.sum(Brick.estimate_points), 0),
+            func.coalesce(func.sum(Brick.learner_minutes), 0),
+        )
+        .where(Brick.academy_id == academy.id, column.is_not(None))
+        .group_by(column)
+    ).all()
+    return {
+        int(key): Totals(int(count), int(points), int(minutes))
+        for key, count, points, minutes in rows
+    }
+
+
+def bricks_where(session: Session, academy: Academy, *criteria: ColumnElement[bool]) -> list[Brick]:
+    """The academy's bricks matching `criteria`, in backlog order, with what a table row shows.
+
+    A fixed number of queries whatever the number of bricks (eager loading, no lazy load).
+    """
+    return list(
+        session.scalars(
+            select(Brick)
+            .where(Brick.academy_id == academy.id, *criteria)
+            .options(
+                selectinload(Brick.stage),
+                selectinload(Brick.owner),
+                selectinload(Brick.sprint),
+                selectinload(Brick.release),
+                selectinload(Brick.learning_path),
+            )
+            .order_by(Brick.rank, Brick.id)
+        )
+    )
+
+
+# -- Learning paths -----------------------------------------------------------------------------
+
+
+def list_paths(session: Session, academy: Academy) -> list[LearningPath]:
+    return list(
+        session.scalars(
+            select(LearningPath)
+            .where(LearningPath.academy_id == academy.id)
+            .order_by(LearningPath.position, LearningPath.id)
+        )
+    )
+
+
+def get_path(session: Session, academy: Academy, path_id: int) -> LearningPath:
+    path = session.get(LearningPath, path_id)
+    if path is None or path.academy_id != academy.id:
+        raise NotFound(_("No such learning path."))
+    return path
+
+
+def is_path_name_taken(
+    session: Session, academy: Academy, name: str, *, except_id: int | None = None
+) -> bool:
+    query = select(LearningPath.id).where(
+        LearningPath.academy_id == academy.id,
+        func.lower(LearningPath.name) == name.strip().lower(),
+    )
+    if except_id is not None:
+        query = query.where(LearningPath.id != except_id)
+    return session.scalar(query) is not None
+
+
+def _check(
+    session: Session, academy: Academy, name: str, colour: str, *, except_id: int | None = None
+) -> tuple[str, str]:
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Give the learning path a name."), field="name")
+    if is_path_name_taken(session, academy, name, except_id=except_id):
+        raise DomainError(_("Another learning path already has this name."), field="name")
+    colour = colour.strip().lower()
+    if colour not in PALETTE_HEXES:
+        raise DomainError(_("Choose a colour from the list."), field="colour")
+    return name, colour
+
+
+def create_path(
+    session: Session,
+    academy: Academy,
+    *,
+    name: str,
+    colour: str = PALETTE_HEXES[0],
+    description: str = "",
+    target_population: str = "",
+) -> LearningPath:
+    """A new path, placed last."""
+    name, colour = _check(session, academy, name, colour)
+    last = session.scalar(
+        select(func.max(LearningPath.position)).where(LearningPath.academy_id == academy.id)
+    )
+    path = LearningPath(
+        academy_id=academy.id,
+        name=name,
+        colour=colour,
+        description=description.strip(),
+        target_population=target_population.strip(),
+        position=(last if last is not None else -1) + 1,
+    )
+    session.add(path)
+    session.flush()
+    return path
+
+
+def update_path(
+    session: Session,
+    path: LearningPath,
+    *,
+    name: str,
+    colour: str,
+    description: str,
+    target_population: str,
+) -> None:
+    academy = session.get(Academy, path.academy_id)
+    assert academy is not None
+    path.name, path.colour = _check(session, academy, name, colour, except_id=path.id)
+    path.description = description.strip()
+    path.target_population = target_population.strip()
+    session.flush()
+
+
+def move_path(session: Session, path: LearningPath, offset: int) -> bool:
+    """Move a path up (offset -1) or down (+1) in the academy's order; False at either end.
+
+    Positions are renumbered 0..n-1 on the way (a handful of rows), so that gaps or duplicates
+    left by deletions never make a move silently do nothing.
+    """
+    academy = session.get(Academy, path.academy_id)
+    assert academy is not None
+    paths = list_paths(session, academy)
+    index = paths.index(path)
+    target = index + offset
+    if target < 0 or target >= len(paths):
+        return False
+    paths[index], paths[target] = paths[target], paths[index]
+    for position, each in enumerate(paths):
+        each.position = position
+    session.flush()
+    return True
+
+
+def delete_path(session: Session, path: LearningPath, *, actor: User | None) -> int:
+    """Delete a path; its bricks stay in the backlog without a path. Returns how many.
+
+    Each brick is changed through the ORM so that its version moves on and the change is in
+    its activity history, as for any other edit.
+    """
+    bricks = list(session.scalars(select(Brick).where(Brick.learning_path_id == path.id)))
+    for brick in bricks:
+        brick.learning_path_id = None
+    session.flush()
+    for brick in bricks:
+        record_activity(
+            session,
+            brick,
+            ActivityKind.EDITED,
+            actor=actor,
+            changes={"learning_path_id": [path.id, None]},
+        )
+    session.delete(path)
+    session.flush()
+    return len(bricks)
+
+
+def path_bricks(session: Session, path: LearningPath) -> list[Brick]:
+    academy = session.get(Academy, path.academy_id)
+    assert academy is not None
+    return bricks_where(session, academy, Brick.learning_path_id == path.id)
