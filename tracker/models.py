@@ -14,11 +14,31 @@ from tracker.backlog.models import (
 )
 from tracker.backlog.needs_models import NeedEvent
 from tracker.db import Base
+from tracker.feedback.models import (
+    Answer,
+    FeedbackItem,
+    FeedbackRound,
+    GateSnapshot,
+    Question,
+    Response,
+    RoundInvitation,
+    Segment,
+    TesterProfile,
+)
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Release, ReleaseEvent
 from tracker.sprints.models import Sprint
 
 __all__ = [
+    "Answer",
+    "FeedbackItem",
+    "FeedbackRound",
+    "GateSnapshot",
+    "Question",
+    "Response",
+    "RoundInvitation",
+    "Segment",
+    "TesterProfile",
     "Academy",
     "AcademyInvitation",
     "Activity",

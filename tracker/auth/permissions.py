@@ -48,6 +48,15 @@ class Permission(enum.StrEnum):
     NEED_VIEW_ALL = "need:view_all"  # every need of the academy (else only one's own)
     NEED_TRIAGE = "need:triage"
     NEED_COVERAGE = "need:coverage"  # aggregates per business unit
+    # Beta-test feedback rounds.
+    PANEL_MANAGE = "panel:manage"  # tester panel: import, profiles, segments
+    ROUND_VIEW = "round:view"  # rounds of the academy, their settings and progress
+    ROUND_MANAGE = "round:manage"  # create, edit the questionnaire, open, invite, remind
+    ROUND_CLOSE = "round:close"
+    ROUND_RESULTS = "round:results"  # figures and free-text answers (never to stakeholders)
+    ROUND_EXPORT = "round:export"
+    ITEM_TRIAGE = "item:triage"  # feedback items: status, turn into a brick
+    ROUND_ANSWER = "round:answer"  # "my rounds": only those one is invited to
 
 
 P = Permission
@@ -75,6 +84,10 @@ _BUILDERS: frozenset[Permission] = frozenset(
         P.SPRINT_VIEW,
         P.NEED_VIEW_ALL,
         P.NEED_COVERAGE,
+        P.ROUND_VIEW,
+        P.ROUND_RESULTS,
+        P.ROUND_EXPORT,
+        P.ITEM_TRIAGE,
     }
 )
 
@@ -96,10 +109,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.SPRINT_MANAGE,
         P.NEED_SUBMIT,
         P.NEED_TRIAGE,
+        P.PANEL_MANAGE,
+        P.ROUND_MANAGE,
+        P.ROUND_CLOSE,
     },
     Role.DESIGNER: _ALL_MEMBERS | _BUILDERS,
     # Testers see only the rounds they are invited to (feedback area), never the backlog.
-    Role.TESTER: _ALL_MEMBERS,
+    Role.TESTER: _ALL_MEMBERS | {P.ROUND_ANSWER},
     # Stakeholders read aggregates and submit needs; they follow only their own needs.
     Role.STAKEHOLDER: _ALL_MEMBERS | {P.NEED_SUBMIT, P.NEED_COVERAGE},
 }

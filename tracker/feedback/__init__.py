@@ -1,0 +1,1 @@
+"""Beta-test feedback rounds: panel, questionnaires, invitations, responses, results, gate."""
