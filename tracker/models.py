@@ -25,6 +25,7 @@ from tracker.feedback.models import (
     Segment,
     TesterProfile,
 )
+from tracker.feedback.triage_models import FeedbackItemEvent
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Release, ReleaseEvent
 from tracker.sprints.models import Sprint
@@ -32,6 +33,7 @@ from tracker.sprints.models import Sprint
 __all__ = [
     "Answer",
     "FeedbackItem",
+    "FeedbackItemEvent",
     "FeedbackRound",
     "GateSnapshot",
     "Question",
