@@ -23,7 +23,7 @@ def test_csat_counts_fours_and_fives() -> None:
 
 
 def test_mean_weights_each_value_by_its_count() -> None:
-    # (1 + 2 + 3×2 + 4×3 + 5×3) / 10 = 36 / 10.
+    # (1 + 2 + 3*2 + 4*3 + 5*3) / 10 = 36 / 10.
     assert metrics.mean({1: 1, 2: 1, 3: 2, 4: 3, 5: 3}) == pytest.approx(3.6)
 
 
@@ -41,16 +41,16 @@ def test_nps_of_ten_promoters_five_passives_five_detractors() -> None:
 
     assert result is not None
     assert (result.promoters, result.passives, result.detractors, result.n) == (10, 5, 5, 20)
-    # p = 10/20 = 0.5, d = 5/20 = 0.25: NPS = 50 % − 25 % = +25.
+    # p = 10/20 = 0.5, d = 5/20 = 0.25: NPS = 50 % - 25 % = +25.
     assert result.score == pytest.approx(25.0)
-    # 1.96 × sqrt((0.5 + 0.25 − 0.25²) / 20) × 100 = 1.96 × sqrt(0.034375) × 100
-    #   = 1.96 × 0.185405 × 100 = 36.34 points.
+    # 1.96 * sqrt((0.5 + 0.25 - 0.25²) / 20) * 100 = 1.96 * sqrt(0.034375) * 100
+    #   = 1.96 * 0.185405 * 100 = 36.34 points.
     assert result.margin == pytest.approx(36.34, abs=0.01)
     assert result.indicative  # 20 answers < 30
 
 
 def test_nps_margin_clamps_the_interval_to_the_scale() -> None:
-    # 3 promoters, 1 detractor: NPS +50; margin 1.96 × sqrt((1 − 0.25) / 4) × 100 = 84.87.
+    # 3 promoters, 1 detractor: NPS +50; margin 1.96 * sqrt((1 - 0.25) / 4) * 100 = 84.87.
     result = metrics.nps({10: 3, 2: 1})
 
     assert result is not None

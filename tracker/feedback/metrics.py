@@ -24,7 +24,7 @@ YES_NO_VALUES = (1, 0)
 
 
 def response_rate(completed: int, invited: int) -> float | None:
-    """Completed responses / invited × 100; None when nobody was invited."""
+    """Completed responses / invited * 100; None when nobody was invited."""
     if invited <= 0:
         return None
     return completed / invited * 100
@@ -43,7 +43,7 @@ def mean(counts: Mapping[int, int]) -> float | None:
 
 
 def csat(counts: Mapping[int, int]) -> float | None:
-    """Share of 4 and 5 among all 1-5 ratings, × 100."""
+    """Share of 4 and 5 among all 1-5 ratings, * 100."""
     n = total(counts)
     if n == 0:
         return None
@@ -52,7 +52,7 @@ def csat(counts: Mapping[int, int]) -> float | None:
 
 
 def share_of_yes(counts: Mapping[int, int]) -> float | None:
-    """Yes/no questions store 1 for yes: the share of yes × 100."""
+    """Yes/no questions store 1 for yes: the share of yes * 100."""
     n = total(counts)
     if n == 0:
         return None
@@ -82,7 +82,7 @@ class Nps:
 
 
 def nps_margin(promoter_share: float, detractor_share: float, n: int) -> float:
-    """1.96 × sqrt((p + d − (p − d)²) / n) × 100: the 95 % margin of error of an NPS."""
+    """1.96 * sqrt((p + d - (p - d)²) / n) * 100: the 95 % margin of error of an NPS."""
     p, d = promoter_share, detractor_share
     variance = p + d - (p - d) ** 2
     # Rounding can push an exact 0 a hair below zero.
@@ -90,7 +90,7 @@ def nps_margin(promoter_share: float, detractor_share: float, n: int) -> float:
 
 
 def nps(counts: Mapping[int, int]) -> Nps | None:
-    """% promoters (9-10) − % detractors (0-6), with its margin of error."""
+    """% promoters (9-10) - % detractors (0-6), with its margin of error."""
     n = total(counts)
     if n == 0:
         return None
