@@ -9,7 +9,9 @@ immediate write transactions, so two people reordering at once never compute the
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
@@ -57,11 +59,15 @@ def rebalance(session: Session, academy_id: int) -> None:
     ids = session.scalars(
         select(Brick.id).where(Brick.academy_id == academy_id).order_by(Brick.rank, Brick.id)
     ).all()
-    for position, brick_id in enumerate(ids, start=1):
-        session.execute(
-            update(Brick)
-            .where(Brick.id == brick_id)
-            .values(rank=position * STEP)
-            .execution_options(synchronize_session=False)
-        )
-    session.expire_all()
+    if not ids:
+        return
+    # One executemany on the table (Core): the bricks' version must not change on a reorder.
+    table = cast(Table, Brick.__table__)
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("brick_id")).values(rank=bindparam("new_rank")),
+        [{"brick_id": brick_id, "new_rank": n * STEP} for n, brick_id in enumerate(ids, start=1)],
+    )
+    # Only the ranks of loaded bricks went stale; other loaded objects keep their state.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Brick):
+            session.expire(obj, ["rank"])
