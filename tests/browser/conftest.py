@@ -25,7 +25,9 @@ Fixtures
 
 ``page`` (function scope)
     A new page in a fresh browser context (no cookies, French Accept-Language, base URL set, 5 s
-    default timeout), so ``page.goto("/login")`` works. Closed after the test.
+    default timeout), so ``page.goto("/login")`` works. Closed after the test. When the test
+    fails, a screenshot and the page's HTML are saved in the test's tmp_path and the end of the
+    server's log (``live_server.log_path``) is printed with the failure report.
 
 Rules for browser tests: mark them ``@pytest.mark.browser`` (or ``pytestmark``); the server is
 shared, so never rely on what another test left behind: create the data you need (your own
@@ -52,7 +54,7 @@ from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from bench.server import clean_environment, serve
+from bench.server import clean_environment, log_tail, serve
 from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
 from tracker import create_app, migrate
 from tracker.db import db
@@ -88,6 +90,7 @@ class LiveServer:
     url: str
     password: str
     app: Flask = field(repr=False)
+    log_path: Path | None = None
     people: tuple[DemoPerson, ...] = DEMO_PEOPLE
     academy_slug: str = DEMO_SLUG
 
@@ -174,10 +177,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 "TRACKER_LOG_LEVEL": "WARNING",
                 "TRACKER_SMTP_HOST": "",
             }
-            with serve(
-                "app:app", env=env, log_path=workdir / "gunicorn.log", workers=2, threads=4
-            ) as url:
-                yield LiveServer(url=url, password=password, app=app)
+            log_path = workdir / "gunicorn.log"
+            with serve("app:app", env=env, log_path=log_path, workers=2, threads=4) as url:
+                yield LiveServer(url=url, password=password, app=app, log_path=log_path)
         finally:
             app.extensions["database"].engine.dispose()
 
@@ -195,11 +197,39 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+def page(
+    browser: Any, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     try:
-        yield context.new_page()
+        page = context.new_page()
+        yield page
+        if request.node.stash.get(_CALL_FAILED, False):
+            _keep_evidence(page, live_server, tmp_path)
     finally:
         context.close()
+
+
+def _keep_evidence(page: Any, live_server: LiveServer, directory: Path) -> None:
+    """What the browser showed when the test failed, and what the server logged."""
+    try:
+        page.screenshot(path=str(directory / "failure.png"), full_page=True)
+        (directory / "failure.html").write_text(page.content())
+        print(f"Page at failure ({page.url}): {directory}/failure.png, failure.html")
+    except Exception as error:  # the page may be gone; the failure itself matters more
+        print(f"Could not keep the page at failure: {error!r}")
+    if live_server.log_path is not None:
+        print("Server log (end):\n" + log_tail(live_server.log_path))
