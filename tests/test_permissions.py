@@ -81,9 +81,35 @@ def _path(w: World, s: Session) -> int:
     return create_path(s, w.academy, name="Data & IA").id
 
 
+def _need(w: World, s: Session) -> int:
+    from tracker.backlog.needs_services import submit_need
+
+    need = submit_need(s, w.academy, actor=w.stakeholder, title="RGPD", business_unit="DRH")
+    return need.id
+
+
+def _brick(w: World, s: Session) -> int:
+    from tracker.backlog.services import create_brick
+
+    return create_brick(s, w.academy, actor=w.manager, title="Quiz", format="mooc").id
+
+
+def _release(w: World, s: Session) -> int:
+    from tracker.releases.services import create_release
+
+    return create_release(s, w.academy, name="Incrément 1", actor=w.manager).id
+
+
+def _sprint(w: World, s: Session) -> int:
+    from tracker.sprints.services import create_sprint
+
+    return create_sprint(s, w.academy, name="Sprint 1").id
+
+
 SITE_ADMIN = {"admin"}
 ACADEMY_ADMINS = {"admin", "manager"}
 BUILDERS = {"manager", "designer"}
+REQUESTERS = {"manager", "stakeholder"}
 
 ROUTES: dict[str, Route] = {
     # Site
@@ -148,6 +174,49 @@ ROUTES: dict[str, Route] = {
     ),
     "paths.delete": Route(
         lambda w, s: f"/a/{w.academy.slug}/paths/{_path(w, s)}/delete", "POST", allowed={"manager"}
+    ),
+    # Training needs: builders read all, managers triage, requesters follow their own.
+    "needs.index": Route(academy("needs/"), allowed=BUILDERS),
+    "needs.mine": Route(academy("needs/mine"), allowed=REQUESTERS),
+    "needs.submit": Route(academy("needs/new"), allowed=REQUESTERS),
+    "needs.coverage": Route(academy("needs/coverage"), allowed=BUILDERS | {"stakeholder"}),
+    # The need was submitted by the stakeholder: they may read it (another one may not).
+    "needs.show": Route(
+        lambda w, s: f"/a/{w.academy.slug}/needs/{_need(w, s)}/",
+        allowed=BUILDERS | {"stakeholder"},
+    ),
+    "needs.edit": Route(
+        lambda w, s: f"/a/{w.academy.slug}/needs/{_need(w, s)}/edit", allowed={"manager"}
+    ),
+    "needs.change_status": Route(
+        lambda w, s: f"/a/{w.academy.slug}/needs/{_need(w, s)}/status",
+        "POST",
+        allowed={"manager"},
+        data={"status": "accepted"},
+    ),
+    "needs.link_brick": Route(
+        lambda w, s: f"/a/{w.academy.slug}/needs/{_need(w, s)}/bricks",
+        "POST",
+        allowed={"manager"},
+    ),
+    "needs.unlink_brick": Route(
+        lambda w, s: f"/a/{w.academy.slug}/needs/{_need(w, s)}/bricks/{_brick(w, s)}/unlink",
+        "POST",
+        allowed={"manager"},
+    ),
+    # Releases (planning buckets) and minimal sprints: managers manage, designers read.
+    "releases.index": Route(academy("releases/"), allowed=BUILDERS),
+    "releases.create": Route(academy("releases/new"), allowed={"manager"}),
+    "releases.show": Route(
+        lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/", allowed=BUILDERS
+    ),
+    "releases.edit": Route(
+        lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/edit", allowed={"manager"}
+    ),
+    "sprints.index": Route(academy("sprints/"), allowed=BUILDERS),
+    "sprints.create": Route(academy("sprints/new"), allowed={"manager"}),
+    "sprints.edit": Route(
+        lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/edit", allowed={"manager"}
     ),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),

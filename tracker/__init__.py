@@ -143,9 +143,12 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     # Planning: learning paths, training needs, releases, sprints (each its own blueprint).
+    from tracker.backlog.needs_views import bp as needs_bp
     from tracker.backlog.paths_views import bp as paths_bp
+    from tracker.releases.views import bp as releases_bp
+    from tracker.sprints.views import bp as sprints_bp
 
-    for blueprint in (paths_bp,):
+    for blueprint in (paths_bp, needs_bp, releases_bp, sprints_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.academies.models import Role, StageCategory, WipPolicy
 from tracker.auth.permissions import Permission, can
+from tracker.backlog.models import NeedStatus
 from tracker.mail.models import MailStatus
 from tracker.markdown import render_markdown
+from tracker.releases.models import ReleaseState
+from tracker.sprints.models import SprintState
 
 ROLE_LABELS = {
     Role.MANAGER: _l("Manager (DLM)"),
@@ -37,6 +40,26 @@ STAGE_CATEGORY_LABELS = {
     StageCategory.DONE: _l("Done"),
 }
 WIP_POLICY_LABELS = {WipPolicy.WARN: _l("Warn"), WipPolicy.BLOCK: _l("Block")}
+RELEASE_STATE_LABELS = {
+    # A context: French agrees these with "livraison" (feminine), unlike a sprint's states.
+    ReleaseState.PLANNED: lazy_pgettext("release", "Planned"),
+    ReleaseState.IN_BETA: lazy_pgettext("release", "In beta"),
+    ReleaseState.APPROVED: lazy_pgettext("release", "Approved"),
+    ReleaseState.REJECTED: lazy_pgettext("release", "Rejected"),
+    ReleaseState.RELEASED: lazy_pgettext("release", "Released"),
+}
+SPRINT_STATE_LABELS = {
+    SprintState.PLANNED: _l("Planned"),
+    SprintState.ACTIVE: _l("Active"),
+    SprintState.CLOSED: _l("Closed"),
+}
+NEED_STATUS_LABELS = {
+    NeedStatus.NEW: _l("New"),
+    NeedStatus.ACCEPTED: _l("Accepted"),
+    NeedStatus.PLANNED: _l("Planned"),
+    NeedStatus.DELIVERED: _l("Delivered"),
+    NeedStatus.DECLINED: _l("Declined"),
+}
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 MAIL_STATUS_LABELS = {
     MailStatus.QUEUED: _l("Queued"),
@@ -75,6 +98,9 @@ def init_app(app: Flask) -> None:
         ROLE_DESCRIPTIONS=ROLE_DESCRIPTIONS,
         STAGE_CATEGORY_LABELS=STAGE_CATEGORY_LABELS,
         WIP_POLICY_LABELS=WIP_POLICY_LABELS,
+        RELEASE_STATE_LABELS=RELEASE_STATE_LABELS,
+        SPRINT_STATE_LABELS=SPRINT_STATE_LABELS,
+        NEED_STATUS_LABELS=NEED_STATUS_LABELS,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         MAIL_STATUS_LABELS=MAIL_STATUS_LABELS,
         my_academies=my_academies,

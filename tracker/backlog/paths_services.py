@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from tracker.academies.models import Academy
@@ -68,7 +68,7 @@ def totals_of(bricks: list[Brick]) -> Totals:
 
 
 def totals_by(
-    session: Session, academy: Academy, column: ColumnElement[int | None]
+    session: Session, academy: Academy, column: InstrumentedAttribute[int | None]
 ) -> dict[int, Totals]:
     """The academy's brick totals per path, release or sprint (`column`), in one query."""
     rows = session.execute(
@@ -82,8 +82,9 @@ def totals_by(
         .group_by(column)
     ).all()
     return {
-        int(key): Totals(int(count), int(points), int(minutes))
+        key: Totals(int(count), int(points or 0), int(minutes or 0))
         for key, count, points, minutes in rows
+        if key is not None
     }
 
 

@@ -1,0 +1,399 @@
+"""Training needs: submit, edit, triage (status with history), link to bricks, score, coverage."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from tracker.academies.models import Academy
+from tracker.auth.models import User
+from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
+from tracker.backlog.needs_models import NeedEvent, NeedEventKind
+from tracker.db import utcnow
+from tracker.errors import DomainError, NotFound
+
+# The priority score, as stated on the needs pages:
+#   score = criticality * urgency * log10(headcount + 10)
+# Criticality and urgency (1-5) weigh the same; the headcount factor grows with the order of
+# magnitude of the people concerned: 1 for nobody (or unknown), 2 for 90, 3 for 990, 4 for
+# 9,990, so that a need for ten thousand people does not drown everything else.
+# From 1 (1 * 1 * 1) upwards; 25 for a critical, urgent need of a handful of people.
+
+
+def priority_score(criticality: int, urgency: int, headcount: int | None) -> float:
+    return criticality * urgency * math.log10(max(headcount or 0, 0) + 10)
+
+
+def score_of(need: TrainingNeed) -> float:
+    return priority_score(need.criticality, need.urgency, need.headcount)
+
+
+FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "business_unit",
+    "requester_name",
+    "population",
+    "headcount",
+    "criticality",
+    "urgency",
+)
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    """Trim text, check the rules a form might not (services are called from elsewhere too)."""
+    cleaned = dict(values)
+    for name in ("title", "description", "business_unit", "requester_name", "population"):
+        if name in cleaned:
+            cleaned[name] = (cleaned[name] or "").strip()
+    if not cleaned.get("title"):
+        raise DomainError(_("Give the need a title."), field="title")
+    if not cleaned.get("business_unit"):
+        raise DomainError(_("Say which business unit needs it."), field="business_unit")
+    for name in ("criticality", "urgency"):
+        value = cleaned.get(name)
+        if not isinstance(value, int) or not 1 <= value <= 5:
+            raise DomainError(_("Choose a value from 1 to 5."), field=name)
+    headcount = cleaned.get("headcount")
+    if headcount is not None and headcount < 0:
+        raise DomainError(_("Use a number of zero or more."), field="headcount")
+    return cleaned
+
+
+def _event(
+    session: Session,
+    need: TrainingNeed,
+    kind: NeedEventKind,
+    *,
+    actor: User | None,
+    from_status: NeedStatus | None = None,
+    to_status: NeedStatus | None = None,
+    note: str = "",
+) -> NeedEvent:
+    event = NeedEvent(
+        need_id=need.id,
+        actor_id=actor.id if actor else None,
+        at=utcnow(),
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+    session.add(event)
+    return event
+
+
+def submit_need(
+    session: Session,
+    academy: Academy,
+    *,
+    actor: User | None,
+    title: str,
+    business_unit: str,
+    description: str = "",
+    requester_name: str = "",
+    population: str = "",
+    headcount: int | None = None,
+    criticality: int = 3,
+    urgency: int = 3,
+) -> TrainingNeed:
+    values = _clean(
+        {
+            "title": title,
+            "description": description,
+            "business_unit": business_unit,
+            "requester_name": requester_name,
+            "population": population,
+            "headcount": headcount,
+            "criticality": criticality,
+            "urgency": urgency,
+        }
+    )
+    if not values["requester_name"] and actor is not None:
+        values["requester_name"] = actor.display_name
+    now = utcnow()
+    need = TrainingNeed(
+        academy_id=academy.id,
+        submitted_by_id=actor.id if actor else None,
+        status=NeedStatus.NEW,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    session.add(need)
+    session.flush()
+    _event(session, need, NeedEventKind.SUBMITTED, actor=actor, to_status=NeedStatus.NEW)
+    session.flush()
+    return need
+
+
+def update_need(session: Session, need: TrainingNeed, *, actor: User | None, **values: Any) -> bool:
+    """Edit a need's description fields (not its status: see `change_need_status`)."""
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"unknown need fields: {sorted(unknown)}")
+    current = {name: getattr(need, name) for name in FIELDS}
+    values = _clean({**current, **values})
+    changed = [name for name in FIELDS if values[name] != current[name]]
+    if not changed:
+        return False
+    for name in changed:
+        setattr(need, name, values[name])
+    need.updated_at = utcnow()
+    _event(session, need, NeedEventKind.EDITED, actor=actor, note=", ".join(changed))
+    session.flush()
+    return True
+
+
+def change_need_status(
+    session: Session,
+    need: TrainingNeed,
+    status: NeedStatus | str,
+    *,
+    actor: User | None,
+    reason: str = "",
+) -> bool:
+    """Triage: move a need to any status; a decline needs a reason. False when nothing changed.
+
+    Every change is written to the need's history with who and when (and the reason).
+    """
+    status = NeedStatus(status)
+    reason = reason.strip()
+    if status == NeedStatus.DECLINED and not reason:
+        raise DomainError(_("Say why the need is declined: the requester will read it."),
+                          field="reason")  # fmt: skip
+    new_reason = reason if status == NeedStatus.DECLINED else ""
+    if status == need.status and new_reason == need.decline_reason:
+        return False
+    _event(
+        session,
+        need,
+        NeedEventKind.STATUS_CHANGED,
+        actor=actor,
+        from_status=need.status,
+        to_status=status,
+        note=new_reason,
+    )
+    need.status = status
+    need.decline_reason = new_reason
+    need.updated_at = utcnow()
+    session.flush()
+    return True
+
+
+def _brick_key(academy: Academy, brick: Brick) -> str:
+    return f"{academy.key_prefix}-{brick.number}"
+
+
+def link_brick(session: Session, need: TrainingNeed, brick: Brick, *, actor: User | None) -> bool:
+    """Trace a need to a brick that answers it. False when already linked."""
+    if brick.academy_id != need.academy_id:
+        raise DomainError(_("Choose a brick of this academy."), field="brick_id")
+    if brick in need.bricks:
+        return False
+    need.bricks.append(brick)
+    academy = session.get(Academy, need.academy_id)
+    assert academy is not None
+    _event(
+        session,
+        need,
+        NeedEventKind.BRICK_LINKED,
+        actor=actor,
+        note=f"{_brick_key(academy, brick)} {brick.title}",
+    )
+    session.flush()
+    return True
+
+
+def unlink_brick(session: Session, need: TrainingNeed, brick: Brick, *, actor: User | None) -> bool:
+    if brick not in need.bricks:
+        return False
+    need.bricks.remove(brick)
+    academy = session.get(Academy, need.academy_id)
+    assert academy is not None
+    _event(
+        session,
+        need,
+        NeedEventKind.BRICK_UNLINKED,
+        actor=actor,
+        note=f"{_brick_key(academy, brick)} {brick.title}",
+    )
+    session.flush()
+    return True
+
+
+# -- Reading ------------------------------------------------------------------------------------
+
+
+def get_need(session: Session, academy: Academy, need_id: int) -> TrainingNeed:
+    need = session.get(TrainingNeed, need_id)
+    if need is None or need.academy_id != academy.id:
+        raise NotFound(_("No such training need."))
+    return need
+
+
+@dataclass(frozen=True)
+class ScoredNeed:
+    need: TrainingNeed
+    score: float
+
+
+def _by_score(needs: Iterable[TrainingNeed]) -> list[ScoredNeed]:
+    # Highest score first; among equals, the oldest first (it has waited longest).
+    scored = [ScoredNeed(need, score_of(need)) for need in needs]
+    scored.sort(key=lambda s: (-s.score, s.need.created_at, s.need.id))
+    return scored
+
+
+def list_needs(
+    session: Session,
+    academy: Academy,
+    *,
+    statuses: Iterable[NeedStatus | str] = (),
+    business_unit: str | None = None,
+) -> list[ScoredNeed]:
+    """The academy's needs, highest priority score first, with their bricks and submitter.
+
+    The score uses log10, which SQLite lacks without its math extension: the sort happens
+    here, over one academy's needs (hundreds, not millions), in a fixed number of queries.
+    """
+    query = (
+        select(TrainingNeed)
+        .where(TrainingNeed.academy_id == academy.id)
+        .options(selectinload(TrainingNeed.bricks), selectinload(TrainingNeed.submitted_by))
+    )
+    wanted = [NeedStatus(s) for s in statuses]
+    if wanted:
+        query = query.where(TrainingNeed.status.in_(wanted))
+    if business_unit:
+        query = query.where(func.lower(TrainingNeed.business_unit) == business_unit.lower())
+    return _by_score(session.scalars(query))
+
+
+def needs_submitted_by(session: Session, academy: Academy, user: User) -> list[TrainingNeed]:
+    """A requester's own needs, newest first (what "My needs" shows)."""
+    return list(
+        session.scalars(
+            select(TrainingNeed)
+            .where(TrainingNeed.academy_id == academy.id, TrainingNeed.submitted_by_id == user.id)
+            .options(selectinload(TrainingNeed.bricks))
+            .order_by(TrainingNeed.created_at.desc(), TrainingNeed.id.desc())
+        )
+    )
+
+
+def business_units(session: Session, academy: Academy) -> list[str]:
+    """The units named so far (the form suggests them, so that "DRH" stays one unit)."""
+    names = session.scalars(
+        select(TrainingNeed.business_unit).where(TrainingNeed.academy_id == academy.id).distinct()
+    ).all()
+    seen: dict[str, str] = {}
+    for name in sorted(names):
+        seen.setdefault(name.casefold(), name)
+    return sorted(seen.values(), key=str.casefold)
+
+
+def need_history(session: Session, need: TrainingNeed) -> list[NeedEvent]:
+    return list(
+        session.scalars(
+            select(NeedEvent)
+            .where(NeedEvent.need_id == need.id)
+            .options(selectinload(NeedEvent.actor))
+            .order_by(NeedEvent.at.desc(), NeedEvent.id.desc())
+        )
+    )
+
+
+KEY_RE = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9]*-)?(\d+)\s*$")
+
+
+def find_bricks(session: Session, academy: Academy, text: str, *, limit: int = 20) -> list[Brick]:
+    """Bricks whose key (ACAD-12, or just 12) or title matches `text`, in backlog order."""
+    text = text.strip()
+    if not text:
+        return []
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    criteria: list[ColumnElement[bool]] = [Brick.title.ilike(f"%{escaped}%", escape="\\")]
+    key = KEY_RE.match(text)
+    if key:
+        criteria.append(Brick.number == int(key.group(1)))
+    return list(
+        session.scalars(
+            select(Brick)
+            .where(Brick.academy_id == academy.id, or_(*criteria))
+            .order_by(Brick.rank, Brick.id)
+            .limit(limit)
+        )
+    )
+
+
+def get_brick_by_id(session: Session, academy: Academy, brick_id: int) -> Brick:
+    brick = session.get(Brick, brick_id)
+    if brick is None or brick.academy_id != academy.id:
+        raise NotFound(_("No such brick."))
+    return brick
+
+
+# -- Coverage -----------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitCoverage:
+    """One business unit's needs, in four disjoint groups (declined ones aside).
+
+    delivered: status delivered; covered: linked to at least one brick, not delivered yet;
+    uncovered: no brick yet (new, accepted or planned without a brick); declined.
+    """
+
+    business_unit: str
+    delivered: list[TrainingNeed] = field(default_factory=list)
+    covered: list[TrainingNeed] = field(default_factory=list)
+    uncovered: list[TrainingNeed] = field(default_factory=list)
+    declined: list[TrainingNeed] = field(default_factory=list)
+
+    @property
+    def open_total(self) -> int:
+        """Needs still to be answered or answered: everything but the declined."""
+        return len(self.delivered) + len(self.covered) + len(self.uncovered)
+
+    @property
+    def total(self) -> int:
+        return self.open_total + len(self.declined)
+
+    def share(self, group: str) -> float:
+        """A group's percentage of the unit's non-declined needs (0 when there are none)."""
+        if not self.open_total:
+            return 0.0
+        return len(getattr(self, group)) / self.open_total * 100
+
+
+def coverage(session: Session, academy: Academy) -> list[UnitCoverage]:
+    """Per business unit (grouped whatever the case), which needs have bricks, which are
+    delivered, which have none. One query, whatever the number of needs."""
+    has_brick = exists().where(need_brick.c.need_id == TrainingNeed.id)
+    rows = session.execute(
+        select(TrainingNeed, has_brick)
+        .where(TrainingNeed.academy_id == academy.id)
+        .order_by(TrainingNeed.created_at, TrainingNeed.id)
+    ).all()
+    units: dict[str, UnitCoverage] = {}
+    for need, linked in rows:
+        key = need.business_unit.strip().casefold()
+        unit = units.setdefault(key, UnitCoverage(need.business_unit.strip()))
+        if need.status == NeedStatus.DECLINED:
+            unit.declined.append(need)
+        elif need.status == NeedStatus.DELIVERED:
+            unit.delivered.append(need)
+        elif linked:
+            unit.covered.append(need)
+        else:
+            unit.uncovered.append(need)
+    return sorted(units.values(), key=lambda u: u.business_unit.casefold())

@@ -1,0 +1,244 @@
+"""Training need pages: submit, my needs, the scored list, a need (triage, bricks), coverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.academies.views import add_slug, load_academy
+from tracker.auth.permissions import Permission, can
+from tracker.backlog import needs_services as services
+from tracker.backlog.models import NeedStatus, TrainingNeed
+from tracker.backlog.needs_forms import (
+    EditNeedForm,
+    FindBrickForm,
+    LinkBrickForm,
+    SubmitNeedForm,
+    TriageNeedForm,
+)
+from tracker.backlog.paths_views import brick_pages_context
+from tracker.db import db
+from tracker.errors import DomainError, NotFound
+from tracker.forms import ConfirmForm
+from tracker.web import attach_error, requires, see_other
+
+bp = Blueprint("needs", __name__, url_prefix="/a/<slug>")
+bp.url_value_preprocessor(load_academy)
+bp.url_defaults(add_slug)
+bp.context_processor(brick_pages_context)
+
+
+def may_read(need: TrainingNeed) -> bool:
+    """Builders read every need; a requester reads only the needs they submitted."""
+    academy = g.academy
+    if can(current_user, Permission.NEED_VIEW_ALL, academy):
+        return True
+    return (
+        can(current_user, Permission.NEED_SUBMIT, academy)
+        and need.submitted_by_id is not None
+        and need.submitted_by_id == current_user.id
+    )
+
+
+def _need_or_404(need_id: int) -> TrainingNeed:
+    try:
+        return services.get_need(db.session, g.academy, need_id)
+    except NotFound:
+        abort(404)
+
+
+def _need_fields(form: SubmitNeedForm) -> dict[str, Any]:
+    return {
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "business_unit": form.business_unit.data or "",
+        "requester_name": form.requester_name.data or "",
+        "population": form.population.data or "",
+        "headcount": form.headcount.data,
+        "criticality": form.criticality.data,
+        "urgency": form.urgency.data,
+    }
+
+
+@bp.route("/needs/")
+@requires(Permission.NEED_VIEW_ALL)
+def index() -> Any:
+    status = request.args.get("status", "")
+    if status not in {s.value for s in NeedStatus}:
+        status = ""
+    unit = request.args.get("unit", "").strip()
+    needs = services.list_needs(
+        db.session, g.academy, statuses=[status] if status else [], business_unit=unit or None
+    )
+    return render_template(
+        "needs/index.html",
+        needs=needs,
+        status=status,
+        unit=unit,
+        units=services.business_units(db.session, g.academy),
+    )
+
+
+@bp.route("/needs/mine")
+@requires(Permission.NEED_SUBMIT)
+def mine() -> Any:
+    return render_template(
+        "needs/mine.html", needs=services.needs_submitted_by(db.session, g.academy, current_user)
+    )
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@requires(Permission.NEED_SUBMIT)
+def submit() -> Any:
+    form = SubmitNeedForm()
+    if form.validate_on_submit():
+        try:
+            need = services.submit_need(
+                db.session, g.academy, actor=current_user, **_need_fields(form)
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Thank you: the need is submitted. Follow it here."), "success")
+            return see_other("needs.show", need_id=need.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "needs/form.html",
+        form=form,
+        need=None,
+        units=services.business_units(db.session, g.academy),
+    ), status
+
+
+@bp.route("/needs/coverage")
+@requires(Permission.NEED_COVERAGE)
+def coverage() -> Any:
+    units = services.coverage(db.session, g.academy)
+    return render_template(
+        "needs/coverage.html",
+        units=units,
+        detailed=can(current_user, Permission.NEED_VIEW_ALL, g.academy),
+    )
+
+
+def _need_page(
+    need: TrainingNeed,
+    *,
+    triage_form: TriageNeedForm | None = None,
+    status: int = 200,
+) -> Any:
+    triage = can(current_user, Permission.NEED_TRIAGE, g.academy)
+    find_form = FindBrickForm(request.args)
+    found = []
+    if triage and find_form.q.data:
+        linked = {b.id for b in need.bricks}
+        found = [
+            b for b in services.find_bricks(db.session, g.academy, find_form.q.data)
+            if b.id not in linked
+        ]  # fmt: skip
+    if triage_form is None:
+        triage_form = TriageNeedForm(status=need.status.value, reason=need.decline_reason)
+    return render_template(
+        "needs/show.html",
+        need=need,
+        score=services.score_of(need),
+        history=services.need_history(db.session, need),
+        triage=triage,
+        triage_form=triage_form,
+        find_form=find_form,
+        found=found,
+        confirm_form=ConfirmForm(),
+    ), status
+
+
+# Builders and the requester read a need: the check is in may_read (the marker says "member").
+@bp.route("/needs/<int:need_id>/")
+@requires(Permission.ACADEMY_VIEW)
+def show(need_id: int) -> Any:
+    need = _need_or_404(need_id)
+    if not may_read(need):
+        abort(403)
+    return _need_page(need)
+
+
+@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+@requires(Permission.NEED_TRIAGE)
+def edit(need_id: int) -> Any:
+    need = _need_or_404(need_id)
+    form = EditNeedForm(obj=need if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_need(db.session, need, actor=current_user, **_need_fields(form))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The need is saved."), "success")
+            return see_other("needs.show", need_id=need.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "needs/form.html",
+        form=form,
+        need=need,
+        units=services.business_units(db.session, g.academy),
+    ), status
+
+
+@bp.route("/needs/<int:need_id>/status", methods=["POST"])
+@requires(Permission.NEED_TRIAGE)
+def change_status(need_id: int) -> Any:
+    need = _need_or_404(need_id)
+    form = TriageNeedForm()
+    if not form.validate_on_submit():
+        return _need_page(need, triage_form=form, status=422)
+    try:
+        changed = services.change_need_status(
+            db.session, need, form.status.data, actor=current_user, reason=form.reason.data or ""
+        )
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _need_page(need, triage_form=form, status=422)
+    db.session.commit()
+    if changed:
+        flash(_("The status of the need is saved."), "success")
+    return see_other("needs.show", need_id=need.id)
+
+
+@bp.route("/needs/<int:need_id>/bricks", methods=["POST"])
+@requires(Permission.NEED_TRIAGE)
+def link_brick(need_id: int) -> Any:
+    need = _need_or_404(need_id)
+    form = LinkBrickForm()
+    if not form.validate_on_submit() or form.brick_id.data is None:
+        abort(400)
+    try:
+        brick = services.get_brick_by_id(db.session, g.academy, form.brick_id.data)
+    except NotFound:
+        abort(404)
+    if services.link_brick(db.session, need, brick, actor=current_user):
+        db.session.commit()
+        flash(_("The need is linked to %(title)s.", title=brick.title), "success")
+    return see_other("needs.show", need_id=need.id, _anchor="bricks")
+
+
+@bp.route("/needs/<int:need_id>/bricks/<int:brick_id>/unlink", methods=["POST"])
+@requires(Permission.NEED_TRIAGE)
+def unlink_brick(need_id: int, brick_id: int) -> Any:
+    need = _need_or_404(need_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        brick = services.get_brick_by_id(db.session, g.academy, brick_id)
+    except NotFound:
+        abort(404)
+    if services.unlink_brick(db.session, need, brick, actor=current_user):
+        db.session.commit()
+        flash(_("%(title)s is no longer linked to the need.", title=brick.title), "success")
+    return see_other("needs.show", need_id=need.id, _anchor="bricks")
