@@ -162,7 +162,8 @@ def _init_request_hooks(app: Flask) -> None:
         # The app context (and so g) can outlive one request when a caller keeps it pushed
         # (tests, commands): never let a user, roles or academy leak into the next request.
         # App-level preprocessors run before the blueprints' (which set g.academy).
-        for key in ("_login_user", "_roles", "_my_academies", "academy"):
+        # _flask_babel caches the locale chosen for the request (the reader may have changed).
+        for key in ("_login_user", "_roles", "_my_academies", "academy", "_flask_babel"):
             g.pop(key, None)
         # Reads begin deferred transactions; writes begin immediately (see tracker.db). Set
         # here, before any blueprint preprocessor loads something from the database.

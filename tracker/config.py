@@ -58,7 +58,10 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     for key, default in DEFAULTS.items():
         raw = environ.get(f"TRACKER_{key}")
         if raw is not None and raw != "":
-            found[key] = _coerce(raw, default)
+            try:
+                found[key] = _coerce(raw, default)
+            except ValueError:
+                raise ValueError(f"TRACKER_{key} must be a whole number, not {raw!r}") from None
     return found
 
 

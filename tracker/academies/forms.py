@@ -100,6 +100,7 @@ class InviteMemberForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],  # pasted
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.DESIGNER.value)
 

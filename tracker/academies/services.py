@@ -9,7 +9,7 @@ import unicodedata
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from tracker.academies.models import (
     Academy,
@@ -163,6 +163,7 @@ def list_members(session: Session, academy: Academy) -> list[Membership]:
         session.scalars(
             select(Membership)
             .join(User, User.id == Membership.user_id)
+            .options(contains_eager(Membership.user))
             .where(Membership.academy_id == academy.id)
             .order_by(Membership.role, func.lower(User.display_name))
         )
@@ -177,9 +178,9 @@ def add_member(session: Session, academy: Academy, user: User, role: Role) -> Me
     if membership is None:
         membership = Membership(academy_id=academy.id, user_id=user.id, role=role)
         session.add(membership)
+        session.flush()
     else:
-        membership.role = role
-    session.flush()
+        change_role(session, membership, role)  # an invitation must not demote the last manager
     return membership
 
 

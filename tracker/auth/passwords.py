@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import itertools
 import re
 from functools import cache
 from importlib import resources
@@ -63,6 +64,17 @@ def _common_passwords() -> frozenset[str]:
 _TRAILING = re.compile(r"[\d\W_]+$")
 
 
+def _is_trivial(password: str) -> bool:
+    """One or two characters repeated, or a plain run such as 123456789012 or abcdefghijkl."""
+    if len(set(password)) <= 2:
+        return True
+    steps = {
+        (ord(b) - ord(a)) % 10 if a.isdigit() and b.isdigit() else ord(b) - ord(a)
+        for a, b in itertools.pairwise(password)
+    }
+    return steps in ({1}, {-1}, {9})  # 9: a descending run of digits, 0 wrapping to 9
+
+
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
     """Why this password is refused (an empty list when it is acceptable).
 
@@ -78,7 +90,7 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     lowered = password.lower()
     stem = _TRAILING.sub("", lowered)
     common = _common_passwords()
-    if lowered in common or (stem and stem in common) or len(set(lowered)) <= 2:
+    if lowered in common or (stem and stem in common) or _is_trivial(lowered):
         problems.append(_("This password is too common. Choose a less guessable one."))
     elif email and lowered in {email.lower(), email.lower().split("@")[0]}:
         problems.append(_("Do not use your e-mail address as password."))

@@ -52,10 +52,10 @@ def create_user(
     return user
 
 
-def _check_password(password: str, *, email: str, name: str) -> None:
+def _check_password(password: str, *, email: str, name: str, field: str = "password") -> None:
     problems = password_problems(password, email=email, name=name)
     if problems:
-        raise DomainError(" ".join(problems), field="password")
+        raise DomainError(" ".join(problems), field=field)
 
 
 # -- Login throttling ---------------------------------------------------------------------------
@@ -176,11 +176,12 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """Change the password; every session of the user is revoked (the caller opens a new one)."""
     if not verify_password(user.password_hash, current):
         raise DomainError(_("Your current password is not this one."), field="current_password")
-    set_password(session, user, new)
+    set_password(session, user, new, field="new_password")
 
 
-def set_password(session: Session, user: User, new: str) -> None:
-    _check_password(new, email=user.email, name=user.display_name)
+def set_password(session: Session, user: User, new: str, *, field: str = "password") -> None:
+    """`field` names the form field a refusal is shown beside."""
+    _check_password(new, email=user.email, name=user.display_name, field=field)
     user.password_hash = hash_password(new)
     revoke_all_sessions(session, user)
     session.flush()
@@ -245,16 +246,19 @@ def export_personal_data(session: Session, user: User) -> dict[str, Any]:
 def erase_user(session: Session, user: User, *, actor: User) -> None:
     """Erase a person's personal data (GDPR art. 17), keeping the rows others' history points to.
 
-    The account becomes an anonymous, inactive placeholder; memberships, sessions and failed
-    logins are deleted.
+    The account becomes an anonymous, inactive placeholder; memberships, sessions, failed
+    logins, invitations to the address and e-mail to it (sent or not) are deleted.
     """
-    from tracker.academies.models import Membership
+    from tracker.academies.models import AcademyInvitation, Membership
+    from tracker.mail.models import MailMessage
 
     if user.id == actor.id:
         raise DomainError(_("You cannot erase your own account while logged in with it."))
     session.execute(delete(Membership).where(Membership.user_id == user.id))
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
+    session.execute(delete(AcademyInvitation).where(AcademyInvitation.email == user.email))
+    session.execute(delete(MailMessage).where(MailMessage.to_address == user.email))
     user.email = f"erased-{user.id}@invalid"
     user.display_name = _("Erased user")
     user.password_hash = None

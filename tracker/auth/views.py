@@ -179,9 +179,13 @@ def accept_invitation(token: str) -> Any:
     existing = services.get_user_by_email(db.session, invitation.email)
     if existing is not None and existing.password_hash is not None:
         # The person already has an account: the membership is theirs once they log in.
-        academy_services.accept_invitation(
-            db.session, invitation, display_name=existing.display_name, password=""
-        )
+        try:
+            academy_services.accept_invitation(
+                db.session, invitation, display_name=existing.display_name, password=""
+            )
+        except DomainError as error:  # e.g. it would demote the academy's last manager
+            db.session.rollback()
+            return render_template("auth/invitation_invalid.html", message=error.message), 422
         db.session.commit()
         flash(_("You joined %(academy)s. Log in to continue.", academy=invitation.academy.name))
         return see_other("auth.login")

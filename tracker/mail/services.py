@@ -120,11 +120,19 @@ def _claim(session: Session, batch_size: int) -> list[MailMessage]:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return list(
+    claimed = list(
         session.scalars(
-            select(MailMessage).where(MailMessage.claim_token == token).order_by(MailMessage.id)
+            select(MailMessage)
+            .where(MailMessage.claim_token == token)
+            .order_by(MailMessage.id)
+            # The session may already hold these messages (queued by it) with their old status.
+            .execution_options(populate_existing=True)
         )
     )
+    # End the read transaction: on SQLite it would hold the write lock (BEGIN IMMEDIATE)
+    # while the SMTP server is reached, blocking every web request that writes.
+    session.commit()
+    return claimed
 
 
 @dataclass

@@ -1,0 +1,445 @@
+"""Members: invitations by e-mail, roles, the last manager, removal, switching academies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.auth.test_login import field_error
+from tests.factories import PASSWORD, make_academy, make_member, make_user
+from tracker.academies import services
+from tracker.academies.models import AcademyInvitation, Membership, Role
+from tracker.auth.models import User
+from tracker.db import utcnow
+from tracker.errors import DomainError, NotFound
+from tracker.mail.models import MailMessage, MailStatus
+from tracker.tokens import hash_token
+
+EN = {"Accept-Language": "en"}
+NEW_PASSWORD = "violet tram under the bridge"
+
+
+def invite(client, world, email: str, role: str = "designer"):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/a/{world.academy.slug}/members/invite", data={"email": email, "role": role}
+    )
+
+
+def last_mail_to(db_session, email: str) -> MailMessage:
+    return db_session.scalars(
+        select(MailMessage).where(MailMessage.to_address == email).order_by(MailMessage.id.desc())
+    ).first()
+
+
+def link_in(message: MailMessage) -> str:
+    match = re.search(r"http://brique\.test(/invitations/[A-Za-z0-9_-]+)", message.body_text)
+    assert match, message.body_text
+    return match.group(1)
+
+
+def membership(db_session, academy, user) -> Membership | None:  # type: ignore[no-untyped-def]
+    return db_session.scalar(
+        select(Membership).where(Membership.academy_id == academy.id, Membership.user_id == user.id)
+    )
+
+
+# -- Inviting a new person ----------------------------------------------------------------------
+
+
+def test_inviting_a_new_person_queues_a_mail_with_a_single_use_link(
+    client, db_session, login, world
+):
+    login(world.manager)
+
+    response = invite(client, world, "  New.Person@Example.com ", "tester")
+
+    assert response.status_code == 303
+    assert response.location == f"/a/{world.academy.slug}/members"
+    invitation = db_session.scalars(
+        select(AcademyInvitation).where(AcademyInvitation.email == "new.person@example.com")
+    ).one()
+    assert invitation.role == Role.TESTER
+    assert invitation.invited_by_id == world.manager.id
+    message = last_mail_to(db_session, "new.person@example.com")
+    assert message.status == MailStatus.QUEUED
+    assert message.category == "academy_invitation"
+    assert world.academy.name in message.subject
+    path = link_in(message)
+    token = path.rsplit("/", 1)[1]
+    assert invitation.token_hash == hash_token(token)  # stored hashed, never in clear
+    assert token not in invitation.token_hash
+    assert invitation.expires_at - utcnow() > dt.timedelta(days=13)
+    members_page = client.get(f"/a/{world.academy.slug}/members").get_data(as_text=True)
+    assert "new.person@example.com" in members_page  # pending
+
+
+def test_following_the_link_sets_name_and_password_joins_and_logs_in(
+    app, client, db_session, login, world
+):
+    login(world.manager)
+    invite(client, world, "new.person@example.com", "tester")
+    path = link_in(last_mail_to(db_session, "new.person@example.com"))
+    newcomer = app.test_client()
+
+    page = newcomer.get(path, headers=EN)
+    assert page.status_code == 200
+    assert world.academy.name in page.get_data(as_text=True)
+    response = newcomer.post(
+        path,
+        data={"display_name": "Nina Newcomer", "password": NEW_PASSWORD,
+              "confirm": NEW_PASSWORD, "locale": "en"},
+    )  # fmt: skip
+
+    assert response.status_code == 303
+    assert response.location == f"/a/{world.academy.slug}/"
+    user = db_session.scalars(select(User).where(User.email == "new.person@example.com")).one()
+    assert (user.display_name, user.locale) == ("Nina Newcomer", "en")
+    assert membership(db_session, world.academy, user).role == Role.TESTER
+    assert newcomer.get(f"/a/{world.academy.slug}/").status_code == 200  # logged in
+    assert (
+        app.test_client()
+        .post("/login", data={"email": user.email, "password": NEW_PASSWORD})
+        .status_code
+        == 303
+    )
+
+
+def test_the_link_works_once(app, client, db_session, login, world):
+    login(world.manager)
+    invite(client, world, "new.person@example.com")
+    path = link_in(last_mail_to(db_session, "new.person@example.com"))
+    form = {"display_name": "Nina", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "locale": ""}
+    assert app.test_client().post(path, data=form).status_code == 303
+
+    again = app.test_client()
+    response = again.get(path, headers=EN)
+    assert response.status_code == 404
+    assert "This invitation link is not valid any more" in response.get_data(as_text=True)
+    assert again.post(path, data=form).status_code == 404
+
+
+def test_an_expired_link_shows_the_invalid_page(app, client, db_session, login, world):
+    login(world.manager)
+    invite(client, world, "late@example.com")
+    path = link_in(last_mail_to(db_session, "late@example.com"))
+    invitation = db_session.scalars(
+        select(AcademyInvitation).where(AcademyInvitation.email == "late@example.com")
+    ).one()
+    invitation.expires_at = utcnow() - dt.timedelta(minutes=1)
+    db_session.flush()
+
+    response = app.test_client().get(path, headers=EN)
+
+    assert response.status_code == 404
+    assert "This link does not work any more" in response.get_data(as_text=True)
+
+
+def test_a_revoked_or_made_up_link_is_invalid(app, client, db_session, login, world):
+    login(world.manager)
+    invite(client, world, "cancelled@example.com")
+    path = link_in(last_mail_to(db_session, "cancelled@example.com"))
+    invitation = db_session.scalars(
+        select(AcademyInvitation).where(AcademyInvitation.email == "cancelled@example.com")
+    ).one()
+
+    client.post(f"/a/{world.academy.slug}/invitations/{invitation.id}/revoke")
+
+    assert invitation.revoked_at is not None
+    assert app.test_client().get(path).status_code == 404
+    assert app.test_client().get("/invitations/made-up-token").status_code == 404
+
+
+def test_a_weak_password_is_refused_and_the_link_still_works(app, client, db_session, login, world):
+    login(world.manager)
+    invite(client, world, "weak@example.com")
+    path = link_in(last_mail_to(db_session, "weak@example.com"))
+    newcomer = app.test_client()
+
+    response = newcomer.post(
+        path,
+        data={"display_name": "Will Weak", "password": "password1234",
+              "confirm": "password1234", "locale": ""},
+        headers=EN,
+    )  # fmt: skip
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "too common" in field_error(page, "password")
+    assert 'value="Will Weak"' in page
+    assert newcomer.get(path).status_code == 200
+    assert db_session.scalars(select(User).where(User.email == "weak@example.com")).first() is None
+
+
+def test_the_link_expires_with_the_configured_days(db_session, world, app):
+    with app.test_request_context():
+        invitation = services.invite_member(
+            db_session, world.academy, email="soon@example.com", role=Role.TESTER,
+            actor=world.manager, base_url="http://brique.test", valid_days=2,
+        )  # fmt: skip
+
+    assert dt.timedelta(days=1) < invitation.expires_at - utcnow() <= dt.timedelta(days=2)
+
+
+def test_accepting_twice_in_a_race_spends_the_link_once(db_session, world, app):
+    with app.test_request_context():
+        invitation = services.invite_member(
+            db_session, world.academy, email="race@example.com", role=Role.TESTER,
+            actor=world.manager, base_url="http://brique.test",
+        )  # fmt: skip
+        services.accept_invitation(
+            db_session, invitation, display_name="First", password=NEW_PASSWORD
+        )
+        with pytest.raises(NotFound):
+            services.accept_invitation(
+                db_session, invitation, display_name="Second", password=NEW_PASSWORD
+            )
+
+
+# -- Inviting someone who already has an account ------------------------------------------------
+
+
+def test_inviting_an_existing_account_adds_the_membership_and_tells_them(
+    client, db_session, login, world
+):
+    login(world.manager)
+
+    response = invite(client, world, world.outsider.email.upper(), "stakeholder")
+
+    assert response.status_code == 303
+    assert membership(db_session, world.academy, world.outsider).role == Role.STAKEHOLDER
+    assert (
+        db_session.scalars(
+            select(AcademyInvitation).where(AcademyInvitation.email == world.outsider.email)
+        ).first()
+        is None
+    )
+    message = last_mail_to(db_session, world.outsider.email)
+    assert message.category == "academy_membership"
+    assert f"http://brique.test/a/{world.academy.slug}/" in message.body_text
+
+
+def test_an_invalid_email_is_refused_on_its_field(client, db_session, login, world):
+    login(world.manager)
+
+    response = client.post(
+        f"/a/{world.academy.slug}/members/invite",
+        data={"email": "not-an-address", "role": "tester"},
+        headers=EN,
+    )
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "email")
+    assert 'value="not-an-address"' in page
+
+
+def test_an_unknown_role_is_refused(client, db_session, login, world):
+    login(world.manager)
+
+    response = invite(client, world, "someone@example.com", "owner")
+
+    assert response.status_code == 422
+    assert last_mail_to(db_session, "someone@example.com") is None
+
+
+# -- Roles and removal --------------------------------------------------------------------------
+
+
+def change_role(client, world, member: User, role: str):  # type: ignore[no-untyped-def]
+    m = world.academy.memberships
+    membership_id = next(x.id for x in m if x.user_id == member.id)
+    return client.post(
+        f"/a/{world.academy.slug}/members/{membership_id}/role",
+        data={f"m{membership_id}-role": role},
+    )
+
+
+def test_manager_changes_a_role(client, db_session, login, world):
+    login(world.manager)
+
+    response = change_role(client, world, world.tester, "designer")
+
+    assert response.status_code == 303
+    assert membership(db_session, world.academy, world.tester).role == Role.DESIGNER
+
+
+def test_the_last_manager_cannot_be_demoted(client, db_session, login, world):
+    login(world.manager)
+
+    response = change_role(client, world, world.manager, "tester")
+
+    assert response.status_code == 303
+    assert membership(db_session, world.academy, world.manager).role == Role.MANAGER
+    page = client.get(response.location, headers=EN).get_data(as_text=True)
+    assert "An academy keeps at least one manager." in page
+
+
+def test_a_manager_can_step_down_once_there_is_another(client, db_session, login, world):
+    login(world.manager)
+    change_role(client, world, world.designer, "manager")
+
+    change_role(client, world, world.manager, "designer")
+
+    assert membership(db_session, world.academy, world.manager).role == Role.DESIGNER
+    assert membership(db_session, world.academy, world.designer).role == Role.MANAGER
+
+
+def test_the_last_manager_cannot_be_removed(client, db_session, login, world):
+    login(world.manager)
+    own = membership(db_session, world.academy, world.manager)
+
+    client.post(f"/a/{world.academy.slug}/members/{own.id}/remove")
+
+    assert membership(db_session, world.academy, world.manager) is not None
+
+
+def test_reinviting_the_last_manager_with_another_role_does_not_demote_them(
+    client, db_session, login, world
+):
+    login(world.admin)
+
+    response = invite(client, world, world.manager.email, "tester")
+
+    assert response.status_code == 422
+    assert membership(db_session, world.academy, world.manager).role == Role.MANAGER
+    assert field_error(response.get_data(as_text=True), "role")
+
+
+def test_the_services_keep_one_manager(db_session, world):
+    own = membership(db_session, world.academy, world.manager)
+    with pytest.raises(DomainError):
+        services.change_role(db_session, own, Role.STAKEHOLDER)
+    with pytest.raises(DomainError):
+        services.remove_member(db_session, own)
+    with pytest.raises(DomainError):
+        services.add_member(db_session, world.academy, world.manager, Role.TESTER)
+    assert own.role == Role.MANAGER
+
+
+def test_manager_removes_a_member(app, client, db_session, login, world):
+    tester_client = app.test_client()
+    assert (
+        tester_client.post(
+            "/login", data={"email": world.tester.email, "password": PASSWORD}
+        ).status_code
+        == 303
+    )
+    login(world.manager)
+    target = membership(db_session, world.academy, world.tester)
+
+    response = client.post(f"/a/{world.academy.slug}/members/{target.id}/remove")
+
+    assert response.status_code == 303
+    assert membership(db_session, world.academy, world.tester) is None
+    assert tester_client.get(f"/a/{world.academy.slug}/").status_code == 403
+
+
+def test_a_member_of_another_academy_cannot_be_managed_from_here(client, db_session, login, world):
+    login(world.manager)
+    foreign = membership(db_session, world.other_academy, world.outsider)
+
+    response = client.post(f"/a/{world.academy.slug}/members/{foreign.id}/remove")
+
+    assert response.status_code == 404
+    assert membership(db_session, world.other_academy, world.outsider) is not None
+
+
+def test_members_page_queries_do_not_grow_with_members(client, db_session, login, world, queries):
+    login(world.manager)
+    url = f"/a/{world.academy.slug}/members"
+    client.get(url)
+    with queries() as few:
+        assert client.get(url).status_code == 200
+    for _ in range(10):
+        make_member(db_session, world.academy, Role.TESTER)
+
+    with queries() as many:
+        page = client.get(url).get_data(as_text=True)
+
+    assert page.count('class="button button-small button-danger"') == 14
+    assert many.count == few.count
+
+
+# -- Several academies --------------------------------------------------------------------------
+
+
+def test_a_person_in_two_academies_sees_both_and_returns_to_the_last_one(
+    client, db_session, login, world
+):
+    second = make_academy(db_session, name="Zeta Academy", actor=world.admin)
+    services.add_member(db_session, second, world.designer, Role.TESTER)
+    login(world.designer)
+
+    page = client.get(f"/a/{world.academy.slug}/", headers=EN).get_data(as_text=True)
+    switcher = page.split('class="menu academy-switcher"', 1)[1].split("</details>", 1)[0]
+    assert f'href="/a/{world.academy.slug}/"' in switcher
+    assert f'href="/a/{second.slug}/"' in switcher
+    assert client.get("/").location == f"/a/{world.academy.slug}/"
+
+    client.get(f"/a/{second.slug}/")
+    assert client.get("/").location == f"/a/{second.slug}/"
+
+    client.get(f"/a/{world.academy.slug}/")
+    assert client.get("/").location == f"/a/{world.academy.slug}/"
+
+
+def test_home_goes_to_the_only_academy_or_the_list(client, db_session, login, world):
+    login(world.tester)
+    assert client.get("/").location == f"/a/{world.academy.slug}/"
+
+    lonely = make_user(db_session)
+    client.post("/logout")
+    login(lonely)
+    assert client.get("/").location == "/academies/"
+
+
+def test_the_last_academy_is_not_kept_once_the_person_left_it(client, db_session, login, world):
+    second = make_academy(db_session, name="Zeta Academy", actor=world.admin)
+    services.add_member(db_session, second, world.designer, Role.DESIGNER)
+    login(world.designer)
+    client.get(f"/a/{second.slug}/")
+    db_session.delete(membership(db_session, second, world.designer))
+    db_session.flush()
+
+    assert client.get("/").location == f"/a/{world.academy.slug}/"
+
+
+def test_an_old_link_for_someone_who_has_an_account_since_just_adds_the_membership(
+    app, db_session, world
+):
+    with app.test_request_context():
+        invitation = services.invite_member(
+            db_session, world.academy, email="later@example.com", role=Role.TESTER,
+            actor=world.manager, base_url="http://brique.test",
+        )  # fmt: skip
+    path = link_in(last_mail_to(db_session, "later@example.com"))
+    person = make_user(db_session, email="later@example.com")
+
+    response = app.test_client().get(path)
+
+    assert response.status_code == 303
+    assert response.location == "/login"
+    assert membership(db_session, world.academy, person).role == Role.TESTER
+    assert invitation.accepted_at is not None
+
+
+def test_an_old_link_cannot_demote_the_last_manager(app, db_session, world):
+    with app.test_request_context():
+        services.invite_member(
+            db_session, world.other_academy, email="boss@example.com", role=Role.TESTER,
+            actor=world.admin, base_url="http://brique.test",
+        )  # fmt: skip
+    path = link_in(last_mail_to(db_session, "boss@example.com"))
+    boss = make_user(db_session, email="boss@example.com")
+    services.add_member(db_session, world.other_academy, boss, Role.MANAGER)
+    services.remove_member(db_session, membership(db_session, world.other_academy, world.outsider))
+    db_session.commit()  # as a real request would find it (the view rolls back its own work)
+
+    response = app.test_client().get(path, headers=EN)
+
+    assert response.status_code == 422
+    assert "An academy keeps at least one manager." in response.get_data(as_text=True)
+    assert membership(db_session, world.other_academy, boss).role == Role.MANAGER
