@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # A figure computed from fewer answers than this is shown as indicative.
 INDICATIVE_BELOW = 30
@@ -30,7 +31,7 @@ def response_rate(completed: int, invited: int) -> float | None:
     return completed / invited * 100
 
 
-def total(counts: Mapping[int, int]) -> int:
+def total(counts: Mapping[Any, int]) -> int:
     return sum(counts.values())
 
 
@@ -115,8 +116,8 @@ class Bucket:
 
 
 def distribution(
-    counts: Mapping[int, int] | Mapping[str, int],
-    values: Iterable[int] | Iterable[str],
+    counts: Mapping[Any, int],
+    values: Iterable[Any],
     *,
     base: int | None = None,
 ) -> list[Bucket]:

@@ -1,0 +1,309 @@
+"""Exports of a round for spreadsheets: the answers (one row per submitted response, one column
+per question, or per question and brick) and the feedback items, as CSV and XLSX.
+
+CSV is UTF-8 with a BOM and `;` between columns, what Excel opens as columns in French. In an
+anonymous round the answers carry the segment attributes only: no name, no e-mail, no
+submission time, and the rows follow an order unrelated to when people answered.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.auth.models import User
+from tracker.backlog.models import Brick
+from tracker.feedback.models import (
+    Answer,
+    FeedbackItem,
+    FeedbackRound,
+    ItemKind,
+    ItemStatus,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseState,
+    Severity,
+)
+from tracker.feedback.results import round_bricks, round_questions
+
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MULTI_SEPARATOR = " | "
+
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 (hence XLSX) cannot hold.
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+
+
+def _when(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _kind_labels() -> dict[str, str]:
+    return {
+        ItemKind.ISSUE: _("Issue"),
+        ItemKind.IDEA: _("Idea"),
+        ItemKind.PRAISE: _("Praise"),
+        ItemKind.QUESTION: _("Question"),
+    }
+
+
+def _severity_labels() -> dict[str, str]:
+    return {
+        Severity.BLOCKING: _("Blocking"),
+        Severity.MAJOR: _("Major"),
+        Severity.MINOR: _("Minor"),
+        Severity.COSMETIC: _("Cosmetic"),
+    }
+
+
+def _status_labels() -> dict[str, str]:
+    return {
+        ItemStatus.NEW: _("New"),
+        ItemStatus.ACCEPTED: _("Accepted"),
+        ItemStatus.PLANNED: _("Planned"),
+        ItemStatus.DONE: _("Done"),
+        ItemStatus.DECLINED: _("Declined"),
+        ItemStatus.DUPLICATE: _("Duplicate"),
+    }
+
+
+# -- Answers --------------------------------------------------------------------------------
+
+
+def answer_columns(
+    questions: Sequence[Question], bricks: Sequence[Brick]
+) -> list[tuple[Question, Brick | None]]:
+    """One column per question, or per question and brick for per-brick questions."""
+    columns: list[tuple[Question, Brick | None]] = []
+    for question in questions:
+        if question.per_brick:
+            columns.extend((question, brick) for brick in bricks)
+        else:
+            columns.append((question, None))
+    return columns
+
+
+def _header(number: int, question: Question, brick: Brick | None) -> str:
+    header = f"Q{number}. {question.prompt}"
+    return f"{header} [{brick.key} {brick.title}]" if brick is not None else header
+
+
+def _value(question: Question, answers: list[Answer]) -> Any:
+    if not answers:
+        return ""
+    if question.kind == QuestionKind.MULTI_CHOICE:
+        return MULTI_SEPARATOR.join(a.value_text or "" for a in answers if a.value_text)
+    answer = answers[0]
+    if question.kind == QuestionKind.YES_NO:
+        if answer.value_int is None:
+            return ""
+        return _("Yes") if answer.value_int else _("No")
+    if question.kind in (QuestionKind.RATING, QuestionKind.NPS):
+        return answer.value_int if answer.value_int is not None else ""
+    return answer.value_text or ""
+
+
+def answers_table(session: Session, round_: FeedbackRound) -> Table:
+    """Every submitted response as a row: four queries, whatever the size."""
+    questions = round_questions(session, round_)
+    anonymous = round_.anonymous
+    responses_statement = (
+        select(Response, User)
+        .outerjoin(User, User.id == Response.respondent_id)
+        .where(Response.round_id == round_.id, Response.state == ResponseState.SUBMITTED)
+    )
+    if anonymous:
+        # The lookup key is an HMAC: an order that says nothing about who answered when.
+        responses_statement = responses_statement.order_by(Response.lookup_key)
+    else:
+        responses_statement = responses_statement.order_by(Response.submitted_at, Response.id)
+    responses = session.execute(responses_statement).all()
+    answers: dict[tuple[int, int, int | None], list[Answer]] = defaultdict(list)
+    answered_bricks: set[int] = set()
+    for answer in session.scalars(
+        select(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id == round_.id, Response.state == ResponseState.SUBMITTED)
+        .order_by(Answer.id)
+    ):
+        answers[(answer.response_id, answer.question_id, answer.brick_id)].append(answer)
+        if answer.brick_id is not None:
+            answered_bricks.add(answer.brick_id)
+    bricks = round_bricks(session, round_, answered_bricks)
+    columns = answer_columns(questions, bricks)
+    numbers = {question.id: index for index, question in enumerate(questions, start=1)}
+
+    headers = ["#"]
+    if not anonymous:
+        headers += [_("Name"), _("E-mail"), _("Submitted at")]
+    headers += [_("Business unit"), _("Job family"), _("Site"), _("Language")]
+    headers += [_header(numbers[q.id], q, brick) for q, brick in columns]
+
+    rows: list[list[Any]] = []
+    for index, (response, user) in enumerate(responses, start=1):
+        row: list[Any] = [index]
+        if not anonymous:
+            row += [
+                user.display_name if user else "",
+                user.email if user else "",
+                _when(response.submitted_at),
+            ]
+        row += [response.business_unit, response.job_family, response.site, response.language]
+        row += [
+            _value(q, answers.get((response.id, q.id, brick.id if brick else None), []))
+            for q, brick in columns
+        ]
+        rows.append(row)
+    return Table(title=_("Answers"), headers=headers, rows=rows)
+
+
+# -- Feedback items -------------------------------------------------------------------------
+
+
+def items_table(session: Session, round_: FeedbackRound) -> Table:
+    """Every feedback item of the round with its fields: two or three queries."""
+    items = list(
+        session.scalars(
+            select(FeedbackItem).where(FeedbackItem.round_id == round_.id).order_by(FeedbackItem.id)
+        )
+    )
+    brick_ids = {i.brick_id for i in items if i.brick_id} | {
+        i.created_brick_id for i in items if i.created_brick_id
+    }
+    bricks = (
+        {b.id: b for b in session.scalars(select(Brick).where(Brick.id.in_(brick_ids)))}
+        if brick_ids
+        else {}
+    )
+    reporters: dict[int, User] = {}
+    reporter_ids = {i.reporter_id for i in items if i.reporter_id}
+    if not round_.anonymous and reporter_ids:
+        reporters = {
+            u.id: u for u in session.scalars(select(User).where(User.id.in_(reporter_ids)))
+        }
+    kinds, severities, statuses = _kind_labels(), _severity_labels(), _status_labels()
+    headers = [
+        _("Item"),
+        _("Reported at"),
+        _("Updated at"),
+        _("Kind"),
+        _("Severity"),
+        _("Status"),
+        _("Brick"),
+        _("Brick title"),
+        _("Where"),
+        _("Title"),
+        _("Description"),
+        _("Duplicate of"),
+        _("Brick created"),
+    ]
+    if not round_.anonymous:
+        headers.append(_("Reported by"))
+    rows: list[list[Any]] = []
+    for item in items:
+        brick = bricks.get(item.brick_id) if item.brick_id else None
+        created = bricks.get(item.created_brick_id) if item.created_brick_id else None
+        row: list[Any] = [
+            item.id,
+            _when(item.created_at),
+            _when(item.updated_at),
+            kinds.get(item.kind, str(item.kind)),
+            severities.get(item.severity, str(item.severity)),
+            statuses.get(item.status, str(item.status)),
+            brick.key if brick else "",
+            brick.title if brick else "",
+            item.location,
+            item.title,
+            item.description,
+            item.duplicate_of_id or "",
+            created.key if created else "",
+        ]
+        if not round_.anonymous:
+            reporter = reporters.get(item.reporter_id) if item.reporter_id else None
+            row.append(reporter.display_name if reporter else "")
+        rows.append(row)
+    return Table(title=_("Feedback items"), headers=headers, rows=rows)
+
+
+# -- Files ----------------------------------------------------------------------------------
+
+
+def _csv_safe(value: Any) -> Any:
+    """A leading quote keeps a spreadsheet from running a tester's text as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def to_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([_csv_safe(h) for h in table.headers])
+    for row in table.rows:
+        writer.writerow([_csv_safe(value) for value in row])
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+
+
+def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    # Sheet titles: at most 31 characters, none of []:*?/\ .
+    sheet = workbook.create_sheet(title=re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31])
+    for index in range(1, len(table.headers) + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 6 if index == 1 else 24
+    sheet.freeze_panes = "B2"
+
+    def cells(values: Sequence[Any]) -> list[Any]:
+        out: list[Any] = []
+        for value in values:
+            if isinstance(value, str):
+                cell = WriteOnlyCell(sheet, value=_ILLEGAL_XLSX.sub("", value))
+                cell.data_type = "s"  # text, even when it starts with "=" (never a formula)
+                out.append(cell)
+            else:
+                out.append(value)
+        return out
+
+    sheet.append(cells(table.headers))
+    for row in table.rows:
+        sheet.append(cells(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_round(
+    session: Session, round_: FeedbackRound, what: str, fmt: str
+) -> tuple[bytes, str, str]:
+    """(body, mimetype, file name) for `what` in ("answers", "items"), `fmt` in ("csv", "xlsx")."""
+    table = answers_table(session, round_) if what == "answers" else items_table(session, round_)
+    body = to_csv(table) if fmt == "csv" else to_xlsx(table)
+    mimetype = CSV_MIMETYPE if fmt == "csv" else XLSX_MIMETYPE
+    return body, mimetype, f"round-{round_.id}-{what}.{fmt}"

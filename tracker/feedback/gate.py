@@ -1,0 +1,236 @@
+"""The release gate: each criterion of a round evaluated once, when it closes, and frozen.
+
+A criterion that cannot be computed (no CSAT question in the questionnaire, no answers to it,
+nobody invited) is stored with `value: None` and `status: "no_data"`, and it FAILS, unless its
+threshold asks for nothing (a minimum CSAT of 0, a minimum NPS of -100, a minimum response
+rate of 0). A gate must be shown to pass, not assumed to: when the manager deliberately chose
+not to measure something, the release can still go out through a recorded override.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.db import utcnow
+from tracker.feedback import metrics
+from tracker.feedback.models import (
+    Answer,
+    FeedbackItem,
+    FeedbackRound,
+    GateMetric,
+    GateSnapshot,
+    ItemStatus,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseState,
+    RoundInvitation,
+    Severity,
+)
+
+# The order the snapshot lists its criteria in (and the release page shows them).
+CRITERIA = ("min_responses", "min_response_rate", "min_csat", "min_nps", "max_blocking")
+
+# Statuses of a feedback item that still need work.
+OPEN_STATUSES = (ItemStatus.NEW, ItemStatus.ACCEPTED, ItemStatus.PLANNED)
+
+# Why a criterion has no value.
+NO_INVITATIONS = "no_invitations"
+NO_QUESTION = "no_question"
+NO_ANSWERS = "no_answers"
+
+
+def _criterion(
+    name: str,
+    value: float | None,
+    threshold: float,
+    passed: bool,
+    *,
+    reason: str | None = None,
+    n: int | None = None,
+    margin: float | None = None,
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": name,
+        "value": None if value is None else round(float(value), 1),
+        "threshold": threshold,
+        "passed": passed,
+        "status": "no_data" if value is None else ("pass" if passed else "fail"),
+    }
+    if reason:
+        entry["reason"] = reason
+    if n is not None:
+        entry["n"] = n
+        entry["indicative"] = metrics.is_indicative(n)
+    if margin is not None:
+        entry["margin"] = round(margin, 1)
+    return entry
+
+
+def _metric_counts(
+    session: Session, round_: FeedbackRound, metric: GateMetric, kind: QuestionKind
+) -> tuple[int, dict[int, int]]:
+    """(how many questions feed this metric, {value: count} over all their answers)."""
+    question_ids = list(
+        session.scalars(
+            select(Question.id).where(
+                Question.round_id == round_.id,
+                Question.gate_metric == metric,
+                Question.kind == kind,
+            )
+        )
+    )
+    if not question_ids:
+        return 0, {}
+    rows = session.execute(
+        select(Answer.value_int, func.count(Answer.id))
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Response.round_id == round_.id,
+            Response.state == ResponseState.SUBMITTED,
+            Answer.question_id.in_(question_ids),
+            Answer.value_int.is_not(None),
+        )
+        .group_by(Answer.value_int)
+    )
+    return len(question_ids), {int(value): int(count) for value, count in rows if value is not None}
+
+
+def compute_gate(session: Session, round_: FeedbackRound) -> dict[str, Any]:
+    """Evaluate every criterion now, without storing anything (the round page can preview it)."""
+    invited, completed = session.execute(
+        select(func.count(RoundInvitation.id), func.count(RoundInvitation.completed_at)).where(
+            RoundInvitation.round_id == round_.id
+        )
+    ).one()
+    invited, completed = int(invited), int(completed)
+    responses = int(
+        session.scalar(
+            select(func.count(Response.id)).where(
+                Response.round_id == round_.id, Response.state == ResponseState.SUBMITTED
+            )
+        )
+        or 0
+    )
+    blocking = int(
+        session.scalar(
+            select(func.count(FeedbackItem.id)).where(
+                FeedbackItem.round_id == round_.id,
+                FeedbackItem.severity == Severity.BLOCKING,
+                FeedbackItem.status.in_(OPEN_STATUSES),
+            )
+        )
+        or 0
+    )
+    criteria: list[dict[str, Any]] = []
+
+    criteria.append(
+        _criterion(
+            "min_responses",
+            responses,
+            round_.gate_min_responses,
+            responses >= round_.gate_min_responses,
+        )
+    )
+
+    rate = metrics.response_rate(completed, invited)
+    threshold = round_.gate_min_response_rate
+    criteria.append(
+        _criterion(
+            "min_response_rate",
+            rate,
+            threshold,
+            threshold <= 0 if rate is None else rate >= threshold,
+            reason=NO_INVITATIONS if rate is None else None,
+        )
+    )
+
+    questions, counts = _metric_counts(session, round_, GateMetric.CSAT, QuestionKind.RATING)
+    csat = metrics.csat(counts)
+    threshold = round_.gate_min_csat
+    criteria.append(
+        _criterion(
+            "min_csat",
+            csat,
+            threshold,
+            threshold <= 0 if csat is None else csat >= threshold,
+            reason=None if csat is not None else (NO_ANSWERS if questions else NO_QUESTION),
+            n=metrics.total(counts),
+        )
+    )
+
+    questions, counts = _metric_counts(session, round_, GateMetric.NPS, QuestionKind.NPS)
+    nps = metrics.nps(counts)
+    threshold = round_.gate_min_nps
+    criteria.append(
+        _criterion(
+            "min_nps",
+            None if nps is None else nps.score,
+            threshold,
+            threshold <= -100 if nps is None else nps.score >= threshold,
+            reason=None if nps is not None else (NO_ANSWERS if questions else NO_QUESTION),
+            n=metrics.total(counts),
+            margin=None if nps is None else nps.margin,
+        )
+    )
+
+    criteria.append(
+        _criterion(
+            "max_blocking", blocking, round_.gate_max_blocking, blocking <= round_.gate_max_blocking
+        )
+    )
+    return {
+        "criteria": criteria,
+        "passed": all(c["passed"] for c in criteria),
+        "invited": invited,
+        "completed": completed,
+    }
+
+
+def gate_snapshot(session: Session, round_: FeedbackRound) -> GateSnapshot | None:
+    return session.scalar(select(GateSnapshot).where(GateSnapshot.round_id == round_.id))
+
+
+def evaluate_gate(session: Session, round_: FeedbackRound) -> GateSnapshot:
+    """Evaluate and store the gate of a round, once: called again (or by two closers at once),
+    it returns the snapshot already stored and never changes it. Flushes, never commits."""
+    existing = gate_snapshot(session, round_)
+    if existing is not None:
+        return existing
+    figures = compute_gate(session, round_)
+    snapshot = GateSnapshot(
+        round_id=round_.id,
+        evaluated_at=utcnow(),
+        passed=figures["passed"],
+        criteria=figures["criteria"],
+        invited=figures["invited"],
+        completed=figures["completed"],
+    )
+    try:
+        with session.begin_nested():
+            session.add(snapshot)
+    except IntegrityError:
+        # Someone else closed the round at the same moment: theirs is the snapshot.
+        existing = gate_snapshot(session, round_)
+        if existing is None:
+            raise
+        return existing
+    return snapshot
+
+
+def last_round_snapshot(
+    session: Session, release_id: int
+) -> tuple[FeedbackRound, GateSnapshot] | None:
+    """The release's most recently closed round that has a snapshot (the release page shows it)."""
+    row = session.execute(
+        select(FeedbackRound, GateSnapshot)
+        .join(GateSnapshot, GateSnapshot.round_id == FeedbackRound.id)
+        .where(FeedbackRound.release_id == release_id)
+        .order_by(GateSnapshot.evaluated_at.desc(), GateSnapshot.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
