@@ -106,6 +106,36 @@ def _sprint(w: World, s: Session) -> int:
     return create_sprint(s, w.academy, name="Sprint 1").id
 
 
+def _brick_url(suffix: str = "") -> Path:
+    """A brick of the academy (brick pages are addressed by its number)."""
+
+    def path(w: World, s: Session) -> str:
+        from tracker.backlog.services import create_brick
+
+        brick = create_brick(s, w.academy, actor=w.manager, title="Page", format="video")
+        return f"/a/{w.academy.slug}/bricks/{brick.number}{suffix}"
+
+    return path
+
+
+def _tick_url(w: World, s: Session) -> str:
+    from tracker.backlog.services import create_brick
+
+    brick = create_brick(s, w.academy, actor=w.manager, title="Tick", format="video")
+    return f"/a/{w.academy.slug}/bricks/{brick.number}/checklist/{brick.checklist[0].id}"
+
+
+def _checklist_item_url(action: str) -> Path:
+    def path(w: World, s: Session) -> str:
+        from tracker.backlog.checklists import templates_by_format
+        from tracker.backlog.models import BrickFormat
+
+        item = templates_by_format(s, w.academy)[BrickFormat.VIDEO][0]
+        return f"/a/{w.academy.slug}/checklists/items/{item.id}/{action}"
+
+    return path
+
+
 SITE_ADMIN = {"admin"}
 ACADEMY_ADMINS = {"admin", "manager"}
 BUILDERS = {"manager", "designer"}
@@ -217,6 +247,29 @@ ROUTES: dict[str, Route] = {
     "sprints.create": Route(academy("sprints/new"), allowed={"manager"}),
     "sprints.edit": Route(
         lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/edit", allowed={"manager"}
+    ),
+    # Bricks: builders view, edit, comment and tick; managers create, delete, edit checklists.
+    "backlog.new_brick": Route(academy("bricks/new"), allowed={"manager"}),
+    "backlog.brick": Route(_brick_url(), allowed={"manager", "designer"}),
+    "backlog.edit_brick": Route(_brick_url("/edit"), allowed={"manager", "designer"}),
+    "backlog.delete_brick": Route(_brick_url("/delete"), allowed={"manager"}),
+    "backlog.comment": Route(
+        _brick_url("/comments"), "POST", allowed={"manager", "designer"}, data={"body": "Hi"}
+    ),
+    "backlog.tick": Route(_tick_url, "POST", allowed={"manager", "designer"}, data={"done": "1"}),
+    "backlog.checklists": Route(academy("checklists"), allowed={"manager"}),
+    "backlog.checklist_format": Route(academy("checklists/video"), allowed={"manager"}),
+    "backlog.add_checklist_item": Route(
+        academy("checklists/video/items"), "POST", allowed={"manager"}, data={"label": "New"}
+    ),
+    "backlog.rename_checklist_item": Route(
+        _checklist_item_url("rename"), "POST", allowed={"manager"}
+    ),
+    "backlog.remove_checklist_item": Route(
+        _checklist_item_url("remove"), "POST", allowed={"manager"}
+    ),
+    "backlog.move_checklist_item": Route(
+        _checklist_item_url("move"), "POST", allowed={"manager"}, data={"direction": "down"}
     ),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),

@@ -112,6 +112,9 @@ def create_academy(
     ]
     session.add(academy)
     session.flush()
+    from tracker.backlog.checklists import install_default_checklists  # backlog builds on us
+
+    install_default_checklists(session, academy)
     return academy
 
 

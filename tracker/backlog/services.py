@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.academies.models import Academy, Stage, StageCategory
@@ -17,10 +21,14 @@ from tracker.backlog import ranking
 from tracker.backlog.models import (
     Activity,
     ActivityKind,
+    BloomLevel,
     Brick,
     BrickFormat,
     ChecklistItem,
     ChecklistTemplate,
+    Comment,
+    LearningObjective,
+    LearningPath,
 )
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError, NotFound
@@ -131,7 +139,61 @@ def _check_values(values: dict[str, Any]) -> None:
         if value is not None and value < 0:
             raise DomainError(_("Use a number of zero or more."), field=field)
     if "format" in values and not isinstance(values["format"], BrickFormat):
-        values["format"] = BrickFormat(values["format"])
+        try:
+            values["format"] = BrickFormat(values["format"])
+        except ValueError:
+            raise DomainError(_("Choose a value from the list."), field="format") from None
+    url = values.get("content_url")
+    if url:
+        values["content_url"] = url = str(url).strip()
+        # Only web links: the page shows it as a link, and javascript: or data: would run.
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise DomainError(
+                _("Give a web address starting with https:// or http://."), field="content_url"
+            )
+
+
+# A learning objective as services take it: (statement, Bloom level).
+ObjectiveInput = tuple[str, BloomLevel | str]
+
+
+def _clean_objectives(objectives: Sequence[ObjectiveInput]) -> list[tuple[str, BloomLevel]]:
+    cleaned = []
+    for statement, level in objectives:
+        statement = " ".join(statement.split())
+        if not statement:
+            continue
+        if len(statement) > 500:
+            raise DomainError(_("Keep each objective under 500 characters."), field="objectives")
+        try:
+            cleaned.append((statement, BloomLevel(level)))
+        except ValueError:
+            raise DomainError(_("Choose a level from the list."), field="objectives") from None
+    return cleaned
+
+
+def plain_objectives(objectives: Sequence[LearningObjective]) -> list[dict[str, str]]:
+    """Objectives as recorded in the history: [{"statement": ..., "bloom_level": ...}]."""
+    return [
+        {"statement": objective.statement, "bloom_level": objective.bloom_level.value}
+        for objective in objectives
+    ]
+
+
+def _set_objectives(brick: Brick, objectives: list[tuple[str, BloomLevel]]) -> None:
+    """Update the rows in place (fewer writes than delete-and-insert), dropping the extras."""
+    current = list(brick.objectives)
+    for position, (statement, level) in enumerate(objectives):
+        if position < len(current):
+            objective = current[position]
+            objective.statement, objective.bloom_level = statement, level
+            objective.position = position
+        else:
+            brick.objectives.append(
+                LearningObjective(position=position, statement=statement, bloom_level=level)
+            )
+    del brick.objectives[len(objectives) :]
 
 
 def _check_references(session: Session, academy: Academy, values: dict[str, Any]) -> None:
@@ -166,6 +228,18 @@ def _check_references(session: Session, academy: Academy, values: dict[str, Any]
             raise DomainError(_("The owner must be a manager or designer here."), field="owner_id")
 
 
+def _checklist_of(session: Session, academy_id: int, format: BrickFormat) -> list[ChecklistItem]:
+    """Fresh checklist items from the academy's template for a format."""
+    templates = session.scalars(
+        select(ChecklistTemplate)
+        .where(ChecklistTemplate.academy_id == academy_id, ChecklistTemplate.format == format)
+        .order_by(ChecklistTemplate.position, ChecklistTemplate.id)
+    ).all()
+    return [
+        ChecklistItem(position=template.position, label=template.label) for template in templates
+    ]
+
+
 def create_brick(
     session: Session,
     academy: Academy,
@@ -173,6 +247,7 @@ def create_brick(
     actor: User | None,
     title: str,
     format: BrickFormat | str,
+    objectives: Sequence[ObjectiveInput] = (),
     **values: Any,
 ) -> Brick:
     """Create a brick at the bottom of the backlog, with its format's definition of done."""
@@ -182,6 +257,7 @@ def create_brick(
     values = {**values, "title": title.strip(), "format": format}
     _check_values(values)
     _check_references(session, academy, values)
+    cleaned_objectives = _clean_objectives(objectives)
     if values.get("stage_id") is None:
         values["stage_id"] = first_stage(session, academy).id
     now = utcnow()
@@ -196,31 +272,18 @@ def create_brick(
         **values,
     )
     brick.academy = academy
-    templates = session.scalars(
-        select(ChecklistTemplate)
-        .where(
-            ChecklistTemplate.academy_id == academy.id,
-            ChecklistTemplate.format == brick.format,
-        )
-        .order_by(ChecklistTemplate.position)
-    ).all()
-    brick.checklist = [
-        ChecklistItem(position=template.position, label=template.label) for template in templates
-    ]
+    brick.checklist = _checklist_of(session, academy.id, brick.format)
+    _set_objectives(brick, cleaned_objectives)
     session.add(brick)
     session.flush()
-    record_activity(
-        session,
-        brick,
-        ActivityKind.CREATED,
-        actor=actor,
-        changes={
-            field: [None, plain(getattr(brick, field))]
-            for field in EDITABLE_FIELDS
-            if getattr(brick, field) not in (None, "")
-        },
-        at=now,
-    )
+    changes: dict[str, list[Any]] = {
+        field: [None, plain(getattr(brick, field))]
+        for field in EDITABLE_FIELDS
+        if getattr(brick, field) not in (None, "")
+    }
+    if cleaned_objectives:
+        changes["objectives"] = [None, plain_objectives(brick.objectives)]
+    record_activity(session, brick, ActivityKind.CREATED, actor=actor, changes=changes, at=now)
     session.flush()
     return brick
 
@@ -231,11 +294,14 @@ def update_brick(
     *,
     actor: User | None,
     expected_version: int,
+    objectives: Sequence[ObjectiveInput] | None = None,
     **values: Any,
 ) -> dict[str, list[Any]]:
     """Apply the changed fields; refuse with Conflict when someone saved since `expected_version`.
 
-    Returns what changed, {field: [old, new]}, as recorded in the activity history.
+    `objectives`, when given, replaces the brick's learning objectives (in that order); a
+    change of objectives bumps the version like any field. Returns what changed,
+    {field: [old, new]}, as recorded in the activity history.
     """
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
@@ -243,15 +309,34 @@ def update_brick(
     if brick.version != expected_version:
         raise Conflict(_("Someone else saved this brick while you were editing it."))
     _check_values(values)
-    _check_references(session, brick.academy, values)
+    # Only new values are checked: a brick keeps an owner who has since changed role.
+    changed = {k: v for k, v in values.items() if plain(getattr(brick, k)) != plain(v)}
+    _check_references(session, brick.academy, changed)
+    cleaned_objectives = None if objectives is None else _clean_objectives(objectives)
     changes: dict[str, list[Any]] = {}
     for field, new in values.items():
         old = getattr(brick, field)
         if plain(old) != plain(new):
             changes[field] = [plain(old), plain(new)]
             setattr(brick, field, new)
+    if cleaned_objectives is not None:
+        old_objectives = plain_objectives(brick.objectives)
+        new_objectives = [
+            {"statement": statement, "bloom_level": level.value}
+            for statement, level in cleaned_objectives
+        ]
+        if old_objectives != new_objectives:
+            changes["objectives"] = [old_objectives, new_objectives]
+            _set_objectives(brick, cleaned_objectives)
     if not changes:
         return {}
+    if "format" in changes and not any(item.done for item in brick.checklist):
+        # Nothing ticked yet: the brick takes the definition of done of its new format.
+        old_labels = [item.label for item in brick.checklist]
+        brick.checklist = _checklist_of(session, brick.academy_id, brick.format)
+        new_labels = [item.label for item in brick.checklist]
+        if old_labels != new_labels:
+            changes["checklist"] = [old_labels, new_labels]
     now = utcnow()
     brick.updated_at = now
     if "stage_id" in changes:
@@ -279,3 +364,163 @@ def delete_brick(session: Session, brick: Brick, *, actor: User | None) -> None:
     session.flush()
     session.delete(brick)
     session.flush()
+
+
+# -- The brick page: comments, history, choices --------------------------------------------------
+
+
+def add_comment(session: Session, brick: Brick, *, author: User, body: str) -> Comment:
+    """A Markdown comment on a brick (rendered sanitized), recorded in the history."""
+    body = body.strip()
+    if not body:
+        raise DomainError(_("Write something first."), field="body")
+    if len(body) > 20000:
+        raise DomainError(_("Keep it under 20,000 characters."), field="body")
+    comment = Comment(brick_id=brick.id, author_id=author.id, body=body, created_at=utcnow())
+    session.add(comment)
+    session.flush()
+    record_activity(
+        session,
+        brick,
+        ActivityKind.COMMENTED,
+        actor=author,
+        changes={"comment": [None, comment.id]},
+        at=comment.created_at,
+    )
+    session.flush()
+    return comment
+
+
+def load_brick_page(session: Session, academy: Academy, number: int) -> Brick:
+    """A brick with everything its page shows, in a fixed number of queries."""
+    brick = session.scalar(
+        select(Brick)
+        .where(Brick.academy_id == academy.id, Brick.number == number)
+        .options(
+            joinedload(Brick.stage),
+            joinedload(Brick.sprint),
+            joinedload(Brick.release),
+            joinedload(Brick.learning_path),
+            joinedload(Brick.owner),
+            joinedload(Brick.created_by),
+            selectinload(Brick.objectives),
+            selectinload(Brick.checklist),
+        )
+    )
+    if brick is None:
+        raise NotFound(_("No such brick."))
+    return brick
+
+
+def brick_comments(session: Session, brick: Brick) -> list[Comment]:
+    return list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.brick_id == brick.id)
+            .options(joinedload(Comment.author))
+            .order_by(Comment.created_at, Comment.id)
+        ).all()
+    )
+
+
+def brick_history(session: Session, brick: Brick) -> list[Activity]:
+    """The brick's events, newest first, with their actor."""
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.brick_id == brick.id)
+            .options(joinedload(Activity.actor))
+            .order_by(Activity.at.desc(), Activity.id.desc())
+        ).all()
+    )
+
+
+@dataclass
+class NameBook:
+    """Names for the ids an academy's history mentions (deleted ones are simply missing)."""
+
+    stage_id: dict[int, str] = dataclasses.field(default_factory=dict)
+    sprint_id: dict[int, str] = dataclasses.field(default_factory=dict)
+    release_id: dict[int, str] = dataclasses.field(default_factory=dict)
+    learning_path_id: dict[int, str] = dataclasses.field(default_factory=dict)
+    owner_id: dict[int, str] = dataclasses.field(default_factory=dict)
+
+
+def name_book(session: Session, academy: Academy, user_ids: set[int]) -> NameBook:
+    """One query per kind of thing, whatever the length of the history."""
+    from tracker.releases.models import Release
+    from tracker.sprints.models import Sprint
+
+    book = NameBook()
+    for attribute, model in (
+        ("stage_id", Stage),
+        ("sprint_id", Sprint),
+        ("release_id", Release),
+        ("learning_path_id", LearningPath),
+    ):
+        rows = session.execute(
+            select(model.id, model.name).where(model.academy_id == academy.id)
+        ).all()
+        setattr(book, attribute, {row[0]: row[1] for row in rows})
+    users = session.execute(
+        select(User.id, User.display_name).where(User.id.in_(sorted(user_ids)))
+    ).all()
+    book.owner_id = {row[0]: row[1] for row in users}
+    return book
+
+
+@dataclass
+class BrickChoices:
+    """What a brick form may pick, for this academy only."""
+
+    stages: list[Stage]
+    sprints: list[Any]
+    releases: list[Any]
+    learning_paths: list[LearningPath]
+    owners: list[User]
+
+
+def brick_choices(session: Session, academy: Academy) -> BrickChoices:
+    from tracker.academies.models import Membership, Role
+    from tracker.releases.models import Release
+    from tracker.sprints.models import Sprint
+
+    return BrickChoices(
+        stages=list(
+            session.scalars(
+                select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position)
+            ).all()
+        ),
+        sprints=list(
+            session.scalars(
+                select(Sprint)
+                .where(Sprint.academy_id == academy.id)
+                .order_by(Sprint.start_date.desc(), Sprint.id.desc())
+            ).all()
+        ),
+        releases=list(
+            session.scalars(
+                select(Release)
+                .where(Release.academy_id == academy.id)
+                .order_by(Release.target_date.desc(), Release.id.desc())
+            ).all()
+        ),
+        learning_paths=list(
+            session.scalars(
+                select(LearningPath)
+                .where(LearningPath.academy_id == academy.id)
+                .order_by(LearningPath.position, LearningPath.name)
+            ).all()
+        ),
+        owners=list(
+            session.scalars(
+                select(User)
+                .join(Membership, Membership.user_id == User.id)
+                .where(
+                    Membership.academy_id == academy.id,
+                    Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
+                )
+                .order_by(User.display_name)
+            ).all()
+        ),
+    )

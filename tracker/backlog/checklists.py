@@ -1,0 +1,371 @@
+"""Definition of done: checklist templates per format (per academy), and ticking a brick's items.
+
+Every academy gets default templates when it is created (academies.services.create_academy) in
+its own language; managers then edit them. Academies created before templates existed get the
+defaults the first time a manager opens the templates page (`ensure_default_checklists`).
+A new brick copies its format's template (backlog.services.create_brick): later edits of a
+template do not change the checklists of existing bricks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.academies.models import Academy
+from tracker.auth.models import User
+from tracker.backlog import ranking
+from tracker.backlog.models import (
+    ActivityKind,
+    Brick,
+    BrickFormat,
+    ChecklistItem,
+    ChecklistTemplate,
+)
+from tracker.db import utcnow
+from tracker.errors import DomainError, NotFound
+
+F = BrickFormat
+
+# Items every brick is checked against, whatever its format.
+_COMMON = {
+    "fr": [
+        "Objectifs pédagogiques rédigés et validés",
+        "Contenu validé par l'expert métier",
+        "Relecture orthographique",
+        "Accessibilité vérifiée (RGAA)",
+        "Revue juridique et charte de marque",
+    ],
+    "en": [
+        "Learning objectives written and approved",
+        "Content approved by the subject-matter expert",
+        "Proofread",
+        "Accessibility checked (WCAG)",
+        "Legal and brand review",
+    ],
+}
+
+_SPECIFIC: dict[str, dict[BrickFormat, list[str]]] = {
+    "fr": {
+        F.MOOC: [
+            "Scénario pédagogique validé",
+            "Vidéos sous-titrées",
+            "Quiz et activités testés",
+            "Forum et animation planifiés",
+            "Certificat ou badge configuré",
+        ],
+        F.SPOC: [
+            "Scénario pédagogique validé",
+            "Cohorte et tuteurs identifiés",
+            "Calendrier des sessions publié",
+            "Quiz et activités testés",
+        ],
+        F.SERIOUS_GAME: [
+            "Game design validé",
+            "Parcours de jeu testé de bout en bout",
+            "Scores et feedbacks vérifiés",
+            "Export SCORM/xAPI testé dans le LMS",
+        ],
+        F.SOCIAL_LEARNING: [
+            "Communauté et animateurs identifiés",
+            "Règles de participation publiées",
+            "Calendrier d'animation planifié",
+        ],
+        F.VIDEO: [
+            "Script validé",
+            "Sous-titres relus",
+            "Transcription disponible",
+            "Droits sur les images et la musique vérifiés",
+            "Vidéo intégrée et lue dans le LMS",
+        ],
+        F.MICRO_LEARNING: [
+            "Un seul objectif par grain",
+            "Durée inférieure à 5 minutes vérifiée",
+            "Lecture sur mobile testée",
+        ],
+        F.ELEARNING_MODULE: [
+            "Storyboard validé",
+            "Navigation et quiz testés",
+            "Export SCORM/xAPI testé dans le LMS",
+            "Suivi de la complétion vérifié",
+        ],
+        F.VIRTUAL_CLASS: [
+            "Déroulé et supports validés",
+            "Formateur briefé",
+            "Outil de visioconférence testé",
+            "Invitations et rappels envoyés",
+        ],
+        F.WEBINAR: [
+            "Intervenants confirmés",
+            "Supports validés",
+            "Répétition technique faite",
+            "Replay publié",
+        ],
+        F.PODCAST: [
+            "Script ou conducteur validé",
+            "Qualité sonore vérifiée",
+            "Transcription disponible",
+            "Droits sur la musique vérifiés",
+        ],
+        F.FACE_TO_FACE: [
+            "Déroulé pédagogique validé",
+            "Salle et matériel réservés",
+            "Supports imprimés",
+            "Feuille d'émargement et évaluation à chaud prêtes",
+        ],
+        F.BLENDED: [
+            "Articulation distanciel / présentiel validée",
+            "Chaque modalité du parcours terminée",
+            "Planning des sessions publié",
+        ],
+        F.DOCUMENT: [
+            "Maquette conforme à la charte",
+            "Version PDF accessible générée",
+            "Version et date indiquées",
+        ],
+    },
+    "en": {
+        F.MOOC: [
+            "Learning design approved",
+            "Videos subtitled",
+            "Quizzes and activities tested",
+            "Forum moderation planned",
+            "Certificate or badge set up",
+        ],
+        F.SPOC: [
+            "Learning design approved",
+            "Cohort and tutors identified",
+            "Session calendar published",
+            "Quizzes and activities tested",
+        ],
+        F.SERIOUS_GAME: [
+            "Game design approved",
+            "Game played through end to end",
+            "Scores and feedback checked",
+            "SCORM/xAPI package tested in the LMS",
+        ],
+        F.SOCIAL_LEARNING: [
+            "Community and facilitators identified",
+            "Participation rules published",
+            "Facilitation calendar planned",
+        ],
+        F.VIDEO: [
+            "Script approved",
+            "Subtitles proofread",
+            "Transcript available",
+            "Image and music rights checked",
+            "Video embedded and playing in the LMS",
+        ],
+        F.MICRO_LEARNING: [
+            "One objective per nugget",
+            "Under 5 minutes checked",
+            "Tested on mobile",
+        ],
+        F.ELEARNING_MODULE: [
+            "Storyboard approved",
+            "Navigation and quizzes tested",
+            "SCORM/xAPI package tested in the LMS",
+            "Completion tracking checked",
+        ],
+        F.VIRTUAL_CLASS: [
+            "Run sheet and slides approved",
+            "Trainer briefed",
+            "Video-conferencing tool tested",
+            "Invitations and reminders sent",
+        ],
+        F.WEBINAR: [
+            "Speakers confirmed",
+            "Slides approved",
+            "Technical rehearsal done",
+            "Replay published",
+        ],
+        F.PODCAST: [
+            "Script or outline approved",
+            "Sound quality checked",
+            "Transcript available",
+            "Music rights checked",
+        ],
+        F.FACE_TO_FACE: [
+            "Session plan approved",
+            "Room and equipment booked",
+            "Handouts printed",
+            "Attendance sheet and evaluation form ready",
+        ],
+        F.BLENDED: [
+            "Online and classroom parts aligned",
+            "Every part of the path done",
+            "Session schedule published",
+        ],
+        F.DOCUMENT: [
+            "Layout follows the brand guidelines",
+            "Accessible PDF generated",
+            "Version and date shown",
+        ],
+    },
+}
+
+
+def default_items(locale: str, format: BrickFormat) -> list[str]:
+    """The default definition of done of a format, in the academy's language."""
+    language = locale if locale in _SPECIFIC else "fr"
+    return [*_SPECIFIC[language][format], *_COMMON[language]]
+
+
+def has_templates(session: Session, academy: Academy) -> bool:
+    count = session.scalar(
+        select(func.count(ChecklistTemplate.id)).where(ChecklistTemplate.academy_id == academy.id)
+    )
+    return bool(count)
+
+
+def install_default_checklists(session: Session, academy: Academy) -> None:
+    """Give a new academy the default templates of every format, in its language."""
+    for format in BrickFormat:
+        for position, label in enumerate(default_items(academy.default_locale, format)):
+            session.add(
+                ChecklistTemplate(
+                    academy_id=academy.id, format=format, position=position, label=label
+                )
+            )
+    session.flush()
+
+
+def ensure_default_checklists(session: Session, academy: Academy) -> bool:
+    """Install the defaults for an academy that has no template at all; True if it did.
+
+    Two managers opening the page at once install them once: the academy row is locked
+    (PostgreSQL) or the write transaction is immediate (SQLite) before looking again.
+    """
+    ranking.lock_backlog(session, academy.id)
+    if has_templates(session, academy):
+        return False
+    install_default_checklists(session, academy)
+    return True
+
+
+def templates_by_format(
+    session: Session, academy: Academy
+) -> dict[BrickFormat, list[ChecklistTemplate]]:
+    """Every format (in the enum's order), each with its items in order."""
+    rows = session.scalars(
+        select(ChecklistTemplate)
+        .where(ChecklistTemplate.academy_id == academy.id)
+        .order_by(ChecklistTemplate.position, ChecklistTemplate.id)
+    ).all()
+    result: dict[BrickFormat, list[ChecklistTemplate]] = {format: [] for format in BrickFormat}
+    for row in rows:
+        result[row.format].append(row)
+    return result
+
+
+def get_template_item(session: Session, academy: Academy, item_id: int) -> ChecklistTemplate:
+    item = session.get(ChecklistTemplate, item_id)
+    if item is None or item.academy_id != academy.id:
+        raise NotFound(_("No such checklist item."))
+    return item
+
+
+def _items_of(session: Session, academy_id: int, format: BrickFormat) -> list[ChecklistTemplate]:
+    return list(
+        session.scalars(
+            select(ChecklistTemplate)
+            .where(ChecklistTemplate.academy_id == academy_id, ChecklistTemplate.format == format)
+            .order_by(ChecklistTemplate.position, ChecklistTemplate.id)
+        ).all()
+    )
+
+
+def _clean_label(label: str) -> str:
+    label = " ".join(label.split())
+    if not label:
+        raise DomainError(_("Write the item."), field="label")
+    if len(label) > 255:
+        raise DomainError(_("Keep it under 255 characters."), field="label")
+    return label
+
+
+def add_template_item(
+    session: Session, academy: Academy, format: BrickFormat | str, label: str
+) -> ChecklistTemplate:
+    """Add an item at the end of a format's definition of done."""
+    try:
+        format = BrickFormat(format)
+    except ValueError:
+        raise DomainError(_("Choose a value from the list."), field="format") from None
+    items = _items_of(session, academy.id, format)
+    item = ChecklistTemplate(
+        academy_id=academy.id,
+        format=format,
+        position=(items[-1].position + 1) if items else 0,
+        label=_clean_label(label),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def rename_template_item(session: Session, item: ChecklistTemplate, label: str) -> None:
+    item.label = _clean_label(label)
+    session.flush()
+
+
+def remove_template_item(session: Session, item: ChecklistTemplate) -> None:
+    """Remove an item from the template; bricks that already have it keep theirs."""
+    session.delete(item)
+    session.flush()
+
+
+def move_template_item(session: Session, item: ChecklistTemplate, offset: int) -> None:
+    """Move an item up (-1) or down (+1) in its format's list; positions become 0..n-1."""
+    items = _items_of(session, item.academy_id, item.format)
+    index = items.index(item)
+    target = max(0, min(len(items) - 1, index + offset))
+    items.insert(target, items.pop(index))
+    for position, each in enumerate(items):
+        each.position = position
+    session.flush()
+
+
+def get_checklist_item(brick: Brick, item_id: int) -> ChecklistItem:
+    for item in brick.checklist:
+        if item.id == item_id:
+            return item
+    raise NotFound(_("No such checklist item."))
+
+
+def tick_checklist_item(
+    session: Session, brick: Brick, item: ChecklistItem, *, done: bool, actor: User | None
+) -> bool:
+    """Tick (or untick) an item of a brick's definition of done; True if it changed.
+
+    The wanted state is given rather than toggled, so two people ticking the same item at
+    once agree. Ticking does not bump the brick's version: someone editing the brick's fields
+    meanwhile is not interrupted by it.
+    """
+    from tracker.backlog.services import record_activity
+
+    if item.brick_id != brick.id:
+        raise NotFound(_("No such checklist item."))
+    if item.done == done:
+        return False
+    item.done = done
+    item.done_at = utcnow() if done else None
+    item.done_by_id = actor.id if (actor and done) else None
+    record_activity(
+        session,
+        brick,
+        ActivityKind.CHECKLIST,
+        actor=actor,
+        changes={"done": [not done, done]},
+        note=item.label,
+        at=item.done_at,
+    )
+    session.flush()
+    return True
+
+
+def labels_of(items: Sequence[ChecklistItem]) -> list[str]:
+    return [item.label for item in items]

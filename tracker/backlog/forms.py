@@ -1,0 +1,354 @@
+"""Brick forms and the labels of brick fields: shape checks only; rules live in the services."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput, TextInput
+
+from tracker.backlog.bloom import BLOOM_LABELS, DEFAULT_LEVEL
+from tracker.backlog.models import BloomLevel, BrickFormat
+from tracker.forms import choices
+
+FORMAT_LABELS = {
+    BrickFormat.MOOC: _l("MOOC"),
+    BrickFormat.SPOC: _l("SPOC"),
+    BrickFormat.SERIOUS_GAME: _l("Serious game"),
+    BrickFormat.SOCIAL_LEARNING: _l("Social learning"),
+    BrickFormat.VIDEO: _l("Video"),
+    BrickFormat.MICRO_LEARNING: _l("Micro-learning"),
+    BrickFormat.ELEARNING_MODULE: _l("E-learning module"),
+    BrickFormat.VIRTUAL_CLASS: _l("Virtual class"),
+    BrickFormat.WEBINAR: _l("Webinar"),
+    BrickFormat.PODCAST: _l("Podcast"),
+    BrickFormat.FACE_TO_FACE: _l("Face-to-face session"),
+    BrickFormat.BLENDED: _l("Blended learning"),
+    BrickFormat.DOCUMENT: _l("Document"),
+}
+
+# Labels of the fields a brick's history and conflict table mention.
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "description": _l("Description"),
+    "format": _l("Format"),
+    "learner_minutes": _l("Learner duration"),
+    "estimate_points": _l("Estimate (points)"),
+    "stage_id": _l("Stage"),
+    "sprint_id": _l("Sprint"),
+    "release_id": _l("Release"),
+    "learning_path_id": _l("Learning path"),
+    "owner_id": _l("Owner"),
+    "vendor": _l("Vendor"),
+    "target_audience": _l("Target audience"),
+    "language": _l("Language"),
+    "prerequisites": _l("Prerequisites"),
+    "content_url": _l("Content link"),
+    "objectives": _l("Learning objectives"),
+    "checklist": _l("Definition of done"),
+    "comment": _l("Comment"),
+    "done": _l("Done"),
+    "rank": _l("Priority"),
+}
+
+# Languages a brick's content is commonly produced in; names come from Babel's CLDR data.
+BRICK_LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt")
+
+
+def language_name(code: str, locale: str) -> str:
+    try:
+        return str(Locale.parse(code).get_display_name(locale) or code).capitalize()
+    except (ValueError, TypeError):
+        return code
+
+
+def format_duration(minutes: int | None) -> str:
+    """90 → "1 h 30", 120 → "2 h", 45 → "45 min" (the way French training catalogues write it)."""
+    if minutes is None:
+        return ""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+_DURATION = re.compile(
+    r"^\s*(?:(?P<h>\d{1,4})\s*(?:h|:)\s*(?P<hm>\d{1,2})?\s*(?:min|mn|m)?"
+    r"|(?P<m>\d{1,6})\s*(?:min|mn|m)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_duration(text: str) -> int | None:
+    """ "90", "90 min", "1h30", "1 h 30", "1:30", "2h" → minutes; "" → None; else ValueError."""
+    if not text.strip():
+        return None
+    match = _DURATION.match(text)
+    if match is None:
+        raise ValueError(text)
+    if match.group("m") is not None:
+        return int(match.group("m"))
+    minutes = int(match.group("hm") or 0)
+    if minutes >= 60:
+        raise ValueError(text)
+    return int(match.group("h")) * 60 + minutes
+
+
+class DurationField(Field):
+    """Minutes, typed as 90, 1h30, 1 h 30 or 1:30; shown as "1 h 30"."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return format_duration(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        try:
+            self.data = parse_duration(str(valuelist[0]))
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Write minutes (90) or hours and minutes (1 h 30).")) from None
+
+
+def optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _newlines(value: Any) -> Any:
+    """Browsers post text areas with CRLF; store LF so that comparisons see real changes."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+BLOOM_CHOICES = choices([(level.value, label) for level, label in BLOOM_LABELS.items()])
+
+
+class ObjectiveForm(Form):
+    """One row of the objectives: a blank statement is ignored (that is how a row is removed)."""
+
+    statement = StringField(
+        _l("Objective"), validators=[Optional(), Length(max=500)], filters=[_strip]
+    )
+    bloom_level = SelectField(_l("Bloom level"), choices=BLOOM_CHOICES, default=DEFAULT_LEVEL.value)
+
+
+# Blank objective rows offered below the filled ones (more can be added with JavaScript).
+BLANK_OBJECTIVES = 3
+
+
+class BrickForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    summary = StringField(
+        _l("Summary"),
+        validators=[Optional(), Length(max=500)],
+        filters=[_strip],
+        description=_l("One sentence: what the learner gets from it."),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=50000)],
+        filters=[_newlines],
+        description=_l("Markdown: **bold**, *italics*, lists, [links](https://…)."),
+    )
+    format = SelectField(_l("Format"), validators=[DataRequired()])
+    learner_minutes = DurationField(
+        _l("Learner duration"),
+        description=_l("Time for the learner: minutes (90) or hours and minutes (1 h 30)."),
+    )
+    estimate_points = IntegerField(
+        _l("Estimate (points)"),
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+        description=_l("Effort to build it, in story points."),
+    )
+    stage_id = SelectField(_l("Stage"), coerce=optional_int, validators=[DataRequired()])
+    sprint_id = SelectField(_l("Sprint"), coerce=optional_int)
+    release_id = SelectField(_l("Release"), coerce=optional_int)
+    learning_path_id = SelectField(_l("Learning path"), coerce=optional_int)
+    owner_id = SelectField(_l("Owner"), coerce=optional_int)
+    vendor = StringField(
+        _l("Vendor"),
+        validators=[Optional(), Length(max=120)],
+        filters=[_strip],
+        description=_l("The company producing it, if not made in-house."),
+    )
+    target_audience = StringField(
+        _l("Target audience"), validators=[Optional(), Length(max=255)], filters=[_strip]
+    )
+    language = SelectField(_l("Language"))
+    prerequisites = TextAreaField(
+        _l("Prerequisites"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[_newlines, _strip],
+        description=_l("What learners should know or have done before. Markdown."),
+    )
+    content_url = URLField(
+        _l("Content link"),
+        validators=[Optional(), Length(max=500)],
+        filters=[_strip],
+        description=_l("Where the brick lives: LMS, shared drive, video platform (https://…)."),
+    )
+    objectives = FieldList(FormField(ObjectiveForm), label=_l("Learning objectives"))
+
+    def validate_content_url(self, field: URLField) -> None:
+        if field.data and not re.match(r"^https?://[^\s/]+", field.data, re.IGNORECASE):
+            raise ValidationError(_l("Give a web address starting with https:// or http://."))
+
+    def set_choices(
+        self,
+        *,
+        stages: Iterable[Any],
+        sprints: Iterable[Any],
+        releases: Iterable[Any],
+        learning_paths: Iterable[Any],
+        owners: Iterable[Any],
+        locale: str,
+    ) -> None:
+        """Fill the selects with this academy's things (the view loads them)."""
+        none = ("", _l("None"))
+        self.format.choices = choices(
+            [("", _l("Choose a format")), *[(f.value, label) for f, label in FORMAT_LABELS.items()]]
+        )
+        self.stage_id.choices = choices([(str(s.id), s.name) for s in stages])
+        self.sprint_id.choices = choices([none, *[(str(s.id), s.name) for s in sprints]])
+        self.release_id.choices = choices([none, *[(str(r.id), r.name) for r in releases]])
+        self.learning_path_id.choices = choices(
+            [none, *[(str(p.id), p.name) for p in learning_paths]]
+        )
+        self.owner_id.choices = choices(
+            [("", _l("Nobody yet")), *[(str(u.id), u.display_name) for u in owners]]
+        )
+        codes = list(BRICK_LANGUAGES)
+        if self.language.data and self.language.data not in codes:
+            codes.append(self.language.data)  # keep a language set by an import
+        self.language.choices = choices([(code, language_name(code, locale)) for code in codes])
+
+    def keep_current(self, field: SelectField, value: int | None, label: str) -> None:
+        """Keep a current value the lists no longer offer (a former designer as owner...)."""
+        if value is None or any(optional_int(c.value) == value for c in field.choices or []):
+            return
+        field.choices = [*field.choices, *choices([(str(value), label)])]
+
+    def ensure_blank_objectives(self) -> None:
+        blanks = sum(1 for entry in self.objectives if not entry.statement.data)
+        for _ in range(BLANK_OBJECTIVES - blanks):
+            self.objectives.append_entry({"statement": "", "bloom_level": DEFAULT_LEVEL.value})
+
+    def brick_values(self) -> dict[str, Any]:
+        """The brick's fields as the services take them."""
+        return {
+            "title": self.title.data or "",
+            "summary": self.summary.data or "",
+            "description": self.description.data or "",
+            "format": self.format.data,
+            "learner_minutes": self.learner_minutes.data,
+            "estimate_points": self.estimate_points.data,
+            "stage_id": self.stage_id.data,
+            "sprint_id": self.sprint_id.data,
+            "release_id": self.release_id.data,
+            "learning_path_id": self.learning_path_id.data,
+            "owner_id": self.owner_id.data,
+            "vendor": self.vendor.data or "",
+            "target_audience": self.target_audience.data or "",
+            "language": self.language.data or "fr",
+            "prerequisites": self.prerequisites.data or "",
+            "content_url": self.content_url.data or "",
+        }
+
+    def objective_values(self) -> list[tuple[str, str]]:
+        """Filled rows, in order: (statement, Bloom level)."""
+        return [
+            (entry.statement.data, entry.bloom_level.data)
+            for entry in self.objectives
+            if entry.statement.data and entry.statement.data.strip()
+        ]
+
+    def set_objectives(self, objectives: Iterable[tuple[str, str]]) -> None:
+        """Replace the rows (the conflict page puts someone else's objectives in)."""
+        while self.objectives.entries:
+            self.objectives.pop_entry()
+        for statement, level in objectives:
+            self.objectives.append_entry({"statement": statement, "bloom_level": level})
+        self.ensure_blank_objectives()
+
+
+class CreateBrickForm(BrickForm):
+    pass
+
+
+class EditBrickForm(BrickForm):
+    # The version the person loaded, and a fingerprint of each field as they saw it: on a
+    # conflict they tell which fields the person changed and which someone else did.
+    version = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    original = HiddenField()
+
+
+class CommentBrickForm(FlaskForm):
+    body = TextAreaField(
+        _l("Comment"),
+        validators=[DataRequired(), Length(max=20000)],
+        filters=[_newlines],
+        description=_l("Markdown."),
+    )
+
+
+class TickItemForm(FlaskForm):
+    """Tick (done=1) or untick (done=0): the wanted state, not a toggle."""
+
+    done = HiddenField(validators=[DataRequired()])
+
+    def validate_done(self, field: HiddenField) -> None:
+        if field.data not in ("0", "1"):
+            raise ValidationError(_l("Not a valid choice."))
+
+
+class AddChecklistItemForm(FlaskForm):
+    label = StringField(
+        _l("New item"), validators=[DataRequired(), Length(max=255)], filters=[_strip]
+    )
+
+
+class RenameChecklistItemForm(FlaskForm):
+    label = StringField(_l("Item"), validators=[DataRequired(), Length(max=255)], filters=[_strip])
+
+
+class MoveChecklistItemForm(FlaskForm):
+    direction = HiddenField(validators=[DataRequired()])
+
+    def validate_direction(self, field: HiddenField) -> None:
+        if field.data not in ("up", "down"):
+            raise ValidationError(_l("Not a valid choice."))
+
+
+def bloom_level_of(value: str | None) -> BloomLevel:
+    try:
+        return BloomLevel(value or DEFAULT_LEVEL.value)
+    except ValueError:
+        return DEFAULT_LEVEL
