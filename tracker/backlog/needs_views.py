@@ -19,7 +19,6 @@ from tracker.backlog.needs_forms import (
     SubmitNeedForm,
     TriageNeedForm,
 )
-from tracker.backlog.paths_views import brick_pages_context
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
 from tracker.forms import ConfirmForm
@@ -28,7 +27,6 @@ from tracker.web import attach_error, requires, see_other
 bp = Blueprint("needs", __name__, url_prefix="/a/<slug>")
 bp.url_value_preprocessor(load_academy)
 bp.url_defaults(add_slug)
-bp.context_processor(brick_pages_context)
 
 
 def may_read(need: TrainingNeed) -> bool:

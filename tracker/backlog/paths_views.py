@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, render_template, request
+from flask import Blueprint, abort, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -22,14 +22,6 @@ from tracker.web import attach_error, requires, see_other
 bp = Blueprint("paths", __name__, url_prefix="/a/<slug>")
 bp.url_value_preprocessor(load_academy)
 bp.url_defaults(add_slug)
-
-
-def brick_pages_context() -> dict[str, Any]:
-    # Brick titles link to the brick page when that page exists (it is another area's).
-    return {"brick_pages": "backlog.brick" in current_app.view_functions}
-
-
-bp.context_processor(brick_pages_context)
 
 
 def _path_or_404(path_id: int) -> LearningPath:

@@ -12,7 +12,6 @@ from tracker.academies.views import add_slug, load_academy
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import totals_by, totals_of
-from tracker.backlog.paths_views import brick_pages_context
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
 from tracker.releases import services
@@ -23,7 +22,6 @@ from tracker.web import attach_error, requires, see_other
 bp = Blueprint("releases", __name__, url_prefix="/a/<slug>")
 bp.url_value_preprocessor(load_academy)
 bp.url_defaults(add_slug)
-bp.context_processor(brick_pages_context)
 
 
 def _release_or_404(release_id: int) -> Release:
