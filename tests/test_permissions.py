@@ -136,6 +136,18 @@ def _checklist_item_url(action: str) -> Path:
     return path
 
 
+def _backlog_brick_url(action: str) -> Path:
+    """/a/<slug>/backlog/<number>/<action> for a new brick of the academy."""
+
+    def path(w: World, s: Session) -> str:
+        from tracker.backlog.services import create_brick
+
+        brick = create_brick(s, w.academy, actor=w.manager, title="Listed", format="video")
+        return f"/a/{w.academy.slug}/backlog/{brick.number}/{action}"
+
+    return path
+
+
 SITE_ADMIN = {"admin"}
 ACADEMY_ADMINS = {"admin", "manager"}
 BUILDERS = {"manager", "designer"}
@@ -271,6 +283,19 @@ ROUTES: dict[str, Route] = {
     "backlog.move_checklist_item": Route(
         _checklist_item_url("move"), "POST", allowed={"manager"}, data={"direction": "down"}
     ),
+    # The backlog list: builders see and assign in bulk; managers reorder and import.
+    "backlog.index": Route(academy("backlog"), allowed={"manager", "designer"}),
+    "backlog.move": Route(
+        _backlog_brick_url("move"), "POST", allowed={"manager"}, data={"action": "up"}
+    ),
+    "backlog.reorder_json": Route(academy("backlog/reorder"), "POST", allowed={"manager"}),
+    "backlog.assign": Route(
+        academy("backlog/assign"), "POST", allowed={"manager", "designer"}, data={"owner": "none"}
+    ),
+    "backlog.export": Route(academy("backlog/export.csv"), allowed={"manager", "designer"}),
+    "backlog.import_upload": Route(academy("backlog/import"), allowed={"manager"}),
+    "backlog.import_confirm": Route(academy("backlog/import/confirm"), "POST", allowed={"manager"}),
+    "backlog.import_template": Route(academy("backlog/import/template.csv"), allowed={"manager"}),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),
     "mail.message": Route(lambda w, s: f"/admin/outbox/{_message(w, s)}", allowed=SITE_ADMIN),

@@ -1,0 +1,176 @@
+// The backlog list: drag-and-drop reordering (SortableJS), row selection for bulk actions,
+// and focus kept on the move control after a no-JS move. The page works without this file:
+// every row has move buttons posting ordinary forms.
+(function () {
+  "use strict";
+
+  var MOVE_KEY = "brique.backlog.lastMove";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (match, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : match;
+    });
+  }
+
+  function announce(text, isError) {
+    var status = document.querySelector("[data-reorder-status]");
+    if (!status) { return; }
+    status.textContent = text;
+    status.classList.toggle("is-error", !!isError);
+  }
+
+  // Positions are absolute (the whole backlog): after a move from `from` to `to`, the rows in
+  // between shift by one, whatever the filters hide.
+  function renumber(tbody, moved, from, to) {
+    tbody.querySelectorAll("tr[data-position]").forEach(function (row) {
+      var p = parseInt(row.getAttribute("data-position"), 10);
+      if (row === moved) { p = to; }
+      else if (from < to && p > from && p <= to) { p -= 1; }
+      else if (to < from && p >= to && p < from) { p += 1; }
+      else { return; }
+      row.setAttribute("data-position", String(p));
+      var cell = row.querySelector("[data-position-cell]");
+      if (cell) { cell.textContent = String(p); }
+      var input = row.querySelector("input[name=position]");
+      if (input) { input.setAttribute("placeholder", String(p)); }
+    });
+  }
+
+  function putBack(tbody, row, oldIndex) {
+    var rows = Array.prototype.filter.call(tbody.children, function (r) { return r !== row; });
+    tbody.insertBefore(row, rows[oldIndex] || null);
+  }
+
+  function setUpDragAndDrop(table) {
+    var tbody = table.tBodies[0];
+    if (!window.Sortable || !tbody || !tbody.querySelector("tr[data-number]")) { return; }
+    var busy = false;
+    window.Sortable.create(tbody, {
+      handle: ".drag-handle",
+      draggable: "tr[data-number]",
+      animation: 150,
+      ghostClass: "is-drag-ghost",
+      onEnd: function (event) {
+        var row = event.item;
+        if (event.oldIndex === event.newIndex) { return; }
+        if (busy) { putBack(tbody, row, event.oldIndex); return; }
+        var previous = row.previousElementSibling;
+        var next = row.nextElementSibling;
+        var payload = { brick: parseInt(row.getAttribute("data-number"), 10) };
+        // Name a neighbour, not a position: right even when filters hide rows in between.
+        if (previous && previous.hasAttribute("data-number")) {
+          payload.after = parseInt(previous.getAttribute("data-number"), 10);
+        } else if (next && next.hasAttribute("data-number")) {
+          payload.before = parseInt(next.getAttribute("data-number"), 10);
+        } else { return; }
+        var from = parseInt(row.getAttribute("data-position"), 10);
+        busy = true;
+        table.setAttribute("aria-busy", "true");
+        fetch(table.getAttribute("data-reorder-url"), {
+          method: "POST",
+          credentials: "same-origin",
+          headers: {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-CSRFToken": csrfToken()
+          },
+          body: JSON.stringify(payload)
+        }).then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            if (!response.ok) {
+              var reason = (data && data.error && data.error.message) || response.statusText;
+              throw new Error(reason);
+            }
+            return data;
+          });
+        }).then(function (data) {
+          renumber(tbody, row, from, data.position);
+          announce(fill(table.getAttribute("data-moved-text") || "", {
+            key: row.getAttribute("data-key"), n: data.position
+          }), false);
+        }).catch(function (error) {
+          putBack(tbody, row, event.oldIndex);
+          announce(fill(table.getAttribute("data-failed-text") || "", { reason: error.message }), true);
+        }).then(function () {
+          busy = false;
+          table.removeAttribute("aria-busy");
+        });
+      }
+    });
+    table.classList.add("is-sortable");
+  }
+
+  // After a keyboard move the page reloads at the row: give focus back to the same button,
+  // so that pressing it again moves the brick one more place.
+  function rememberMoves(table) {
+    table.addEventListener("submit", function (event) {
+      var form = event.target.closest(".move-form");
+      var row = event.target.closest("tr[data-number]");
+      if (!form || !row || !event.submitter) { return; }
+      try {
+        window.sessionStorage.setItem(MOVE_KEY, JSON.stringify({
+          number: row.getAttribute("data-number"), action: event.submitter.value
+        }));
+      } catch (e) { /* storage refused: focus simply goes to the row */ }
+    });
+    var match = /^#brick-(\d+)$/.exec(window.location.hash);
+    if (!match) { return; }
+    var row = document.getElementById("brick-" + match[1]);
+    if (!row) { return; }
+    var target = row;
+    try {
+      var last = JSON.parse(window.sessionStorage.getItem(MOVE_KEY) || "null");
+      window.sessionStorage.removeItem(MOVE_KEY);
+      if (last && last.number === match[1]) {
+        target = row.querySelector('button[value="' + last.action + '"]') || row;
+      }
+    } catch (e) { /* keep the row */ }
+    row.classList.add("is-just-moved");
+    target.focus();
+  }
+
+  function setUpSelection() {
+    var form = document.getElementById("bulk-form");
+    if (!form) { return; }
+    var boxes = document.querySelectorAll('input[type=checkbox][name=bricks][form="bulk-form"]');
+    var all = document.querySelector("[data-select-all]");
+    var count = form.querySelector("[data-selected-count]");
+    function update() {
+      var checked = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+      if (count) { count.textContent = checked ? "(" + checked + ")" : ""; }
+      if (all) {
+        all.checked = checked > 0 && checked === boxes.length;
+        all.indeterminate = checked > 0 && checked < boxes.length;
+      }
+    }
+    if (all) {
+      all.hidden = false;
+      all.addEventListener("change", function () {
+        boxes.forEach(function (b) { b.checked = all.checked; });
+        update();
+      });
+    }
+    boxes.forEach(function (b) { b.addEventListener("change", update); });
+    update();
+  }
+
+  function start() {
+    var table = document.querySelector("table[data-reorder-url]");
+    if (table) {
+      setUpDragAndDrop(table);
+      rememberMoves(table);
+    }
+    setUpSelection();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

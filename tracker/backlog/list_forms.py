@@ -1,0 +1,187 @@
+"""Forms of the backlog list: filters (GET), moves, bulk assignment, import upload and confirm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from tracker.backlog.forms import FORMAT_LABELS
+from tracker.backlog.models import BrickFormat
+from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
+from tracker.backlog.reorder import Step
+from tracker.forms import choices
+
+NONE_VALUE = "none"  # "not assigned" in a filter or a bulk assignment
+
+
+def _reference_choices(items: list[tuple[int, str]], *, empty: Any, none_label: Any) -> list[Any]:
+    return choices([("", empty), (NONE_VALUE, none_label), *[(str(i), n) for i, n in items]])
+
+
+class FilterBacklogForm(FlaskForm):
+    """The filters, read from the query string so that a filtered view can be shared."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    q = SearchField(_l("Search"), description=_l("In titles and descriptions, or a key."))
+    format = SelectField(_l("Format"), default="")
+    path = SelectField(_l("Learning path"), default="")
+    stage = SelectField(_l("Stage"), default="")
+    owner = SelectField(_l("Owner"), default="")
+    sprint = SelectField(_l("Sprint"), default="")
+    release = SelectField(_l("Release"), default="")
+    language = SelectField(_l("Language"), default="")
+
+    def __init__(self, formdata: Any, *, options: BacklogChoices, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        anything = _l("All")
+        self.format.choices = choices(
+            [("", anything), *[(f.value, label) for f, label in FORMAT_LABELS.items()]]
+        )
+        self.path.choices = _reference_choices(
+            [(p.id, p.name) for p in options.paths], empty=anything, none_label=_l("No path")
+        )
+        self.stage.choices = choices(
+            [("", anything), *[(str(s.id), s.name) for s in options.stages]]
+        )
+        self.owner.choices = _reference_choices(
+            [(u.id, u.display_name) for u in options.owners],
+            empty=anything,
+            none_label=_l("Nobody"),
+        )
+        self.sprint.choices = _reference_choices(
+            [(s.id, s.name) for s in options.sprints], empty=anything, none_label=_l("No sprint")
+        )
+        self.release.choices = _reference_choices(
+            [(r.id, r.name) for r in options.releases],
+            empty=anything,
+            none_label=_l("No release"),
+        )
+        self.language.choices = choices(
+            [("", anything), *[(code, code) for code in options.languages]]
+        )
+
+    def to_filters(self) -> BacklogFilters:
+        """The valid filters; a value not in its list (a stale link) is dropped, not an error."""
+        self.validate()
+
+        def ref(field: SelectField) -> int | None:
+            if field.errors or not field.data:
+                return None
+            return UNASSIGNED if field.data == NONE_VALUE else int(field.data)
+
+        return BacklogFilters(
+            format=BrickFormat(self.format.data)
+            if self.format.data and not self.format.errors
+            else None,
+            learning_path_id=ref(self.path),
+            stage_id=None if self.stage.errors or not self.stage.data else int(self.stage.data),
+            owner_id=ref(self.owner),
+            sprint_id=ref(self.sprint),
+            release_id=ref(self.release),
+            language=self.language.data
+            if self.language.data and not self.language.errors
+            else None,
+            text=(self.q.data or "").strip()[:200],
+        )
+
+
+class MoveBrickForm(FlaskForm):
+    """The keyboard and no-JavaScript move controls of one row."""
+
+    action = SelectField(
+        choices=choices([*[(s.value, s.value) for s in Step], ("position", "position")]),
+        validators=[DataRequired()],
+    )
+    position = IntegerField(
+        _l("Position"), validators=[Optional(), NumberRange(min=1, max=1_000_000)]
+    )
+
+    def validate_position(self, field: IntegerField) -> None:
+        if self.action.data == "position" and field.data is None:
+            raise ValidationError(_l("Give a position number."))
+
+
+class AssignBricksForm(FlaskForm):
+    """Bulk assignment: each select either leaves the field unchanged, clears it, or sets it."""
+
+    bricks = SelectMultipleField(_l("Bricks"), coerce=int, validate_choice=False)
+    sprint = SelectField(_l("Sprint"), default="")
+    release = SelectField(_l("Release"), default="")
+    path = SelectField(_l("Learning path"), default="")
+    owner = SelectField(_l("Owner"), default="")
+
+    def __init__(self, *args: Any, options: BacklogChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unchanged = _l("Unchanged")
+        self.sprint.choices = _reference_choices(
+            [(s.id, s.name) for s in options.sprints],
+            empty=unchanged,
+            none_label=_l("Remove from its sprint"),
+        )
+        self.release.choices = _reference_choices(
+            [(r.id, r.name) for r in options.releases],
+            empty=unchanged,
+            none_label=_l("Remove from its release"),
+        )
+        self.path.choices = _reference_choices(
+            [(p.id, p.name) for p in options.paths],
+            empty=unchanged,
+            none_label=_l("Remove from its path"),
+        )
+        self.owner.choices = _reference_choices(
+            [(u.id, u.display_name) for u in options.owners],
+            empty=unchanged,
+            none_label=_l("Nobody"),
+        )
+
+    def validate_bricks(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Select at least one brick."))
+        if len(field.data) > 1000:
+            raise ValidationError(_l("Select at most 1,000 bricks at once."))
+
+    def changes(self) -> dict[str, int | None]:
+        """The brick fields to set ({} when every select says "unchanged")."""
+        found: dict[str, int | None] = {}
+        for name, brick_field in (
+            ("sprint", "sprint_id"),
+            ("release", "release_id"),
+            ("path", "learning_path_id"),
+            ("owner", "owner_id"),
+        ):
+            value = getattr(self, name).data
+            if value:
+                found[brick_field] = None if value == NONE_VALUE else int(value)
+        return found
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not self.changes():
+            self.form_errors.append(str(_l("Choose what to assign to the selected bricks.")))
+            return False
+        return valid
+
+
+class ImportBricksForm(FlaskForm):
+    file = FileField(
+        _l("CSV or Excel (XLSX) file"),
+        validators=[FileRequired(_l("Choose a file to import."))],
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])

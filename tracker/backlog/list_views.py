@@ -1,0 +1,368 @@
+"""The ordered backlog page: filters, reordering, bulk assignment, import and export.
+
+Routes attach to the backlog blueprint (`bp`, /a/<slug>/...). Filters travel in the query
+string everywhere (page links, move and bulk forms, exports), so a filtered view can be shared
+and every action comes back to the view it was made from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from tracker.auth.permissions import Permission
+from tracker.backlog import bulk, io, queries, reorder, services
+from tracker.backlog.list_forms import (
+    AssignBricksForm,
+    ConfirmImportForm,
+    FilterBacklogForm,
+    ImportBricksForm,
+    MoveBrickForm,
+)
+from tracker.backlog.models import Brick
+from tracker.backlog.views import bp
+from tracker.db import db
+from tracker.errors import DomainError, NotFound
+from tracker.web import attach_error, requires
+
+FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
+
+
+def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str], Any]:
+    """The filter form from the query string, the filters, the args to carry along, choices."""
+    options = queries.backlog_choices(db.session, g.academy)
+    form = FilterBacklogForm(request.args, options=options)
+    filters = form.to_filters()
+    carried = {
+        name: str(request.args[name])
+        for name in FILTER_ARGS
+        if request.args.get(name) and not getattr(form, name).errors
+    }
+    return form, filters, carried, options
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _render_index(
+    *,
+    assign_form: AssignBricksForm | None = None,
+    status: int = 200,
+    selected: set[int] | None = None,
+) -> Any:
+    filter_form, filters, carried, options = _filters()
+    page = queries.backlog_page(db.session, g.academy, filters, _page_number())
+    if assign_form is None:
+        assign_form = AssignBricksForm(options=options, formdata=None)
+    return (
+        render_template(
+            "backlog/list.html",
+            filter_form=filter_form,
+            filters=filters,
+            carried=carried,
+            page=page,
+            assign_form=assign_form,
+            move_form=MoveBrickForm(formdata=None),
+            selected=selected or set(),
+        ),
+        status,
+    )
+
+
+def _back_to_list(
+    carried: dict[str, str], brick: Brick | None = None, page: int | None = None
+) -> WerkzeugResponse:
+    """303 to the same filtered list, on the page and at the row of `brick` if given."""
+    args: dict[str, Any] = dict(carried)
+    if page and page > 1:
+        args["page"] = page
+    if brick is not None:
+        args["_anchor"] = f"brick-{brick.number}"
+    return redirect(url_for("backlog.index", **args), code=303)
+
+
+def _brick(number: int) -> Brick:
+    try:
+        return services.get_brick(db.session, g.academy, number)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/backlog")
+@requires(Permission.BRICK_VIEW)
+def index() -> Any:
+    return _render_index()
+
+
+# -- Reordering --------------------------------------------------------------------------------
+
+
+@bp.route("/backlog/<int:number>/move", methods=["POST"])
+@requires(Permission.BACKLOG_REORDER)
+def move(number: int) -> Any:
+    """The keyboard and no-JavaScript way: up, down, top, bottom, or to position N."""
+    _form, filters, carried, _options = _filters()
+    brick = _brick(number)
+    form = MoveBrickForm()
+    if not form.validate():
+        message = next(iter(form.position.errors or form.action.errors), _("Choose a move."))
+        flash(str(message), "error")
+        page = queries.page_of(db.session, g.academy, filters, brick)
+        return _back_to_list(carried, brick, page)
+    if form.action.data == "position":
+        moved = reorder.move_brick_to_position(
+            db.session, brick, int(form.position.data or 1), actor=current_user
+        )
+    else:
+        moved = reorder.step_brick(
+            db.session,
+            brick,
+            form.action.data or "",
+            actor=current_user,
+            scope=queries.filter_conditions(g.academy, filters),
+        )
+    db.session.commit()
+    if moved:
+        where = reorder.describe_move(db.session, brick)
+        flash(_("%(key)s is now at position %(n)s.", key=brick.key, n=where["position"]), "success")
+    page = queries.page_of(db.session, g.academy, filters, brick)
+    return _back_to_list(carried, brick, page)
+
+
+def _json_error(status: int, message: str) -> Any:
+    return jsonify(error={"status": status, "message": message}), status
+
+
+@bp.route("/backlog/reorder", methods=["POST"])
+@requires(Permission.BACKLOG_REORDER)
+def reorder_json() -> Any:
+    """Drag and drop: {"brick": 42, "before": 17} or {"brick": 42, "after": 16} (numbers).
+
+    Moves name a neighbour rather than a position, so that a move made on a filtered view is
+    right in the whole backlog.
+    """
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _json_error(400, _("Send a JSON object."))
+
+    def number(key: str) -> int | None:
+        value = payload.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            raise ValueError(key)
+        return int(value)
+
+    try:
+        moved_number, before, after = number("brick"), number("before"), number("after")
+    except ValueError as error:
+        return _json_error(400, _("“%(key)s” must be a brick number.", key=str(error)))
+    if moved_number is None or (before is None) == (after is None):
+        return _json_error(400, _("Give the brick and either “before” or “after”."))
+    target_number = before if before is not None else after
+    assert target_number is not None
+    try:
+        brick = services.get_brick(db.session, g.academy, moved_number)
+        target = services.get_brick(db.session, g.academy, target_number)
+        moved = reorder.move_brick(
+            db.session,
+            brick,
+            actor=current_user,
+            before=target if before is not None else None,
+            after=target if after is not None else None,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _json_error(error.status, error.message)
+    where = reorder.describe_move(db.session, brick)
+    db.session.commit()
+    return jsonify(ok=True, moved=moved, **where)
+
+
+# -- Bulk assignment ---------------------------------------------------------------------------
+
+
+@bp.route("/backlog/assign", methods=["POST"])
+@requires(Permission.BRICK_EDIT)
+def assign() -> Any:
+    """Assign the selected bricks to a sprint, a release, a path and/or an owner.
+
+    BRICK_EDIT, not a manager-only permission: designers may already set these fields on each
+    brick's edit form; doing it for several at once gives them no new power.
+    """
+    _form, _unused, carried, options = _filters()
+    form = AssignBricksForm(options=options)
+    selected = set(form.bricks.data or [])
+    if form.validate():
+        try:
+            count = bulk.assign_bricks(
+                db.session, g.academy, sorted(selected), actor=current_user, **form.changes()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                ngettext("%(num)s brick updated.", "%(num)s bricks updated.", count),
+                "success",
+            )
+            return _back_to_list(carried, page=_page_number())
+    return _render_index(assign_form=form, status=422, selected=selected)
+
+
+# -- Export ------------------------------------------------------------------------------------
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/backlog/export.<any(csv, xlsx):fmt>")
+@requires(Permission.BACKLOG_EXPORT)
+def export(fmt: str) -> Any:
+    """The filtered backlog, every matching row, in the columns the import reads."""
+    _form, filters, _carried, _options = _filters()
+    academy = g.academy
+    bricks = queries.filtered_bricks(db.session, academy, filters)
+    stamp = dt.date.today().isoformat()
+    filename = f"{academy.slug}-backlog-{stamp}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = io.export_csv(bricks, academy.key_prefix), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = io.export_xlsx(bricks, academy.key_prefix), XLSX_MIMETYPE
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# -- Import ------------------------------------------------------------------------------------
+
+
+def _import_page(form: ImportBricksForm, status: int = 200) -> Any:
+    return (
+        render_template(
+            "backlog/import.html",
+            form=form,
+            columns=io.COLUMNS,
+            format_names=io.FORMAT_NAMES,
+            max_rows=io.MAX_IMPORT_ROWS,
+            max_kb=io.MAX_IMPORT_BYTES // 1024,
+        ),
+        status,
+    )
+
+
+def _preview(plan: io.ImportPlan, filename: str, token: str, status: int | None = None) -> Any:
+    confirm = ConfirmImportForm(formdata=None, token=token)
+    return (
+        render_template(
+            "backlog/import_preview.html",
+            plan=plan,
+            filename=filename,
+            confirm_form=confirm,
+            column_names=plan.columns,
+        ),
+        status or (200 if plan.ok else 422),
+    )
+
+
+@bp.route("/backlog/import", methods=["GET", "POST"])
+@requires(Permission.BACKLOG_IMPORT)
+def import_upload() -> Any:
+    """Upload a file: the answer is the dry run, row by row; nothing is written yet."""
+    form = ImportBricksForm()
+    if not form.validate_on_submit():
+        return _import_page(form, 422 if request.method == "POST" else 200)
+    upload = form.file.data
+    filename = upload.filename or ""
+    data = upload.read(io.MAX_IMPORT_BYTES + 1)
+    try:
+        plan = io.plan_import(db.session, g.academy, filename, data)
+    except DomainError as error:
+        attach_error(form, error)
+        return _import_page(form, 422)
+    token = io.store_upload(
+        current_app.instance_path,
+        academy_id=g.academy.id,
+        user_id=current_user.id,
+        filename=filename,
+        data=data,
+    )
+    return _preview(plan, filename, token)
+
+
+@bp.route("/backlog/import/confirm", methods=["POST"])
+@requires(Permission.BACKLOG_IMPORT)
+def import_confirm() -> Any:
+    """Import every row of the checked file in one transaction, or nothing."""
+    form = ConfirmImportForm()
+    token = form.token.data or ""
+    try:
+        if not form.validate():
+            raise DomainError(_("This import has expired: upload the file again."))
+        filename, data = io.load_upload(
+            current_app.instance_path, token, academy_id=g.academy.id, user_id=current_user.id
+        )
+        # Checked again: a sprint or a person may have gone since the dry run.
+        plan = io.plan_import(db.session, g.academy, filename, data)
+    except DomainError as error:
+        upload_form = ImportBricksForm(formdata=None)
+        attach_error(upload_form, error)
+        return _import_page(upload_form, 422)
+    if not plan.ok:
+        return _preview(plan, filename, token)
+    try:
+        bricks = io.import_bricks(db.session, g.academy, plan, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _preview(plan, filename, token, status=422)
+    db.session.commit()
+    io.discard_upload(current_app.instance_path, token)
+    flash(
+        ngettext(
+            "%(num)s brick imported at the bottom of the backlog.",
+            "%(num)s bricks imported at the bottom of the backlog.",
+            len(bricks),
+        ),
+        "success",
+    )
+    first = bricks[0]
+    return _back_to_list(
+        {}, first, queries.page_of(db.session, g.academy, queries.BacklogFilters(), first)
+    )
+
+
+@bp.route("/backlog/import/template.csv")
+@requires(Permission.BACKLOG_IMPORT)
+def import_template() -> Any:
+    return Response(
+        io.template_csv(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="brique-import-template.csv"'},
+    )

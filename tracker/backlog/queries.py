@@ -1,0 +1,326 @@
+"""The backlog list read-model: filters, one page of rows in rank order, totals in SQL.
+
+Whatever the number of bricks, a page costs a fixed number of queries: the rows with their
+stage, sprint, release, path and owner in one joined query, the totals in another.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from tracker.academies.models import Academy, Membership, Role, Stage
+from tracker.auth.models import User
+from tracker.backlog.models import Brick, BrickFormat, LearningPath
+from tracker.releases.models import Release
+from tracker.sprints.models import Sprint
+
+PER_PAGE = 100
+# A filter value meaning "not assigned" (ids start at 1, so 0 never names a row).
+UNASSIGNED = 0
+
+
+@dataclass(frozen=True)
+class BacklogFilters:
+    """What the person asked to see. None: no filter; UNASSIGNED: "none" for a reference."""
+
+    format: BrickFormat | None = None
+    learning_path_id: int | None = None
+    stage_id: int | None = None
+    owner_id: int | None = None
+    sprint_id: int | None = None
+    release_id: int | None = None
+    language: str | None = None
+    text: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any(
+            value not in (None, "")
+            for value in (
+                self.format,
+                self.learning_path_id,
+                self.stage_id,
+                self.owner_id,
+                self.sprint_id,
+                self.release_id,
+                self.language,
+                self.text.strip(),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What the shown bricks weigh."""
+
+    count: int = 0
+    points: int = 0
+    learner_minutes: int = 0
+
+    @property
+    def learner_hours(self) -> float:
+        return round(self.learner_minutes / 60, 1)
+
+
+@dataclass
+class BacklogPage:
+    rows: list[tuple[Brick, int]]  # (brick, its position in the whole backlog)
+    totals: Totals
+    page: int
+    pages: int
+    per_page: int = PER_PAGE
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+# -- Case-insensitive text search on both engines ------------------------------------------------
+
+
+class casefold(FunctionElement[str]):  # a SQL function: lower case like lower()
+    """lower() that knows accented letters: PostgreSQL's does; SQLite's only folds ASCII."""
+
+    type = String()
+    name = "casefold"
+    inherit_cache = True
+
+
+@compiles(casefold)
+def _casefold_default(element: casefold, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(casefold, "sqlite")
+def _casefold_sqlite(element: casefold, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"brique_lower({compiler.process(element.clauses, **kw)})"
+
+
+def _python_lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def prepare_search(session: Session) -> None:
+    """Give this session's SQLite connection the Unicode-aware lower() the search uses."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw: Any = connection.connection.driver_connection
+        raw.create_function("brique_lower", 1, _python_lower, deterministic=True)
+
+
+_KEY_RE = re.compile(r"^(?:([A-Za-z][A-Za-z0-9]*)-)?(\d{1,9})$")
+
+
+def filter_conditions(academy: Academy, filters: BacklogFilters) -> list[ColumnElement[bool]]:
+    """SQL conditions selecting the academy's bricks that match `filters`."""
+    conditions: list[ColumnElement[bool]] = [Brick.academy_id == academy.id]
+    if filters.format is not None:
+        conditions.append(Brick.format == filters.format)
+    references: Sequence[tuple[Any, int | None]] = (
+        (Brick.learning_path_id, filters.learning_path_id),
+        (Brick.owner_id, filters.owner_id),
+        (Brick.sprint_id, filters.sprint_id),
+        (Brick.release_id, filters.release_id),
+    )
+    for column, value in references:
+        if value == UNASSIGNED:
+            conditions.append(column.is_(None))
+        elif value is not None:
+            conditions.append(column == value)
+    if filters.stage_id is not None:
+        conditions.append(Brick.stage_id == filters.stage_id)
+    if filters.language:
+        conditions.append(Brick.language == filters.language)
+    for word in filters.text.split():
+        term = word.lower()
+        matches: list[ColumnElement[bool]] = [
+            casefold(Brick.title).contains(term, autoescape=True),
+            casefold(Brick.description).contains(term, autoescape=True),
+        ]
+        key = _KEY_RE.match(word)
+        if key and (key.group(1) is None or key.group(1).upper() == academy.key_prefix.upper()):
+            matches.append(Brick.number == int(key.group(2)))
+        conditions.append(or_(*matches))
+    return conditions
+
+
+def _search(session: Session, filters: BacklogFilters) -> None:
+    if filters.text.strip():
+        prepare_search(session)
+
+
+def backlog_totals(session: Session, academy: Academy, filters: BacklogFilters) -> Totals:
+    """Count, points and learner minutes of every brick matching `filters` (one query)."""
+    _search(session, filters)
+    count, points, minutes = session.execute(
+        select(
+            func.count(Brick.id),
+            func.coalesce(func.sum(Brick.estimate_points), 0),
+            func.coalesce(func.sum(Brick.learner_minutes), 0),
+        ).where(*filter_conditions(academy, filters))
+    ).one()
+    return Totals(int(count), int(points or 0), int(minutes or 0))
+
+
+def _with_positions(academy: Academy) -> Any:
+    """Each brick's 1-based position in the whole backlog (a window over the academy)."""
+    return (
+        select(
+            Brick.id.label("brick_id"),
+            func.row_number().over(order_by=(Brick.rank, Brick.id)).label("position"),
+        )
+        .where(Brick.academy_id == academy.id)
+        .subquery("positions")
+    )
+
+
+def backlog_page(
+    session: Session,
+    academy: Academy,
+    filters: BacklogFilters,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> BacklogPage:
+    """One page of the filtered backlog in priority order, with totals of every matching row."""
+    totals = backlog_totals(session, academy, filters)
+    pages = max(1, math.ceil(totals.count / per_page))
+    page = min(max(1, page), pages)
+    positions = _with_positions(academy)
+    rows = session.execute(
+        select(Brick, positions.c.position)
+        .join(positions, positions.c.brick_id == Brick.id)
+        .where(*filter_conditions(academy, filters))
+        .options(
+            joinedload(Brick.stage),
+            joinedload(Brick.sprint),
+            joinedload(Brick.release),
+            joinedload(Brick.learning_path),
+            joinedload(Brick.owner),
+        )
+        .order_by(Brick.rank, Brick.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return BacklogPage(
+        rows=[(brick, int(position)) for brick, position in rows],
+        totals=totals,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+    )
+
+
+def filtered_bricks(session: Session, academy: Academy, filters: BacklogFilters) -> list[Brick]:
+    """Every matching brick in backlog order (exports), references eager-loaded."""
+    _search(session, filters)
+    return list(
+        session.scalars(
+            select(Brick)
+            .where(*filter_conditions(academy, filters))
+            .options(
+                joinedload(Brick.stage),
+                joinedload(Brick.sprint),
+                joinedload(Brick.release),
+                joinedload(Brick.learning_path),
+                joinedload(Brick.owner),
+            )
+            .order_by(Brick.rank, Brick.id)
+        )
+    )
+
+
+def page_of(
+    session: Session,
+    academy: Academy,
+    filters: BacklogFilters,
+    brick: Brick,
+    per_page: int = PER_PAGE,
+) -> int:
+    """The page of the filtered list where `brick` is now (1 when it is filtered out)."""
+    _search(session, filters)
+    rank = session.scalar(select(Brick.rank).where(Brick.id == brick.id))
+    if rank is None:
+        return 1
+    ahead = session.scalar(
+        select(func.count(Brick.id)).where(
+            *filter_conditions(academy, filters),
+            or_(Brick.rank < rank, and_(Brick.rank == rank, Brick.id < brick.id)),
+        )
+    )
+    return int(ahead or 0) // per_page + 1
+
+
+# -- What the filters and bulk actions offer -----------------------------------------------------
+
+
+@dataclass
+class BacklogChoices:
+    stages: list[Stage]
+    paths: list[LearningPath]
+    sprints: list[Sprint]
+    releases: list[Release]
+    owners: list[User]
+    languages: list[str]
+
+
+def backlog_choices(session: Session, academy: Academy) -> BacklogChoices:
+    """The academy's stages, paths, sprints, releases, possible owners and languages in use."""
+    return BacklogChoices(
+        stages=list(
+            session.scalars(
+                select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position)
+            )
+        ),
+        paths=list(
+            session.scalars(
+                select(LearningPath)
+                .where(LearningPath.academy_id == academy.id)
+                .order_by(LearningPath.position, LearningPath.id)
+            )
+        ),
+        sprints=list(
+            session.scalars(
+                select(Sprint)
+                .where(Sprint.academy_id == academy.id)
+                .order_by(Sprint.start_date.is_(None), Sprint.start_date, Sprint.id)
+            )
+        ),
+        releases=list(
+            session.scalars(
+                select(Release)
+                .where(Release.academy_id == academy.id)
+                .order_by(Release.target_date.is_(None), Release.target_date, Release.id)
+            )
+        ),
+        owners=list(
+            session.scalars(
+                select(User)
+                .join(Membership, Membership.user_id == User.id)
+                .where(
+                    Membership.academy_id == academy.id,
+                    Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
+                )
+                .order_by(User.display_name, User.id)
+            )
+        ),
+        languages=sorted(
+            {
+                str(language)
+                for language in session.scalars(
+                    select(Brick.language).where(Brick.academy_id == academy.id).distinct()
+                )
+                if language
+            }
+            | {"fr", "en"}
+        ),
+    )
