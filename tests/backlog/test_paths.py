@@ -191,3 +191,22 @@ def test_the_path_page_runs_the_same_queries_for_2_or_20_bricks(
 
     assert response.status_code == 200
     assert many.count == few.count
+
+
+def test_a_name_taken_at_the_same_moment_is_a_domain_error_not_a_crash(
+    db_session, world, monkeypatch
+):
+    # Two creations racing each other both pass the name check; the constraint decides.
+    services.create_path(db_session, world.academy, name="Data & IA")
+    other = services.create_path(db_session, world.academy, name="Other")
+    monkeypatch.setattr(services, "is_path_name_taken", lambda *args, **kwargs: False)
+
+    with pytest.raises(DomainError) as refused:
+        services.create_path(db_session, world.academy, name="Data & IA")
+    assert refused.value.field == "name"
+    with pytest.raises(DomainError):
+        services.update_path(db_session, other, name="Data & IA", colour="#1f4e79",
+                             description="", target_population="")  # fmt: skip
+
+    # The transaction is still usable, and nothing half-written stays.
+    assert names(db_session, world.academy) == ["Data & IA", "Other"]

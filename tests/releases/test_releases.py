@@ -165,3 +165,20 @@ def test_release_pages_run_the_same_queries_for_few_or_many_bricks(
 
     assert response.status_code == 200
     assert many.count == few.count
+
+
+def test_a_name_taken_at_the_same_moment_is_a_domain_error_not_a_crash(
+    db_session, world, monkeypatch
+):
+    services.create_release(db_session, world.academy, name="R1", actor=None)
+    other = services.create_release(db_session, world.academy, name="R2", actor=None)
+    monkeypatch.setattr(services, "is_release_name_taken", lambda *args, **kwargs: False)
+
+    with pytest.raises(DomainError):
+        services.create_release(db_session, world.academy, name="R1", actor=None)
+    with pytest.raises(DomainError):
+        services.update_release(db_session, other, name="R1", goal="", target_date=None,
+                                actor=None)  # fmt: skip
+
+    names = [r.name for r in services.list_releases(db_session, world.academy)]
+    assert names == ["R1", "R2"]

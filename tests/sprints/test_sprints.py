@@ -142,3 +142,19 @@ def test_a_designer_reads_sprints_without_manager_buttons(client, login, world, 
     assert "Sprint 1" in page
     assert f"/sprints/{sprint.id}/edit" not in page
     assert "Plan a sprint" not in page
+
+
+def test_a_name_taken_at_the_same_moment_is_a_domain_error_not_a_crash(
+    db_session, world, monkeypatch
+):
+    services.create_sprint(db_session, world.academy, name="S1")
+    other = services.create_sprint(db_session, world.academy, name="S2")
+    monkeypatch.setattr(services, "is_sprint_name_taken", lambda *args, **kwargs: False)
+
+    with pytest.raises(DomainError):
+        services.create_sprint(db_session, world.academy, name="S1")
+    with pytest.raises(DomainError):
+        services.update_sprint(db_session, other, name="S1", goal="", start_date=None,
+                               end_date=None, capacity_points=None)  # fmt: skip
+
+    assert sorted(s.name for s in services.list_sprints(db_session, world.academy)) == ["S1", "S2"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -109,6 +112,20 @@ def bricks_where(session: Session, academy: Academy, *criteria: ColumnElement[bo
     )
 
 
+@contextmanager
+def unique_name(session: Session, message: str) -> Iterator[None]:
+    """Write inside a savepoint: a name taken meanwhile (a double-click, two people at once)
+    becomes a DomainError on the name field rather than an IntegrityError (a 500).
+
+    Make the changes inside the block: entering it flushes what is already pending.
+    """
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as error:
+        raise DomainError(message, field="name") from error
+
+
 # -- Learning paths -----------------------------------------------------------------------------
 
 
@@ -177,8 +194,8 @@ def create_path(
         target_population=target_population.strip(),
         position=(last if last is not None else -1) + 1,
     )
-    session.add(path)
-    session.flush()
+    with unique_name(session, _("Another learning path already has this name.")):
+        session.add(path)
     return path
 
 
@@ -193,10 +210,11 @@ def update_path(
 ) -> None:
     academy = session.get(Academy, path.academy_id)
     assert academy is not None
-    path.name, path.colour = _check(session, academy, name, colour, except_id=path.id)
-    path.description = description.strip()
-    path.target_population = target_population.strip()
-    session.flush()
+    name, colour = _check(session, academy, name, colour, except_id=path.id)
+    with unique_name(session, _("Another learning path already has this name.")):
+        path.name, path.colour = name, colour
+        path.description = description.strip()
+        path.target_population = target_population.strip()
 
 
 def move_path(session: Session, path: LearningPath, offset: int) -> bool:

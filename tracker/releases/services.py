@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
-from tracker.backlog.paths_services import bricks_where
+from tracker.backlog.paths_services import bricks_where, unique_name
 from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.releases.models import Release, ReleaseEvent, ReleaseEventKind, ReleaseState
@@ -103,8 +103,8 @@ def create_release(
         target_date=target_date,
         state=ReleaseState.PLANNED,
     )
-    session.add(release)
-    session.flush()
+    with unique_name(session, _("Another release already has this name.")):
+        session.add(release)
     record_release_event(
         session, release, ReleaseEventKind.CREATED, actor=actor, to_state=release.state
     )
@@ -130,11 +130,12 @@ def update_release(
         "target_date": target_date,
     }
     changes: dict[str, list[Any]] = {}
-    for field, new in values.items():
-        old = getattr(release, field)
-        if old != new:
-            changes[field] = [_plain(old), _plain(new)]
-            setattr(release, field, new)
+    with unique_name(session, _("Another release already has this name.")):
+        for field, new in values.items():
+            old = getattr(release, field)
+            if old != new:
+                changes[field] = [_plain(old), _plain(new)]
+                setattr(release, field, new)
     if changes:
         record_release_event(
             session, release, ReleaseEventKind.EDITED, actor=actor, changes=changes

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
+from tracker.backlog.paths_services import unique_name
 from tracker.errors import DomainError, NotFound
 from tracker.sprints.models import Sprint, SprintState
 
@@ -102,8 +103,8 @@ def create_sprint(
         capacity_points=capacity_points,
         state=SprintState.PLANNED,
     )
-    session.add(sprint)
-    session.flush()
+    with unique_name(session, _("Another sprint already has this name.")):
+        session.add(sprint)
     return sprint
 
 
@@ -119,7 +120,7 @@ def update_sprint(
 ) -> None:
     academy = session.get(Academy, sprint.academy_id)
     assert academy is not None
-    sprint.name = _check(
+    name = _check(
         session,
         academy,
         name=name,
@@ -128,8 +129,9 @@ def update_sprint(
         capacity_points=capacity_points,
         except_id=sprint.id,
     )
-    sprint.goal = goal.strip()
-    sprint.start_date = start_date
-    sprint.end_date = end_date
-    sprint.capacity_points = capacity_points
-    session.flush()
+    with unique_name(session, _("Another sprint already has this name.")):
+        sprint.name = name
+        sprint.goal = goal.strip()
+        sprint.start_date = start_date
+        sprint.end_date = end_date
+        sprint.capacity_points = capacity_points
