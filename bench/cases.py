@@ -144,6 +144,32 @@ def seed_members(session: Session, size: int | None) -> Mapping[str, Any]:
     return {"extra_members": count}
 
 
+def seed_brick_history(session: Session, size: int | None) -> Mapping[str, Any]:
+    """One brick of the demo academy with `size` history events (edits and comments)."""
+    from tracker.backlog import services
+
+    academy = session.scalars(select(Academy).where(Academy.slug == DEMO_SLUG)).one()
+    manager = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.academy_id == academy.id, Membership.role == Role.MANAGER)
+    ).first()
+    brick = services.create_brick(
+        session, academy, actor=manager, title="Banc : une brique très commentée",
+        format="video", description="## Plan\n\n" + "- une étape\n" * 20,
+        objectives=[(f"Objectif {n}", "apply") for n in range(5)],
+    )  # fmt: skip
+    for n in range((size or 200) - 1):
+        if n % 2:
+            services.add_comment(session, brick, author=manager, body=f"Commentaire **{n}**")
+        else:
+            services.update_brick(
+                session, brick, actor=manager, expected_version=brick.version,
+                summary=f"Résumé {n}", learner_minutes=n,
+            )  # fmt: skip
+    return {"brick_number": brick.number}
+
+
 # -- Cases ------------------------------------------------------------------------------------
 
 
@@ -157,6 +183,12 @@ def login_page(ctx: Context) -> Request:
 def academy_home(ctx: Context) -> Request:
     """The academy home page, as its manager; size = extra testers in the academy."""
     return Request(f"/a/{ctx.facts['academy_slug']}/")
+
+
+@case("brick-page", seed=seed_brick_history, sized=True, login_as="designer")
+def brick_page(ctx: Context) -> Request:
+    """One brick's page, as a designer; size = events in its history (half are comments)."""
+    return Request(f"/a/{ctx.facts['academy_slug']}/bricks/{ctx.facts['brick_number']}")
 
 
 @case("floor", server="floor")

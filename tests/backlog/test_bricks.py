@@ -632,10 +632,16 @@ def test_the_brick_page_issues_the_same_queries_whatever_its_history(
         small_page = client.get(small_url)
     with queries() as many:
         big_page = client.get(big_url)
+    with queries() as everything:
+        whole_page = client.get(big_url + "?history=all")
 
-    assert small_page.status_code == big_page.status_code == 200
-    assert big_page.get_data(as_text=True).count('class="history-entry') > 200
-    assert few.count == many.count, (few.count, many.count)
+    assert small_page.status_code == big_page.status_code == whole_page.status_code == 200
+    big_html = big_page.get_data(as_text=True)
+    assert big_html.count('class="history-entry') == 50
+    assert "Show the whole history (" in big_html
+    assert whole_page.get_data(as_text=True).count('class="history-entry') > 200
+    assert big_html.count('class="comment"') == 100
+    assert few.count == many.count == everything.count, (few.count, many.count, everything.count)
     assert many.count <= 16
 
 

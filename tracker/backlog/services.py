@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -423,16 +423,21 @@ def brick_comments(session: Session, brick: Brick) -> list[Comment]:
     )
 
 
-def brick_history(session: Session, brick: Brick) -> list[Activity]:
-    """The brick's events, newest first, with their actor."""
-    return list(
-        session.scalars(
-            select(Activity)
-            .where(Activity.brick_id == brick.id)
-            .options(joinedload(Activity.actor))
-            .order_by(Activity.at.desc(), Activity.id.desc())
-        ).all()
+def brick_history(session: Session, brick: Brick, *, limit: int | None = None) -> list[Activity]:
+    """The brick's events, newest first, with their actor (the latest `limit` ones)."""
+    query = (
+        select(Activity)
+        .where(Activity.brick_id == brick.id)
+        .options(joinedload(Activity.actor))
+        .order_by(Activity.at.desc(), Activity.id.desc())
     )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query).all())
+
+
+def count_brick_history(session: Session, brick: Brick) -> int:
+    return session.scalar(select(func.count(Activity.id)).where(Activity.brick_id == brick.id)) or 0
 
 
 @dataclass

@@ -208,13 +208,17 @@ def _backlog_url() -> str:
 
 # -- The brick page -----------------------------------------------------------------------------
 
+HISTORY_SHOWN = 50  # events shown before "Show the whole history"
+
 
 def _brick_page(
     number: int, comment_form: CommentBrickForm | None = None, status: int = 200
 ) -> Any:
     brick = _brick_or_404(number)
     comments = services.brick_comments(db.session, brick)
-    events = services.brick_history(db.session, brick)
+    # The latest events by default: a brick worked on for a year has thousands.
+    whole = request.args.get("history") == "all"
+    events = services.brick_history(db.session, brick, limit=None if whole else HISTORY_SHOWN)
     book = services.name_book(db.session, g.academy, _user_ids_in(events, brick))
     return (
         render_template(
@@ -222,6 +226,7 @@ def _brick_page(
             brick=brick,
             comments=comments,
             history=[present_activity(event, book) for event in events],
+            history_total=services.count_brick_history(db.session, brick),
             book=book,
             comment_form=comment_form or CommentBrickForm(),
             language_label=language_name(brick.language, current_locale_code()),
@@ -671,7 +676,3 @@ def move_checklist_item(item_id: int) -> Any:
     target = url_for("backlog.checklist_format", format=item.format.value)
     return redirect(f"{target}#item-{item.id}", code=303)
 
-
-# The backlog list's routes (tracker/backlog/list_views.py) attach to `bp`: imported here, after
-# `bp` exists, so that they are registered whenever the blueprint is.
-from tracker.backlog import list_views  # noqa: E402, F401
