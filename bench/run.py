@@ -11,6 +11,7 @@ import argparse
 import html
 import http.client
 import http.cookies
+import importlib
 import os
 import platform
 import re
@@ -34,6 +35,10 @@ if str(ROOT) not in sys.path:  # run as a script: make `bench` importable
 
 from bench.cases import CASES, PASSWORD, Case, Context, Request  # noqa: E402
 from bench.server import clean_environment, serve  # noqa: E402
+
+# Cases may also live in their area's own module, bench/<area>_cases.py: register them all.
+for _module in sorted(Path(__file__).resolve().parent.glob("*_cases.py")):
+    importlib.import_module(f"bench.{_module.stem}")
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -473,9 +478,10 @@ def main(argv: list[str] | None = None) -> int:
                         print(row(figures(job, outcome)), flush=True)
                         for example in outcome.examples:
                             note(f"{job.case.name}: error: {example}")
-            except RuntimeError as error:
+            except Exception as error:  # one broken seed or server must not stop the others
                 failed = True
-                note(f"{', '.join(job.case.name for job in group)}: could not start: {error}")
+                names = ", ".join(job.case.name for job in group)
+                note(f"{names}: could not seed or serve: {type(error).__name__}: {error}")
     note("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 1 if failed else 0
 
