@@ -43,6 +43,11 @@ class Permission(enum.StrEnum):
     RELEASE_MANAGE = "release:manage"
     SPRINT_VIEW = "sprint:view"
     SPRINT_MANAGE = "sprint:manage"
+    # The board and its stages.
+    BOARD_VIEW = "board:view"
+    CARD_MOVE = "card:move"
+    STAGE_MANAGE = "stage:manage"
+    DONE_OVERRIDE = "done:override"  # into a done stage with an incomplete checklist, with a reason
     # Training needs.
     NEED_SUBMIT = "need:submit"
     NEED_VIEW_ALL = "need:view_all"  # every need of the academy (else only one's own)
@@ -82,6 +87,8 @@ _BUILDERS: frozenset[Permission] = frozenset(
         P.PATH_VIEW,
         P.RELEASE_VIEW,
         P.SPRINT_VIEW,
+        P.BOARD_VIEW,
+        P.CARD_MOVE,
         P.NEED_VIEW_ALL,
         P.NEED_COVERAGE,
         P.ROUND_VIEW,
@@ -107,6 +114,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.PATH_MANAGE,
         P.RELEASE_MANAGE,
         P.SPRINT_MANAGE,
+        P.STAGE_MANAGE,
+        P.DONE_OVERRIDE,
         P.NEED_SUBMIT,
         P.NEED_TRIAGE,
         P.PANEL_MANAGE,
