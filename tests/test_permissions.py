@@ -106,6 +106,26 @@ def _sprint(w: World, s: Session) -> int:
     return create_sprint(s, w.academy, name="Sprint 1").id
 
 
+def _results_round(w: World, s: Session) -> int:
+    """A round with one feedback item (the results side: results, triage, exports)."""
+    from tests.feedback.results_factories import add_item, make_round
+
+    round_ = make_round(s, w.academy)
+    add_item(s, round_, title="Slide 4 unreadable")
+    return round_.id
+
+
+def _results_item_url(action: str) -> Path:
+    def path(w: World, s: Session) -> str:
+        from tests.feedback.results_factories import add_item, make_round
+
+        round_ = make_round(s, w.academy)
+        item = add_item(s, round_, title="Slide 4 unreadable")
+        return f"/a/{w.academy.slug}/rounds/{round_.id}/items/{item.id}/{action}"
+
+    return path
+
+
 def _brick_url(suffix: str = "") -> Path:
     """A brick of the academy (brick pages are addressed by its number)."""
 
@@ -296,6 +316,19 @@ ROUTES: dict[str, Route] = {
     "backlog.import_upload": Route(academy("backlog/import"), allowed={"manager"}),
     "backlog.import_confirm": Route(academy("backlog/import/confirm"), "POST", allowed={"manager"}),
     "backlog.import_template": Route(academy("backlog/import/template.csv"), allowed={"manager"}),
+    # Feedback results side: managers and designers only (never testers or stakeholders).
+    "feedback.round_results": Route(
+        lambda w, s: f"/a/{w.academy.slug}/rounds/{_results_round(w, s)}/results", allowed=BUILDERS
+    ),
+    "feedback.round_export": Route(
+        lambda w, s: f"/a/{w.academy.slug}/rounds/{_results_round(w, s)}/export/answers.csv",
+        allowed=BUILDERS,
+    ),
+    "feedback.triage_board": Route(
+        lambda w, s: f"/a/{w.academy.slug}/rounds/{_results_round(w, s)}/triage", allowed=BUILDERS
+    ),
+    "feedback.triage_move": Route(_results_item_url("move"), "POST", allowed=BUILDERS),
+    "feedback.triage_to_brick": Route(_results_item_url("brick"), "POST", allowed=BUILDERS),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),
     "mail.message": Route(lambda w, s: f"/admin/outbox/{_message(w, s)}", allowed=SITE_ADMIN),

@@ -150,7 +150,7 @@ def test_items_export_has_their_fields(db_session, world, anonymous: bool) -> No
         first = dict(zip(header, rows[1], strict=True))
         second = dict(zip(header, rows[2], strict=True))
         assert str(first["Item"]) == str(original.id)
-        assert (first["Kind"], first["Severity"], first["Status"]) == ("Issue", "Blocking", "New")
+        assert (first["Kind"], first["Severity"], first["Status"]) == ("Problem", "Blocking", "New")
         assert (first["Brick"], first["Brick title"]) == (brick.key, "Intro video")
         assert (first["Where"], first["Title"], first["Description"]) == (
             "02:13", "Sound too low", "Très bas",

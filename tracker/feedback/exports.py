@@ -21,21 +21,19 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
+from tracker.feedback.forms import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
 from tracker.feedback.models import (
     Answer,
     FeedbackItem,
     FeedbackRound,
-    ItemKind,
-    ItemStatus,
     Question,
     QuestionKind,
     Response,
     ResponseState,
-    Severity,
 )
 from tracker.feedback.results import round_bricks, round_questions
 
@@ -60,35 +58,6 @@ def _when(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
-
-
-def _kind_labels() -> dict[str, str]:
-    return {
-        ItemKind.ISSUE: _("Issue"),
-        ItemKind.IDEA: _("Idea"),
-        ItemKind.PRAISE: _("Praise"),
-        ItemKind.QUESTION: _("Question"),
-    }
-
-
-def _severity_labels() -> dict[str, str]:
-    return {
-        Severity.BLOCKING: _("Blocking"),
-        Severity.MAJOR: _("Major"),
-        Severity.MINOR: _("Minor"),
-        Severity.COSMETIC: _("Cosmetic"),
-    }
-
-
-def _status_labels() -> dict[str, str]:
-    return {
-        ItemStatus.NEW: _("New"),
-        ItemStatus.ACCEPTED: _("Accepted"),
-        ItemStatus.PLANNED: _("Planned"),
-        ItemStatus.DONE: _("Done"),
-        ItemStatus.DECLINED: _("Declined"),
-        ItemStatus.DUPLICATE: _("Duplicate"),
-    }
 
 
 # -- Answers --------------------------------------------------------------------------------
@@ -195,7 +164,12 @@ def items_table(session: Session, round_: FeedbackRound) -> Table:
         i.created_brick_id for i in items if i.created_brick_id
     }
     bricks = (
-        {b.id: b for b in session.scalars(select(Brick).where(Brick.id.in_(brick_ids)))}
+        {
+            b.id: b
+            for b in session.scalars(
+                select(Brick).where(Brick.id.in_(brick_ids)).options(joinedload(Brick.academy))
+            )
+        }
         if brick_ids
         else {}
     )
@@ -205,7 +179,6 @@ def items_table(session: Session, round_: FeedbackRound) -> Table:
         reporters = {
             u.id: u for u in session.scalars(select(User).where(User.id.in_(reporter_ids)))
         }
-    kinds, severities, statuses = _kind_labels(), _severity_labels(), _status_labels()
     headers = [
         _("Item"),
         _("Reported at"),
@@ -231,9 +204,9 @@ def items_table(session: Session, round_: FeedbackRound) -> Table:
             item.id,
             _when(item.created_at),
             _when(item.updated_at),
-            kinds.get(item.kind, str(item.kind)),
-            severities.get(item.severity, str(item.severity)),
-            statuses.get(item.status, str(item.status)),
+            str(ITEM_KIND_LABELS.get(item.kind, item.kind)),
+            str(SEVERITY_LABELS.get(item.severity, item.severity)),
+            str(ITEM_STATUS_LABELS.get(item.status, item.status)),
             brick.key if brick else "",
             brick.title if brick else "",
             item.location,

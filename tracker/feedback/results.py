@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, distinct, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
@@ -198,6 +198,7 @@ def round_bricks(session: Session, round_: FeedbackRound, extra_ids: Iterable[in
         session.scalars(
             select(Brick)
             .where(Brick.academy_id == round_.academy_id, condition)
+            .options(joinedload(Brick.academy))  # brick.key
             .order_by(Brick.rank, Brick.id)
         )
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.academies.models import Academy
 from tracker.auth.models import User
@@ -82,7 +82,10 @@ def board(items: Sequence[FeedbackItem]) -> dict[ItemStatus, list[FeedbackItem]]
 def bricks_by_id(session: Session, ids: set[int]) -> dict[int, Brick]:
     if not ids:
         return {}
-    return {brick.id: brick for brick in session.scalars(select(Brick).where(Brick.id.in_(ids)))}
+    bricks = session.scalars(
+        select(Brick).where(Brick.id.in_(ids)).options(joinedload(Brick.academy))  # brick.key
+    )
+    return {brick.id: brick for brick in bricks}
 
 
 def item_history(
@@ -92,8 +95,6 @@ def item_history(
     the actors)."""
     if not items:
         return {}
-    from sqlalchemy.orm import selectinload
-
     history: dict[int, list[FeedbackItemEvent]] = {item.id: [] for item in items}
     events = session.scalars(
         select(FeedbackItemEvent)

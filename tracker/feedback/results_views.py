@@ -1,0 +1,365 @@
+"""Results side of a round: the results page, the triage board, exports.
+
+These routes live on the feedback blueprint (`bp` of tracker/feedback/views.py), which imports
+this module at its bottom so that they are registered with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from flask import Response as HttpResponse
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from tracker.auth.permissions import Permission
+from tracker.backlog.models import Brick
+from tracker.db import db
+from tracker.errors import DomainError, NotFound
+from tracker.feedback import charts, exports, gate, results, triage
+from tracker.feedback.forms import (
+    ITEM_KIND_LABELS,
+    ITEM_STATUS_LABELS,
+    QUESTION_KIND_LABELS,
+    SEVERITY_LABELS,
+)
+from tracker.feedback.models import (
+    FeedbackItem,
+    FeedbackRound,
+    ItemKind,
+    QuestionKind,
+    RoundState,
+    Severity,
+)
+from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
+from tracker.feedback.views import bp
+from tracker.web import requires
+
+DIMENSION_LABELS = {
+    results.Dimension.BUSINESS_UNIT: _l("Business unit"),
+    results.Dimension.JOB_FAMILY: _l("Job family"),
+    results.Dimension.SITE: _l("Site"),
+    results.Dimension.LANGUAGE: _l("Language"),
+}
+CRITERION_LABELS = {
+    "min_responses": _l("Responses"),
+    "min_response_rate": _l("Response rate"),
+    "min_csat": _l("CSAT"),
+    "min_nps": _l("NPS"),
+    "max_blocking": _l("Open blocking issues"),
+}
+NO_DATA_REASONS = {
+    gate.NO_INVITATIONS: _l("nobody was invited"),
+    gate.NO_QUESTION: _l("no question of the questionnaire feeds this criterion"),
+    gate.NO_ANSWERS: _l("nobody answered the questions that feed it"),
+}
+
+
+# -- Template helpers (app-wide: the release and brick pages include our partials) ----------
+
+
+def fb_pct(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(round(value, 1), format="#,##0.#") + "\u00a0%"
+
+
+def fb_num(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return str(format_decimal(round(value, 1), format="#,##0.0"))
+
+
+def fb_signed(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return str(format_decimal(round(value, 1), format="+#,##0.#;-#,##0.#"))
+
+
+def last_gate_snapshot(release: Any) -> Any:
+    """(round, snapshot) of the release's last closed round, or None: for the release page."""
+    return gate.last_round_snapshot(db.session, release.id)
+
+
+def feedback_items_of_brick(brick: Brick) -> list[Any]:
+    """The feedback items a brick was created from: for the brick page."""
+    return triage.items_of_brick(db.session, brick)
+
+
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        last_gate_snapshot=last_gate_snapshot,
+        feedback_items_of_brick=feedback_items_of_brick,
+        GATE_CRITERION_LABELS=CRITERION_LABELS,
+        GATE_NO_DATA_REASONS=NO_DATA_REASONS,
+    )
+)
+bp.add_app_template_filter(fb_pct, "fb_pct")
+bp.add_app_template_filter(fb_num, "fb_num")
+bp.add_app_template_filter(fb_signed, "fb_signed")
+
+
+def _round_or_404(round_id: int) -> FeedbackRound:
+    round_ = db.session.scalar(
+        select(FeedbackRound)
+        .where(FeedbackRound.id == round_id, FeedbackRound.academy_id == g.academy.id)
+        .options(joinedload(FeedbackRound.release))
+    )
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+# -- Results --------------------------------------------------------------------------------
+
+
+@bp.route("/rounds/<int:round_id>/results")
+@requires(Permission.ROUND_RESULTS)
+def round_results(round_id: int) -> Any:
+    round_ = _round_or_404(round_id)
+    try:
+        dimension = results.Dimension(request.args.get("dim", ""))
+    except ValueError:
+        dimension = results.Dimension.BUSINESS_UNIT
+    found = results.round_results(db.session, round_)
+    questions = [r.question for r in found.questions]
+    text_questions = [q for q in questions if q.kind == QuestionKind.TEXT]
+    question_id = _int_arg("question")
+    if question_id not in {q.id for q in text_questions}:
+        question_id = None
+    snapshot = gate.gate_snapshot(db.session, round_)
+    return render_template(
+        "feedback/results.html",
+        round=round_,
+        found=found,
+        segments=results.segment_results(db.session, round_, dimension, questions),
+        texts=results.text_answers(
+            db.session,
+            round_,
+            query=request.args.get("q", ""),
+            question_id=question_id,
+            page=_int_arg("page") or 1,
+        ),
+        text_questions=text_questions,
+        text_question_id=question_id,
+        snapshot=snapshot,
+        preview=None if snapshot is not None else gate.compute_gate(db.session, round_),
+        dimension=dimension,
+        DIMENSION_LABELS=DIMENSION_LABELS,
+        QUESTION_KIND_LABELS=QUESTION_KIND_LABELS,
+        STATUS_LABELS=ITEM_STATUS_LABELS,
+        make_bar_chart=charts.bar_chart,
+        make_nps_chart=charts.nps_chart,
+        RoundState=RoundState,
+    )
+
+
+@bp.route("/rounds/<int:round_id>/export/<any(answers, items):what>.<any(csv, xlsx):fmt>")
+@requires(Permission.ROUND_EXPORT)
+def round_export(round_id: int, what: str, fmt: str) -> Any:
+    round_ = _round_or_404(round_id)
+    body, mimetype, filename = exports.export_round(db.session, round_, what, fmt)
+    return HttpResponse(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# -- Triage ---------------------------------------------------------------------------------
+
+
+def _filters() -> tuple[triage.ItemFilters, dict[str, str]]:
+    """The board's filters from the query string (unknown values are ignored), and the same as
+    plain values to carry through links and forms."""
+    kind = severity = None
+    with contextlib.suppress(ValueError):
+        kind = ItemKind(request.values.get("kind", ""))
+    with contextlib.suppress(ValueError):
+        severity = Severity(request.values.get("severity", ""))
+    raw_brick = request.values.get("brick", "")
+    brick_id = int(raw_brick) if raw_brick.isdigit() and len(raw_brick) < 10 else None
+    carried = {
+        key: value
+        for key, value in (
+            ("kind", kind.value if kind else ""),
+            ("severity", severity.value if severity else ""),
+            ("brick", str(brick_id) if brick_id else ""),
+        )
+        if value
+    }
+    return triage.ItemFilters(kind=kind, severity=severity, brick_id=brick_id), carried
+
+
+def _render_board(
+    round_: FeedbackRound,
+    *,
+    status: int = 200,
+    failed: FeedbackItem | None = None,
+    failed_form: Any = None,
+) -> Any:
+    filters, carried = _filters()
+    items = triage.list_items(db.session, round_, filters)
+    all_items = items if not carried else triage.list_items(db.session, round_)
+    brick_ids = {i.brick_id for i in all_items if i.brick_id} | {
+        i.created_brick_id for i in all_items if i.created_brick_id
+    }
+    bricks = triage.bricks_by_id(db.session, brick_ids)
+    release_bricks = results.round_bricks(db.session, round_, ())
+    move_forms: dict[int, Any] = {}
+    brick_forms: dict[int, Any] = {}
+    for item in items:
+        prefix = f"item{item.id}"
+        if failed is not None and item.id == failed.id and failed_form is not None:
+            if isinstance(failed_form, MoveItemForm):
+                move_forms[item.id] = failed_form
+            else:
+                brick_forms[item.id] = failed_form
+        move_forms.setdefault(
+            item.id,
+            MoveItemForm(
+                prefix=prefix,
+                formdata=None,
+                status=item.status.value,
+                duplicate_of=item.duplicate_of_id,
+            ),
+        )
+        if item.created_brick_id is None:
+            anchored = bricks.get(item.brick_id) if item.brick_id else None
+            brick_forms.setdefault(
+                item.id,
+                CreateBrickFromItemForm(
+                    prefix=prefix,
+                    formdata=None,
+                    title=item.title,
+                    format=anchored.format.value if anchored else "micro_learning",
+                ),
+            )
+    return render_template(
+        "feedback/triage.html",
+        round=round_,
+        columns=triage.board(items),
+        total=len(items),
+        all_items=all_items,
+        bricks=bricks,
+        release_bricks=release_bricks,
+        history=triage.item_history(db.session, items),
+        move_forms=move_forms,
+        brick_forms=brick_forms,
+        filters=filters,
+        carried=carried,
+        STATUS_LABELS=ITEM_STATUS_LABELS,
+        KIND_LABELS=ITEM_KIND_LABELS,
+        SEVERITY_LABELS=SEVERITY_LABELS,
+        failed_id=failed.id if failed is not None else None,
+    ), status
+
+
+def _item_or_404(round_: FeedbackRound, item_id: int) -> FeedbackItem:
+    try:
+        return triage.get_item(db.session, round_, item_id)
+    except NotFound:
+        abort(404)
+
+
+def _back_to_board(round_: FeedbackRound, item: FeedbackItem) -> Any:
+    _, carried = _filters()
+    values: dict[str, Any] = {"round_id": round_.id, **carried}
+    target = url_for("feedback.triage_board", **values)
+    return redirect(f"{target}#item-{item.id}", code=303)
+
+
+@bp.route("/rounds/<int:round_id>/triage")
+@requires(Permission.ITEM_TRIAGE)
+def triage_board(round_id: int) -> Any:
+    return _render_board(_round_or_404(round_id))
+
+
+@bp.route("/rounds/<int:round_id>/items/<int:item_id>/move", methods=["POST"])
+@requires(Permission.ITEM_TRIAGE)
+def triage_move(round_id: int, item_id: int) -> Any:
+    round_ = _round_or_404(round_id)
+    item = _item_or_404(round_, item_id)
+    form = MoveItemForm(prefix=f"item{item.id}")
+    if form.validate_on_submit():
+        try:
+            triage.move_item(
+                db.session,
+                item,
+                form.status.data or "",
+                actor=current_user,
+                duplicate_of_id=form.duplicate_of.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            item = _item_or_404(round_, item_id)
+            field = getattr(form, error.field or "", None) or form.status
+            field.errors = [*list(field.errors), error.message]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Item #%(number)s moved to %(status)s.",
+                    number=item.id,
+                    status=ITEM_STATUS_LABELS[item.status],
+                ),
+                "success",
+            )
+            return _back_to_board(round_, item)
+    return _render_board(round_, status=422, failed=item, failed_form=form)
+
+
+@bp.route("/rounds/<int:round_id>/items/<int:item_id>/brick", methods=["POST"])
+@requires(Permission.ITEM_TRIAGE)
+def triage_to_brick(round_id: int, item_id: int) -> Any:
+    round_ = _round_or_404(round_id)
+    item = _item_or_404(round_, item_id)
+    form = CreateBrickFromItemForm(prefix=f"item{item.id}")
+    if form.validate_on_submit():
+        # A path, not a full address: the link works whatever host serves the page.
+        item_url = url_for("feedback.triage_board", round_id=round_.id, _anchor=f"item-{item.id}")
+        try:
+            brick = triage.create_brick_from_item(
+                db.session,
+                g.academy,
+                round_,
+                item,
+                actor=current_user,
+                title=form.title.data or "",
+                format=form.format.data or "",
+                item_url=item_url,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            item = _item_or_404(round_, item_id)
+            field = getattr(form, error.field or "", None)
+            if field is not None:
+                field.errors = [*list(field.errors), error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Brick %(key)s created from item #%(number)s.",
+                    key=brick.key,
+                    number=item.id,
+                ),
+                "success",
+            )
+            return _back_to_board(round_, item)
+    return _render_board(round_, status=422, failed=item, failed_form=form)

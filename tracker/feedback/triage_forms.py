@@ -1,0 +1,42 @@
+"""Triage board forms: moving a feedback item, turning it into a backlog brick."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from tracker.backlog.forms import FORMAT_LABELS
+from tracker.feedback.forms import ITEM_STATUS_LABELS
+from tracker.forms import choices
+
+
+class _BoardForm(FlaskForm):
+    """One form per item on the board, each under its own prefix (item12-status...) so that
+    ids stay unique. CSRFProtect checks the page's token on every POST app-wide, whatever the
+    prefix; the per-form field would be named item12-csrf_token, so it is left out here."""
+
+    class Meta:
+        csrf = False
+
+
+class MoveItemForm(_BoardForm):
+    status = SelectField(
+        _l("Move to"),
+        choices=choices([(s.value, label) for s, label in ITEM_STATUS_LABELS.items()]),
+    )
+    duplicate_of = IntegerField(
+        _l("Duplicate of item #"),
+        validators=[Optional(), NumberRange(min=1)],
+        description=_l("Only for duplicates: the number of the item this one repeats."),
+        # Suggestions from the page's one list of items (no list per item on a big board).
+        render_kw={"list": "triage-items"},
+    )
+
+
+class CreateBrickFromItemForm(_BoardForm):
+    title = StringField(_l("Brick title"), validators=[DataRequired(), Length(max=200)])
+    format = SelectField(
+        _l("Format"), choices=choices([(f.value, label) for f, label in FORMAT_LABELS.items()])
+    )
