@@ -28,7 +28,7 @@ from tracker.feedback.models import (
 from tracker.feedback.triage_models import FeedbackItemEvent
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Release, ReleaseEvent
-from tracker.sprints.models import Sprint
+from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
 
 __all__ = [
     "Answer",
@@ -58,6 +58,9 @@ __all__ = [
     "Release",
     "ReleaseEvent",
     "Sprint",
+    "SprintBaselineItem",
+    "SprintResult",
+    "SprintScopeChange",
     "Stage",
     "TrainingNeed",
     "User",
