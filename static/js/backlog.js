@@ -53,6 +53,10 @@
     window.Sortable.create(tbody, {
       handle: ".drag-handle",
       draggable: "tr[data-number]",
+      // Sortable's own pointer tracking rather than HTML5 drag and drop: the same on every
+      // browser and touch screen, and no text gets selected on the way.
+      forceFallback: true,
+      fallbackOnBody: true,
       animation: 150,
       ghostClass: "is-drag-ghost",
       onEnd: function (event) {
@@ -105,8 +109,9 @@
     table.classList.add("is-sortable");
   }
 
-  // After a keyboard move the page reloads at the row: give focus back to the same button,
-  // so that pressing it again moves the brick one more place.
+  // After a keyboard move the page reloads at the row (#brick-N, which also makes Tab continue
+  // from that row without JavaScript): give focus back to the same button, so that pressing it
+  // again moves the brick one more place.
   function rememberMoves(table) {
     table.addEventListener("submit", function (event) {
       var form = event.target.closest(".move-form");
@@ -122,16 +127,20 @@
     if (!match) { return; }
     var row = document.getElementById("brick-" + match[1]);
     if (!row) { return; }
-    var target = row;
+    var target = row.querySelector("button[value]");
     try {
       var last = JSON.parse(window.sessionStorage.getItem(MOVE_KEY) || "null");
       window.sessionStorage.removeItem(MOVE_KEY);
       if (last && last.number === match[1]) {
-        target = row.querySelector('button[value="' + last.action + '"]') || row;
+        target = row.querySelector('button[value="' + last.action + '"]') || target;
       }
-    } catch (e) { /* keep the row */ }
+    } catch (e) { /* keep the first button */ }
     row.classList.add("is-just-moved");
-    target.focus();
+    if (!target) { return; }
+    // Browsers reset the focus when they scroll to the #fragment at load: focus after that.
+    function focusTarget() { window.setTimeout(function () { target.focus(); }, 0); }
+    if (document.readyState === "complete") { focusTarget(); }
+    else { window.addEventListener("load", focusTarget); }
   }
 
   function setUpSelection() {
