@@ -195,3 +195,7 @@ def brick_page(ctx: Context) -> Request:
 def floor(ctx: Context) -> Request:
     """gunicorn serving fixed bytes from memory (bench/floor.py): the ceiling for any page."""
     return Request("/")
+
+
+# Cases kept in their own modules register themselves on import (after `case` exists).
+import bench.feedback_cases  # noqa: E402, F401

@@ -52,6 +52,14 @@ def _submitted(round_: FeedbackRound) -> list[ColumnElement[bool]]:
     return [Response.round_id == round_.id, Response.state == ResponseState.SUBMITTED]
 
 
+def _of_kinds(round_: FeedbackRound, kinds: Iterable[QuestionKind]) -> ColumnElement[bool]:
+    """Answers to the round's questions of these kinds. An IN (subquery) rather than a join, so
+    that the engine can start from the (question, brick) index and read only those answers."""
+    return Answer.question_id.in_(
+        select(Question.id).where(Question.round_id == round_.id, Question.kind.in_(list(kinds)))
+    )
+
+
 # -- Progress -------------------------------------------------------------------------------
 
 
@@ -169,6 +177,7 @@ class RoundResults:
     questions: list[QuestionResult]
     bricks: dict[int, Brick]
     items_by_status: dict[ItemStatus, int]
+    segments: SegmentResults | None = None
 
     @property
     def items_open(self) -> int:
@@ -204,45 +213,75 @@ def round_bricks(session: Session, round_: FeedbackRound, extra_ids: Iterable[in
     )
 
 
+# (segment value or None, question, brick, value, count): the numeric answers, grouped.
+NumericRow = tuple[str | None, int, int | None, int, int]
+
+
+def _numeric_rows(
+    session: Session, round_: FeedbackRound, dimension: Dimension | None
+) -> list[NumericRow]:
+    """Rating, NPS and yes/no answers grouped by question, brick and value, and by segment when
+    a dimension is given (the overall counts are then the sums over segments): one query that
+    serves both the figures per question and the table per segment."""
+    segment = [dimension.column] if dimension is not None else []
+    rows = session.execute(
+        select(
+            *segment, Answer.question_id, Answer.brick_id, Answer.value_int, func.count(Answer.id)
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(*_submitted(round_), _of_kinds(round_, NUMERIC_KINDS), Answer.value_int.is_not(None))
+        .group_by(*segment, Answer.question_id, Answer.brick_id, Answer.value_int)
+    )
+    if dimension is None:
+        return [(None, r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+    return [(str(r[0] or ""), r[1], r[2], int(r[3]), int(r[4])) for r in rows]
+
+
 def _answer_counts(
-    session: Session, round_: FeedbackRound
+    session: Session, round_: FeedbackRound, numeric: Sequence[NumericRow]
 ) -> tuple[dict[tuple[int, int | None], dict[Any, int]], dict[tuple[int, int | None], int]]:
     """{(question, brick): {value: count}} for numeric and choice questions, and
-    {(question, brick): respondents} for every question: three GROUP BY queries."""
+    {(question, brick): respondents} for every question: two more GROUP BY queries.
+
+    A response holds one answer per question (and brick) for every kind but multiple choice,
+    so respondents are counted (DISTINCT) only for multiple choice and free text."""
     counts: dict[tuple[int, int | None], dict[Any, int]] = defaultdict(dict)
-    numeric = session.execute(
-        select(Answer.question_id, Answer.brick_id, Answer.value_int, func.count(Answer.id))
-        .join(Response, Response.id == Answer.response_id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(*_submitted(round_), Question.kind.in_(NUMERIC_KINDS), Answer.value_int.is_not(None))
-        .group_by(Answer.question_id, Answer.brick_id, Answer.value_int)
-    )
-    for question_id, brick_id, number, count in numeric:
-        if number is not None:
-            counts[(question_id, brick_id)][int(number)] = int(count)
+    respondents: dict[tuple[int, int | None], int] = defaultdict(int)
+    for _segment, question_id, brick_id, number, count in numeric:
+        values = counts[(question_id, brick_id)]
+        values[number] = values.get(number, 0) + count
+        respondents[(question_id, brick_id)] += count
     choices = session.execute(
-        select(Answer.question_id, Answer.brick_id, Answer.value_text, func.count(Answer.id))
+        select(
+            Answer.question_id,
+            Answer.brick_id,
+            Question.kind,
+            Answer.value_text,
+            func.count(Answer.id),
+        )
         .join(Response, Response.id == Answer.response_id)
         .join(Question, Question.id == Answer.question_id)
-        .where(*_submitted(round_), Question.kind.in_(CHOICE_KINDS), Answer.value_text.is_not(None))
-        .group_by(Answer.question_id, Answer.brick_id, Answer.value_text)
+        .where(*_submitted(round_), _of_kinds(round_, CHOICE_KINDS), Answer.value_text.is_not(None))
+        .group_by(Answer.question_id, Answer.brick_id, Question.kind, Answer.value_text)
     )
-    for question_id, brick_id, choice, count in choices:
+    for question_id, brick_id, kind, choice, count in choices:
         if choice:
             counts[(question_id, brick_id)][str(choice)] = int(count)
-    respondents: dict[tuple[int, int | None], int] = {}
+            if QuestionKind(kind) == QuestionKind.SINGLE_CHOICE:
+                respondents[(question_id, brick_id)] += int(count)
     answered = session.execute(
         select(Answer.question_id, Answer.brick_id, func.count(distinct(Answer.response_id)))
         .join(Response, Response.id == Answer.response_id)
         .where(
             *_submitted(round_),
-            or_(Answer.value_int.is_not(None), func.coalesce(Answer.value_text, "") != ""),
+            _of_kinds(round_, (QuestionKind.MULTI_CHOICE, QuestionKind.TEXT)),
+            func.coalesce(Answer.value_text, "") != "",
         )
         .group_by(Answer.question_id, Answer.brick_id)
     )
-    for question_id, brick_id, count in answered:
-        respondents[(question_id, brick_id)] = int(count)
-    return counts, respondents
+    for question_id, brick_id, people in answered:
+        respondents[(question_id, brick_id)] = int(people)
+    return counts, dict(respondents)
 
 
 def _merge(parts: Iterable[dict[Any, int]]) -> dict[Any, int]:
@@ -264,11 +303,15 @@ def item_counts(session: Session, round_: FeedbackRound) -> dict[ItemStatus, int
     }
 
 
-def round_results(session: Session, round_: FeedbackRound) -> RoundResults:
-    """Everything the results page shows above the segments and free text: 8 queries."""
+def round_results(
+    session: Session, round_: FeedbackRound, dimension: Dimension | None = None
+) -> RoundResults:
+    """Everything the results page shows but the free text: 8 queries, 9 with the table per
+    segment of `dimension` (the numeric answers are read once for both)."""
     questions = round_questions(session, round_)
     progress = round_progress(session, round_)
-    counts, respondents = _answer_counts(session, round_)
+    numeric = _numeric_rows(session, round_, dimension)
+    counts, respondents = _answer_counts(session, round_, numeric)
     answered_bricks = {brick for (_q, brick) in respondents if brick is not None}
     bricks = round_bricks(session, round_, answered_bricks)
     results: list[QuestionResult] = []
@@ -307,6 +350,9 @@ def round_results(session: Session, round_: FeedbackRound) -> RoundResults:
         questions=results,
         bricks={brick.id: brick for brick in bricks},
         items_by_status=item_counts(session, round_),
+        segments=None
+        if dimension is None
+        else segment_results(session, round_, dimension, questions, numeric=numeric),
     )
 
 
@@ -352,11 +398,17 @@ def hidden_segments(sizes: dict[str, int], *, anonymous: bool) -> set[str]:
 
 
 def segment_results(
-    session: Session, round_: FeedbackRound, dimension: Dimension, questions: Sequence[Question]
+    session: Session,
+    round_: FeedbackRound,
+    dimension: Dimension,
+    questions: Sequence[Question],
+    *,
+    numeric: Sequence[NumericRow] | None = None,
 ) -> SegmentResults:
-    """The numeric questions' figures per value of one tester attribute: two queries. Per-brick
-    questions count every brick's answers together. Hidden rows carry no figures at all."""
-    numeric = [q for q in questions if q.kind in NUMERIC_KINDS]
+    """The numeric questions' figures per value of one tester attribute: two queries (one when
+    `numeric` already holds the answers grouped by that dimension). Per-brick questions count
+    every brick's answers together. Hidden rows carry no figures at all."""
+    numeric_questions = {q.id: q for q in questions if q.kind in NUMERIC_KINDS}
     column = dimension.column
     sizes = {
         str(value or ""): int(count)
@@ -365,35 +417,19 @@ def segment_results(
         )
     }
     hidden = hidden_segments(sizes, anonymous=round_.anonymous)
+    if numeric is None:
+        numeric = _numeric_rows(session, round_, dimension) if numeric_questions else []
     counts: dict[tuple[str, int], dict[Any, int]] = defaultdict(dict)
-    respondents: dict[tuple[str, int], int] = defaultdict(int)
-    if numeric:
-        rows = session.execute(
-            select(
-                column,
-                Answer.question_id,
-                Answer.value_int,
-                func.count(Answer.id),
-                func.count(distinct(Answer.response_id)),
-            )
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                *_submitted(round_),
-                Answer.question_id.in_([q.id for q in numeric]),
-                Answer.value_int.is_not(None),
-            )
-            .group_by(column, Answer.question_id, Answer.value_int)
-        )
-        for value, question_id, answer, count, people in rows:
-            key = (str(value or ""), question_id)
-            if key[0] in hidden:
-                continue  # never even held in memory for the page
-            counts[key][int(answer)] = int(count)
-            respondents[key] += int(people)
+    for segment, question_id, _brick, value, count in numeric:
+        key = (segment or "", question_id)
+        if key[0] in hidden or question_id not in numeric_questions:
+            continue  # a hidden segment's figures never reach the page
+        counts[key][value] = counts[key].get(value, 0) + count
+    numeric_list = list(numeric_questions.values())
     ordered = sorted(sizes, key=lambda v: (v == "", v.casefold()))
     return SegmentResults(
         dimension=dimension,
-        questions=numeric,
+        questions=numeric_list,
         rows=[
             SegmentRow(
                 value=value,
@@ -402,8 +438,12 @@ def segment_results(
                 figures={}
                 if value in hidden
                 else {
-                    q.id: make_figures(q, counts.get((value, q.id), {}), respondents[(value, q.id)])
-                    for q in numeric
+                    q.id: make_figures(
+                        q,
+                        counts.get((value, q.id), {}),
+                        metrics.total(counts.get((value, q.id), {})),
+                    )
+                    for q in numeric_list
                 },
             )
             for value in ordered
@@ -461,7 +501,7 @@ def text_answers(
     query = query.strip()[:200]
     conditions: list[ColumnElement[bool]] = [
         *_submitted(round_),
-        Question.kind == QuestionKind.TEXT,
+        _of_kinds(round_, (QuestionKind.TEXT,)),
         func.coalesce(Answer.value_text, "") != "",
     ]
     if question_id is not None:
@@ -472,11 +512,7 @@ def text_answers(
         )
 
     def base(statement: Any) -> Any:
-        return (
-            statement.join(Response, Response.id == Answer.response_id)
-            .join(Question, Question.id == Answer.question_id)
-            .where(*conditions)
-        )
+        return statement.join(Response, Response.id == Answer.response_id).where(*conditions)
 
     total = int(session.scalar(base(select(func.count(Answer.id)))) or 0)
     pages = max(1, -(-total // per_page))

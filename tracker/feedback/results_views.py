@@ -132,7 +132,7 @@ def round_results(round_id: int) -> Any:
         dimension = results.Dimension(request.args.get("dim", ""))
     except ValueError:
         dimension = results.Dimension.BUSINESS_UNIT
-    found = results.round_results(db.session, round_)
+    found = results.round_results(db.session, round_, dimension)
     questions = [r.question for r in found.questions]
     text_questions = [q for q in questions if q.kind == QuestionKind.TEXT]
     question_id = _int_arg("question")
@@ -143,7 +143,7 @@ def round_results(round_id: int) -> Any:
         "feedback/results.html",
         round=round_,
         found=found,
-        segments=results.segment_results(db.session, round_, dimension, questions),
+        segments=found.segments,
         texts=results.text_answers(
             db.session,
             round_,
