@@ -43,6 +43,8 @@ class Permission(enum.StrEnum):
     RELEASE_MANAGE = "release:manage"
     SPRINT_VIEW = "sprint:view"
     SPRINT_MANAGE = "sprint:manage"
+    # Velocity, cumulative flow, lead/cycle times: aggregates with no name or answer in them.
+    REPORT_VIEW = "report:view"
     # The board and its stages.
     BOARD_VIEW = "board:view"
     CARD_MOVE = "card:move"
@@ -87,6 +89,7 @@ _BUILDERS: frozenset[Permission] = frozenset(
         P.PATH_VIEW,
         P.RELEASE_VIEW,
         P.SPRINT_VIEW,
+        P.REPORT_VIEW,
         P.BOARD_VIEW,
         P.CARD_MOVE,
         P.NEED_VIEW_ALL,
@@ -126,7 +129,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Testers see only the rounds they are invited to (feedback area), never the backlog.
     Role.TESTER: _ALL_MEMBERS | {P.ROUND_ANSWER},
     # Stakeholders read aggregates and submit needs; they follow only their own needs.
-    Role.STAKEHOLDER: _ALL_MEMBERS | {P.NEED_SUBMIT, P.NEED_COVERAGE},
+    Role.STAKEHOLDER: _ALL_MEMBERS | {P.NEED_SUBMIT, P.NEED_COVERAGE, P.REPORT_VIEW},
 }
 
 
