@@ -512,3 +512,33 @@ def test_new_designers_appear_as_owners(client, db_session, world, login):
     html = client.get(url(world)).get_data(as_text=True)
 
     assert f'value="{newcomer.id}">Nina Newcomer' in html
+
+
+# -- Whatever is typed, no error page -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "payload", "status"),
+    [
+        ("GET", "?q=%00", None, 200),  # PostgreSQL refuses NUL in a string
+        ("GET", "/export.csv?q=a%00b", None, 200),
+        ("GET", "?sprint=99999999999999999999999&page=99999999999999999999999", None, 200),
+        ("POST", "/99999999999999999999999/move", {"action": "up"}, 404),  # beyond SQLite's int
+        ("POST", "/reorder", {"json": {"brick": 99999999999999999999999, "before": 1}}, 400),
+        ("POST", "/assign", {"bricks": ["99999999999999999999999"], "sprint": "none"}, 422),
+    ],
+)
+def test_hostile_input_gets_an_answer_not_an_error(
+    client, db_session, world, login, method, suffix, payload, status
+):
+    brick(db_session, world, "a")
+    login(world.manager)
+
+    if method == "GET":
+        response = client.get(url(world, suffix))
+    elif payload and "json" in payload:
+        response = client.post(url(world, suffix), json=payload["json"])
+    else:
+        response = client.post(url(world, suffix), data=payload)
+
+    assert response.status_code == status

@@ -23,6 +23,12 @@ from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
 from tracker.forms import choices
 
+
+def _printable(text: str) -> str:
+    """Search words without control characters (PostgreSQL refuses NUL in a string)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 NONE_VALUE = "none"  # "not assigned" in a filter or a bulk assignment
 
 
@@ -95,7 +101,7 @@ class FilterBacklogForm(FlaskForm):
             language=self.language.data
             if self.language.data and not self.language.errors
             else None,
-            text=(self.q.data or "").strip()[:200],
+            text=_printable(self.q.data or "")[:200],
         )
 
 
@@ -153,6 +159,8 @@ class AssignBricksForm(FlaskForm):
             raise ValidationError(_l("Select at least one brick."))
         if len(field.data) > 1000:
             raise ValidationError(_l("Select at most 1,000 bricks at once."))
+        if any(not 0 < number < 2**31 for number in field.data):
+            raise ValidationError(_l("Choose a value from the list."))
 
     def changes(self) -> dict[str, int | None]:
         """The brick fields to set ({} when every select says "unchanged")."""

@@ -102,7 +102,14 @@ def _back_to_list(
     return redirect(url_for("backlog.index", **args), code=303)
 
 
+# Brick numbers are 32-bit integers: a larger one in a URL names no brick (and SQLite would
+# refuse to bind it).
+MAX_NUMBER = 2**31 - 1
+
+
 def _brick(number: int) -> Brick:
+    if number > MAX_NUMBER:
+        abort(404)
     try:
         return services.get_brick(db.session, g.academy, number)
     except NotFound:
@@ -171,6 +178,8 @@ def reorder_json() -> Any:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            raise ValueError(key)
+        if int(value) > MAX_NUMBER:
             raise ValueError(key)
         return int(value)
 
