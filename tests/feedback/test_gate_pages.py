@@ -60,3 +60,19 @@ def test_the_brick_page_links_back_to_its_feedback_item(client, login, db_sessio
 
     assert f"From feedback item #{item.id}" in page
     assert f"/rounds/{round_.id}/triage#item-{item.id}" in page
+
+
+def test_the_round_page_shows_its_snapshot_and_links_to_results_and_items(
+    client, login, db_session, world
+) -> None:
+    round_ = make_round(db_session, world.academy, title="Closed round")
+    login(world.manager)
+    before = client.get(f"/a/{world.academy.slug}/rounds/{round_.id}/").get_data(as_text=True)
+    evaluate_gate(db_session, round_)
+
+    after = client.get(f"/a/{world.academy.slug}/rounds/{round_.id}/").get_data(as_text=True)
+
+    assert "Release gate" not in before
+    assert "Release gate" in after
+    assert f"/rounds/{round_.id}/results" in after
+    assert f"/rounds/{round_.id}/triage" in after

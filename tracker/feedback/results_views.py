@@ -87,6 +87,11 @@ def last_gate_snapshot(release: Any) -> Any:
     return gate.last_round_snapshot(db.session, release.id)
 
 
+def round_gate_snapshot(round_: FeedbackRound) -> Any:
+    """The round's stored gate snapshot, or None: for the round page."""
+    return gate.gate_snapshot(db.session, round_)
+
+
 def feedback_items_of_brick(brick: Brick) -> list[Any]:
     """The feedback items a brick was created from: for the brick page."""
     return triage.items_of_brick(db.session, brick)
@@ -95,6 +100,7 @@ def feedback_items_of_brick(brick: Brick) -> list[Any]:
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(
         last_gate_snapshot=last_gate_snapshot,
+        round_gate_snapshot=round_gate_snapshot,
         feedback_items_of_brick=feedback_items_of_brick,
         GATE_CRITERION_LABELS=CRITERION_LABELS,
         GATE_NO_DATA_REASONS=NO_DATA_REASONS,
