@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Membership, Role
@@ -170,6 +170,72 @@ def seed_brick_history(session: Session, size: int | None) -> Mapping[str, Any]:
     return {"brick_number": brick.number}
 
 
+def seed_backlog(session: Session, size: int | None) -> Mapping[str, Any]:
+    """The demo academy's backlog topped up to `size` bricks (bulk inserted, spread over the
+    demo's stages, paths, sprints, releases and owners so that every column has something)."""
+    from tracker.academies.models import Stage
+    from tracker.backlog.models import Brick, BrickFormat, LearningPath
+    from tracker.backlog.ranking import STEP
+    from tracker.releases.models import Release
+    from tracker.sprints.models import Sprint
+
+    academy = session.scalars(select(Academy).where(Academy.slug == DEMO_SLUG)).one()
+
+    def ids(model: Any) -> list[int]:
+        return list(session.scalars(select(model.id).where(model.academy_id == academy.id)))
+
+    stages, paths, sprints, releases = ids(Stage), ids(LearningPath), ids(Sprint), ids(Release)
+    owners = list(
+        session.scalars(
+            select(Membership.user_id).where(
+                Membership.academy_id == academy.id,
+                Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
+            )
+        )
+    )
+    existing = session.scalar(select(func.count(Brick.id)).where(Brick.academy_id == academy.id))
+    last_rank = session.scalar(select(func.max(Brick.rank)).where(Brick.academy_id == academy.id))
+    count = max(0, (size or 0) - int(existing or 0))
+    formats = list(BrickFormat)
+    now = dt.datetime.now(dt.UTC)
+    # Read from the table: the demo's bricks moved the counter with Core updates.
+    last_number = session.scalar(
+        select(func.max(Brick.number)).where(Brick.academy_id == academy.id)
+    )
+    first = int(last_number or 0) + 1
+    rows = [
+        {
+            "academy_id": academy.id,
+            "number": first + n,
+            "title": f"Brique de banc {n}" + (" : cybersécurité et données" if n % 3 == 0 else ""),
+            "summary": "",
+            "description": "Une description de banc d'essai." * (n % 4),
+            "format": formats[n % len(formats)],
+            "learner_minutes": 15 + n % 120,
+            "estimate_points": n % 8 or None,
+            "rank": (last_rank or 0) + (n + 1) * STEP,
+            "stage_id": stages[n % len(stages)],
+            "sprint_id": sprints[n % len(sprints)] if sprints and n % 4 == 0 else None,
+            "release_id": releases[n % len(releases)] if releases and n % 3 == 0 else None,
+            "learning_path_id": paths[n % len(paths)] if paths and n % 5 else None,
+            "owner_id": owners[n % len(owners)] if owners and n % 2 else None,
+            "language": "fr" if n % 7 else "en",
+            "created_at": now,
+            "updated_at": now,
+            "stage_entered_at": now,
+            "version": 1,
+        }
+        for n in range(count)
+    ]
+    if rows:
+        session.execute(insert(Brick), rows)
+        session.execute(
+            update(Academy).where(Academy.id == academy.id).values(brick_counter=first + count - 1)
+        )
+    session.flush()
+    return {"backlog_bricks": int(existing or 0) + count}
+
+
 # -- Cases ------------------------------------------------------------------------------------
 
 
@@ -189,6 +255,19 @@ def academy_home(ctx: Context) -> Request:
 def brick_page(ctx: Context) -> Request:
     """One brick's page, as a designer; size = events in its history (half are comments)."""
     return Request(f"/a/{ctx.facts['academy_slug']}/bricks/{ctx.facts['brick_number']}")
+
+
+@case("backlog", seed=seed_backlog, sized=True, login_as="manager")
+def backlog(ctx: Context) -> Request:
+    """The backlog list (first page of 100), as a manager; size = bricks in the backlog."""
+    return Request(f"/a/{ctx.facts['academy_slug']}/backlog")
+
+
+@case("backlog-filtered", seed=seed_backlog, sized=True, login_as="manager")
+def backlog_filtered(ctx: Context) -> Request:
+    """The backlog searched for a word (accented) and filtered by language, its second page."""
+    query = "q=cybers%C3%A9curit%C3%A9&language=fr&page=2"
+    return Request(f"/a/{ctx.facts['academy_slug']}/backlog?{query}")
 
 
 @case("floor", server="floor")
