@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -84,9 +85,10 @@ def serve(
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop gracefully (gunicorn finishes the requests in flight), kill if it hangs; reap it."""
+    """Stop (SIGINT: gunicorn's quick shutdown; a graceful one waits on idle workers for up to
+    a second or more, and nothing is in flight here), kill if it hangs; reap it."""
     if process.poll() is None:
-        process.terminate()
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

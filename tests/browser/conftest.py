@@ -24,7 +24,7 @@ Fixtures
     The Chromium browser (Playwright sync API), launched once.
 
 ``page`` (function scope)
-    A new page in a fresh browser context (no cookies, French Accept-Language, base URL set, 5 s
+    A new page in a fresh browser context (no cookies, French Accept-Language, base URL set, 10 s
     default timeout), so ``page.goto("/login")`` works. Closed after the test. When the test
     fails, a screenshot and the page's HTML are saved in the test's tmp_path and the end of the
     server's log (``live_server.log_path``) is printed with the failure report.
@@ -73,7 +73,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DEFAULT_TIMEOUT_MS = 5_000
+# Generous: a busy 2-CPU machine can take seconds for one page; passing tests never wait for it.
+DEFAULT_TIMEOUT_MS = 10_000
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -210,8 +211,10 @@ _CALL_FAILED = pytest.StashKey[bool]()
 
 @pytest.fixture
 def page(
-    browser: Any, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
+    live_server: LiveServer, browser: Any, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Any]:
+    # live_server first: session fixtures end in reverse order, so the browser closes its
+    # keep-alive connections before gunicorn stops (which would otherwise wait for them).
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     try:
