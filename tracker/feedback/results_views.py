@@ -111,7 +111,13 @@ bp.add_app_template_filter(fb_num, "fb_num")
 bp.add_app_template_filter(fb_signed, "fb_signed")
 
 
+# Ids in URLs beyond what an INTEGER column holds: not found, rather than a database error.
+MAX_ID = 2**31 - 1
+
+
 def _round_or_404(round_id: int) -> FeedbackRound:
+    if round_id > MAX_ID:
+        abort(404)
     round_ = db.session.scalar(
         select(FeedbackRound)
         .where(FeedbackRound.id == round_id, FeedbackRound.academy_id == g.academy.id)
@@ -276,6 +282,8 @@ def _render_board(
 
 
 def _item_or_404(round_: FeedbackRound, item_id: int) -> FeedbackItem:
+    if item_id > MAX_ID:
+        abort(404)
     try:
         return triage.get_item(db.session, round_, item_id)
     except NotFound:

@@ -28,7 +28,7 @@ class MoveItemForm(_BoardForm):
     )
     duplicate_of = IntegerField(
         _l("Duplicate of item #"),
-        validators=[Optional(), NumberRange(min=1)],
+        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
         description=_l("Only for duplicates: the number of the item this one repeats."),
         # Suggestions from the page's one list of items (no list per item on a big board).
         render_kw={"list": "triage-items"},
