@@ -168,6 +168,23 @@ def _backlog_brick_url(action: str) -> Path:
     return path
 
 
+def _board_move_url(w: World, s: Session) -> str:
+    from tracker.backlog.services import create_brick
+
+    brick = create_brick(s, w.academy, actor=w.manager, title="Card", format="video")
+    return f"/a/{w.academy.slug}/board/{brick.number}/move"
+
+
+def _stage_url(action: str) -> Path:
+    def path(w: World, s: Session) -> str:
+        from tracker.academies.stages import add_stage
+
+        stage = add_stage(s, w.academy, name=f"Stage {action}")
+        return f"/a/{w.academy.slug}/stages/{stage.id}/{action}"
+
+    return path
+
+
 SITE_ADMIN = {"admin"}
 ACADEMY_ADMINS = {"admin", "manager"}
 BUILDERS = {"manager", "designer"}
@@ -280,6 +297,20 @@ ROUTES: dict[str, Route] = {
     "sprints.edit": Route(
         lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/edit", allowed={"manager"}
     ),
+    # The board: builders see it and move cards; managers manage its stages.
+    "board.show": Route(academy("board"), allowed=BUILDERS),
+    "board.move": Route(_board_move_url, allowed=BUILDERS),
+    "board.move_json": Route(academy("board/move"), "POST", allowed=BUILDERS),
+    "stages.index": Route(academy("stages"), allowed={"manager"}),
+    "stages.create": Route(
+        academy("stages/new"),
+        "POST",
+        allowed={"manager"},
+        data={"name": "QA", "category": "review", "wip_policy": "warn"},
+    ),
+    "stages.edit": Route(_stage_url("edit"), allowed={"manager"}),
+    "stages.move": Route(_stage_url("move"), "POST", allowed={"manager"}, data={"direction": "up"}),
+    "stages.remove": Route(_stage_url("remove"), allowed={"manager"}),
     # Bricks: builders view, edit, comment and tick; managers create, delete, edit checklists.
     "backlog.new_brick": Route(academy("bricks/new"), allowed={"manager"}),
     "backlog.brick": Route(_brick_url(), allowed={"manager", "designer"}),

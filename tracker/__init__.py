@@ -151,6 +151,13 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (paths_bp, needs_bp, releases_bp, sprints_bp):
         app.register_blueprint(blueprint)
 
+    # The board (/a/<slug>/board) and its stages (/a/<slug>/stages).
+    from tracker.academies.stages_views import bp as stages_bp
+    from tracker.sprints.board_views import bp as board_bp
+
+    for blueprint in (board_bp, stages_bp):
+        app.register_blueprint(blueprint)
+
 
 def _init_request_hooks(app: Flask) -> None:
     from flask import abort

@@ -1,0 +1,604 @@
+"""The board page: columns, cards, filters, swimlanes, WIP display, moves (JSON and form), speed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, insert, select
+
+from tracker.academies.models import Stage, StageCategory, WipPolicy
+from tracker.backlog import services
+from tracker.backlog.checklists import tick_checklist_item
+from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, ChecklistItem
+from tracker.backlog.paths_services import create_path
+from tracker.backlog.ranking import STEP
+from tracker.sprints.board import DONE_SHOWN
+from tracker.sprints.models import Sprint, SprintState
+from tracker.sprints.services import create_sprint
+
+
+@pytest.fixture(autouse=True)
+def english(app, db_session):
+    with force_locale("en"):
+        yield
+
+
+def url(world, query: str = "") -> str:
+    return f"/a/{world.academy.slug}/board{query}"
+
+
+def stage(world, name: str) -> Stage:
+    return next(s for s in world.academy.stages if s.name == name)
+
+
+def brick(db_session, world, title: str, **values) -> Brick:
+    values.setdefault("format", "mooc")
+    return services.create_brick(db_session, world.academy, actor=world.manager, title=title,
+                                 **values)  # fmt: skip
+
+
+def column(html: str, stage_id: int) -> list[int]:
+    """The card numbers drawn in a stage's column(s), top to bottom."""
+    blocks = re.findall(rf'<ol class="cards" data-stage="{stage_id}"[^>]*>(.*?)</ol>', html, re.S)
+    return [int(n) for block in blocks for n in re.findall(r'data-n="(\d+)"', block)]
+
+
+def head(html: str, stage_id: int) -> str:
+    found = re.search(
+        rf'<div class="column-head[^"]*" data-stage="{stage_id}".*?</div>', html, re.S
+    )
+    assert found, f"no head for stage {stage_id}"
+    return found.group(0)
+
+
+def card(html: str, number: int) -> str:
+    found = re.search(rf'<li class="board-card" id="card-{number}".*?</li>', html, re.S)
+    assert found, f"no card {number}"
+    return found.group(0)
+
+
+def move_json(client, world, payload):
+    return client.post(f"/a/{world.academy.slug}/board/move", json=payload,
+                       headers={"Accept": "application/json"})  # fmt: skip
+
+
+# -- Drawing the board ---------------------------------------------------------------------------
+
+
+def test_one_column_per_stage_with_its_cards_in_rank_order(client, db_session, world, login):
+    design = stage(world, "Design")
+    a = brick(db_session, world, "A", stage_id=design.id)
+    b = brick(db_session, world, "B")
+    c = brick(db_session, world, "C", stage_id=design.id)
+    services.move_brick(db_session, c, design, 1, actor=world.manager, expected_version=c.version)
+    login(world.designer)
+
+    html = client.get(url(world)).get_data(as_text=True)
+
+    titles = re.findall(r'<h2 class="column-title"[^>]*>([^<]+)</h2>', html)
+    assert titles == [s.name for s in world.academy.stages]
+    assert column(html, design.id) == [c.number, a.number]
+    assert column(html, stage(world, "Backlog").id) == [b.number]
+
+
+def test_a_card_shows_what_a_dlm_looks_for(client, db_session, world, login):
+    path = create_path(db_session, world.academy, name="Data & IA", colour="#0b6e4f")
+    b = brick(db_session, world, "Cyber <basics>", learner_minutes=90, estimate_points=5,
+              owner_id=world.designer.id, learning_path_id=path.id)  # fmt: skip
+    tick_checklist_item(db_session, b, b.checklist[0], done=True, actor=world.designer)
+    b.stage_entered_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=3, hours=1)
+    db_session.flush()
+    login(world.manager)
+
+    html = card(client.get(url(world)).get_data(as_text=True), b.number)
+
+    assert f"<code>{world.academy.key_prefix}-{b.number}</code> Cyber &lt;basics&gt;" in html
+    assert "MOOC · 1 h 30 · 5 pts" in html
+    assert "Dan Designer" in html
+    assert '<span class="path-badge path-colour-1">Data &amp; IA</span>' in html
+    assert f"✓ 1/{len(b.checklist)}" in html
+    assert "3 days" in html
+    assert "style=" not in html
+    assert f'href="/a/{world.academy.slug}/board/{b.number}/move"' in html
+
+
+def test_the_column_head_shows_count_points_and_an_over_limit_state(
+    client, db_session, world, login
+):
+    design = stage(world, "Design")
+    design.wip_limit, design.wip_policy = 2, WipPolicy.WARN
+    production = stage(world, "Production")
+    production.wip_limit = 5
+    for n in range(3):
+        brick(db_session, world, f"D{n}", stage_id=design.id, estimate_points=2)
+    brick(db_session, world, "P", stage_id=production.id, estimate_points=1)
+    login(world.designer)
+
+    html = client.get(url(world)).get_data(as_text=True)
+
+    over, fine = head(html, design.id), head(html, production.id)
+    assert 'class="column-head is-over"' in over and "Over its limit" in over
+    assert "<span data-count>3</span>" in over and "<span data-points>6</span>" in over
+    assert "WIP <span data-total>3</span>/2" in over
+    assert "is-over" not in fine and "<span data-total>1</span>/5" in fine
+
+
+def test_the_active_sprint_is_shown_by_default_and_all_on_demand(client, db_session, world, login):
+    active = create_sprint(db_session, world.academy, name="Sprint 2")
+    active.state = SprintState.ACTIVE
+    planned = create_sprint(db_session, world.academy, name="Sprint 3")
+    in_sprint = brick(db_session, world, "In", sprint_id=active.id)
+    later = brick(db_session, world, "Later", sprint_id=planned.id)
+    loose = brick(db_session, world, "Loose")
+    backlog = stage(world, "Backlog").id
+    login(world.manager)
+
+    default = client.get(url(world)).get_data(as_text=True)
+    everything = client.get(url(world, "?sprint=all")).get_data(as_text=True)
+    none = client.get(url(world, "?sprint=none")).get_data(as_text=True)
+    other = client.get(url(world, f"?sprint={planned.id}")).get_data(as_text=True)
+
+    assert column(default, backlog) == [in_sprint.number]
+    assert "Current sprint (Sprint 2)" in default
+    assert column(everything, backlog) == [in_sprint.number, later.number, loose.number]
+    assert column(none, backlog) == [loose.number]
+    assert column(other, backlog) == [later.number]
+    # The filter travels with the card links, so a move comes back to the same view.
+    assert f"/board/{later.number}/move?sprint={planned.id}" in other
+
+
+def test_filters_by_owner_format_and_path_and_a_stale_value_is_ignored(
+    client, db_session, world, login
+):
+    path = create_path(db_session, world.academy, name="Onboarding")
+    mine = brick(db_session, world, "Mine", owner_id=world.designer.id, format="video")
+    pathed = brick(db_session, world, "Pathed", learning_path_id=path.id)
+    nobody = brick(db_session, world, "Nobody's")
+    backlog = stage(world, "Backlog").id
+    login(world.designer)
+
+    def shown(query: str) -> list[int]:
+        return column(client.get(url(world, query)).get_data(as_text=True), backlog)
+
+    assert shown(f"?owner={world.designer.id}") == [mine.number]
+    assert shown("?owner=none") == [pathed.number, nobody.number]
+    assert shown("?format=video") == [mine.number]
+    assert shown(f"?path={path.id}") == [pathed.number]
+    assert shown("?path=none&format=mooc") == [nobody.number]
+    assert shown("?owner=99999&format=nonsense") == [mine.number, pathed.number, nobody.number]
+
+
+def test_swimlanes_by_learning_path_keep_the_filters_in_their_links(
+    client, db_session, world, login
+):
+    first = create_path(db_session, world.academy, name="Alpha path", colour="#6a3d9a")
+    second = create_path(db_session, world.academy, name="Beta path")
+    a = brick(db_session, world, "A", learning_path_id=second.id)
+    b = brick(db_session, world, "B", learning_path_id=first.id)
+    c = brick(db_session, world, "C")
+    login(world.manager)
+
+    html = client.get(url(world, "?lanes=path&format=mooc")).get_data(as_text=True)
+
+    lanes = re.findall(r'<h2 class="lane-title"[^>]*>(.*?)<small>', html, re.S)
+    assert [re.sub(r"<[^>]+>", "", lane).strip() for lane in lanes] == [
+        "Alpha path", "Beta path", "No learning path",
+    ]  # fmt: skip
+    backlog = stage(world, "Backlog").id
+    assert re.findall(rf'data-stage="{backlog}" data-lane="(\d+)"', html) == [
+        str(first.id), str(second.id), "0",
+    ]  # fmt: skip
+    assert column(html, backlog) == [b.number, a.number, c.number]
+    assert "path-colour-2" in html  # the lane's colour
+    assert 'name="lanes" value="path"' in html  # the filter form keeps the lanes
+    assert "/move?format=mooc&amp;lanes=path" in html
+    assert f'href="/a/{world.academy.slug}/board?format=mooc">Hide the swimlanes' in html
+
+
+def test_a_done_column_shows_its_latest_cards_and_all_on_demand(client, db_session, world, login):
+    ready = stage(world, "Ready")
+    now = dt.datetime.now(dt.UTC)
+    total = DONE_SHOWN + 5
+    first = world.academy.brick_counter + 1
+    db_session.execute(
+        insert(Brick),
+        [
+            {"academy_id": world.academy.id, "number": first + n, "title": f"Done {n}",
+             "format": BrickFormat.VIDEO, "rank": (n + 1) * STEP, "stage_id": ready.id,
+             "stage_entered_at": now - dt.timedelta(days=n), "version": 1}
+            for n in range(total)
+        ],
+    )  # fmt: skip
+    world.academy.brick_counter = first + total - 1
+    db_session.flush()
+    login(world.manager)
+
+    collapsed = client.get(url(world)).get_data(as_text=True)
+    everything = client.get(url(world, "?done=all")).get_data(as_text=True)
+
+    shown = column(collapsed, ready.id)
+    assert len(shown) == DONE_SHOWN
+    assert set(shown) == {first + n for n in range(DONE_SHOWN)}  # the latest finished
+    assert "5 older done cards not shown." in collapsed
+    assert f'href="/a/{world.academy.slug}/board?done=all">Show all done' in collapsed
+    assert "<span data-count>55</span>" in head(collapsed, ready.id)
+    assert len(column(everything, ready.id)) == total
+
+
+def test_any_change_shows_on_the_next_load(client, db_session, world, login):
+    b = brick(db_session, world, "Quiz", owner_id=world.designer.id)
+    login(world.manager)
+    before = card(client.get(url(world)).get_data(as_text=True), b.number)
+
+    tick_checklist_item(db_session, b, b.checklist[0], done=True, actor=world.manager)
+    world.designer.display_name = "Dana Designer"
+    db_session.flush()
+    after = card(client.get(url(world)).get_data(as_text=True), b.number)
+
+    assert "✓ 0/" in before and "Dan Designer" in before
+    assert "✓ 1/" in after and "Dana Designer" in after
+
+
+def test_builders_get_the_move_controls_and_only_managers_the_override_and_stages(
+    client, db_session, world, login
+):
+    brick(db_session, world, "A")
+    login(world.designer)
+    designer = client.get(url(world)).get_data(as_text=True)
+    client.post("/logout")
+    login(world.manager)
+    manager = client.get(url(world)).get_data(as_text=True)
+
+    for html in (designer, manager):
+        assert "js/board.js" in html and 'id="move-dialog"' in html and "card-move" in html
+        assert 'name="csrf-token"' in html
+    assert 'name="override_reason"' not in designer and 'name="override_reason"' in manager
+    assert "/stages" not in designer and f'/a/{world.academy.slug}/stages"' in manager
+    assert manager.count('id="move-dialog"') == 1
+
+
+# -- Moving by JSON (drag and drop) --------------------------------------------------------------
+
+
+def test_a_drop_moves_the_card_after_its_neighbour_and_answers_the_new_state(
+    client, db_session, world, login
+):
+    design = stage(world, "Design")
+    a = brick(db_session, world, "A", stage_id=design.id)
+    b = brick(db_session, world, "B", stage_id=design.id)
+    x = brick(db_session, world, "X")
+    login(world.designer)
+
+    response = move_json(client, world, {"brick": x.number, "version": x.version,
+                                         "stage": design.id, "after": a.number})  # fmt: skip
+
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    assert (data["stage"], data["position"], data["version"]) == (design.id, 2, x.version)
+    assert data["totals"] == {str(design.id): 3}
+    assert data["message"] == f"{x.key} moved to Design."
+    html = client.get(url(world)).get_data(as_text=True)
+    assert column(html, design.id) == [a.number, x.number, b.number]
+
+
+def test_a_drop_on_a_filtered_board_lands_next_to_the_visible_neighbour(
+    client, db_session, world, login
+):
+    design = stage(world, "Design")
+    a = brick(db_session, world, "A", stage_id=design.id, format="video")
+    hidden = brick(db_session, world, "Hidden", stage_id=design.id)
+    b = brick(db_session, world, "B", stage_id=design.id, format="video")
+    login(world.designer)
+
+    # On ?format=video the person sees A, B and drops B above A ("before": A).
+    response = move_json(client, world, {"brick": b.number, "version": b.version,
+                                         "stage": design.id, "before": a.number})  # fmt: skip
+
+    assert response.status_code == 200
+    everything = client.get(url(world)).get_data(as_text=True)
+    assert column(everything, design.id) == [b.number, a.number, hidden.number]
+
+
+def test_a_stale_version_gets_409_with_where_the_card_really_is(client, db_session, world, login):
+    design, production = stage(world, "Design"), stage(world, "Production")
+    x = brick(db_session, world, "X")
+    seen = x.version
+    services.move_brick(db_session, x, production, 1, actor=world.manager, expected_version=seen)
+    login(world.designer)
+
+    response = move_json(client, world, {"brick": x.number, "version": seen, "stage": design.id})
+
+    assert response.status_code == 409
+    data = response.get_json()
+    assert data["error"]["code"] == "conflict"
+    assert "since you loaded the board" in data["error"]["message"]
+    assert data["card"] == {"brick": x.number, "stage": production.id, "position": 1,
+                            "version": x.version}  # fmt: skip
+    assert db_session.get(Brick, x.id).stage_id == production.id
+
+
+def test_a_full_blocking_column_refuses_the_drop_on_the_server(client, db_session, world, login):
+    design = stage(world, "Design")
+    design.wip_limit, design.wip_policy = 1, WipPolicy.BLOCK
+    brick(db_session, world, "In", stage_id=design.id)
+    x = brick(db_session, world, "X")
+    login(world.designer)
+
+    response = move_json(client, world, {"brick": x.number, "version": x.version,
+                                         "stage": design.id})  # fmt: skip
+
+    assert response.status_code == 422
+    assert response.get_json()["error"] == {
+        "status": 422, "code": "wip_limit",
+        "message": "Design is full: its limit is 1 cards. Move one out first.",
+    }  # fmt: skip
+    assert db_session.get(Brick, x.id).stage_id == stage(world, "Backlog").id
+
+
+def test_done_with_an_incomplete_checklist_is_422_and_a_manager_may_override(
+    client, db_session, world, login
+):
+    ready = stage(world, "Ready")
+    x = brick(db_session, world, "X", stage_id=stage(world, "Review (alpha)").id)
+    login(world.designer)
+    payload = {"brick": x.number, "version": x.version, "stage": ready.id}
+
+    refused = move_json(client, world, payload)
+    designer_override = move_json(client, world, {**payload, "override_reason": "Trust me"})
+    client.post("/logout")
+    login(world.manager)
+    offered = move_json(client, world, payload)
+    overridden = move_json(client, world, {**payload, "override_reason": "Signed off by HR"})
+
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "definition_of_done"
+    assert refused.get_json()["can_override"] is False
+    assert designer_override.status_code == 422
+    assert offered.get_json()["can_override"] is True
+    assert overridden.status_code == 200
+    note = db_session.scalar(
+        select(Activity.note).where(Activity.brick_id == x.id, Activity.kind == ActivityKind.MOVED)
+    )
+    assert note == "Signed off by HR"
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        ("not json", 400),
+        ({"brick": "x", "version": 1, "stage": 1}, 400),
+        ({"brick": 1, "version": True, "stage": 1}, 400),
+        ({"brick": 1, "stage": 1}, 400),
+        ({"brick": 10**12, "version": 1, "stage": 1}, 400),
+        ({"brick": 1, "version": 1, "stage": 1, "override_reason": 5}, 400),
+        ({"brick": 999, "version": 1, "stage": "STAGE"}, 404),
+        ({"brick": "BRICK", "version": 1, "stage": "FOREIGN"}, 404),
+    ],
+)
+def test_bad_json_gets_a_json_error_not_a_500(client, db_session, world, login, payload, status):
+    x = brick(db_session, world, "X")
+    foreign = world.other_academy.stages[0].id
+    if isinstance(payload, dict):
+        payload = {
+            k: {"STAGE": stage(world, "Design").id, "FOREIGN": foreign, "BRICK": x.number}.get(v, v)
+            if isinstance(v, str) else v
+            for k, v in payload.items()
+        }  # fmt: skip
+    login(world.designer)
+
+    if isinstance(payload, str):
+        response = client.post(url(world, "/move"), data=payload, csrf=False, headers={
+            "Content-Type": "application/json", "X-CSRFToken": client._csrf_token()})  # fmt: skip
+    else:
+        response = move_json(client, world, payload)
+
+    assert response.status_code == status
+    assert response.get_json()["error"]["message"]
+
+
+def test_a_json_move_without_the_csrf_token_is_refused(client, db_session, world, login):
+    x = brick(db_session, world, "X")
+    login(world.designer)
+
+    response = client.post(url(world, "/move"), csrf=False, headers={"Accept": "application/json"},
+                           json={"brick": x.number, "version": x.version,
+                                 "stage": stage(world, "Design").id})  # fmt: skip
+
+    assert response.status_code == 400
+    assert db_session.get(Brick, x.id).stage_id == stage(world, "Backlog").id
+
+
+# -- Moving by the form (keyboard, no JavaScript) ------------------------------------------------
+
+
+def move_url(world, b, query: str = "") -> str:
+    return f"/a/{world.academy.slug}/board/{b.number}/move{query}"
+
+
+def test_the_move_form_moves_and_comes_back_to_the_same_board(client, db_session, world, login):
+    design = stage(world, "Design")
+    a = brick(db_session, world, "A", stage_id=design.id)
+    x = brick(db_session, world, "X")
+    login(world.designer)
+
+    page = client.get(move_url(world, x, "?sprint=all&lanes=path"))
+    response = client.post(move_url(world, x, "?sprint=all&lanes=path"), data={
+        "stage": str(design.id), "position": "1", "version": str(x.version)})  # fmt: skip
+
+    assert page.status_code == 200 and "It is in Backlog, at position 1." in page.get_data(True)
+    assert response.status_code == 303
+    assert (
+        response.location == f"/a/{world.academy.slug}/board?sprint=all&lanes=path#card-{x.number}"
+    )
+    board = client.get(url(world)).get_data(as_text=True)
+    assert column(board, design.id) == [x.number, a.number]
+    assert f"{x.key} moved to Design." in board
+
+
+def test_an_empty_position_puts_the_card_at_the_bottom(client, db_session, world, login):
+    design = stage(world, "Design")
+    a = brick(db_session, world, "A", stage_id=design.id)
+    x = brick(db_session, world, "X", stage_id=design.id)
+    services.move_brick(db_session, x, design, 1, actor=world.manager, expected_version=x.version)
+    login(world.designer)
+
+    client.post(move_url(world, x), data={"stage": str(design.id), "position": "",
+                                          "version": str(x.version)})  # fmt: skip
+
+    assert column(client.get(url(world)).get_data(as_text=True), design.id) == [a.number, x.number]
+
+
+def test_a_refused_form_move_says_why_beside_the_field(client, db_session, world, login):
+    design = stage(world, "Design")
+    design.wip_limit, design.wip_policy = 1, WipPolicy.BLOCK
+    brick(db_session, world, "In", stage_id=design.id)
+    x = brick(db_session, world, "X")
+    login(world.designer)
+
+    response = client.post(move_url(world, x), data={"stage": str(design.id),
+                                                     "version": str(x.version)})  # fmt: skip
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="stage-error">Design is full', html)
+    assert f'<option selected value="{design.id}">' in html  # what was chosen is kept
+
+
+def test_a_stale_form_move_says_so_and_offers_the_form_again(client, db_session, world, login):
+    production = stage(world, "Production")
+    x = brick(db_session, world, "X")
+    seen = x.version
+    services.move_brick(db_session, x, production, 1, actor=world.manager, expected_version=seen)
+    login(world.designer)
+
+    response = client.post(move_url(world, x), data={"stage": str(stage(world, "Design").id),
+                                                     "version": str(seen)})  # fmt: skip
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "since you loaded the board" in html and "It is now in Production" in html
+    assert f'name="version" type="hidden" value="{x.version}"' in html
+
+
+def test_a_designer_form_move_to_done_shows_the_checklist_message(client, db_session, world, login):
+    x = brick(db_session, world, "X", stage_id=stage(world, "Review (alpha)").id)
+    login(world.designer)
+
+    response = client.post(move_url(world, x), data={
+        "stage": str(stage(world, "Ready").id), "version": str(x.version),
+        "override_reason": "ignored: designers have no such field"})  # fmt: skip
+
+    assert response.status_code == 422
+    assert "Its definition of done is not complete" in response.get_data(as_text=True)
+
+
+# -- Size and speed ------------------------------------------------------------------------------
+
+
+def bulk_bricks(db_session, world, count: int) -> None:
+    """`count` bricks over every stage, with owners, paths, sprints and checklists (bulk)."""
+    paths = [create_path(db_session, world.academy, name=f"Path {count}-{n}").id for n in range(3)]
+    sprint = create_sprint(db_session, world.academy, name=f"Sprint {count}")
+    stages = [s.id for s in world.academy.stages]
+    first = world.academy.brick_counter + 1
+    last_rank = db_session.scalar(
+        select(func.max(Brick.rank)).where(Brick.academy_id == world.academy.id)
+    )
+    now = dt.datetime.now(dt.UTC)
+    db_session.execute(
+        insert(Brick),
+        [
+            {"academy_id": world.academy.id, "number": first + n,
+             "title": f"Brique numéro {n} : un titre de longueur moyenne",
+             "format": list(BrickFormat)[n % 13], "learner_minutes": 15 + n % 100,
+             "estimate_points": n % 8, "rank": (last_rank or 0) + (n + 1) * STEP,
+             "stage_id": stages[n % len(stages)], "sprint_id": sprint.id if n % 2 else None,
+             "learning_path_id": paths[n % 3] if n % 4 else None,
+             "owner_id": (world.manager.id, world.designer.id, None)[n % 3],
+             "stage_entered_at": now - dt.timedelta(days=n % 30), "version": 1}
+            for n in range(count)
+        ],
+    )  # fmt: skip
+    world.academy.brick_counter = first + count - 1
+    ids = db_session.scalars(
+        select(Brick.id).where(Brick.academy_id == world.academy.id, Brick.number >= first)
+    ).all()
+    db_session.execute(
+        insert(ChecklistItem),
+        [{"brick_id": i, "position": p, "label": f"Item {p}", "done": (i + p) % 3 == 0}
+         for i in ids for p in range(4)],
+    )  # fmt: skip
+    db_session.flush()
+
+
+@pytest.mark.parametrize("query", ["", "?lanes=path&sprint=all", "?owner=none&done=all"])
+def test_the_board_runs_as_many_queries_for_1000_bricks_as_for_10(
+    client, db_session, world, login, queries, query
+):
+    login(world.manager)
+
+    def count_for(n: int) -> int:
+        bulk_bricks(db_session, world, n)
+        db_session.expire_all()
+        with queries() as counter:
+            response = client.get(url(world, query))
+        assert response.status_code == 200
+        return counter.count
+
+    few = count_for(10)
+    many = count_for(990)  # 1,000 in all
+
+    assert few == many
+    assert few <= 12
+
+
+def test_a_card_weighs_about_one_kilobyte(client, db_session, world, login):
+    login(world.manager)
+    empty = len(client.get(url(world)).get_data())
+    bulk_bricks(db_session, world, 300)
+
+    full = client.get(url(world)).get_data()
+
+    shown = len(re.findall(rb'<li class="board-card"', full))
+    per_card = (len(full) - empty) / shown
+    assert shown == 300
+    assert per_card <= 1024, f"{per_card:.0f} bytes per card"
+    print(f"board: {len(full)} bytes for {shown} cards, {per_card:.0f} bytes per card")
+
+
+def test_the_stages_link_and_the_nav_entry(client, db_session, world, login):
+    login(world.designer)
+    home = client.get(f"/a/{world.academy.slug}/").get_data(as_text=True)
+    client.post("/logout")
+    login(world.stakeholder)
+    other = client.get(f"/a/{world.academy.slug}/").get_data(as_text=True)
+
+    assert f'href="/a/{world.academy.slug}/board"' in home
+    assert f'href="/a/{world.academy.slug}/board"' not in other
+
+
+def test_a_stage_made_done_collapses_too(db_session, world):
+    from tracker.sprints import board
+
+    review = stage(world, "Review (alpha)")
+    review.category = StageCategory.DONE
+    stages = board.list_stages(db_session, world.academy)
+
+    data = board.load_board(db_session, world.academy, board.BoardFilters(), stages)
+
+    assert review.id in data.done_stage_ids
+
+
+def test_a_sprint_filter_value_of_another_academy_is_ignored(client, db_session, world, login):
+    foreign = Sprint(academy_id=world.other_academy.id, name="Elsewhere")
+    db_session.add(foreign)
+    x = brick(db_session, world, "X")
+    db_session.flush()
+    login(world.manager)
+
+    html = client.get(url(world, f"?sprint={foreign.id}")).get_data(as_text=True)
+
+    assert column(html, stage(world, "Backlog").id) == [x.number]

@@ -1,0 +1,175 @@
+"""Stage pages (managers): the ordered list with an add form, edit, move, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from tracker.academies import stages as services
+from tracker.academies.models import Stage
+from tracker.academies.stages_forms import (
+    AddStageForm,
+    EditStageForm,
+    MoveStageForm,
+    RemoveStageForm,
+)
+from tracker.academies.views import add_slug, load_academy
+from tracker.auth.permissions import Permission
+from tracker.db import db
+from tracker.errors import DomainError, NotFound
+from tracker.web import attach_error, requires, see_other
+
+bp = Blueprint("stages", __name__, url_prefix="/a/<slug>")
+bp.url_value_preprocessor(load_academy)
+bp.url_defaults(add_slug)
+
+
+def _stage_or_404(stage_id: int) -> Stage:
+    try:
+        return services.get_stage(db.session, g.academy, stage_id)
+    except NotFound:
+        abort(404)
+
+
+def _taken(except_id: int | None = None) -> Any:
+    return lambda name: services.is_stage_name_taken(
+        db.session, g.academy, name, except_id=except_id
+    )
+
+
+def _index(form: AddStageForm, status: int = 200) -> Any:
+    return (
+        render_template(
+            "academies/stages.html",
+            stages=services.list_stages(db.session, g.academy),
+            counts=services.card_counts(db.session, g.academy),
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.route("/stages")
+@requires(Permission.STAGE_MANAGE)
+def index() -> Any:
+    return _index(AddStageForm(is_name_taken=_taken()))
+
+
+@bp.route("/stages/new", methods=["POST"])
+@requires(Permission.STAGE_MANAGE)
+def create() -> Any:
+    form = AddStageForm(is_name_taken=_taken())
+    if not form.validate_on_submit():
+        return _index(form, 422)
+    try:
+        stage = services.add_stage(
+            db.session,
+            g.academy,
+            name=form.name.data or "",
+            category=form.category.data or "",
+            wip_limit=form.wip_limit.data,
+            wip_policy=form.wip_policy.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _index(form, 422)
+    db.session.commit()
+    flash(_("The stage %(name)s is added at the end of the board.", name=stage.name), "success")
+    return see_other("stages.index", _anchor=f"stage-{stage.id}")
+
+
+@bp.route("/stages/<int:stage_id>/edit", methods=["GET", "POST"])
+@requires(Permission.STAGE_MANAGE)
+def edit(stage_id: int) -> Any:
+    stage = _stage_or_404(stage_id)
+    form = EditStageForm(
+        obj=stage if request.method == "GET" else None, is_name_taken=_taken(stage.id)
+    )
+    if request.method == "GET":
+        form.category.data = stage.category.value
+        form.wip_policy.data = stage.wip_policy.value
+    if form.validate_on_submit():
+        try:
+            services.update_stage(
+                db.session,
+                stage,
+                name=form.name.data or "",
+                category=form.category.data or "",
+                wip_limit=form.wip_limit.data,
+                wip_policy=form.wip_policy.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The stage %(name)s is saved.", name=stage.name), "success")
+            return see_other("stages.index", _anchor=f"stage-{stage.id}")
+    status = 422 if request.method == "POST" else 200
+    return render_template("academies/stages_edit.html", form=form, stage=stage), status
+
+
+@bp.route("/stages/<int:stage_id>/move", methods=["POST"])
+@requires(Permission.STAGE_MANAGE)
+def move(stage_id: int) -> Any:
+    stage = _stage_or_404(stage_id)
+    form = MoveStageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    moved = services.move_stage(db.session, stage, -1 if form.direction.data == "up" else 1)
+    db.session.commit()
+    if moved:
+        flash(_("%(name)s moved.", name=stage.name), "success")
+    return see_other("stages.index", _anchor=f"stage-{stage.id}")
+
+
+@bp.route("/stages/<int:stage_id>/remove", methods=["GET", "POST"])
+@requires(Permission.STAGE_MANAGE)
+def remove(stage_id: int) -> Any:
+    stage = _stage_or_404(stage_id)
+    all_stages = services.list_stages(db.session, g.academy)
+    others = [s for s in all_stages if s.id != stage.id]
+    form = RemoveStageForm(others=others)
+    count = services.card_counts(db.session, g.academy).get(stage.id, 0)
+    if form.validate_on_submit():
+        destination = next((s for s in others if str(s.id) == form.destination.data), None)
+        name = stage.name
+        try:
+            moved = services.remove_stage(
+                db.session, stage, destination=destination, actor=current_user
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            if moved and destination is not None:
+                flash(
+                    ngettext(
+                        "The stage %(name)s is removed; its card went to %(other)s.",
+                        "The stage %(name)s is removed; its %(num)s cards went to %(other)s.",
+                        moved,
+                        name=name,
+                        other=destination.name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("The stage %(name)s is removed.", name=name), "success")
+            return see_other("stages.index")
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "academies/stages_remove.html",
+            form=form,
+            stage=stage,
+            count=count,
+            last=len(all_stages) <= 1,
+        ),
+        status,
+    )

@@ -1,0 +1,347 @@
+"""The board's read model: columns of cards with their totals, in a fixed number of queries.
+
+A card is a plain row (no ORM object): the board of a large academy shows thousands, and the
+rows double as the key of the rendered board's cache (see sprints.board_views). Done columns
+show only their most recently finished cards unless asked for all, so that a board with
+thousands of finished bricks stays usable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
+from tracker.auth.models import User
+from tracker.backlog.models import Brick, BrickFormat, ChecklistItem, LearningPath
+from tracker.sprints.models import Sprint, SprintState
+
+# Done columns show this many cards (the most recently finished) unless all are asked for.
+DONE_SHOWN = 50
+NONE = 0  # "not assigned" (no sprint, nobody, no path) in a filter
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board shows. None: no filter; NONE: the bricks without one."""
+
+    sprint_id: int | None = None
+    owner_id: int | None = None
+    format: BrickFormat | None = None
+    learning_path_id: int | None = None
+    all_done: bool = False  # every card of the done columns, not only the latest
+    lanes: bool = False  # swimlanes by learning path
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        for column, value in (
+            (Brick.sprint_id, self.sprint_id),
+            (Brick.owner_id, self.owner_id),
+            (Brick.learning_path_id, self.learning_path_id),
+        ):
+            if value is None:
+                continue
+            found.append(column.is_(None) if value == NONE else column == value)
+        if self.format is not None:
+            found.append(Brick.format == self.format)
+        return found
+
+
+@dataclass
+class BoardOptions:
+    """What the filters offer, and the sprint shown by default."""
+
+    sprints: list[Sprint]
+    owners: list[User]
+    paths: list[LearningPath]
+
+    @property
+    def active_sprint(self) -> Sprint | None:
+        return next((s for s in self.sprints if s.state == SprintState.ACTIVE), None)
+
+
+def board_options(session: Session, academy: Academy) -> BoardOptions:
+    sprints = session.scalars(
+        select(Sprint)
+        .where(Sprint.academy_id == academy.id)
+        .order_by(Sprint.start_date.is_(None), Sprint.start_date.desc(), Sprint.id.desc())
+    )
+    owners = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.academy_id == academy.id,
+            Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
+        )
+        .order_by(User.display_name, User.id)
+    )
+    paths = session.scalars(
+        select(LearningPath)
+        .where(LearningPath.academy_id == academy.id)
+        .order_by(LearningPath.position, LearningPath.id)
+    )
+    return BoardOptions(sprints=list(sprints), owners=list(owners), paths=list(paths))
+
+
+def list_stages(session: Session, academy: Academy) -> list[Stage]:
+    return list(
+        session.scalars(
+            select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position, Stage.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    total: int  # every card in the stage, whatever the filters (what the WIP limit counts)
+    count: int  # the cards matching the filters
+    points: int  # their points
+
+
+@dataclass
+class BoardData:
+    """The rows and totals the board is drawn from (they also key its rendering cache)."""
+
+    stages: list[Stage]
+    rows: Sequence[Row[Any]]  # cards in rank order: see _card_columns() for their fields
+    totals: dict[int, ColumnTotals]
+    done_stage_ids: frozenset[int]
+
+
+def _card_columns(academy_id: int) -> tuple[Any, ...]:
+    progress = (
+        select(
+            ChecklistItem.brick_id.label("brick_id"),
+            func.count(ChecklistItem.id).label("total"),
+            func.sum(case((ChecklistItem.done.is_(True), 1), else_=0)).label("done"),
+        )
+        .join(Brick, Brick.id == ChecklistItem.brick_id)
+        .where(Brick.academy_id == academy_id)
+        .group_by(ChecklistItem.brick_id)
+        .subquery("progress")
+    )
+    columns = (
+        Brick.id.label("id"),
+        Brick.number.label("number"),
+        Brick.title.label("title"),
+        Brick.format.label("format"),
+        Brick.learner_minutes.label("minutes"),
+        Brick.estimate_points.label("points"),
+        Brick.stage_id.label("stage_id"),
+        Brick.version.label("version"),
+        Brick.stage_entered_at.label("entered_at"),
+        Brick.rank.label("rank"),
+        Brick.learning_path_id.label("path_id"),
+        User.display_name.label("owner"),
+        LearningPath.name.label("path_name"),
+        LearningPath.colour.label("path_colour"),
+        func.coalesce(progress.c.done, 0).label("done"),
+        func.coalesce(progress.c.total, 0).label("checklist"),
+    )
+    return columns, progress
+
+
+def load_board(
+    session: Session, academy: Academy, filters: BoardFilters, stages: list[Stage]
+) -> BoardData:
+    """Two queries whatever the number of bricks: the cards, and the totals per column."""
+    conditions = filters.conditions()
+    done_ids = frozenset(s.id for s in stages if s.category == StageCategory.DONE)
+    columns, progress = _card_columns(academy.id)
+    query = (
+        select(*columns)
+        .outerjoin(User, User.id == Brick.owner_id)
+        .outerjoin(LearningPath, LearningPath.id == Brick.learning_path_id)
+        .outerjoin(progress, progress.c.brick_id == Brick.id)
+        .where(Brick.academy_id == academy.id, *conditions)
+    )
+    if done_ids and not filters.all_done:
+        # The latest finished cards of each done column (a window over the filtered cards).
+        recent = (
+            func.row_number()
+            .over(
+                partition_by=Brick.stage_id,
+                order_by=(Brick.stage_entered_at.desc(), Brick.id.desc()),
+            )
+            .label("recent")
+        )
+        inner = query.add_columns(recent).subquery("cards")
+        shown = [inner.c[c.key] for c in columns]
+        rows = session.execute(
+            select(*shown)
+            .where(or_(inner.c.stage_id.not_in(sorted(done_ids)), inner.c.recent <= DONE_SHOWN))
+            .order_by(inner.c.rank, inner.c.id)
+        ).all()
+    else:
+        rows = session.execute(query.order_by(Brick.rank, Brick.id)).all()
+
+    matching = and_(*conditions) if conditions else true()
+    totals = {
+        int(stage_id): ColumnTotals(int(total), int(count or 0), int(points or 0))
+        for stage_id, total, count, points in session.execute(
+            select(
+                Brick.stage_id,
+                func.count(Brick.id),
+                func.sum(case((matching, 1), else_=0)),
+                func.sum(case((matching, func.coalesce(Brick.estimate_points, 0)), else_=0)),
+            )
+            .where(Brick.academy_id == academy.id)
+            .group_by(Brick.stage_id)
+        )
+    }
+    return BoardData(stages=stages, rows=rows, totals=totals, done_stage_ids=done_ids)
+
+
+# -- What the template draws ----------------------------------------------------------------------
+
+
+@dataclass
+class Card:
+    number: int
+    title: str
+    format: BrickFormat
+    minutes: int | None
+    points: int | None
+    stage_id: int
+    version: int
+    days: int  # whole days in its column
+    owner: str | None
+    path_id: int | None
+    path_name: str | None
+    path_colour: str | None
+    done: int
+    checklist: int
+
+
+@dataclass
+class Column:
+    stage: Stage
+    totals: ColumnTotals
+    cards: list[Card] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> int:
+        """Matching cards not drawn (the older ones of a collapsed done column)."""
+        return max(0, self.totals.count - len(self.cards))
+
+    @property
+    def over_limit(self) -> bool:
+        limit = self.stage.wip_limit
+        return limit is not None and self.totals.total > limit
+
+    @property
+    def at_limit(self) -> bool:
+        limit = self.stage.wip_limit
+        return limit is not None and self.totals.total >= limit
+
+
+@dataclass
+class Lane:
+    """A swimlane: one learning path (or none), with its cards per stage."""
+
+    path_id: int | None
+    name: str | None
+    colour: str | None
+    cells: dict[int, list[Card]]
+
+    @property
+    def count(self) -> int:
+        return sum(len(cards) for cards in self.cells.values())
+
+
+@dataclass
+class Board:
+    columns: list[Column]
+    lanes: list[Lane] | None  # None: no swimlanes
+
+
+def build_board(
+    data: BoardData, *, today: dt.date, tz: dt.tzinfo, paths: list[LearningPath], lanes: bool
+) -> Board:
+    """Columns (and lanes) from the rows; days in column counted in the reader's time zone."""
+    columns = {
+        s.id: Column(stage=s, totals=data.totals.get(s.id, ColumnTotals(0, 0, 0)))
+        for s in data.stages
+    }
+    cards: list[Card] = []
+    for row in data.rows:
+        column = columns.get(row.stage_id)
+        if column is None:  # a stage created after the stages were read
+            continue
+        card = Card(
+            number=row.number,
+            title=row.title,
+            format=row.format,
+            minutes=row.minutes,
+            points=row.points,
+            stage_id=row.stage_id,
+            version=row.version,
+            days=max(0, (today - row.entered_at.astimezone(tz).date()).days),
+            owner=row.owner,
+            path_id=row.path_id,
+            path_name=row.path_name,
+            path_colour=row.path_colour,
+            done=int(row.done),
+            checklist=int(row.checklist),
+        )
+        column.cards.append(card)
+        cards.append(card)
+    if not lanes:
+        return Board(columns=list(columns.values()), lanes=None)
+    by_path: dict[int | None, Lane] = {
+        p.id: Lane(p.id, p.name, p.colour, {s.id: [] for s in data.stages}) for p in paths
+    }
+    by_path[None] = Lane(None, None, None, {s.id: [] for s in data.stages})
+    for card in cards:
+        lane = by_path.get(card.path_id)
+        if lane is None:  # a path created after the paths were read
+            lane = by_path[card.path_id] = Lane(
+                card.path_id, card.path_name, card.path_colour, {s.id: [] for s in data.stages}
+            )
+        lane.cells[card.stage_id].append(card)
+    return Board(
+        columns=list(columns.values()),
+        lanes=[lane for lane in by_path.values() if lane.count],
+    )
+
+
+def position_near(
+    session: Session,
+    stage: Stage,
+    brick: Brick,
+    *,
+    after: Brick | None = None,
+    before: Brick | None = None,
+) -> int:
+    """The position (1 = top) in `stage` just after `after`, or else just before `before`.
+
+    The board names a neighbour rather than a position: on a filtered board, cards the
+    filters hide sit between the visible ones, and only the neighbour is right in the whole
+    column. Without a neighbour in the stage the brick goes to the bottom.
+    """
+    others = [Brick.stage_id == stage.id, Brick.id != brick.id]
+
+    def usable(candidate: Brick | None) -> bool:
+        return candidate is not None and candidate.stage_id == stage.id and candidate.id != brick.id
+
+    if not usable(after):
+        after = None
+    neighbour = after if after is not None else (before if usable(before) else None)
+    if neighbour is None:
+        count = session.scalar(select(func.count(Brick.id)).where(*others))
+        return int(count or 0) + 1
+    ahead = session.scalar(
+        select(func.count(Brick.id)).where(
+            *others,
+            or_(
+                Brick.rank < neighbour.rank,
+                and_(Brick.rank == neighbour.rank, Brick.id < neighbour.id),
+            ),
+        )
+    )
+    return int(ahead or 0) + (2 if after is not None else 1)

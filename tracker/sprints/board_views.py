@@ -1,0 +1,396 @@
+"""The kanban board: columns of cards, filters in the URL, moves by drag and drop or by a form.
+
+Drag and drop (static/js/board.js) posts JSON to `move_json`; the "Move…" link of each card
+leads to `move`, an ordinary form that works without JavaScript (the board opens the same form
+in a dialog). Both call backlog.services.move_brick with the version the person saw.
+
+The columns are the heavy part of the page (thousands of cards): they are rendered once per
+state of the board and kept in a small per-process cache whose key holds every row and total
+they are drawn from, so that any change anywhere (a move, an edit, a tick, a rename) draws them
+anew, while the flashes, menus and CSRF token around them are rendered for each request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import and_, func, or_, select
+
+from tracker.academies.models import Stage
+from tracker.academies.views import add_slug, load_academy
+from tracker.auth.permissions import Permission, can
+from tracker.backlog import services
+from tracker.backlog.models import Brick
+from tracker.db import db, utcnow
+from tracker.errors import Conflict, DomainError, NotFound
+from tracker.sprints import board
+from tracker.sprints.board_forms import FilterBoardForm, MoveCardForm
+from tracker.web import attach_error, requires
+
+bp = Blueprint("board", __name__, url_prefix="/a/<slug>")
+bp.url_value_preprocessor(load_academy)
+bp.url_defaults(add_slug)
+
+FILTER_ARGS = ("sprint", "owner", "format", "path", "lanes", "done")
+
+
+# -- The rendered columns, cached per state of the board ------------------------------------------
+
+
+class RenderedBoards:
+    """A small LRU of rendered columns, bounded by their total size (per process)."""
+
+    def __init__(self, max_chars: int = 24_000_000) -> None:
+        self.max_chars = max_chars
+        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        html = Markup(render())  # noqa: S704 (a Jinja template's output, escaped by autoescape)
+        if len(html) > self.max_chars:
+            return html
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = html
+                self._chars += len(html)
+            while self._chars > self.max_chars:
+                _key, evicted = self._entries.popitem(last=False)
+                self._chars -= len(evicted)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._chars = 0
+
+
+rendered_boards = RenderedBoards()
+
+
+# -- Helpers -------------------------------------------------------------------------------------
+
+
+def _filters() -> tuple[FilterBoardForm, board.BoardFilters, dict[str, str], board.BoardOptions]:
+    """The filter form from the query string, the filters, the args to carry along, choices."""
+    options = board.board_options(db.session, g.academy)
+    form = FilterBoardForm(request.args, options=options)
+    filters = form.to_filters()
+    carried = {
+        name: str(request.args[name])
+        for name in FILTER_ARGS
+        if request.args.get(name) and not getattr(form, name).errors
+    }
+    return form, filters, carried, options
+
+
+def _today_and_zone() -> tuple[dt.date, dt.tzinfo]:
+    zone = get_timezone() or dt.UTC
+    return utcnow().astimezone(zone).date(), zone
+
+
+def _stage_key(stage: Stage) -> tuple[Any, ...]:
+    return (
+        stage.id,
+        stage.name,
+        stage.position,
+        stage.category,
+        stage.wip_limit,
+        stage.wip_policy,
+    )
+
+
+def _columns_html(
+    data: board.BoardData,
+    filters: board.BoardFilters,
+    carried: dict[str, str],
+    options: board.BoardOptions,
+) -> Markup:
+    academy = g.academy
+    today, zone = _today_and_zone()
+    can_move = can(current_user, Permission.CARD_MOVE, academy)
+    paths = (
+        tuple((p.id, p.name, p.colour, p.position) for p in options.paths) if filters.lanes else ()
+    )
+    key = (
+        academy.id,
+        academy.slug,
+        academy.key_prefix,
+        request.script_root,
+        str(get_locale()),
+        str(zone),
+        today,
+        can_move,
+        tuple(sorted(carried.items())),
+        filters,
+        tuple(_stage_key(s) for s in data.stages),
+        paths,
+        tuple(data.rows),
+        tuple(sorted(data.totals.items())),
+    )
+
+    def render() -> str:
+        drawn = board.build_board(
+            data, today=today, tz=zone, paths=options.paths, lanes=filters.lanes
+        )
+        return render_template(
+            "board/_columns.html",
+            board=drawn,
+            filters=filters,
+            carried=carried,
+            can_move=can_move,
+            done_shown=board.DONE_SHOWN,
+        )
+
+    return rendered_boards.get(key, render)
+
+
+def _brick(number: int) -> Brick:
+    try:
+        return services.get_brick(db.session, g.academy, number)
+    except NotFound:
+        abort(404)
+
+
+def _position_of(brick: Brick) -> int:
+    """Where the brick is in its column now (1 = top)."""
+    ahead = db.session.scalar(
+        select(func.count(Brick.id)).where(
+            Brick.stage_id == brick.stage_id,
+            or_(Brick.rank < brick.rank, and_(Brick.rank == brick.rank, Brick.id < brick.id)),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+# -- The board -----------------------------------------------------------------------------------
+
+
+@bp.route("/board")
+@requires(Permission.BOARD_VIEW)
+def show() -> Any:
+    form, filters, carried, options = _filters()
+    stages = board.list_stages(db.session, g.academy)
+    data = board.load_board(db.session, g.academy, filters, stages)
+    can_override = can(current_user, Permission.DONE_OVERRIDE, g.academy)
+    return render_template(
+        "board/show.html",
+        filter_form=form,
+        filters=filters,
+        carried=carried,
+        without_lanes={k: v for k, v in carried.items() if k != "lanes"},
+        options=options,
+        stages=stages,
+        columns_html=_columns_html(data, filters, carried, options),
+        move_form=MoveCardForm(formdata=None, stages=stages, can_override=can_override),
+        can_move=can(current_user, Permission.CARD_MOVE, g.academy),
+        active_filters=bool(filters.conditions()),
+        shown=len(data.rows),
+    )
+
+
+# -- Moving a card: the form (no JavaScript) -----------------------------------------------------
+
+
+@bp.route("/board/<int:number>/move", methods=["GET", "POST"])
+@requires(Permission.CARD_MOVE)
+def move(number: int) -> Any:
+    brick = _brick(number)
+    stages = board.list_stages(db.session, g.academy)
+    can_override = can(current_user, Permission.DONE_OVERRIDE, g.academy)
+    carried = {name: str(request.args[name]) for name in FILTER_ARGS if request.args.get(name)}
+    form = MoveCardForm(stages=stages, can_override=can_override)
+    status = 200
+    if request.method == "GET":
+        form.stage.data = str(brick.stage_id)
+        form.version.data = str(brick.version)
+    elif form.validate_on_submit():
+        stage = next(s for s in stages if str(s.id) == form.stage.data)
+        reason = form.override_reason.data if can_override else None
+        try:
+            result = services.move_brick(
+                db.session,
+                brick,
+                stage,
+                form.position.data or 1_000_000,  # empty: the bottom
+                actor=current_user,
+                expected_version=int(form.version.data or 0),
+                override_reason=reason,
+            )
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(
+                _("%(message)s It is now in %(stage)s; here is the form again.",
+                  message=error.message, stage=brick.stage.name)
+            )  # fmt: skip
+            form.version.data = str(brick.version)
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            if result.moved:
+                flash(_move_message(brick, stage, result), "success")
+            back: dict[str, Any] = {**carried, "_anchor": f"card-{brick.number}"}
+            return redirect(url_for("board.show", **back), code=303)
+    else:
+        status = 422
+    return render_template(
+        "board/move.html",
+        brick=brick,
+        form=form,
+        carried=carried,
+        position=_position_of(brick),
+    ), status
+
+
+def _move_message(brick: Brick, stage: Stage, result: services.BoardMove) -> str:
+    if result.from_stage_id == result.stage_id:
+        message = _(
+            "%(key)s is now at position %(n)s in %(stage)s.",
+            key=brick.key,
+            n=result.position,
+            stage=stage.name,
+        )
+    else:
+        message = _("%(key)s moved to %(stage)s.", key=brick.key, stage=stage.name)
+    if result.over_limit:
+        message += " " + _(
+            "%(stage)s is over its limit of %(limit)s cards.",
+            stage=stage.name,
+            limit=stage.wip_limit,
+        )
+    return message
+
+
+# -- Moving a card: drag and drop (JSON) ---------------------------------------------------------
+
+
+def _json_error(status: int, message: str, code: str, **extra: Any) -> Any:
+    return jsonify(error={"status": status, "message": message, "code": code}, **extra), status
+
+
+@bp.route("/board/move", methods=["POST"])
+@requires(Permission.CARD_MOVE)
+def move_json() -> Any:
+    """{"brick": 42, "version": 3, "stage": 7, "after": 17} (or "before": 18, or "position": 1;
+    none of them: the bottom), plus "override_reason" for a manager. Bricks by number."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _json_error(400, _("Send a JSON object."), "invalid")
+
+    def number(key: str, required: bool = False) -> int | None:
+        value = payload.get(key)
+        if value is None and not required:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            raise ValueError(key)
+        if int(value) > 2**31 - 1:
+            raise ValueError(key)
+        return int(value)
+
+    try:
+        brick_number = number("brick", True)
+        version = number("version", True)
+        stage_id = number("stage", True)
+        after, before, position = number("after"), number("before"), number("position")
+    except ValueError as error:
+        return _json_error(400, _("“%(key)s” must be a whole number.", key=str(error)), "invalid")
+    reason = payload.get("override_reason")
+    if reason is not None and not isinstance(reason, str):
+        return _json_error(400, _("The reason must be text."), "invalid")
+    assert brick_number is not None and version is not None and stage_id is not None
+    academy = g.academy
+    stage = db.session.get(Stage, stage_id)
+    brick = db.session.scalar(
+        select(Brick).where(Brick.academy_id == academy.id, Brick.number == brick_number)
+    )
+    if brick is None or stage is None or stage.academy_id != academy.id:
+        return _json_error(
+            404, _("This card or column no longer exists. Reload the board."), "gone"
+        )
+
+    def neighbour(n: int | None) -> Brick | None:
+        if n is None:
+            return None
+        return db.session.scalar(
+            select(Brick).where(Brick.academy_id == academy.id, Brick.number == n)
+        )
+
+    if position is None:
+        position = board.position_near(
+            db.session, stage, brick, after=neighbour(after), before=neighbour(before)
+        )
+    try:
+        result = services.move_brick(
+            db.session,
+            brick,
+            stage,
+            position,
+            actor=current_user,
+            expected_version=version,
+            override_reason=reason,
+        )
+    except Conflict as error:
+        db.session.rollback()
+        return _json_error(
+            409,
+            error.message,
+            "conflict",
+            card={
+                "brick": brick.number,
+                "stage": brick.stage_id,
+                "position": _position_of(brick),
+                "version": brick.version,
+            },
+        )
+    except services.WipLimitReached as error:
+        db.session.rollback()
+        return _json_error(422, error.message, "wip_limit")
+    except services.DefinitionOfDoneIncomplete as error:
+        db.session.rollback()
+        return _json_error(
+            422,
+            error.message,
+            "definition_of_done",
+            can_override=can(current_user, Permission.DONE_OVERRIDE, academy),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _json_error(error.status, error.message, "invalid")
+    totals = dict(
+        db.session.execute(
+            select(Brick.stage_id, func.count(Brick.id))
+            .where(Brick.stage_id.in_({result.from_stage_id, result.stage_id}))
+            .group_by(Brick.stage_id)
+        ).all()
+    )
+    db.session.commit()
+    return jsonify(
+        ok=True,
+        moved=result.moved,
+        brick=brick.number,
+        version=result.version,
+        stage=result.stage_id,
+        from_stage=result.from_stage_id,
+        position=result.position,
+        over_limit=result.over_limit,
+        totals={str(k): int(v) for k, v in totals.items()},
+        message=_move_message(brick, stage, result),
+    )
