@@ -185,6 +185,61 @@ def _stage_url(action: str) -> Path:
     return path
 
 
+def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = False) -> Path:
+    """A feedback round of the academy (draft, or open; the tester invited or not) + suffix."""
+
+    def path(w: World, s: Session) -> str:
+        from tests.feedback.round_helpers import give_profile, invite, make_round
+
+        setup = make_round(s, w.academy, w.manager, open_it=state == "open")
+        if invite_tester:
+            give_profile(s, w.academy, w.tester)
+            invite(s, setup.round, [w.tester])
+        return f"/a/{w.academy.slug}/rounds/{setup.round.id}/{suffix}"
+
+    return path
+
+
+def _question_url(action: str) -> Path:
+    def path(w: World, s: Session) -> str:
+        from tests.feedback.round_helpers import make_round
+
+        setup = make_round(s, w.academy, w.manager, open_it=False)
+        question = setup.round.questions[-1]
+        return f"/a/{w.academy.slug}/rounds/{setup.round.id}/questions/{question.id}/{action}"
+
+    return path
+
+
+def _tester_item(w: World, s: Session) -> tuple[int, int, str]:
+    """(round id, item id, personal link token) of an item the tester reported."""
+    from tests.conftest import SECRET
+    from tests.feedback.round_helpers import give_profile, invite, make_round, token_of
+    from tracker.db import utcnow
+    from tracker.feedback.services import ItemInput, report_item
+
+    setup = make_round(s, w.academy, w.manager)
+    give_profile(s, w.academy, w.tester)
+    [invitation] = invite(s, setup.round, [w.tester])
+    item = report_item(
+        s, invitation, ItemInput(None, "slide 4", "issue", "minor", "Typo"), secret_key=SECRET,
+        now=utcnow(),
+    )  # fmt: skip
+    return setup.round.id, item.id, token_of(setup.round, w.tester)
+
+
+def _profile(w: World, s: Session) -> int:
+    from tests.feedback.round_helpers import give_profile
+
+    return give_profile(s, w.academy, w.tester).id
+
+
+def _segment(w: World, s: Session) -> int:
+    from tracker.feedback.panel import create_segment
+
+    return create_segment(s, w.academy, name="Finance", filters={"business_unit": ["Finance"]}).id
+
+
 SITE_ADMIN = {"admin"}
 ACADEMY_ADMINS = {"admin", "manager"}
 BUILDERS = {"manager", "designer"}
@@ -360,6 +415,60 @@ ROUTES: dict[str, Route] = {
     ),
     "feedback.triage_move": Route(_results_item_url("move"), "POST", allowed=BUILDERS),
     "feedback.triage_to_brick": Route(_results_item_url("brick"), "POST", allowed=BUILDERS),
+    # Feedback rounds: builders see rounds, managers build, open, close and invite; testers
+    # answer only the rounds they are invited to (see test_testers_see_only_their_rounds);
+    # stakeholders never see a round. The personal link is its own credential (public).
+    "feedback.rounds": Route(academy("rounds/"), allowed=BUILDERS),
+    "feedback.create_round": Route(academy("rounds/new"), allowed={"manager"}),
+    "feedback.round": Route(_round_url(), allowed=BUILDERS),
+    "feedback.edit_round": Route(_round_url("edit"), allowed={"manager"}),
+    "feedback.open_round": Route(_round_url("open"), "POST", allowed={"manager"}),
+    "feedback.close_round": Route(_round_url("close", state="open"), "POST", allowed={"manager"}),
+    "feedback.preview": Route(_round_url("preview"), allowed=BUILDERS),
+    "feedback.add_question": Route(_round_url("questions/new"), allowed={"manager"}),
+    "feedback.edit_question": Route(_question_url("edit"), allowed={"manager"}),
+    "feedback.delete_question": Route(_question_url("delete"), "POST", allowed={"manager"}),
+    "feedback.move_question": Route(
+        _question_url("move"), "POST", allowed={"manager"}, data={"direction": "up"}
+    ),
+    "feedback.invite": Route(_round_url("invite", state="open"), allowed={"manager"}),
+    "feedback.remind": Route(_round_url("remind", state="open"), "POST", allowed={"manager"}),
+    "feedback.invitations": Route(_round_url("invitations", state="open"), allowed=BUILDERS),
+    "feedback.my_rounds": Route(academy("my-rounds"), allowed={"tester"}),
+    "feedback.answer": Route(
+        _round_url("answer", state="open", invite_tester=True), allowed={"tester"}
+    ),
+    "feedback.new_item": Route(
+        _round_url("items/new", state="open", invite_tester=True), allowed={"tester"}
+    ),
+    "feedback.edit_item": Route(
+        lambda w, s: "/a/{}/rounds/{}/items/{}/edit".format(w.academy.slug, *_tester_item(w, s)),
+        allowed={"tester"},
+    ),
+    "answer.form": Route(lambda w, s: f"/r/{_tester_item(w, s)[2]}", public=True),
+    "answer.new_item": Route(lambda w, s: f"/r/{_tester_item(w, s)[2]}/items/new", public=True),
+    "answer.edit_item": Route(
+        lambda w, s: "/r/{2}/items/{1}/edit".format(*_tester_item(w, s)), public=True
+    ),
+    # The tester panel: managers only.
+    "feedback.panel_index": Route(academy("panel/"), allowed={"manager"}),
+    "feedback.edit_tester": Route(
+        lambda w, s: f"/a/{w.academy.slug}/panel/{_profile(w, s)}/edit", allowed={"manager"}
+    ),
+    "feedback.import_testers": Route(academy("panel/import"), allowed={"manager"}),
+    "feedback.confirm_import": Route(academy("panel/import/confirm"), "POST", allowed={"manager"}),
+    "feedback.import_template": Route(academy("panel/import/template.csv"), allowed={"manager"}),
+    "feedback.segments": Route(academy("panel/segments/"), allowed={"manager"}),
+    "feedback.create_segment": Route(academy("panel/segments/new"), allowed={"manager"}),
+    "feedback.edit_segment": Route(
+        lambda w, s: f"/a/{w.academy.slug}/panel/segments/{_segment(w, s)}/edit",
+        allowed={"manager"},
+    ),
+    "feedback.delete_segment": Route(
+        lambda w, s: f"/a/{w.academy.slug}/panel/segments/{_segment(w, s)}/delete",
+        "POST",
+        allowed={"manager"},
+    ),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),
     "mail.message": Route(lambda w, s: f"/admin/outbox/{_message(w, s)}", allowed=SITE_ADMIN),
@@ -425,3 +534,28 @@ def test_route_answers_each_principal(endpoint, principal, client, db_session, w
     assert answer(response) == expected(route, principal), (
         f"{route.method} {url} as {principal}: {response.status_code} {response.location or ''}"
     )
+
+
+# Testers reach a round only through their own invitation: the same routes, on a round of
+# their academy they were NOT invited to, refuse everybody (no one else answers rounds).
+TESTER_SCOPED: dict[str, Route] = {
+    "answer, not invited": Route(_round_url("answer", state="open")),
+    "report an item, not invited": Route(_round_url("items/new", state="open")),
+    "answer a draft round": Route(_round_url("answer", invite_tester=False)),
+}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("case", sorted(TESTER_SCOPED))
+def test_testers_see_only_their_rounds(case, principal, client, db_session, world, login):
+    route = TESTER_SCOPED[case]
+    url = route.path(world, db_session)
+    db_session.flush()
+    user = world.principal(principal)
+    if user is not None:
+        login(user)
+
+    response = client.get(url)
+
+    assert response.status_code != 500
+    assert answer(response) == expected(route, principal), f"{url} as {principal}"

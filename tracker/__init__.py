@@ -151,6 +151,14 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (paths_bp, needs_bp, releases_bp, sprints_bp):
         app.register_blueprint(blueprint)
 
+    # Feedback rounds: panel, rounds, questionnaires, invitations, answering (/a/<slug>/...),
+    # and the testers' personal links (/r/<token>).
+    from tracker.feedback.views import answer_bp
+    from tracker.feedback.views import bp as feedback_bp
+
+    for blueprint in (feedback_bp, answer_bp):
+        app.register_blueprint(blueprint)
+
     # The board (/a/<slug>/board) and its stages (/a/<slug>/stages).
     from tracker.academies.stages_views import bp as stages_bp
     from tracker.sprints.board_views import bp as board_bp

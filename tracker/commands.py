@@ -138,16 +138,77 @@ def send_mail(batch_size: int) -> None:
     )
 
 
+def run_close_due_rounds() -> list[int]:
+    """Close the rounds whose closing time has passed, one transaction per round (a round that
+    fails is logged and retried at the next run; the others are closed)."""
+    from tracker.db import utcnow
+    from tracker.feedback.models import FeedbackRound
+    from tracker.feedback.services import close_round, due_round_ids
+
+    session = db.session
+    closed: list[int] = []
+    now = utcnow()
+    round_ids = due_round_ids(session, now)
+    session.commit()  # end the read transaction before the first write
+    for round_id in round_ids:
+        try:
+            round_ = session.get(FeedbackRound, round_id)
+            if round_ is not None and close_round(session, round_, now=now):
+                closed.append(round_id)
+            session.commit()
+        except Exception:
+            session.rollback()
+            current_app.logger.exception("closing round %s failed", round_id)
+    return closed
+
+
+@click.command("close-due-rounds")
+def close_due_rounds_command() -> None:
+    """Close the rounds whose closing time has passed (safe from cron every minute)."""
+    closed = run_close_due_rounds()
+    which = f" ({', '.join(map(str, closed))})" if closed else ""
+    click.echo(f"rounds closed: {len(closed)}{which}")
+
+
+@click.command("send-reminders")
+@click.option(
+    "--max-per-invitation",
+    default=3,
+    show_default=True,
+    help="Stop reminding a person after this many reminders in one round.",
+)
+def send_reminders(max_per_invitation: int) -> None:
+    """Remind the testers who have not completed an open round (at most once a day each).
+
+    The messages are queued; `send-mail` (or the worker) sends them.
+    """
+    from tracker.db import utcnow
+    from tracker.feedback.services import send_due_reminders
+
+    sent = send_due_reminders(
+        db.session,
+        secret_key=current_app.config["SECRET_KEY"],
+        base_url=current_app.config["BASE_URL"],
+        now=utcnow(),
+        max_reminders=max_per_invitation,
+    )
+    db.session.commit()
+    click.echo(f"reminders queued: {sum(sent.values())} in {len(sent)} round(s)")
+
+
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
-    """Run the periodic jobs forever: send queued e-mail (and, later, close due rounds)."""
+    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail."""
     from tracker.mail.services import SmtpSettings, send_queued_mail
 
     smtp = SmtpSettings.from_config(current_app.config)
     click.echo(f"Worker started; a pass every {interval} s.")
     while True:
         try:
+            closed = run_close_due_rounds()
+            if closed:
+                click.echo(f"rounds closed: {closed}")
             report = send_queued_mail(db.session, smtp)
             if report.sent or report.kept_in_outbox or report.failed:
                 click.echo(f"mail: {report}")
@@ -168,6 +229,8 @@ def init_app(app: Flask) -> None:
         seed_demo_command,
         demo,
         send_mail,
+        close_due_rounds_command,
+        send_reminders,
         worker,
     ):
         app.cli.add_command(command)

@@ -1,0 +1,258 @@
+"""The tester's side through the services: drafts, submission with required questions, edits
+until close, idempotence, feedback items, "my rounds"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import SECRET
+from tests.feedback.round_helpers import complete_values, invite, make_round, make_tester
+from tracker.errors import DomainError, NotFound
+from tracker.feedback import services
+from tracker.feedback.models import (
+    Answer,
+    FeedbackItem,
+    QuestionKind,
+    Response,
+    ResponseState,
+    RoundInvitation,
+)
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+LATER = NOW + dt.timedelta(hours=2)
+
+
+@pytest.fixture
+def setup(db_session, world):
+    return make_round(db_session, world.academy, world.manager, now=NOW)
+
+
+@pytest.fixture
+def invitation(db_session, world, setup):
+    tester = make_tester(db_session, world.academy, business_unit="RH", site="Lille")
+    return invite(db_session, setup.round, [tester], now=NOW)[0]
+
+
+def save(db_session, invitation, values, *, submit, now=LATER):
+    return services.save_response(
+        db_session, invitation, values, submit=submit, secret_key=SECRET, now=now
+    )
+
+
+def answers_of(db_session, response):
+    return db_session.scalars(
+        select(Answer).where(Answer.response_id == response.id).order_by(Answer.id)
+    ).all()
+
+
+def test_a_draft_keeps_partial_answers_without_completing(db_session, setup, invitation):
+    rating = setup.question(QuestionKind.RATING)
+
+    response = save(db_session, invitation, {f"q{rating.id}": ["5"]}, submit=False)
+
+    assert response.state == ResponseState.DRAFT
+    assert [(a.question_id, a.value_int) for a in answers_of(db_session, response)] == [
+        (rating.id, 5)
+    ]
+    assert response.respondent_id == invitation.user_id
+    assert (response.business_unit, response.site) == ("RH", "Lille")
+    db_session.refresh(invitation)
+    assert invitation.completed_at is None
+
+
+def test_submitting_requires_every_required_answer_and_says_which(db_session, setup, invitation):
+    values = complete_values(setup)
+    brick_rating = setup.question(QuestionKind.RATING, per_brick=True)
+    missing = f"q{brick_rating.id}-b{setup.bricks[1].id}"
+    del values[missing]
+    values[f"q{setup.question(QuestionKind.NPS).id}"] = ["11"]
+
+    with pytest.raises(services.AnswerErrors) as refused:
+        save(db_session, invitation, values, submit=True)
+
+    assert set(refused.value.errors) == {missing, f"q{setup.question(QuestionKind.NPS).id}"}
+    assert db_session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_submitting_stores_every_kind_and_completes_the_invitation(db_session, setup, invitation):
+    values = complete_values(setup)
+
+    response = save(db_session, invitation, values, submit=True)
+
+    assert response.state == ResponseState.SUBMITTED
+    assert response.submitted_at == LATER
+    stored = services.response_values(services.my_response(
+        db_session, setup.round, invitation.user_id, secret_key=SECRET))  # fmt: skip
+    assert stored == values
+    per_brick = [a for a in answers_of(db_session, response) if a.brick_id is not None]
+    assert sorted(a.brick_id for a in per_brick) == sorted(b.id for b in setup.bricks)
+    db_session.refresh(invitation)
+    assert invitation.completed_at == LATER
+
+
+def test_a_multiple_choice_answer_is_one_row_per_option(db_session, world):
+    draft = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
+    question = services.add_question(
+        db_session, draft.round,
+        services.QuestionInput("multi_choice", "Appareils ?", choices="PC\nMobile\nTablette"),
+    )  # fmt: skip
+    services.open_round(db_session, draft.round, actor=world.manager, now=NOW)
+    tester = make_tester(db_session, world.academy)
+    [mine] = invite(db_session, draft.round, [tester], now=NOW)
+
+    response = save(
+        db_session, mine, {f"q{question.id}": ["Tablette", "PC", "PC"]}, submit=False
+    )
+
+    assert [a.value_text for a in answers_of(db_session, response)] == ["PC", "Tablette"]
+    with pytest.raises(services.AnswerErrors):
+        save(db_session, mine, {f"q{question.id}": ["Minitel"]}, submit=False)
+
+
+def test_editing_and_resubmitting_replaces_the_answers_of_the_same_response(
+    db_session, setup, invitation
+):
+    values = complete_values(setup)
+    first = save(db_session, invitation, values, submit=True)
+    rating = f"q{setup.question(QuestionKind.RATING).id}"
+    values[rating] = ["2"]
+
+    second = save(db_session, invitation, values, submit=True, now=LATER + dt.timedelta(hours=1))
+
+    assert second.id == first.id
+    assert services.response_values(second)[rating] == ["2"]
+    assert db_session.scalar(select(func.count(Response.id))) == 1
+    assert second.submitted_at == LATER  # the first submission's time is kept
+
+
+def test_a_submitted_response_stays_submitted_and_complete(db_session, setup, invitation):
+    values = complete_values(setup)
+    save(db_session, invitation, values, submit=True)
+    del values[f"q{setup.question(QuestionKind.RATING).id}"]
+
+    with pytest.raises(services.AnswerErrors):
+        save(db_session, invitation, values, submit=False)  # a "draft" save is a resubmission
+
+
+def test_submitting_twice_the_same_answers_makes_one_response(db_session, setup, invitation):
+    values = complete_values(setup)
+
+    first = save(db_session, invitation, values, submit=True)
+    second = save(db_session, invitation, values, submit=True)
+
+    assert first.id == second.id
+    assert db_session.scalar(select(func.count(Response.id))) == 1
+    assert db_session.scalar(select(func.count(Answer.id))) == len(values)
+
+
+def test_nothing_is_accepted_once_the_round_is_closed(db_session, world, setup, invitation):
+    services.close_round(db_session, setup.round, actor=world.manager, now=LATER)
+
+    with pytest.raises(services.RoundClosed):
+        save(db_session, invitation, complete_values(setup), submit=True)
+    with pytest.raises(services.RoundClosed):
+        services.report_item(
+            db_session, invitation,
+            services.ItemInput(None, "", "issue", "minor", "Trop tard"),
+            secret_key=SECRET, now=LATER,
+        )  # fmt: skip
+
+
+def test_a_round_that_starts_later_takes_nothing_before(db_session, world):
+    later = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
+    later.round.opens_at = NOW + dt.timedelta(days=1)
+    services.open_round(db_session, later.round, actor=world.manager, now=NOW)
+    [mine] = invite(db_session, later.round, [make_tester(db_session, world.academy)], now=NOW)
+
+    assert services.round_phase(later.round, LATER) == "scheduled"
+    with pytest.raises(services.RoundClosed):
+        save(db_session, mine, {}, submit=False)
+    assert save(db_session, mine, {}, submit=False, now=NOW + dt.timedelta(days=2)).id
+
+
+# -- Feedback items ---------------------------------------------------------------------------
+
+
+def test_an_item_is_anchored_to_a_brick_and_a_place_and_edited_by_its_reporter_only(
+    db_session, world, setup, invitation
+):
+    brick = setup.bricks[0]
+    item = services.report_item(
+        db_session, invitation,
+        services.ItemInput(brick.id, " slide   4 ", "issue", "blocking", "La vidéo ne démarre pas",
+                           "Écran noir sur mobile."),
+        secret_key=SECRET, now=LATER,
+    )  # fmt: skip
+    other = invite(db_session, setup.round, [make_tester(db_session, world.academy)], now=NOW)[0]
+
+    assert (item.brick_id, item.location, item.reporter_id) == (brick.id, "slide 4", invitation.user_id)
+    mine = services.get_my_item(db_session, setup.round, invitation.user_id, item.id, secret_key=SECRET)
+    services.update_item(
+        db_session, mine, invitation,
+        services.ItemInput(brick.id, "02:13", "issue", "major", "Son coupé"), now=LATER,
+    )  # fmt: skip
+    assert (item.location, item.severity.value, item.title) == ("02:13", "major", "Son coupé")
+    with pytest.raises(NotFound):
+        services.get_my_item(db_session, setup.round, other.user_id, item.id, secret_key=SECRET)
+    assert services.my_items(db_session, setup.round, other.user_id, secret_key=SECRET) == []
+
+
+def test_the_same_report_sent_twice_is_stored_once(db_session, setup, invitation):
+    data = services.ItemInput(None, "", "idea", "minor", "Un quiz à la fin")
+
+    first = services.report_item(db_session, invitation, data, secret_key=SECRET, now=LATER)
+    second = services.report_item(db_session, invitation, data, secret_key=SECRET, now=LATER)
+
+    assert first.id == second.id
+    assert db_session.scalar(select(func.count(FeedbackItem.id))) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (services.ItemInput(None, "", "issue", "minor", "  "), "title"),
+        (services.ItemInput(None, "", "rant", "minor", "Bof"), "kind"),
+        (services.ItemInput(None, "", "issue", "apocalyptic", "Bof"), "severity"),
+        (services.ItemInput(999999, "", "issue", "minor", "Bof"), "brick_id"),
+        (services.ItemInput(None, "x" * 121, "issue", "minor", "Bof"), "location"),
+    ],
+)
+def test_a_wrong_item_is_refused_on_its_field(db_session, invitation, data, field):
+    with pytest.raises(DomainError) as refused:
+        services.report_item(db_session, invitation, data, secret_key=SECRET, now=LATER)
+
+    assert refused.value.field == field
+
+
+# -- My rounds --------------------------------------------------------------------------------
+
+
+def test_my_rounds_lists_open_rounds_by_deadline_and_past_ones_with_my_status(
+    db_session, world
+):
+    me = make_tester(db_session, world.academy)
+    soon = make_round(db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=2))
+    late = make_round(db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=9))
+    past = make_round(db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=1))
+    make_round(db_session, world.academy, world.manager, now=NOW)  # not invited
+    invitations = {
+        r.round.id: invite(db_session, r.round, [me], now=NOW)[0] for r in (soon, late, past)
+    }
+    save(db_session, invitations[late.round.id], {}, submit=False)
+    save(db_session, invitations[past.round.id], complete_values(past), submit=True)
+    services.close_round(db_session, past.round, actor=None, now=NOW + dt.timedelta(days=1))
+
+    current, done = services.my_rounds(
+        db_session, world.academy, me.id, secret_key=SECRET, now=NOW + dt.timedelta(days=1)
+    )
+
+    assert [(m.round.id, m.status) for m in current] == [
+        (soon.round.id, "not_started"),
+        (late.round.id, "draft"),
+    ]
+    assert [(m.round.id, m.status) for m in done] == [(past.round.id, "submitted")]
+    assert db_session.scalar(select(func.count(RoundInvitation.id)).where(
+        RoundInvitation.user_id == me.id)) == 3  # fmt: skip

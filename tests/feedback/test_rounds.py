@@ -1,0 +1,348 @@
+"""Rounds: creation with the academy's defaults, editing while draft, opening, closing by hand
+and when the closing time passes (the command), the default questionnaire and its editing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from tests.feedback.round_helpers import invite, make_round, make_tester
+from tracker.db import utcnow
+from tracker.errors import Conflict, DomainError
+from tracker.feedback import services
+from tracker.feedback.models import (
+    FeedbackRound,
+    GateMetric,
+    GateSnapshot,
+    Question,
+    QuestionKind,
+    RoundInvitation,
+    RoundState,
+)
+from tracker.feedback.questionnaire import default_questions, parse_choices
+from tracker.releases.models import ReleaseEvent, ReleaseState
+from tracker.releases.services import create_release
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _release(db_session, world, name="Incrément 1"):
+    return create_release(db_session, world.academy, name=name, actor=world.manager)
+
+
+# -- Creation and editing ---------------------------------------------------------------------
+
+
+def test_a_new_round_copies_the_academy_gate_and_starts_from_the_default_questionnaire(
+    db_session, world
+):
+    # Arrange
+    world.academy.gate_min_responses = 120
+    world.academy.gate_min_nps = 10
+    world.academy.default_locale = "fr"
+    release = _release(db_session, world)
+
+    # Act
+    round_ = services.create_round(
+        db_session,
+        world.academy,
+        release_id=release.id,
+        title="  Bêta   parcours data ",
+        closes_at=NOW + dt.timedelta(days=10),
+        actor=world.manager,
+        now=NOW,
+    )
+
+    # Assert
+    assert round_.state == RoundState.DRAFT
+    assert round_.title == "Bêta parcours data"
+    assert (round_.gate_min_responses, round_.gate_min_nps) == (120, 10)
+    questions = list(round_.questions)
+    assert [q.prompt for q in questions] == [d.prompt for d in default_questions("fr")]
+    assert [q.kind for q in questions] == [
+        QuestionKind.RATING,
+        QuestionKind.NPS,
+        QuestionKind.RATING,
+        QuestionKind.SINGLE_CHOICE,
+        QuestionKind.TEXT,
+    ]
+    assert questions[0].gate_metric == GateMetric.CSAT
+    assert questions[1].gate_metric == GateMetric.NPS
+    assert questions[3].choices == list(default_questions("fr")[3].choices)
+
+
+def test_the_default_questionnaire_follows_the_academy_language(db_session, world):
+    release = _release(db_session, world)
+    world.academy.default_locale = "en"
+
+    round_ = services.create_round(
+        db_session, world.academy, release_id=release.id, title="Beta",
+        closes_at=NOW + dt.timedelta(days=3), actor=world.manager, now=NOW,
+    )  # fmt: skip
+
+    assert round_.questions[0].prompt == "Overall, how satisfied are you with this increment?"
+    assert round_.questions[2].prompt == "I will be able to apply this in my work."
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "field"),
+    [
+        (None, None, "closes_at"),
+        (None, NOW - dt.timedelta(minutes=1), "closes_at"),
+        (NOW + dt.timedelta(days=3), NOW + dt.timedelta(days=2), "closes_at"),
+    ],
+)
+def test_the_closing_time_must_be_ahead_and_after_the_opening(
+    db_session, world, opens, closes, field
+):
+    release = _release(db_session, world)
+
+    with pytest.raises(DomainError) as refused:
+        services.create_round(
+            db_session, world.academy, release_id=release.id, title="Beta", opens_at=opens,
+            closes_at=closes, actor=world.manager, now=NOW,
+        )  # fmt: skip
+
+    assert refused.value.field == field
+
+
+def test_a_round_goes_on_a_release_of_its_academy_that_is_not_past_beta(db_session, world):
+    other = create_release(db_session, world.other_academy, name="Ailleurs", actor=world.outsider)
+    done = _release(db_session, world, "Livrée")
+    done.state = ReleaseState.RELEASED
+
+    for release in (other, done):
+        with pytest.raises(DomainError) as refused:
+            services.create_round(
+                db_session, world.academy, release_id=release.id, title="Beta",
+                closes_at=NOW + dt.timedelta(days=1), actor=world.manager, now=NOW,
+            )  # fmt: skip
+        assert refused.value.field == "release_id"
+
+
+def test_a_round_is_edited_while_draft_only(db_session, world):
+    setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
+    gate = services.GateCriteria(10, 40.0, 70.0, 5.0, 1)
+
+    services.update_round(
+        db_session, setup.round, release_id=setup.round.release_id, title="Nouveau titre",
+        instructions="Testez sur mobile.", opens_at=None, closes_at=NOW + dt.timedelta(days=2),
+        anonymous=True, gate=gate, now=NOW,
+    )  # fmt: skip
+    assert (setup.round.title, setup.round.anonymous, setup.round.gate_max_blocking) == (
+        "Nouveau titre",
+        True,
+        1,
+    )
+
+    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    with pytest.raises(DomainError):
+        services.update_round(
+            db_session, setup.round, release_id=setup.round.release_id, title="Encore",
+            instructions="", opens_at=None, closes_at=NOW + dt.timedelta(days=2),
+            anonymous=False, gate=gate, now=NOW,
+        )  # fmt: skip
+    assert setup.round.anonymous is True
+
+
+# -- Opening ----------------------------------------------------------------------------------
+
+
+def test_opening_puts_a_planned_release_in_beta_and_records_it(db_session, world):
+    setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
+
+    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+
+    assert setup.round.state == RoundState.OPEN
+    assert setup.round.opened_at == NOW
+    assert setup.round.release.state == ReleaseState.IN_BETA
+    event = db_session.scalars(
+        select(ReleaseEvent).where(ReleaseEvent.release_id == setup.round.release_id)
+        .order_by(ReleaseEvent.id.desc())
+    ).first()  # fmt: skip
+    assert (event.from_state, event.to_state, event.actor_id) == (
+        ReleaseState.PLANNED,
+        ReleaseState.IN_BETA,
+        world.manager.id,
+    )
+
+
+def test_a_round_opens_only_with_a_question_and_a_closing_time_ahead(db_session, world):
+    setup = make_round(
+        db_session, world.academy, world.manager, open_it=False, per_brick=False, now=NOW
+    )
+    for question in list(setup.round.questions):
+        services.delete_question(db_session, question)
+
+    with pytest.raises(DomainError) as no_question:
+        services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    assert no_question.value.field is None
+
+    services.add_question(db_session, setup.round, services.QuestionInput("yes_no", "Utile ?"))
+    later = NOW + dt.timedelta(days=30)
+    with pytest.raises(DomainError) as refused:
+        services.open_round(db_session, setup.round, actor=world.manager, now=later)
+    assert refused.value.field == "closes_at"
+
+    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    with pytest.raises(Conflict):
+        services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+
+
+# -- Closing ----------------------------------------------------------------------------------
+
+
+def test_closing_by_hand_expires_the_links_and_freezes_the_gate_once(db_session, world):
+    setup = make_round(db_session, world.academy, world.manager, now=NOW)
+    tester = make_tester(db_session, world.academy)
+    [invitation] = invite(db_session, setup.round, [tester], now=NOW)
+    assert invitation.expires_at == setup.round.closes_at
+    later = NOW + dt.timedelta(hours=5)
+
+    assert services.close_round(db_session, setup.round, actor=world.manager, now=later) is True
+    assert services.close_round(db_session, setup.round, actor=world.manager, now=later) is False
+
+    assert (setup.round.state, setup.round.closed_at) == (RoundState.CLOSED, later)
+    db_session.refresh(invitation)
+    assert invitation.expires_at == later
+    snapshots = db_session.scalars(
+        select(GateSnapshot).where(GateSnapshot.round_id == setup.round.id)
+    ).all()
+    assert len(snapshots) == 1
+    assert snapshots[0].invited == 1
+
+
+def test_close_due_rounds_closes_only_rounds_past_their_time_and_only_once(db_session, world):
+    due = make_round(db_session, world.academy, world.manager, now=NOW,
+                     closes_in=dt.timedelta(hours=1))  # fmt: skip
+    later = make_round(db_session, world.academy, world.manager, now=NOW,
+                       closes_in=dt.timedelta(days=3))  # fmt: skip
+    draft = make_round(db_session, world.academy, world.manager, now=NOW, open_it=False,
+                       closes_in=dt.timedelta(hours=1))  # fmt: skip
+    moment = NOW + dt.timedelta(hours=2)
+
+    first = services.close_due_rounds(db_session, moment)
+    second = services.close_due_rounds(db_session, moment)
+
+    assert first == [due.round.id]
+    assert second == []
+    assert later.round.state == RoundState.OPEN
+    assert draft.round.state == RoundState.DRAFT
+
+
+def test_answers_are_refused_from_the_closing_time_on_even_before_the_job_runs(
+    db_session, world
+):
+    setup = make_round(db_session, world.academy, world.manager, now=NOW,
+                       closes_in=dt.timedelta(hours=1))  # fmt: skip
+    tester = make_tester(db_session, world.academy)
+    [invitation] = invite(db_session, setup.round, [tester], now=NOW)
+
+    with pytest.raises(services.RoundClosed):
+        services.save_response(
+            db_session, invitation, {}, submit=False, secret_key="k",
+            now=NOW + dt.timedelta(hours=1),
+        )  # fmt: skip
+    assert services.round_phase(setup.round, NOW + dt.timedelta(hours=1)) == "closed"
+
+
+def test_the_close_due_rounds_command_closes_and_says_how_many(app, db_session, world):
+    setup = make_round(db_session, world.academy, world.manager,
+                       closes_in=dt.timedelta(seconds=1), now=utcnow() - dt.timedelta(seconds=5))  # fmt: skip
+    db_session.flush()
+
+    result = CliRunner().invoke(app.cli, ["close-due-rounds"], obj=None)
+    again = CliRunner().invoke(app.cli, ["close-due-rounds"], obj=None)
+
+    assert result.exit_code == 0, result.output
+    assert f"rounds closed: 1 ({setup.round.id})" in result.output
+    assert "rounds closed: 0" in again.output
+    db_session.refresh(setup.round)
+    assert setup.round.state == RoundState.CLOSED
+
+
+# -- The questionnaire ------------------------------------------------------------------------
+
+
+def test_choices_are_typed_one_per_line():
+    assert parse_choices("  Oui \n\nNon\n  oui\nPeut-être  \n") == ["Oui", "Non", "Peut-être"]
+
+
+def test_questions_are_added_edited_reordered_and_deleted_while_draft(db_session, world):
+    setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
+    round_ = setup.round
+
+    added = services.add_question(
+        db_session, round_,
+        services.QuestionInput("multi_choice", "Sur quels appareils ?", choices="PC\nMobile\nTablette"),
+    )  # fmt: skip
+    services.update_question(
+        db_session, added,
+        services.QuestionInput("multi_choice", "Sur quels appareils ?", required=True,
+                               choices="PC\nMobile"),
+    )  # fmt: skip
+    services.move_question(db_session, added, "up")
+    services.move_question(db_session, round_.questions[0], "up")  # already first: nothing
+
+    prompts = [q.prompt for q in db_session.scalars(
+        select(Question).where(Question.round_id == round_.id).order_by(Question.position))]  # fmt: skip
+    assert prompts[-2] == "Sur quels appareils ?"
+    assert added.choices == ["PC", "Mobile"] and added.required
+
+    services.delete_question(db_session, added)
+    assert "Sur quels appareils ?" not in [q.prompt for q in round_.questions]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (services.QuestionInput("single_choice", "Choix ?", choices="Seul"), "choices"),
+        (services.QuestionInput("rating", "   "), "prompt"),
+        (services.QuestionInput("nope", "Quoi ?"), "kind"),
+        (services.QuestionInput("text", "Avis ?", gate_metric="csat"), "gate_metric"),
+        (services.QuestionInput("rating", "Note ?", gate_metric="nps"), "gate_metric"),
+    ],
+)
+def test_a_question_that_makes_no_sense_is_refused_on_its_field(db_session, world, data, field):
+    setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
+
+    with pytest.raises(DomainError) as refused:
+        services.add_question(db_session, setup.round, data)
+
+    assert refused.value.field == field
+
+
+def test_the_questionnaire_is_frozen_once_open(db_session, world):
+    setup = make_round(db_session, world.academy, world.manager, now=NOW)
+    question = setup.round.questions[0]
+
+    for attempt in (
+        lambda: services.add_question(db_session, setup.round, services.QuestionInput("text", "?")),
+        lambda: services.update_question(db_session, question, services.QuestionInput("text", "?")),
+        lambda: services.delete_question(db_session, question),
+        lambda: services.move_question(db_session, question, "down"),
+    ):
+        with pytest.raises(DomainError):
+            attempt()
+    assert db_session.scalar(
+        select(func.count(Question.id)).where(Question.round_id == setup.round.id)
+    ) == len(default_questions("en")) + 1
+
+
+def test_list_rounds_counts_invitations_in_two_queries(db_session, world, queries):
+    for _ in range(3):
+        setup = make_round(db_session, world.academy, world.manager, now=NOW)
+        invite(db_session, setup.round, [make_tester(db_session, world.academy)], now=NOW)
+
+    with queries() as counter:
+        summaries = services.list_rounds(db_session, world.academy)
+        names = [s.round.release.name for s in summaries]
+
+    assert len(names) == 3
+    assert [(s.invited, s.completed) for s in summaries] == [(1, 0)] * 3
+    assert counter.count == 2
+    assert db_session.scalar(select(func.count(RoundInvitation.id))) >= 3
+    assert isinstance(summaries[0].round, FeedbackRound)

@@ -1,0 +1,323 @@
+"""Feedback forms (shape checks only; the rules live in feedback.services and feedback.panel),
+the labels of the feedback vocabulary, and the time-zone conversion of datetime-local inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracker.feedback.models import (
+    GateMetric,
+    ItemKind,
+    ItemStatus,
+    QuestionKind,
+    ResponseState,
+    RoundState,
+    Severity,
+)
+from tracker.forms import choices as options
+
+ROUND_STATE_LABELS = {
+    RoundState.DRAFT: _l("Draft"),
+    RoundState.OPEN: _l("Open"),
+    RoundState.CLOSED: lazy_pgettext("round", "Closed"),  # French agrees with "campagne"
+}
+PHASE_LABELS = {
+    "draft": _l("Draft"),
+    "scheduled": _l("Starts later"),
+    "open": _l("Open"),
+    "closed": lazy_pgettext("round", "Closed"),
+}
+QUESTION_KIND_LABELS = {
+    QuestionKind.RATING: _l("Rating 1-5"),
+    QuestionKind.NPS: _l("Recommendation 0-10 (NPS)"),
+    QuestionKind.SINGLE_CHOICE: _l("Single choice"),
+    QuestionKind.MULTI_CHOICE: _l("Multiple choice"),
+    QuestionKind.YES_NO: _l("Yes / no"),
+    QuestionKind.TEXT: _l("Free text"),
+}
+GATE_METRIC_LABELS = {GateMetric.CSAT: _l("CSAT"), GateMetric.NPS: _l("NPS")}
+ITEM_KIND_LABELS = {
+    ItemKind.ISSUE: _l("Problem"),
+    ItemKind.IDEA: _l("Idea"),
+    ItemKind.PRAISE: _l("Praise"),
+    ItemKind.QUESTION: _l("Question"),
+}
+SEVERITY_LABELS = {
+    Severity.BLOCKING: _l("Blocking"),
+    Severity.MAJOR: _l("Major"),
+    Severity.MINOR: _l("Minor"),
+    Severity.COSMETIC: _l("Cosmetic"),
+}
+SEVERITY_HINTS = {
+    Severity.BLOCKING: _l("I could not go on."),
+    Severity.MAJOR: _l("It gets in the way of learning."),
+    Severity.MINOR: _l("A small hindrance."),
+    Severity.COSMETIC: _l("Looks only: a typo, a layout detail."),
+}
+ITEM_STATUS_LABELS = {
+    ItemStatus.NEW: _l("New"),
+    ItemStatus.ACCEPTED: _l("Accepted"),
+    ItemStatus.PLANNED: _l("Planned"),
+    ItemStatus.DONE: _l("Done"),
+    ItemStatus.DECLINED: _l("Declined"),
+    ItemStatus.DUPLICATE: _l("Duplicate"),
+}
+MY_STATUS_LABELS = {
+    "not_started": _l("Not started"),
+    ResponseState.DRAFT.value: _l("Draft saved"),
+    ResponseState.SUBMITTED.value: _l("Submitted"),
+}
+LANGUAGE_CHOICES: list[tuple[str, object]] = [("fr", "Français"), ("en", "English")]
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def local_to_utc(value: dt.datetime | None, zone: str) -> dt.datetime | None:
+    """A wall-clock time typed in `zone` (naive) as an aware UTC datetime.
+
+    ValueError for a time the clocks skip (the night summer time starts).
+    """
+    if value is None:
+        return None
+    tz = ZoneInfo(zone)
+    utc = value.replace(tzinfo=tz).astimezone(dt.UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) != value:
+        raise ValueError("nonexistent local time")
+    return utc
+
+
+def utc_to_local(value: dt.datetime | None, zone: str) -> dt.datetime | None:
+    """An aware datetime as the naive wall-clock time of `zone` (to fill a datetime-local)."""
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+class EditRoundForm(FlaskForm):
+    release_id = SelectField(_l("Release"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    instructions = TextAreaField(
+        _l("Instructions for testers"),
+        validators=[Length(max=5000)],
+        description=_l("Markdown. Shown at the top of the questionnaire."),
+    )
+    opens_at = DateTimeLocalField(
+        _l("Opens at"),
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
+        description=_l("Empty: as soon as you open the round."),
+    )
+    closes_at = DateTimeLocalField(
+        _l("Closes at"), format=DATETIME_FORMATS, validators=[DataRequired()]
+    )
+    anonymous = BooleanField(
+        _l("Anonymous: answers and reports are stored without the tester's name")
+    )
+    gate_min_responses = IntegerField(
+        _l("Minimum responses"), validators=[InputRequired(), NumberRange(min=0, max=100000)]
+    )
+    gate_min_response_rate = DecimalField(
+        _l("Minimum response rate (%)"),
+        places=1,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    gate_min_csat = DecimalField(
+        _l("Minimum CSAT (%)"), places=1, validators=[Optional(), NumberRange(min=0, max=100)]
+    )
+    gate_min_nps = DecimalField(
+        _l("Minimum NPS"), places=0, validators=[Optional(), NumberRange(min=-100, max=100)]
+    )
+    gate_max_blocking = IntegerField(
+        _l("Maximum open blocking issues"),
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        releases: Iterable[tuple[int, str]],
+        time_zone: str,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_zone = time_zone
+        self.release_id.choices = options(
+            [("", _l("Choose a release")), *[(str(i), name) for i, name in releases]]
+        )
+        zone_hint = _l("Time in %(zone)s.", zone=time_zone)
+        self.closes_at.description = zone_hint
+        self.opens_at.description = f"{_l('Empty: as soon as you open the round.')} {zone_hint}"
+
+    def _check_local(self, field: Field) -> None:
+        try:
+            local_to_utc(field.data, self.time_zone)
+        except ValueError:
+            raise ValidationError(
+                _l("This time does not exist here: the clocks go forward that night.")
+            ) from None
+
+    def validate_opens_at(self, field: Field) -> None:
+        self._check_local(field)
+
+    def validate_closes_at(self, field: Field) -> None:
+        self._check_local(field)
+
+    def utc(self, field: Field) -> dt.datetime | None:
+        return local_to_utc(field.data, self.time_zone)
+
+
+class CreateRoundForm(EditRoundForm):
+    pass
+
+
+QUESTION_KIND_CHOICES = [(kind.value, label) for kind, label in QUESTION_KIND_LABELS.items()]
+
+
+class EditQuestionForm(FlaskForm):
+    # validate_choice=False: the service says what is wrong, beside the field.
+    kind = SelectField(
+        _l("Kind of question"), choices=options(QUESTION_KIND_CHOICES), validate_choice=False
+    )
+    prompt = StringField(_l("Question"), validators=[DataRequired(), Length(max=500)])
+    help_text = StringField(
+        _l("Help text"),
+        validators=[Length(max=500)],
+        description=_l("Optional: what the ends of a scale mean, an example…"),
+    )
+    choices = TextAreaField(
+        _l("Choices"),
+        validators=[Length(max=5000)],
+        description=_l("One per line, for single and multiple choice questions."),
+    )
+    required = BooleanField(_l("An answer is required"))
+    per_brick = BooleanField(_l("Ask it once for each brick of the release"))
+    gate_metric = SelectField(
+        _l("Feeds the gate"),
+        validate_choice=False,
+        choices=options(
+            [
+                ("", _l("No gate criterion")),
+                (GateMetric.CSAT.value, _l("CSAT (a 1-5 rating question)")),
+                (GateMetric.NPS.value, _l("NPS (a 0-10 recommendation question)")),
+            ]
+        ),
+    )
+
+
+class AddQuestionForm(EditQuestionForm):
+    pass
+
+
+class MoveQuestionForm(FlaskForm):
+    direction = HiddenField(validators=[AnyOf(["up", "down"])])
+
+
+class ImportTestersForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+
+
+class EditTesterForm(FlaskForm):
+    business_unit = StringField(_l("Business unit"), validators=[Length(max=120)])
+    job_family = StringField(_l("Job family"), validators=[Length(max=120)])
+    site = StringField(_l("Site"), validators=[Length(max=120)])
+    language = SelectField(_l("Language"), choices=options(LANGUAGE_CHOICES))
+    active = BooleanField(_l("Active: may be invited to rounds"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EditSegmentForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    business_unit = MultiCheckboxField(_l("Business units"), validate_choice=False)
+    job_family = MultiCheckboxField(_l("Job families"), validate_choice=False)
+    site = MultiCheckboxField(_l("Sites"), validate_choice=False)
+    language = MultiCheckboxField(_l("Languages"), validate_choice=False)
+
+    def __init__(
+        self,
+        *args: object,
+        values: dict[str, list[str]],
+        chosen: dict[str, list[str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("business_unit", "job_family", "site", "language"):
+            field = getattr(self, name)
+            # The panel's values, plus any chosen one no tester has any more.
+            offered = list(dict.fromkeys([*values.get(name, []), *chosen.get(name, [])]))
+            labels = dict(LANGUAGE_CHOICES) if name == "language" else {}
+            field.choices = options([(v, labels.get(v, v)) for v in offered])
+
+
+class CreateSegmentForm(EditSegmentForm):
+    pass
+
+
+class InviteTestersForm(FlaskForm):
+    mode = HiddenField(validators=[AnyOf(["all", "segment", "picked", "quota"])])
+    segment_id = SelectField(_l("Segment"), validate_choice=False)
+
+
+class ReportItemForm(FlaskForm):
+    brick_id = SelectField(_l("About"), validate_choice=False)
+    location = StringField(
+        _l("Where exactly"),
+        validators=[Length(max=120)],
+        description=_l('For example "slide 4", "02:13", "page 3", "question 2 of the quiz".'),
+    )
+    kind = RadioField(
+        _l("Kind"),
+        choices=options([(k.value, label) for k, label in ITEM_KIND_LABELS.items()]),
+        default=ItemKind.ISSUE.value,
+    )
+    severity = RadioField(
+        _l("Severity"),
+        choices=options([(s.value, label) for s, label in SEVERITY_LABELS.items()]),
+        default=Severity.MINOR.value,
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=10000)],
+        description=_l("What happened, what you expected, how to see it again."),
+    )
+
+    def __init__(self, *args: object, bricks: Iterable[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.brick_id.choices = options(
+            [("", _l("The release as a whole")), *[(str(i), title) for i, title in bricks]]
+        )
+
+    def brick(self) -> int | None:
+        value = self.brick_id.data or ""
+        return int(value) if value.isdigit() else None
