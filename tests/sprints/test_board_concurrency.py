@@ -1,0 +1,171 @@
+"""Twenty people drop the same card at once: one move wins, the others get 409, nobody a 500.
+
+Against a real multi-process server (gunicorn, 2 worker processes x 10 threads) on a
+committed database: a temporary SQLite file, or a scratch PostgreSQL database when
+TRACKER_TEST_DATABASE_URL is set. Each client logs in with its own session through the real
+login form (bench.run's client) and posts the board's JSON move with the version it saw.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.cases import PASSWORD, Request
+from bench.run import Client, log_in
+from bench.server import clean_environment, serve
+from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
+from tests.factories import make_academy, make_member
+from tracker import create_app, migrate
+from tracker.academies.models import Role, Stage, StageCategory
+from tracker.backlog import services
+from tracker.backlog.models import Activity, ActivityKind, Brick
+from tracker.db import db
+
+pytestmark = pytest.mark.slow
+
+CLIENTS = 20
+
+
+@dataclass
+class Served:
+    url: str
+    app: object
+    slug: str
+    brick_id: int
+    brick_number: int
+    targets: list[int]  # stage ids other than the card's own
+    logins: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    workdir: Path = tmp_path_factory.mktemp("board_concurrency")
+    secret_key = secrets.token_urlsafe(32)
+    if TEST_DATABASE_URL:
+        context = scratch_postgres_database(TEST_DATABASE_URL, f"board{os.getpid()}")
+        database_url = context.__enter__()
+    else:
+        context = None
+        database_url = f"sqlite:///{workdir / 'board.sqlite3'}"
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret_key,
+            "CHEAP_PASSWORD_HASHING": True,
+            "LOG_LEVEL": "WARNING",
+            "SMTP_HOST": "",
+        }
+    )
+    try:
+        with app.app_context():
+            migrate.upgrade(db.engine)
+            session = db.session
+            academy = make_academy(session, name="Concurrency")
+            people = [
+                make_member(session, academy, Role.DESIGNER, email=f"d{n}@example.com",
+                            password=PASSWORD)
+                for n in range(CLIENTS)
+            ]  # fmt: skip
+            brick = services.create_brick(
+                session, academy, actor=people[0], title="Contested", format="video"
+            )
+            session.commit()
+            # Not the done column: a card with an unticked checklist may not go there (422).
+            stages = [
+                s.id
+                for s in academy.stages
+                if s.id != brick.stage_id and s.category != StageCategory.DONE
+            ]
+            facts = (academy.slug, brick.id, brick.number, stages)
+        env = {
+            **clean_environment(),
+            "TRACKER_DATABASE_URL": database_url,
+            "TRACKER_SECRET_KEY": secret_key,
+            "TRACKER_INSTANCE_PATH": str(workdir / "instance"),
+            "TRACKER_CHEAP_PASSWORD_HASHING": "1",
+            "TRACKER_LOG_LEVEL": "WARNING",
+            "TRACKER_SMTP_HOST": "",
+        }
+        log = workdir / "gunicorn.log"
+        with serve("app:app", env=env, log_path=log, workers=2, threads=10) as url:
+            yield Served(url, app, facts[0], facts[1], facts[2], facts[3],
+                         {str(n): p.email for n, p in enumerate(people)})  # fmt: skip
+    finally:
+        app.extensions["database"].engine.dispose()
+        if context is not None:
+            context.__exit__(None, None, None)
+
+
+def test_twenty_simultaneous_moves_at_one_version_let_exactly_one_through(served: Served) -> None:
+    # Arrange: twenty people, each logged in with their own session, all seeing version 1.
+    clients = [Client(served.url, n) for n in range(CLIENTS)]
+    for n, client in enumerate(clients):
+        log_in(client, str(n), served.logins)
+    barrier = threading.Barrier(CLIENTS)
+    statuses: list[int] = []
+    bodies: list[dict] = []
+    errors: list[BaseException] = []
+
+    def drop(client: Client) -> None:
+        payload = {
+            "brick": served.brick_number,
+            "version": 1,
+            # Each aims at some other column: whoever wins, the card leaves the backlog.
+            "stage": served.targets[client.index % len(served.targets)],
+        }
+        request = Request(
+            f"/a/{served.slug}/board/move",
+            method="POST",
+            body=json.dumps(payload).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "X-CSRFToken": client.csrf_token,
+            },
+        )
+        try:
+            barrier.wait(timeout=30)
+            response = client.send(request)
+            statuses.append(response.status)
+            bodies.append(json.loads(response.body or b"{}"))
+        except BaseException as error:  # reported by the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=drop, args=(client,)) for client in clients]
+
+    # Act
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for client in clients:
+        client.close()
+
+    # Assert: one 200, nineteen 409 with a message and where the card is now, no 500.
+    assert not errors, errors
+    assert sorted(statuses) == [200] + [409] * (CLIENTS - 1), statuses
+    winner = next(b for b, s in zip(bodies, statuses, strict=True) if s == 200)
+    for body, status in zip(bodies, statuses, strict=True):
+        if status == 409:
+            assert body["error"]["code"] == "conflict" and body["error"]["message"]
+            assert body["card"]["version"] == 2
+    with served.app.app_context():  # type: ignore[attr-defined]
+        session = db.session
+        brick = session.get(Brick, served.brick_id)
+        moves = session.scalar(
+            select(func.count(Activity.id)).where(
+                Activity.brick_id == served.brick_id, Activity.kind == ActivityKind.MOVED
+            )
+        )
+        assert (brick.version, brick.stage_id) == (2, winner["stage"])
+        assert moves == 1
+        assert session.get(Stage, winner["stage"]) is not None
