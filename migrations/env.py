@@ -36,6 +36,10 @@ def run_migrations_online() -> None:
                 if broken:
                     raise RuntimeError(f"foreign key violations after migration: {broken[:5]}")
         if sqlite:
+            # The check above began a transaction of its own (autobegin), inside which the
+            # pragma would be silently ignored and the pooled connection left without foreign
+            # keys: end it first.
+            connection.rollback()
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
