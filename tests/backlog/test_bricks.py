@@ -422,7 +422,11 @@ def test_a_field_both_changed_keeps_yours_and_says_so(client, db_session, world,
 
 
 def test_a_manager_deletes_a_brick_after_confirming(client, db_session, world, login):
-    brick = make_brick(db_session, world)
+    brick = make_brick(db_session, world, objectives=[("Spot a fake sender", "remember")])
+    services.add_comment(db_session, brick, author=world.designer, body="Nice")
+    checklists.tick_checklist_item(
+        db_session, brick, brick.checklist[0], done=True, actor=world.designer
+    )
     brick_id, number = brick.id, brick.number
     login(world.manager)
     page = client.get(brick_url(world, brick, "/delete"))
@@ -440,6 +444,9 @@ def test_a_manager_deletes_a_brick_after_confirming(client, db_session, world, l
         )
     )
     assert deleted is not None and deleted.actor_id == world.manager.id
+    assert db_session.scalar(select(Comment).where(Comment.brick_id == brick_id)) is None
+    kept = db_session.scalars(select(Activity).where(Activity.brick_number == number)).all()
+    assert len(kept) == 4 and all(event.brick_id is None for event in kept)  # history stays
 
 
 def test_deleting_needs_the_form_token(client, db_session, world, login):
