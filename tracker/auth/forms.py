@@ -13,17 +13,30 @@ LOCALE_CHOICES = choices([("", _l("Browser language")), ("fr", "Français"), ("e
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
     next = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=256)],
         description=_l("At least 12 characters. A sentence you remember is a good choice."),
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("New password, again"),
@@ -45,6 +58,7 @@ class AcceptInvitationForm(FlaskForm):
         _l("Choose a password"),
         validators=[DataRequired(), Length(max=256)],
         description=_l("At least 12 characters. A sentence you remember is a good choice."),
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Password, again"),
