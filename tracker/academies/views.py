@@ -82,7 +82,8 @@ def create() -> Any:
 @requires(Permission.ACADEMY_VIEW)
 def home() -> Any:
     academy = g.academy
-    session["academy"] = academy.slug
+    if session.get("academy") != academy.slug:  # only then does the cookie change
+        session["academy"] = academy.slug
     counts = dict(
         db.session.execute(
             select(Membership.role, func.count(Membership.id))
