@@ -676,3 +676,7 @@ def move_checklist_item(item_id: int) -> Any:
     target = url_for("backlog.checklist_format", format=item.format.value)
     return redirect(f"{target}#item-{item.id}", code=303)
 
+
+# The backlog list's routes (tracker/backlog/list_views.py) attach to `bp`: imported here, after
+# `bp` exists, so that they are registered whenever the blueprint is.
+from tracker.backlog import list_views  # noqa: E402, F401
