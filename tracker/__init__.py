@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.academies.views import academy_bp
     from tracker.academies.views import bp as academies_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.backlog import list_views  # noqa: F401 (adds the backlog list to backlog_bp)
     from tracker.backlog.views import bp as backlog_bp
     from tracker.core.views import bp as core_bp
     from tracker.mail.views import bp as mail_bp
