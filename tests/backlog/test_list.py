@@ -146,6 +146,18 @@ def test_filters_narrow_the_list_and_the_totals(client, db_session, world, login
     assert '<span class="stat">13</span>' in html
 
 
+def test_positions_count_the_rows_a_filter_hides(client, db_session, world, login):
+    for title, fmt in (("a", "mooc"), ("b", "video"), ("c", "mooc"), ("d", "video")):
+        brick(db_session, world, title, format=fmt)
+    login(world.manager)
+
+    filtered = client.get(url(world, "?format=mooc")).get_data(as_text=True)
+    whole = client.get(url(world)).get_data(as_text=True)
+
+    assert re.findall(r'data-position="(\d+)"', filtered) == ["1", "3"]
+    assert re.findall(r'data-position="(\d+)"', whole) == ["1", "2", "3", "4"]
+
+
 def test_free_text_searches_titles_and_descriptions_ignoring_case_and_accents_case(
     client, db_session, world, login
 ):

@@ -195,24 +195,45 @@ def backlog_page(
     totals = backlog_totals(session, academy, filters)
     pages = max(1, math.ceil(totals.count / per_page))
     page = min(max(1, page), pages)
-    positions = _with_positions(academy)
-    rows = session.execute(
-        select(Brick, positions.c.position)
-        .join(positions, positions.c.brick_id == Brick.id)
+    first_index = (page - 1) * per_page
+    # The page's ids first (an index scan), then only those rows joined to what they show:
+    # joining before the LIMIT would join and sort the whole backlog.
+    page_ids = (
+        select(Brick.id)
         .where(*filter_conditions(academy, filters))
-        .options(
-            joinedload(Brick.stage),
-            joinedload(Brick.sprint),
-            joinedload(Brick.release),
-            joinedload(Brick.learning_path),
-            joinedload(Brick.owner),
-        )
         .order_by(Brick.rank, Brick.id)
-        .offset((page - 1) * per_page)
+        .offset(first_index)
         .limit(per_page)
-    ).all()
+        .subquery("page_ids")
+    )
+    shown = (
+        joinedload(Brick.stage),
+        joinedload(Brick.sprint),
+        joinedload(Brick.release),
+        joinedload(Brick.learning_path),
+        joinedload(Brick.owner),
+    )
+    if filters.active:
+        # Hidden rows still count: each row's position in the whole backlog, by a window.
+        positions = _with_positions(academy)
+        result = session.execute(
+            select(Brick, positions.c.position)
+            .join(page_ids, page_ids.c.id == Brick.id)
+            .join(positions, positions.c.brick_id == Brick.id)
+            .options(*shown)
+            .order_by(Brick.rank, Brick.id)
+        ).all()
+        rows = [(brick, int(position)) for brick, position in result]
+    else:
+        bricks = session.scalars(
+            select(Brick)
+            .join(page_ids, page_ids.c.id == Brick.id)
+            .options(*shown)
+            .order_by(Brick.rank, Brick.id)
+        ).all()
+        rows = [(brick, first_index + n) for n, brick in enumerate(bricks, start=1)]
     return BacklogPage(
-        rows=[(brick, int(position)) for brick, position in rows],
+        rows=rows,
         totals=totals,
         page=page,
         pages=pages,
