@@ -352,6 +352,33 @@ ROUTES: dict[str, Route] = {
     "sprints.edit": Route(
         lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/edit", allowed={"manager"}
     ),
+    # Sprint pages: builders view; managers plan, start and close. Reports: aggregates, so
+    # stakeholders read them too.
+    "sprints.show": Route(
+        lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/", allowed=BUILDERS
+    ),
+    "sprints.plan": Route(
+        lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/plan", allowed={"manager"}
+    ),
+    "sprints.commit": Route(
+        lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/commit",
+        "POST",
+        allowed={"manager"},
+        data={"brick": "1"},
+    ),
+    "sprints.remove": Route(
+        lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/remove",
+        "POST",
+        allowed={"manager"},
+        data={"brick": "1"},
+    ),
+    "sprints.start": Route(
+        lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/start", allowed={"manager"}
+    ),
+    "sprints.close": Route(
+        lambda w, s: f"/a/{w.academy.slug}/sprints/{_sprint(w, s)}/close", allowed={"manager"}
+    ),
+    "sprints.reports": Route(academy("reports"), allowed=BUILDERS | {"stakeholder"}),
     # The board: builders see it and move cards; managers manage its stages.
     "board.show": Route(academy("board"), allowed=BUILDERS),
     "board.move": Route(_board_move_url, allowed=BUILDERS),

@@ -1,20 +1,44 @@
-"""Sprints, minimal for now: plan one (name, goal, dates, capacity), edit it, list them.
+"""Sprints: plan one (name, goal, dates, capacity), commit bricks to it, start it (its
+baseline is frozen), change its scope with a reason while it runs, close it (unfinished bricks
+go back to the backlog or on to a planned sprint; its results are kept).
 
-Starting (with its baseline), closing and the board come with the sprint/board work.
+Bricks change sprint only through backlog.services.update_brick, so that each change is a
+SPRINT_CHANGED Activity: the charts (sprints.charts) are derived from those.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
 
-from tracker.academies.models import Academy
+from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.auth.models import User
+from tracker.backlog import services as brick_services
+from tracker.backlog.models import Activity, Brick, BrickFormat
 from tracker.backlog.paths_services import unique_name
-from tracker.errors import DomainError, NotFound
-from tracker.sprints.models import Sprint, SprintState
+from tracker.backlog.queries import UNASSIGNED, BacklogFilters, filter_conditions
+from tracker.db import utcnow
+from tracker.errors import Conflict, DomainError, NotFound
+from tracker.sprints import charts
+from tracker.sprints.models import (
+    ScopeChangeKind,
+    Sprint,
+    SprintBaselineItem,
+    SprintResult,
+    SprintScopeChange,
+    SprintState,
+)
+
+# Bricks per page of the planning view's backlog side.
+PLANNING_PER_PAGE = 50
+REASON_MAX = 1000
 
 
 def list_sprints(session: Session, academy: Academy) -> list[Sprint]:
@@ -135,3 +159,485 @@ def update_sprint(
         sprint.start_date = start_date
         sprint.end_date = end_date
         sprint.capacity_points = capacity_points
+
+
+# -- Reading a sprint ----------------------------------------------------------------------------
+
+
+def active_sprint(session: Session, academy: Academy) -> Sprint | None:
+    return session.scalar(
+        select(Sprint).where(Sprint.academy_id == academy.id, Sprint.state == SprintState.ACTIVE)
+    )
+
+
+def planned_sprints(
+    session: Session, academy: Academy, *, except_id: int | None = None
+) -> list[Sprint]:
+    """Planned sprints, soonest first (undated last): where unfinished bricks may go."""
+    query = select(Sprint).where(
+        Sprint.academy_id == academy.id, Sprint.state == SprintState.PLANNED
+    )
+    if except_id is not None:
+        query = query.where(Sprint.id != except_id)
+    return list(
+        session.scalars(query.order_by(Sprint.start_date.is_(None), Sprint.start_date, Sprint.id))
+    )
+
+
+def list_stages(session: Session, academy: Academy) -> list[Stage]:
+    return list(
+        session.scalars(
+            select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position, Stage.id)
+        )
+    )
+
+
+def _done_condition(academy_id: int) -> ColumnElement[bool]:
+    done = select(Stage.id).where(
+        Stage.academy_id == academy_id, Stage.category == StageCategory.DONE
+    )
+    return Brick.stage_id.in_(done.scalar_subquery())
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """What a sprint holds now (not its frozen baseline)."""
+
+    count: int = 0
+    points: int = 0
+    done_count: int = 0
+    done_points: int = 0
+    capacity: int | None = None
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.capacity is not None and self.points > self.capacity
+
+    @property
+    def share(self) -> float:
+        """Committed points as a share of the capacity, 0 to 1 (capped), for the bar."""
+        if not self.capacity:
+            return 1.0 if self.points else 0.0
+        return min(1.0, self.points / self.capacity)
+
+
+def commitment(session: Session, sprint: Sprint) -> Commitment:
+    """Bricks and points in the sprint, and the done part of them (one query)."""
+    is_done = _done_condition(sprint.academy_id)
+    points = func.coalesce(Brick.estimate_points, 0)
+    count, total, done_count, done_points = session.execute(
+        select(
+            func.count(Brick.id),
+            func.coalesce(func.sum(points), 0),
+            func.coalesce(func.sum(case((is_done, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((is_done, points), else_=0)), 0),
+        ).where(Brick.sprint_id == sprint.id)
+    ).one()
+    return Commitment(
+        int(count), int(total), int(done_count), int(done_points), sprint.capacity_points
+    )
+
+
+def sprint_bricks(session: Session, sprint: Sprint) -> list[Brick]:
+    """The sprint's bricks in backlog order, with what a row shows (one query)."""
+    return list(
+        session.scalars(
+            select(Brick)
+            .where(Brick.sprint_id == sprint.id)
+            .options(
+                joinedload(Brick.stage),
+                joinedload(Brick.learning_path),
+                joinedload(Brick.owner),
+                joinedload(Brick.academy),
+            )
+            .order_by(Brick.rank, Brick.id)
+        ).unique()
+    )
+
+
+def baseline_of(session: Session, sprint: Sprint) -> list[SprintBaselineItem]:
+    return list(
+        session.scalars(
+            select(SprintBaselineItem)
+            .where(SprintBaselineItem.sprint_id == sprint.id)
+            .order_by(SprintBaselineItem.brick_number)
+        )
+    )
+
+
+def scope_changes_of(session: Session, sprint: Sprint) -> list[SprintScopeChange]:
+    return list(
+        session.scalars(
+            select(SprintScopeChange)
+            .where(SprintScopeChange.sprint_id == sprint.id)
+            .options(joinedload(SprintScopeChange.actor))
+            .order_by(SprintScopeChange.at, SprintScopeChange.id)
+        )
+    )
+
+
+def result_of(session: Session, sprint: Sprint) -> SprintResult | None:
+    return session.get(SprintResult, sprint.id)
+
+
+# -- Planning: the backlog beside the sprint -----------------------------------------------------
+
+
+@dataclass
+class CandidatePage:
+    """A page of the bricks a sprint may take: in no sprint, not done, in backlog order."""
+
+    bricks: list[Brick]
+    count: int
+    points: int
+    page: int
+    pages: int
+    per_page: int = PLANNING_PER_PAGE
+
+
+def planning_candidates(
+    session: Session,
+    academy: Academy,
+    *,
+    format: BrickFormat | None = None,
+    learning_path_id: int | None = None,
+    page: int = 1,
+    per_page: int = PLANNING_PER_PAGE,
+) -> CandidatePage:
+    """Two queries whatever the size of the backlog: the totals, then one page of rows."""
+    filters = BacklogFilters(format=format, learning_path_id=learning_path_id, sprint_id=UNASSIGNED)
+    conditions = [*filter_conditions(academy, filters), ~_done_condition(academy.id)]
+    count, points = session.execute(
+        select(func.count(Brick.id), func.coalesce(func.sum(Brick.estimate_points), 0)).where(
+            *conditions
+        )
+    ).one()
+    pages = max(1, math.ceil(int(count) / per_page))
+    page = min(max(1, page), pages)
+    bricks = session.scalars(
+        select(Brick)
+        .where(*conditions)
+        .options(
+            joinedload(Brick.stage),
+            joinedload(Brick.learning_path),
+            joinedload(Brick.owner),
+            joinedload(Brick.academy),
+        )
+        .order_by(Brick.rank, Brick.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).unique()
+    return CandidatePage(list(bricks), int(count), int(points or 0), page, pages, per_page)
+
+
+def _lock_sprint(session: Session, sprint: Sprint) -> SprintState:
+    """Serialize the changes of one sprint's scope and state; return its state under the lock.
+
+    FOR NO KEY UPDATE (PostgreSQL): an Activity naming the sprint takes a KEY SHARE lock on
+    its row, which this does not wait for (see backlog.services.lock_board). SQLite
+    serializes writers by itself.
+    """
+    state = session.scalar(
+        select(Sprint.state).where(Sprint.id == sprint.id).with_for_update(key_share=True)
+    )
+    if state is None:
+        raise NotFound(_("No such sprint."))
+    if state != sprint.state:
+        session.refresh(sprint)
+    return state
+
+
+def _clean_reason(reason: str | None, *, required: bool) -> str:
+    reason = " ".join((reason or "").split())
+    if required and not reason:
+        raise DomainError(_("The sprint has started: say why its scope changes."), field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_("Keep the reason under 1,000 characters."), field="reason")
+    return reason
+
+
+def _bricks_numbered(session: Session, academy_id: int, numbers: Collection[int]) -> list[Brick]:
+    if not numbers:
+        raise DomainError(_("Select at least one brick."), field="brick")
+    bricks = list(
+        session.scalars(
+            select(Brick)
+            .where(Brick.academy_id == academy_id, Brick.number.in_(sorted(set(numbers))))
+            .options(joinedload(Brick.academy))
+            .order_by(Brick.rank, Brick.id)
+        )
+    )
+    if not bricks:
+        raise DomainError(_("The selected bricks no longer exist."), field="brick")
+    return bricks
+
+
+def _record_scope_change(
+    session: Session,
+    sprint: Sprint,
+    brick: Brick,
+    kind: ScopeChangeKind,
+    *,
+    points: int | None,
+    reason: str,
+    actor: User | None,
+) -> SprintScopeChange:
+    """Keep the reason beside the SPRINT_CHANGED Activity update_brick just recorded."""
+    activity = session.execute(
+        select(Activity.id, Activity.at)
+        .where(Activity.brick_id == brick.id)
+        .order_by(Activity.id.desc())
+        .limit(1)
+    ).one()
+    change = SprintScopeChange(
+        sprint_id=sprint.id,
+        activity_id=activity.id,
+        brick_id=brick.id,
+        brick_number=brick.number,
+        kind=kind,
+        points=points,
+        reason=reason,
+        actor_id=actor.id if actor else None,
+        at=activity.at,
+    )
+    session.add(change)
+    return change
+
+
+def commit_bricks(
+    session: Session,
+    sprint: Sprint,
+    numbers: Collection[int],
+    *,
+    actor: User | None,
+    reason: str | None = None,
+) -> int:
+    """Put the academy's bricks numbered `numbers` into the sprint; returns how many moved.
+
+    Into a planned sprint this is planning. Into an active one it changes the scope agreed at
+    the start, so it needs a reason, kept as a scope change. Bricks already in an active or
+    closed sprint are refused: they leave it through that sprint (remove or close).
+    """
+    state = _lock_sprint(session, sprint)
+    if state == SprintState.CLOSED:
+        raise DomainError(_("This sprint is closed: its scope no longer changes."))
+    clean = _clean_reason(reason, required=state == SprintState.ACTIVE)
+    bricks = _bricks_numbered(session, sprint.academy_id, numbers)
+    moved = 0
+    for brick in bricks:
+        if brick.sprint_id == sprint.id:
+            continue
+        current = session.get(Sprint, brick.sprint_id) if brick.sprint_id else None
+        if current is not None and current.state != SprintState.PLANNED:
+            raise DomainError(
+                _(
+                    "%(key)s belongs to the sprint %(name)s, which has started: remove it "
+                    "from there first.",
+                    key=brick.key,
+                    name=current.name,
+                ),
+                field="brick",
+            )
+        brick_services.update_brick(
+            session, brick, actor=actor, expected_version=brick.version, sprint_id=sprint.id
+        )
+        if state == SprintState.ACTIVE:
+            _record_scope_change(
+                session,
+                sprint,
+                brick,
+                ScopeChangeKind.ADDED,
+                points=brick.estimate_points,
+                reason=clean,
+                actor=actor,
+            )
+        moved += 1
+    session.flush()
+    return moved
+
+
+def remove_bricks(
+    session: Session,
+    sprint: Sprint,
+    numbers: Collection[int],
+    *,
+    actor: User | None,
+    reason: str | None = None,
+) -> int:
+    """Send the sprint's bricks numbered `numbers` back to the backlog (no sprint).
+
+    From an active sprint this needs a reason, kept as a scope change.
+    """
+    state = _lock_sprint(session, sprint)
+    if state == SprintState.CLOSED:
+        raise DomainError(_("This sprint is closed: its scope no longer changes."))
+    clean = _clean_reason(reason, required=state == SprintState.ACTIVE)
+    removed = 0
+    for brick in _bricks_numbered(session, sprint.academy_id, numbers):
+        if brick.sprint_id != sprint.id:
+            continue
+        brick_services.update_brick(
+            session, brick, actor=actor, expected_version=brick.version, sprint_id=None
+        )
+        if state == SprintState.ACTIVE:
+            _record_scope_change(
+                session,
+                sprint,
+                brick,
+                ScopeChangeKind.REMOVED,
+                points=brick.estimate_points,
+                reason=clean,
+                actor=actor,
+            )
+        removed += 1
+    session.flush()
+    return removed
+
+
+# -- Starting and closing ------------------------------------------------------------------------
+
+
+def start_sprint(
+    session: Session, sprint: Sprint, *, actor: User | None
+) -> list[SprintBaselineItem]:
+    """Make the sprint active and freeze its committed scope as the baseline.
+
+    One active sprint per academy: checked here for a clear message, and guaranteed by a
+    partial unique index, so that of two starts at the same moment (two managers, two
+    servers) one succeeds and the other is refused, on PostgreSQL as on SQLite.
+    """
+    state = _lock_sprint(session, sprint)
+    if state != SprintState.PLANNED:
+        raise DomainError(_("Only a planned sprint can start."))
+    if sprint.start_date is None or sprint.end_date is None:
+        raise DomainError(_("Give the sprint its start and end dates first."))
+    academy = session.get(Academy, sprint.academy_id)
+    assert academy is not None
+    other = active_sprint(session, academy)
+    if other is not None:
+        raise Conflict(
+            _(
+                "The sprint %(name)s is still active: close it before starting another.",
+                name=other.name,
+            )
+        )
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            sprint.state = SprintState.ACTIVE
+            sprint.started_at = now
+    except IntegrityError as error:
+        session.refresh(sprint)
+        raise Conflict(
+            _("Another sprint was started at the same moment: only one can be active.")
+        ) from error
+    rows = session.execute(
+        select(Brick.id, Brick.number, Brick.estimate_points)
+        .where(Brick.sprint_id == sprint.id)
+        .order_by(Brick.number)
+    ).all()
+    items = [
+        SprintBaselineItem(
+            sprint_id=sprint.id,
+            brick_id=row.id,
+            brick_number=row.number,
+            points=row.estimate_points,
+        )
+        for row in rows
+    ]
+    session.add_all(items)
+    session.flush()
+    return items
+
+
+def unfinished_bricks(session: Session, sprint: Sprint) -> list[Brick]:
+    """The sprint's bricks not in a done stage, in backlog order."""
+    return list(
+        session.scalars(
+            select(Brick)
+            .where(Brick.sprint_id == sprint.id, ~_done_condition(sprint.academy_id))
+            .options(joinedload(Brick.stage), joinedload(Brick.academy))
+            .order_by(Brick.rank, Brick.id)
+        ).unique()
+    )
+
+
+def close_sprint(
+    session: Session,
+    sprint: Sprint,
+    destinations: Mapping[int, int | None],
+    *,
+    actor: User | None,
+) -> SprintResult:
+    """Close an active sprint: each unfinished brick goes where `destinations` says.
+
+    `destinations` maps each unfinished brick's number to a planned sprint's id, or to None
+    for the backlog. A brick missing from it (added since the page was read) refuses the
+    close with a Conflict. The results are computed from the history up to this moment and
+    stored, so that later edits never change them.
+    """
+    state = _lock_sprint(session, sprint)
+    if state != SprintState.ACTIVE:
+        raise DomainError(_("Only an active sprint can close."))
+    unfinished = unfinished_bricks(session, sprint)
+    missing = [b for b in unfinished if b.number not in destinations]
+    if missing:
+        raise Conflict(
+            _(
+                "The sprint changed since you opened this page (%(keys)s): check the list again.",
+                keys=", ".join(b.key for b in missing),
+            )
+        )
+    targets = {s.id: s for s in planned_sprints(session, _academy_of(session, sprint))}
+    for brick in unfinished:
+        target = destinations[brick.number]
+        if target is not None and target not in targets:
+            raise DomainError(
+                _("Choose the backlog or a planned sprint for %(key)s.", key=brick.key),
+                field=f"brick_{brick.number}",
+            )
+
+    now = utcnow()
+    sprint.state = SprintState.CLOSED
+    sprint.closed_at = now
+    session.flush()
+    stages = list_stages(session, _academy_of(session, sprint))
+    series = charts.sprint_series(
+        session, sprint, charts.done_stage_ids(stages), tz=dt.UTC, now=now
+    )
+    assert series is not None
+    baseline = baseline_of(session, sprint)
+    result = SprintResult(
+        sprint_id=sprint.id,
+        baseline_points=sum(item.points or 0 for item in baseline),
+        baseline_count=len(baseline),
+        added_points=series.added_points,
+        removed_points=series.removed_points,
+        scope_points=series.final.scope_points,
+        scope_count=series.final.scope_count,
+        completed_points=series.final.done_points,
+        completed_count=series.final.done_count,
+        to_backlog_count=sum(1 for b in unfinished if destinations[b.number] is None),
+        to_sprint_count=sum(1 for b in unfinished if destinations[b.number] is not None),
+        carried_points=series.final.remaining_points,
+        closed_by_id=actor.id if actor else None,
+        closed_at=now,
+    )
+    session.add(result)
+    # The carry-over is recorded at or after `now`: the closed sprint's charts stop before it.
+    for brick in unfinished:
+        brick_services.update_brick(
+            session,
+            brick,
+            actor=actor,
+            expected_version=brick.version,
+            sprint_id=destinations[brick.number],
+        )
+    session.flush()
+    return result
+
+
+def _academy_of(session: Session, sprint: Sprint) -> Academy:
+    academy = session.get(Academy, sprint.academy_id)
+    assert academy is not None
+    return academy

@@ -1,0 +1,59 @@
+"""Sprint test helpers: a clock the services read, stages by category, bricks in a few words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.backlog import services as brick_services
+from tracker.backlog.models import Brick
+from tracker.sprints import services as sprint_services
+from tracker.sprints import views as sprint_views
+
+UTC = dt.UTC
+
+
+class Clock:
+    """The time the services see (utcnow), set by the test: Activity events get their `at`."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    def set(self, *args: int) -> dt.datetime:
+        self.now = dt.datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+        return self.now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(brick_services, "utcnow", clock)
+    monkeypatch.setattr(sprint_services, "utcnow", clock)
+    monkeypatch.setattr(sprint_views, "utcnow", clock)
+    return clock
+
+
+def stage(session: Session, academy: Academy, category: StageCategory, nth: int = 0) -> Stage:
+    stages = [s for s in sprint_services.list_stages(session, academy) if s.category == category]
+    return stages[nth]
+
+
+def brick(session: Session, academy: Academy, actor: Any, title: str, points: int | None,
+          **values: Any) -> Brick:  # fmt: skip
+    values.setdefault("format", "video")
+    return brick_services.create_brick(
+        session, academy, actor=actor, title=title, estimate_points=points, **values
+    )
+
+
+def edit(session: Session, brick: Brick, actor: Any, **values: Any) -> None:
+    brick_services.update_brick(
+        session, brick, actor=actor, expected_version=brick.version, **values
+    )

@@ -1,0 +1,648 @@
+"""The figures behind the sprint and report charts, derived from the bricks' Activity history.
+
+Every Activity row records the brick's stage, sprint and points right AFTER the event, so the
+state of any brick at any moment is the one of its latest event at or before that moment. The
+charts replay the events of the bricks concerned, day by day in the academy's time zone: they
+can be rebuilt at any time, and editing a brick today never rewrites a past day. Each chart
+reads its events in one bounded query (or two), never one per day or per brick.
+
+A brick is followed by its number (never reused in an academy) rather than its id, so that a
+deleted brick keeps its past: its DELETED event takes it out of every count from then on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.backlog.models import Activity, ActivityKind
+from tracker.sprints.models import Sprint, SprintScopeChange, SprintState
+
+# Days a cumulative flow or lead time period may span (a year and a day, leap years included).
+MAX_PERIOD_DAYS = 366
+# How many closed sprints the velocity chart shows; its mean is over the last three.
+VELOCITY_SPRINTS = 8
+VELOCITY_MEAN_OF = 3
+# Histogram bins of lead and cycle times, in days: [0, 1), [1, 2), ... [55, ∞).
+TIME_BINS: tuple[float, ...] = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55)
+WORK_CATEGORIES = frozenset({StageCategory.ACTIVE, StageCategory.REVIEW})
+
+
+# -- Time: local days ----------------------------------------------------------------------------
+
+
+def day_start(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The first instant of `day` in `tz`, as an aware UTC datetime (DST-safe)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+
+
+def day_end(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The first instant after `day` in `tz` (events strictly before it belong to the day)."""
+    return day_start(day + dt.timedelta(days=1), tz)
+
+
+def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+# -- Events and states ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    number: int  # the brick's number
+    at: dt.datetime
+    kind: ActivityKind
+    stage_id: int | None
+    sprint_id: int | None
+    points: int | None
+
+    @property
+    def gone(self) -> bool:
+        return self.kind == ActivityKind.DELETED
+
+
+_EVENT_COLUMNS = (
+    Activity.id,
+    Activity.brick_number,
+    Activity.at,
+    Activity.kind,
+    Activity.stage_id,
+    Activity.sprint_id,
+    Activity.points,
+)
+
+
+def _events(session: Session, query: Executable) -> list[Event]:
+    return [Event(*row) for row in session.execute(query)]
+
+
+def _numbers_ever_in(academy_id: int, sprint_ids: Iterable[int]) -> Any:
+    """The numbers of the bricks that were in one of these sprints at some moment."""
+    return (
+        select(Activity.brick_number)
+        .where(Activity.academy_id == academy_id, Activity.sprint_id.in_(sorted(sprint_ids)))
+        .distinct()
+    )
+
+
+class Replay:
+    """The bricks' states while events are applied in time order."""
+
+    def __init__(self, events: Sequence[Event], states: dict[int, Event] | None = None) -> None:
+        self.events = events
+        self.states: dict[int, Event] = dict(states or {})
+        self.index = 0
+
+    def until(self, moment: dt.datetime) -> Iterator[tuple[Event | None, Event]]:
+        """Apply every event before `moment`; yield (previous state, event) as they apply."""
+        while self.index < len(self.events) and self.events[self.index].at < moment:
+            event = self.events[self.index]
+            previous = self.states.get(event.number)
+            self.states[event.number] = event
+            self.index += 1
+            yield previous, event
+
+    def advance(self, moment: dt.datetime) -> None:
+        for _ in self.until(moment):
+            pass
+
+    def current(self) -> Iterator[Event]:
+        """The state of each brick that still exists."""
+        return (state for state in self.states.values() if not state.gone)
+
+
+def done_stage_ids(stages: Iterable[Stage]) -> frozenset[int]:
+    return frozenset(s.id for s in stages if s.category == StageCategory.DONE)
+
+
+# -- A sprint: burndown and burnup ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A sprint's scope at one moment: what is in it, and the done part of it."""
+
+    scope_points: int = 0
+    scope_count: int = 0
+    done_points: int = 0
+    done_count: int = 0
+
+    @property
+    def remaining_points(self) -> int:
+        return self.scope_points - self.done_points
+
+    @property
+    def remaining_count(self) -> int:
+        return self.scope_count - self.done_count
+
+
+def tally(states: Iterable[Event], sprint_id: int, done_ids: frozenset[int]) -> Tally:
+    scope_points = scope_count = done_points = done_count = 0
+    for state in states:
+        if state.gone or state.sprint_id != sprint_id:
+            continue
+        points = state.points or 0
+        scope_points += points
+        scope_count += 1
+        if state.stage_id in done_ids:
+            done_points += points
+            done_count += 1
+    return Tally(scope_points, scope_count, done_points, done_count)
+
+
+@dataclass(frozen=True)
+class ScopeEvent:
+    """A brick that entered or left the sprint after it started (from its Activity)."""
+
+    activity_id: int
+    number: int
+    at: dt.datetime
+    day_index: int  # 1-based: the sprint day it happened in
+    added: bool
+    points: int
+    reason: str | None  # None: changed without a reason (e.g. from the brick form)
+
+
+@dataclass(frozen=True)
+class SprintDay:
+    date: dt.date
+    index: int  # 1 = the sprint's first day
+    tally: Tally | None  # None: the day has not begun yet
+    ideal: float  # remaining points of a steady burn at the end of the day
+
+
+@dataclass
+class SprintSeries:
+    """A started sprint, day by day: remaining (burndown), done and scope (burnup)."""
+
+    sprint_id: int
+    start: Tally  # at the start (the baseline, as the history tells it)
+    days: list[SprintDay]
+    scope_events: list[ScopeEvent]
+    final: Tally  # at the cutoff
+    cutoff: dt.datetime  # events from this moment on are ignored (the close, or now)
+
+    @property
+    def baseline_points(self) -> int:
+        return self.start.scope_points
+
+    @property
+    def added_points(self) -> int:
+        return sum(e.points for e in self.scope_events if e.added)
+
+    @property
+    def removed_points(self) -> int:
+        return sum(e.points for e in self.scope_events if not e.added)
+
+    def remaining_by_day(self) -> dict[dt.date, int | None]:
+        return {
+            d.date: (d.tally.remaining_points if d.tally is not None else None) for d in self.days
+        }
+
+
+def sprint_series(
+    session: Session,
+    sprint: Sprint,
+    done_ids: frozenset[int],
+    *,
+    tz: dt.tzinfo,
+    now: dt.datetime,
+) -> SprintSeries | None:
+    """The sprint's days from its start date to its end date; None before it starts.
+
+    The remaining points of day D are the points of the bricks whose latest event before the
+    end of D (local time) puts them in the sprint and not in a done stage. For a closed sprint
+    nothing after the close counts (the close sends unfinished bricks away at that moment);
+    for an active one, nothing after `now`. Two queries: the events, the scope change reasons.
+    """
+    if sprint.state == SprintState.PLANNED or sprint.started_at is None:
+        return None
+    if sprint.start_date is None or sprint.end_date is None:
+        return None
+    cutoff = sprint.closed_at if sprint.closed_at is not None else now
+    events = _events(
+        session,
+        select(*_EVENT_COLUMNS)
+        .where(
+            Activity.academy_id == sprint.academy_id,
+            Activity.brick_number.in_(_numbers_ever_in(sprint.academy_id, [sprint.id])),
+            Activity.at < cutoff,
+        )
+        .order_by(Activity.at, Activity.id),
+    )
+    rows = session.execute(
+        select(SprintScopeChange.activity_id, SprintScopeChange.reason).where(
+            SprintScopeChange.sprint_id == sprint.id, SprintScopeChange.activity_id.is_not(None)
+        )
+    ).all()
+    reasons: dict[int | None, str] = {row.activity_id: row.reason for row in rows}
+    return replay_sprint(sprint, events, done_ids, reasons, tz=tz, cutoff=cutoff)
+
+
+def replay_sprint(
+    sprint: Sprint,
+    events: Sequence[Event],
+    done_ids: frozenset[int],
+    reasons: dict[int | None, str],
+    *,
+    tz: dt.tzinfo,
+    cutoff: dt.datetime,
+) -> SprintSeries:
+    assert sprint.started_at is not None and sprint.start_date and sprint.end_date
+    # The start counts what was committed up to and including the moment it started.
+    started = min(sprint.started_at + dt.timedelta(microseconds=1), cutoff)
+    replay = Replay(events)
+    replay.advance(started)
+    start = tally(replay.current(), sprint.id, done_ids)
+    dates = days_between(sprint.start_date, sprint.end_date)
+    length = len(dates)
+    baseline = start.scope_points
+    days: list[SprintDay] = []
+    scope_events: list[ScopeEvent] = []
+
+    def follow(moment: dt.datetime, index: int) -> None:
+        for previous, event in replay.until(moment):
+            was_in = previous is not None and not previous.gone and previous.sprint_id == sprint.id
+            is_in = not event.gone and event.sprint_id == sprint.id
+            if was_in == is_in:
+                continue
+            source = event if is_in else (previous or event)
+            scope_events.append(
+                ScopeEvent(
+                    activity_id=event.id,
+                    number=event.number,
+                    at=event.at,
+                    day_index=index,
+                    added=is_in,
+                    points=source.points or 0,
+                    reason=reasons.get(event.id),
+                )
+            )
+
+    for index, date in enumerate(dates, start=1):
+        ideal = round(baseline * (1 - index / length), 2)
+        if day_start(date, tz) >= cutoff:  # not begun yet (or after the close)
+            days.append(SprintDay(date, index, None, ideal))
+            continue
+        follow(min(day_end(date, tz), cutoff), index)
+        days.append(SprintDay(date, index, tally(replay.current(), sprint.id, done_ids), ideal))
+    follow(cutoff, length)  # between the last day and the close: shown on the last day
+    return SprintSeries(
+        sprint_id=sprint.id,
+        start=start,
+        days=days,
+        scope_events=scope_events,
+        final=tally(replay.current(), sprint.id, done_ids),
+        cutoff=cutoff,
+    )
+
+
+# -- Velocity over the last closed sprints -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SprintVelocity:
+    sprint_id: int
+    name: str
+    end_date: dt.date | None
+    committed: int  # points in the sprint when it started
+    completed: int  # points in the sprint and done when it closed
+
+
+@dataclass
+class Velocity:
+    sprints: list[SprintVelocity]  # oldest first
+
+    @property
+    def mean_of(self) -> list[SprintVelocity]:
+        return self.sprints[-VELOCITY_MEAN_OF:]
+
+    @property
+    def mean(self) -> float | None:
+        """Velocity: completed points per closed sprint, mean of the last three (or fewer)."""
+        recent = self.mean_of
+        return round(sum(s.completed for s in recent) / len(recent), 1) if recent else None
+
+
+def closed_sprints(session: Session, academy: Academy, limit: int) -> list[Sprint]:
+    """The `limit` most recently closed sprints, oldest first."""
+    found = session.scalars(
+        select(Sprint)
+        .where(
+            Sprint.academy_id == academy.id,
+            Sprint.state == SprintState.CLOSED,
+            Sprint.started_at.is_not(None),
+            Sprint.closed_at.is_not(None),
+        )
+        .order_by(Sprint.closed_at.desc(), Sprint.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(found))
+
+
+def _state_at(
+    history: Sequence[Event], times: Sequence[dt.datetime], moment: dt.datetime
+) -> Event | None:
+    """The latest of a brick's events (in time order, `times` their `at`) before `moment`."""
+    index = bisect.bisect_left(times, moment)
+    return history[index - 1] if index else None
+
+
+def velocity(
+    session: Session,
+    academy: Academy,
+    done_ids: frozenset[int],
+    *,
+    limit: int = VELOCITY_SPRINTS,
+) -> Velocity:
+    """Committed (at the start) against completed (at the close) for the last closed sprints.
+
+    Two queries whatever the number of sprints, bricks and events.
+    """
+    sprints = closed_sprints(session, academy, limit)
+    if not sprints:
+        return Velocity([])
+    last_close = max(s.closed_at for s in sprints if s.closed_at is not None)
+    events = _events(
+        session,
+        select(*_EVENT_COLUMNS)
+        .where(
+            Activity.academy_id == academy.id,
+            Activity.brick_number.in_(_numbers_ever_in(academy.id, [s.id for s in sprints])),
+            Activity.at < last_close,
+        )
+        .order_by(Activity.at, Activity.id),
+    )
+    by_brick: dict[int, list[Event]] = defaultdict(list)
+    times: dict[int, list[dt.datetime]] = defaultdict(list)
+    members: dict[int, set[int]] = defaultdict(set)  # sprint id -> numbers ever in it
+    for event in events:
+        by_brick[event.number].append(event)
+        times[event.number].append(event.at)
+        if event.sprint_id is not None:
+            members[event.sprint_id].add(event.number)
+    found = []
+    for sprint in sprints:
+        assert sprint.started_at is not None and sprint.closed_at is not None
+        numbers = sorted(members.get(sprint.id, ()))
+
+        def states(moment: dt.datetime, numbers: list[int] = numbers) -> Iterator[Event]:
+            for number in numbers:
+                state = _state_at(by_brick[number], times[number], moment)
+                if state is not None:
+                    yield state
+
+        found.append(
+            SprintVelocity(
+                sprint_id=sprint.id,
+                name=sprint.name,
+                end_date=sprint.end_date,
+                committed=tally(
+                    states(sprint.started_at + dt.timedelta(microseconds=1)), sprint.id, done_ids
+                ).scope_points,
+                completed=tally(states(sprint.closed_at), sprint.id, done_ids).done_points,
+            )
+        )
+    return Velocity(found)
+
+
+# -- Cumulative flow -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowDay:
+    date: dt.date
+    counts: dict[int | None, int]  # stage id (None: a stage since removed) -> bricks
+
+
+@dataclass
+class CumulativeFlow:
+    stages: list[Stage]  # board order
+    days: list[FlowDay]
+
+    @property
+    def has_unknown(self) -> bool:
+        return any(day.counts.get(None) for day in self.days)
+
+
+def _latest_before(academy_id: int, moment: dt.datetime) -> Select[Any]:
+    """Each brick's latest event before `moment` (its state then), in one query."""
+    recent = (
+        func.row_number()
+        .over(partition_by=Activity.brick_number, order_by=(Activity.at.desc(), Activity.id.desc()))
+        .label("recent")
+    )
+    inner = (
+        select(*_EVENT_COLUMNS, recent)
+        .where(Activity.academy_id == academy_id, Activity.at < moment)
+        .subquery("latest")
+    )
+    return select(
+        inner.c.id,
+        inner.c.brick_number,
+        inner.c.at,
+        inner.c.kind,
+        inner.c.stage_id,
+        inner.c.sprint_id,
+        inner.c.points,
+    ).where(inner.c.recent == 1)
+
+
+def cumulative_flow(
+    session: Session,
+    academy: Academy,
+    stages: list[Stage],
+    first: dt.date,
+    last: dt.date,
+    *,
+    tz: dt.tzinfo,
+    now: dt.datetime,
+) -> CumulativeFlow:
+    """Bricks per stage at the end of each day from `first` to `last` (days after now: none).
+
+    Two queries: every brick's state when the period begins, then the period's events.
+    """
+    begin = day_start(first, tz)
+    end = min(day_end(last, tz), now)
+    initial = {e.number: e for e in _events(session, _latest_before(academy.id, begin))}
+    events = _events(
+        session,
+        select(*_EVENT_COLUMNS)
+        .where(Activity.academy_id == academy.id, Activity.at >= begin, Activity.at < end)
+        .order_by(Activity.at, Activity.id),
+    )
+    known = {s.id for s in stages}
+    replay = Replay(events, initial)
+    days = []
+    for date in days_between(first, last):
+        if day_start(date, tz) >= now:
+            break
+        replay.advance(min(day_end(date, tz), now))
+        counts: dict[int | None, int] = defaultdict(int)
+        for state in replay.current():
+            counts[state.stage_id if state.stage_id in known else None] += 1
+        days.append(FlowDay(date, dict(counts)))
+    return CumulativeFlow(stages=stages, days=days)
+
+
+# -- Lead and cycle times ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A brick finished in the period: when it was created, started and last entered done."""
+
+    number: int
+    created_at: dt.datetime
+    started_at: dt.datetime | None  # first entry into an active or review stage
+    done_at: dt.datetime
+
+    @property
+    def lead_days(self) -> float:
+        return (self.done_at - self.created_at).total_seconds() / 86400
+
+    @property
+    def cycle_days(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return (self.done_at - self.started_at).total_seconds() / 86400
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float | None  # None: no upper bound
+    count: int
+
+
+@dataclass(frozen=True)
+class Distribution:
+    values: list[float]  # days, sorted
+    bins: list[Bin]
+
+    @property
+    def count(self) -> int:
+        return len(self.values)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.values) if self.values else None
+
+    @property
+    def p85(self) -> float | None:
+        """The 85th percentile by nearest rank: 85 % of the values are at or below it."""
+        if not self.values:
+            return None
+        return self.values[math.ceil(0.85 * len(self.values)) - 1]
+
+
+def distribution(values: Iterable[float], edges: Sequence[float] = TIME_BINS) -> Distribution:
+    ordered = sorted(values)
+    bins = []
+    for index, low in enumerate(edges):
+        high = edges[index + 1] if index + 1 < len(edges) else None
+        count = sum(1 for v in ordered if v >= low and (high is None or v < high))
+        bins.append(Bin(low, high, count))
+    return Distribution(ordered, bins)
+
+
+@dataclass
+class FlowTimes:
+    finished: list[Finished]
+    lead: Distribution
+    cycle: Distribution
+
+    @property
+    def never_started(self) -> int:
+        """Finished bricks that never went through an active or review stage (no cycle time)."""
+        return sum(1 for f in self.finished if f.started_at is None)
+
+
+def flow_times(
+    session: Session,
+    academy: Academy,
+    stages: list[Stage],
+    first: dt.date,
+    last: dt.date,
+    *,
+    tz: dt.tzinfo,
+    now: dt.datetime,
+) -> FlowTimes:
+    """Lead time (created → done) and cycle time (first active stage → done) of the bricks
+    that are done at the end of the period and last entered a done stage within it.
+
+    One query: the whole history of the bricks that had a done-stage event in the period.
+    """
+    begin = day_start(first, tz)
+    end = min(day_end(last, tz), now)
+    done_ids = done_stage_ids(stages)
+    work_ids = frozenset(s.id for s in stages if s.category in WORK_CATEGORIES)
+    if not done_ids:
+        return FlowTimes([], distribution([]), distribution([]))
+    touched = (
+        select(Activity.brick_number)
+        .where(
+            Activity.academy_id == academy.id,
+            Activity.stage_id.in_(sorted(done_ids)),
+            Activity.at >= begin,
+            Activity.at < end,
+        )
+        .distinct()
+    )
+    events = _events(
+        session,
+        select(*_EVENT_COLUMNS)
+        .where(
+            Activity.academy_id == academy.id,
+            Activity.brick_number.in_(touched),
+            Activity.at < end,
+        )
+        .order_by(Activity.brick_number, Activity.at, Activity.id),
+    )
+    by_brick: dict[int, list[Event]] = defaultdict(list)
+    for event in events:
+        by_brick[event.number].append(event)
+    finished = []
+    for number, history in by_brick.items():
+        last_state = history[-1]
+        if last_state.gone or last_state.stage_id not in done_ids:
+            continue
+        started_at: dt.datetime | None = None
+        done_at: dt.datetime | None = None
+        was_done = False
+        for event in history:
+            if started_at is None and event.stage_id in work_ids:
+                started_at = event.at
+            is_done = event.stage_id in done_ids
+            if is_done and not was_done:
+                done_at = event.at
+            was_done = is_done
+        if done_at is None or done_at < begin:
+            continue
+        finished.append(
+            Finished(
+                number=number,
+                created_at=history[0].at,
+                started_at=started_at if started_at is not None and started_at <= done_at else None,
+                done_at=done_at,
+            )
+        )
+    finished.sort(key=lambda f: (f.done_at, f.number))
+    return FlowTimes(
+        finished=finished,
+        lead=distribution(f.lead_days for f in finished),
+        cycle=distribution(c for f in finished if (c := f.cycle_days) is not None),
+    )
