@@ -13,7 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    String,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
@@ -123,18 +135,20 @@ def _card_columns(academy_id: int) -> tuple[Any, ...]:
         .join(Brick, Brick.id == ChecklistItem.brick_id)
         .where(Brick.academy_id == academy_id)
         .group_by(ChecklistItem.brick_id)
-        .subquery("progress")
+        .cte("progress")
     )
     columns = (
         Brick.id.label("id"),
         Brick.number.label("number"),
         Brick.title.label("title"),
-        Brick.format.label("format"),
+        # Raw values (no enum or timestamp conversion per row): rows are compared as the cache
+        # key on every request; they are converted only when drawn (see _when and build_board).
+        type_coerce(Brick.format, String).label("format"),
         Brick.learner_minutes.label("minutes"),
         Brick.estimate_points.label("points"),
         Brick.stage_id.label("stage_id"),
         Brick.version.label("version"),
-        Brick.stage_entered_at.label("entered_at"),
+        type_coerce(Brick.stage_entered_at, String).label("entered_at"),
         Brick.rank.label("rank"),
         Brick.learning_path_id.label("path_id"),
         User.display_name.label("owner"),
@@ -161,24 +175,22 @@ def load_board(
         .where(Brick.academy_id == academy.id, *conditions)
     )
     if done_ids and not filters.all_done:
-        # The latest finished cards of each done column (a window over the filtered cards).
-        recent = (
-            func.row_number()
-            .over(
-                partition_by=Brick.stage_id,
-                order_by=(Brick.stage_entered_at.desc(), Brick.id.desc()),
+        # Done columns: only their latest finished cards, each column its own LIMIT (a UNION
+        # of one part per done stage, so still one statement whatever the data).
+        parts = [query.where(Brick.stage_id.not_in(sorted(done_ids))).subquery()]
+        for stage_id in sorted(done_ids):
+            parts.append(
+                query.where(Brick.stage_id == stage_id)
+                .order_by(Brick.stage_entered_at.desc(), Brick.id.desc())
+                .limit(DONE_SHOWN)
+                .subquery()
             )
-            .label("recent")
-        )
-        inner = query.add_columns(recent).subquery("cards")
-        shown = [inner.c[c.key] for c in columns]
-        rows = session.execute(
-            select(*shown)
-            .where(or_(inner.c.stage_id.not_in(sorted(done_ids)), inner.c.recent <= DONE_SHOWN))
-            .order_by(inner.c.rank, inner.c.id)
-        ).all()
+        cards = union_all(*(select(part) for part in parts)).subquery("cards")
+        final = select(cards).order_by(cards.c.rank, cards.c.id)
     else:
-        rows = session.execute(query.order_by(Brick.rank, Brick.id)).all()
+        final = query.order_by(Brick.rank, Brick.id)
+    # Core rather than ORM execution: plain rows, several times cheaper for thousands of them.
+    rows = session.connection().execute(final).all()
 
     matching = and_(*conditions) if conditions else true()
     totals = {
@@ -260,6 +272,14 @@ class Board:
     lanes: list[Lane] | None  # None: no swimlanes
 
 
+def _when(value: Any) -> dt.datetime:
+    """A raw stage_entered_at as an aware UTC datetime (SQLite gives text, PostgreSQL a datetime;
+    the same conversion as tracker.db.UTCDateTime)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 def build_board(
     data: BoardData, *, today: dt.date, tz: dt.tzinfo, paths: list[LearningPath], lanes: bool
 ) -> Board:
@@ -276,12 +296,12 @@ def build_board(
         card = Card(
             number=row.number,
             title=row.title,
-            format=row.format,
+            format=BrickFormat(row.format),
             minutes=row.minutes,
             points=row.points,
             stage_id=row.stage_id,
             version=row.version,
-            days=max(0, (today - row.entered_at.astimezone(tz).date()).days),
+            days=max(0, (today - _when(row.entered_at).astimezone(tz).date()).days),
             owner=row.owner,
             path_id=row.path_id,
             path_name=row.path_name,

@@ -139,7 +139,7 @@ def _columns_html(
         filters,
         tuple(_stage_key(s) for s in data.stages),
         paths,
-        tuple(data.rows),
+        tuple(map(tuple, data.rows)),  # plain tuples compare faster than rows
         tuple(sorted(data.totals.items())),
     )
 
