@@ -12,6 +12,7 @@ from typing import cast
 
 from flask_babel import gettext as _
 from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Stage, StageCategory, WipPolicy
@@ -232,8 +233,13 @@ def remove_stage(
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Brick) and obj.id in moved:
                 session.expire(obj)
-    session.delete(stage)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.delete(stage)
+    except IntegrityError as error:  # a brick created in it meanwhile (creation takes no lock)
+        raise DomainError(
+            _("A card entered this stage meanwhile. Try again."), field="destination"
+        ) from error
     for position, each in enumerate(s for s in stages if s is not stage):
         each.position = position
     session.flush()
