@@ -100,6 +100,24 @@ def _release(w: World, s: Session) -> int:
     return create_release(s, w.academy, name="Incrément 1", actor=w.manager).id
 
 
+def _published_notes(w: World, s: Session) -> int:
+    """An approved release with published notes (the stakeholder gets the e-mail)."""
+    from flask_babel import force_locale
+
+    from tracker.db import utcnow
+    from tracker.releases.models import ReleaseState
+    from tracker.releases.notes import publish_notes
+    from tracker.releases.services import create_release
+
+    release = create_release(s, w.academy, name="Incrément publié", actor=w.manager)
+    release.state = ReleaseState.APPROVED  # the go/no-go itself is tested in tests/releases
+    with force_locale("en"):
+        publish_notes(
+            s, release, body="# Notes", actor=w.manager, now=utcnow(), base_url="http://brique.test"
+        )
+    return release.id
+
+
 def _sprint(w: World, s: Session) -> int:
     from tracker.sprints.services import create_sprint
 
@@ -347,6 +365,29 @@ ROUTES: dict[str, Route] = {
     "releases.edit": Route(
         lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/edit", allowed={"manager"}
     ),
+    # Go/no-go and notes: managers decide and publish; notes are read by every member holding
+    # notes:read, testers only for releases they tested (this one they did not: see
+    # tests/releases/test_notes_views.py); the roadmap and the sponsor's home are aggregates.
+    "releases.decide": Route(
+        lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/decide", allowed={"manager"}
+    ),
+    "releases.mark_released": Route(
+        lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/release", allowed={"manager"}
+    ),
+    "releases.edit_notes": Route(
+        lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/notes/edit",
+        allowed={"manager"},
+    ),
+    "releases.notes_page": Route(
+        lambda w, s: f"/a/{w.academy.slug}/releases/{_published_notes(w, s)}/notes",
+        allowed=BUILDERS | {"stakeholder"},
+    ),
+    "releases.notes_index": Route(academy("notes/"), allowed=MEMBERS),
+    "releases.issue_feed_link": Route(academy("notes/feed-link"), "POST", allowed=MEMBERS),
+    "releases.revoke_feed_link": Route(academy("notes/feed-link/revoke"), "POST", allowed=MEMBERS),
+    "releases.roadmap": Route(academy("roadmap"), allowed=BUILDERS | {"stakeholder"}),
+    "releases.overview_page": Route(academy("overview"), allowed={"manager", "stakeholder"}),
+    "feeds.atom": Route(lambda w, s: "/feeds/not-a-real-token.atom", public=True),
     "sprints.index": Route(academy("sprints/"), allowed=BUILDERS),
     "sprints.create": Route(academy("sprints/new"), allowed={"manager"}),
     "sprints.edit": Route(

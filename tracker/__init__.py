@@ -147,10 +147,13 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.backlog.needs_views import bp as needs_bp
     from tracker.backlog.paths_views import bp as paths_bp
     from tracker.releases.views import bp as releases_bp
+    from tracker.releases.views import feed_bp
     from tracker.sprints.views import bp as sprints_bp
 
     for blueprint in (paths_bp, needs_bp, releases_bp, sprints_bp):
         app.register_blueprint(blueprint)
+    # The personal Atom feeds of release notes (/feeds/<token>.atom: no session, the token).
+    app.register_blueprint(feed_bp)
 
     # Feedback rounds: panel, rounds, questionnaires, invitations, answering (/a/<slug>/...),
     # and the testers' personal links (/r/<token>).

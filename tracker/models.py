@@ -27,7 +27,7 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.triage_models import FeedbackItemEvent
 from tracker.mail.models import MailMessage
-from tracker.releases.models import Release, ReleaseEvent
+from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
 
 __all__ = [
@@ -49,6 +49,8 @@ __all__ = [
     "ChecklistItem",
     "ChecklistTemplate",
     "Comment",
+    "Decision",
+    "FeedToken",
     "LearningObjective",
     "LearningPath",
     "LoginFailure",
@@ -57,6 +59,7 @@ __all__ = [
     "NeedEvent",
     "Release",
     "ReleaseEvent",
+    "ReleaseNotes",
     "Sprint",
     "SprintBaselineItem",
     "SprintResult",

@@ -84,6 +84,9 @@ def home() -> Any:
     academy = g.academy
     if session.get("academy") != academy.slug:  # only then does the cookie change
         session["academy"] = academy.slug
+    if role_in(current_user, academy) == Role.STAKEHOLDER:
+        # A sponsor's home is their own page: releases, aggregates, their needs (tracker/releases).
+        return see_other("releases.overview_page")
     counts = dict(
         db.session.execute(
             select(Membership.role, func.count(Membership.id))

@@ -64,6 +64,12 @@ class Permission(enum.StrEnum):
     ROUND_EXPORT = "round:export"
     ITEM_TRIAGE = "item:triage"  # feedback items: status, turn into a brick
     ROUND_ANSWER = "round:answer"  # "my rounds": only those one is invited to
+    # Releases: go/no-go, release notes, the roadmap and the stakeholder's home.
+    RELEASE_DECIDE = "release:decide"  # go/no-go, mark released (with an override, a reason)
+    RELEASE_PUBLISH = "release:publish"  # write and publish release notes
+    NOTES_READ = "notes:read"  # published notes; testers only those of releases they tested
+    ROADMAP_VIEW = "roadmap:view"
+    STAKEHOLDER_HOME = "stakeholder:home"  # the sponsor's page (managers may preview it)
 
 
 P = Permission
@@ -98,6 +104,8 @@ _BUILDERS: frozenset[Permission] = frozenset(
         P.ROUND_RESULTS,
         P.ROUND_EXPORT,
         P.ITEM_TRIAGE,
+        P.NOTES_READ,
+        P.ROADMAP_VIEW,
     }
 )
 
@@ -124,12 +132,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.PANEL_MANAGE,
         P.ROUND_MANAGE,
         P.ROUND_CLOSE,
+        P.RELEASE_DECIDE,
+        P.RELEASE_PUBLISH,
+        P.STAKEHOLDER_HOME,
     },
     Role.DESIGNER: _ALL_MEMBERS | _BUILDERS,
     # Testers see only the rounds they are invited to (feedback area), never the backlog.
-    Role.TESTER: _ALL_MEMBERS | {P.ROUND_ANSWER},
+    # NOTES_READ: the views narrow it to the releases of rounds the tester was invited to.
+    Role.TESTER: _ALL_MEMBERS | {P.ROUND_ANSWER, P.NOTES_READ},
     # Stakeholders read aggregates and submit needs; they follow only their own needs.
-    Role.STAKEHOLDER: _ALL_MEMBERS | {P.NEED_SUBMIT, P.NEED_COVERAGE, P.REPORT_VIEW},
+    Role.STAKEHOLDER: _ALL_MEMBERS
+    | {
+        P.NEED_SUBMIT,
+        P.NEED_COVERAGE,
+        P.REPORT_VIEW,
+        P.NOTES_READ,
+        P.ROADMAP_VIEW,
+        P.STAKEHOLDER_HOME,
+    },
 }
 
 

@@ -6,8 +6,11 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, RadioField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from tracker.forms import choices
+from tracker.releases.models import DecisionOutcome
 
 
 class CreateReleaseForm(FlaskForm):
@@ -34,3 +37,50 @@ class CreateReleaseForm(FlaskForm):
 
 class EditReleaseForm(CreateReleaseForm):
     pass
+
+
+class RecordDecisionForm(FlaskForm):
+    """Go, go with reserves, or no-go, on the release's last closed round."""
+
+    outcome = RadioField(
+        _l("Decision"),
+        choices=choices(
+            [
+                (DecisionOutcome.GO.value, _l("Go: release it as it is")),
+                (DecisionOutcome.GO_WITH_RESERVES.value, _l("Go with reserves")),
+                (DecisionOutcome.NO_GO.value, _l("No-go: back to planned, act on the feedback")),
+            ]
+        ),
+        validators=[InputRequired(_l("Choose a decision."))],
+    )
+    reserves = TextAreaField(
+        _l("Reserves"),
+        validators=[Length(max=5000)],
+        description=_l("Required for a go with reserves: what must still be fixed, and by when."),
+    )
+    comment = TextAreaField(
+        _l("Comment"),
+        validators=[Length(max=5000)],
+        description=_l("Why this decision: the team and the history keep it."),
+    )
+
+
+class MarkReleasedForm(FlaskForm):
+    override_reason = TextAreaField(
+        _l("Reason for the override"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "Only when the gate of the last round did not pass: why the release goes out anyway. "
+            "It is shown wherever the release is shown."
+        ),
+    )
+
+
+class EditNotesForm(FlaskForm):
+    """The release notes in Markdown; the pressed button (preview, save, publish) is `action`."""
+
+    body = TextAreaField(
+        _l("Release notes (Markdown)"),
+        validators=[Length(max=100_000)],
+        render_kw={"rows": 24, "spellcheck": "true"},
+    )

@@ -1,34 +1,83 @@
-"""Release pages: the list with totals, create, edit, a release with its bricks and history."""
+"""Release pages: the list with totals, create, edit, a release with its bricks, history,
+decisions and rounds; the go/no-go and marking released; release notes (edit, preview, publish,
+read); the roadmap; the stakeholder's home; the personal Atom feed of the notes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, render_template, request
+from flask import Blueprint, abort, current_app, flash, g, render_template, request, url_for
+from flask_babel import force_locale, to_user_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
+from tracker.academies.models import Academy
 from tracker.academies.views import add_slug, load_academy
-from tracker.auth.permissions import Permission
+from tracker.auth.models import LOCALES, User
+from tracker.auth.permissions import Permission, can, role_in
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import totals_by, totals_of
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound
-from tracker.releases import services
-from tracker.releases.forms import CreateReleaseForm, EditReleaseForm
-from tracker.releases.models import Release
-from tracker.web import attach_error, requires, see_other
+from tracker.feedback.forms import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
+from tracker.forms import ConfirmForm
+from tracker.markdown import render_markdown
+from tracker.releases import feed, notes, overview, services
+from tracker.releases.forms import (
+    CreateReleaseForm,
+    EditNotesForm,
+    EditReleaseForm,
+    MarkReleasedForm,
+    RecordDecisionForm,
+)
+from tracker.releases.models import DecisionOutcome, Release, ReleaseNotes, ReleaseState
+from tracker.web import attach_error, public, requires, see_other
 
 bp = Blueprint("releases", __name__, url_prefix="/a/<slug>")
 bp.url_value_preprocessor(load_academy)
 bp.url_defaults(add_slug)
 
+# The personal feed links: /feeds/<token>.atom, no session (the token is the credential).
+feed_bp = Blueprint("feeds", __name__)
+
+DECISION_LABELS = {
+    DecisionOutcome.GO: _l("Go"),
+    DecisionOutcome.GO_WITH_RESERVES: _l("Go with reserves"),
+    DecisionOutcome.NO_GO: _l("No-go"),
+}
+# Ids in URLs beyond what an INTEGER column holds: not found, rather than a database error.
+MAX_ID = 2**31 - 1
+
+
+@bp.context_processor
+def release_labels() -> dict[str, Any]:
+    return {
+        "DECISION_LABELS": DECISION_LABELS,
+        "CRITERION_NAMES": services.CRITERION_NAMES,
+        "ITEM_KIND_LABELS": ITEM_KIND_LABELS,
+        "ITEM_STATUS_LABELS": ITEM_STATUS_LABELS,
+        "SEVERITY_LABELS": SEVERITY_LABELS,
+        "ReleaseState": ReleaseState,
+    }
+
 
 def _release_or_404(release_id: int) -> Release:
+    if release_id > MAX_ID:
+        abort(404)
     try:
         return services.get_release(db.session, g.academy, release_id)
     except NotFound:
         abort(404)
+
+
+def _base_url() -> str:
+    return str(current_app.config["BASE_URL"])
+
+
+def _secret() -> str:
+    return str(current_app.config["SECRET_KEY"])
 
 
 @bp.route("/releases/")
@@ -73,13 +122,343 @@ def create() -> Any:
 def show(release_id: int) -> Any:
     release = _release_or_404(release_id)
     bricks = services.release_bricks(db.session, release)
+    decisions = services.release_decisions(db.session, release)
     return render_template(
         "releases/show.html",
         release=release,
         bricks=bricks,
         totals=totals_of(bricks),
         history=services.release_history(db.session, release),
+        decisions=decisions,
+        comparison=services.round_comparison(db.session, release),
+        open_items=services.items_to_act_on(db.session, release),
+        decision_blocker=services.decision_blocker(db.session, release),
+        release_notes=notes.get_notes(db.session, release),
     )
+
+
+# -- The go/no-go decision and marking released ---------------------------------------------------
+
+
+@bp.route("/releases/<int:release_id>/decide", methods=["GET", "POST"])
+@requires(Permission.RELEASE_DECIDE)
+def decide(release_id: int) -> Any:
+    release = _release_or_404(release_id)
+    form = RecordDecisionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            decision = services.record_decision(
+                db.session,
+                release,
+                outcome=form.outcome.data or "",
+                reserves=form.reserves.data or "",
+                comment=form.comment.data or "",
+                actor=current_user,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            if decision.outcome == DecisionOutcome.NO_GO:
+                flash(
+                    _("No-go recorded: the release is back to planned. Act on the feedback "
+                      "below, then run another round."),
+                    "success",
+                )  # fmt: skip
+            else:
+                flash(_("Go recorded: the release is approved."), "success")
+            return see_other("releases.show", release_id=release.id)
+    elif request.method == "POST":
+        status = 422
+    release = _release_or_404(release_id)
+    return (
+        render_template(
+            "releases/decide.html",
+            release=release,
+            form=form,
+            figures=services.last_beta_figures(db.session, release),
+            blocker=services.decision_blocker(db.session, release),
+            open_items=services.items_to_act_on(db.session, release),
+        ),
+        status,
+    )
+
+
+@bp.route("/releases/<int:release_id>/release", methods=["GET", "POST"])
+@requires(Permission.RELEASE_DECIDE)
+def mark_released(release_id: int) -> Any:
+    release = _release_or_404(release_id)
+    form = MarkReleasedForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.mark_released(
+                db.session,
+                release,
+                override_reason=form.override_reason.data or "",
+                actor=current_user,
+                now=utcnow(),
+            )
+        except services.ReleaseRefused as refused:
+            db.session.rollback()
+            for message, field in refused.reasons:
+                attach_error(form, DomainError(message, field=field))
+            status = refused.status
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("%(name)s is released.", name=release.name), "success")
+            return see_other("releases.show", release_id=release.id)
+    elif request.method == "POST":
+        status = 422
+    release = _release_or_404(release_id)
+    return (
+        render_template(
+            "releases/mark_released.html",
+            release=release,
+            form=form,
+            readiness=services.release_readiness(db.session, release),
+        ),
+        status,
+    )
+
+
+# -- Release notes ----------------------------------------------------------------------------
+
+
+def _readable_ids() -> set[int] | None:
+    return notes.readable_release_ids(
+        db.session, g.academy, current_user, role_in(current_user, g.academy)
+    )
+
+
+@bp.route("/notes/")
+@requires(Permission.NOTES_READ)
+def notes_index() -> Any:
+    readable = _readable_ids()
+    published = notes.published_notes(db.session, g.academy, release_ids=readable)
+    token_row = feed.my_feed_token(db.session, g.academy, current_user)
+    feed_link = (
+        feed.feed_url(_base_url(), feed.token_of(_secret(), token_row.nonce))
+        if token_row is not None and token_row.nonce
+        else None
+    )
+    to_write: list[Release] = []
+    if can(current_user, Permission.RELEASE_PUBLISH, g.academy):
+        done = {n.release_id for n in published}
+        to_write = [
+            r
+            for r in services.list_releases(db.session, g.academy)
+            if r.state in notes.PUBLISHABLE_STATES and r.id not in done
+        ]
+    return render_template(
+        "releases/notes_index.html",
+        published=published,
+        feed_link=feed_link,
+        feed_since=token_row.created_at if token_row else None,
+        to_write=to_write,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/notes/feed-link", methods=["POST"])
+@requires(Permission.NOTES_READ)
+def issue_feed_link() -> Any:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    feed.issue_feed_token(db.session, g.academy, current_user, secret_key=_secret(), now=utcnow())
+    db.session.commit()
+    flash(_("Your personal feed link is ready. Any previous link no longer works."), "success")
+    return see_other("releases.notes_index", _anchor="feed")
+
+
+@bp.route("/notes/feed-link/revoke", methods=["POST"])
+@requires(Permission.NOTES_READ)
+def revoke_feed_link() -> Any:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if feed.revoke_feed_token(db.session, g.academy, current_user, now=utcnow()):
+        db.session.commit()
+        flash(_("Your feed link is revoked: feed readers using it get nothing more."), "success")
+    return see_other("releases.notes_index", _anchor="feed")
+
+
+@bp.route("/releases/<int:release_id>/notes")
+@requires(Permission.NOTES_READ)
+def notes_page(release_id: int) -> Any:
+    release = _release_or_404(release_id)
+    readable = _readable_ids()
+    if readable is not None and release.id not in readable:
+        abort(403)  # a tester who did not test this release
+    row = notes.get_notes(db.session, release)
+    if row is None or not row.is_published:
+        if can(current_user, Permission.RELEASE_PUBLISH, g.academy):
+            return see_other("releases.edit_notes", release_id=release.id)
+        abort(404)
+    return render_template("releases/notes.html", release=release, notes=row)
+
+
+def _notes_form_page(
+    release: Release,
+    form: EditNotesForm,
+    row: ReleaseNotes | None,
+    *,
+    preview: Any = None,
+    regenerated: bool = False,
+    status: int = 200,
+) -> Any:
+    return (
+        render_template(
+            "releases/notes_form.html",
+            release=release,
+            form=form,
+            notes=row,
+            preview=preview,
+            regenerated=regenerated,
+            publishable=release.state in notes.PUBLISHABLE_STATES,
+        ),
+        status,
+    )
+
+
+@bp.route("/releases/<int:release_id>/notes/edit", methods=["GET", "POST"])
+@requires(Permission.RELEASE_PUBLISH)
+def edit_notes(release_id: int) -> Any:
+    release = _release_or_404(release_id)
+    row = notes.get_notes(db.session, release)
+    form = EditNotesForm()
+    if request.method == "GET":
+        form.body.data = row.body if row is not None and row.body else None
+        if not form.body.data:
+            form.body.data = notes.generate_notes(db.session, release)
+        return _notes_form_page(release, form, row)
+    if not form.validate_on_submit():
+        return _notes_form_page(release, form, row, status=422)
+    action = request.form.get("action", "preview")
+    body = form.body.data or ""
+    if action == "regenerate":
+        form.body.data = notes.generate_notes(db.session, release)
+        return _notes_form_page(release, form, row, regenerated=True)
+    if action not in ("save", "publish"):
+        return _notes_form_page(release, form, row, preview=render_markdown(body))
+    try:
+        if action == "save":
+            notes.save_notes_draft(db.session, release, body=body, actor=current_user, now=utcnow())
+        else:
+            publication = notes.publish_notes(
+                db.session,
+                release,
+                body=body,
+                actor=current_user,
+                now=utcnow(),
+                base_url=_base_url(),
+            )
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        release = _release_or_404(release_id)
+        return _notes_form_page(
+            release, form, notes.get_notes(db.session, release), status=error.status
+        )
+    db.session.commit()
+    if action == "save":
+        flash(_("The draft is saved. Readers still see the published version, if any."), "success")
+        return see_other("releases.edit_notes", release_id=release.id)
+    if publication.first:
+        flash(
+            _("The notes are published; %(count)s stakeholders will get them by e-mail.",
+              count=publication.mailed),
+            "success",
+        )  # fmt: skip
+    else:
+        flash(_("The published notes are updated."), "success")
+    return see_other("releases.notes_page", release_id=release.id)
+
+
+# -- Roadmap and the stakeholder's home -------------------------------------------------------
+
+
+def _today() -> Any:
+    return to_user_timezone(utcnow()).date()
+
+
+@bp.route("/roadmap")
+@requires(Permission.ROADMAP_VIEW)
+def roadmap() -> Any:
+    lines = overview.release_lines(db.session, g.academy)
+    groups: dict[str, list[overview.ReleaseLine]] = {phase: [] for phase in overview.PHASES}
+    for line in lines:
+        groups[overview.phase_of(line.release)].append(line)
+    return render_template(
+        "roadmap/index.html",
+        lines=lines,
+        groups=groups,
+        chart=overview.timeline(lines, _today()),
+        chart_desc=overview.timeline_description(lines),
+    )
+
+
+@bp.route("/overview")
+@requires(Permission.STAKEHOLDER_HOME)
+def overview_page() -> Any:
+    return render_template(
+        "stakeholders/home.html",
+        home=overview.stakeholder_home(db.session, g.academy, current_user),
+    )
+
+
+# -- The Atom feed ---------------------------------------------------------------------------------
+
+
+@feed_bp.route("/feeds/<token>.atom")
+@public
+def atom(token: str) -> Any:
+    row = feed.find_feed_token(db.session, token)
+    if row is None:
+        abort(404)
+    user = db.session.get(User, row.user_id)
+    academy = db.session.get(Academy, row.academy_id)
+    # What its owner may read today: someone who left the academy gets nothing.
+    if user is None or academy is None or not can(user, Permission.NOTES_READ, academy):
+        abort(404)
+    readable = notes.readable_release_ids(db.session, academy, user, role_in(user, academy))
+    entries = notes.published_notes(db.session, academy, release_ids=readable)
+    base = _base_url()
+    language = next(
+        (code for code in (user.locale, academy.default_locale) if code in LOCALES), "fr"
+    )
+    page_url = base + url_for("releases.notes_index", slug=academy.slug)
+    with force_locale(language):
+        info = feed.FeedInfo(
+            title=_("%(academy)s: release notes", academy=academy.name),
+            subtitle=_("What each release of the academy brings, as published by its team."),
+            self_url=feed.feed_url(base, token),
+            page_url=page_url,
+            feed_id=page_url,
+            author=academy.name,
+            language=language,
+            fallback_updated=academy.created_at,
+        )
+    body = feed.build_atom(
+        info,
+        entries,
+        entry_url=lambda n: base + notes.notes_path(academy, n.release),
+        entry_title=lambda n: n.release.name,
+    )
+    response = Response(body, content_type="application/atom+xml; charset=utf-8")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.route("/releases/<int:release_id>/edit", methods=["GET", "POST"])
