@@ -90,11 +90,12 @@ def _events(session: Session, query: Executable) -> list[Event]:
 
 
 def _numbers_ever_in(academy_id: int, sprint_ids: Iterable[int]) -> Any:
-    """The numbers of the bricks that were in one of these sprints at some moment."""
-    return (
-        select(Activity.brick_number)
-        .where(Activity.academy_id == academy_id, Activity.sprint_id.in_(sorted(sprint_ids)))
-        .distinct()
+    """The numbers of the bricks that were in one of these sprints at some moment.
+
+    For `IN (...)`: no DISTINCT, which SQLite would sort for nothing (several times slower).
+    """
+    return select(Activity.brick_number).where(
+        Activity.academy_id == academy_id, Activity.sprint_id.in_(sorted(sprint_ids))
     )
 
 
@@ -485,16 +486,26 @@ def cumulative_flow(
         .order_by(Activity.at, Activity.id),
     )
     known = {s.id for s in stages}
+
+    def column(state: Event) -> int | None:
+        return state.stage_id if state.stage_id in known else None
+
+    # Counts kept up to date event by event: O(events + days * stages), not bricks * days.
+    counts: dict[int | None, int] = defaultdict(int)
+    for state in initial.values():
+        if not state.gone:
+            counts[column(state)] += 1
     replay = Replay(events, initial)
     days = []
     for date in days_between(first, last):
         if day_start(date, tz) >= now:
             break
-        replay.advance(min(day_end(date, tz), now))
-        counts: dict[int | None, int] = defaultdict(int)
-        for state in replay.current():
-            counts[state.stage_id if state.stage_id in known else None] += 1
-        days.append(FlowDay(date, dict(counts)))
+        for previous, event in replay.until(min(day_end(date, tz), now)):
+            if previous is not None and not previous.gone:
+                counts[column(previous)] -= 1
+            if not event.gone:
+                counts[column(event)] += 1
+        days.append(FlowDay(date, {key: n for key, n in counts.items() if n}))
     return CumulativeFlow(stages=stages, days=days)
 
 
@@ -592,15 +603,11 @@ def flow_times(
     work_ids = frozenset(s.id for s in stages if s.category in WORK_CATEGORIES)
     if not done_ids:
         return FlowTimes([], distribution([]), distribution([]))
-    touched = (
-        select(Activity.brick_number)
-        .where(
-            Activity.academy_id == academy.id,
-            Activity.stage_id.in_(sorted(done_ids)),
-            Activity.at >= begin,
-            Activity.at < end,
-        )
-        .distinct()
+    touched = select(Activity.brick_number).where(
+        Activity.academy_id == academy.id,
+        Activity.stage_id.in_(sorted(done_ids)),
+        Activity.at >= begin,
+        Activity.at < end,
     )
     events = _events(
         session,
