@@ -367,7 +367,7 @@ ROUTES: dict[str, Route] = {
     ),
     # Go/no-go and notes: managers decide and publish; notes are read by every member holding
     # notes:read, testers only for releases they tested (this one they did not: see
-    # tests/releases/test_notes_views.py); the roadmap and the sponsor's home are aggregates.
+    # tests/releases/test_views.py); the roadmap and the sponsor's home are aggregates.
     "releases.decide": Route(
         lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/decide", allowed={"manager"}
     ),

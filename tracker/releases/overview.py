@@ -158,9 +158,13 @@ def timeline(lines: Sequence[ReleaseLine], today: dt.date) -> Timeline:
 
     months = span / 30.4
     step = 1 if months <= 14 else (3 if months <= 42 else 12)
+    # The year on the first tick, on each January, and on every tick when they are far apart.
     ticks = [
-        Tick(x_of(day), format_date(day, "MMM yyyy" if step > 1 or day.month == 1 else "MMM"))
-        for day in _month_starts(first, last, step)
+        Tick(
+            x_of(day),
+            format_date(day, "MMM yyyy" if step > 1 or day.month == 1 or not i else "MMM"),
+        )
+        for i, day in enumerate(_month_starts(first, last, step))
     ]
     marks = []
     for index, ln in enumerate(dated):
