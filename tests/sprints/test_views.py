@@ -238,3 +238,11 @@ def test_the_sprint_page_and_reports_cost_the_same_queries_at_any_size(
 
     assert small == large, (small, large)
     assert max(large) < 40
+
+
+def test_an_id_too_large_for_the_database_is_a_404(client, login, world):
+    login(world.manager)
+
+    for suffix in ("", "plan", "start", "close"):
+        response = client.get(_url(world, f"sprints/99999999999999999999/{suffix}"))
+        assert response.status_code == 404, suffix

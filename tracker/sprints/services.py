@@ -52,8 +52,12 @@ def list_sprints(session: Session, academy: Academy) -> list[Sprint]:
     )
 
 
+# Ids are 32-bit integers: a larger one in a URL names nothing (PostgreSQL would refuse it).
+MAX_ID = 2**31 - 1
+
+
 def get_sprint(session: Session, academy: Academy, sprint_id: int) -> Sprint:
-    sprint = session.get(Sprint, sprint_id)
+    sprint = session.get(Sprint, sprint_id) if 0 < sprint_id <= MAX_ID else None
     if sprint is None or sprint.academy_id != academy.id:
         raise NotFound(_("No such sprint."))
     return sprint
