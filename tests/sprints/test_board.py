@@ -602,3 +602,24 @@ def test_a_sprint_filter_value_of_another_academy_is_ignored(client, db_session,
     html = client.get(url(world, f"?sprint={foreign.id}")).get_data(as_text=True)
 
     assert column(html, stage(world, "Backlog").id) == [x.number]
+
+
+def test_the_rendered_boards_cache_renders_once_per_key_and_forgets_the_oldest():
+    from tracker.sprints.board_views import RenderedBoards
+
+    cache = RenderedBoards(max_chars=10)
+    calls: list[str] = []
+
+    def render(text: str):
+        return lambda: calls.append(text) or text
+
+    first = cache.get("a", render("aaaa"))
+    again = cache.get("a", render("changed"))
+    cache.get("b", render("bbbb"))
+    cache.get("c", render("cccc"))  # 12 characters in all: "a" goes
+    cache.get("a", render("aaaa"))
+    huge = cache.get("d", render("d" * 11))  # larger than the cache: drawn, not kept
+
+    assert (str(first), str(again)) == ("aaaa", "aaaa")
+    assert calls == ["aaaa", "bbbb", "cccc", "aaaa", "d" * 11]
+    assert str(huge) == "d" * 11 and "d" not in cache._entries
