@@ -33,7 +33,12 @@ from tracker.feedback.models import (
 )
 from tracker.mail.services import queue_mail
 from tracker.releases.models import Release, ReleaseEventKind, ReleaseNotes, ReleaseState
-from tracker.releases.services import BetaFigures, last_beta_figures, record_release_event
+from tracker.releases.services import (
+    BetaFigures,
+    clean_text,
+    last_beta_figures,
+    record_release_event,
+)
 
 MAX_BODY = 100_000
 # A release's notes are published once it has a go decision.
@@ -277,7 +282,7 @@ def generate_notes(session: Session, release: Release) -> str:
 
 
 def _check_body(body: str) -> str:
-    body = body.replace("\r\n", "\n").strip()
+    body = clean_text(body.replace("\r\n", "\n"))
     if len(body) > MAX_BODY:
         raise DomainError(_("At most %(max)s characters.", max=MAX_BODY), field="body")
     return body

@@ -64,7 +64,7 @@ def is_release_name_taken(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> bool:
     query = select(Release.id).where(
-        Release.academy_id == academy.id, func.lower(Release.name) == name.strip().lower()
+        Release.academy_id == academy.id, func.lower(Release.name) == clean_text(name).lower()
     )
     if except_id is not None:
         query = query.where(Release.id != except_id)
@@ -100,7 +100,7 @@ def record_release_event(
 def _check_name(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> str:
-    name = name.strip()
+    name = clean_text(name)
     if not name:
         raise DomainError(_("Give the release a name."), field="name")
     if is_release_name_taken(session, academy, name, except_id=except_id):
@@ -120,7 +120,7 @@ def create_release(
     release = Release(
         academy_id=academy.id,
         name=_check_name(session, academy, name),
-        goal=goal.strip(),
+        goal=clean_text(goal),
         target_date=target_date,
         state=ReleaseState.PLANNED,
     )
@@ -147,7 +147,7 @@ def update_release(
     assert academy is not None
     values: dict[str, Any] = {
         "name": _check_name(session, academy, name, except_id=release.id),
-        "goal": goal.strip(),
+        "goal": clean_text(goal),
         "target_date": target_date,
     }
     changes: dict[str, list[Any]] = {}
@@ -163,6 +163,11 @@ def update_release(
         )
     session.flush()
     return changes
+
+
+def clean_text(text: str) -> str:
+    """Trimmed, without NUL characters (PostgreSQL refuses them in text: a 500, not a message)."""
+    return text.replace("\x00", "").strip()
 
 
 def _plain(value: Any) -> Any:
@@ -415,7 +420,7 @@ def record_decision(
         outcome = DecisionOutcome(outcome)
     except ValueError:
         raise DomainError(_("Choose a decision."), field="outcome") from None
-    reserves, comment = reserves.strip(), comment.strip()
+    reserves, comment = clean_text(reserves), clean_text(comment)
     if outcome == DecisionOutcome.GO_WITH_RESERVES and not reserves:
         raise DomainError(_("Say what the reserves are."), field="reserves")
     if len(reserves) > 5000:
@@ -541,7 +546,7 @@ def mark_released(
     if release.state == ReleaseState.RELEASED:
         raise Conflict(_("This release is already released."))
     readiness = release_readiness(session, release)
-    reason = override_reason.strip()
+    reason = clean_text(override_reason)
     reasons: list[tuple[str, str | None]] = []
     if readiness.decision_problem:
         reasons.append((readiness.decision_problem, None))

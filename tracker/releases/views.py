@@ -264,7 +264,6 @@ def notes_index() -> Any:
         feed_link=feed_link,
         feed_since=token_row.created_at if token_row else None,
         to_write=to_write,
-        confirm_form=ConfirmForm(),
     )
 
 
