@@ -27,6 +27,7 @@ def test_a_planned_sprint_keeps_its_dates_goal_and_capacity(db_session, world):
     ("values", "field"),
     [
         ({"start_date": D(2026, 12, 14), "end_date": D(2026, 12, 1)}, "end_date"),
+        ({"start_date": D(2026, 1, 1), "end_date": D(2027, 1, 2)}, "end_date"),  # 367 days
         ({"capacity_points": -1}, "capacity_points"),
         ({"name": " "}, "name"),
         ({"name": "sprint 1"}, "name"),  # taken, whatever the case

@@ -39,6 +39,7 @@ from tracker.sprints.models import (
 # Bricks per page of the planning view's backlog side.
 PLANNING_PER_PAGE = 50
 REASON_MAX = 1000
+MAX_SPRINT_DAYS = 366
 
 
 def list_sprints(session: Session, academy: Academy) -> list[Sprint]:
@@ -100,6 +101,11 @@ def _check(
         raise DomainError(_("Another sprint already has this name."), field="name")
     if start_date and end_date and end_date < start_date:
         raise DomainError(_("The end comes on or after the start."), field="end_date")
+    if start_date and end_date and (end_date - start_date).days + 1 > MAX_SPRINT_DAYS:
+        # Its charts have a point per day: keep them readable (and the page light).
+        raise DomainError(
+            _("A sprint lasts at most %(days)s days.", days=MAX_SPRINT_DAYS), field="end_date"
+        )
     if capacity_points is not None and capacity_points < 0:
         raise DomainError(_("Use a number of zero or more."), field="capacity_points")
     return name
