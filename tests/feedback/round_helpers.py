@@ -135,10 +135,12 @@ def make_round(
             session,
             round_,
             services.QuestionInput(
-                kind=QuestionKind.RATING, prompt="Ce module est-il clair ?", required=True,
+                kind=QuestionKind.RATING,
+                prompt="Ce module est-il clair ?",
+                required=True,
                 per_brick=True,
             ),
-        )  # fmt: skip
+        )
     if open_it:
         services.open_round(session, round_, actor=manager, now=now)
     session.refresh(round_)
@@ -146,7 +148,11 @@ def make_round(
 
 
 def invite(
-    session: Session, round_: FeedbackRound, users: Sequence[User], *, now: dt.datetime | None = None
+    session: Session,
+    round_: FeedbackRound,
+    users: Sequence[User],
+    *,
+    now: dt.datetime | None = None,
 ) -> list[RoundInvitation]:
     with force_locale("en"):
         services.invite_testers(

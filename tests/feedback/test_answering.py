@@ -84,8 +84,9 @@ def test_submitting_stores_every_kind_and_completes_the_invitation(db_session, s
 
     assert response.state == ResponseState.SUBMITTED
     assert response.submitted_at == LATER
-    stored = services.response_values(services.my_response(
-        db_session, setup.round, invitation.user_id, secret_key=SECRET))  # fmt: skip
+    stored = services.response_values(
+        services.my_response(db_session, setup.round, invitation.user_id, secret_key=SECRET)
+    )
     assert stored == values
     per_brick = [a for a in answers_of(db_session, response) if a.brick_id is not None]
     assert sorted(a.brick_id for a in per_brick) == sorted(b.id for b in setup.bricks)
@@ -96,16 +97,15 @@ def test_submitting_stores_every_kind_and_completes_the_invitation(db_session, s
 def test_a_multiple_choice_answer_is_one_row_per_option(db_session, world):
     draft = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
     question = services.add_question(
-        db_session, draft.round,
+        db_session,
+        draft.round,
         services.QuestionInput("multi_choice", "Appareils ?", choices="PC\nMobile\nTablette"),
-    )  # fmt: skip
+    )
     services.open_round(db_session, draft.round, actor=world.manager, now=NOW)
     tester = make_tester(db_session, world.academy)
     [mine] = invite(db_session, draft.round, [tester], now=NOW)
 
-    response = save(
-        db_session, mine, {f"q{question.id}": ["Tablette", "PC", "PC"]}, submit=False
-    )
+    response = save(db_session, mine, {f"q{question.id}": ["Tablette", "PC", "PC"]}, submit=False)
 
     assert [a.value_text for a in answers_of(db_session, response)] == ["PC", "Tablette"]
     with pytest.raises(services.AnswerErrors):
@@ -155,10 +155,12 @@ def test_nothing_is_accepted_once_the_round_is_closed(db_session, world, setup, 
         save(db_session, invitation, complete_values(setup), submit=True)
     with pytest.raises(services.RoundClosed):
         services.report_item(
-            db_session, invitation,
+            db_session,
+            invitation,
             services.ItemInput(None, "", "issue", "minor", "Trop tard"),
-            secret_key=SECRET, now=LATER,
-        )  # fmt: skip
+            secret_key=SECRET,
+            now=LATER,
+        )
 
 
 def test_a_round_that_starts_later_takes_nothing_before(db_session, world):
@@ -181,19 +183,36 @@ def test_an_item_is_anchored_to_a_brick_and_a_place_and_edited_by_its_reporter_o
 ):
     brick = setup.bricks[0]
     item = services.report_item(
-        db_session, invitation,
-        services.ItemInput(brick.id, " slide   4 ", "issue", "blocking", "La vidéo ne démarre pas",
-                           "Écran noir sur mobile."),
-        secret_key=SECRET, now=LATER,
-    )  # fmt: skip
+        db_session,
+        invitation,
+        services.ItemInput(
+            brick.id,
+            " slide   4 ",
+            "issue",
+            "blocking",
+            "La vidéo ne démarre pas",
+            "Écran noir sur mobile.",
+        ),
+        secret_key=SECRET,
+        now=LATER,
+    )
     other = invite(db_session, setup.round, [make_tester(db_session, world.academy)], now=NOW)[0]
 
-    assert (item.brick_id, item.location, item.reporter_id) == (brick.id, "slide 4", invitation.user_id)
-    mine = services.get_my_item(db_session, setup.round, invitation.user_id, item.id, secret_key=SECRET)
+    assert (item.brick_id, item.location, item.reporter_id) == (
+        brick.id,
+        "slide 4",
+        invitation.user_id,
+    )
+    mine = services.get_my_item(
+        db_session, setup.round, invitation.user_id, item.id, secret_key=SECRET
+    )
     services.update_item(
-        db_session, mine, invitation,
-        services.ItemInput(brick.id, "02:13", "issue", "major", "Son coupé"), now=LATER,
-    )  # fmt: skip
+        db_session,
+        mine,
+        invitation,
+        services.ItemInput(brick.id, "02:13", "issue", "major", "Son coupé"),
+        now=LATER,
+    )
     assert (item.location, item.severity.value, item.title) == ("02:13", "major", "Son coupé")
     with pytest.raises(NotFound):
         services.get_my_item(db_session, setup.round, other.user_id, item.id, secret_key=SECRET)
@@ -230,13 +249,17 @@ def test_a_wrong_item_is_refused_on_its_field(db_session, invitation, data, fiel
 # -- My rounds --------------------------------------------------------------------------------
 
 
-def test_my_rounds_lists_open_rounds_by_deadline_and_past_ones_with_my_status(
-    db_session, world
-):
+def test_my_rounds_lists_open_rounds_by_deadline_and_past_ones_with_my_status(db_session, world):
     me = make_tester(db_session, world.academy)
-    soon = make_round(db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=2))
-    late = make_round(db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=9))
-    past = make_round(db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=1))
+    soon = make_round(
+        db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=2)
+    )
+    late = make_round(
+        db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=9)
+    )
+    past = make_round(
+        db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=1)
+    )
     make_round(db_session, world.academy, world.manager, now=NOW)  # not invited
     invitations = {
         r.round.id: invite(db_session, r.round, [me], now=NOW)[0] for r in (soon, late, past)
@@ -254,5 +277,9 @@ def test_my_rounds_lists_open_rounds_by_deadline_and_past_ones_with_my_status(
         (late.round.id, "draft"),
     ]
     assert [(m.round.id, m.status) for m in done] == [(past.round.id, "submitted")]
-    assert db_session.scalar(select(func.count(RoundInvitation.id)).where(
-        RoundInvitation.user_id == me.id)) == 3  # fmt: skip
+    assert (
+        db_session.scalar(
+            select(func.count(RoundInvitation.id)).where(RoundInvitation.user_id == me.id)
+        )
+        == 3
+    )

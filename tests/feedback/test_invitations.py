@@ -92,9 +92,10 @@ def test_only_active_testers_of_the_academy_are_invited(db_session, world):
     closed.is_active_account = False
 
     report = _invite(
-        db_session, setup.round,
+        db_session,
+        setup.round,
         [resting.id, elsewhere.id, world.stakeholder.id, closed.id, designer_with_profile.id],
-    )  # fmt: skip
+    )
 
     assert (report.invited, report.not_testers) == (1, 4)
 
@@ -118,7 +119,9 @@ def test_the_modes_all_segment_picked_and_quota(db_session, world):
     seg_finance = panel.create_segment(
         db_session, world.academy, name="Finance", filters={"business_unit": ["Finance"]}
     )
-    seg_lyon = panel.create_segment(db_session, world.academy, name="Lyon", filters={"site": ["Lyon"]})
+    seg_lyon = panel.create_segment(
+        db_session, world.academy, name="Lyon", filters={"site": ["Lyon"]}
+    )
     academy, round_ = world.academy, setup.round
 
     everyone = services.choose_invitees(db_session, academy, round_, mode="all")
@@ -130,9 +133,13 @@ def test_the_modes_all_segment_picked_and_quota(db_session, world):
     )
     _invite(db_session, round_, [finance[0].id])
     drawn = services.choose_invitees(
-        db_session, academy, round_, mode="quota",
-        quotas={seg_finance.id: 2, seg_lyon.id: 10}, rng=random.Random(4),
-    )  # fmt: skip
+        db_session,
+        academy,
+        round_,
+        mode="quota",
+        quotas={seg_finance.id: 2, seg_lyon.id: 10},
+        rng=random.Random(4),
+    )
 
     assert sorted(everyone) == sorted(u.id for u in finance + it)
     assert sorted(segment) == sorted(u.id for u in finance)
@@ -150,8 +157,7 @@ def test_five_hundred_invitations_take_a_moment(db_session, world):
     """The request only inserts rows: 2 template renders per language and a few INSERTs."""
     setup = make_round(db_session, world.academy, world.manager, now=NOW)
     testers = [
-        make_tester(db_session, world.academy, language="fr" if n % 3 else "en")
-        for n in range(500)
+        make_tester(db_session, world.academy, language="fr" if n % 3 else "en") for n in range(500)
     ]
     ids = [t.id for t in testers]
 
@@ -227,9 +233,12 @@ def test_a_reminder_after_a_change_of_secret_key_carries_a_link_that_works(db_se
     _invite(db_session, setup.round, [tester.id])
 
     services.remind_pending(
-        db_session, setup.round, secret_key="a-new-secret", base_url=BASE_URL,
+        db_session,
+        setup.round,
+        secret_key="a-new-secret",
+        base_url=BASE_URL,
         now=NOW + dt.timedelta(days=2),
-    )  # fmt: skip
+    )
 
     [reminder] = _mails(db_session, "round_reminder")
     token = re.search(r"/r/([A-Za-z0-9_-]+)", reminder.body_text).group(1)

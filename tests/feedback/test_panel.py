@@ -46,8 +46,11 @@ def test_a_good_file_is_planned_then_imported_with_accounts_roles_and_profiles(d
     assert lea.password_hash is None and lea.locale == "fr"
     profile = db_session.scalars(select(Profile).where(Profile.user_id == lea.id)).one()
     assert (profile.business_unit, profile.job_family, profile.site, profile.language) == (
-        "Finance", "Contrôle de gestion", "Paris", "fr",
-    )  # fmt: skip
+        "Finance",
+        "Contrôle de gestion",
+        "Paris",
+        "fr",
+    )
     role = db_session.scalar(select(Membership.role).where(Membership.user_id == lea.id))
     assert role == Role.TESTER
     karim = db_session.scalars(
@@ -74,8 +77,10 @@ def test_separators_bom_and_french_headers_are_understood(db_session, world, var
 
     assert plan.ok, [row.errors for row in plan.rows]
     assert [r.email for r in plan.rows] == [
-        "lea.martin@example.com", "ines.dubois@example.com", "karim@example.com",
-    ]  # fmt: skip
+        "lea.martin@example.com",
+        "ines.dubois@example.com",
+        "karim@example.com",
+    ]
     assert plan.rows[0].business_unit == "Finance"
 
 
@@ -137,25 +142,36 @@ def test_existing_people_are_matched_by_email_and_keep_their_role(db_session, wo
     assert plan.rows[0].role == Role.DESIGNER
     assert (report.created, report.added, report.updated) == (0, 2, 1)
     assert db_session.scalar(select(func.count(User.id))) == users_before
-    roles = dict(db_session.execute(
-        select(Membership.user_id, Membership.role).where(Membership.academy_id == world.academy.id)
-    ).all())  # fmt: skip
+    roles = dict(
+        db_session.execute(
+            select(Membership.user_id, Membership.role).where(
+                Membership.academy_id == world.academy.id
+            )
+        ).all()
+    )
     assert roles[world.designer.id] == Role.DESIGNER
     assert roles[outsider.id] == Role.TESTER
     assert world.designer.display_name == "Dan Designer"  # has a password: their own name stays
     assert tester.display_name == "Renamed Tester"  # never logged in: the file's name
     sites = dict(db_session.execute(select(Profile.user_id, Profile.site)).all())
     assert (sites[world.designer.id], sites[outsider.id], sites[tester.id]) == (
-        "Paris", "Lyon", "Brest",
-    )  # fmt: skip
+        "Paris",
+        "Lyon",
+        "Brest",
+    )
 
 
 def test_the_panel_lists_filters_and_pages_in_a_bounded_number_of_queries(
     db_session, world, queries
 ):
     for n in range(30):
-        make_tester(db_session, world.academy, name=f"Testeur {n:02}",
-                    business_unit="Finance" if n % 2 else "IT", site="Paris")  # fmt: skip
+        make_tester(
+            db_session,
+            world.academy,
+            name=f"Testeur {n:02}",
+            business_unit="Finance" if n % 2 else "IT",
+            site="Paris",
+        )
     make_tester(db_session, world.academy, name="Zoé Inactive", active=False)
     setup = make_round(db_session, world.academy, world.manager, now=NOW)
     first = db_session.scalars(select(User).where(User.display_name == "Testeur 01")).one()
@@ -163,17 +179,25 @@ def test_the_panel_lists_filters_and_pages_in_a_bounded_number_of_queries(
 
     with queries() as counter:
         page = panel.list_testers(
-            db_session, world.academy, panel.PanelFilters(business_unit="Finance"),
-            page=2, per_page=10, now=NOW,
-        )  # fmt: skip
+            db_session,
+            world.academy,
+            panel.PanelFilters(business_unit="Finance"),
+            page=2,
+            per_page=10,
+            now=NOW,
+        )
 
     assert page.total == 15 and page.pages == 2 and len(page.rows) == 5
     assert counter.count == 3
-    everyone = panel.list_testers(db_session, world.academy, panel.PanelFilters(), per_page=100, now=NOW)
+    everyone = panel.list_testers(
+        db_session, world.academy, panel.PanelFilters(), per_page=100, now=NOW
+    )
     assert "Zoé Inactive" not in [r.user.display_name for r in everyone.rows]
     counts = {r.user.display_name: r.recent_rounds for r in everyone.rows}
     assert counts["Testeur 01"] == 1 and counts["Testeur 03"] == 0
-    searched = panel.list_testers(db_session, world.academy, panel.PanelFilters(q="testeur 2"), now=NOW)
+    searched = panel.list_testers(
+        db_session, world.academy, panel.PanelFilters(q="testeur 2"), now=NOW
+    )
     assert searched.total == 10
 
 
@@ -193,15 +217,23 @@ def test_recent_invitations_count_only_the_last_90_days_in_one_query(db_session,
 
 def test_segments_are_saved_filters_with_their_count(db_session, world, queries):
     for bu, site, language in [
-        ("Finance", "Paris", "fr"), ("Finance", "Lyon", "fr"), ("IT", "Paris", "en"),
+        ("Finance", "Paris", "fr"),
+        ("Finance", "Lyon", "fr"),
+        ("IT", "Paris", "en"),
         ("IT", "Lyon", "fr"),
-    ]:  # fmt: skip
+    ]:
         make_tester(db_session, world.academy, business_unit=bu, site=site, language=language)
     make_tester(db_session, world.academy, business_unit="Finance", site="Paris", active=False)
 
-    panel.create_segment(db_session, world.academy, name="Finance", filters={"business_unit": ["Finance"]})
-    panel.create_segment(db_session, world.academy, name="Paris ou Lyon FR",
-                         filters={"site": ["Paris", "Lyon", " "], "language": ["fr"], "bogus": ["x"]})  # fmt: skip
+    panel.create_segment(
+        db_session, world.academy, name="Finance", filters={"business_unit": ["Finance"]}
+    )
+    panel.create_segment(
+        db_session,
+        world.academy,
+        name="Paris ou Lyon FR",
+        filters={"site": ["Paris", "Lyon", " "], "language": ["fr"], "bogus": ["x"]},
+    )
     with queries() as counter:
         listed = panel.list_segments(db_session, world.academy)
 
@@ -217,10 +249,24 @@ def test_a_profile_is_edited(db_session, world):
     tester = make_tester(db_session, world.academy)
     profile = db_session.scalars(select(Profile).where(Profile.user_id == tester.id)).one()
 
-    panel.update_profile(db_session, profile, business_unit=" Achats ", job_family="Acheteur",
-                         site="Nice", language="en", active=False)  # fmt: skip
+    panel.update_profile(
+        db_session,
+        profile,
+        business_unit=" Achats ",
+        job_family="Acheteur",
+        site="Nice",
+        language="en",
+        active=False,
+    )
 
     assert (profile.business_unit, profile.language, profile.active) == ("Achats", "en", False)
     with pytest.raises(DomainError):
-        panel.update_profile(db_session, profile, business_unit="", job_family="", site="",
-                             language="de", active=True)  # fmt: skip
+        panel.update_profile(
+            db_session,
+            profile,
+            business_unit="",
+            job_family="",
+            site="",
+            language="de",
+            active=True,
+        )

@@ -79,9 +79,14 @@ def test_the_default_questionnaire_follows_the_academy_language(db_session, worl
     world.academy.default_locale = "en"
 
     round_ = services.create_round(
-        db_session, world.academy, release_id=release.id, title="Beta",
-        closes_at=NOW + dt.timedelta(days=3), actor=world.manager, now=NOW,
-    )  # fmt: skip
+        db_session,
+        world.academy,
+        release_id=release.id,
+        title="Beta",
+        closes_at=NOW + dt.timedelta(days=3),
+        actor=world.manager,
+        now=NOW,
+    )
 
     assert round_.questions[0].prompt == "Overall, how satisfied are you with this increment?"
     assert round_.questions[2].prompt == "I will be able to apply this in my work."
@@ -102,9 +107,15 @@ def test_the_closing_time_must_be_ahead_and_after_the_opening(
 
     with pytest.raises(DomainError) as refused:
         services.create_round(
-            db_session, world.academy, release_id=release.id, title="Beta", opens_at=opens,
-            closes_at=closes, actor=world.manager, now=NOW,
-        )  # fmt: skip
+            db_session,
+            world.academy,
+            release_id=release.id,
+            title="Beta",
+            opens_at=opens,
+            closes_at=closes,
+            actor=world.manager,
+            now=NOW,
+        )
 
     assert refused.value.field == field
 
@@ -117,9 +128,14 @@ def test_a_round_goes_on_a_release_of_its_academy_that_is_not_past_beta(db_sessi
     for release in (other, done):
         with pytest.raises(DomainError) as refused:
             services.create_round(
-                db_session, world.academy, release_id=release.id, title="Beta",
-                closes_at=NOW + dt.timedelta(days=1), actor=world.manager, now=NOW,
-            )  # fmt: skip
+                db_session,
+                world.academy,
+                release_id=release.id,
+                title="Beta",
+                closes_at=NOW + dt.timedelta(days=1),
+                actor=world.manager,
+                now=NOW,
+            )
         assert refused.value.field == "release_id"
 
 
@@ -128,10 +144,17 @@ def test_a_round_is_edited_while_draft_only(db_session, world):
     gate = services.GateCriteria(10, 40.0, 70.0, 5.0, 1)
 
     services.update_round(
-        db_session, setup.round, release_id=setup.round.release_id, title="Nouveau titre",
-        instructions="Testez sur mobile.", opens_at=None, closes_at=NOW + dt.timedelta(days=2),
-        anonymous=True, gate=gate, now=NOW,
-    )  # fmt: skip
+        db_session,
+        setup.round,
+        release_id=setup.round.release_id,
+        title="Nouveau titre",
+        instructions="Testez sur mobile.",
+        opens_at=None,
+        closes_at=NOW + dt.timedelta(days=2),
+        anonymous=True,
+        gate=gate,
+        now=NOW,
+    )
     assert (setup.round.title, setup.round.anonymous, setup.round.gate_max_blocking) == (
         "Nouveau titre",
         True,
@@ -141,10 +164,17 @@ def test_a_round_is_edited_while_draft_only(db_session, world):
     services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
     with pytest.raises(DomainError):
         services.update_round(
-            db_session, setup.round, release_id=setup.round.release_id, title="Encore",
-            instructions="", opens_at=None, closes_at=NOW + dt.timedelta(days=2),
-            anonymous=False, gate=gate, now=NOW,
-        )  # fmt: skip
+            db_session,
+            setup.round,
+            release_id=setup.round.release_id,
+            title="Encore",
+            instructions="",
+            opens_at=None,
+            closes_at=NOW + dt.timedelta(days=2),
+            anonymous=False,
+            gate=gate,
+            now=NOW,
+        )
     assert setup.round.anonymous is True
 
 
@@ -160,9 +190,10 @@ def test_opening_puts_a_planned_release_in_beta_and_records_it(db_session, world
     assert setup.round.opened_at == NOW
     assert setup.round.release.state == ReleaseState.IN_BETA
     event = db_session.scalars(
-        select(ReleaseEvent).where(ReleaseEvent.release_id == setup.round.release_id)
+        select(ReleaseEvent)
+        .where(ReleaseEvent.release_id == setup.round.release_id)
         .order_by(ReleaseEvent.id.desc())
-    ).first()  # fmt: skip
+    ).first()
     assert (event.from_state, event.to_state, event.actor_id) == (
         ReleaseState.PLANNED,
         ReleaseState.IN_BETA,
@@ -216,12 +247,20 @@ def test_closing_by_hand_expires_the_links_and_freezes_the_gate_once(db_session,
 
 
 def test_close_due_rounds_closes_only_rounds_past_their_time_and_only_once(db_session, world):
-    due = make_round(db_session, world.academy, world.manager, now=NOW,
-                     closes_in=dt.timedelta(hours=1))  # fmt: skip
-    later = make_round(db_session, world.academy, world.manager, now=NOW,
-                       closes_in=dt.timedelta(days=3))  # fmt: skip
-    draft = make_round(db_session, world.academy, world.manager, now=NOW, open_it=False,
-                       closes_in=dt.timedelta(hours=1))  # fmt: skip
+    due = make_round(
+        db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(hours=1)
+    )
+    later = make_round(
+        db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(days=3)
+    )
+    draft = make_round(
+        db_session,
+        world.academy,
+        world.manager,
+        now=NOW,
+        open_it=False,
+        closes_in=dt.timedelta(hours=1),
+    )
     moment = NOW + dt.timedelta(hours=2)
 
     first = services.close_due_rounds(db_session, moment)
@@ -233,25 +272,33 @@ def test_close_due_rounds_closes_only_rounds_past_their_time_and_only_once(db_se
     assert draft.round.state == RoundState.DRAFT
 
 
-def test_answers_are_refused_from_the_closing_time_on_even_before_the_job_runs(
-    db_session, world
-):
-    setup = make_round(db_session, world.academy, world.manager, now=NOW,
-                       closes_in=dt.timedelta(hours=1))  # fmt: skip
+def test_answers_are_refused_from_the_closing_time_on_even_before_the_job_runs(db_session, world):
+    setup = make_round(
+        db_session, world.academy, world.manager, now=NOW, closes_in=dt.timedelta(hours=1)
+    )
     tester = make_tester(db_session, world.academy)
     [invitation] = invite(db_session, setup.round, [tester], now=NOW)
 
     with pytest.raises(services.RoundClosed):
         services.save_response(
-            db_session, invitation, {}, submit=False, secret_key="k",
+            db_session,
+            invitation,
+            {},
+            submit=False,
+            secret_key="k",
             now=NOW + dt.timedelta(hours=1),
-        )  # fmt: skip
+        )
     assert services.round_phase(setup.round, NOW + dt.timedelta(hours=1)) == "closed"
 
 
 def test_the_close_due_rounds_command_closes_and_says_how_many(app, db_session, world):
-    setup = make_round(db_session, world.academy, world.manager,
-                       closes_in=dt.timedelta(seconds=1), now=utcnow() - dt.timedelta(seconds=5))  # fmt: skip
+    setup = make_round(
+        db_session,
+        world.academy,
+        world.manager,
+        closes_in=dt.timedelta(seconds=1),
+        now=utcnow() - dt.timedelta(seconds=5),
+    )
     db_session.flush()
 
     result = CliRunner().invoke(app.cli, ["close-due-rounds"], obj=None)
@@ -276,19 +323,28 @@ def test_questions_are_added_edited_reordered_and_deleted_while_draft(db_session
     round_ = setup.round
 
     added = services.add_question(
-        db_session, round_,
-        services.QuestionInput("multi_choice", "Sur quels appareils ?", choices="PC\nMobile\nTablette"),
-    )  # fmt: skip
+        db_session,
+        round_,
+        services.QuestionInput(
+            "multi_choice", "Sur quels appareils ?", choices="PC\nMobile\nTablette"
+        ),
+    )
     services.update_question(
-        db_session, added,
-        services.QuestionInput("multi_choice", "Sur quels appareils ?", required=True,
-                               choices="PC\nMobile"),
-    )  # fmt: skip
+        db_session,
+        added,
+        services.QuestionInput(
+            "multi_choice", "Sur quels appareils ?", required=True, choices="PC\nMobile"
+        ),
+    )
     services.move_question(db_session, added, "up")
     services.move_question(db_session, round_.questions[0], "up")  # already first: nothing
 
-    prompts = [q.prompt for q in db_session.scalars(
-        select(Question).where(Question.round_id == round_.id).order_by(Question.position))]  # fmt: skip
+    prompts = [
+        q.prompt
+        for q in db_session.scalars(
+            select(Question).where(Question.round_id == round_.id).order_by(Question.position)
+        )
+    ]
     assert prompts[-2] == "Sur quels appareils ?"
     assert added.choices == ["PC", "Mobile"] and added.required
 
@@ -327,9 +383,12 @@ def test_the_questionnaire_is_frozen_once_open(db_session, world):
     ):
         with pytest.raises(DomainError):
             attempt()
-    assert db_session.scalar(
-        select(func.count(Question.id)).where(Question.round_id == setup.round.id)
-    ) == len(default_questions("en")) + 1
+    assert (
+        db_session.scalar(
+            select(func.count(Question.id)).where(Question.round_id == setup.round.id)
+        )
+        == len(default_questions("en")) + 1
+    )
 
 
 def test_list_rounds_counts_invitations_in_two_queries(db_session, world, queries):

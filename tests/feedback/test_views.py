@@ -60,7 +60,9 @@ def test_creating_a_round_converts_paris_times_to_utc(client, db_session, world,
     )
 
     assert response.status_code == 303, text_of(response)[:2000]
-    round_ = db_session.scalars(select(FeedbackRound).where(FeedbackRound.title == "Bêta incrément 3")).one()
+    round_ = db_session.scalars(
+        select(FeedbackRound).where(FeedbackRound.title == "Bêta incrément 3")
+    ).one()
     assert round_.opens_at == dt.datetime(year, 3, 2, 8, 0, tzinfo=dt.UTC)
     assert round_.closes_at == dt.datetime(year, 7, 1, 16, 30, tzinfo=dt.UTC)
     assert round_.anonymous and round_.gate_min_responses == 25
@@ -75,9 +77,13 @@ def test_a_time_the_clocks_skip_is_refused_beside_the_field(client, db_session, 
 
     response = client.post(
         f"/a/{world.academy.slug}/rounds/new",
-        data={"release_id": str(release.id), "title": "Bêta", "closes_at": "2030-03-31T02:30",
-              "gate_min_responses": "30"},
-    )  # fmt: skip
+        data={
+            "release_id": str(release.id),
+            "title": "Bêta",
+            "closes_at": "2030-03-31T02:30",
+            "gate_min_responses": "30",
+        },
+    )
 
     assert response.status_code == 422
     assert 'id="closes_at-error"' in text_of(response)
@@ -127,10 +133,19 @@ def test_questions_are_added_and_moved_through_the_pages(client, db_session, wor
     login(world.manager)
     base = f"/a/{world.academy.slug}/rounds/{setup.round.id}"
 
-    bad = client.post(f"{base}/questions/new", data={"kind": "single_choice", "prompt": "Format ?",
-                                                     "choices": "Seul"})  # fmt: skip
-    good = client.post(f"{base}/questions/new", data={"kind": "single_choice", "prompt": "Format ?",
-                                                      "choices": "Court\nLong", "required": "y"})  # fmt: skip
+    bad = client.post(
+        f"{base}/questions/new",
+        data={"kind": "single_choice", "prompt": "Format ?", "choices": "Seul"},
+    )
+    good = client.post(
+        f"{base}/questions/new",
+        data={
+            "kind": "single_choice",
+            "prompt": "Format ?",
+            "choices": "Court\nLong",
+            "required": "y",
+        },
+    )
     question = setup.round.questions[-1]
     moved = client.post(f"{base}/questions/{question.id}/move", data={"direction": "up"})
 
@@ -155,9 +170,12 @@ def test_inviting_through_the_page_queues_mails_and_never_twice(client, db_sessi
     assert page.status_code == 200 and testers[2].email in text_of(page)
     assert picked.status_code == 303 and everyone.status_code == 303
     assert nothing.status_code == 422
-    assert db_session.scalar(
-        select(func.count(MailMessage.id)).where(MailMessage.category == "round_invitation")
-    ) == 3
+    assert (
+        db_session.scalar(
+            select(func.count(MailMessage.id)).where(MailMessage.category == "round_invitation")
+        )
+        == 3
+    )
 
 
 def test_the_invite_page_shows_recent_rounds_per_tester_in_bounded_queries(
@@ -222,7 +240,6 @@ def test_submitting_with_a_missing_answer_shows_the_errors_and_keeps_the_values(
     values = complete_values(setup)
     missing = f"q{setup.question(QuestionKind.NPS).id}"
     del values[missing]
-    text_name = f"q{setup.question(QuestionKind.TEXT).id}"
 
     response = client.post(url, data={**values, "action": "submit"})
 
@@ -275,7 +292,9 @@ def test_after_close_the_link_shows_the_round_is_closed_and_takes_nothing(
 
     page = client.get(url)
     refused = client.post(url, data={**complete_values(setup), "action": "submit"})
-    item = client.post(f"{url}/items/new", data={"kind": "issue", "severity": "minor", "title": "x"})
+    item = client.post(
+        f"{url}/items/new", data={"kind": "issue", "severity": "minor", "title": "x"}
+    )
 
     assert page.status_code == 200 and 'role="alert"' in text_of(page)
     assert refused.status_code == 409 and item.status_code == 409
@@ -291,15 +310,26 @@ def test_reporting_and_editing_an_item_through_the_link(client, db_session, worl
     form = client.get(f"{url}/items/new?brick={brick.id}")
     reported = client.post(
         f"{url}/items/new",
-        data={"brick_id": str(brick.id), "location": "slide 4", "kind": "issue",
-              "severity": "blocking", "title": "Le quiz bloque", "description": "Bouton inactif."},
-    )  # fmt: skip
+        data={
+            "brick_id": str(brick.id),
+            "location": "slide 4",
+            "kind": "issue",
+            "severity": "blocking",
+            "title": "Le quiz bloque",
+            "description": "Bouton inactif.",
+        },
+    )
     item = db_session.scalars(select(FeedbackItem)).one()
     edited = client.post(
         f"{url}/items/{item.id}/edit",
-        data={"brick_id": str(brick.id), "location": "slide 5", "kind": "issue",
-              "severity": "major", "title": "Le quiz bloque"},
-    )  # fmt: skip
+        data={
+            "brick_id": str(brick.id),
+            "location": "slide 5",
+            "kind": "issue",
+            "severity": "major",
+            "title": "Le quiz bloque",
+        },
+    )
 
     assert form.status_code == 200 and f'selected value="{brick.id}"' in text_of(form)
     assert reported.status_code == 303 and reported.location.endswith("#my-items")
@@ -315,16 +345,21 @@ def test_a_tester_cannot_touch_another_testers_item(client, db_session, world, i
     invite(db_session, setup.round, [other])
     [mine] = [services.invitation_of(db_session, setup.round, tester.id)]
     item = services.report_item(
-        db_session, mine, services.ItemInput(None, "", "idea", "minor", "Mon idée"),
-        secret_key=client.application.secret_key, now=utcnow(),
-    )  # fmt: skip
+        db_session,
+        mine,
+        services.ItemInput(None, "", "idea", "minor", "Mon idée"),
+        secret_key=client.application.secret_key,
+        now=utcnow(),
+    )
 
     response = client.get(f"/r/{token_of(setup.round, other)}/items/{item.id}/edit")
 
     assert response.status_code == 404
 
 
-def test_the_answer_page_runs_a_bounded_number_of_queries(client, db_session, world, invited, queries):
+def test_the_answer_page_runs_a_bounded_number_of_queries(
+    client, db_session, world, invited, queries
+):
     setup, tester = invited
     url = f"/r/{token_of(setup.round, tester)}"
     client.post(url, data={**complete_values(setup), "action": "submit"})
@@ -350,7 +385,8 @@ def test_a_tester_finds_the_round_in_my_rounds_and_answers_logged_in(
 
     mine = client.get(f"{base}/my-rounds")
     answered = client.post(
-        f"{base}/rounds/{setup.round.id}/answer", data={**complete_values(setup), "action": "submit"}
+        f"{base}/rounds/{setup.round.id}/answer",
+        data={**complete_values(setup), "action": "submit"},
     )
     refused = client.get(f"{base}/rounds/{uninvited.round.id}/answer")
 
@@ -368,8 +404,14 @@ def test_after_close_a_logged_in_tester_reads_their_answers_read_only(
     setup = make_round(db_session, world.academy, world.manager)
     give_profile(db_session, world.academy, world.tester)
     [invitation] = invite(db_session, setup.round, [world.tester])
-    services.save_response(db_session, invitation, complete_values(setup), submit=True,
-                           secret_key=client.application.secret_key, now=utcnow())  # fmt: skip
+    services.save_response(
+        db_session,
+        invitation,
+        complete_values(setup),
+        submit=True,
+        secret_key=client.application.secret_key,
+        now=utcnow(),
+    )
     services.close_round(db_session, setup.round, actor=world.manager, now=utcnow())
     login(world.tester)
 
@@ -388,18 +430,30 @@ def test_import_dry_run_then_confirm(client, db_session, world, login):
     bad = "nom;courriel\nLéa;pas-une-adresse\n".encode()
     good = "\ufeffnom;courriel;site\nLéa Martin;lea@example.com;Paris\nIto;ito@example.com;Lyon\n"
 
-    refused = client.post(f"{base}/import", data={"file": (io.BytesIO(bad), "panel.csv")},
-                          content_type="multipart/form-data")  # fmt: skip
-    checked = client.post(f"{base}/import", data={"file": (io.BytesIO(good.encode()), "panel.csv")},
-                          content_type="multipart/form-data")  # fmt: skip
+    refused = client.post(
+        f"{base}/import",
+        data={"file": (io.BytesIO(bad), "panel.csv")},
+        content_type="multipart/form-data",
+    )
+    checked = client.post(
+        f"{base}/import",
+        data={"file": (io.BytesIO(good.encode()), "panel.csv")},
+        content_type="multipart/form-data",
+    )
     token = re.search(r'name="token"[^>]*value="([^"]+)"', text_of(checked)).group(1)
     confirmed = client.post(f"{base}/import/confirm", data={"token": token})
 
     assert refused.status_code == 422 and "import-row-bad" in text_of(refused)
     assert checked.status_code == 200
     assert confirmed.status_code == 303
-    assert db_session.scalar(select(func.count(User.id)).where(User.email.in_(
-        ["lea@example.com", "ito@example.com"]))) == 2  # fmt: skip
+    assert (
+        db_session.scalar(
+            select(func.count(User.id)).where(
+                User.email.in_(["lea@example.com", "ito@example.com"])
+            )
+        )
+        == 2
+    )
     listing = text_of(client.get(f"{base}/?site=Lyon"))
     assert "ito@example.com" in listing and "lea@example.com" not in listing
 
