@@ -13,6 +13,7 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from tracker import config as config_module
 from tracker.db import Database, _immediate, count_queries
@@ -20,6 +21,12 @@ from tracker.db import db as database  # not `db`: that would shadow the tracker
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("fr", "en")
+
+class BoundedIntegerConverter(IntegerConverter):
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -50,6 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     errors_web.init_app(app)
+    # Every <int:...> in a URL fits a database integer: a huge number is a 404, not an
+    # overflow inside the driver.
+    app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
     _init_request_hooks(app)
 

@@ -262,9 +262,11 @@ def create_brick(
     if values.get("stage_id") is None:
         values["stage_id"] = first_stage(session, academy).id
     now = utcnow()
+    number = allocate_brick_number(session, academy)  # also locks the academy row
+    ranking.lock_backlog(session, academy.id)
     brick = Brick(
         academy_id=academy.id,
-        number=allocate_brick_number(session, academy),
+        number=number,
         rank=ranking.rank_at_end(session, academy.id),
         created_by_id=actor.id if actor else None,
         created_at=now,
