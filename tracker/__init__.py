@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("fr", "en")
 
 class BoundedIntegerConverter(IntegerConverter):
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
