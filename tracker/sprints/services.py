@@ -104,7 +104,8 @@ def _check(
     if start_date and end_date and (end_date - start_date).days + 1 > MAX_SPRINT_DAYS:
         # Its charts have a point per day: keep them readable (and the page light).
         raise DomainError(
-            _("A sprint lasts at most %(days)s days.", days=MAX_SPRINT_DAYS), field="end_date"
+            _("Choose a period of at most %(days)s days.", days=MAX_SPRINT_DAYS),
+            field="end_date",
         )
     if capacity_points is not None and capacity_points < 0:
         raise DomainError(_("Use a number of zero or more."), field="capacity_points")
