@@ -21,7 +21,6 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     exists,
-    false,
     func,
     literal,
     or_,
@@ -763,7 +762,3 @@ def invitable_ids(session: Session, academy: Academy, user_ids: Iterable[int]) -
             )
         )
     return sorted(found)
-
-
-def nothing() -> ColumnElement[bool]:
-    return false()

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import render_template
-from markupsafe import escape
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -1064,10 +1064,6 @@ def find_invitation(session: Session, token: str) -> RoundInvitation:
     if invitation is None or not invitation.user.is_active or invitation.user.erased_at:
         raise NotFound(_("This link is not valid. Use the latest e-mail you received."))
     return invitation
-
-
-def link_expired(invitation: RoundInvitation, now: dt.datetime) -> bool:
-    return invitation.expires_at is not None and now >= invitation.expires_at
 
 
 def invitation_of(session: Session, round_: FeedbackRound, user_id: int) -> RoundInvitation | None:
