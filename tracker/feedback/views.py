@@ -29,7 +29,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, format_date, format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -95,6 +95,15 @@ def feedback_labels() -> dict[str, Any]:
 
 bp.context_processor(feedback_labels)
 answer_bp.context_processor(feedback_labels)
+
+
+@bp.app_template_filter("round_time")
+def round_time(value: Any) -> str:
+    """A deadline as people read it, in the reader's language and time zone, without seconds:
+    "5 décembre 2026 17:56", "December 5, 2026 5:56 PM" (the mails use it too)."""
+    if value is None:
+        return ""
+    return f"{format_date(value, 'long')} {format_time(value, 'short')}"
 
 
 def _secret() -> str:
