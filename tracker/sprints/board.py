@@ -9,6 +9,7 @@ thousands of finished bricks stays usable.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
 from tracker.auth.models import User
@@ -160,20 +162,22 @@ def _card_columns(academy_id: int) -> tuple[Any, ...]:
     return columns, progress
 
 
-def load_board(
-    session: Session, academy: Academy, filters: BoardFilters, stages: list[Stage]
-) -> BoardData:
-    """Two queries whatever the number of bricks: the cards, and the totals per column."""
+@functools.lru_cache(maxsize=512)
+def _statements(
+    academy_id: int, filters: BoardFilters, done_ids: frozenset[int]
+) -> tuple[Executable, Executable]:
+    """The cards and totals statements of a board, built once per academy and filters
+    (building these expressions costs more than running them on a small board)."""
     conditions = filters.conditions()
-    done_ids = frozenset(s.id for s in stages if s.category == StageCategory.DONE)
-    columns, progress = _card_columns(academy.id)
+    columns, progress = _card_columns(academy_id)
     query = (
         select(*columns)
         .outerjoin(User, User.id == Brick.owner_id)
         .outerjoin(LearningPath, LearningPath.id == Brick.learning_path_id)
         .outerjoin(progress, progress.c.brick_id == Brick.id)
-        .where(Brick.academy_id == academy.id, *conditions)
+        .where(Brick.academy_id == academy_id, *conditions)
     )
+    final: Executable
     if done_ids and not filters.all_done:
         # Done columns: only their latest finished cards, each column its own LIMIT (a UNION
         # of one part per done stage, so still one statement whatever the data).
@@ -189,24 +193,38 @@ def load_board(
         final = select(cards).order_by(cards.c.rank, cards.c.id)
     else:
         final = query.order_by(Brick.rank, Brick.id)
-    # Core rather than ORM execution: plain rows, several times cheaper for thousands of them.
-    rows = session.connection().execute(final).all()
-
     matching = and_(*conditions) if conditions else true()
-    totals = {
-        int(stage_id): ColumnTotals(int(total), int(count or 0), int(points or 0))
-        for stage_id, total, count, points in session.execute(
-            select(
-                Brick.stage_id,
-                func.count(Brick.id),
-                func.sum(case((matching, 1), else_=0)),
-                func.sum(case((matching, func.coalesce(Brick.estimate_points, 0)), else_=0)),
-            )
-            .where(Brick.academy_id == academy.id)
-            .group_by(Brick.stage_id)
+    totals = (
+        select(
+            Brick.stage_id,
+            func.count(Brick.id),
+            func.sum(case((matching, 1), else_=0)),
+            func.sum(case((matching, func.coalesce(Brick.estimate_points, 0)), else_=0)),
         )
-    }
-    return BoardData(stages=stages, rows=rows, totals=totals, done_stage_ids=done_ids)
+        .where(Brick.academy_id == academy_id)
+        .group_by(Brick.stage_id)
+    )
+    return final, totals
+
+
+def load_board(
+    session: Session, academy: Academy, filters: BoardFilters, stages: list[Stage]
+) -> BoardData:
+    """Two queries whatever the number of bricks: the cards, and the totals per column."""
+    done_ids = frozenset(s.id for s in stages if s.category == StageCategory.DONE)
+    cards, totals = _statements(academy.id, filters, done_ids)
+    # Core rather than ORM execution: plain rows, several times cheaper for thousands of them.
+    connection = session.connection()
+    rows = connection.execute(cards).all()
+    return BoardData(
+        stages=stages,
+        rows=rows,
+        totals={
+            int(stage_id): ColumnTotals(int(total), int(count or 0), int(points or 0))
+            for stage_id, total, count, points in connection.execute(totals)
+        },
+        done_stage_ids=done_ids,
+    )
 
 
 # -- What the template draws ----------------------------------------------------------------------
