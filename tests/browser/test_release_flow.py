@@ -157,7 +157,8 @@ def test_from_a_failed_round_to_published_notes_read_by_a_stakeholder(
     page.goto(release_url)
     rows = page.locator("table.comparison tbody tr")
     assert rows.count() == 2
-    assert second_title in rows.nth(1).inner_text()
+    assert rows.nth(1).locator(f"a[href='/a/{slug}/rounds/{second_id}/']").count() == 1
+    assert second_title in page.locator("section.gate").inner_text()  # the last round's gate
 
     # ... records a go
     _decide(page, slug, release_id, "go", "Les retours ont été traités")
