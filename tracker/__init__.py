@@ -22,6 +22,7 @@ from tracker.db import db as database  # not `db`: that would shadow the tracker
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("fr", "en")
 
+
 class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
