@@ -80,6 +80,7 @@ from tracker.releases.services import record_release_event
 from tracker.tokens import hash_token
 
 TEXT_ANSWER_LENGTH = 10_000
+TEXT_LIMIT = f"{TEXT_ANSWER_LENGTH:,}"  # as messages write it
 REMINDER_INTERVAL = dt.timedelta(hours=24)
 # Releases a new round may be attached to.
 ROUND_RELEASE_STATES = (ReleaseState.PLANNED, ReleaseState.IN_BETA)
@@ -1154,9 +1155,7 @@ def _parse_answers(
         else:  # text
             text = "\n".join(raw)
             if len(text) > TEXT_ANSWER_LENGTH:
-                parsed.errors[slot.name] = _(
-                    "At most %(max)s characters.", max=f"{TEXT_ANSWER_LENGTH:,}"
-                )
+                parsed.errors[slot.name] = _("At most %(max)s characters.", max=TEXT_LIMIT)
                 continue
             parsed.rows.append((question.id, brick_id, None, text))
     return parsed
@@ -1334,9 +1333,7 @@ def _clean_item(session: Session, round_: FeedbackRound, data: ItemInput) -> dic
         raise DomainError(_("At most %(max)s characters.", max=120), field="location")
     description = data.description.strip()
     if len(description) > TEXT_ANSWER_LENGTH:
-        raise DomainError(
-            _("At most %(max)s characters.", max=f"{TEXT_ANSWER_LENGTH:,}"), field="description"
-        )
+        raise DomainError(_("At most %(max)s characters.", max=TEXT_LIMIT), field="description")
     return {
         "brick_id": data.brick_id,
         "location": location,
