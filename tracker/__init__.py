@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, Request, g, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -21,6 +22,23 @@ from tracker.db import db as database  # not `db`: that would shadow the tracker
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("fr", "en")
+
+
+class CleanParameters(ImmutableMultiDict[str, Any]):
+    """Query and form values without NUL characters, which PostgreSQL refuses in text (a user
+    could otherwise turn any text field into a 500)."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        if mapping is not None and not isinstance(mapping, dict | MultiDict):
+            mapping = [
+                (key, value.replace("\x00", "") if isinstance(value, str) else value)
+                for key, value in mapping
+            ]
+        super().__init__(mapping)
+
+
+class BriqueRequest(Request):
+    parameter_storage_class = CleanParameters
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -41,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=os.environ.get("TRACKER_INSTANCE_PATH") or str(ROOT / "instance"),
     )
+    app.request_class = BriqueRequest
     _configure(app, config or {})
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
