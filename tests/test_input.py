@@ -10,12 +10,12 @@ def test_nul_characters_are_dropped_from_forms_and_queries(client, db_session, w
     login(world.manager)
 
     response = client.post("/account", data={"display_name": "Maya\x00 Manager", "locale": "en"})
-    search = client.get("/admin/users?q=a%00b")
+    search = client.get(f"/a/{world.academy.slug}/backlog?q=a%00b")
 
     assert response.status_code == 303
     db_session.expire_all()
     assert db_session.get(User, world.manager.id).display_name == "Maya Manager"
-    assert search.status_code == 403  # answered by the permission check, not the driver
+    assert search.status_code == 200
 
 
 def test_huge_numbers_in_urls_are_not_found(client, world, login):
