@@ -20,8 +20,16 @@ STEP = 1 << 16
 
 
 def lock_backlog(session: Session, academy_id: int) -> None:
-    """Serialize backlog reorders of one academy until the transaction ends."""
-    session.execute(select(Academy.id).where(Academy.id == academy_id).with_for_update())
+    """Serialize the academy's reorders, board moves and rank changes until the transaction ends.
+
+    FOR NO KEY UPDATE (PostgreSQL), not FOR UPDATE: inserting a row that references the
+    academy (an Activity) takes a KEY SHARE lock on it, which FOR UPDATE would wait for, and
+    an edit holding a brick's row while inserting its Activity would then deadlock with a move
+    waiting for that row. SQLite serializes writers by itself (BEGIN IMMEDIATE).
+    """
+    session.execute(
+        select(Academy.id).where(Academy.id == academy_id).with_for_update(key_share=True)
+    )
 
 
 def rank_at_end(session: Session, academy_id: int) -> int:

@@ -558,16 +558,8 @@ class BoardMove:
 
 
 def lock_board(session: Session, academy_id: int) -> None:
-    """Serialize the academy's board moves (and backlog reorders) until the transaction ends.
-
-    FOR NO KEY UPDATE (PostgreSQL), not FOR UPDATE: inserting a row that references the
-    academy (an Activity) takes a KEY SHARE lock on it, which FOR UPDATE would wait for, and
-    an edit holding a brick's row while inserting its Activity would then deadlock with a move
-    waiting for that row. SQLite serializes writers by itself (BEGIN IMMEDIATE).
-    """
-    session.execute(
-        select(Academy.id).where(Academy.id == academy_id).with_for_update(key_share=True)
-    )
+    """Serialize the academy's board moves (and backlog reorders): see ranking.lock_backlog."""
+    ranking.lock_backlog(session, academy_id)
 
 
 def _may_override_done(session: Session, actor: User | None, academy_id: int) -> bool:
