@@ -672,3 +672,51 @@ def test_a_brick_keeps_an_owner_who_changed_role(client, db_session, world, logi
     assert response.status_code == 303
     db_session.refresh(brick)
     assert (brick.owner_id, brick.vendor) == (world.designer.id, "Acme")
+
+
+# -- The board's rules hold on the edit form too ------------------------------------------------
+
+
+def _stage(db_session, world, category):
+    from tracker.academies.models import Stage
+
+    return db_session.scalars(
+        select(Stage).where(Stage.academy_id == world.academy.id, Stage.category == category)
+    ).first()
+
+
+def test_the_edit_form_cannot_put_an_unfinished_brick_in_done(client, db_session, world, login):
+    from tracker.academies.models import StageCategory
+
+    brick = make_brick(db_session, world)
+    assert brick.checklist and not any(item.done for item in brick.checklist)
+    done = _stage(db_session, world, StageCategory.DONE)
+    login(world.manager)
+    data = form_fields(client.get(brick_url(world, brick, "/edit")).get_data(as_text=True))
+
+    response = client.post(
+        brick_url(world, brick, "/edit"), data={**data, "stage_id": str(done.id)}
+    )
+
+    assert response.status_code == 422
+    assert "definition of done is not complete" in response.get_data(as_text=True)
+    db_session.refresh(brick)
+    assert brick.stage_id != done.id
+
+
+def test_the_edit_form_respects_a_blocking_wip_limit(client, db_session, world, login):
+    from tracker.academies.models import StageCategory, WipPolicy
+
+    active = _stage(db_session, world, StageCategory.ACTIVE)
+    active.wip_limit, active.wip_policy = 1, WipPolicy.BLOCK
+    make_brick(db_session, world, stage_id=active.id)
+    brick = make_brick(db_session, world)
+    login(world.manager)
+    data = form_fields(client.get(brick_url(world, brick, "/edit")).get_data(as_text=True))
+
+    response = client.post(
+        brick_url(world, brick, "/edit"), data={**data, "stage_id": str(active.id)}
+    )
+
+    assert response.status_code == 422
+    assert "is full" in response.get_data(as_text=True)

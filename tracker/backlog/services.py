@@ -705,6 +705,47 @@ def move_brick(
     return BoardMove(True, from_stage_id, stage.id, position, brick.version, over_limit)
 
 
+def check_stage_entry(session: Session, brick: Brick, stage_id: int) -> None:
+    """The board's rules for a stage change made elsewhere (the brick's edit form): a blocking
+    WIP limit, and a complete definition of done to enter a done stage (overrides only on the
+    board, where the reason is asked). update_brick itself stays a plain edit, so that imports,
+    bulk changes and history replays are not refused."""
+    stage = session.get(Stage, stage_id)
+    if stage is None:
+        return
+    count = session.scalar(
+        select(func.count(Brick.id)).where(Brick.stage_id == stage.id, Brick.id != brick.id)
+    )
+    if (
+        stage.wip_limit is not None
+        and (count or 0) + 1 > stage.wip_limit
+        and stage.wip_policy == WipPolicy.BLOCK
+    ):
+        raise WipLimitReached(
+            _(
+                "%(stage)s is full: its limit is %(limit)s cards. Move one out first.",
+                stage=stage.name,
+                limit=stage.wip_limit,
+            ),
+            field="stage_id",
+        )
+    current = session.get(Stage, brick.stage_id)
+    entering_done = stage.category == StageCategory.DONE and (
+        current is None or current.category != StageCategory.DONE
+    )
+    if entering_done:
+        done, total = _checklist_progress(session, brick.id)
+        if done < total:
+            raise DefinitionOfDoneIncomplete(
+                _(
+                    "Its definition of done is not complete (%(done)s of %(total)s ticked).",
+                    done=done,
+                    total=total,
+                ),
+                field="stage_id",
+            )
+
+
 def _check_definition_of_done(
     session: Session, brick: Brick, actor: User | None, override_reason: str | None
 ) -> str:

@@ -500,14 +500,17 @@ def edit_brick(number: int) -> Any:
     book = _prepare(form, brick)
     if not form.validate_on_submit():
         return _form_page(form, brick, 422)
+    values = form.brick_values()
     try:
+        if values.get("stage_id") not in (None, brick.stage_id):
+            services.check_stage_entry(db.session, brick, values["stage_id"])
         changes = services.update_brick(
             db.session,
             brick,
             actor=current_user,
             expected_version=form.version.data or 0,
             objectives=form.objective_values(),
-            **form.brick_values(),
+            **values,
         )
     except Conflict:
         db.session.rollback()
