@@ -165,7 +165,11 @@ def export_data() -> Response:
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
         mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="brique-my-data.json"'},
+        # Personal data: never kept by a browser or shared cache (only HTML gets it by default).
+        headers={
+            "Content-Disposition": 'attachment; filename="brique-my-data.json"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -269,7 +273,10 @@ def admin_export_user(user_id: int) -> Response:
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
         mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="brique-user-{user.id}.json"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="brique-user-{user.id}.json"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -43,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from tracker.academies.models import Academy
+from tracker.academies.models import Academy, Membership
 from tracker.auth.models import LOCALES, User
 from tracker.backlog.models import Brick
 from tracker.db import utcnow
@@ -1063,6 +1063,16 @@ def find_invitation(session: Session, token: str) -> RoundInvitation:
         )
     )
     if invitation is None or not invitation.user.is_active or invitation.user.erased_at:
+        raise NotFound(_("This link is not valid. Use the latest e-mail you received."))
+    # The link is the credential of a member: someone removed from the academy since the
+    # invitation must not keep answering (or reporting items) through it.
+    still_member = session.scalar(
+        select(Membership.id).where(
+            Membership.academy_id == invitation.round.academy_id,
+            Membership.user_id == invitation.user_id,
+        )
+    )
+    if still_member is None:
         raise NotFound(_("This link is not valid. Use the latest e-mail you received."))
     return invitation
 

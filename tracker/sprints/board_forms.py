@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
@@ -41,7 +42,9 @@ class FilterBoardForm(FlaskForm):
         active = options.active_sprint
         default = (
             [
-                ("", _l("Current sprint (%(name)s)", name=active.name)),
+                # gettext, not lazy_gettext: a lazy string counts as safe HTML (__html__), so
+                # the sprint's name in it would reach the page unescaped.
+                ("", _("Current sprint (%(name)s)", name=active.name)),
                 (ALL_VALUE, _l("All sprints")),
             ]
             if active
