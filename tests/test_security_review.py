@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -591,3 +592,51 @@ def test_no_user_text_goes_into_a_lazy_translation() -> None:
                 found |= {(name, keyword.arg) for keyword in node.keywords}
 
     assert found <= SAFE_LAZY_ARGUMENTS
+
+
+# -- Pages offer only what the reader may do ----------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["designer", "stakeholder", "tester"])
+def test_pages_link_only_to_actions_the_reader_may_use(
+    who, app, client, db_session, world: World, login
+) -> None:
+    """Every link and form on every page a role may read leads to a route that role may use."""
+    made = _hostile_world(db_session, world)
+    a = f"/a/{world.academy.slug}"
+    urls = {
+        f"{a}/releases/{made['release'].id}/",
+        f"{a}/sprints/{made['sprint'].id}/",
+        f"{a}/releases/{made['release'].id}/notes",
+    }
+    for route in ROUTES.values():
+        if route.method == "GET" and who in route.allowed:
+            try:
+                with db_session.begin_nested():  # the table's helpers may repeat a name
+                    urls.add(route.path(world, db_session))
+            except Exception:  # noqa: S112 - that helper's object exists already
+                continue
+    adapter = app.url_map.bind("localhost")
+    login(getattr(world, who))
+    refused, seen = [], 0
+
+    for url in sorted(urls):
+        response = client.get(url)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        for kind, target in re.findall(r'(href|action)="(/[^"#?]*)', response.get_data(True)):
+            if target.startswith("/static/"):
+                continue
+            seen += 1
+            try:
+                endpoint, _args = adapter.match(
+                    target, method="POST" if kind == "action" else "GET"
+                )
+            except Exception:  # noqa: S112 - a GET form, or a page outside the app
+                continue
+            route = ROUTES.get(endpoint)
+            if route is not None and not route.public and who not in route.allowed:
+                refused.append((url, target))
+
+    assert seen > 20
+    assert not refused
