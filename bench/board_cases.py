@@ -81,8 +81,8 @@ def seed_board(session: Session, size: int | None) -> Mapping[str, Any]:
 
 @case("board", seed=seed_board, sized=True, login_as="manager")
 def board(ctx: Context) -> Request:
-    """The board, as a manager (no active sprint in the demo: every brick); size = bricks."""
-    return Request(f"/a/{ctx.facts['academy_slug']}/board")
+    """The board, as a manager, every sprint (all the bricks); size = bricks."""
+    return Request(f"/a/{ctx.facts['academy_slug']}/board?sprint=all")
 
 
 @case("board-move", seed=seed_board, sized=True, login_as="designer")

@@ -185,6 +185,7 @@ def _brick_lines(brick: Brick) -> list[str]:
         line += " — " + _("for: %(audience)s", audience=md_text(brick.target_audience))
     lines = [line]
     if brick.summary.strip():
+        lines[0] += "\\"  # a hard line break (CommonMark): the summary goes on its own line
         lines.append(f"  {md_text(brick.summary)}")
     for objective in brick.objectives:
         lines.append("  - " + _("Objective: %(statement)s", statement=md_text(objective.statement)))
