@@ -7,7 +7,6 @@ from collections.abc import Callable
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     EmailField,
     IntegerField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
-from tracker.forms import choices
+from tracker.forms import LocaleDecimalField, choices
 
 ROLE_CHOICES = choices(
     [
@@ -71,19 +70,19 @@ class EditAcademyForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=100000)],
         default=30,
     )
-    gate_min_response_rate = DecimalField(
+    gate_min_response_rate = LocaleDecimalField(
         _l("Minimum response rate (%)"),
         places=1,
         validators=[Optional(), NumberRange(min=0, max=100)],
         default=50,
     )
-    gate_min_csat = DecimalField(
+    gate_min_csat = LocaleDecimalField(
         _l("Minimum CSAT (%)"),
         places=1,
         validators=[Optional(), NumberRange(min=0, max=100)],
         default=75,
     )
-    gate_min_nps = DecimalField(
+    gate_min_nps = LocaleDecimalField(
         _l("Minimum NPS"),
         places=0,
         validators=[Optional(), NumberRange(min=-100, max=100)],

@@ -14,7 +14,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    DecimalField,
     Field,
     HiddenField,
     IntegerField,
@@ -37,6 +36,7 @@ from tracker.feedback.models import (
     RoundState,
     Severity,
 )
+from tracker.forms import LocaleDecimalField
 from tracker.forms import choices as options
 
 ROUND_STATE_LABELS = {
@@ -139,15 +139,15 @@ class EditRoundForm(FlaskForm):
     gate_min_responses = IntegerField(
         _l("Minimum responses"), validators=[InputRequired(), NumberRange(min=0, max=100000)]
     )
-    gate_min_response_rate = DecimalField(
+    gate_min_response_rate = LocaleDecimalField(
         _l("Minimum response rate (%)"),
         places=1,
         validators=[Optional(), NumberRange(min=0, max=100)],
     )
-    gate_min_csat = DecimalField(
+    gate_min_csat = LocaleDecimalField(
         _l("Minimum CSAT (%)"), places=1, validators=[Optional(), NumberRange(min=0, max=100)]
     )
-    gate_min_nps = DecimalField(
+    gate_min_nps = LocaleDecimalField(
         _l("Minimum NPS"), places=0, validators=[Optional(), NumberRange(min=-100, max=100)]
     )
     gate_max_blocking = IntegerField(
