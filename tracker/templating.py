@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
-from flask_babel import get_locale, lazy_pgettext
+from flask_babel import get_locale, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -60,6 +60,19 @@ NEED_STATUS_LABELS = {
     NeedStatus.DELIVERED: _l("Delivered"),
     NeedStatus.DECLINED: _l("Declined"),
 }
+
+
+def role_count(role: Role, count: int) -> str:
+    """ "3 beta testers": the role's label agreeing with the number."""
+    if role == Role.MANAGER:
+        return ngettext("%(num)s manager (DLM)", "%(num)s managers (DLM)", count)
+    if role == Role.DESIGNER:
+        return ngettext("%(num)s designer", "%(num)s designers", count)
+    if role == Role.TESTER:
+        return ngettext("%(num)s beta tester", "%(num)s beta testers", count)
+    return ngettext("%(num)s stakeholder", "%(num)s stakeholders", count)
+
+
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 MAIL_STATUS_LABELS = {
     MailStatus.QUEUED: _l("Queued"),
@@ -92,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["path_colour_class"] = colour_class
     app.jinja_env.globals.update(
         can=can,
+        role_count=role_count,
         P=Permission,
         Role=Role,
         ROLE_LABELS=ROLE_LABELS,
