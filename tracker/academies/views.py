@@ -17,7 +17,7 @@ from tracker.academies.forms import (
     InviteMemberForm,
 )
 from tracker.academies.models import AcademyInvitation, Membership, Role
-from tracker.auth.permissions import Permission, forget_roles, role_in
+from tracker.auth.permissions import Permission, can, forget_roles, role_in
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
 from tracker.forms import ConfirmForm
@@ -94,11 +94,15 @@ def home() -> Any:
             .group_by(Membership.role)
         ).all()
     )
+    from tracker.academies.pulse import academy_pulse
+
+    builder = can(current_user, Permission.BRICK_VIEW, academy)
     return render_template(
         "academies/home.html",
         role=role_in(current_user, academy),
         counts=counts,
         stages=academy.stages,
+        pulse=academy_pulse(db.session, academy) if builder else None,
     )
 
 

@@ -1,0 +1,65 @@
+"""The academy home: what is going on right now, for the people who build."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.factories import make_member
+from tracker.academies.models import Role, Stage, StageCategory
+from tracker.backlog import services as bricks
+from tracker.db import utcnow
+from tracker.feedback.models import FeedbackRound, RoundInvitation, RoundState
+from tracker.releases.models import Release
+from tracker.sprints.models import Sprint, SprintState
+
+
+def _stage(db_session, academy, category):
+    return db_session.scalars(
+        select(Stage).where(Stage.academy_id == academy.id, Stage.category == category)
+    ).first()
+
+
+def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_session, world, login):
+    academy = world.academy
+    sprint = Sprint(academy_id=academy.id, name="Sprint 9", state=SprintState.ACTIVE)
+    release = Release(academy_id=academy.id, name="Increment 2")
+    db_session.add_all([sprint, release])
+    db_session.flush()
+    done = _stage(db_session, academy, StageCategory.DONE)
+    bricks.create_brick(
+        db_session, academy, actor=world.manager, title="A", format="video",
+        sprint_id=sprint.id, estimate_points=3, stage_id=done.id,
+    )  # fmt: skip
+    bricks.create_brick(
+        db_session, academy, actor=world.manager, title="B", format="mooc",
+        sprint_id=sprint.id, estimate_points=5,
+    )  # fmt: skip
+    round_ = FeedbackRound(
+        academy_id=academy.id, release_id=release.id, title="Beta 2", state=RoundState.OPEN
+    )
+    db_session.add(round_)
+    db_session.flush()
+    other = make_member(db_session, academy, Role.TESTER)
+    db_session.add_all(
+        [
+            RoundInvitation(round_id=round_.id, user_id=world.tester.id, token_hash="a" * 64),
+            RoundInvitation(
+                round_id=round_.id, user_id=other.id, token_hash="b" * 64, completed_at=utcnow()
+            ),
+        ]
+    )
+    db_session.flush()
+    login(world.designer)
+
+    page = client.get(f"/a/{academy.slug}/").get_data(as_text=True)
+
+    assert "Sprint 9" in page and "3 of 8 points done" in page
+    assert "Beta 2" in page and "1 of 2 testers answered (50 %)" in page
+
+
+def test_testers_do_not_see_the_builders_pulse(client, world, login):
+    login(world.tester)
+
+    page = client.get(f"/a/{world.academy.slug}/").get_data(as_text=True)
+
+    assert "Right now" not in page
