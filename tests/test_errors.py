@@ -136,12 +136,12 @@ def test_a_crash_answers_json_to_json_clients(error_app):
     )
 
     assert response.status_code == 500
+    assert response.mimetype == "application/problem+json"
     assert response.get_json() == {
-        "error": {
-            "status": 500,
-            "title": "Something went wrong",
-            "message": "An unexpected error occurred. It has been logged; try again in a moment.",
-        }
+        "type": "about:blank",
+        "status": 500,
+        "title": "Something went wrong",
+        "detail": "An unexpected error occurred. It has been logged; try again in a moment.",
     }
     assert_no_leak(response.get_data(as_text=True))
 
@@ -153,9 +153,9 @@ def test_json_errors_for_clients_that_ask_for_json(error_app, code):
     )
 
     assert response.status_code == code
-    assert response.mimetype == "application/json"
-    error = json.loads(response.get_data(as_text=True))["error"]
-    assert error["status"] == code
+    assert response.mimetype == "application/problem+json"
+    error = json.loads(response.get_data(as_text=True))
+    assert error["status"] == code and error["type"] == "about:blank"
     assert error["title"] == expected_texts(error_app, code, "fr")[0]
 
 
@@ -163,7 +163,7 @@ def test_api_paths_always_answer_json(error_app):
     response = error_app.test_client().get("/api/v1/nothing-here")
 
     assert response.status_code == 404
-    assert response.get_json()["error"]["status"] == 404
+    assert response.get_json()["status"] == 404
 
 
 def test_a_browser_accepting_anything_gets_html(error_app):

@@ -1,4 +1,8 @@
-"""Domain errors raised by services and turned into messages by views."""
+"""Domain errors raised by services and turned into messages by views.
+
+Any of them that a view does not catch becomes an error page (or a JSON problem) with its
+status: NotFound 404, Forbidden 403, Conflict 409 (tracker/errors_web.py).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,12 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status = 404
+
+
+class Forbidden(DomainError):
+    """The actor's role does not allow this (the permission engine said no)."""
+
+    status = 403
 
 
 class Conflict(DomainError):

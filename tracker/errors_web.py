@@ -1,15 +1,19 @@
-"""Error pages (HTML in the reader's language, or JSON for the API), never a stack trace."""
+"""Error pages (HTML in the reader's language, or an RFC 9457 JSON problem for JSON callers),
+never a stack trace; domain errors no view caught become their status here (NotFound 404,
+Forbidden 403, Conflict 409, Throttled 429)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracker.db import db
+from tracker.errors import DomainError, Throttled
+from tracker.web import problem
 
 MESSAGES: dict[int, tuple[Any, Any]] = {
     400: (
@@ -48,16 +52,10 @@ def render_error(
     code: int, detail: str | None = None, headers: dict[str, str] | None = None
 ) -> Any:
     title, message = MESSAGES.get(code, MESSAGES[500])
-    response: Any
     if wants_json():
-        response = jsonify(
-            error={"status": code, "title": str(title), "message": detail or str(message)}
-        )
-    else:
-        response = render_template(
-            "errors/error.html", code=code, title=title, message=detail or message
-        )
-    return response, code, headers or {}
+        return problem(code, detail or str(message), title=str(title), headers=headers)
+    page = render_template("errors/error.html", code=code, title=title, message=detail or message)
+    return page, code, headers or {}
 
 
 def init_app(app: Flask) -> None:
@@ -80,6 +78,17 @@ def init_app(app: Flask) -> None:
         if code == 429 and retry_after:
             headers["Retry-After"] = str(retry_after)
         return render_error(code, headers=headers)
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> Any:
+        # A refusal no view caught (a missing object, a role, a stale version): nothing of the
+        # request's writes may survive it.
+        db.session.rollback()
+        headers = {}
+        if isinstance(error, Throttled):
+            headers["Retry-After"] = str(error.retry_after)
+        detail = error.message if error.status in (409, 422, 429) else None
+        return render_error(error.status, detail, headers=headers)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> Any:

@@ -1,21 +1,27 @@
-"""What every view shares: access markers (deny by default), form errors, redirects."""
+"""What every view shares: access markers (deny by default), academy blueprints, the form
+submission skeleton, JSON problems, redirects."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, url_for
+from flask import Blueprint, abort, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from tracker.academies.models import Academy
 from tracker.auth.permissions import Permission, can
-from tracker.errors import DomainError
+from tracker.db import db
+from tracker.errors import DomainError, NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 # Every view declares who may call it; app.before_request refuses any view that does not.
 ACCESS_ATTRIBUTE = "_brique_access"
@@ -90,3 +96,107 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)
+
+
+# -- Academy blueprints: /a/<slug>/... ----------------------------------------------------------
+
+
+def load_academy(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Put the academy named by the URL's <slug> in g.academy (404 when there is none)."""
+    slug = (values or {}).pop("slug", None)
+    academy = None
+    if isinstance(slug, str):
+        academy = db.session.scalar(select(Academy).where(Academy.slug == slug))
+    if academy is None:
+        abort(404)
+    g.academy = academy
+
+
+def add_slug(endpoint: str, values: dict[str, Any]) -> None:
+    """url_for() inside an academy fills in its slug."""
+    if "slug" not in values and g.get("academy") is not None:
+        values["slug"] = g.academy.slug
+
+
+def academy_blueprint(name: str, import_name: str) -> Blueprint:
+    """The one way to declare an area of an academy: URLs under /a/<slug>, g.academy loaded."""
+    blueprint = Blueprint(name, import_name, url_prefix="/a/<slug>")
+    blueprint.url_value_preprocessor(load_academy)
+    blueprint.url_defaults(add_slug)
+    return blueprint
+
+
+# -- The form skeleton: validate, call one service, commit ----------------------------------------
+
+
+@dataclass
+class Submission(Generic[T]):
+    """What submit() did: `done` with the service's `value`, or the status to re-render with
+    (200 for a first display, 422 for invalid input, the domain error's status otherwise)."""
+
+    status: int
+    value: T | None = None
+    done: bool = False
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+def submit(form: FlaskForm, action: Callable[[], T]) -> Submission[T]:
+    """Post/Redirect/Get's first half. On a valid POST call `action` (one service call); on a
+    domain error roll back and show the message beside its field; else commit. The caller
+    flashes and redirects when the submission is done, and re-renders the form otherwise:
+
+        done = submit(form, lambda: services.create_release(db.session, ...))
+        if done:
+            flash(...)
+            return see_other("releases.show", release_id=done.value.id)
+        return render_template("releases/form.html", form=form), done.status
+    """
+    if not form.validate_on_submit():
+        return Submission(422 if request.method == "POST" else 200)
+    try:
+        value = action()
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        # A reference that vanished meanwhile is a bad value of the form, not a missing page.
+        return Submission(422 if isinstance(error, NotFound) else error.status)
+    db.session.commit()
+    return Submission(200, value, done=True)
+
+
+# -- JSON problems (RFC 9457), shared by the pages' JSON endpoints and the API -------------------
+
+PROBLEM_TYPE_PREFIX = "urn:brique:problem:"
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    """An `application/problem+json` answer. `code` is the stable machine-readable reason
+    (`type` is urn:brique:problem:<code>, and `code` repeats it for scripts); without one the
+    type is about:blank and the title the HTTP status phrase."""
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    body: dict[str, Any] = {
+        "type": f"{PROBLEM_TYPE_PREFIX}{code}" if code else "about:blank",
+        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if code:
+        body["code"] = code
+    body.update(extensions)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response

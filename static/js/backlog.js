@@ -87,7 +87,7 @@
         }).then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (data) {
             if (!response.ok) {
-              var reason = (data && data.error && data.error.message) || response.statusText;
+              var reason = (data && data.detail) || response.statusText;
               throw new Error(reason);
             }
             return data;

@@ -120,15 +120,15 @@
         say(data.message || "", data.over_limit ? "warning" : "ok");
         return null;
       }
-      var error = data.error || {};
-      var message = error.message || String(answer.status);
+      // Errors are RFC 9457 problems: {type, title, status, detail, code, ...}.
+      var message = data.detail || String(answer.status);
       if (answer.status === 409) {
         say(message + " " + (region.getAttribute("data-conflict-text") || ""), "error");
         return reloadColumns();
       }
       putBack(item, from, event.oldIndex);
       say(message, "error");
-      if (error.code === "definition_of_done" && data.can_override) {
+      if (data.code === "definition_of_done" && data.can_override) {
         openDialog(item, toStage, true);
       }
       return null;

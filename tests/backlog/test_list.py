@@ -383,7 +383,7 @@ def test_the_json_endpoint_answers_errors_in_json(
     response = client.post(url(world, "/reorder"), json=payload)
 
     assert response.status_code == status
-    assert response.is_json and response.json["error"]["message"]
+    assert response.is_json and response.json["detail"]
 
 
 def test_the_json_endpoint_needs_the_csrf_token(client, db_session, world, login):

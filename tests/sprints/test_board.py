@@ -313,8 +313,8 @@ def test_a_stale_version_gets_409_with_where_the_card_really_is(client, db_sessi
 
     assert response.status_code == 409
     data = response.get_json()
-    assert data["error"]["code"] == "conflict"
-    assert "since you loaded the board" in data["error"]["message"]
+    assert data["code"] == "conflict"
+    assert "since you loaded the board" in data["detail"]
     assert data["card"] == {"brick": x.number, "stage": production.id, "position": 1,
                             "version": x.version}  # fmt: skip
     assert db_session.get(Brick, x.id).stage_id == production.id
@@ -331,9 +331,11 @@ def test_a_full_blocking_column_refuses_the_drop_on_the_server(client, db_sessio
                                          "stage": design.id})  # fmt: skip
 
     assert response.status_code == 422
-    assert response.get_json()["error"] == {
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json() == {
+        "type": "urn:brique:problem:wip_limit", "title": "Unprocessable Entity",
         "status": 422, "code": "wip_limit",
-        "message": "Design is full: its limit is 1 cards. Move one out first.",
+        "detail": "Design is full: its limit is 1 cards. Move one out first.",
     }  # fmt: skip
     assert db_session.get(Brick, x.id).stage_id == stage(world, "Backlog").id
 
@@ -354,7 +356,7 @@ def test_done_with_an_incomplete_checklist_is_422_and_a_manager_may_override(
     overridden = move_json(client, world, {**payload, "override_reason": "Signed off by HR"})
 
     assert refused.status_code == 422
-    assert refused.get_json()["error"]["code"] == "definition_of_done"
+    assert refused.get_json()["code"] == "definition_of_done"
     assert refused.get_json()["can_override"] is False
     assert designer_override.status_code == 422
     assert offered.get_json()["can_override"] is True
@@ -396,7 +398,7 @@ def test_bad_json_gets_a_json_error_not_a_500(client, db_session, world, login, 
         response = move_json(client, world, payload)
 
     assert response.status_code == status
-    assert response.get_json()["error"]["message"]
+    assert response.get_json()["detail"]
 
 
 def test_a_json_move_without_the_csrf_token_is_refused(client, db_session, world, login):

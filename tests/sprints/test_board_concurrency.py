@@ -156,7 +156,7 @@ def test_twenty_simultaneous_moves_at_one_version_let_exactly_one_through(served
     winner = next(b for b, s in zip(bodies, statuses, strict=True) if s == 200)
     for body, status in zip(bodies, statuses, strict=True):
         if status == 409:
-            assert body["error"]["code"] == "conflict" and body["error"]["message"]
+            assert body["code"] == "conflict" and body["detail"]
             assert body["card"]["version"] == 2
     with served.app.app_context():  # type: ignore[attr-defined]
         session = db.session

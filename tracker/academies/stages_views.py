@@ -4,35 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, render_template, request
+from flask import abort, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker.academies import stages as services
-from tracker.academies.models import Stage
 from tracker.academies.stages_forms import (
     AddStageForm,
     EditStageForm,
     MoveStageForm,
     RemoveStageForm,
 )
-from tracker.academies.views import add_slug, load_academy
 from tracker.auth.permissions import Permission
 from tracker.db import db
-from tracker.errors import DomainError, NotFound
-from tracker.web import attach_error, requires, see_other
+from tracker.errors import DomainError
+from tracker.web import academy_blueprint, attach_error, requires, see_other
 
-bp = Blueprint("stages", __name__, url_prefix="/a/<slug>")
-bp.url_value_preprocessor(load_academy)
-bp.url_defaults(add_slug)
-
-
-def _stage_or_404(stage_id: int) -> Stage:
-    try:
-        return services.get_stage(db.session, g.academy, stage_id)
-    except NotFound:
-        abort(404)
+bp = academy_blueprint("stages", __name__)
 
 
 def _taken(except_id: int | None = None) -> Any:
@@ -86,7 +75,7 @@ def create() -> Any:
 @bp.route("/stages/<int:stage_id>/edit", methods=["GET", "POST"])
 @requires(Permission.STAGE_MANAGE)
 def edit(stage_id: int) -> Any:
-    stage = _stage_or_404(stage_id)
+    stage = services.get_stage(db.session, g.academy, stage_id)
     form = EditStageForm(
         obj=stage if request.method == "GET" else None, is_name_taken=_taken(stage.id)
     )
@@ -117,7 +106,7 @@ def edit(stage_id: int) -> Any:
 @bp.route("/stages/<int:stage_id>/move", methods=["POST"])
 @requires(Permission.STAGE_MANAGE)
 def move(stage_id: int) -> Any:
-    stage = _stage_or_404(stage_id)
+    stage = services.get_stage(db.session, g.academy, stage_id)
     form = MoveStageForm()
     if not form.validate_on_submit():
         abort(400)
@@ -131,7 +120,7 @@ def move(stage_id: int) -> Any:
 @bp.route("/stages/<int:stage_id>/remove", methods=["GET", "POST"])
 @requires(Permission.STAGE_MANAGE)
 def remove(stage_id: int) -> Any:
-    stage = _stage_or_404(stage_id)
+    stage = services.get_stage(db.session, g.academy, stage_id)
     all_stages = services.list_stages(db.session, g.academy)
     others = [s for s in all_stages if s.id != stage.id]
     form = RemoveStageForm(others=others)

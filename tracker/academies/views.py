@@ -19,30 +19,13 @@ from tracker.academies.forms import (
 from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.auth.permissions import Permission, can, forget_roles, role_in
 from tracker.db import db
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
 from tracker.templating import ROLE_LABELS, my_academies
-from tracker.web import attach_error, authenticated, requires, see_other
+from tracker.web import academy_blueprint, attach_error, authenticated, requires, see_other
 
 bp = Blueprint("academies", __name__, url_prefix="/academies")
-academy_bp = Blueprint("academy", __name__, url_prefix="/a/<slug>")
-
-
-@academy_bp.url_value_preprocessor
-def load_academy(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    slug = (values or {}).pop("slug", None)
-    if slug is None:
-        abort(404)
-    try:
-        g.academy = services.get_academy(db.session, slug)
-    except NotFound:
-        abort(404)
-
-
-@academy_bp.url_defaults
-def add_slug(endpoint: str, values: dict[str, Any]) -> None:
-    if "slug" not in values and g.get("academy") is not None:
-        values["slug"] = g.academy.slug
+academy_bp = academy_blueprint("academy", __name__)
 
 
 @bp.route("/")
@@ -203,7 +186,7 @@ def invite() -> Any:
 @academy_bp.route("/members/<int:membership_id>/role", methods=["POST"])
 @requires(Permission.MEMBER_MANAGE)
 def change_role(membership_id: int) -> Any:
-    membership = _membership_or_404(membership_id)
+    membership = services.get_membership(db.session, g.academy, membership_id)
     form = ChangeRoleForm(prefix=f"m{membership.id}")
     if not form.validate_on_submit():
         flash(_("Choose a role."), "error")
@@ -230,7 +213,7 @@ def change_role(membership_id: int) -> Any:
 @academy_bp.route("/members/<int:membership_id>/remove", methods=["POST"])
 @requires(Permission.MEMBER_MANAGE)
 def remove_member(membership_id: int) -> Any:
-    membership = _membership_or_404(membership_id)
+    membership = services.get_membership(db.session, g.academy, membership_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = membership.user.display_name
@@ -258,10 +241,3 @@ def revoke_invitation(invitation_id: int) -> Any:
     db.session.commit()
     flash(_("The invitation to %(email)s is cancelled.", email=invitation.email), "success")
     return see_other("academy.members")
-
-
-def _membership_or_404(membership_id: int) -> Membership:
-    try:
-        return services.get_membership(db.session, g.academy, membership_id)
-    except NotFound:
-        abort(404)

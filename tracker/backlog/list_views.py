@@ -40,7 +40,7 @@ from tracker.backlog.models import Brick
 from tracker.backlog.views import bp
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
-from tracker.web import attach_error, requires
+from tracker.web import attach_error, problem, requires
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
 
@@ -157,10 +157,6 @@ def move(number: int) -> Any:
     return _back_to_list(carried, brick, page)
 
 
-def _json_error(status: int, message: str) -> Any:
-    return jsonify(error={"status": status, "message": message}), status
-
-
 @bp.route("/backlog/reorder", methods=["POST"])
 @requires(Permission.BACKLOG_REORDER)
 def reorder_json() -> Any:
@@ -171,7 +167,7 @@ def reorder_json() -> Any:
     """
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return _json_error(400, _("Send a JSON object."))
+        return problem(400, _("Send a JSON object."))
 
     def number(key: str) -> int | None:
         value = payload.get(key)
@@ -186,9 +182,9 @@ def reorder_json() -> Any:
     try:
         moved_number, before, after = number("brick"), number("before"), number("after")
     except ValueError as error:
-        return _json_error(400, _("“%(key)s” must be a brick number.", key=str(error)))
+        return problem(400, _("“%(key)s” must be a brick number.", key=str(error)))
     if moved_number is None or (before is None) == (after is None):
-        return _json_error(400, _("Give the brick and either “before” or “after”."))
+        return problem(400, _("Give the brick and either “before” or “after”."))
     target_number = before if before is not None else after
     assert target_number is not None
     try:
@@ -203,7 +199,7 @@ def reorder_json() -> Any:
         )
     except DomainError as error:
         db.session.rollback()
-        return _json_error(error.status, error.message)
+        return problem(error.status, error.message)
     where = reorder.describe_move(db.session, brick)
     db.session.commit()
     return jsonify(ok=True, moved=moved, **where)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, render_template, request
+from flask import abort, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.academies.views import add_slug, load_academy
 from tracker.auth.permissions import Permission, can
 from tracker.backlog import needs_services as services
 from tracker.backlog.models import NeedStatus, TrainingNeed
@@ -20,13 +19,11 @@ from tracker.backlog.needs_forms import (
     TriageNeedForm,
 )
 from tracker.db import db
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
-from tracker.web import attach_error, requires, see_other
+from tracker.web import academy_blueprint, attach_error, requires, see_other
 
-bp = Blueprint("needs", __name__, url_prefix="/a/<slug>")
-bp.url_value_preprocessor(load_academy)
-bp.url_defaults(add_slug)
+bp = academy_blueprint("needs", __name__)
 
 
 def may_read(need: TrainingNeed) -> bool:
@@ -39,13 +36,6 @@ def may_read(need: TrainingNeed) -> bool:
         and need.submitted_by_id is not None
         and need.submitted_by_id == current_user.id
     )
-
-
-def _need_or_404(need_id: int) -> TrainingNeed:
-    try:
-        return services.get_need(db.session, g.academy, need_id)
-    except NotFound:
-        abort(404)
 
 
 def _need_fields(form: SubmitNeedForm) -> dict[str, Any]:
@@ -158,7 +148,7 @@ def _need_page(
 @bp.route("/needs/<int:need_id>/")
 @requires(Permission.ACADEMY_VIEW)
 def show(need_id: int) -> Any:
-    need = _need_or_404(need_id)
+    need = services.get_need(db.session, g.academy, need_id)
     if not may_read(need):
         abort(403)
     return _need_page(need)
@@ -167,7 +157,7 @@ def show(need_id: int) -> Any:
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
 @requires(Permission.NEED_TRIAGE)
 def edit(need_id: int) -> Any:
-    need = _need_or_404(need_id)
+    need = services.get_need(db.session, g.academy, need_id)
     form = EditNeedForm(obj=need if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -191,7 +181,7 @@ def edit(need_id: int) -> Any:
 @bp.route("/needs/<int:need_id>/status", methods=["POST"])
 @requires(Permission.NEED_TRIAGE)
 def change_status(need_id: int) -> Any:
-    need = _need_or_404(need_id)
+    need = services.get_need(db.session, g.academy, need_id)
     form = TriageNeedForm()
     if not form.validate_on_submit():
         return _need_page(need, triage_form=form, status=422)
@@ -212,14 +202,11 @@ def change_status(need_id: int) -> Any:
 @bp.route("/needs/<int:need_id>/bricks", methods=["POST"])
 @requires(Permission.NEED_TRIAGE)
 def link_brick(need_id: int) -> Any:
-    need = _need_or_404(need_id)
+    need = services.get_need(db.session, g.academy, need_id)
     form = LinkBrickForm()
     if not form.validate_on_submit() or form.brick_id.data is None:
         abort(400)
-    try:
-        brick = services.get_brick_by_id(db.session, g.academy, form.brick_id.data)
-    except NotFound:
-        abort(404)
+    brick = services.get_brick_by_id(db.session, g.academy, form.brick_id.data)
     if services.link_brick(db.session, need, brick, actor=current_user):
         db.session.commit()
         flash(_("The need is linked to %(title)s.", title=brick.title), "success")
@@ -229,13 +216,10 @@ def link_brick(need_id: int) -> Any:
 @bp.route("/needs/<int:need_id>/bricks/<int:brick_id>/unlink", methods=["POST"])
 @requires(Permission.NEED_TRIAGE)
 def unlink_brick(need_id: int, brick_id: int) -> Any:
-    need = _need_or_404(need_id)
+    need = services.get_need(db.session, g.academy, need_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        brick = services.get_brick_by_id(db.session, g.academy, brick_id)
-    except NotFound:
-        abort(404)
+    brick = services.get_brick_by_id(db.session, g.academy, brick_id)
     if services.unlink_brick(db.session, need, brick, actor=current_user):
         db.session.commit()
         flash(_("%(title)s is no longer linked to the need.", title=brick.title), "success")

@@ -4,31 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, render_template, request
+from flask import abort, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tracker.academies.views import add_slug, load_academy
 from tracker.auth.permissions import Permission
 from tracker.backlog import paths_services as services
-from tracker.backlog.models import Brick, LearningPath
+from tracker.backlog.models import Brick
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm, MovePathForm
 from tracker.db import db
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
-from tracker.web import attach_error, requires, see_other
+from tracker.web import academy_blueprint, attach_error, requires, see_other
 
-bp = Blueprint("paths", __name__, url_prefix="/a/<slug>")
-bp.url_value_preprocessor(load_academy)
-bp.url_defaults(add_slug)
-
-
-def _path_or_404(path_id: int) -> LearningPath:
-    try:
-        return services.get_path(db.session, g.academy, path_id)
-    except NotFound:
-        abort(404)
+bp = academy_blueprint("paths", __name__)
 
 
 @bp.route("/paths/")
@@ -73,7 +63,7 @@ def create() -> Any:
 @bp.route("/paths/<int:path_id>/")
 @requires(Permission.PATH_VIEW)
 def show(path_id: int) -> Any:
-    path = _path_or_404(path_id)
+    path = services.get_path(db.session, g.academy, path_id)
     bricks = services.path_bricks(db.session, path)
     return render_template(
         "paths/show.html",
@@ -87,7 +77,7 @@ def show(path_id: int) -> Any:
 @bp.route("/paths/<int:path_id>/edit", methods=["GET", "POST"])
 @requires(Permission.PATH_MANAGE)
 def edit(path_id: int) -> Any:
-    path = _path_or_404(path_id)
+    path = services.get_path(db.session, g.academy, path_id)
     form = EditPathForm(
         obj=path if request.method == "GET" else None,
         is_name_taken=lambda name: services.is_path_name_taken(
@@ -118,7 +108,7 @@ def edit(path_id: int) -> Any:
 @bp.route("/paths/<int:path_id>/move", methods=["POST"])
 @requires(Permission.PATH_MANAGE)
 def move(path_id: int) -> Any:
-    path = _path_or_404(path_id)
+    path = services.get_path(db.session, g.academy, path_id)
     form = MovePathForm()
     if not form.validate_on_submit():
         abort(400)
@@ -132,7 +122,7 @@ def move(path_id: int) -> Any:
 @bp.route("/paths/<int:path_id>/delete", methods=["POST"])
 @requires(Permission.PATH_MANAGE)
 def delete(path_id: int) -> Any:
-    path = _path_or_404(path_id)
+    path = services.get_path(db.session, g.academy, path_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = path.name

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -29,7 +28,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.academies.views import add_slug, load_academy
 from tracker.auth.permissions import Permission
 from tracker.backlog import checklists, services
 from tracker.backlog.bloom import (
@@ -57,14 +55,11 @@ from tracker.backlog.forms import (
 )
 from tracker.backlog.models import Activity, ActivityKind, BloomLevel, Brick, BrickFormat
 from tracker.db import _immediate, db
-from tracker.errors import Conflict, DomainError, NotFound
+from tracker.errors import Conflict, DomainError
 from tracker.forms import ConfirmForm
-from tracker.web import attach_error, requires, see_other
+from tracker.web import academy_blueprint, attach_error, requires, see_other
 
-bp = Blueprint("backlog", __name__, url_prefix="/a/<slug>")
-# The same academy loading as the academy blueprint: g.academy from the slug, 404 if unknown.
-bp.url_value_preprocessor(load_academy)
-bp.url_defaults(add_slug)
+bp = academy_blueprint("backlog", __name__)
 
 # For every template (the backlog list shows formats and durations too).
 bp.record_once(
@@ -192,13 +187,6 @@ def _user_ids_in(events: list[Activity], brick: Brick) -> set[int]:
 # -- Loading ------------------------------------------------------------------------------------
 
 
-def _brick_or_404(number: int) -> Brick:
-    try:
-        return services.load_brick_page(db.session, g.academy, number)
-    except NotFound:
-        abort(404)
-
-
 def _backlog_url() -> str:
     """The backlog list (tracker/backlog/list_views.py), else the academy's home."""
     if "backlog.index" in current_app.view_functions:
@@ -214,7 +202,7 @@ HISTORY_SHOWN = 50  # events shown before "Show the whole history"
 def _brick_page(
     number: int, comment_form: CommentBrickForm | None = None, status: int = 200
 ) -> Any:
-    brick = _brick_or_404(number)
+    brick = services.load_brick_page(db.session, g.academy, number)
     comments = services.brick_comments(db.session, brick)
     # The latest events by default: a brick worked on for a year has thousands.
     whole = request.args.get("history") == "all"
@@ -244,7 +232,7 @@ def brick(number: int) -> Any:
 @bp.route("/bricks/<int:number>/comments", methods=["POST"])
 @requires(Permission.BRICK_COMMENT)
 def comment(number: int) -> Any:
-    brick = _brick_or_404(number)
+    brick = services.load_brick_page(db.session, g.academy, number)
     form = CommentBrickForm()
     if not form.validate_on_submit():
         return _brick_page(number, form, 422)
@@ -262,11 +250,8 @@ def comment(number: int) -> Any:
 @bp.route("/bricks/<int:number>/checklist/<int:item_id>", methods=["POST"])
 @requires(Permission.CHECKLIST_TICK)
 def tick(number: int, item_id: int) -> Any:
-    brick = _brick_or_404(number)
-    try:
-        item = checklists.get_checklist_item(brick, item_id)
-    except NotFound:
-        abort(404)
+    brick = services.load_brick_page(db.session, g.academy, number)
+    item = checklists.get_checklist_item(brick, item_id)
     form = TickItemForm()
     if not form.validate_on_submit():
         abort(400)
@@ -480,7 +465,7 @@ def _put(form: EditBrickForm, name: str, value: Any) -> None:
 @bp.route("/bricks/<int:number>/edit", methods=["GET", "POST"])
 @requires(Permission.BRICK_EDIT)
 def edit_brick(number: int) -> Any:
-    brick = _brick_or_404(number)
+    brick = services.load_brick_page(db.session, g.academy, number)
     if request.method == "GET":
         form = EditBrickForm(
             data={
@@ -514,7 +499,7 @@ def edit_brick(number: int) -> Any:
         )
     except Conflict:
         db.session.rollback()
-        brick = _brick_or_404(number)
+        brick = services.load_brick_page(db.session, g.academy, number)
         book = _prepare(form, brick)
         rows = merge_after_conflict(form, brick, book)
         form.form_errors.append(
@@ -539,7 +524,7 @@ def edit_brick(number: int) -> Any:
 @bp.route("/bricks/<int:number>/delete", methods=["GET", "POST"])
 @requires(Permission.BRICK_DELETE)
 def delete_brick(number: int) -> Any:
-    brick = _brick_or_404(number)
+    brick = services.load_brick_page(db.session, g.academy, number)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         key, title = brick.key, brick.title
@@ -628,17 +613,10 @@ def add_checklist_item(format: str) -> Any:
     return _format_page(brick_format, form), 422
 
 
-def _template_item_or_404(item_id: int) -> Any:
-    try:
-        return checklists.get_template_item(db.session, g.academy, item_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/checklists/items/<int:item_id>/rename", methods=["POST"])
 @requires(Permission.CHECKLIST_MANAGE)
 def rename_checklist_item(item_id: int) -> Any:
-    item = _template_item_or_404(item_id)
+    item = checklists.get_template_item(db.session, g.academy, item_id)
     form = RenameChecklistItemForm(prefix=f"i{item.id}")
     if form.validate_on_submit():
         try:
@@ -657,7 +635,7 @@ def rename_checklist_item(item_id: int) -> Any:
 @bp.route("/checklists/items/<int:item_id>/remove", methods=["POST"])
 @requires(Permission.CHECKLIST_MANAGE)
 def remove_checklist_item(item_id: int) -> Any:
-    item = _template_item_or_404(item_id)
+    item = checklists.get_template_item(db.session, g.academy, item_id)
     format = item.format.value
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -670,7 +648,7 @@ def remove_checklist_item(item_id: int) -> Any:
 @bp.route("/checklists/items/<int:item_id>/move", methods=["POST"])
 @requires(Permission.CHECKLIST_MANAGE)
 def move_checklist_item(item_id: int) -> Any:
-    item = _template_item_or_404(item_id)
+    item = checklists.get_template_item(db.session, g.academy, item_id)
     form = MoveChecklistItemForm()
     if not form.validate_on_submit():
         abort(400)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.auth.permissions import Permission
 from tracker.backlog import io as uploads
 from tracker.db import db, utcnow
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 from tracker.feedback import panel
 from tracker.feedback.forms import (
     LANGUAGE_CHOICES,
@@ -26,7 +26,6 @@ from tracker.feedback.forms import (
     EditTesterForm,
     ImportTestersForm,
 )
-from tracker.feedback.models import Segment, TesterProfile
 from tracker.feedback.views import bp
 from tracker.forms import ConfirmForm
 from tracker.web import attach_error, requires, see_other
@@ -56,17 +55,10 @@ def panel_index() -> Any:
     )
 
 
-def _profile_or_404(profile_id: int) -> TesterProfile:
-    try:
-        return panel.get_profile(db.session, g.academy, profile_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/panel/<int:profile_id>/edit", methods=["GET", "POST"])
 @requires(Permission.PANEL_MANAGE)
 def edit_tester(profile_id: int) -> Any:
-    profile = _profile_or_404(profile_id)
+    profile = panel.get_profile(db.session, g.academy, profile_id)
     form = EditTesterForm(obj=profile if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -216,13 +208,6 @@ def segments() -> Any:
     )
 
 
-def _segment_or_404(segment_id: int) -> Segment:
-    try:
-        return panel.get_segment(db.session, g.academy, segment_id)
-    except NotFound:
-        abort(404)
-
-
 def _chosen(form: EditSegmentForm) -> dict[str, list[str]]:
     return {name: list(getattr(form, name).data or []) for name in panel.ATTRIBUTES}
 
@@ -251,7 +236,7 @@ def create_segment() -> Any:
 @bp.route("/panel/segments/<int:segment_id>/edit", methods=["GET", "POST"])
 @requires(Permission.PANEL_MANAGE)
 def edit_segment(segment_id: int) -> Any:
-    segment = _segment_or_404(segment_id)
+    segment = panel.get_segment(db.session, g.academy, segment_id)
     values = panel.attribute_values(db.session, g.academy)
     data = None
     if request.method == "GET":
@@ -281,7 +266,7 @@ def edit_segment(segment_id: int) -> Any:
 @bp.route("/panel/segments/<int:segment_id>/delete", methods=["POST"])
 @requires(Permission.PANEL_MANAGE)
 def delete_segment(segment_id: int) -> Any:
-    segment = _segment_or_404(segment_id)
+    segment = panel.get_segment(db.session, g.academy, segment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = segment.name

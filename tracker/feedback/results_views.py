@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.db import db
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 from tracker.feedback import charts, exports, gate, results, triage
 from tracker.feedback.forms import (
     ITEM_KIND_LABELS,
@@ -112,12 +112,9 @@ bp.add_app_template_filter(fb_signed, "fb_signed")
 
 
 # Ids in URLs beyond what an INTEGER column holds: not found, rather than a database error.
-MAX_ID = 2**31 - 1
 
 
-def _round_or_404(round_id: int) -> FeedbackRound:
-    if round_id > MAX_ID:
-        abort(404)
+def _round_with_release(round_id: int) -> FeedbackRound:
     round_ = db.session.scalar(
         select(FeedbackRound)
         .where(FeedbackRound.id == round_id, FeedbackRound.academy_id == g.academy.id)
@@ -139,7 +136,7 @@ def _int_arg(name: str) -> int | None:
 @bp.route("/rounds/<int:round_id>/results")
 @requires(Permission.ROUND_RESULTS)
 def round_results(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = _round_with_release(round_id)
     try:
         dimension = results.Dimension(request.args.get("dim", ""))
     except ValueError:
@@ -180,7 +177,7 @@ def round_results(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/export/<any(answers, items):what>.<any(csv, xlsx):fmt>")
 @requires(Permission.ROUND_EXPORT)
 def round_export(round_id: int, what: str, fmt: str) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = _round_with_release(round_id)
     body, mimetype, filename = exports.export_round(db.session, round_, what, fmt)
     return HttpResponse(
         body,
@@ -281,15 +278,6 @@ def _render_board(
     ), status
 
 
-def _item_or_404(round_: FeedbackRound, item_id: int) -> FeedbackItem:
-    if item_id > MAX_ID:
-        abort(404)
-    try:
-        return triage.get_item(db.session, round_, item_id)
-    except NotFound:
-        abort(404)
-
-
 def _back_to_board(round_: FeedbackRound, item: FeedbackItem) -> Any:
     _, carried = _filters()
     values: dict[str, Any] = {"round_id": round_.id, **carried}
@@ -300,14 +288,14 @@ def _back_to_board(round_: FeedbackRound, item: FeedbackItem) -> Any:
 @bp.route("/rounds/<int:round_id>/triage")
 @requires(Permission.ITEM_TRIAGE)
 def triage_board(round_id: int) -> Any:
-    return _render_board(_round_or_404(round_id))
+    return _render_board(_round_with_release(round_id))
 
 
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/move", methods=["POST"])
 @requires(Permission.ITEM_TRIAGE)
 def triage_move(round_id: int, item_id: int) -> Any:
-    round_ = _round_or_404(round_id)
-    item = _item_or_404(round_, item_id)
+    round_ = _round_with_release(round_id)
+    item = triage.get_item(db.session, round_, item_id)
     form = MoveItemForm(prefix=f"item{item.id}")
     if form.validate_on_submit():
         try:
@@ -320,7 +308,7 @@ def triage_move(round_id: int, item_id: int) -> Any:
             )
         except DomainError as error:
             db.session.rollback()
-            item = _item_or_404(round_, item_id)
+            item = triage.get_item(db.session, round_, item_id)
             field = getattr(form, error.field or "", None) or form.status
             field.errors = [*list(field.errors), error.message]
         else:
@@ -340,8 +328,8 @@ def triage_move(round_id: int, item_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/brick", methods=["POST"])
 @requires(Permission.ITEM_TRIAGE)
 def triage_to_brick(round_id: int, item_id: int) -> Any:
-    round_ = _round_or_404(round_id)
-    item = _item_or_404(round_, item_id)
+    round_ = _round_with_release(round_id)
+    item = triage.get_item(db.session, round_, item_id)
     form = CreateBrickFromItemForm(prefix=f"item{item.id}")
     if form.validate_on_submit():
         # A path, not a full address: the link works whatever host serves the page.
@@ -359,7 +347,7 @@ def triage_to_brick(round_id: int, item_id: int) -> Any:
             )
         except DomainError as error:
             db.session.rollback()
-            item = _item_or_404(round_, item_id)
+            item = triage.get_item(db.session, round_, item_id)
             field = getattr(form, error.field or "", None)
             if field is not None:
                 field.errors = [*list(field.errors), error.message]

@@ -34,7 +34,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.academies.models import Academy
-from tracker.academies.views import add_slug, load_academy
 from tracker.auth.models import LOCALES
 from tracker.auth.permissions import Permission
 from tracker.backlog.forms import FORMAT_LABELS
@@ -63,16 +62,13 @@ from tracker.feedback.forms import (
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
-    Question,
     RoundInvitation,
     RoundState,
 )
 from tracker.forms import ConfirmForm
-from tracker.web import attach_error, public, requires, see_other
+from tracker.web import academy_blueprint, attach_error, public, requires, see_other
 
-bp = Blueprint("feedback", __name__, url_prefix="/a/<slug>")
-bp.url_value_preprocessor(load_academy)
-bp.url_defaults(add_slug)
+bp = academy_blueprint("feedback", __name__)
 
 answer_bp = Blueprint("answer", __name__, url_prefix="/r/<token>")
 
@@ -112,20 +108,6 @@ def _secret() -> str:
 
 def _zone() -> str:
     return str(current_app.config["DEFAULT_TIMEZONE"])
-
-
-def _round_or_404(round_id: int) -> FeedbackRound:
-    try:
-        return services.get_round(db.session, g.academy, round_id)
-    except NotFound:
-        abort(404)
-
-
-def _question_or_404(round_: FeedbackRound, question_id: int) -> Question:
-    try:
-        return services.get_question(db.session, round_, question_id)
-    except NotFound:
-        abort(404)
 
 
 def _endpoint_url(endpoint: str, **values: Any) -> str | None:
@@ -236,7 +218,7 @@ def create_round() -> Any:
 @bp.route("/rounds/<int:round_id>/", endpoint="round")
 @requires(Permission.ROUND_VIEW)
 def round_page(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     now = utcnow()
     questions = list(round_.questions)
     bricks = services.round_bricks(db.session, round_)
@@ -258,7 +240,7 @@ def round_page(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 @requires(Permission.ROUND_MANAGE)
 def edit_round(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     if round_.state != RoundState.DRAFT:
         flash(_("This round is open or closed: it can no longer be changed."), "error")
         return see_other("feedback.round", round_id=round_.id)
@@ -291,7 +273,7 @@ def edit_round(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/open", methods=["POST"])
 @requires(Permission.ROUND_MANAGE)
 def open_round(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -309,7 +291,7 @@ def open_round(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/close", methods=["POST"])
 @requires(Permission.ROUND_CLOSE)
 def close_round(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if services.close_round(db.session, round_, actor=current_user, now=utcnow()):
@@ -346,7 +328,7 @@ def _refuse_unless_draft(round_: FeedbackRound) -> Any:
 @bp.route("/rounds/<int:round_id>/questions/new", methods=["GET", "POST"])
 @requires(Permission.ROUND_MANAGE)
 def add_question(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     refused = _refuse_unless_draft(round_)
     if refused is not None:
         return refused
@@ -370,8 +352,8 @@ def add_question(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @requires(Permission.ROUND_MANAGE)
 def edit_question(round_id: int, question_id: int) -> Any:
-    round_ = _round_or_404(round_id)
-    question = _question_or_404(round_, question_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
+    question = services.get_question(db.session, round_, question_id)
     refused = _refuse_unless_draft(round_)
     if refused is not None:
         return refused
@@ -406,8 +388,8 @@ def edit_question(round_id: int, question_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/questions/<int:question_id>/delete", methods=["POST"])
 @requires(Permission.ROUND_MANAGE)
 def delete_question(round_id: int, question_id: int) -> Any:
-    round_ = _round_or_404(round_id)
-    question = _question_or_404(round_, question_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
+    question = services.get_question(db.session, round_, question_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -424,8 +406,8 @@ def delete_question(round_id: int, question_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/questions/<int:question_id>/move", methods=["POST"])
 @requires(Permission.ROUND_MANAGE)
 def move_question(round_id: int, question_id: int) -> Any:
-    round_ = _round_or_404(round_id)
-    question = _question_or_404(round_, question_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
+    question = services.get_question(db.session, round_, question_id)
     form = MoveQuestionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -443,7 +425,7 @@ def move_question(round_id: int, question_id: int) -> Any:
 @requires(Permission.ROUND_VIEW)
 def preview(round_id: int) -> Any:
     """Exactly the testers' form, with nothing to send."""
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     bricks = services.round_bricks(db.session, round_)
     return render_template(
         "feedback/answer.html",
@@ -506,7 +488,7 @@ def _invite_page(round_: FeedbackRound, form: InviteTestersForm, status: int = 2
 @bp.route("/rounds/<int:round_id>/invite", methods=["GET", "POST"])
 @requires(Permission.ROUND_MANAGE)
 def invite(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     form = InviteTestersForm()
     if request.method == "GET":
         return _invite_page(round_, form)
@@ -567,7 +549,7 @@ def _int(value: Any) -> int | None:
 @bp.route("/rounds/<int:round_id>/remind", methods=["POST"])
 @requires(Permission.ROUND_MANAGE)
 def remind(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -608,7 +590,7 @@ def remind(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/invitations")
 @requires(Permission.ROUND_VIEW)
 def invitations(round_id: int) -> Any:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     return render_template(
         "feedback/invitations.html",
         round=round_,
@@ -767,7 +749,7 @@ def _item_form(place: AnswerPlace, item: FeedbackItem | None) -> Any:
 
 
 def _logged_in_place(round_id: int) -> AnswerPlace:
-    round_ = _round_or_404(round_id)
+    round_ = services.get_round(db.session, g.academy, round_id)
     invitation = services.invitation_of(db.session, round_, current_user.id)
     if invitation is None or round_.state == RoundState.DRAFT:
         abort(403)  # testers see only the rounds they are invited to
@@ -808,16 +790,13 @@ def new_item(round_id: int) -> Any:
 @requires(Permission.ROUND_ANSWER)
 def edit_item(round_id: int, item_id: int) -> Any:
     place = _logged_in_place(round_id)
-    return _item_form(place, _my_item_or_404(place, item_id))
+    return _item_form(place, _my_item(place, item_id))
 
 
-def _my_item_or_404(place: AnswerPlace, item_id: int) -> FeedbackItem:
-    try:
-        return services.get_my_item(
-            db.session, place.round, place.invitation.user_id, item_id, secret_key=_secret()
-        )
-    except NotFound:
-        abort(404)
+def _my_item(place: AnswerPlace, item_id: int) -> FeedbackItem:
+    return services.get_my_item(
+        db.session, place.round, place.invitation.user_id, item_id, secret_key=_secret()
+    )
 
 
 # -- The personal link ------------------------------------------------------------------------
@@ -874,7 +853,7 @@ def new_item_by_link(token: str) -> Any:
 @public
 def edit_item_by_link(token: str, item_id: int) -> Any:
     with _link_place(token) as place:
-        return _item_form(place, _my_item_or_404(place, item_id))
+        return _item_form(place, _my_item(place, item_id))
 
 
 # The panel's pages (panel_views) and the results side (results page, triage board, exports:

@@ -14,13 +14,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from tracker.academies.models import Academy
-from tracker.academies.views import add_slug, load_academy
 from tracker.auth.models import LOCALES, User
 from tracker.auth.permissions import Permission, can, role_in
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import totals_by, totals_of
 from tracker.db import db, utcnow
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 from tracker.feedback.forms import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
 from tracker.forms import ConfirmForm
 from tracker.markdown import render_markdown
@@ -33,11 +32,9 @@ from tracker.releases.forms import (
     RecordDecisionForm,
 )
 from tracker.releases.models import DecisionOutcome, Release, ReleaseNotes, ReleaseState
-from tracker.web import attach_error, public, requires, see_other
+from tracker.web import academy_blueprint, attach_error, public, requires, see_other
 
-bp = Blueprint("releases", __name__, url_prefix="/a/<slug>")
-bp.url_value_preprocessor(load_academy)
-bp.url_defaults(add_slug)
+bp = academy_blueprint("releases", __name__)
 
 # The personal feed links: /feeds/<token>.atom, no session (the token is the credential).
 feed_bp = Blueprint("feeds", __name__)
@@ -48,7 +45,6 @@ DECISION_LABELS = {
     DecisionOutcome.NO_GO: _l("No-go"),
 }
 # Ids in URLs beyond what an INTEGER column holds: not found, rather than a database error.
-MAX_ID = 2**31 - 1
 
 
 @bp.context_processor
@@ -61,15 +57,6 @@ def release_labels() -> dict[str, Any]:
         "SEVERITY_LABELS": SEVERITY_LABELS,
         "ReleaseState": ReleaseState,
     }
-
-
-def _release_or_404(release_id: int) -> Release:
-    if release_id > MAX_ID:
-        abort(404)
-    try:
-        return services.get_release(db.session, g.academy, release_id)
-    except NotFound:
-        abort(404)
 
 
 def _base_url() -> str:
@@ -120,7 +107,7 @@ def create() -> Any:
 @bp.route("/releases/<int:release_id>/")
 @requires(Permission.RELEASE_VIEW)
 def show(release_id: int) -> Any:
-    release = _release_or_404(release_id)
+    release = services.get_release(db.session, g.academy, release_id)
     bricks = services.release_bricks(db.session, release)
     decisions = services.release_decisions(db.session, release)
     return render_template(
@@ -143,7 +130,7 @@ def show(release_id: int) -> Any:
 @bp.route("/releases/<int:release_id>/decide", methods=["GET", "POST"])
 @requires(Permission.RELEASE_DECIDE)
 def decide(release_id: int) -> Any:
-    release = _release_or_404(release_id)
+    release = services.get_release(db.session, g.academy, release_id)
     form = RecordDecisionForm()
     status = 200
     if form.validate_on_submit():
@@ -174,7 +161,7 @@ def decide(release_id: int) -> Any:
             return see_other("releases.show", release_id=release.id)
     elif request.method == "POST":
         status = 422
-    release = _release_or_404(release_id)
+    release = services.get_release(db.session, g.academy, release_id)
     return (
         render_template(
             "releases/decide.html",
@@ -191,7 +178,7 @@ def decide(release_id: int) -> Any:
 @bp.route("/releases/<int:release_id>/release", methods=["GET", "POST"])
 @requires(Permission.RELEASE_DECIDE)
 def mark_released(release_id: int) -> Any:
-    release = _release_or_404(release_id)
+    release = services.get_release(db.session, g.academy, release_id)
     form = MarkReleasedForm()
     status = 200
     if form.validate_on_submit():
@@ -218,7 +205,7 @@ def mark_released(release_id: int) -> Any:
             return see_other("releases.show", release_id=release.id)
     elif request.method == "POST":
         status = 422
-    release = _release_or_404(release_id)
+    release = services.get_release(db.session, g.academy, release_id)
     return (
         render_template(
             "releases/mark_released.html",
@@ -294,7 +281,7 @@ def revoke_feed_link() -> Any:
 @bp.route("/releases/<int:release_id>/notes")
 @requires(Permission.NOTES_READ)
 def notes_page(release_id: int) -> Any:
-    release = _release_or_404(release_id)
+    release = services.get_release(db.session, g.academy, release_id)
     readable = _readable_ids()
     if readable is not None and release.id not in readable:
         abort(403)  # a tester who did not test this release
@@ -332,7 +319,7 @@ def _notes_form_page(
 @bp.route("/releases/<int:release_id>/notes/edit", methods=["GET", "POST"])
 @requires(Permission.RELEASE_PUBLISH)
 def edit_notes(release_id: int) -> Any:
-    release = _release_or_404(release_id)
+    release = services.get_release(db.session, g.academy, release_id)
     row = notes.get_notes(db.session, release)
     form = EditNotesForm()
     if request.method == "GET":
@@ -364,7 +351,7 @@ def edit_notes(release_id: int) -> Any:
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        release = _release_or_404(release_id)
+        release = services.get_release(db.session, g.academy, release_id)
         return _notes_form_page(
             release, form, notes.get_notes(db.session, release), status=error.status
         )
@@ -463,7 +450,7 @@ def atom(token: str) -> Any:
 @bp.route("/releases/<int:release_id>/edit", methods=["GET", "POST"])
 @requires(Permission.RELEASE_MANAGE)
 def edit(release_id: int) -> Any:
-    release = _release_or_404(release_id)
+    release = services.get_release(db.session, g.academy, release_id)
     form = EditReleaseForm(
         obj=release if request.method == "GET" else None,
         is_name_taken=lambda name: services.is_release_name_taken(

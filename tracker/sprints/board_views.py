@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,19 +26,16 @@ from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
 
 from tracker.academies.models import Stage
-from tracker.academies.views import add_slug, load_academy
 from tracker.auth.permissions import Permission, can
 from tracker.backlog import services
 from tracker.backlog.models import Brick
 from tracker.db import db, utcnow
-from tracker.errors import Conflict, DomainError, NotFound
+from tracker.errors import Conflict, DomainError
 from tracker.sprints import board
 from tracker.sprints.board_forms import FilterBoardForm, MoveCardForm
-from tracker.web import attach_error, requires
+from tracker.web import academy_blueprint, attach_error, problem, requires
 
-bp = Blueprint("board", __name__, url_prefix="/a/<slug>")
-bp.url_value_preprocessor(load_academy)
-bp.url_defaults(add_slug)
+bp = academy_blueprint("board", __name__)
 
 FILTER_ARGS = ("sprint", "owner", "format", "path", "lanes", "done")
 
@@ -159,13 +156,6 @@ def _columns_html(
     return rendered_boards.get(key, render)
 
 
-def _brick(number: int) -> Brick:
-    try:
-        return services.get_brick(db.session, g.academy, number)
-    except NotFound:
-        abort(404)
-
-
 def _position_of(brick: Brick) -> int:
     """Where the brick is in its column now (1 = top)."""
     ahead = db.session.scalar(
@@ -209,7 +199,7 @@ def show() -> Any:
 @bp.route("/board/<int:number>/move", methods=["GET", "POST"])
 @requires(Permission.CARD_MOVE)
 def move(number: int) -> Any:
-    brick = _brick(number)
+    brick = services.get_brick(db.session, g.academy, number)
     stages = board.list_stages(db.session, g.academy)
     can_override = can(current_user, Permission.DONE_OVERRIDE, g.academy)
     carried = {name: str(request.args[name]) for name in FILTER_ARGS if request.args.get(name)}
@@ -282,10 +272,6 @@ def _move_message(brick: Brick, stage: Stage, result: services.BoardMove) -> str
 # -- Moving a card: drag and drop (JSON) ---------------------------------------------------------
 
 
-def _json_error(status: int, message: str, code: str, **extra: Any) -> Any:
-    return jsonify(error={"status": status, "message": message, "code": code}, **extra), status
-
-
 @bp.route("/board/move", methods=["POST"])
 @requires(Permission.CARD_MOVE)
 def move_json() -> Any:
@@ -293,7 +279,7 @@ def move_json() -> Any:
     none of them: the bottom), plus "override_reason" for a manager. Bricks by number."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return _json_error(400, _("Send a JSON object."), "invalid")
+        return problem(400, _("Send a JSON object."), code="invalid")
 
     def number(key: str, required: bool = False) -> int | None:
         value = payload.get(key)
@@ -311,10 +297,10 @@ def move_json() -> Any:
         stage_id = number("stage", True)
         after, before, position = number("after"), number("before"), number("position")
     except ValueError as error:
-        return _json_error(400, _("“%(key)s” must be a whole number.", key=str(error)), "invalid")
+        return problem(400, _("“%(key)s” must be a whole number.", key=str(error)), code="invalid")
     reason = payload.get("override_reason")
     if reason is not None and not isinstance(reason, str):
-        return _json_error(400, _("The reason must be text."), "invalid")
+        return problem(400, _("The reason must be text."), code="invalid")
     assert brick_number is not None and version is not None and stage_id is not None
     academy = g.academy
     stage = db.session.get(Stage, stage_id)
@@ -322,8 +308,8 @@ def move_json() -> Any:
         select(Brick).where(Brick.academy_id == academy.id, Brick.number == brick_number)
     )
     if brick is None or stage is None or stage.academy_id != academy.id:
-        return _json_error(
-            404, _("This card or column no longer exists. Reload the board."), "gone"
+        return problem(
+            404, _("This card or column no longer exists. Reload the board."), code="gone"
         )
 
     def neighbour(n: int | None) -> Brick | None:
@@ -349,10 +335,10 @@ def move_json() -> Any:
         )
     except Conflict as error:
         db.session.rollback()
-        return _json_error(
+        return problem(
             409,
             error.message,
-            "conflict",
+            code="conflict",
             card={
                 "brick": brick.number,
                 "stage": brick.stage_id,
@@ -362,18 +348,18 @@ def move_json() -> Any:
         )
     except services.WipLimitReached as error:
         db.session.rollback()
-        return _json_error(422, error.message, "wip_limit")
+        return problem(422, error.message, code="wip_limit")
     except services.DefinitionOfDoneIncomplete as error:
         db.session.rollback()
-        return _json_error(
+        return problem(
             422,
             error.message,
-            "definition_of_done",
+            code="definition_of_done",
             can_override=can(current_user, Permission.DONE_OVERRIDE, academy),
         )
     except DomainError as error:
         db.session.rollback()
-        return _json_error(error.status, error.message, "invalid")
+        return problem(error.status, error.message, code="invalid")
     totals = dict(
         db.session.execute(
             select(Brick.stage_id, func.count(Brick.id))

@@ -9,8 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint,
-    abort,
     current_app,
     flash,
     g,
@@ -23,12 +21,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tracker.academies.views import add_slug, load_academy
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import list_paths, totals_by
 from tracker.db import db, utcnow
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
 from tracker.sprints import charts, services, svg
 from tracker.sprints.forms import (
@@ -41,18 +38,9 @@ from tracker.sprints.forms import (
     close_sprint_form,
 )
 from tracker.sprints.models import Sprint, SprintState
-from tracker.web import attach_error, requires, see_other
+from tracker.web import academy_blueprint, attach_error, requires, see_other
 
-bp = Blueprint("sprints", __name__, url_prefix="/a/<slug>")
-bp.url_value_preprocessor(load_academy)
-bp.url_defaults(add_slug)
-
-
-def _sprint_or_404(sprint_id: int) -> Sprint:
-    try:
-        return services.get_sprint(db.session, g.academy, sprint_id)
-    except NotFound:
-        abort(404)
+bp = academy_blueprint("sprints", __name__)
 
 
 @bp.route("/sprints/")
@@ -100,7 +88,7 @@ def create() -> Any:
 @bp.route("/sprints/<int:sprint_id>/edit", methods=["GET", "POST"])
 @requires(Permission.SPRINT_MANAGE)
 def edit(sprint_id: int) -> Any:
-    sprint = _sprint_or_404(sprint_id)
+    sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = EditSprintForm(
         obj=sprint if request.method == "GET" else None,
         is_name_taken=lambda name: services.is_sprint_name_taken(
@@ -143,7 +131,7 @@ def show(sprint_id: int) -> Any:
 
     A fixed number of queries whatever the number of bricks and events.
     """
-    sprint = _sprint_or_404(sprint_id)
+    sprint = services.get_sprint(db.session, g.academy, sprint_id)
     stages = services.list_stages(db.session, g.academy)
     series = charts.sprint_series(
         db.session, sprint, charts.done_stage_ids(stages), tz=_tz(), now=utcnow()
@@ -211,13 +199,13 @@ def _render_plan(
 @bp.route("/sprints/<int:sprint_id>/plan")
 @requires(Permission.SPRINT_MANAGE)
 def plan(sprint_id: int) -> Any:
-    return _render_plan(_sprint_or_404(sprint_id))
+    return _render_plan(services.get_sprint(db.session, g.academy, sprint_id))
 
 
 @bp.route("/sprints/<int:sprint_id>/commit", methods=["POST"])
 @requires(Permission.SPRINT_MANAGE)
 def commit(sprint_id: int) -> Any:
-    sprint = _sprint_or_404(sprint_id)
+    sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = CommitBricksForm()
     if form.validate():
         try:
@@ -249,7 +237,7 @@ def commit(sprint_id: int) -> Any:
 @bp.route("/sprints/<int:sprint_id>/remove", methods=["POST"])
 @requires(Permission.SPRINT_MANAGE)
 def remove(sprint_id: int) -> Any:
-    sprint = _sprint_or_404(sprint_id)
+    sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = RemoveBricksForm()
     if form.validate():
         try:
@@ -284,7 +272,7 @@ def remove(sprint_id: int) -> Any:
 @requires(Permission.SPRINT_MANAGE)
 def start(sprint_id: int) -> Any:
     """A confirmation page (what the baseline will hold), then the start itself."""
-    sprint = _sprint_or_404(sprint_id)
+    sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = ConfirmForm()
     status = 200
     if request.method == "POST":
@@ -324,7 +312,7 @@ def start(sprint_id: int) -> Any:
 @requires(Permission.SPRINT_MANAGE)
 def close(sprint_id: int) -> Any:
     """The unfinished bricks, each with where it goes (backlog or a planned sprint)."""
-    sprint = _sprint_or_404(sprint_id)
+    sprint = services.get_sprint(db.session, g.academy, sprint_id)
     unfinished = services.unfinished_bricks(db.session, sprint)
     targets = services.planned_sprints(db.session, g.academy, except_id=sprint.id)
     form = close_sprint_form(unfinished, targets)
