@@ -21,7 +21,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from tracker.errors import DomainError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -200,3 +203,17 @@ class _CurrentDatabase:
 
 
 db = _CurrentDatabase()
+
+
+@contextmanager
+def unique_name(session: Session, message: str) -> Iterator[None]:
+    """Write inside a savepoint: a name taken meanwhile (a double-click, two people at once)
+    becomes a DomainError on the name field rather than an IntegrityError (a 500).
+
+    Make the changes inside the block: entering it flushes what is already pending.
+    """
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as error:
+        raise DomainError(message, field="name") from error

@@ -5,82 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
-from flask_babel import get_locale, lazy_pgettext, ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from flask_login import current_user
 
-from tracker.academies.models import Role, StageCategory, WipPolicy
+from tracker.academies.labels import (
+    ROLE_DESCRIPTIONS,
+    ROLE_LABELS,
+    STAGE_CATEGORY_LABELS,
+    WIP_POLICY_LABELS,
+    role_count,
+)
+from tracker.academies.models import Role
 from tracker.auth.permissions import Permission, can
-from tracker.backlog.models import NeedStatus
-from tracker.mail.models import MailStatus
+from tracker.backlog.labels import NEED_STATUS_LABELS
+from tracker.mail.labels import MAIL_STATUS_LABELS
 from tracker.markdown import render_markdown
-from tracker.releases.models import ReleaseState
-from tracker.sprints.models import SprintState
-
-ROLE_LABELS = {
-    Role.MANAGER: _l("Manager (DLM)"),
-    Role.DESIGNER: _l("Designer"),
-    Role.TESTER: _l("Beta tester"),
-    Role.STAKEHOLDER: _l("Stakeholder"),
-}
-ROLE_DESCRIPTIONS = {
-    Role.MANAGER: _l(
-        "Everything in the academy: members, board, sprints, rounds, go/no-go, publishing."
-    ),
-    Role.DESIGNER: _l("Edits bricks, moves cards, comments, triages feedback."),
-    Role.TESTER: _l("Answers the rounds they are invited to and reports feedback."),
-    Role.STAKEHOLDER: _l(
-        "Reads the roadmap, aggregates and release notes; submits training needs."
-    ),
-}
-STAGE_CATEGORY_LABELS = {
-    StageCategory.BACKLOG: _l("Backlog"),
-    StageCategory.ACTIVE: _l("In progress"),
-    StageCategory.REVIEW: _l("Review"),
-    StageCategory.DONE: _l("Done"),
-}
-WIP_POLICY_LABELS = {WipPolicy.WARN: _l("Warn"), WipPolicy.BLOCK: _l("Block")}
-RELEASE_STATE_LABELS = {
-    # A context: French agrees these with "livraison" (feminine), unlike a sprint's states.
-    ReleaseState.PLANNED: lazy_pgettext("release", "Planned"),
-    ReleaseState.IN_BETA: lazy_pgettext("release", "In beta"),
-    ReleaseState.APPROVED: lazy_pgettext("release", "Approved"),
-    ReleaseState.REJECTED: lazy_pgettext("release", "Rejected"),
-    ReleaseState.RELEASED: lazy_pgettext("release", "Released"),
-}
-SPRINT_STATE_LABELS = {
-    SprintState.PLANNED: _l("Planned"),
-    SprintState.ACTIVE: _l("Active"),
-    SprintState.CLOSED: _l("Closed"),
-}
-NEED_STATUS_LABELS = {
-    NeedStatus.NEW: _l("New"),
-    NeedStatus.ACCEPTED: _l("Accepted"),
-    NeedStatus.PLANNED: _l("Planned"),
-    NeedStatus.DELIVERED: _l("Delivered"),
-    NeedStatus.DECLINED: _l("Declined"),
-}
-
-
-def role_count(role: Role, count: int) -> str:
-    """ "3 beta testers": the role's label agreeing with the number."""
-    if role == Role.MANAGER:
-        return ngettext("%(num)s manager (DLM)", "%(num)s managers (DLM)", count)
-    if role == Role.DESIGNER:
-        return ngettext("%(num)s designer", "%(num)s designers", count)
-    if role == Role.TESTER:
-        return ngettext("%(num)s beta tester", "%(num)s beta testers", count)
-    return ngettext("%(num)s stakeholder", "%(num)s stakeholders", count)
-
+from tracker.releases.labels import RELEASE_STATE_LABELS
+from tracker.sprints.labels import SPRINT_STATE_LABELS
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
-MAIL_STATUS_LABELS = {
-    MailStatus.QUEUED: _l("Queued"),
-    MailStatus.SENDING: _l("Sending"),
-    MailStatus.SENT: _l("Sent"),
-    MailStatus.OUTBOX: _l("Kept in outbox"),
-    MailStatus.FAILED: _l("Failed"),
-}
 
 
 def my_academies() -> list[Any]:

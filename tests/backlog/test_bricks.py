@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.factories import make_academy
 from tracker.backlog import checklists, services
-from tracker.backlog.forms import format_duration, parse_duration
+from tracker.backlog.labels import format_duration, parse_duration
 from tracker.backlog.models import (
     Activity,
     ActivityKind,

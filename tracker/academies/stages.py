@@ -99,7 +99,7 @@ def add_stage(
     wip_policy: WipPolicy | str = WipPolicy.WARN,
 ) -> Stage:
     """A new stage, placed last."""
-    from tracker.backlog.paths_services import unique_name
+    from tracker.db import unique_name
 
     name, category, wip_policy = _check(
         session, academy, name=name, category=category, wip_limit=wip_limit, wip_policy=wip_policy
@@ -129,7 +129,7 @@ def update_stage(
 ) -> None:
     """Rename a stage and set its category and WIP limit. A lower limit than the cards it holds
     is allowed: the column shows itself over its limit, and `block` refuses new cards."""
-    from tracker.backlog.paths_services import unique_name
+    from tracker.db import unique_name
 
     academy = session.get(Academy, stage.academy_id)
     assert academy is not None

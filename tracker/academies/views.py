@@ -16,12 +16,13 @@ from tracker.academies.forms import (
     EditAcademyForm,
     InviteMemberForm,
 )
+from tracker.academies.labels import ROLE_LABELS
 from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.auth.permissions import Permission, can, forget_roles, role_in
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
-from tracker.templating import ROLE_LABELS, my_academies
+from tracker.templating import my_academies
 from tracker.web import academy_blueprint, attach_error, authenticated, requires, see_other
 
 bp = Blueprint("academies", __name__, url_prefix="/academies")

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,91 +25,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
 from tracker.backlog.bloom import BLOOM_LABELS, DEFAULT_LEVEL
-from tracker.backlog.models import BloomLevel, BrickFormat
-from tracker.forms import choices
-
-FORMAT_LABELS = {
-    BrickFormat.MOOC: _l("MOOC"),
-    BrickFormat.SPOC: _l("SPOC"),
-    BrickFormat.SERIOUS_GAME: _l("Serious game"),
-    BrickFormat.SOCIAL_LEARNING: _l("Social learning"),
-    BrickFormat.VIDEO: _l("Video"),
-    BrickFormat.MICRO_LEARNING: _l("Micro-learning"),
-    BrickFormat.ELEARNING_MODULE: _l("E-learning module"),
-    BrickFormat.VIRTUAL_CLASS: _l("Virtual class"),
-    BrickFormat.WEBINAR: _l("Webinar"),
-    BrickFormat.PODCAST: _l("Podcast"),
-    BrickFormat.FACE_TO_FACE: _l("Face-to-face session"),
-    BrickFormat.BLENDED: _l("Blended learning"),
-    BrickFormat.DOCUMENT: _l("Document"),
-}
-
-# Labels of the fields a brick's history and conflict table mention.
-FIELD_LABELS = {
-    "title": _l("Title"),
-    "summary": _l("Summary"),
-    "description": _l("Description"),
-    "format": _l("Format"),
-    "learner_minutes": _l("Learner duration"),
-    "estimate_points": _l("Estimate (points)"),
-    "stage_id": _l("Stage"),
-    "sprint_id": _l("Sprint"),
-    "release_id": _l("Release"),
-    "learning_path_id": _l("Learning path"),
-    "owner_id": _l("Owner"),
-    "vendor": _l("Vendor"),
-    "target_audience": _l("Target audience"),
-    "language": _l("Language"),
-    "prerequisites": _l("Prerequisites"),
-    "content_url": _l("Content link"),
-    "objectives": _l("Learning objectives"),
-    "checklist": _l("Definition of done"),
-    "comment": _l("Comment"),
-    "done": _l("Done"),
-    "rank": _l("Priority"),
-}
-
-# Languages a brick's content is commonly produced in; names come from Babel's CLDR data.
-BRICK_LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt")
-
-
-def language_name(code: str, locale: str) -> str:
-    try:
-        return str(Locale.parse(code).get_display_name(locale) or code).capitalize()
-    except (ValueError, TypeError):
-        return code
-
-
-def format_duration(minutes: int | None) -> str:
-    """90 → "1 h 30", 120 → "2 h", 45 → "45 min" (the way French training catalogues write it)."""
-    if minutes is None:
-        return ""
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
-
-
-_DURATION = re.compile(
-    r"^\s*(?:(?P<h>\d{1,4})\s*(?:h|:)\s*(?P<hm>\d{1,2})?\s*(?:min|mn|m)?"
-    r"|(?P<m>\d{1,6})\s*(?:min|mn|m)?)\s*$",
-    re.IGNORECASE,
+from tracker.backlog.labels import (
+    BRICK_LANGUAGES,
+    FORMAT_LABELS,
+    format_duration,
+    language_name,
+    parse_duration,
 )
-
-
-def parse_duration(text: str) -> int | None:
-    """ "90", "90 min", "1h30", "1 h 30", "1:30", "2h" → minutes; "" → None; else ValueError."""
-    if not text.strip():
-        return None
-    match = _DURATION.match(text)
-    if match is None:
-        raise ValueError(text)
-    if match.group("m") is not None:
-        return int(match.group("m"))
-    minutes = int(match.group("hm") or 0)
-    if minutes >= 60:
-        raise ValueError(text)
-    return int(match.group("h")) * 60 + minutes
+from tracker.backlog.models import BloomLevel
+from tracker.forms import choices
 
 
 class DurationField(Field):

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from tracker.academies.models import Academy, Membership, Role, Stage
 from tracker.auth.models import User
 from tracker.backlog import services
-from tracker.backlog.forms import FORMAT_LABELS, parse_duration
+from tracker.backlog.labels import FORMAT_LABELS, parse_duration
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
 from tracker.errors import DomainError
 from tracker.releases.models import Release

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from tracker.backlog.forms import FORMAT_LABELS
+from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step

@@ -13,9 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.models import NeedStatus
 from tracker.forms import choices
-from tracker.templating import NEED_STATUS_LABELS
 
 CRITICALITY_CHOICES = choices(
     [

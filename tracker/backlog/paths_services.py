@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -17,6 +14,7 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import ActivityKind, Brick, LearningPath
 from tracker.backlog.services import record_activity
+from tracker.db import unique_name
 from tracker.errors import DomainError, NotFound
 
 # A fixed palette: each colour gives white text a contrast of at least 4.5:1 (WCAG AA), so a
@@ -110,20 +108,6 @@ def bricks_where(session: Session, academy: Academy, *criteria: ColumnElement[bo
             .order_by(Brick.rank, Brick.id)
         )
     )
-
-
-@contextmanager
-def unique_name(session: Session, message: str) -> Iterator[None]:
-    """Write inside a savepoint: a name taken meanwhile (a double-click, two people at once)
-    becomes a DomainError on the name field rather than an IntegrityError (a 500).
-
-    Make the changes inside the block: entering it flushes what is already pending.
-    """
-    try:
-        with session.begin_nested():
-            yield
-    except IntegrityError as error:
-        raise DomainError(message, field="name") from error
 
 
 # -- Learning paths -----------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker.auth.permissions import Permission
@@ -39,8 +38,6 @@ from tracker.backlog.bloom import (
     verbs_for,
 )
 from tracker.backlog.forms import (
-    FIELD_LABELS,
-    FORMAT_LABELS,
     AddChecklistItemForm,
     BrickForm,
     CommentBrickForm,
@@ -50,6 +47,11 @@ from tracker.backlog.forms import (
     RenameChecklistItemForm,
     TickItemForm,
     bloom_level_of,
+)
+from tracker.backlog.labels import (
+    FIELD_LABELS,
+    FORMAT_LABELS,
+    KIND_LABELS,
     format_duration,
     language_name,
 )
@@ -83,18 +85,6 @@ def is_web_url(value: Any) -> bool:
 # -- Presenting values: the history and the conflict table ---------------------------------------
 
 LONG_FIELDS = {"description", "prerequisites", "objectives", "checklist"}
-
-KIND_LABELS = {
-    ActivityKind.CREATED: _l("Created"),
-    ActivityKind.EDITED: _l("Edited"),
-    ActivityKind.MOVED: _l("Moved"),
-    ActivityKind.REORDERED: _l("Reordered in the backlog"),
-    ActivityKind.SPRINT_CHANGED: _l("Sprint changed"),
-    ActivityKind.RELEASE_CHANGED: _l("Release changed"),
-    ActivityKind.COMMENTED: _l("Commented"),
-    ActivityKind.CHECKLIST: _l("Definition of done"),
-    ActivityKind.DELETED: _l("Deleted"),
-}
 
 
 def describe(name: str, value: Any, book: services.NameBook) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
-from tracker.feedback.forms import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
+from tracker.feedback.labels import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
 from tracker.feedback.models import (
     Answer,
     FeedbackItem,

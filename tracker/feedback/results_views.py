@@ -23,7 +23,7 @@ from tracker.backlog.models import Brick
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.feedback import charts, exports, gate, results, triage
-from tracker.feedback.forms import (
+from tracker.feedback.labels import (
     ITEM_KIND_LABELS,
     ITEM_STATUS_LABELS,
     QUESTION_KIND_LABELS,

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from tracker.backlog.forms import FORMAT_LABELS
-from tracker.feedback.forms import ITEM_STATUS_LABELS
+from tracker.backlog.labels import FORMAT_LABELS
+from tracker.feedback.labels import ITEM_STATUS_LABELS
 from tracker.forms import choices
 
 

@@ -36,11 +36,21 @@ from flask_login import current_user
 from tracker.academies.models import Academy
 from tracker.auth.models import LOCALES
 from tracker.auth.permissions import Permission
-from tracker.backlog.forms import FORMAT_LABELS
+from tracker.backlog.labels import FORMAT_LABELS
 from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.feedback import panel, services
 from tracker.feedback.forms import (
+    AddQuestionForm,
+    CreateRoundForm,
+    EditQuestionForm,
+    EditRoundForm,
+    InviteTestersForm,
+    MoveQuestionForm,
+    ReportItemForm,
+    utc_to_local,
+)
+from tracker.feedback.labels import (
     GATE_METRIC_LABELS,
     ITEM_KIND_LABELS,
     ITEM_STATUS_LABELS,
@@ -50,14 +60,6 @@ from tracker.feedback.forms import (
     ROUND_STATE_LABELS,
     SEVERITY_HINTS,
     SEVERITY_LABELS,
-    AddQuestionForm,
-    CreateRoundForm,
-    EditQuestionForm,
-    EditRoundForm,
-    InviteTestersForm,
-    MoveQuestionForm,
-    ReportItemForm,
-    utc_to_local,
 )
 from tracker.feedback.models import (
     FeedbackItem,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
 from tracker.auth.models import LOCALES, User
-from tracker.backlog.forms import FORMAT_LABELS, format_duration
+from tracker.backlog.labels import FORMAT_LABELS, format_duration
 from tracker.backlog.models import Brick, LearningPath
 from tracker.errors import DomainError
 from tracker.feedback.models import (

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
-from tracker.backlog.paths_services import bricks_where, unique_name
-from tracker.db import utcnow
+from tracker.backlog.paths_services import bricks_where
+from tracker.db import unique_name, utcnow
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.feedback import gate
 from tracker.feedback.models import FeedbackItem, FeedbackRound, GateSnapshot, RoundState, Severity

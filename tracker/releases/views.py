@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, g, render_template, request, url_for
 from flask_babel import force_locale, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -20,7 +19,7 @@ from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import totals_by, totals_of
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
-from tracker.feedback.forms import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
+from tracker.feedback.labels import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
 from tracker.forms import ConfirmForm
 from tracker.markdown import render_markdown
 from tracker.releases import feed, notes, overview, services
@@ -31,6 +30,7 @@ from tracker.releases.forms import (
     MarkReleasedForm,
     RecordDecisionForm,
 )
+from tracker.releases.labels import DECISION_LABELS
 from tracker.releases.models import DecisionOutcome, Release, ReleaseNotes, ReleaseState
 from tracker.web import academy_blueprint, attach_error, public, requires, see_other
 
@@ -39,11 +39,6 @@ bp = academy_blueprint("releases", __name__)
 # The personal feed links: /feeds/<token>.atom, no session (the token is the credential).
 feed_bp = Blueprint("feeds", __name__)
 
-DECISION_LABELS = {
-    DecisionOutcome.GO: _l("Go"),
-    DecisionOutcome.GO_WITH_RESERVES: _l("Go with reserves"),
-    DecisionOutcome.NO_GO: _l("No-go"),
-}
 # Ids in URLs beyond what an INTEGER column holds: not found, rather than a database error.
 
 

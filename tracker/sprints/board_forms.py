@@ -11,7 +11,7 @@ from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from tracker.academies.models import Stage
-from tracker.backlog.forms import FORMAT_LABELS
+from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat
 from tracker.forms import choices
 from tracker.sprints.board import NONE, BoardFilters, BoardOptions

@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from tracker.backlog.forms import FORMAT_LABELS
+from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
 from tracker.forms import choices
 from tracker.sprints.charts import MAX_PERIOD_DAYS

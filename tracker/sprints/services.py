@@ -22,9 +22,8 @@ from tracker.academies.models import Academy, Stage, StageCategory
 from tracker.auth.models import User
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, Brick, BrickFormat
-from tracker.backlog.paths_services import unique_name
 from tracker.backlog.queries import UNASSIGNED, BacklogFilters, filter_conditions
-from tracker.db import utcnow
+from tracker.db import unique_name, utcnow
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.sprints import charts
 from tracker.sprints.models import (

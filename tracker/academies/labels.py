@@ -1,0 +1,43 @@
+"""Labels of the academy's vocabulary: roles, stage categories, WIP policies."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from tracker.academies.models import Role, StageCategory, WipPolicy
+
+ROLE_LABELS = {
+    Role.MANAGER: _l("Manager (DLM)"),
+    Role.DESIGNER: _l("Designer"),
+    Role.TESTER: _l("Beta tester"),
+    Role.STAKEHOLDER: _l("Stakeholder"),
+}
+ROLE_DESCRIPTIONS = {
+    Role.MANAGER: _l(
+        "Everything in the academy: members, board, sprints, rounds, go/no-go, publishing."
+    ),
+    Role.DESIGNER: _l("Edits bricks, moves cards, comments, triages feedback."),
+    Role.TESTER: _l("Answers the rounds they are invited to and reports feedback."),
+    Role.STAKEHOLDER: _l(
+        "Reads the roadmap, aggregates and release notes; submits training needs."
+    ),
+}
+STAGE_CATEGORY_LABELS = {
+    StageCategory.BACKLOG: _l("Backlog"),
+    StageCategory.ACTIVE: _l("In progress"),
+    StageCategory.REVIEW: _l("Review"),
+    StageCategory.DONE: _l("Done"),
+}
+WIP_POLICY_LABELS = {WipPolicy.WARN: _l("Warn"), WipPolicy.BLOCK: _l("Block")}
+
+
+def role_count(role: Role, count: int) -> str:
+    """ "3 beta testers": the role's label agreeing with the number."""
+    if role == Role.MANAGER:
+        return ngettext("%(num)s manager (DLM)", "%(num)s managers (DLM)", count)
+    if role == Role.DESIGNER:
+        return ngettext("%(num)s designer", "%(num)s designers", count)
+    if role == Role.TESTER:
+        return ngettext("%(num)s beta tester", "%(num)s beta testers", count)
+    return ngettext("%(num)s stakeholder", "%(num)s stakeholders", count)
