@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -158,47 +159,18 @@ def _init_login(app: Flask) -> None:
         return load_session_user(database.session, int(user_id), token)
 
 
+# Each domain package declares its blueprints (`blueprints`) and the modules whose routes attach
+# to them (`view_modules`); a module must be imported before its blueprint is registered.
+DOMAINS = ("core", "auth", "academies", "backlog", "sprints", "feedback", "releases", "mail")
+
+
 def _register_blueprints(app: Flask) -> None:
-    from tracker.academies.views import academy_bp
-    from tracker.academies.views import bp as academies_bp
-    from tracker.auth.views import bp as auth_bp
-    from tracker.backlog import list_views  # noqa: F401 (adds the backlog list to backlog_bp)
-    from tracker.backlog.views import bp as backlog_bp
-    from tracker.core.views import bp as core_bp
-    from tracker.mail.views import bp as mail_bp
-
-    # Modules that add routes to backlog_bp must be imported above this line (a blueprint
-    # cannot take new routes once registered), e.g. `import tracker.backlog.list_views`.
-
-    for blueprint in (core_bp, auth_bp, academies_bp, academy_bp, backlog_bp, mail_bp):
-        app.register_blueprint(blueprint)
-
-    # Planning: learning paths, training needs, releases, sprints (each its own blueprint).
-    from tracker.backlog.needs_views import bp as needs_bp
-    from tracker.backlog.paths_views import bp as paths_bp
-    from tracker.releases.views import bp as releases_bp
-    from tracker.releases.views import feed_bp
-    from tracker.sprints.views import bp as sprints_bp
-
-    for blueprint in (paths_bp, needs_bp, releases_bp, sprints_bp):
-        app.register_blueprint(blueprint)
-    # The personal Atom feeds of release notes (/feeds/<token>.atom: no session, the token).
-    app.register_blueprint(feed_bp)
-
-    # Feedback rounds: panel, rounds, questionnaires, invitations, answering (/a/<slug>/...),
-    # and the testers' personal links (/r/<token>).
-    from tracker.feedback.views import answer_bp
-    from tracker.feedback.views import bp as feedback_bp
-
-    for blueprint in (feedback_bp, answer_bp):
-        app.register_blueprint(blueprint)
-
-    # The board (/a/<slug>/board) and its stages (/a/<slug>/stages).
-    from tracker.academies.stages_views import bp as stages_bp
-    from tracker.sprints.board_views import bp as board_bp
-
-    for blueprint in (board_bp, stages_bp):
-        app.register_blueprint(blueprint)
+    for name in DOMAINS:
+        package = import_module(f"tracker.{name}")
+        for module in package.view_modules:
+            import_module(f"tracker.{name}.{module}")
+        for blueprint in package.blueprints:
+            app.register_blueprint(blueprint)
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -1,5 +1,5 @@
-"""What every view shares: access markers (deny by default), academy blueprints, the form
-submission skeleton, JSON problems, redirects."""
+"""What every view shares: access markers (deny by default), the form submission skeleton,
+JSON problems, redirects. (Academy blueprints: tracker/academies/routing.py.)"""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from functools import wraps
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, jsonify, redirect, request, url_for
+from flask import abort, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from tracker.academies.models import Academy
 from tracker.auth.permissions import Permission, can
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
@@ -96,34 +94,6 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*list(field.errors), error.message]
     else:
         form.form_errors.append(error.message)
-
-
-# -- Academy blueprints: /a/<slug>/... ----------------------------------------------------------
-
-
-def load_academy(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Put the academy named by the URL's <slug> in g.academy (404 when there is none)."""
-    slug = (values or {}).pop("slug", None)
-    academy = None
-    if isinstance(slug, str):
-        academy = db.session.scalar(select(Academy).where(Academy.slug == slug))
-    if academy is None:
-        abort(404)
-    g.academy = academy
-
-
-def add_slug(endpoint: str, values: dict[str, Any]) -> None:
-    """url_for() inside an academy fills in its slug."""
-    if "slug" not in values and g.get("academy") is not None:
-        values["slug"] = g.academy.slug
-
-
-def academy_blueprint(name: str, import_name: str) -> Blueprint:
-    """The one way to declare an area of an academy: URLs under /a/<slug>, g.academy loaded."""
-    blueprint = Blueprint(name, import_name, url_prefix="/a/<slug>")
-    blueprint.url_value_preprocessor(load_academy)
-    blueprint.url_defaults(add_slug)
-    return blueprint
 
 
 # -- The form skeleton: validate, call one service, commit ----------------------------------------

@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker.academies import stages as services
+from tracker.academies import stages_bp as bp
 from tracker.academies.stages_forms import (
     AddStageForm,
     EditStageForm,
@@ -19,9 +20,7 @@ from tracker.academies.stages_forms import (
 from tracker.auth.permissions import Permission
 from tracker.db import db
 from tracker.errors import DomainError
-from tracker.web import academy_blueprint, attach_error, requires, see_other
-
-bp = academy_blueprint("stages", __name__)
+from tracker.web import attach_error, requires, see_other
 
 
 def _taken(except_id: int | None = None) -> Any:

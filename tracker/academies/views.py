@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, render_template, request, session
+from flask import abort, current_app, flash, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from tracker.academies import services
+from tracker.academies import academy_bp, bp, services
 from tracker.academies.forms import (
     ChangeRoleForm,
     CreateAcademyForm,
@@ -23,10 +23,7 @@ from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
 from tracker.templating import my_academies
-from tracker.web import academy_blueprint, attach_error, authenticated, requires, see_other
-
-bp = Blueprint("academies", __name__, url_prefix="/academies")
-academy_bp = academy_blueprint("academy", __name__)
+from tracker.web import attach_error, authenticated, requires, see_other
 
 
 @bp.route("/")

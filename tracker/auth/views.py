@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -22,7 +21,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from tracker.academies import services as academy_services
-from tracker.auth import services
+from tracker.auth import bp, services
 from tracker.auth.forms import AcceptInvitationForm, ChangePasswordForm, EditProfileForm, LoginForm
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission
@@ -30,8 +29,6 @@ from tracker.db import db
 from tracker.errors import DomainError, NotFound, Throttled
 from tracker.forms import ConfirmForm
 from tracker.web import attach_error, authenticated, is_safe_next, public, requires, see_other
-
-bp = Blueprint("auth", __name__)
 
 
 def open_session(user: User) -> None:

@@ -28,7 +28,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker.auth.permissions import Permission
-from tracker.backlog import bulk, io, queries, reorder, services
+from tracker.backlog import bp, bulk, io, queries, reorder, services
 from tracker.backlog.list_forms import (
     AssignBricksForm,
     ConfirmImportForm,
@@ -37,7 +37,6 @@ from tracker.backlog.list_forms import (
     MoveBrickForm,
 )
 from tracker.backlog.models import Brick
-from tracker.backlog.views import bp
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
 from tracker.web import attach_error, problem, requires

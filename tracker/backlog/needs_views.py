@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.auth.permissions import Permission, can
+from tracker.backlog import needs_bp as bp
 from tracker.backlog import needs_services as services
 from tracker.backlog.models import NeedStatus, TrainingNeed
 from tracker.backlog.needs_forms import (
@@ -21,9 +22,7 @@ from tracker.backlog.needs_forms import (
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
-from tracker.web import academy_blueprint, attach_error, requires, see_other
-
-bp = academy_blueprint("needs", __name__)
+from tracker.web import attach_error, requires, see_other
 
 
 def may_read(need: TrainingNeed) -> bool:

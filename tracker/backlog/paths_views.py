@@ -10,15 +10,14 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker.auth.permissions import Permission
+from tracker.backlog import paths_bp as bp
 from tracker.backlog import paths_services as services
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm, MovePathForm
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
-from tracker.web import academy_blueprint, attach_error, requires, see_other
-
-bp = academy_blueprint("paths", __name__)
+from tracker.web import attach_error, requires, see_other
 
 
 @bp.route("/paths/")

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.auth.permissions import Permission
-from tracker.backlog import checklists, services
+from tracker.backlog import bp, checklists, services
 from tracker.backlog.bloom import (
     BLOOM_DESCRIPTIONS,
     BLOOM_LABELS,
@@ -59,9 +59,7 @@ from tracker.backlog.models import Activity, ActivityKind, BloomLevel, Brick, Br
 from tracker.db import _immediate, db
 from tracker.errors import Conflict, DomainError
 from tracker.forms import ConfirmForm
-from tracker.web import academy_blueprint, attach_error, requires, see_other
-
-bp = academy_blueprint("backlog", __name__)
+from tracker.web import attach_error, requires, see_other
 
 # For every template (the backlog list shows formats and durations too).
 bp.record_once(
@@ -646,8 +644,3 @@ def move_checklist_item(item_id: int) -> Any:
     db.session.commit()
     target = url_for("backlog.checklist_format", format=item.format.value)
     return redirect(f"{target}#item-{item.id}", code=303)
-
-
-# The backlog list's routes (tracker/backlog/list_views.py) attach to `bp`: imported here, after
-# `bp` exists, so that they are registered whenever the blueprint is.
-from tracker.backlog import list_views  # noqa: E402, F401

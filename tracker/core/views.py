@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, session, url_for
+from flask import jsonify, redirect, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from tracker.core import bp
 from tracker.db import db
 from tracker.forms import ChooseLanguageForm
 from tracker.templating import my_academies
 from tracker.web import is_safe_next, public
-
-bp = Blueprint("core", __name__)
 
 
 @bp.route("/")

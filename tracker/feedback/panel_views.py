@@ -17,7 +17,7 @@ from tracker.auth.permissions import Permission
 from tracker.backlog import io as uploads
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
-from tracker.feedback import panel
+from tracker.feedback import bp, panel
 from tracker.feedback.forms import (
     LANGUAGE_CHOICES,
     ConfirmImportForm,
@@ -26,7 +26,6 @@ from tracker.feedback.forms import (
     EditTesterForm,
     ImportTestersForm,
 )
-from tracker.feedback.views import bp
 from tracker.forms import ConfirmForm
 from tracker.web import attach_error, requires, see_other
 

@@ -22,7 +22,7 @@ from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.db import db
 from tracker.errors import DomainError
-from tracker.feedback import charts, exports, gate, results, triage
+from tracker.feedback import bp, charts, exports, gate, results, triage
 from tracker.feedback.labels import (
     ITEM_KIND_LABELS,
     ITEM_STATUS_LABELS,
@@ -38,7 +38,6 @@ from tracker.feedback.models import (
     Severity,
 )
 from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
-from tracker.feedback.views import bp
 from tracker.web import requires
 
 DIMENSION_LABELS = {

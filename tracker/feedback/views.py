@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -39,7 +38,7 @@ from tracker.auth.permissions import Permission
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound
-from tracker.feedback import panel, services
+from tracker.feedback import answer_bp, bp, panel, services
 from tracker.feedback.forms import (
     AddQuestionForm,
     CreateRoundForm,
@@ -68,11 +67,7 @@ from tracker.feedback.models import (
     RoundState,
 )
 from tracker.forms import ConfirmForm
-from tracker.web import academy_blueprint, attach_error, public, requires, see_other
-
-bp = academy_blueprint("feedback", __name__)
-
-answer_bp = Blueprint("answer", __name__, url_prefix="/r/<token>")
+from tracker.web import attach_error, public, requires, see_other
 
 
 def feedback_labels() -> dict[str, Any]:
@@ -856,8 +851,3 @@ def new_item_by_link(token: str) -> Any:
 def edit_item_by_link(token: str, item_id: int) -> Any:
     with _link_place(token) as place:
         return _item_form(place, _my_item(place, item_id))
-
-
-# The panel's pages (panel_views) and the results side (results page, triage board, exports:
-# results_views) attach to `bp`: imported here, once `bp` exists, before it is registered.
-from tracker.feedback import panel_views, results_views  # noqa: E402, F401

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from tracker.auth.permissions import Permission
 from tracker.db import db
 from tracker.forms import ConfirmForm
+from tracker.mail import bp
 from tracker.mail.models import MailMessage, MailStatus
 from tracker.mail.services import requeue
 from tracker.web import requires, see_other
-
-bp = Blueprint("mail", __name__, url_prefix="/admin/outbox")
 
 PAGE_SIZE = 50
 

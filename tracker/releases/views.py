@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, render_template, request, url_for
+from flask import abort, current_app, flash, g, render_template, request, url_for
 from flask_babel import force_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,7 +22,7 @@ from tracker.errors import DomainError
 from tracker.feedback.labels import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
 from tracker.forms import ConfirmForm
 from tracker.markdown import render_markdown
-from tracker.releases import feed, notes, overview, services
+from tracker.releases import bp, feed, feed_bp, notes, overview, services
 from tracker.releases.forms import (
     CreateReleaseForm,
     EditNotesForm,
@@ -32,12 +32,7 @@ from tracker.releases.forms import (
 )
 from tracker.releases.labels import DECISION_LABELS
 from tracker.releases.models import DecisionOutcome, Release, ReleaseNotes, ReleaseState
-from tracker.web import academy_blueprint, attach_error, public, requires, see_other
-
-bp = academy_blueprint("releases", __name__)
-
-# The personal feed links: /feeds/<token>.atom, no session (the token is the credential).
-feed_bp = Blueprint("feeds", __name__)
+from tracker.web import attach_error, public, requires, see_other
 
 # Ids in URLs beyond what an INTEGER column holds: not found, rather than a database error.
 

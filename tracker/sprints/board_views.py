@@ -32,10 +32,9 @@ from tracker.backlog.models import Brick
 from tracker.db import db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.sprints import board
+from tracker.sprints import board_bp as bp
 from tracker.sprints.board_forms import FilterBoardForm, MoveCardForm
-from tracker.web import academy_blueprint, attach_error, problem, requires
-
-bp = academy_blueprint("board", __name__)
+from tracker.web import attach_error, problem, requires
 
 FILTER_ARGS = ("sprint", "owner", "format", "path", "lanes", "done")
 

@@ -27,7 +27,7 @@ from tracker.backlog.paths_services import list_paths, totals_by
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
-from tracker.sprints import charts, services, svg
+from tracker.sprints import bp, charts, services, svg
 from tracker.sprints.forms import (
     CommitBricksForm,
     EditSprintForm,
@@ -38,9 +38,7 @@ from tracker.sprints.forms import (
     close_sprint_form,
 )
 from tracker.sprints.models import Sprint, SprintState
-from tracker.web import academy_blueprint, attach_error, requires, see_other
-
-bp = academy_blueprint("sprints", __name__)
+from tracker.web import attach_error, requires, see_other
 
 
 @bp.route("/sprints/")
