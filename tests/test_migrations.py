@@ -52,9 +52,14 @@ def test_there_is_one_head() -> None:
     assert len(script.get_heads()) == 1
 
 
-def test_migration_files_have_dated_names() -> None:
-    for path in (migrate.MIGRATIONS / "versions").glob("*.py"):
-        assert path.name[:8].isdigit() and path.name[8] == "_", path.name
+def test_migration_files_are_named_by_date_and_time_in_chain_order() -> None:
+    """YYYYMMDDHHMM_<rev>_<slug>.py: a directory listing reads in the order of the chain."""
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    paths = sorted((migrate.MIGRATIONS / "versions").glob("*.py"))
+    for path in paths:
+        assert path.name[:12].isdigit() and path.name[12] == "_", path.name
+    chain = [revision.revision for revision in reversed(list(script.walk_revisions()))]
+    assert [path.name.split("_")[1] for path in paths] == chain
 
 
 def test_upgrade_from_empty_matches_the_models(empty_engine: Engine) -> None:

@@ -14,8 +14,12 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def alembic_config(engine: Engine | None = None, url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    # Dated file names: migrations/versions/20261128_<rev>_<slug>.py
-    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    # Date-and-time file names (migrations/versions/202611281550_<rev>_<slug>.py): listing
+    # order is chain order.
+    config.set_main_option(
+        "file_template",
+        "%%(year)d%%(month).2d%%(day).2d%%(hour).2d%%(minute).2d_%%(rev)s_%%(slug)s",
+    )
     if url:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if engine is not None:
