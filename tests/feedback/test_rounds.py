@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from tests.feedback.round_helpers import invite, make_round, make_tester
+from tests.feedback.factories import invite, make_round, make_tester
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.feedback import services
+from tracker.feedback.answers import save_response
 from tracker.feedback.models import (
     FeedbackRound,
     GateMetric,
@@ -22,7 +22,25 @@ from tracker.feedback.models import (
     RoundInvitation,
     RoundState,
 )
-from tracker.feedback.questionnaire import default_questions, parse_choices
+from tracker.feedback.phases import RoundClosed, round_phase
+from tracker.feedback.questionnaire import (
+    QuestionInput,
+    add_question,
+    default_questions,
+    delete_question,
+    move_question,
+    parse_choices,
+    update_question,
+)
+from tracker.feedback.rounds import (
+    GateCriteria,
+    close_due_rounds,
+    close_round,
+    create_round,
+    list_rounds,
+    open_round,
+    update_round,
+)
 from tracker.releases.models import ReleaseEvent, ReleaseState
 from tracker.releases.services import create_release
 
@@ -46,7 +64,7 @@ def test_a_new_round_copies_the_academy_gate_and_starts_from_the_default_questio
     release = _release(db_session, world)
 
     # Act
-    round_ = services.create_round(
+    round_ = create_round(
         db_session,
         world.academy,
         release_id=release.id,
@@ -78,7 +96,7 @@ def test_the_default_questionnaire_follows_the_academy_language(db_session, worl
     release = _release(db_session, world)
     world.academy.default_locale = "en"
 
-    round_ = services.create_round(
+    round_ = create_round(
         db_session,
         world.academy,
         release_id=release.id,
@@ -106,7 +124,7 @@ def test_the_closing_time_must_be_ahead_and_after_the_opening(
     release = _release(db_session, world)
 
     with pytest.raises(DomainError) as refused:
-        services.create_round(
+        create_round(
             db_session,
             world.academy,
             release_id=release.id,
@@ -127,7 +145,7 @@ def test_a_round_goes_on_a_release_of_its_academy_that_is_not_past_beta(db_sessi
 
     for release in (other, done):
         with pytest.raises(DomainError) as refused:
-            services.create_round(
+            create_round(
                 db_session,
                 world.academy,
                 release_id=release.id,
@@ -141,9 +159,9 @@ def test_a_round_goes_on_a_release_of_its_academy_that_is_not_past_beta(db_sessi
 
 def test_a_round_is_edited_while_draft_only(db_session, world):
     setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
-    gate = services.GateCriteria(10, 40.0, 70.0, 5.0, 1)
+    gate = GateCriteria(10, 40.0, 70.0, 5.0, 1)
 
-    services.update_round(
+    update_round(
         db_session,
         setup.round,
         release_id=setup.round.release_id,
@@ -161,9 +179,9 @@ def test_a_round_is_edited_while_draft_only(db_session, world):
         1,
     )
 
-    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    open_round(db_session, setup.round, actor=world.manager, now=NOW)
     with pytest.raises(DomainError):
-        services.update_round(
+        update_round(
             db_session,
             setup.round,
             release_id=setup.round.release_id,
@@ -184,7 +202,7 @@ def test_a_round_is_edited_while_draft_only(db_session, world):
 def test_opening_puts_a_planned_release_in_beta_and_records_it(db_session, world):
     setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
 
-    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    open_round(db_session, setup.round, actor=world.manager, now=NOW)
 
     assert setup.round.state == RoundState.OPEN
     assert setup.round.opened_at == NOW
@@ -206,21 +224,21 @@ def test_a_round_opens_only_with_a_question_and_a_closing_time_ahead(db_session,
         db_session, world.academy, world.manager, open_it=False, per_brick=False, now=NOW
     )
     for question in list(setup.round.questions):
-        services.delete_question(db_session, question)
+        delete_question(db_session, question)
 
     with pytest.raises(DomainError) as no_question:
-        services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+        open_round(db_session, setup.round, actor=world.manager, now=NOW)
     assert no_question.value.field is None
 
-    services.add_question(db_session, setup.round, services.QuestionInput("yes_no", "Utile ?"))
+    add_question(db_session, setup.round, QuestionInput("yes_no", "Utile ?"))
     later = NOW + dt.timedelta(days=30)
     with pytest.raises(DomainError) as refused:
-        services.open_round(db_session, setup.round, actor=world.manager, now=later)
+        open_round(db_session, setup.round, actor=world.manager, now=later)
     assert refused.value.field == "closes_at"
 
-    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    open_round(db_session, setup.round, actor=world.manager, now=NOW)
     with pytest.raises(Conflict):
-        services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+        open_round(db_session, setup.round, actor=world.manager, now=NOW)
 
 
 # -- Closing ----------------------------------------------------------------------------------
@@ -233,8 +251,8 @@ def test_closing_by_hand_expires_the_links_and_freezes_the_gate_once(db_session,
     assert invitation.expires_at == setup.round.closes_at
     later = NOW + dt.timedelta(hours=5)
 
-    assert services.close_round(db_session, setup.round, actor=world.manager, now=later) is True
-    assert services.close_round(db_session, setup.round, actor=world.manager, now=later) is False
+    assert close_round(db_session, setup.round, actor=world.manager, now=later) is True
+    assert close_round(db_session, setup.round, actor=world.manager, now=later) is False
 
     assert (setup.round.state, setup.round.closed_at) == (RoundState.CLOSED, later)
     db_session.refresh(invitation)
@@ -263,8 +281,8 @@ def test_close_due_rounds_closes_only_rounds_past_their_time_and_only_once(db_se
     )
     moment = NOW + dt.timedelta(hours=2)
 
-    first = services.close_due_rounds(db_session, moment)
-    second = services.close_due_rounds(db_session, moment)
+    first = close_due_rounds(db_session, moment)
+    second = close_due_rounds(db_session, moment)
 
     assert first == [due.round.id]
     assert second == []
@@ -279,8 +297,8 @@ def test_answers_are_refused_from_the_closing_time_on_even_before_the_job_runs(d
     tester = make_tester(db_session, world.academy)
     [invitation] = invite(db_session, setup.round, [tester], now=NOW)
 
-    with pytest.raises(services.RoundClosed):
-        services.save_response(
+    with pytest.raises(RoundClosed):
+        save_response(
             db_session,
             invitation,
             {},
@@ -288,7 +306,7 @@ def test_answers_are_refused_from_the_closing_time_on_even_before_the_job_runs(d
             secret_key="k",
             now=NOW + dt.timedelta(hours=1),
         )
-    assert services.round_phase(setup.round, NOW + dt.timedelta(hours=1)) == "closed"
+    assert round_phase(setup.round, NOW + dt.timedelta(hours=1)) == "closed"
 
 
 def test_the_close_due_rounds_command_closes_and_says_how_many(app, db_session, world):
@@ -322,22 +340,18 @@ def test_questions_are_added_edited_reordered_and_deleted_while_draft(db_session
     setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
     round_ = setup.round
 
-    added = services.add_question(
+    added = add_question(
         db_session,
         round_,
-        services.QuestionInput(
-            "multi_choice", "Sur quels appareils ?", choices="PC\nMobile\nTablette"
-        ),
+        QuestionInput("multi_choice", "Sur quels appareils ?", choices="PC\nMobile\nTablette"),
     )
-    services.update_question(
+    update_question(
         db_session,
         added,
-        services.QuestionInput(
-            "multi_choice", "Sur quels appareils ?", required=True, choices="PC\nMobile"
-        ),
+        QuestionInput("multi_choice", "Sur quels appareils ?", required=True, choices="PC\nMobile"),
     )
-    services.move_question(db_session, added, "up")
-    services.move_question(db_session, round_.questions[0], "up")  # already first: nothing
+    move_question(db_session, added, "up")
+    move_question(db_session, round_.questions[0], "up")  # already first: nothing
 
     prompts = [
         q.prompt
@@ -348,25 +362,25 @@ def test_questions_are_added_edited_reordered_and_deleted_while_draft(db_session
     assert prompts[-2] == "Sur quels appareils ?"
     assert added.choices == ["PC", "Mobile"] and added.required
 
-    services.delete_question(db_session, added)
+    delete_question(db_session, added)
     assert "Sur quels appareils ?" not in [q.prompt for q in round_.questions]
 
 
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        (services.QuestionInput("single_choice", "Choix ?", choices="Seul"), "choices"),
-        (services.QuestionInput("rating", "   "), "prompt"),
-        (services.QuestionInput("nope", "Quoi ?"), "kind"),
-        (services.QuestionInput("text", "Avis ?", gate_metric="csat"), "gate_metric"),
-        (services.QuestionInput("rating", "Note ?", gate_metric="nps"), "gate_metric"),
+        (QuestionInput("single_choice", "Choix ?", choices="Seul"), "choices"),
+        (QuestionInput("rating", "   "), "prompt"),
+        (QuestionInput("nope", "Quoi ?"), "kind"),
+        (QuestionInput("text", "Avis ?", gate_metric="csat"), "gate_metric"),
+        (QuestionInput("rating", "Note ?", gate_metric="nps"), "gate_metric"),
     ],
 )
 def test_a_question_that_makes_no_sense_is_refused_on_its_field(db_session, world, data, field):
     setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
 
     with pytest.raises(DomainError) as refused:
-        services.add_question(db_session, setup.round, data)
+        add_question(db_session, setup.round, data)
 
     assert refused.value.field == field
 
@@ -376,10 +390,10 @@ def test_the_questionnaire_is_frozen_once_open(db_session, world):
     question = setup.round.questions[0]
 
     for attempt in (
-        lambda: services.add_question(db_session, setup.round, services.QuestionInput("text", "?")),
-        lambda: services.update_question(db_session, question, services.QuestionInput("text", "?")),
-        lambda: services.delete_question(db_session, question),
-        lambda: services.move_question(db_session, question, "down"),
+        lambda: add_question(db_session, setup.round, QuestionInput("text", "?")),
+        lambda: update_question(db_session, question, QuestionInput("text", "?")),
+        lambda: delete_question(db_session, question),
+        lambda: move_question(db_session, question, "down"),
     ):
         with pytest.raises(DomainError):
             attempt()
@@ -397,7 +411,7 @@ def test_list_rounds_counts_invitations_in_two_queries(db_session, world, querie
         invite(db_session, setup.round, [make_tester(db_session, world.academy)], now=NOW)
 
     with queries() as counter:
-        summaries = services.list_rounds(db_session, world.academy)
+        summaries = list_rounds(db_session, world.academy)
         names = [s.round.release.name for s in summaries]
 
     assert len(names) == 3

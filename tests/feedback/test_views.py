@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.feedback.round_helpers import (
+from tests.feedback.factories import (
     complete_values,
     give_profile,
     invite,
@@ -20,7 +20,8 @@ from tests.feedback.round_helpers import (
 )
 from tracker.auth.models import User
 from tracker.db import utcnow
-from tracker.feedback import services
+from tracker.feedback.answers import invitation_of, response_values, save_response
+from tracker.feedback.items import ItemInput, report_item
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
@@ -29,6 +30,7 @@ from tracker.feedback.models import (
     ResponseState,
     RoundState,
 )
+from tracker.feedback.rounds import close_round
 from tracker.mail.models import MailMessage
 from tracker.releases.services import create_release
 
@@ -266,7 +268,7 @@ def test_draft_then_submit_then_edit_through_the_link(client, db_session, invite
     response = db_session.scalars(select(Response)).one()
     db_session.refresh(response)
     assert response.state == ResponseState.SUBMITTED
-    assert services.response_values(response)[rating] == ["1"]
+    assert response_values(response)[rating] == ["1"]
     page = text_of(client.get(url))
     assert "Save my changes" in page or "Enregistrer mes modifications" in page
 
@@ -287,7 +289,7 @@ def test_after_close_the_link_shows_the_round_is_closed_and_takes_nothing(
 ):
     setup, tester = invited
     url = f"/r/{token_of(setup.round, tester)}"
-    services.close_round(db_session, setup.round, actor=world.manager, now=utcnow())
+    close_round(db_session, setup.round, actor=world.manager, now=utcnow())
     db_session.commit()
 
     page = client.get(url)
@@ -343,11 +345,11 @@ def test_a_tester_cannot_touch_another_testers_item(client, db_session, world, i
     setup, tester = invited
     other = make_tester(db_session, world.academy)
     invite(db_session, setup.round, [other])
-    [mine] = [services.invitation_of(db_session, setup.round, tester.id)]
-    item = services.report_item(
+    [mine] = [invitation_of(db_session, setup.round, tester.id)]
+    item = report_item(
         db_session,
         mine,
-        services.ItemInput(None, "", "idea", "minor", "Mon idée"),
+        ItemInput(None, "", "idea", "minor", "Mon idée"),
         secret_key=client.application.secret_key,
         now=utcnow(),
     )
@@ -404,7 +406,7 @@ def test_after_close_a_logged_in_tester_reads_their_answers_read_only(
     setup = make_round(db_session, world.academy, world.manager)
     give_profile(db_session, world.academy, world.tester)
     [invitation] = invite(db_session, setup.round, [world.tester])
-    services.save_response(
+    save_response(
         db_session,
         invitation,
         complete_values(setup),
@@ -412,7 +414,7 @@ def test_after_close_a_logged_in_tester_reads_their_answers_read_only(
         secret_key=client.application.secret_key,
         now=utcnow(),
     )
-    services.close_round(db_session, setup.round, actor=world.manager, now=utcnow())
+    close_round(db_session, setup.round, actor=world.manager, now=utcnow())
     login(world.tester)
 
     page = text_of(client.get(f"/a/{world.academy.slug}/rounds/{setup.round.id}/answer"))
