@@ -32,7 +32,6 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.phases import RoundClosed, is_accepting, round_phase
 from tracker.mail.models import MailMessage, MailStatus
-from tracker.releases.models import Release
 from tracker.tokens import hash_token
 
 REMINDER_INTERVAL = dt.timedelta(hours=24)
@@ -99,7 +98,7 @@ def _queue_round_mail(
     The personal parts (name, link) are placed afterwards: 500 invitations cost two template
     renders per language and one multi-row INSERT, not 1,000 renders and 500 INSERTs.
     """
-    release = session.get(Release, round_.release_id)
+    release = round_.release
     by_language: dict[str, list[_Recipient]] = {}
     for recipient in recipients:
         by_language.setdefault(recipient.language, []).append(recipient)

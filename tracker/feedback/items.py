@@ -15,13 +15,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import DomainError, NotFound
 from tracker.feedback.keys import item_lookup_key, stamp
-from tracker.feedback.models import (
-    FeedbackItem,
-    FeedbackRound,
-    ItemKind,
-    RoundInvitation,
-    Severity,
-)
+from tracker.feedback.models import FeedbackItem, FeedbackRound, ItemKind, RoundInvitation, Severity
 from tracker.feedback.phases import lock_round_for_answers
 from tracker.feedback.questionnaire import TEXT_ANSWER_LENGTH, TEXT_LIMIT, round_bricks
 

@@ -19,9 +19,7 @@ import datetime as dt
 import hashlib
 import hmac
 
-from tracker.feedback.models import (
-    FeedbackRound,
-)
+from tracker.feedback.models import FeedbackRound
 
 
 def _hmac(secret_key: str, message: str) -> bytes:

@@ -11,10 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import DomainError
-from tracker.feedback.models import (
-    FeedbackRound,
-    RoundState,
-)
+from tracker.feedback.models import FeedbackRound, RoundState
 
 
 def is_accepting(round_: FeedbackRound, now: dt.datetime) -> bool:

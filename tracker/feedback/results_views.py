@@ -120,39 +120,53 @@ def _dimension() -> results.Dimension:
         return results.Dimension.BUSINESS_UNIT
 
 
-@bp.route("/rounds/<int:round_id>/results")
-@requires(Permission.ROUND_RESULTS)
-def round_results(round_id: int) -> Any:
-    round_ = rounds.get_round(db.session, g.academy, round_id)
-    found = results.round_results(db.session, round_, dimension := _dimension())
+def _text_answers(round_: FeedbackRound, found: results.RoundResults) -> dict[str, Any]:
+    """The text answers' panel: its questions, the one chosen (?question=), the page of answers
+    matching ?q=."""
     text_questions = [r.question for r in found.questions if r.question.kind == QuestionKind.TEXT]
     question_id = _int_arg("question")
     if question_id not in {q.id for q in text_questions}:
         question_id = None
-    snapshot = gate.gate_snapshot(db.session, round_)
-    return render_template(
-        "feedback/manager/results.html",
-        round=round_,
-        found=found,
-        segments=found.segments,
-        texts=results.text_answers(
+    return {
+        "texts": results.text_answers(
             db.session,
             round_,
             query=request.args.get("q", ""),
             question_id=question_id,
             page=_int_arg("page") or 1,
         ),
-        text_questions=text_questions,
-        text_question_id=question_id,
+        "text_questions": text_questions,
+        "text_question_id": question_id,
+    }
+
+
+# What the results page reads besides the figures.
+RESULTS_PAGE_NAMES = {
+    "DIMENSION_LABELS": DIMENSION_LABELS,
+    "QUESTION_KIND_LABELS": QUESTION_KIND_LABELS,
+    "STATUS_LABELS": ITEM_STATUS_LABELS,
+    "make_bar_chart": charts.bar_chart,
+    "make_nps_chart": charts.nps_chart,
+    "RoundState": RoundState,
+}
+
+
+@bp.route("/rounds/<int:round_id>/results")
+@requires(Permission.ROUND_RESULTS)
+def round_results(round_id: int) -> Any:
+    round_ = rounds.get_round(db.session, g.academy, round_id)
+    found = results.round_results(db.session, round_, dimension := _dimension())
+    snapshot = gate.gate_snapshot(db.session, round_)
+    return render_template(
+        "feedback/manager/results.html",
+        round=round_,
+        found=found,
+        segments=found.segments,
         snapshot=snapshot,
         preview=None if snapshot is not None else gate.compute_gate(db.session, round_),
         dimension=dimension,
-        DIMENSION_LABELS=DIMENSION_LABELS,
-        QUESTION_KIND_LABELS=QUESTION_KIND_LABELS,
-        STATUS_LABELS=ITEM_STATUS_LABELS,
-        make_bar_chart=charts.bar_chart,
-        make_nps_chart=charts.nps_chart,
-        RoundState=RoundState,
+        **_text_answers(round_, found),
+        **RESULTS_PAGE_NAMES,
     )
 
 

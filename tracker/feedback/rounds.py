@@ -22,12 +22,7 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.feedback.gate import evaluate_gate
-from tracker.feedback.models import (
-    FeedbackRound,
-    Question,
-    RoundInvitation,
-    RoundState,
-)
+from tracker.feedback.models import FeedbackRound, Question, RoundInvitation, RoundState
 from tracker.feedback.phases import require_draft
 from tracker.feedback.questionnaire import default_questions
 from tracker.releases.models import Release, ReleaseEventKind, ReleaseState

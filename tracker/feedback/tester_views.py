@@ -27,6 +27,7 @@ from tracker.feedback.forms import ReportItemForm
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
+    Response,
     ResponseState,
     RoundInvitation,
     RoundState,
@@ -117,14 +118,16 @@ def _answer(place: AnswerPlace) -> Any:
         db.session.rollback()
         return _notice(place, round_phase(place.round, utcnow()), 409)
     db.session.commit()
-    if response.state == ResponseState.SUBMITTED:
-        flash(
-            _("Thank you: your answers are submitted. You can change them until the round closes."),
-            "success",
-        )
-    else:
-        flash(_("Your draft is saved. Submit it before the round closes."), "success")
+    flash(_saved_message(response), "success")
     return redirect(place.form_url, code=303)
+
+
+def _saved_message(response: Response) -> str:
+    if response.state == ResponseState.SUBMITTED:
+        return _(
+            "Thank you: your answers are submitted. You can change them until the round closes."
+        )
+    return _("Your draft is saved. Submit it before the round closes.")
 
 
 # -- Feedback items -------------------------------------------------------------------------------
