@@ -234,7 +234,7 @@ def seed_round_results(session: Session, size: int | None) -> Mapping[str, Any]:
     )
     session.flush()
     # Closed rounds have their gate snapshot (the page shows it rather than a preview).
-    evaluate_gate(session, round_)
+    evaluate_gate(session, round_, now=now)
     if session.get_bind().dialect.name == "postgresql":
         # Real answers arrive over days and autovacuum keeps the statistics; after a bulk load
         # the planner would still believe these tables empty and pick nested loops.

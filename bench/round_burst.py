@@ -64,8 +64,11 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
     from tracker.backlog.models import BrickFormat
     from tracker.backlog.services import create_brick
     from tracker.db import utcnow
-    from tracker.feedback import services
+    from tracker.feedback.invitations import invite_testers
+    from tracker.feedback.keys import invitation_token
     from tracker.feedback.models import QuestionKind, TesterProfile
+    from tracker.feedback.questionnaire import QuestionInput, add_question, slots_of
+    from tracker.feedback.rounds import create_round, open_round
     from tracker.releases.services import create_release
 
     now = utcnow()
@@ -88,16 +91,16 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
         )
         for n in range(BRICKS)
     ]
-    round_ = services.create_round(
+    round_ = create_round(
         session, academy, release_id=release.id, title="Bêta burst",
         closes_at=now + dt.timedelta(days=7), actor=manager, now=now,
     )  # fmt: skip
-    services.add_question(
+    add_question(
         session, round_,
-        services.QuestionInput(QuestionKind.RATING, "Ce module est-il clair ?", required=True,
-                               per_brick=True),
+        QuestionInput(QuestionKind.RATING, "Ce module est-il clair ?", required=True,
+                      per_brick=True),
     )  # fmt: skip
-    services.open_round(session, round_, actor=manager, now=now)
+    open_round(session, round_, actor=manager, now=now)
 
     session.execute(
         insert(User),
@@ -123,12 +126,12 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
          for n, i in enumerate(ids)],
     )  # fmt: skip
     with force_locale("fr"):
-        services.invite_testers(session, round_, ids, secret_key=secret_key,
-                                base_url="http://burst", now=now)  # fmt: skip
+        invite_testers(session, round_, ids, secret_key=secret_key,
+                       base_url="http://burst", now=now)  # fmt: skip
     session.flush()
 
     form: list[tuple[str, str]] = []
-    for slot in services.slots_of(list(round_.questions), bricks):
+    for slot in slots_of(list(round_.questions), bricks):
         kind = slot.question.kind
         value = {
             QuestionKind.RATING: "4",
@@ -139,7 +142,7 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
         form.append((slot.name, value))
     return BurstFacts(
         round_id=round_.id,
-        tokens=[services.invitation_token(secret_key, round_.id, i) for i in ids],
+        tokens=[invitation_token(secret_key, round_.id, i) for i in ids],
         form=form,
         answers_per_response=len(form),
     )

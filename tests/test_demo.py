@@ -41,7 +41,7 @@ from tracker.demo import (
     seed_demo,
 )
 from tracker.feedback import panel
-from tracker.feedback import services as feedback_services
+from tracker.feedback.answers import my_rounds
 from tracker.feedback.models import (
     Answer,
     FeedbackItem,
@@ -299,9 +299,7 @@ def test_the_second_increment_is_in_beta_with_its_round_open(db_session, client,
 
     # A demo tester finds it in "my rounds", not started yet.
     lea = user(db_session, DEMO_TESTER_EMAILS[0])
-    current, past = feedback_services.my_rounds(
-        db_session, academy, lea.id, secret_key=SECRET, now=now
-    )
+    current, past = my_rounds(db_session, academy, lea.id, secret_key=SECRET, now=now)
     assert [(m.round.title, m.status) for m in current] == [(SOCLE_ROUND, "not_started")]
     assert [(m.round.title, m.status) for m in past] == [(PILOT_ROUND, "submitted")]
 

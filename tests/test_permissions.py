@@ -126,18 +126,18 @@ def _sprint(w: World, s: Session) -> int:
 
 def _results_round(w: World, s: Session) -> int:
     """A round with one feedback item (the results side: results, triage, exports)."""
-    from tests.feedback.results_factories import add_item, make_round
+    from tests.feedback.factories import add_item, add_round
 
-    round_ = make_round(s, w.academy)
+    round_ = add_round(s, w.academy)
     add_item(s, round_, title="Slide 4 unreadable")
     return round_.id
 
 
 def _results_item_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
-        from tests.feedback.results_factories import add_item, make_round
+        from tests.feedback.factories import add_item, add_round
 
-        round_ = make_round(s, w.academy)
+        round_ = add_round(s, w.academy)
         item = add_item(s, round_, title="Slide 4 unreadable")
         return f"/a/{w.academy.slug}/rounds/{round_.id}/items/{item.id}/{action}"
 
@@ -207,7 +207,7 @@ def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = 
     """A feedback round of the academy (draft, or open; the tester invited or not) + suffix."""
 
     def path(w: World, s: Session) -> str:
-        from tests.feedback.round_helpers import give_profile, invite, make_round
+        from tests.feedback.factories import give_profile, invite, make_round
 
         setup = make_round(s, w.academy, w.manager, open_it=state == "open")
         if invite_tester:
@@ -220,7 +220,7 @@ def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = 
 
 def _question_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
-        from tests.feedback.round_helpers import make_round
+        from tests.feedback.factories import make_round
 
         setup = make_round(s, w.academy, w.manager, open_it=False)
         question = setup.round.questions[-1]
@@ -232,9 +232,9 @@ def _question_url(action: str) -> Path:
 def _tester_item(w: World, s: Session) -> tuple[int, int, str]:
     """(round id, item id, personal link token) of an item the tester reported."""
     from tests.conftest import SECRET
-    from tests.feedback.round_helpers import give_profile, invite, make_round, token_of
+    from tests.feedback.factories import give_profile, invite, make_round, token_of
     from tracker.db import utcnow
-    from tracker.feedback.services import ItemInput, report_item
+    from tracker.feedback.items import ItemInput, report_item
 
     setup = make_round(s, w.academy, w.manager)
     give_profile(s, w.academy, w.tester)
@@ -247,7 +247,7 @@ def _tester_item(w: World, s: Session) -> tuple[int, int, str]:
 
 
 def _profile(w: World, s: Session) -> int:
-    from tests.feedback.round_helpers import give_profile
+    from tests.feedback.factories import give_profile
 
     return give_profile(s, w.academy, w.tester).id
 

@@ -228,7 +228,7 @@ def test_round_cannot_use_a_release_of_another_academy(
 def test_invite_ignores_testers_and_segments_of_another_academy(
     client, db_session, world: World, login
 ) -> None:
-    from tests.feedback.round_helpers import give_profile, make_round
+    from tests.feedback.factories import give_profile, make_round
     from tracker.feedback.panel import create_segment
 
     give_profile(db_session, world.academy, world.tester)
@@ -251,10 +251,10 @@ def test_invite_ignores_testers_and_segments_of_another_academy(
 def test_triage_duplicate_must_be_an_item_of_the_same_round(
     client, db_session, world: World, login
 ) -> None:
-    from tests.feedback.results_factories import add_item, make_round
+    from tests.feedback.factories import add_item, add_round
 
-    victim = add_item(db_session, make_round(db_session, world.academy), title="Victim")
-    round_ = make_round(db_session, world.other_academy)
+    victim = add_item(db_session, add_round(db_session, world.academy), title="Victim")
+    round_ = add_round(db_session, world.other_academy)
     item = add_item(db_session, round_, title="Mine")
     login(world.outsider)
     before = _snapshot(db_session)
@@ -274,7 +274,7 @@ def test_triage_duplicate_must_be_an_item_of_the_same_round(
 def test_personal_link_stops_when_the_tester_leaves_the_academy(
     client, db_session, world: World
 ) -> None:
-    from tests.feedback.round_helpers import give_profile, invite, make_round, token_of
+    from tests.feedback.factories import give_profile, invite, make_round, token_of
     from tracker.academies.models import Membership
     from tracker.academies.services import remove_member
 
@@ -316,8 +316,7 @@ def _assert_escaped(body: str, where: str) -> None:
 
 def _hostile_world(s: Session, w: World) -> dict[str, Any]:
     """Everything that has a name, named to break out of HTML, SVG, XML or a spreadsheet."""
-    from tests.feedback.results_factories import add_item, add_question, respond
-    from tests.feedback.results_factories import make_round as make_results_round
+    from tests.feedback.factories import add_item, add_question, add_round, respond
     from tracker.academies.stages import add_stage
     from tracker.backlog.needs_services import link_brick, submit_need
     from tracker.backlog.paths_services import create_path
@@ -360,7 +359,7 @@ def _hostile_world(s: Session, w: World) -> dict[str, Any]:
     start_sprint(s, sprint, actor=w.manager)
     need = submit_need(s, w.academy, actor=w.stakeholder, title=SCRIPT, business_unit=ATTRIBUTE)
     link_brick(s, need, bricks[0], actor=w.manager)
-    round_ = make_results_round(s, w.academy, release, title=ATTRIBUTE)
+    round_ = add_round(s, w.academy, release, title=ATTRIBUTE)
     rating = add_question(s, round_, QuestionKind.RATING, prompt=SCRIPT)
     text = add_question(s, round_, QuestionKind.TEXT, prompt=ATTRIBUTE)
     choice = add_question(

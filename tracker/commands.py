@@ -143,7 +143,7 @@ def run_close_due_rounds() -> list[int]:
     fails is logged and retried at the next run; the others are closed)."""
     from tracker.db import utcnow
     from tracker.feedback.models import FeedbackRound
-    from tracker.feedback.services import close_round, due_round_ids
+    from tracker.feedback.rounds import close_round, due_round_ids
 
     session = db.session
     closed: list[int] = []
@@ -183,7 +183,7 @@ def send_reminders(max_per_invitation: int) -> None:
     The messages are queued; `send-mail` (or the worker) sends them.
     """
     from tracker.db import utcnow
-    from tracker.feedback.services import send_due_reminders
+    from tracker.feedback.invitations import send_due_reminders
 
     sent = send_due_reminders(
         db.session,

@@ -36,9 +36,13 @@ from tracker.backlog import checklists, needs_services, paths_services
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Brick, LearningPath, TrainingNeed
 from tracker.db import utcnow
-from tracker.feedback import gate, panel, triage
-from tracker.feedback import services as feedback_services
+from tracker.feedback import panel, triage
+from tracker.feedback.answers import invitation_of, save_response
+from tracker.feedback.invitations import invite_testers
+from tracker.feedback.items import ItemInput, report_item
 from tracker.feedback.models import FeedbackItem, FeedbackRound, Question, RoundInvitation
+from tracker.feedback.questionnaire import field_name
+from tracker.feedback.rounds import close_round, create_round, open_round
 from tracker.releases import notes as release_notes
 from tracker.releases import services as release_services
 from tracker.releases.models import Release
@@ -716,16 +720,14 @@ class _Clock:
 
 # The services that read the time themselves (`utcnow()`) rather than taking `now`: while the
 # story plays, they read the story's clock, so that every event they record (a brick's moves,
-# a sprint's start and close, a gate's evaluation, a triage) is dated when it happened.
+# a sprint's start and close, a release's events) is dated when it happened. (The feedback
+# services take `now`: the story passes its clock's.)
 _CLOCKED_MODULES: tuple[ModuleType, ...] = (
     brick_services,
     checklists,
     needs_services,
     sprint_services,
     release_services,
-    feedback_services,
-    gate,
-    triage,
 )
 
 
@@ -1036,7 +1038,7 @@ class _Story:
     def create_round(
         self, key: str, release: str, closes_at: dt.datetime, *, anonymous: bool, text: str
     ) -> None:
-        self.rounds[key] = feedback_services.create_round(
+        self.rounds[key] = create_round(
             self.session,
             self.academy,
             release_id=self.releases[release].id,
@@ -1050,8 +1052,8 @@ class _Story:
 
     def open_and_invite(self, key: str, emails: Sequence[str]) -> None:
         round_ = self.rounds[key]
-        feedback_services.open_round(self.session, round_, actor=self.manager, now=self.clock.now)
-        feedback_services.invite_testers(
+        open_round(self.session, round_, actor=self.manager, now=self.clock.now)
+        invite_testers(
             self.session,
             round_,
             [self.users[email].id for email in emails],
@@ -1061,9 +1063,7 @@ class _Story:
         )
 
     def invitation(self, key: str, email: str) -> RoundInvitation:
-        invitation = feedback_services.invitation_of(
-            self.session, self.rounds[key], self.users[email].id
-        )
+        invitation = invitation_of(self.session, self.rounds[key], self.users[email].id)
         assert invitation is not None, f"{email} is not invited to {key}"
         return invitation
 
@@ -1087,12 +1087,12 @@ class _Story:
         rating, recommend, apply, how_long, improve = questions
         values: dict[str, list[str]] = {}
         for question, score in zip((rating, recommend, apply), scores, strict=False):
-            values[feedback_services.field_name(question.id)] = [str(score)]
+            values[field_name(question.id)] = [str(score)]
         if time_spent is not None:
-            values[feedback_services.field_name(how_long.id)] = [how_long.choices[time_spent]]
+            values[field_name(how_long.id)] = [how_long.choices[time_spent]]
         if comment:
-            values[feedback_services.field_name(improve.id)] = [comment]
-        feedback_services.save_response(
+            values[field_name(improve.id)] = [comment]
+        save_response(
             self.session,
             self.invitation(key, email),
             values,
@@ -1102,10 +1102,10 @@ class _Story:
         )
 
     def report(self, key: str, name: str, email: str, item: DemoItem) -> None:
-        self.items[name] = feedback_services.report_item(
+        self.items[name] = report_item(
             self.session,
             self.invitation(key, email),
-            feedback_services.ItemInput(
+            ItemInput(
                 brick_id=self.bricks[item.brick].id,
                 location=item.location,
                 kind=item.kind,
@@ -1124,6 +1124,7 @@ class _Story:
             status,
             actor=self.designer,
             duplicate_of_id=self.items[duplicate_of].id if duplicate_of else None,
+            now=self.clock.now,
         )
 
     def plan_answers(
@@ -1209,7 +1210,7 @@ class _Story:
         # Closed by the closing job at its deadline; then the go, the release and its notes.
         self.plan(
             closes_at,
-            lambda: feedback_services.close_round(
+            lambda: close_round(
                 self.session, self.rounds[PILOT_ROUND], actor=None, now=self.clock.now
             ),
         )
@@ -1250,6 +1251,7 @@ class _Story:
             title=QUIZ_FROM_FEEDBACK.title,
             format=QUIZ_FROM_FEEDBACK.format,
             item_url=f"/a/{self.academy.slug}/rounds/{round_.id}/triage#item-{item.id}",
+            now=self.clock.now,
         )
         self.bricks[brick.title] = brick
 

@@ -21,7 +21,6 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.services import create_brick
-from tracker.feedback import services
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
@@ -30,6 +29,7 @@ from tracker.feedback.models import (
     QuestionKind,
     Response,
 )
+from tracker.feedback.questionnaire import round_bricks, slots_of
 from tracker.mail.models import MailMessage
 from tracker.releases.services import create_release
 
@@ -134,7 +134,7 @@ def test_a_round_from_the_panel_import_to_the_gate(
         )
         slots = [
             (slot.name, slot.question.kind, list(slot.question.choices))
-            for slot in services.slots_of(questions, services.round_bricks(session, round_))
+            for slot in slots_of(questions, round_bricks(session, round_))
         ]
     assert link.startswith(live_server.url)
 

@@ -8,8 +8,10 @@ import datetime as dt
 from sqlalchemy import text
 
 from tests.conftest import SECRET
-from tests.feedback.round_helpers import complete_values, invite, make_round, make_tester
-from tracker.feedback import services
+from tests.feedback.factories import complete_values, invite, make_round, make_tester
+from tracker.feedback.answers import my_response, save_response
+from tracker.feedback.items import ItemInput, my_items, report_item
+from tracker.feedback.keys import lookup_key
 
 NOW = dt.datetime(2026, 3, 2, 9, 17, 42, tzinfo=dt.UTC)
 
@@ -20,7 +22,7 @@ def _rows(db_session, sql, **params):
 
 def _answer(db_session, setup, testers, invitations):
     for tester, invitation in zip(testers, invitations, strict=True):
-        services.save_response(
+        save_response(
             db_session,
             invitation,
             complete_values(setup),
@@ -28,12 +30,10 @@ def _answer(db_session, setup, testers, invitations):
             secret_key=SECRET,
             now=NOW,
         )
-        services.report_item(
+        report_item(
             db_session,
             invitation,
-            services.ItemInput(
-                setup.bricks[0].id, "slide 4", "issue", "blocking", f"Bloqué ({tester.id})"
-            ),
+            ItemInput(setup.bricks[0].id, "slide 4", "issue", "blocking", f"Bloqué ({tester.id})"),
             secret_key=SECRET,
             now=NOW,
         )
@@ -106,8 +106,8 @@ def test_each_tester_still_finds_their_own_anonymous_answers_and_items(db_sessio
     _answer(db_session, setup, testers, invitations)
 
     for tester in testers:
-        response = services.my_response(db_session, setup.round, tester.id, secret_key=SECRET)
-        items = services.my_items(db_session, setup.round, tester.id, secret_key=SECRET)
+        response = my_response(db_session, setup.round, tester.id, secret_key=SECRET)
+        items = my_items(db_session, setup.round, tester.id, secret_key=SECRET)
         assert response is not None and response.state.value == "submitted"
         assert [i.title for i in items] == [f"Bloqué ({tester.id})"]
 
@@ -122,4 +122,4 @@ def test_a_named_round_does_link_answers_to_their_tester(db_session, world):
     [response] = _rows(db_session, "SELECT * FROM response WHERE round_id = :r", r=setup.round.id)
     [item] = _rows(db_session, "SELECT * FROM feedback_item WHERE round_id = :r", r=setup.round.id)
     assert response["respondent_id"] == tester.id and item["reporter_id"] == tester.id
-    assert response["lookup_key"] == services.lookup_key(SECRET, setup.round.id, tester.id)
+    assert response["lookup_key"] == lookup_key(SECRET, setup.round.id, tester.id)

@@ -19,7 +19,7 @@ from bench.round_burst import check_round, figures, run_burst, seed_round, serve
 from tests.conftest import SECRET, TEST_DATABASE_URL, make_test_app, scratch_postgres_database
 from tracker import migrate
 from tracker.db import db, utcnow
-from tracker.feedback import services
+from tracker.feedback.answers import save_response
 from tracker.feedback.models import Answer, Response, RoundInvitation
 
 
@@ -72,7 +72,7 @@ def test_two_threads_submitting_the_same_response_at_once_store_one(real_app: Fl
                 # and the other thread could not reach the barrier.
                 session.commit()
                 barrier.wait()
-                services.save_response(
+                save_response(
                     session, invitation, values, submit=True, secret_key=SECRET, now=utcnow()
                 )
                 session.commit()

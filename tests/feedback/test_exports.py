@@ -11,12 +11,12 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from tests.factories import make_user
-from tests.feedback.results_factories import (
+from tests.feedback.factories import (
     add_brick,
     add_item,
     add_question,
+    add_round,
     make_release,
-    make_round,
     respond,
 )
 from tracker.feedback import exports
@@ -35,7 +35,7 @@ def read_xlsx(body: bytes) -> list[list[object]]:
 
 def build(db_session, world, *, anonymous: bool):
     release = make_release(db_session, world.academy)
-    round_ = make_round(db_session, world.academy, release, anonymous=anonymous)
+    round_ = add_round(db_session, world.academy, release, anonymous=anonymous)
     first = add_brick(db_session, world.academy, release, "Intro video")
     second = add_brick(db_session, world.academy, release, "Quiz")
     rating = add_question(db_session, round_, QuestionKind.RATING, "Overall satisfaction")
@@ -131,7 +131,7 @@ def test_answers_xlsx_reads_back_with_numbers_as_numbers(db_session, world) -> N
 @pytest.mark.parametrize("anonymous", [False, True])
 def test_items_export_has_their_fields(db_session, world, anonymous: bool) -> None:
     release = make_release(db_session, world.academy)
-    round_ = make_round(db_session, world.academy, release, anonymous=anonymous)
+    round_ = add_round(db_session, world.academy, release, anonymous=anonymous)
     brick = add_brick(db_session, world.academy, release, "Intro video")
     reporter = make_user(db_session, name="Rita Reporter")
     original = add_item(
@@ -162,7 +162,7 @@ def test_items_export_has_their_fields(db_session, world, anonymous: bool) -> No
 
 
 def test_drafts_are_not_exported(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy)
+    round_ = add_round(db_session, world.academy)
     question = add_question(db_session, round_, QuestionKind.RATING)
     draft = respond(db_session, round_, {question: 4}, submitted=False)
     assert draft.state == ResponseState.DRAFT

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
 from tests.factories import make_user
-from tests.feedback.results_factories import (
+from tests.feedback.factories import (
+    add_invitation,
     add_item,
     add_question,
-    invite,
-    make_round,
+    add_round,
     respond,
 )
 from tracker.feedback.gate import compute_gate, evaluate_gate
@@ -23,6 +25,8 @@ from tracker.feedback.models import (
     Severity,
 )
 
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
 
 def by_name(snapshot: GateSnapshot) -> dict[str, dict]:
     return {criterion["name"]: criterion for criterion in snapshot.criteria}
@@ -31,7 +35,7 @@ def by_name(snapshot: GateSnapshot) -> dict[str, dict]:
 @pytest.fixture
 def gated(db_session, world):
     """4 invited, 3 completed; CSAT from 5, 4, 3 (66.7 %); NPS from 10, 9, 5 (+33.3)."""
-    round_ = make_round(
+    round_ = add_round(
         db_session,
         world.academy,
         gate_min_responses=3,
@@ -45,7 +49,7 @@ def gated(db_session, world):
     )
     recommend = add_question(db_session, round_, QuestionKind.NPS, gate_metric=GateMetric.NPS)
     for n in range(4):
-        invite(db_session, round_, make_user(db_session), completed=n < 3)
+        add_invitation(db_session, round_, make_user(db_session), completed=n < 3)
     for rating, score in ((5, 10), (4, 9), (3, 5)):
         respond(db_session, round_, {satisfaction: rating, recommend: score})
     return round_, satisfaction, recommend
@@ -54,7 +58,7 @@ def gated(db_session, world):
 def test_every_criterion_is_stored_with_value_threshold_and_result(db_session, gated) -> None:
     round_, _, _ = gated
 
-    snapshot = evaluate_gate(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
 
     criteria = by_name(snapshot)
     assert [c["name"] for c in snapshot.criteria] == [
@@ -76,7 +80,7 @@ def test_one_failing_criterion_fails_the_gate(db_session, gated) -> None:
     round_, _, _ = gated
     round_.gate_min_csat = 70.0
 
-    snapshot = evaluate_gate(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
 
     assert by_name(snapshot)["min_csat"]["status"] == "fail"
     assert snapshot.passed is False
@@ -84,7 +88,7 @@ def test_one_failing_criterion_fails_the_gate(db_session, gated) -> None:
 
 def test_later_edits_never_change_the_snapshot(db_session, gated) -> None:
     round_, satisfaction, _ = gated
-    snapshot = evaluate_gate(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
     db_session.flush()
     stored = [dict(c) for c in snapshot.criteria]
 
@@ -93,7 +97,7 @@ def test_later_edits_never_change_the_snapshot(db_session, gated) -> None:
         answer.value_int = 1
     round_.gate_min_responses = 100
     add_item(db_session, round_, severity=Severity.BLOCKING)
-    again = evaluate_gate(db_session, round_)
+    again = evaluate_gate(db_session, round_, now=NOW)
     db_session.flush()
     db_session.expire_all()
 
@@ -112,7 +116,7 @@ def test_only_submitted_responses_count(db_session, gated) -> None:
     round_, satisfaction, recommend = gated
     respond(db_session, round_, {satisfaction: 1, recommend: 0}, submitted=False)
 
-    snapshot = evaluate_gate(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
 
     assert by_name(snapshot)["min_responses"]["value"] == 3
     assert by_name(snapshot)["min_csat"]["value"] == pytest.approx(66.7)
@@ -127,7 +131,7 @@ def test_open_blocking_items_are_counted(db_session, gated) -> None:
     add_item(db_session, round_, severity=Severity.MAJOR)
     round_.gate_max_blocking = 2
 
-    snapshot = evaluate_gate(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
 
     criterion = by_name(snapshot)["max_blocking"]
     assert (criterion["value"], criterion["threshold"], criterion["passed"]) == (3, 2, False)
@@ -135,11 +139,11 @@ def test_open_blocking_items_are_counted(db_session, gated) -> None:
 
 
 def test_a_criterion_without_a_question_has_no_data_and_fails(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy, gate_min_responses=0, gate_min_nps=-100.0)
-    invite(db_session, round_, make_user(db_session), completed=True)
+    round_ = add_round(db_session, world.academy, gate_min_responses=0, gate_min_nps=-100.0)
+    add_invitation(db_session, round_, make_user(db_session), completed=True)
     respond(db_session, round_, {})
 
-    snapshot = evaluate_gate(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
 
     csat = by_name(snapshot)["min_csat"]
     assert (csat["value"], csat["status"], csat["reason"], csat["passed"]) == (
@@ -152,10 +156,10 @@ def test_a_criterion_without_a_question_has_no_data_and_fails(db_session, world)
 
 
 def test_a_question_nobody_answered_has_no_data(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy)
+    round_ = add_round(db_session, world.academy)
     add_question(db_session, round_, QuestionKind.RATING, gate_metric=GateMetric.CSAT)
 
-    snapshot = evaluate_gate(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
 
     csat = by_name(snapshot)["min_csat"]
     assert (csat["status"], csat["reason"]) == ("no_data", "no_answers")
@@ -164,14 +168,14 @@ def test_a_question_nobody_answered_has_no_data(db_session, world) -> None:
 
 
 def test_csat_pools_every_gate_question_and_every_brick(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy, gate_min_csat=50.0)
+    round_ = add_round(db_session, world.academy, gate_min_csat=50.0)
     first = add_question(db_session, round_, QuestionKind.RATING, gate_metric=GateMetric.CSAT)
     second = add_question(db_session, round_, QuestionKind.RATING, gate_metric=GateMetric.CSAT)
     ignored = add_question(db_session, round_, QuestionKind.RATING)
     respond(db_session, round_, {first: 5, second: 2, ignored: 1})
     respond(db_session, round_, {first: 4, second: 1, ignored: 1})
 
-    snapshot = evaluate_gate(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
 
     csat = by_name(snapshot)["min_csat"]
     assert (csat["value"], csat["n"], csat["passed"]) == (50.0, 4, True)

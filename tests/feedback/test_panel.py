@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_user
-from tests.feedback.round_helpers import invite, make_round, make_tester
+from tests.feedback.factories import invite, make_round, make_tester
 from tracker.academies.models import Membership, Role
 from tracker.auth.models import User
 from tracker.backlog.io import ImportFileError

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_user
-from tests.feedback.results_factories import (
+from tests.feedback.factories import (
     add_brick,
+    add_invitation,
     add_item,
     add_question,
-    invite,
+    add_round,
     make_release,
-    make_round,
     respond,
 )
 from tracker.feedback import results
@@ -24,9 +24,9 @@ def figures_of(round_results, question):
 
 
 def test_progress_counts_invitations_responses_and_drafts(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy)
+    round_ = add_round(db_session, world.academy)
     for n in range(5):
-        invite(db_session, round_, make_user(db_session), completed=n < 2)
+        add_invitation(db_session, round_, make_user(db_session), completed=n < 2)
     question = add_question(db_session, round_, QuestionKind.RATING)
     respond(db_session, round_, {question: 4})
     respond(db_session, round_, {question: 5})
@@ -41,7 +41,7 @@ def test_progress_counts_invitations_responses_and_drafts(db_session, world) -> 
 
 
 def test_figures_per_question_from_submitted_responses_only(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy)
+    round_ = add_round(db_session, world.academy)
     rating = add_question(db_session, round_, QuestionKind.RATING)
     nps = add_question(db_session, round_, QuestionKind.NPS)
     yes_no = add_question(db_session, round_, QuestionKind.YES_NO)
@@ -76,7 +76,7 @@ def test_figures_per_question_from_submitted_responses_only(db_session, world) -
 
 def test_per_brick_questions_have_figures_for_each_brick_and_overall(db_session, world) -> None:
     release = make_release(db_session, world.academy)
-    round_ = make_round(db_session, world.academy, release)
+    round_ = add_round(db_session, world.academy, release)
     video = add_brick(db_session, world.academy, release, "Video")
     quiz = add_brick(db_session, world.academy, release, "Quiz")
     question = add_question(db_session, round_, QuestionKind.RATING, per_brick=True)
@@ -93,7 +93,7 @@ def test_per_brick_questions_have_figures_for_each_brick_and_overall(db_session,
 
 
 def test_item_counts_by_status(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy)
+    round_ = add_round(db_session, world.academy)
     add_item(db_session, round_)
     add_item(db_session, round_, status=ItemStatus.PLANNED)
     add_item(db_session, round_, status=ItemStatus.DONE)
@@ -105,7 +105,7 @@ def test_item_counts_by_status(db_session, world) -> None:
 
 
 def segment_round(db_session, world, *, anonymous: bool, sizes: dict[str, int]):
-    round_ = make_round(db_session, world.academy, anonymous=anonymous)
+    round_ = add_round(db_session, world.academy, anonymous=anonymous)
     rating = add_question(db_session, round_, QuestionKind.RATING)
     for unit, size in sizes.items():
         for n in range(size):
@@ -147,7 +147,7 @@ def test_one_small_segment_also_hides_the_next_smallest(db_session, world) -> No
 
 
 def test_segments_by_another_dimension(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy)
+    round_ = add_round(db_session, world.academy)
     rating = add_question(db_session, round_, QuestionKind.RATING)
     respond(db_session, round_, {rating: 5}, site="Lyon")
     respond(db_session, round_, {rating: 1}, site="Lyon")
@@ -160,7 +160,7 @@ def test_segments_by_another_dimension(db_session, world) -> None:
 
 
 def test_free_text_is_searched_case_insensitively_and_paged(db_session, world) -> None:
-    round_ = make_round(db_session, world.academy)
+    round_ = add_round(db_session, world.academy)
     text = add_question(db_session, round_, QuestionKind.TEXT)
     for n in range(25):
         respond(db_session, round_, {text: f"Answer {n}"})
@@ -181,8 +181,8 @@ def test_free_text_is_searched_case_insensitively_and_paged(db_session, world) -
 
 
 def test_anonymous_free_text_shows_no_respondent(db_session, world) -> None:
-    named = make_round(db_session, world.academy)
-    anonymous = make_round(db_session, world.academy, anonymous=True)
+    named = add_round(db_session, world.academy)
+    anonymous = add_round(db_session, world.academy, anonymous=True)
     alice = make_user(db_session, name="Alice")
     for round_ in (named, anonymous):
         text = add_question(db_session, round_, QuestionKind.TEXT)
@@ -194,7 +194,7 @@ def test_anonymous_free_text_shows_no_respondent(db_session, world) -> None:
 
 def many_responses(db_session, world, count: int):
     release = make_release(db_session, world.academy)
-    round_ = make_round(db_session, world.academy, release, anonymous=True)
+    round_ = add_round(db_session, world.academy, release, anonymous=True)
     bricks = [add_brick(db_session, world.academy, release) for _ in range(3)]
     questions = [
         add_question(db_session, round_, QuestionKind.RATING),

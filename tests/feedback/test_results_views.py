@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
 
@@ -11,17 +12,19 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import make_user
-from tests.feedback.results_factories import (
+from tests.feedback.factories import (
     add_brick,
+    add_invitation,
     add_item,
     add_question,
-    invite,
+    add_round,
     make_release,
-    make_round,
     respond,
 )
 from tracker.feedback.gate import evaluate_gate
 from tracker.feedback.models import GateMetric, QuestionKind, Severity
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def results_url(world, round_, query: str = "") -> str:
@@ -31,7 +34,7 @@ def results_url(world, round_, query: str = "") -> str:
 @pytest.fixture
 def survey(db_session, world):
     release = make_release(db_session, world.academy)
-    round_ = make_round(db_session, world.academy, release, anonymous=True, title="Beta 1")
+    round_ = add_round(db_session, world.academy, release, anonymous=True, title="Beta 1")
     video = add_brick(db_session, world.academy, release, "Intro video")
     rating = add_question(db_session, round_, QuestionKind.RATING, "Overall satisfaction",
                           gate_metric=GateMetric.CSAT)  # fmt: skip
@@ -41,7 +44,7 @@ def survey(db_session, world):
                           choices=["< 30 min", "> 30 min"])  # fmt: skip
     text = add_question(db_session, round_, QuestionKind.TEXT, "What to improve?")
     for n in range(8):
-        invite(db_session, round_, make_user(db_session), completed=n < 6)
+        add_invitation(db_session, round_, make_user(db_session), completed=n < 6)
     units = ["Sales"] * 5 + ["Legal"]
     for n, unit in enumerate(units):
         respond(
@@ -111,7 +114,7 @@ def test_odd_parameters_never_break_the_page(client, login, world, survey, query
 
 
 def test_a_round_of_another_academy_is_not_found(client, login, db_session, world) -> None:
-    foreign = make_round(db_session, world.other_academy)
+    foreign = add_round(db_session, world.other_academy)
     login(world.manager)
 
     assert client.get(results_url(world, foreign)).status_code == 404
@@ -121,7 +124,7 @@ def test_the_stored_gate_is_shown_once_the_round_closed(
     client, login, db_session, world, survey
 ) -> None:
     round_, _ = survey
-    evaluate_gate(db_session, round_)
+    evaluate_gate(db_session, round_, now=NOW)
     login(world.manager)
 
     page = client.get(results_url(world, round_)).get_data(as_text=True)
@@ -132,7 +135,7 @@ def test_the_stored_gate_is_shown_once_the_round_closed(
 
 def build_round(db_session, world, responses: int):
     release = make_release(db_session, world.academy)
-    round_ = make_round(db_session, world.academy, release, anonymous=True)
+    round_ = add_round(db_session, world.academy, release, anonymous=True)
     bricks = [add_brick(db_session, world.academy, release) for _ in range(2)]
     questions = [
         add_question(db_session, round_, QuestionKind.RATING),
@@ -159,6 +162,7 @@ def build_round(db_session, world, responses: int):
 def test_the_page_runs_the_same_number_of_queries_for_5_or_60_responses(
     client, login, db_session, world, queries
 ) -> None:
+
     small, large = build_round(db_session, world, 5), build_round(db_session, world, 60)
     login(world.manager)
     client.get(results_url(world, small))  # warm the caches shared by every page

@@ -1,5 +1,5 @@
-"""Rounds: creation with the academy's defaults, editing while draft, opening, closing by hand
-and when the closing time passes (the command), the default questionnaire and its editing."""
+"""Rounds: creation with the academy's defaults (the default questionnaire in its language),
+editing while draft, opening, closing by hand and when the closing time passes (the command)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,34 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from tests.feedback.round_helpers import invite, make_round, make_tester
+from tests.feedback.factories import invite, make_round, make_tester
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.feedback import services
+from tracker.feedback.answers import save_response
 from tracker.feedback.models import (
     FeedbackRound,
     GateMetric,
     GateSnapshot,
-    Question,
     QuestionKind,
     RoundInvitation,
     RoundState,
 )
-from tracker.feedback.questionnaire import default_questions, parse_choices
+from tracker.feedback.phases import RoundClosed, round_phase
+from tracker.feedback.questionnaire import (
+    QuestionInput,
+    add_question,
+    default_questions,
+    delete_question,
+)
+from tracker.feedback.rounds import (
+    GateCriteria,
+    close_due_rounds,
+    close_round,
+    create_round,
+    list_rounds,
+    open_round,
+    update_round,
+)
 from tracker.releases.models import ReleaseEvent, ReleaseState
 from tracker.releases.services import create_release
 
@@ -46,7 +60,7 @@ def test_a_new_round_copies_the_academy_gate_and_starts_from_the_default_questio
     release = _release(db_session, world)
 
     # Act
-    round_ = services.create_round(
+    round_ = create_round(
         db_session,
         world.academy,
         release_id=release.id,
@@ -78,7 +92,7 @@ def test_the_default_questionnaire_follows_the_academy_language(db_session, worl
     release = _release(db_session, world)
     world.academy.default_locale = "en"
 
-    round_ = services.create_round(
+    round_ = create_round(
         db_session,
         world.academy,
         release_id=release.id,
@@ -106,7 +120,7 @@ def test_the_closing_time_must_be_ahead_and_after_the_opening(
     release = _release(db_session, world)
 
     with pytest.raises(DomainError) as refused:
-        services.create_round(
+        create_round(
             db_session,
             world.academy,
             release_id=release.id,
@@ -127,7 +141,7 @@ def test_a_round_goes_on_a_release_of_its_academy_that_is_not_past_beta(db_sessi
 
     for release in (other, done):
         with pytest.raises(DomainError) as refused:
-            services.create_round(
+            create_round(
                 db_session,
                 world.academy,
                 release_id=release.id,
@@ -141,9 +155,9 @@ def test_a_round_goes_on_a_release_of_its_academy_that_is_not_past_beta(db_sessi
 
 def test_a_round_is_edited_while_draft_only(db_session, world):
     setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
-    gate = services.GateCriteria(10, 40.0, 70.0, 5.0, 1)
+    gate = GateCriteria(10, 40.0, 70.0, 5.0, 1)
 
-    services.update_round(
+    update_round(
         db_session,
         setup.round,
         release_id=setup.round.release_id,
@@ -161,9 +175,9 @@ def test_a_round_is_edited_while_draft_only(db_session, world):
         1,
     )
 
-    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    open_round(db_session, setup.round, actor=world.manager, now=NOW)
     with pytest.raises(DomainError):
-        services.update_round(
+        update_round(
             db_session,
             setup.round,
             release_id=setup.round.release_id,
@@ -184,7 +198,7 @@ def test_a_round_is_edited_while_draft_only(db_session, world):
 def test_opening_puts_a_planned_release_in_beta_and_records_it(db_session, world):
     setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
 
-    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    open_round(db_session, setup.round, actor=world.manager, now=NOW)
 
     assert setup.round.state == RoundState.OPEN
     assert setup.round.opened_at == NOW
@@ -206,21 +220,21 @@ def test_a_round_opens_only_with_a_question_and_a_closing_time_ahead(db_session,
         db_session, world.academy, world.manager, open_it=False, per_brick=False, now=NOW
     )
     for question in list(setup.round.questions):
-        services.delete_question(db_session, question)
+        delete_question(db_session, question)
 
     with pytest.raises(DomainError) as no_question:
-        services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+        open_round(db_session, setup.round, actor=world.manager, now=NOW)
     assert no_question.value.field is None
 
-    services.add_question(db_session, setup.round, services.QuestionInput("yes_no", "Utile ?"))
+    add_question(db_session, setup.round, QuestionInput("yes_no", "Utile ?"))
     later = NOW + dt.timedelta(days=30)
     with pytest.raises(DomainError) as refused:
-        services.open_round(db_session, setup.round, actor=world.manager, now=later)
+        open_round(db_session, setup.round, actor=world.manager, now=later)
     assert refused.value.field == "closes_at"
 
-    services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+    open_round(db_session, setup.round, actor=world.manager, now=NOW)
     with pytest.raises(Conflict):
-        services.open_round(db_session, setup.round, actor=world.manager, now=NOW)
+        open_round(db_session, setup.round, actor=world.manager, now=NOW)
 
 
 # -- Closing ----------------------------------------------------------------------------------
@@ -233,8 +247,8 @@ def test_closing_by_hand_expires_the_links_and_freezes_the_gate_once(db_session,
     assert invitation.expires_at == setup.round.closes_at
     later = NOW + dt.timedelta(hours=5)
 
-    assert services.close_round(db_session, setup.round, actor=world.manager, now=later) is True
-    assert services.close_round(db_session, setup.round, actor=world.manager, now=later) is False
+    assert close_round(db_session, setup.round, actor=world.manager, now=later) is True
+    assert close_round(db_session, setup.round, actor=world.manager, now=later) is False
 
     assert (setup.round.state, setup.round.closed_at) == (RoundState.CLOSED, later)
     db_session.refresh(invitation)
@@ -263,8 +277,8 @@ def test_close_due_rounds_closes_only_rounds_past_their_time_and_only_once(db_se
     )
     moment = NOW + dt.timedelta(hours=2)
 
-    first = services.close_due_rounds(db_session, moment)
-    second = services.close_due_rounds(db_session, moment)
+    first = close_due_rounds(db_session, moment)
+    second = close_due_rounds(db_session, moment)
 
     assert first == [due.round.id]
     assert second == []
@@ -279,8 +293,8 @@ def test_answers_are_refused_from_the_closing_time_on_even_before_the_job_runs(d
     tester = make_tester(db_session, world.academy)
     [invitation] = invite(db_session, setup.round, [tester], now=NOW)
 
-    with pytest.raises(services.RoundClosed):
-        services.save_response(
+    with pytest.raises(RoundClosed):
+        save_response(
             db_session,
             invitation,
             {},
@@ -288,7 +302,7 @@ def test_answers_are_refused_from_the_closing_time_on_even_before_the_job_runs(d
             secret_key="k",
             now=NOW + dt.timedelta(hours=1),
         )
-    assert services.round_phase(setup.round, NOW + dt.timedelta(hours=1)) == "closed"
+    assert round_phase(setup.round, NOW + dt.timedelta(hours=1)) == "closed"
 
 
 def test_the_close_due_rounds_command_closes_and_says_how_many(app, db_session, world):
@@ -311,93 +325,13 @@ def test_the_close_due_rounds_command_closes_and_says_how_many(app, db_session, 
     assert setup.round.state == RoundState.CLOSED
 
 
-# -- The questionnaire ------------------------------------------------------------------------
-
-
-def test_choices_are_typed_one_per_line():
-    assert parse_choices("  Oui \n\nNon\n  oui\nPeut-être  \n") == ["Oui", "Non", "Peut-être"]
-
-
-def test_questions_are_added_edited_reordered_and_deleted_while_draft(db_session, world):
-    setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
-    round_ = setup.round
-
-    added = services.add_question(
-        db_session,
-        round_,
-        services.QuestionInput(
-            "multi_choice", "Sur quels appareils ?", choices="PC\nMobile\nTablette"
-        ),
-    )
-    services.update_question(
-        db_session,
-        added,
-        services.QuestionInput(
-            "multi_choice", "Sur quels appareils ?", required=True, choices="PC\nMobile"
-        ),
-    )
-    services.move_question(db_session, added, "up")
-    services.move_question(db_session, round_.questions[0], "up")  # already first: nothing
-
-    prompts = [
-        q.prompt
-        for q in db_session.scalars(
-            select(Question).where(Question.round_id == round_.id).order_by(Question.position)
-        )
-    ]
-    assert prompts[-2] == "Sur quels appareils ?"
-    assert added.choices == ["PC", "Mobile"] and added.required
-
-    services.delete_question(db_session, added)
-    assert "Sur quels appareils ?" not in [q.prompt for q in round_.questions]
-
-
-@pytest.mark.parametrize(
-    ("data", "field"),
-    [
-        (services.QuestionInput("single_choice", "Choix ?", choices="Seul"), "choices"),
-        (services.QuestionInput("rating", "   "), "prompt"),
-        (services.QuestionInput("nope", "Quoi ?"), "kind"),
-        (services.QuestionInput("text", "Avis ?", gate_metric="csat"), "gate_metric"),
-        (services.QuestionInput("rating", "Note ?", gate_metric="nps"), "gate_metric"),
-    ],
-)
-def test_a_question_that_makes_no_sense_is_refused_on_its_field(db_session, world, data, field):
-    setup = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
-
-    with pytest.raises(DomainError) as refused:
-        services.add_question(db_session, setup.round, data)
-
-    assert refused.value.field == field
-
-
-def test_the_questionnaire_is_frozen_once_open(db_session, world):
-    setup = make_round(db_session, world.academy, world.manager, now=NOW)
-    question = setup.round.questions[0]
-
-    for attempt in (
-        lambda: services.add_question(db_session, setup.round, services.QuestionInput("text", "?")),
-        lambda: services.update_question(db_session, question, services.QuestionInput("text", "?")),
-        lambda: services.delete_question(db_session, question),
-        lambda: services.move_question(db_session, question, "down"),
-    ):
-        with pytest.raises(DomainError):
-            attempt()
-    assert (
-        db_session.scalar(
-            select(func.count(Question.id)).where(Question.round_id == setup.round.id)
-        )
-        == len(default_questions("en")) + 1
-    )
-
-
 def test_list_rounds_counts_invitations_in_two_queries(db_session, world, queries):
     for _ in range(3):
         setup = make_round(db_session, world.academy, world.manager, now=NOW)
         invite(db_session, setup.round, [make_tester(db_session, world.academy)], now=NOW)
 
     with queries() as counter:
-        summaries = services.list_rounds(db_session, world.academy)
+        summaries = list_rounds(db_session, world.academy)
         names = [s.round.release.name for s in summaries]
 
     assert len(names) == 3

@@ -2,39 +2,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask_babel import force_locale
 
-from tests.feedback.results_factories import add_brick, add_item, make_release, make_round
+from tests.feedback.factories import add_brick, add_item, add_round, make_release
 from tracker.backlog.models import BrickFormat
 from tracker.errors import DomainError
 from tracker.feedback import triage
 from tracker.feedback.models import ItemKind, ItemStatus, Severity
 
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
 
 @pytest.fixture
 def round_(db_session, world):
-    return make_round(db_session, world.academy)
+    return add_round(db_session, world.academy)
 
 
 def test_moving_an_item_records_who_and_when(db_session, world, round_) -> None:
     item = add_item(db_session, round_)
-    before = item.updated_at
 
-    triage.move_item(db_session, item, "accepted", actor=world.designer)
+    triage.move_item(db_session, item, "accepted", actor=world.designer, now=NOW)
 
     assert item.status == ItemStatus.ACCEPTED
-    assert item.updated_at >= before
+    assert item.updated_at == NOW
     [event] = triage.item_history(db_session, [item])[item.id]
-    assert (event.actor_id, event.from_status, event.to_status) == (
-        world.designer.id, ItemStatus.NEW, ItemStatus.ACCEPTED,
+    assert (event.actor_id, event.at, event.from_status, event.to_status) == (
+        world.designer.id, NOW, ItemStatus.NEW, ItemStatus.ACCEPTED,
     )  # fmt: skip
 
 
 def test_moving_to_the_same_status_records_nothing(db_session, world, round_) -> None:
     item = add_item(db_session, round_)
 
-    triage.move_item(db_session, item, ItemStatus.NEW, actor=world.manager)
+    triage.move_item(db_session, item, ItemStatus.NEW, actor=world.manager, now=NOW)
 
     assert triage.item_history(db_session, [item])[item.id] == []
 
@@ -43,7 +46,7 @@ def test_an_unknown_status_is_refused(db_session, world, round_) -> None:
     item = add_item(db_session, round_)
 
     with pytest.raises(DomainError) as refused:
-        triage.move_item(db_session, item, "shipped", actor=world.manager)
+        triage.move_item(db_session, item, "shipped", actor=world.manager, now=NOW)
 
     assert refused.value.field == "status"
 
@@ -51,15 +54,16 @@ def test_an_unknown_status_is_refused(db_session, world, round_) -> None:
 def test_a_duplicate_names_its_original_and_leaving_duplicate_forgets_it(
     db_session, world, round_
 ) -> None:
+
     original = add_item(db_session, round_)
     item = add_item(db_session, round_)
 
     triage.move_item(
-        db_session, item, "duplicate", actor=world.manager, duplicate_of_id=original.id
+        db_session, item, "duplicate", actor=world.manager, duplicate_of_id=original.id, now=NOW
     )
     assert (item.status, item.duplicate_of_id) == (ItemStatus.DUPLICATE, original.id)
 
-    triage.move_item(db_session, item, "accepted", actor=world.manager)
+    triage.move_item(db_session, item, "accepted", actor=world.manager, now=NOW)
     assert (item.status, item.duplicate_of_id) == (ItemStatus.ACCEPTED, None)
 
 
@@ -72,15 +76,17 @@ def test_bad_originals_are_refused(db_session, world, round_, case) -> None:
     elif case == "itself":
         target = item.id
     elif case == "other round":
-        target = add_item(db_session, make_round(db_session, world.academy)).id
+        target = add_item(db_session, add_round(db_session, world.academy)).id
     else:
         triage.move_item(
-            db_session, other, "duplicate", actor=world.manager, duplicate_of_id=item.id
+            db_session, other, "duplicate", actor=world.manager, duplicate_of_id=item.id, now=NOW
         )
         target = other.id
 
     with pytest.raises(DomainError) as refused:
-        triage.move_item(db_session, item, "duplicate", actor=world.manager, duplicate_of_id=target)
+        triage.move_item(
+            db_session, item, "duplicate", actor=world.manager, duplicate_of_id=target, now=NOW
+        )
 
     assert refused.value.field == "duplicate_of"
     assert item.status == ItemStatus.NEW
@@ -88,7 +94,7 @@ def test_bad_originals_are_refused(db_session, world, round_, case) -> None:
 
 def test_filters_and_board_columns(db_session, world) -> None:
     release = make_release(db_session, world.academy)
-    round_ = make_round(db_session, world.academy, release)
+    round_ = add_round(db_session, world.academy, release)
     brick = add_brick(db_session, world.academy, release)
     minor = add_item(db_session, round_, severity=Severity.MINOR, brick=brick)
     blocking = add_item(db_session, round_, severity=Severity.BLOCKING, brick=brick)
@@ -127,6 +133,7 @@ def test_turning_an_item_into_a_brick_links_both_ways(db_session, world, round_)
             title="Fix slide 4 contrast",
             format=BrickFormat.MICRO_LEARNING,
             item_url="http://brique.test/a/x/rounds/1/triage#item-1",
+            now=NOW,
         )
 
     assert item.created_brick_id == brick.id
@@ -144,10 +151,10 @@ def test_turning_an_item_into_a_brick_links_both_ways(db_session, world, round_)
 def test_an_item_becomes_a_brick_only_once(db_session, world, round_) -> None:
     item = add_item(db_session, round_)
     arguments = {"actor": world.manager, "title": "Once", "format": "video", "item_url": "x"}
-    triage.create_brick_from_item(db_session, world.academy, round_, item, **arguments)
+    triage.create_brick_from_item(db_session, world.academy, round_, item, **arguments, now=NOW)
 
     with pytest.raises(DomainError):
-        triage.create_brick_from_item(db_session, world.academy, round_, item, **arguments)
+        triage.create_brick_from_item(db_session, world.academy, round_, item, **arguments, now=NOW)
 
 
 def test_a_done_item_keeps_its_status_when_turned_into_a_brick(db_session, world, round_) -> None:
@@ -156,6 +163,7 @@ def test_a_done_item_keeps_its_status_when_turned_into_a_brick(db_session, world
     triage.create_brick_from_item(
         db_session, world.academy, round_, item,
         actor=world.manager, title="Follow-up", format="video", item_url="http://x/",
+        now=NOW,
     )  # fmt: skip
 
     assert item.status == ItemStatus.DONE
@@ -168,6 +176,7 @@ def test_a_bad_format_is_refused_on_its_field(db_session, world, round_) -> None
         triage.create_brick_from_item(
             db_session, world.academy, round_, item,
             actor=world.manager, title="X", format="hologram", item_url="http://x/",
+            now=NOW,
         )  # fmt: skip
 
     assert refused.value.field == "format"

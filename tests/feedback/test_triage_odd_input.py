@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.feedback.results_factories import add_item, make_round
+from tests.feedback.factories import add_item, add_round
 
 HUGE = "9" * 25
 
 
 def test_huge_numbers_are_refused_politely(client, login, db_session, world) -> None:
-    round_ = make_round(db_session, world.academy)
+    round_ = add_round(db_session, world.academy)
     item = add_item(db_session, round_)
     base = f"/a/{world.academy.slug}/rounds"
     login(world.manager)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_user
-from tests.feedback.results_factories import add_brick, add_item, make_release, make_round
+from tests.feedback.factories import add_brick, add_item, add_round, make_release
 from tracker.backlog.models import Brick
 from tracker.feedback.models import ItemStatus, Severity
 
@@ -14,7 +14,7 @@ from tracker.feedback.models import ItemStatus, Severity
 @pytest.fixture
 def board(db_session, world):
     release = make_release(db_session, world.academy)
-    round_ = make_round(db_session, world.academy, release)
+    round_ = add_round(db_session, world.academy, release)
     brick = add_brick(db_session, world.academy, release, "Intro video")
     reporter = make_user(db_session, name="Rita Reporter")
     blocking = add_item(db_session, round_, title="Sound too low", brick=brick, location="02:13",
@@ -149,7 +149,7 @@ def test_a_bad_brick_form_keeps_what_was_typed(client, login, db_session, world,
 
 def test_an_item_of_another_round_is_not_found(client, login, db_session, world, board) -> None:
     round_, _, _, _ = board
-    other = add_item(db_session, make_round(db_session, world.academy))
+    other = add_item(db_session, add_round(db_session, world.academy))
     login(world.manager)
 
     response = client.post(

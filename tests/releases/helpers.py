@@ -17,7 +17,9 @@ from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat
 from tracker.backlog.services import create_brick
 from tracker.db import utcnow
-from tracker.feedback import services as fb
+from tracker.feedback.answers import invitation_of, save_response
+from tracker.feedback.invitations import invite_testers
+from tracker.feedback.items import ItemInput, report_item
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
@@ -26,13 +28,15 @@ from tracker.feedback.models import (
     Severity,
     TesterProfile,
 )
+from tracker.feedback.questionnaire import round_bricks, slots_of
+from tracker.feedback.rounds import GateCriteria, close_round, create_round, open_round
 from tracker.releases.models import Release
 
 BASE_URL = "http://brique.test"
 _counter = itertools.count(1)
 
 # Small thresholds, so that a handful of testers decides the gate.
-GATE = fb.GateCriteria(
+GATE = GateCriteria(
     min_responses=2, min_response_rate=50.0, min_csat=75.0, min_nps=0.0, max_blocking=0
 )
 
@@ -82,7 +86,7 @@ def add_bricks(session: Session, academy: Academy, release: Release, count: int 
 
 def _answers(round_: FeedbackRound, bricks: Sequence[Brick], rating: int, nps: int) -> dict:
     values: dict[str, list[str]] = {}
-    for slot in fb.slots_of(list(round_.questions), list(bricks)):
+    for slot in slots_of(list(round_.questions), list(bricks)):
         kind = slot.question.kind
         if kind == QuestionKind.RATING:
             values[slot.name] = [str(rating)]
@@ -122,7 +126,7 @@ def run_round(
     and answering `rating` and `nps`, the first tester reporting one blocking issue per title
     in `blocking`; closed (gate evaluated) unless told otherwise."""
     now = now or utcnow()
-    round_ = fb.create_round(
+    round_ = create_round(
         session,
         academy,
         release_id=release.id,
@@ -133,9 +137,9 @@ def run_round(
         actor=manager,
         now=now,
     )
-    fb.open_round(session, round_, actor=manager, now=now)
+    open_round(session, round_, actor=manager, now=now)
     with force_locale("fr"):
-        fb.invite_testers(
+        invite_testers(
             session,
             round_,
             [t.id for t in testers],
@@ -144,12 +148,12 @@ def run_round(
             now=now,
         )
     session.refresh(round_)
-    bricks = fb.round_bricks(session, round_)
+    bricks = round_bricks(session, round_)
     items = []
     for index, tester in enumerate(testers):
-        invitation = fb.invitation_of(session, round_, tester.id)
+        invitation = invitation_of(session, round_, tester.id)
         assert invitation is not None
-        fb.save_response(
+        save_response(
             session,
             invitation,
             _answers(round_, bricks, rating, nps),
@@ -160,10 +164,10 @@ def run_round(
         if index == 0:
             for title in blocking:
                 items.append(
-                    fb.report_item(
+                    report_item(
                         session,
                         invitation,
-                        fb.ItemInput(
+                        ItemInput(
                             bricks[0].id if bricks else None,
                             "slide 4",
                             ItemKind.ISSUE,
@@ -175,6 +179,6 @@ def run_round(
                     )
                 )
     if close:
-        fb.close_round(session, round_, actor=manager, now=now)
+        close_round(session, round_, actor=manager, now=now)
     session.refresh(release)
     return RoundRun(round_, items)

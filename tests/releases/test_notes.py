@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import SECRET
 from tests.factories import make_member
-from tests.feedback.results_factories import add_item
+from tests.feedback.factories import add_item
 from tests.releases.helpers import make_testers, run_round
 from tracker.academies.models import Role, Stage, StageCategory
 from tracker.backlog.models import BrickFormat

@@ -1,5 +1,5 @@
 """Server-side charts of the results page: geometry for SVG the templates draw
-(templates/feedback/_chart.html). No JavaScript: charts print, and read without scripts.
+(templates/feedback/manager/_chart.html). No JavaScript: charts print, and read without scripts.
 
 Each chart carries a title and a description for screen readers; the page also shows the same
 numbers as a table.

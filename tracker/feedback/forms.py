@@ -1,10 +1,11 @@
-"""Feedback forms (shape checks only; the rules live in feedback.services and feedback.panel),
-the labels of the feedback vocabulary, and the time-zone conversion of datetime-local inputs."""
+"""Feedback forms (shape checks only: the rules live in the services, rounds.py, questionnaire.py,
+invitations.py, items.py, panel.py), and the time-zone conversion of datetime-local inputs."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -231,6 +232,12 @@ class CreateSegmentForm(EditSegmentForm):
 class InviteTestersForm(FlaskForm):
     mode = HiddenField(validators=[AnyOf(["all", "segment", "picked", "quota"])])
     segment_id = SelectField(_l("Segment"), validate_choice=False)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if super().validate(extra_validators):
+            return True
+        self.form_errors.append(_l("Choose whom to invite."))
+        return False
 
 
 class ReportItemForm(FlaskForm):

@@ -9,13 +9,13 @@ not to measure something, the release can still go out through a recorded overri
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
 from tracker.feedback import metrics
 from tracker.feedback.models import (
     Answer,
@@ -195,7 +195,7 @@ def gate_snapshot(session: Session, round_: FeedbackRound) -> GateSnapshot | Non
     return session.scalar(select(GateSnapshot).where(GateSnapshot.round_id == round_.id))
 
 
-def evaluate_gate(session: Session, round_: FeedbackRound) -> GateSnapshot:
+def evaluate_gate(session: Session, round_: FeedbackRound, *, now: dt.datetime) -> GateSnapshot:
     """Evaluate and store the gate of a round, once: called again (or by two closers at once),
     it returns the snapshot already stored and never changes it. Flushes, never commits."""
     existing = gate_snapshot(session, round_)
@@ -204,7 +204,7 @@ def evaluate_gate(session: Session, round_: FeedbackRound) -> GateSnapshot:
     figures = compute_gate(session, round_)
     snapshot = GateSnapshot(
         round_id=round_.id,
-        evaluated_at=utcnow(),
+        evaluated_at=now,
         passed=figures["passed"],
         criteria=figures["criteria"],
         invited=figures["invited"],

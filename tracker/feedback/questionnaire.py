@@ -1,4 +1,6 @@
-"""The default questionnaire a new round starts from, and the rules every question follows.
+"""A round's questionnaire: the default questions a new round starts from, the rules every
+question follows, adding, editing and ordering questions while the round is a draft, and the
+order in which the form asks them (once, then for each brick of the release).
 
 The default questions are data in the academy's language (like the default board stages), not
 interface strings: the manager edits them, and testers read them as written.
@@ -8,8 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from tracker.feedback.models import GateMetric, QuestionKind
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from tracker.backlog.models import Brick
+from tracker.errors import DomainError, NotFound
+from tracker.feedback.models import FeedbackRound, GateMetric, Question, QuestionKind
+from tracker.feedback.phases import require_draft
 
 RATING_VALUES = tuple(range(1, 6))
 NPS_VALUES = tuple(range(11))
@@ -18,6 +28,8 @@ CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
 GATE_METRIC_KIND = {GateMetric.CSAT: QuestionKind.RATING, GateMetric.NPS: QuestionKind.NPS}
 MAX_CHOICES = 20
 MAX_CHOICE_LENGTH = 200
+TEXT_ANSWER_LENGTH = 10_000
+TEXT_LIMIT = f"{TEXT_ANSWER_LENGTH:,}"  # as messages write it
 
 
 @dataclass(frozen=True)
@@ -128,3 +140,157 @@ def allowed_values(kind: QuestionKind) -> tuple[int, ...] | None:
     if kind == QuestionKind.YES_NO:
         return (1, 0)
     return None
+
+
+# -- Editing the questionnaire (draft rounds) -----------------------------------------------------
+
+
+def get_question(session: Session, round_: FeedbackRound, question_id: int) -> Question:
+    question = session.get(Question, question_id)
+    if question is None or question.round_id != round_.id:
+        raise NotFound(_("No such question."))
+    return question
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    kind: QuestionKind | str
+    prompt: str
+    help_text: str = ""
+    required: bool = False
+    per_brick: bool = False
+    choices: str | Sequence[str] = ""
+    gate_metric: GateMetric | str | None = None
+
+
+def _clean_question(data: QuestionInput) -> dict[str, Any]:
+    try:
+        kind = QuestionKind(data.kind)
+    except ValueError:
+        raise DomainError(_("Choose a kind of question."), field="kind") from None
+    prompt = " ".join(data.prompt.split())
+    if not prompt:
+        raise DomainError(_("Write the question."), field="prompt")
+    if len(prompt) > 500:
+        raise DomainError(_("At most %(max)s characters.", max=500), field="prompt")
+    help_text = " ".join(data.help_text.split())
+    if len(help_text) > 500:
+        raise DomainError(_("At most %(max)s characters.", max=500), field="help_text")
+    choices: list[str] = []
+    if kind in CHOICE_KINDS:
+        choices = parse_choices(data.choices)
+        if len(choices) < 2:
+            raise DomainError(_("Give at least two choices, one per line."), field="choices")
+        if len(choices) > MAX_CHOICES:
+            raise DomainError(_("At most %(max)s choices.", max=MAX_CHOICES), field="choices")
+        if any(len(choice) > MAX_CHOICE_LENGTH for choice in choices):
+            raise DomainError(
+                _("Each choice has at most %(max)s characters.", max=MAX_CHOICE_LENGTH),
+                field="choices",
+            )
+    gate_metric = None
+    if data.gate_metric:
+        try:
+            gate_metric = GateMetric(data.gate_metric)
+        except ValueError:
+            raise DomainError(_("Unknown gate criterion."), field="gate_metric") from None
+        if GATE_METRIC_KIND[gate_metric] != kind:
+            raise DomainError(
+                _("CSAT comes from a 1-5 rating question, NPS from an NPS question."),
+                field="gate_metric",
+            )
+    return {
+        "kind": kind,
+        "prompt": prompt,
+        "help_text": help_text,
+        "required": bool(data.required),
+        "per_brick": bool(data.per_brick),
+        "choices": choices,
+        "gate_metric": gate_metric,
+    }
+
+
+def add_question(session: Session, round_: FeedbackRound, data: QuestionInput) -> Question:
+    require_draft(round_)
+    values = _clean_question(data)
+    last = session.scalar(select(func.max(Question.position)).where(Question.round_id == round_.id))
+    question = Question(round_id=round_.id, position=(last or 0) + 1, **values)
+    session.add(question)
+    session.flush()
+    session.expire(round_, ["questions"])
+    return question
+
+
+def update_question(session: Session, question: Question, data: QuestionInput) -> None:
+    require_draft(question.round)
+    for name, value in _clean_question(data).items():
+        setattr(question, name, value)
+    session.flush()
+
+
+def delete_question(session: Session, question: Question) -> None:
+    require_draft(question.round)
+    round_ = question.round
+    session.delete(question)
+    session.flush()
+    session.expire(round_, ["questions"])
+
+
+def move_question(session: Session, question: Question, direction: str) -> None:
+    """Swap with the neighbour above ("up") or below ("down"); nothing at either end."""
+    require_draft(question.round)
+    siblings = list(
+        session.scalars(
+            select(Question)
+            .where(Question.round_id == question.round_id)
+            .order_by(Question.position, Question.id)
+        )
+    )
+    index = siblings.index(question)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in ("up", "down") or not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings):
+        sibling.position = position
+    session.flush()
+    session.expire(question.round, ["questions"])
+
+
+def round_bricks(session: Session, round_: FeedbackRound) -> list[Brick]:
+    """The bricks of the round's release, in backlog order (what per-brick questions cover)."""
+    return list(
+        session.scalars(
+            select(Brick)
+            .where(Brick.release_id == round_.release_id, Brick.academy_id == round_.academy_id)
+            .options(joinedload(Brick.academy))
+            .order_by(Brick.rank, Brick.id)
+        )
+    )
+
+
+# -- The order of the form ------------------------------------------------------------------------
+
+
+def field_name(question_id: int, brick_id: int | None = None) -> str:
+    """The form field of a question (for one brick): q12, q12-b7."""
+    return f"q{question_id}" if brick_id is None else f"q{question_id}-b{brick_id}"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One place where a question is asked: once, or for one brick."""
+
+    question: Question
+    brick: Brick | None = None
+
+    @property
+    def name(self) -> str:
+        return field_name(self.question.id, self.brick.id if self.brick else None)
+
+
+def slots_of(questions: Sequence[Question], bricks: Sequence[Brick]) -> list[Slot]:
+    """The questions asked once, then each brick's questions: the order of the form."""
+    once = [Slot(q) for q in questions if not q.per_brick]
+    per_brick = [q for q in questions if q.per_brick]
+    return once + [Slot(q, brick) for brick in bricks for q in per_brick]

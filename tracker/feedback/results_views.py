@@ -1,8 +1,5 @@
-"""Results side of a round: the results page, the triage board, exports.
-
-These routes live on the feedback blueprint (`bp` of tracker/feedback/views.py), which imports
-this module at its bottom so that they are registered with it.
-"""
+"""The results side of a round (the manager's pages): results, exports, the triage board; and
+the feedback partials other areas' pages include (gate snapshots, a brick's feedback items)."""
 
 from __future__ import annotations
 
@@ -10,19 +7,16 @@ import contextlib
 from typing import Any
 
 from flask import Response as HttpResponse
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
-from tracker.db import db
-from tracker.errors import DomainError
-from tracker.feedback import bp, charts, exports, gate, results, triage
+from tracker.db import db, utcnow
+from tracker.feedback import bp, charts, exports, gate, results, rounds, triage
 from tracker.feedback.labels import (
     ITEM_KIND_LABELS,
     ITEM_STATUS_LABELS,
@@ -38,7 +32,7 @@ from tracker.feedback.models import (
     Severity,
 )
 from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
-from tracker.web import requires
+from tracker.web import requires, submit
 
 DIMENSION_LABELS = {
     results.Dimension.BUSINESS_UNIT: _l("Business unit"),
@@ -110,21 +104,8 @@ bp.add_app_template_filter(fb_num, "fb_num")
 bp.add_app_template_filter(fb_signed, "fb_signed")
 
 
-# Ids in URLs beyond what an INTEGER column holds: not found, rather than a database error.
-
-
-def _round_with_release(round_id: int) -> FeedbackRound:
-    round_ = db.session.scalar(
-        select(FeedbackRound)
-        .where(FeedbackRound.id == round_id, FeedbackRound.academy_id == g.academy.id)
-        .options(joinedload(FeedbackRound.release))
-    )
-    if round_ is None:
-        abort(404)
-    return round_
-
-
 def _int_arg(name: str) -> int | None:
+    # Beyond what an INTEGER column holds: no such row, rather than a database error.
     value = request.args.get(name, "")
     return int(value) if value.isdigit() and len(value) < 10 else None
 
@@ -132,51 +113,67 @@ def _int_arg(name: str) -> int | None:
 # -- Results --------------------------------------------------------------------------------
 
 
-@bp.route("/rounds/<int:round_id>/results")
-@requires(Permission.ROUND_RESULTS)
-def round_results(round_id: int) -> Any:
-    round_ = _round_with_release(round_id)
+def _dimension() -> results.Dimension:
     try:
-        dimension = results.Dimension(request.args.get("dim", ""))
+        return results.Dimension(request.args.get("dim", ""))
     except ValueError:
-        dimension = results.Dimension.BUSINESS_UNIT
-    found = results.round_results(db.session, round_, dimension)
-    questions = [r.question for r in found.questions]
-    text_questions = [q for q in questions if q.kind == QuestionKind.TEXT]
+        return results.Dimension.BUSINESS_UNIT
+
+
+def _text_answers(round_: FeedbackRound, found: results.RoundResults) -> dict[str, Any]:
+    """The text answers' panel: its questions, the one chosen (?question=), the page of answers
+    matching ?q=."""
+    text_questions = [r.question for r in found.questions if r.question.kind == QuestionKind.TEXT]
     question_id = _int_arg("question")
     if question_id not in {q.id for q in text_questions}:
         question_id = None
-    snapshot = gate.gate_snapshot(db.session, round_)
-    return render_template(
-        "feedback/results.html",
-        round=round_,
-        found=found,
-        segments=found.segments,
-        texts=results.text_answers(
+    return {
+        "texts": results.text_answers(
             db.session,
             round_,
             query=request.args.get("q", ""),
             question_id=question_id,
             page=_int_arg("page") or 1,
         ),
-        text_questions=text_questions,
-        text_question_id=question_id,
+        "text_questions": text_questions,
+        "text_question_id": question_id,
+    }
+
+
+# What the results page reads besides the figures.
+RESULTS_PAGE_NAMES = {
+    "DIMENSION_LABELS": DIMENSION_LABELS,
+    "QUESTION_KIND_LABELS": QUESTION_KIND_LABELS,
+    "STATUS_LABELS": ITEM_STATUS_LABELS,
+    "make_bar_chart": charts.bar_chart,
+    "make_nps_chart": charts.nps_chart,
+    "RoundState": RoundState,
+}
+
+
+@bp.route("/rounds/<int:round_id>/results")
+@requires(Permission.ROUND_RESULTS)
+def round_results(round_id: int) -> Any:
+    round_ = rounds.get_round(db.session, g.academy, round_id)
+    found = results.round_results(db.session, round_, dimension := _dimension())
+    snapshot = gate.gate_snapshot(db.session, round_)
+    return render_template(
+        "feedback/manager/results.html",
+        round=round_,
+        found=found,
+        segments=found.segments,
         snapshot=snapshot,
         preview=None if snapshot is not None else gate.compute_gate(db.session, round_),
         dimension=dimension,
-        DIMENSION_LABELS=DIMENSION_LABELS,
-        QUESTION_KIND_LABELS=QUESTION_KIND_LABELS,
-        STATUS_LABELS=ITEM_STATUS_LABELS,
-        make_bar_chart=charts.bar_chart,
-        make_nps_chart=charts.nps_chart,
-        RoundState=RoundState,
+        **_text_answers(round_, found),
+        **RESULTS_PAGE_NAMES,
     )
 
 
 @bp.route("/rounds/<int:round_id>/export/<any(answers, items):what>.<any(csv, xlsx):fmt>")
 @requires(Permission.ROUND_EXPORT)
 def round_export(round_id: int, what: str, fmt: str) -> Any:
-    round_ = _round_with_release(round_id)
+    round_ = rounds.get_round(db.session, g.academy, round_id)
     body, mimetype, filename = exports.export_round(db.session, round_, what, fmt)
     return HttpResponse(
         body,
@@ -213,21 +210,14 @@ def _filters() -> tuple[triage.ItemFilters, dict[str, str]]:
     return triage.ItemFilters(kind=kind, severity=severity, brick_id=brick_id), carried
 
 
-def _render_board(
-    round_: FeedbackRound,
-    *,
-    status: int = 200,
-    failed: FeedbackItem | None = None,
-    failed_form: Any = None,
-) -> Any:
-    filters, carried = _filters()
-    items = triage.list_items(db.session, round_, filters)
-    all_items = items if not carried else triage.list_items(db.session, round_)
-    brick_ids = {i.brick_id for i in all_items if i.brick_id} | {
-        i.created_brick_id for i in all_items if i.created_brick_id
-    }
-    bricks = triage.bricks_by_id(db.session, brick_ids)
-    release_bricks = results.round_bricks(db.session, round_, ())
+def _board_forms(
+    items: list[FeedbackItem],
+    bricks: dict[int, Brick],
+    failed: FeedbackItem | None,
+    failed_form: Any,
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """Each item's move form and "turn into a brick" form; the one that failed keeps its input
+    and its errors."""
     move_forms: dict[int, Any] = {}
     brick_forms: dict[int, Any] = {}
     for item in items:
@@ -257,14 +247,32 @@ def _render_board(
                     format=anchored.format.value if anchored else "micro_learning",
                 ),
             )
+    return move_forms, brick_forms
+
+
+def _render_board(
+    round_: FeedbackRound,
+    *,
+    status: int = 200,
+    failed: FeedbackItem | None = None,
+    failed_form: Any = None,
+) -> Any:
+    filters, carried = _filters()
+    items = triage.list_items(db.session, round_, filters)
+    all_items = items if not carried else triage.list_items(db.session, round_)
+    brick_ids = {i.brick_id for i in all_items if i.brick_id} | {
+        i.created_brick_id for i in all_items if i.created_brick_id
+    }
+    bricks = triage.bricks_by_id(db.session, brick_ids)
+    move_forms, brick_forms = _board_forms(items, bricks, failed, failed_form)
     return render_template(
-        "feedback/triage.html",
+        "feedback/manager/triage.html",
         round=round_,
         columns=triage.board(items),
         total=len(items),
         all_items=all_items,
         bricks=bricks,
-        release_bricks=release_bricks,
+        release_bricks=results.round_bricks(db.session, round_, ()),
         history=triage.item_history(db.session, items),
         move_forms=move_forms,
         brick_forms=brick_forms,
@@ -287,80 +295,59 @@ def _back_to_board(round_: FeedbackRound, item: FeedbackItem) -> Any:
 @bp.route("/rounds/<int:round_id>/triage")
 @requires(Permission.ITEM_TRIAGE)
 def triage_board(round_id: int) -> Any:
-    return _render_board(_round_with_release(round_id))
+    return _render_board(rounds.get_round(db.session, g.academy, round_id))
 
 
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/move", methods=["POST"])
 @requires(Permission.ITEM_TRIAGE)
 def triage_move(round_id: int, item_id: int) -> Any:
-    round_ = _round_with_release(round_id)
+    round_ = rounds.get_round(db.session, g.academy, round_id)
     item = triage.get_item(db.session, round_, item_id)
     form = MoveItemForm(prefix=f"item{item.id}")
-    if form.validate_on_submit():
-        try:
-            triage.move_item(
-                db.session,
-                item,
-                form.status.data or "",
-                actor=current_user,
-                duplicate_of_id=form.duplicate_of.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            item = triage.get_item(db.session, round_, item_id)
-            field = getattr(form, error.field or "", None) or form.status
-            field.errors = [*list(field.errors), error.message]
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Item #%(number)s moved to %(status)s.",
-                    number=item.id,
-                    status=ITEM_STATUS_LABELS[item.status],
-                ),
-                "success",
-            )
-            return _back_to_board(round_, item)
+    done = submit(
+        form,
+        lambda: triage.move_item(
+            db.session,
+            item,
+            form.status.data or "",
+            actor=current_user,
+            duplicate_of_id=form.duplicate_of.data,
+            now=utcnow(),
+        ),
+    )
+    if done:
+        status = ITEM_STATUS_LABELS[item.status]
+        flash(_("Item #%(number)s moved to %(status)s.", number=item.id, status=status), "success")
+        return _back_to_board(round_, item)
     return _render_board(round_, status=422, failed=item, failed_form=form)
 
 
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/brick", methods=["POST"])
 @requires(Permission.ITEM_TRIAGE)
 def triage_to_brick(round_id: int, item_id: int) -> Any:
-    round_ = _round_with_release(round_id)
+    round_ = rounds.get_round(db.session, g.academy, round_id)
     item = triage.get_item(db.session, round_, item_id)
     form = CreateBrickFromItemForm(prefix=f"item{item.id}")
-    if form.validate_on_submit():
-        # A path, not a full address: the link works whatever host serves the page.
-        item_url = url_for("feedback.triage_board", round_id=round_.id, _anchor=f"item-{item.id}")
-        try:
-            brick = triage.create_brick_from_item(
-                db.session,
-                g.academy,
-                round_,
-                item,
-                actor=current_user,
-                title=form.title.data or "",
-                format=form.format.data or "",
-                item_url=item_url,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            item = triage.get_item(db.session, round_, item_id)
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*list(field.errors), error.message]
-            else:
-                form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Brick %(key)s created from item #%(number)s.",
-                    key=brick.key,
-                    number=item.id,
-                ),
-                "success",
-            )
-            return _back_to_board(round_, item)
+    # A path, not a full address: the link works whatever host serves the page.
+    item_url = url_for("feedback.triage_board", round_id=round_.id, _anchor=f"item-{item.id}")
+    done = submit(
+        form,
+        lambda: triage.create_brick_from_item(
+            db.session,
+            g.academy,
+            round_,
+            item,
+            actor=current_user,
+            title=form.title.data or "",
+            format=form.format.data or "",
+            item_url=item_url,
+            now=utcnow(),
+        ),
+    )
+    if done and done.value:
+        flash(
+            _("Brick %(key)s created from item #%(number)s.", key=done.value.key, number=item.id),
+            "success",
+        )
+        return _back_to_board(round_, item)
     return _render_board(round_, status=422, failed=item, failed_form=form)

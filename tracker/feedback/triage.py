@@ -7,6 +7,7 @@ named rounds the board is about the content, not the person (exports carry the n
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,6 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat
 from tracker.backlog.services import create_brick
-from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.feedback.models import (
     FeedbackItem,
@@ -115,8 +115,8 @@ def _record(
     from_status: ItemStatus | None,
     to_status: ItemStatus | None,
     note: str = "",
+    now: dt.datetime,
 ) -> None:
-    now = utcnow()
     item.updated_at = now
     session.add(
         FeedbackItemEvent(
@@ -137,6 +137,7 @@ def move_item(
     *,
     actor: User | None,
     duplicate_of_id: int | None = None,
+    now: dt.datetime,
 ) -> None:
     """Move an item to another column. `duplicate` needs the original (another item of the same
     round that is not itself a duplicate of this one); any other status forgets the original."""
@@ -177,6 +178,7 @@ def move_item(
         from_status=previous,
         to_status=status,
         note=f"#{original.id}" if original is not None else "",
+        now=now,
     )
     session.flush()
 
@@ -210,6 +212,7 @@ def create_brick_from_item(
     title: str,
     format: BrickFormat | str,
     item_url: str,
+    now: dt.datetime,
 ) -> Brick:
     """Turn an item into a backlog brick: the brick quotes the item and links back to it, the
     item remembers the brick; an item still new or accepted becomes planned."""
@@ -238,6 +241,7 @@ def create_brick_from_item(
         from_status=previous,
         to_status=item.status,
         note=brick.key,
+        now=now,
     )
     session.flush()
     return brick

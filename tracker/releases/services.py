@@ -1,6 +1,6 @@
 """Releases: create, edit, list with totals, a release's bricks and history; its lifecycle.
 
-The lifecycle: planned → in_beta (tracker.feedback.services.open_round, when a round opens) →
+The lifecycle: planned → in_beta (tracker.feedback.rounds.open_round, when a round opens) →
 approved or rejected (`record_decision`, a manager's go/no-go once the round has closed) →
 released (`mark_released`). A no-go sends the release back to planned, to be tested again by a
 later round. A release is marked released only with a go decision, and only if the gate of its

@@ -1,5 +1,5 @@
-"""The tester's side through the services: drafts, submission with required questions, edits
-until close, idempotence, feedback items, "my rounds"."""
+"""Answers through the services: drafts, submission with required questions, edits until close,
+idempotence, and "my rounds". (Feedback items: test_items.py.)"""
 
 from __future__ import annotations
 
@@ -9,37 +9,32 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import SECRET
-from tests.feedback.round_helpers import complete_values, invite, make_round, make_tester
-from tracker.errors import DomainError, NotFound
-from tracker.feedback import services
+from tests.feedback.factories import complete_values, invite, make_round, make_tester
+from tracker.feedback.answers import (
+    AnswerErrors,
+    my_response,
+    my_rounds,
+    response_values,
+    save_response,
+)
+from tracker.feedback.items import ItemInput, report_item
 from tracker.feedback.models import (
     Answer,
-    FeedbackItem,
     QuestionKind,
     Response,
     ResponseState,
     RoundInvitation,
 )
+from tracker.feedback.phases import RoundClosed, round_phase
+from tracker.feedback.questionnaire import QuestionInput, add_question
+from tracker.feedback.rounds import close_round, open_round
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(hours=2)
 
 
-@pytest.fixture
-def setup(db_session, world):
-    return make_round(db_session, world.academy, world.manager, now=NOW)
-
-
-@pytest.fixture
-def invitation(db_session, world, setup):
-    tester = make_tester(db_session, world.academy, business_unit="RH", site="Lille")
-    return invite(db_session, setup.round, [tester], now=NOW)[0]
-
-
 def save(db_session, invitation, values, *, submit, now=LATER):
-    return services.save_response(
-        db_session, invitation, values, submit=submit, secret_key=SECRET, now=now
-    )
+    return save_response(db_session, invitation, values, submit=submit, secret_key=SECRET, now=now)
 
 
 def answers_of(db_session, response):
@@ -70,7 +65,7 @@ def test_submitting_requires_every_required_answer_and_says_which(db_session, se
     del values[missing]
     values[f"q{setup.question(QuestionKind.NPS).id}"] = ["11"]
 
-    with pytest.raises(services.AnswerErrors) as refused:
+    with pytest.raises(AnswerErrors) as refused:
         save(db_session, invitation, values, submit=True)
 
     assert set(refused.value.errors) == {missing, f"q{setup.question(QuestionKind.NPS).id}"}
@@ -84,8 +79,8 @@ def test_submitting_stores_every_kind_and_completes_the_invitation(db_session, s
 
     assert response.state == ResponseState.SUBMITTED
     assert response.submitted_at == LATER
-    stored = services.response_values(
-        services.my_response(db_session, setup.round, invitation.user_id, secret_key=SECRET)
+    stored = response_values(
+        my_response(db_session, setup.round, invitation.user_id, secret_key=SECRET)
     )
     assert stored == values
     per_brick = [a for a in answers_of(db_session, response) if a.brick_id is not None]
@@ -96,19 +91,19 @@ def test_submitting_stores_every_kind_and_completes_the_invitation(db_session, s
 
 def test_a_multiple_choice_answer_is_one_row_per_option(db_session, world):
     draft = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
-    question = services.add_question(
+    question = add_question(
         db_session,
         draft.round,
-        services.QuestionInput("multi_choice", "Appareils ?", choices="PC\nMobile\nTablette"),
+        QuestionInput("multi_choice", "Appareils ?", choices="PC\nMobile\nTablette"),
     )
-    services.open_round(db_session, draft.round, actor=world.manager, now=NOW)
+    open_round(db_session, draft.round, actor=world.manager, now=NOW)
     tester = make_tester(db_session, world.academy)
     [mine] = invite(db_session, draft.round, [tester], now=NOW)
 
     response = save(db_session, mine, {f"q{question.id}": ["Tablette", "PC", "PC"]}, submit=False)
 
     assert [a.value_text for a in answers_of(db_session, response)] == ["PC", "Tablette"]
-    with pytest.raises(services.AnswerErrors):
+    with pytest.raises(AnswerErrors):
         save(db_session, mine, {f"q{question.id}": ["Minitel"]}, submit=False)
 
 
@@ -123,7 +118,7 @@ def test_editing_and_resubmitting_replaces_the_answers_of_the_same_response(
     second = save(db_session, invitation, values, submit=True, now=LATER + dt.timedelta(hours=1))
 
     assert second.id == first.id
-    assert services.response_values(second)[rating] == ["2"]
+    assert response_values(second)[rating] == ["2"]
     assert db_session.scalar(select(func.count(Response.id))) == 1
     assert second.submitted_at == LATER  # the first submission's time is kept
 
@@ -133,7 +128,7 @@ def test_a_submitted_response_stays_submitted_and_complete(db_session, setup, in
     save(db_session, invitation, values, submit=True)
     del values[f"q{setup.question(QuestionKind.RATING).id}"]
 
-    with pytest.raises(services.AnswerErrors):
+    with pytest.raises(AnswerErrors):
         save(db_session, invitation, values, submit=False)  # a "draft" save is a resubmission
 
 
@@ -149,15 +144,15 @@ def test_submitting_twice_the_same_answers_makes_one_response(db_session, setup,
 
 
 def test_nothing_is_accepted_once_the_round_is_closed(db_session, world, setup, invitation):
-    services.close_round(db_session, setup.round, actor=world.manager, now=LATER)
+    close_round(db_session, setup.round, actor=world.manager, now=LATER)
 
-    with pytest.raises(services.RoundClosed):
+    with pytest.raises(RoundClosed):
         save(db_session, invitation, complete_values(setup), submit=True)
-    with pytest.raises(services.RoundClosed):
-        services.report_item(
+    with pytest.raises(RoundClosed):
+        report_item(
             db_session,
             invitation,
-            services.ItemInput(None, "", "issue", "minor", "Trop tard"),
+            ItemInput(None, "", "issue", "minor", "Trop tard"),
             secret_key=SECRET,
             now=LATER,
         )
@@ -166,84 +161,13 @@ def test_nothing_is_accepted_once_the_round_is_closed(db_session, world, setup, 
 def test_a_round_that_starts_later_takes_nothing_before(db_session, world):
     later = make_round(db_session, world.academy, world.manager, open_it=False, now=NOW)
     later.round.opens_at = NOW + dt.timedelta(days=1)
-    services.open_round(db_session, later.round, actor=world.manager, now=NOW)
+    open_round(db_session, later.round, actor=world.manager, now=NOW)
     [mine] = invite(db_session, later.round, [make_tester(db_session, world.academy)], now=NOW)
 
-    assert services.round_phase(later.round, LATER) == "scheduled"
-    with pytest.raises(services.RoundClosed):
+    assert round_phase(later.round, LATER) == "scheduled"
+    with pytest.raises(RoundClosed):
         save(db_session, mine, {}, submit=False)
     assert save(db_session, mine, {}, submit=False, now=NOW + dt.timedelta(days=2)).id
-
-
-# -- Feedback items ---------------------------------------------------------------------------
-
-
-def test_an_item_is_anchored_to_a_brick_and_a_place_and_edited_by_its_reporter_only(
-    db_session, world, setup, invitation
-):
-    brick = setup.bricks[0]
-    item = services.report_item(
-        db_session,
-        invitation,
-        services.ItemInput(
-            brick.id,
-            " slide   4 ",
-            "issue",
-            "blocking",
-            "La vidéo ne démarre pas",
-            "Écran noir sur mobile.",
-        ),
-        secret_key=SECRET,
-        now=LATER,
-    )
-    other = invite(db_session, setup.round, [make_tester(db_session, world.academy)], now=NOW)[0]
-
-    assert (item.brick_id, item.location, item.reporter_id) == (
-        brick.id,
-        "slide 4",
-        invitation.user_id,
-    )
-    mine = services.get_my_item(
-        db_session, setup.round, invitation.user_id, item.id, secret_key=SECRET
-    )
-    services.update_item(
-        db_session,
-        mine,
-        invitation,
-        services.ItemInput(brick.id, "02:13", "issue", "major", "Son coupé"),
-        now=LATER,
-    )
-    assert (item.location, item.severity.value, item.title) == ("02:13", "major", "Son coupé")
-    with pytest.raises(NotFound):
-        services.get_my_item(db_session, setup.round, other.user_id, item.id, secret_key=SECRET)
-    assert services.my_items(db_session, setup.round, other.user_id, secret_key=SECRET) == []
-
-
-def test_the_same_report_sent_twice_is_stored_once(db_session, setup, invitation):
-    data = services.ItemInput(None, "", "idea", "minor", "Un quiz à la fin")
-
-    first = services.report_item(db_session, invitation, data, secret_key=SECRET, now=LATER)
-    second = services.report_item(db_session, invitation, data, secret_key=SECRET, now=LATER)
-
-    assert first.id == second.id
-    assert db_session.scalar(select(func.count(FeedbackItem.id))) == 1
-
-
-@pytest.mark.parametrize(
-    ("data", "field"),
-    [
-        (services.ItemInput(None, "", "issue", "minor", "  "), "title"),
-        (services.ItemInput(None, "", "rant", "minor", "Bof"), "kind"),
-        (services.ItemInput(None, "", "issue", "apocalyptic", "Bof"), "severity"),
-        (services.ItemInput(999999, "", "issue", "minor", "Bof"), "brick_id"),
-        (services.ItemInput(None, "x" * 121, "issue", "minor", "Bof"), "location"),
-    ],
-)
-def test_a_wrong_item_is_refused_on_its_field(db_session, invitation, data, field):
-    with pytest.raises(DomainError) as refused:
-        services.report_item(db_session, invitation, data, secret_key=SECRET, now=LATER)
-
-    assert refused.value.field == field
 
 
 # -- My rounds --------------------------------------------------------------------------------
@@ -266,9 +190,9 @@ def test_my_rounds_lists_open_rounds_by_deadline_and_past_ones_with_my_status(db
     }
     save(db_session, invitations[late.round.id], {}, submit=False)
     save(db_session, invitations[past.round.id], complete_values(past), submit=True)
-    services.close_round(db_session, past.round, actor=None, now=NOW + dt.timedelta(days=1))
+    close_round(db_session, past.round, actor=None, now=NOW + dt.timedelta(days=1))
 
-    current, done = services.my_rounds(
+    current, done = my_rounds(
         db_session, world.academy, me.id, secret_key=SECRET, now=NOW + dt.timedelta(days=1)
     )
 

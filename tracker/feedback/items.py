@@ -1,0 +1,148 @@
+"""Feedback items reported by testers while a round is open: report, list and edit their own
+(triage is tracker/feedback/triage.py). In an anonymous round an item does not name its author.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.errors import DomainError, NotFound
+from tracker.feedback.keys import item_lookup_key, stamp
+from tracker.feedback.models import FeedbackItem, FeedbackRound, ItemKind, RoundInvitation, Severity
+from tracker.feedback.phases import lock_round_for_answers
+from tracker.feedback.questionnaire import TEXT_ANSWER_LENGTH, TEXT_LIMIT, round_bricks
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    brick_id: int | None
+    location: str
+    kind: ItemKind | str
+    severity: Severity | str
+    title: str
+    description: str = ""
+
+
+def _clean_item(session: Session, round_: FeedbackRound, data: ItemInput) -> dict[str, Any]:
+    if data.brick_id is not None and data.brick_id not in {
+        b.id for b in round_bricks(session, round_)
+    }:
+        raise DomainError(_("Choose a brick of this release."), field="brick_id")
+    try:
+        kind = ItemKind(data.kind)
+    except ValueError:
+        raise DomainError(_("Choose what kind of feedback this is."), field="kind") from None
+    try:
+        severity = Severity(data.severity)
+    except ValueError:
+        raise DomainError(_("Choose how serious it is."), field="severity") from None
+    title = " ".join(data.title.split())
+    if not title:
+        raise DomainError(_("Give it a short title."), field="title")
+    if len(title) > 200:
+        raise DomainError(_("At most %(max)s characters.", max=200), field="title")
+    location = " ".join(data.location.split())
+    if len(location) > 120:
+        raise DomainError(_("At most %(max)s characters.", max=120), field="location")
+    description = data.description.strip()
+    if len(description) > TEXT_ANSWER_LENGTH:
+        raise DomainError(_("At most %(max)s characters.", max=TEXT_LIMIT), field="description")
+    return {
+        "brick_id": data.brick_id,
+        "location": location,
+        "kind": kind,
+        "severity": severity,
+        "title": title,
+        "description": description,
+    }
+
+
+def report_item(
+    session: Session,
+    invitation: RoundInvitation,
+    data: ItemInput,
+    *,
+    secret_key: str,
+    now: dt.datetime,
+) -> FeedbackItem:
+    """A new feedback item; the same report sent twice (a double click) is stored once."""
+    round_ = invitation.round
+    lock_round_for_answers(session, round_, now)
+    values = _clean_item(session, round_, data)
+    key = item_lookup_key(secret_key, round_.id, invitation.user_id)
+    same = session.scalar(
+        select(FeedbackItem)
+        .where(
+            FeedbackItem.round_id == round_.id,
+            FeedbackItem.lookup_key == key,
+            *(getattr(FeedbackItem, name) == value for name, value in values.items()),
+        )
+        .limit(1)
+    )
+    if same is not None:
+        return same
+    item = FeedbackItem(
+        round_id=round_.id,
+        reporter_id=None if round_.anonymous else invitation.user_id,
+        lookup_key=key,
+        created_at=stamp(round_, now),
+        updated_at=stamp(round_, now),
+        **values,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def my_items(
+    session: Session, round_: FeedbackRound, user_id: int, *, secret_key: str
+) -> list[FeedbackItem]:
+    return list(
+        session.scalars(
+            select(FeedbackItem)
+            .where(
+                FeedbackItem.round_id == round_.id,
+                FeedbackItem.lookup_key == item_lookup_key(secret_key, round_.id, user_id),
+            )
+            .order_by(FeedbackItem.id)
+        )
+    )
+
+
+def get_my_item(
+    session: Session, round_: FeedbackRound, user_id: int, item_id: int, *, secret_key: str
+) -> FeedbackItem:
+    """One of this person's own items in this round; anybody else's is NotFound."""
+    item = session.get(FeedbackItem, item_id)
+    if (
+        item is None
+        or item.round_id != round_.id
+        or not hmac.compare_digest(item.lookup_key, item_lookup_key(secret_key, round_.id, user_id))
+    ):
+        raise NotFound(_("No such feedback item."))
+    return item
+
+
+def update_item(
+    session: Session,
+    item: FeedbackItem,
+    invitation: RoundInvitation,
+    data: ItemInput,
+    *,
+    now: dt.datetime,
+) -> None:
+    round_ = invitation.round
+    if item.round_id != round_.id:
+        raise NotFound(_("No such feedback item."))
+    lock_round_for_answers(session, round_, now)
+    for name, value in _clean_item(session, round_, data).items():
+        setattr(item, name, value)
+    item.updated_at = stamp(round_, now)
+    session.flush()
