@@ -10,10 +10,7 @@ creates anything twice, and leaves alone what people changed in the demo.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import random
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +24,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from tracker import spreadsheets
 from tracker.academies.models import Academy, Role, Stage, StageCategory
 from tracker.academies.services import add_member, create_academy
 from tracker.auth.models import User
@@ -36,7 +34,7 @@ from tracker.backlog import checklists, needs_services, paths_services
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Brick, LearningPath, TrainingNeed
 from tracker.db import utcnow
-from tracker.feedback import panel, triage
+from tracker.feedback import panel, panel_import, triage
 from tracker.feedback.answers import invitation_of, save_response
 from tracker.feedback.invitations import invite_testers
 from tracker.feedback.items import ItemInput, report_item
@@ -1016,14 +1014,14 @@ class _Story:
 
     def import_panel(self) -> None:
         """The panel's file, as the DRH sent it, through the real import (dry run, then all)."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["Nom", "E-mail", "Direction", "Métier", "Site", "Langue"])
-        for t in DEMO_TESTERS:
-            writer.writerow([t.name, t.email, t.business_unit, t.job_family, t.site, t.language])
-        data = codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
-        plan = panel.plan_tester_import(self.session, self.academy, "panel-beta.csv", data)
-        panel.import_testers(self.session, self.academy, plan)
+        header = ["Nom", "E-mail", "Direction", "Métier", "Site", "Langue"]
+        rows = [
+            [t.name, t.email, t.business_unit, t.job_family, t.site, t.language]
+            for t in DEMO_TESTERS
+        ]
+        data = spreadsheets.write_csv([header, *rows])
+        plan = panel_import.plan_tester_import(self.session, self.academy, "panel-beta.csv", data)
+        panel_import.import_testers(self.session, self.academy, plan)
         for user in self.session.scalars(
             select(User).where(User.email.in_([t.email for t in DEMO_TESTERS]))
         ):

@@ -6,10 +6,7 @@
 
   var MOVE_KEY = "brique.backlog.lastMove";
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
+  var csrfToken = window.Brique.csrfToken;
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (match, name) {

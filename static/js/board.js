@@ -9,10 +9,7 @@
   var statusBox = document.querySelector("[data-board-status]");
   var busy = false;
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
+  var csrfToken = window.Brique.csrfToken;
 
   function say(text, kind) {
     if (!statusBox) { return; }

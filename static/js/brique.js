@@ -2,6 +2,15 @@
 (function () {
   "use strict";
 
+  // Helpers for the page scripts (backlog.js, board.js): base.html loads this file first.
+  var Brique = window.Brique = window.Brique || {};
+
+  // The CSRF token a page puts in <meta name="csrf-token">, for fetch() calls that change data.
+  Brique.csrfToken = function () {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  };
+
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");

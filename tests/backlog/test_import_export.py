@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from tests.factories import make_member
+from tracker import spreadsheets
 from tracker.academies.models import Role
 from tracker.backlog import io as backlog_io
 from tracker.backlog import services
@@ -134,6 +135,8 @@ def test_a_csv_is_checked_then_imported_on_confirmation(client, db_session, worl
 
     assert confirmed.status_code == 303
     first, second = bricks_of(db_session, world.academy)
+    # Back to the list, at the first new brick (on the first page: no page argument).
+    assert confirmed.headers["Location"] == url(world) + f"#brick-{first.number}"
     assert (first.title, first.format, first.learner_minutes, first.estimate_points) == (
         "Les bons réflexes",
         BrickFormat.SERIOUS_GAME,
@@ -325,7 +328,7 @@ def test_files_that_cannot_be_read_say_why(client, world, login, filename, data,
 
 def test_a_file_over_the_size_limit_is_refused(client, world, login, monkeypatch):
     # A small limit: Werkzeug's test client spools large bodies to a file it never closes.
-    monkeypatch.setattr(backlog_io, "MAX_IMPORT_BYTES", 2048)
+    monkeypatch.setattr(spreadsheets, "MAX_FILE_BYTES", 2048)
     login(world.manager)
 
     response = upload(client, world, "x.csv", b"title;format\r\n" + b"A;video\r\n" * 300)
@@ -337,10 +340,13 @@ def test_a_file_over_the_size_limit_is_refused(client, world, login, monkeypatch
 
 
 def test_too_many_rows_are_refused(db_session, world, monkeypatch):
-    monkeypatch.setattr(backlog_io, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
     data = csv_bytes([["title", "format"], *[[f"B{n}", "video"] for n in range(4)]])
 
-    with force_locale("en"), pytest.raises(backlog_io.ImportFileError, match="more than 3 bricks"):
+    with (
+        force_locale("en"),
+        pytest.raises(spreadsheets.ImportFileError, match="more than 3 bricks"),
+    ):
         backlog_io.plan_import(db_session, world.academy, "x.csv", data)
 
 

@@ -19,6 +19,7 @@ from tests.feedback.factories import (
     make_release,
     respond,
 )
+from tracker import spreadsheets
 from tracker.feedback import exports
 from tracker.feedback.models import ItemStatus, QuestionKind, ResponseState, Severity
 
@@ -120,7 +121,7 @@ def test_answers_xlsx_reads_back_with_numbers_as_numbers(db_session, world) -> N
         body, mimetype, _ = exports.export_round(db_session, round_, "answers", "xlsx")
 
     rows = read_xlsx(body)
-    assert mimetype == exports.XLSX_MIMETYPE
+    assert mimetype == spreadsheets.XLSX_MIMETYPE
     assert len(rows) == 3
     alice = dict(zip(rows[0], rows[1], strict=True))
     assert alice["Q1. Overall satisfaction"] == 5

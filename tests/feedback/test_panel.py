@@ -1,22 +1,28 @@
-"""The tester panel: CSV import (dry run, all or nothing, matching by e-mail), the list with
+"""The tester panel: the import (dry run, all or nothing, matching by e-mail), the list with
 filters and paging, segments and their counts, how often each tester was asked lately."""
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
+import io
+import re
+from dataclasses import replace
+from unittest.mock import patch
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from tests.factories import make_user
 from tests.feedback.factories import invite, make_round, make_tester
 from tracker.academies.models import Membership, Role
 from tracker.auth.models import User
-from tracker.backlog.io import ImportFileError
-from tracker.errors import DomainError
-from tracker.feedback import panel
+from tracker.errors import Conflict, DomainError
+from tracker.feedback import panel, panel_import
 from tracker.feedback.models import TesterProfile as Profile
+from tracker.feedback.panel_views import TesterImport
+from tracker.spreadsheets import ImportFileError
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -29,7 +35,9 @@ GOOD_CSV = (
 
 
 def plan_of(db_session, world, text, filename="panel.csv", encoding="utf-8"):
-    return panel.plan_tester_import(db_session, world.academy, filename, text.encode(encoding))
+    return panel_import.plan_tester_import(
+        db_session, world.academy, filename, text.encode(encoding)
+    )
 
 
 def test_a_good_file_is_planned_then_imported_with_accounts_roles_and_profiles(db_session, world):
@@ -38,7 +46,7 @@ def test_a_good_file_is_planned_then_imported_with_accounts_roles_and_profiles(d
     assert plan.ok and [r.outcome for r in plan.rows] == ["new", "new", "new"]
 
     # Act
-    report = panel.import_testers(db_session, world.academy, plan)
+    report = panel_import.import_testers(db_session, world.academy, plan)
 
     # Assert
     assert (report.created, report.added, report.updated) == (3, 0, 0)
@@ -76,18 +84,18 @@ def test_separators_bom_and_french_headers_are_understood(db_session, world, var
     plan = plan_of(db_session, world, variant(GOOD_CSV))
 
     assert plan.ok, [row.errors for row in plan.rows]
-    assert [r.email for r in plan.rows] == [
+    assert [r.values["email"] for r in plan.rows] == [
         "lea.martin@example.com",
         "ines.dubois@example.com",
         "karim@example.com",
     ]
-    assert plan.rows[0].business_unit == "Finance"
+    assert plan.rows[0].values["business_unit"] == "Finance"
 
 
 def test_a_windows_file_is_read_too(db_session, world):
     plan = plan_of(db_session, world, GOOD_CSV, encoding="cp1252")
 
-    assert plan.ok and plan.rows[0].name == "Léa Martin"
+    assert plan.ok and plan.rows[0].values["name"] == "Léa Martin"
 
 
 def test_the_dry_run_reports_each_bad_row_and_nothing_is_imported(db_session, world):
@@ -108,7 +116,7 @@ def test_the_dry_run_reports_each_bad_row_and_nothing_is_imported(db_session, wo
     assert errors == {2: [], 3: ["name"], 4: ["email"], 5: ["language"], 6: ["email"]}
     assert "2" in plan.rows[4].errors[0][1]  # names the line it repeats
     with pytest.raises(DomainError):
-        panel.import_testers(db_session, world.academy, plan)
+        panel_import.import_testers(db_session, world.academy, plan)
     assert db_session.scalar(select(func.count(User.id))) == before
 
 
@@ -135,7 +143,7 @@ def test_existing_people_are_matched_by_email_and_keep_their_role(db_session, wo
 
     # Act
     plan = plan_of(db_session, world, text)
-    report = panel.import_testers(db_session, world.academy, plan)
+    report = panel_import.import_testers(db_session, world.academy, plan)
 
     # Assert
     assert [r.outcome for r in plan.rows] == ["profile", "profile", "update"]
@@ -270,3 +278,45 @@ def test_a_profile_is_edited(db_session, world):
             language="de",
             active=True,
         )
+
+
+def test_rows_are_numbered_as_in_the_file_even_after_blank_lines(db_session, world):
+    text = "\nname;email\n\nLéa;lea@example.com\n;\nBad;not-an-address\n"
+
+    plan = plan_of(db_session, world, text)
+
+    assert [(row.line, row.ok) for row in plan.rows] == [(4, True), (6, False)]
+
+
+def test_someone_creating_the_same_person_meanwhile_is_a_conflict(db_session, world, monkeypatch):
+    plan = plan_of(db_session, world, GOOD_CSV)
+    make_user(db_session, email="karim@example.com")  # created after the dry run...
+    monkeypatch.setattr(panel_import, "_users_by_email", lambda session, emails: {})  # ...unseen
+
+    with force_locale("en"), pytest.raises(Conflict, match="The panel changed while importing"):
+        panel_import.import_testers(db_session, world.academy, plan)
+
+
+def test_a_conflict_at_confirmation_checks_the_file_again(client, db_session, world, login):
+    login(world.manager)
+    base = f"/a/{world.academy.slug}/panel/import"
+    checked = client.post(
+        base,
+        data={"file": (io.BytesIO(GOOD_CSV.encode()), "panel.csv")},
+        content_type="multipart/form-data",
+    )
+    token = re.search(r'name="token"[^>]*value="([^"]+)"', checked.get_data(as_text=True))
+    make_user(db_session, email="karim@example.com")
+    db_session.commit()  # as a request finds it (views roll back their own work on errors)
+
+    def unlucky(session, academy, plan, *, actor=None):
+        raise Conflict("The panel changed while importing: nothing was imported. Try again.")
+
+    with patch.object(TesterImport, "rules", replace(TesterImport.rules, apply=unlucky)):
+        confirmed = client.post(f"{base}/confirm", data={"token": token.group(1)})
+
+    page = confirmed.get_data(as_text=True)
+    assert confirmed.status_code == 409
+    assert "The panel changed while importing" in page
+    assert "Existing account: profile added" in page  # checked again: Karim exists now
+    assert db_session.scalar(select(func.count(Profile.id))) == 0

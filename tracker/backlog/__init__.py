@@ -8,4 +8,4 @@ paths_bp = academy_blueprint("paths", __name__)  # learning paths
 blueprints = (bp, needs_bp, paths_bp)
 
 # The modules whose routes attach to these blueprints (imported by create_app).
-view_modules = ("views", "list_views", "needs_views", "paths_views")
+view_modules = ("views", "list_views", "import_views", "needs_views", "paths_views")

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    HiddenField,
     IntegerField,
     SearchField,
     SelectField,
@@ -189,7 +188,3 @@ class ImportBricksForm(FlaskForm):
         _l("CSV or Excel (XLSX) file"),
         validators=[FileRequired(_l("Choose a file to import."))],
     )
-
-
-class ConfirmImportForm(FlaskForm):
-    token = HiddenField(validators=[DataRequired()])

@@ -1,4 +1,4 @@
-"""The ordered backlog page: filters, reordering, bulk assignment, import and export.
+"""The ordered backlog page: filters, reordering, bulk assignment, export (import: import_views).
 
 Routes attach to the backlog blueprint (`bp`, /a/<slug>/...). Filters travel in the query
 string everywhere (page links, move and bulk forms, exports), so a filtered view can be shared
@@ -13,7 +13,6 @@ from typing import Any
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -27,13 +26,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from tracker import spreadsheets
 from tracker.auth.permissions import Permission
 from tracker.backlog import bp, bulk, io, queries, reorder, services
 from tracker.backlog.list_forms import (
     AssignBricksForm,
-    ConfirmImportForm,
     FilterBacklogForm,
-    ImportBricksForm,
     MoveBrickForm,
 )
 from tracker.backlog.models import Brick
@@ -238,8 +236,6 @@ def assign() -> Any:
 
 # -- Export ------------------------------------------------------------------------------------
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @bp.route("/backlog/export.<any(csv, xlsx):fmt>")
 @requires(Permission.BACKLOG_EXPORT)
@@ -251,9 +247,9 @@ def export(fmt: str) -> Any:
     stamp = dt.date.today().isoformat()
     filename = f"{academy.slug}-backlog-{stamp}.{fmt}"
     if fmt == "csv":
-        body, mimetype = io.export_csv(bricks, academy.key_prefix), "text/csv; charset=utf-8"
+        body, mimetype = io.export_csv(bricks, academy.key_prefix), spreadsheets.CSV_MIMETYPE
     else:
-        body, mimetype = io.export_xlsx(bricks, academy.key_prefix), XLSX_MIMETYPE
+        body, mimetype = io.export_xlsx(bricks, academy.key_prefix), spreadsheets.XLSX_MIMETYPE
     return Response(
         body,
         mimetype=mimetype,
@@ -261,112 +257,4 @@ def export(fmt: str) -> Any:
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
-    )
-
-
-# -- Import ------------------------------------------------------------------------------------
-
-
-def _import_page(form: ImportBricksForm, status: int = 200) -> Any:
-    return (
-        render_template(
-            "backlog/import.html",
-            form=form,
-            columns=io.COLUMNS,
-            format_names=io.FORMAT_NAMES,
-            max_rows=io.MAX_IMPORT_ROWS,
-            max_kb=io.MAX_IMPORT_BYTES // 1024,
-        ),
-        status,
-    )
-
-
-def _preview(plan: io.ImportPlan, filename: str, token: str, status: int | None = None) -> Any:
-    confirm = ConfirmImportForm(formdata=None, token=token)
-    return (
-        render_template(
-            "backlog/import_preview.html",
-            plan=plan,
-            filename=filename,
-            confirm_form=confirm,
-            column_names=plan.columns,
-        ),
-        status or (200 if plan.ok else 422),
-    )
-
-
-@bp.route("/backlog/import", methods=["GET", "POST"])
-@requires(Permission.BACKLOG_IMPORT)
-def import_upload() -> Any:
-    """Upload a file: the answer is the dry run, row by row; nothing is written yet."""
-    form = ImportBricksForm()
-    if not form.validate_on_submit():
-        return _import_page(form, 422 if request.method == "POST" else 200)
-    upload = form.file.data
-    filename = upload.filename or ""
-    data = upload.read(io.MAX_IMPORT_BYTES + 1)
-    try:
-        plan = io.plan_import(db.session, g.academy, filename, data)
-    except DomainError as error:
-        attach_error(form, error)
-        return _import_page(form, 422)
-    token = io.store_upload(
-        current_app.instance_path,
-        academy_id=g.academy.id,
-        user_id=current_user.id,
-        filename=filename,
-        data=data,
-    )
-    return _preview(plan, filename, token)
-
-
-@bp.route("/backlog/import/confirm", methods=["POST"])
-@requires(Permission.BACKLOG_IMPORT)
-def import_confirm() -> Any:
-    """Import every row of the checked file in one transaction, or nothing."""
-    form = ConfirmImportForm()
-    token = form.token.data or ""
-    try:
-        if not form.validate():
-            raise DomainError(_("This import has expired: upload the file again."))
-        filename, data = io.load_upload(
-            current_app.instance_path, token, academy_id=g.academy.id, user_id=current_user.id
-        )
-        # Checked again: a sprint or a person may have gone since the dry run.
-        plan = io.plan_import(db.session, g.academy, filename, data)
-    except DomainError as error:
-        upload_form = ImportBricksForm(formdata=None)
-        attach_error(upload_form, error)
-        return _import_page(upload_form, 422)
-    if not plan.ok:
-        return _preview(plan, filename, token)
-    try:
-        bricks = io.import_bricks(db.session, g.academy, plan, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _preview(plan, filename, token, status=422)
-    db.session.commit()
-    io.discard_upload(current_app.instance_path, token)
-    flash(
-        ngettext(
-            "%(num)s brick imported at the bottom of the backlog.",
-            "%(num)s bricks imported at the bottom of the backlog.",
-            len(bricks),
-        ),
-        "success",
-    )
-    first = bricks[0]
-    return _back_to_list(
-        {}, first, queries.page_of(db.session, g.academy, queries.BacklogFilters(), first)
-    )
-
-
-@bp.route("/backlog/import/template.csv")
-@requires(Permission.BACKLOG_IMPORT)
-def import_template() -> Any:
-    return Response(
-        io.template_csv(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="brique-import-template.csv"'},
     )

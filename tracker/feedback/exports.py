@@ -1,18 +1,14 @@
 """Exports of a round for spreadsheets: the answers (one row per submitted response, one column
 per question, or per question and brick) and the feedback items, as CSV and XLSX.
 
-CSV is UTF-8 with a BOM and `;` between columns, what Excel opens as columns in French. In an
+The files are written by tracker/spreadsheets.py (CSV for Excel, XLSX, the formula guard). In an
 anonymous round the answers carry the segment attributes only: no name, no e-mail, no
 submission time, and the rows follow an order unrelated to when people answered.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +19,7 @@ from flask_babel import to_user_timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker import spreadsheets
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
 from tracker.feedback.labels import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
@@ -37,14 +34,7 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.results import round_bricks, round_questions
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MULTI_SEPARATOR = " | "
-
-# A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 (hence XLSX) cannot hold.
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass
@@ -225,51 +215,17 @@ def items_table(session: Session, round_: FeedbackRound) -> Table:
 # -- Files ----------------------------------------------------------------------------------
 
 
-def _csv_safe(value: Any) -> Any:
-    """A leading quote keeps a spreadsheet from running a tester's text as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
 def to_csv(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_csv_safe(h) for h in table.headers])
-    for row in table.rows:
-        writer.writerow([_csv_safe(value) for value in row])
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    return spreadsheets.write_csv([table.headers, *table.rows])
 
 
 def to_xlsx(table: Table) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    # Sheet titles: at most 31 characters, none of []:*?/\ .
-    sheet = workbook.create_sheet(title=re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31])
-    for index in range(1, len(table.headers) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 6 if index == 1 else 24
-    sheet.freeze_panes = "B2"
-
-    def cells(values: Sequence[Any]) -> list[Any]:
-        out: list[Any] = []
-        for value in values:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=_ILLEGAL_XLSX.sub("", value))
-                cell.data_type = "s"  # text, even when it starts with "=" (never a formula)
-                out.append(cell)
-            else:
-                out.append(value)
-        return out
-
-    sheet.append(cells(table.headers))
-    for row in table.rows:
-        sheet.append(cells(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.write_xlsx(
+        table.title,
+        [table.headers, *table.rows],
+        widths=[6, *[24] * (len(table.headers) - 1)],
+        freeze="B2",
+    )
 
 
 def export_round(
@@ -278,5 +234,5 @@ def export_round(
     """(body, mimetype, file name) for `what` in ("answers", "items"), `fmt` in ("csv", "xlsx")."""
     table = answers_table(session, round_) if what == "answers" else items_table(session, round_)
     body = to_csv(table) if fmt == "csv" else to_xlsx(table)
-    mimetype = CSV_MIMETYPE if fmt == "csv" else XLSX_MIMETYPE
+    mimetype = spreadsheets.CSV_MIMETYPE if fmt == "csv" else spreadsheets.XLSX_MIMETYPE
     return body, mimetype, f"round-{round_.id}-{what}.{fmt}"

@@ -185,10 +185,6 @@ class ImportTestersForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
 
 
-class ConfirmImportForm(FlaskForm):
-    token = HiddenField(validators=[DataRequired()])
-
-
 class EditTesterForm(FlaskForm):
     business_unit = StringField(_l("Business unit"), validators=[Length(max=120)])
     job_family = StringField(_l("Job family"), validators=[Length(max=120)])

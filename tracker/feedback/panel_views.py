@@ -1,35 +1,31 @@
-"""Tester panel pages (PANEL_MANAGE): the list, CSV import with its dry run, profiles, segments.
+"""Tester panel pages (PANEL_MANAGE): the list, the import with its dry run, profiles, segments.
 
-They attach to the `feedback` blueprint (tracker/feedback/views.py), which imports this module.
+Routes attach to the `feedback` blueprint (/a/<slug>/...). The import's flow and pages are the
+shared ones of tracker/imports_web.py; its rules are in tracker/feedback/panel_import.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, g, render_template, request
+from flask import abort, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
+from tracker import imports_web
 from tracker.auth.permissions import Permission
-from tracker.backlog import io as uploads
 from tracker.db import db, utcnow
-from tracker.errors import DomainError
-from tracker.feedback import bp, panel
+from tracker.feedback import bp, panel, panel_import
 from tracker.feedback.forms import (
     LANGUAGE_CHOICES,
-    ConfirmImportForm,
     CreateSegmentForm,
     EditSegmentForm,
     EditTesterForm,
     ImportTestersForm,
 )
 from tracker.forms import ConfirmForm
-from tracker.web import attach_error, requires, see_other
-
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
+from tracker.imports import ImportPlan
+from tracker.web import requires, see_other, submit
 
 
 @bp.route("/panel/")
@@ -44,7 +40,7 @@ def panel_index() -> Any:
         now=utcnow(),
     )
     return render_template(
-        "feedback/panel.html",
+        "feedback/manager/panel.html",
         page=page,
         filters=filters,
         carried=filters.as_args(),
@@ -59,138 +55,55 @@ def panel_index() -> Any:
 def edit_tester(profile_id: int) -> Any:
     profile = panel.get_profile(db.session, g.academy, profile_id)
     form = EditTesterForm(obj=profile if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            panel.update_profile(
-                db.session,
-                profile,
-                business_unit=form.business_unit.data or "",
-                job_family=form.job_family.data or "",
-                site=form.site.data or "",
-                language=form.language.data or "",
-                active=bool(form.active.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The profile of %(name)s is saved.", name=profile.user.display_name), "success")
-            return see_other("feedback.panel_index")
-    status = 422 if request.method == "POST" else 200
-    return render_template("feedback/tester_form.html", form=form, profile=profile), status
+    done = submit(
+        form,
+        lambda: panel.update_profile(
+            db.session,
+            profile,
+            business_unit=form.business_unit.data or "",
+            job_family=form.job_family.data or "",
+            site=form.site.data or "",
+            language=form.language.data or "",
+            active=bool(form.active.data),
+        ),
+    )
+    if done:
+        flash(_("The profile of %(name)s is saved.", name=profile.user.display_name), "success")
+        return see_other("feedback.panel_index")
+    return render_template("feedback/tester_form.html", form=form, profile=profile), done.status
 
 
 # -- Import -----------------------------------------------------------------------------------
 
 
-def _import_page(form: ImportTestersForm, status: int = 200) -> Any:
-    return render_template(
-        "feedback/panel_import.html",
-        form=form,
-        columns=panel.IMPORT_COLUMNS,
-        max_rows=panel.MAX_TESTER_ROWS,
-        max_kb=MAX_IMPORT_BYTES // 1024,
-    ), status
+class TesterImport(imports_web.Importer[panel_import.TesterImportReport]):
+    """People into the panel: new accounts, profiles added or updated."""
 
+    rules = panel_import.RULES
+    endpoints = ("feedback.import_testers", "feedback.confirm_import", "feedback.import_template")
+    form = ImportTestersForm
+    texts = "feedback/manager/_panel_import_texts.html"
 
-def _preview(plan: panel.TesterImportPlan, filename: str, token: str, status: int = 200) -> Any:
-    return render_template(
-        "feedback/panel_import_preview.html",
-        plan=plan,
-        filename=filename,
-        confirm_form=ConfirmImportForm(token=token),
-    ), (200 if plan.ok else 422) if status == 200 else status
-
-
-@bp.route("/panel/import", methods=["GET", "POST"])
-@requires(Permission.PANEL_MANAGE)
-def import_testers() -> Any:
-    """Upload a file: the answer is the dry run, row by row; nothing is written yet."""
-    form = ImportTestersForm()
-    if not form.validate_on_submit():
-        return _import_page(form, 422 if request.method == "POST" else 200)
-    upload = form.file.data
-    filename = upload.filename or ""
-    data = upload.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        attach_error(
-            form,
-            DomainError(
-                _("The file is too large: at most %(kb)s kB.", kb=MAX_IMPORT_BYTES // 1024),
-                field="file",
+    def done(self, plan: ImportPlan[Any], report: panel_import.TesterImportReport) -> Any:
+        flash(
+            ngettext("%(num)s tester imported.", "%(num)s testers imported.", len(plan.rows))
+            + " "
+            + _(
+                "New accounts: %(created)s; profiles added to existing accounts: %(added)s;"
+                " profiles updated: %(updated)s.",
+                created=report.created,
+                added=report.added,
+                updated=report.updated,
             ),
+            "success",
         )
-        return _import_page(form, 422)
-    try:
-        plan = panel.plan_tester_import(db.session, g.academy, filename, data)
-    except DomainError as error:
-        attach_error(form, error)
-        return _import_page(form, 422)
-    token = uploads.store_upload(
-        current_app.instance_path,
-        academy_id=g.academy.id,
-        user_id=current_user.id,
-        filename=filename,
-        data=data,
-    )
-    return _preview(plan, filename, token)
+        return see_other("feedback.panel_index")
 
 
-@bp.route("/panel/import/confirm", methods=["POST"])
-@requires(Permission.PANEL_MANAGE)
-def confirm_import() -> Any:
-    """Import every row of the checked file in one transaction, or nothing."""
-    form = ConfirmImportForm()
-    token = form.token.data or ""
-    try:
-        if not form.validate():
-            raise DomainError(_("This import has expired: upload the file again."), field="file")
-        filename, data = uploads.load_upload(
-            current_app.instance_path, token, academy_id=g.academy.id, user_id=current_user.id
-        )
-        # Checked again: someone may have joined or left since the dry run.
-        plan = panel.plan_tester_import(db.session, g.academy, filename, data)
-    except DomainError as error:
-        upload_form = ImportTestersForm(formdata=None)
-        attach_error(upload_form, error)
-        return _import_page(upload_form, 422)
-    if not plan.ok:
-        return _preview(plan, filename, token)
-    try:
-        report = panel.import_testers(db.session, g.academy, plan)
-        db.session.commit()
-    except IntegrityError:
-        # Another import created one of these people at the same moment: check again.
-        db.session.rollback()
-        flash(_("The panel changed while importing: nothing was imported. Try again."), "error")
-        return _preview(
-            panel.plan_tester_import(db.session, g.academy, filename, data), filename, token, 409
-        )
-    uploads.discard_upload(current_app.instance_path, token)
-    flash(
-        ngettext("%(num)s tester imported.", "%(num)s testers imported.", len(plan.rows))
-        + " "
-        + _(
-            "New accounts: %(created)s; profiles added to existing accounts: %(added)s;"
-            " profiles updated: %(updated)s.",
-            created=report.created,
-            added=report.added,
-            updated=report.updated,
-        ),
-        "success",
-    )
-    return see_other("feedback.panel_index")
-
-
-@bp.route("/panel/import/template.csv")
-@requires(Permission.PANEL_MANAGE)
-def import_template() -> Any:
-    return Response(
-        panel.template_csv(),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="brique-testers-template.csv"'},
-    )
+# /panel/import (upload page, dry run), /panel/import/confirm, /panel/import/template.csv
+imports_web.add_routes(
+    bp, TesterImport(), "/panel/import", Permission.PANEL_MANAGE, "brique-testers-template.csv"
+)
 
 
 # -- Segments ---------------------------------------------------------------------------------
@@ -200,7 +113,7 @@ def import_template() -> Any:
 @requires(Permission.PANEL_MANAGE)
 def segments() -> Any:
     return render_template(
-        "feedback/segments.html",
+        "feedback/manager/segments.html",
         segments=panel.list_segments(db.session, g.academy),
         languages=dict(LANGUAGE_CHOICES),
         confirm_form=ConfirmForm(),
@@ -216,20 +129,18 @@ def _chosen(form: EditSegmentForm) -> dict[str, list[str]]:
 def create_segment() -> Any:
     values = panel.attribute_values(db.session, g.academy)
     form = CreateSegmentForm(values=values, chosen={})
-    if form.validate_on_submit():
-        try:
-            panel.create_segment(
-                db.session, g.academy, name=form.name.data or "", filters=_chosen(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The segment is saved."), "success")
-            return see_other("feedback.segments")
-    status = 422 if request.method == "POST" else 200
-    return render_template("feedback/segment_form.html", form=form, segment=None), status
+    done = submit(
+        form,
+        lambda: panel.create_segment(
+            db.session, g.academy, name=form.name.data or "", filters=_chosen(form)
+        ),
+    )
+    if done:
+        flash(_("The segment is saved."), "success")
+        return see_other("feedback.segments")
+    return render_template(
+        "feedback/manager/segment_form.html", form=form, segment=None
+    ), done.status
 
 
 @bp.route("/panel/segments/<int:segment_id>/edit", methods=["GET", "POST"])
@@ -237,29 +148,23 @@ def create_segment() -> Any:
 def edit_segment(segment_id: int) -> Any:
     segment = panel.get_segment(db.session, g.academy, segment_id)
     values = panel.attribute_values(db.session, g.academy)
-    data = None
-    if request.method == "GET":
-        data = {"name": segment.name, **segment.filters}
+    data = {"name": segment.name, **segment.filters} if request.method == "GET" else None
     form = EditSegmentForm(values=values, chosen=dict(segment.filters), data=data)
-    if form.validate_on_submit():
-        try:
-            panel.update_segment(
-                db.session, segment, name=form.name.data or "", filters=_chosen(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The segment is saved."), "success")
-            return see_other("feedback.segments")
-    status = 422 if request.method == "POST" else 200
+    done = submit(
+        form,
+        lambda: panel.update_segment(
+            db.session, segment, name=form.name.data or "", filters=_chosen(form)
+        ),
+    )
+    if done:
+        flash(_("The segment is saved."), "success")
+        return see_other("feedback.segments")
     return render_template(
-        "feedback/segment_form.html",
+        "feedback/manager/segment_form.html",
         form=form,
         segment=segment,
         count=panel.count_matching(db.session, g.academy, segment.filters),
-    ), status
+    ), done.status
 
 
 @bp.route("/panel/segments/<int:segment_id>/delete", methods=["POST"])

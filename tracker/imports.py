@@ -1,0 +1,266 @@
+"""Imports from spreadsheets, the part services use: columns and headers read loosely, the rows
+of a file with their line numbers, the plan of rows a dry run makes, an import's rules, and the
+upload parked between the dry run and the confirmation.
+
+An import declares its rules beside its services (`ImportRules`: the columns, the dry run
+`check` that writes nothing, the `apply` that imports a checked plan, all rows or none, and the
+template file). Its pages and routes come from tracker/imports_web.py.
+
+Between the dry run and the confirmation the uploaded file waits under a random token (an
+`UploadStore`), not in a hidden form field: a file of a few megabytes does not fit Werkzeug's
+form-field limit (500 kB), nor should the browser send it twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from tracker import spreadsheets
+from tracker.errors import DomainError
+from tracker.spreadsheets import ImportFileError
+
+if TYPE_CHECKING:
+    from tracker.academies.models import Academy
+    from tracker.auth.models import User
+
+RowT = TypeVar("RowT", bound="ImportRow")
+ResultT = TypeVar("ResultT")
+ResultT_co = TypeVar("ResultT_co", covariant=True)
+
+UPLOAD_LIFETIME_SECONDS = 3600
+
+
+# -- Columns and headers --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the header written on export, and the canonical name read on import
+    aliases: tuple[str, ...] = ()  # other headers accepted (French and English labels)
+    required: bool = False
+    max_length: int | None = None
+
+
+def normalize(text: str) -> str:
+    """Compare names loosely: case, accents, spaces, dashes and underscores do not count."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s_\-]+", " ", bare).strip()
+
+
+@dataclass
+class Header:
+    names: list[str | None]  # each header cell's column name (None: ignored)
+    ignored: list[str]  # the headers not understood (or repeated), as written
+    missing: list[str]  # required columns the header does not name
+
+    def require(self, message: Callable[[str], str]) -> None:
+        """ImportFileError when a required column is missing: `message` given their names."""
+        if self.missing:
+            raise ImportFileError(message(", ".join(self.missing)))
+
+
+def read_header(cells: Sequence[str], columns: Sequence[Column]) -> Header:
+    """Which column each header cell names; a repeated or unknown one is ignored."""
+    known = {
+        normalize(alias): column.name
+        for column in columns
+        for alias in (column.name, *column.aliases)
+    }
+    names: list[str | None] = []
+    ignored: list[str] = []
+    for cell in cells:
+        name = known.get(normalize(cell or ""))
+        if name is None or name in names:
+            names.append(None)
+            if (cell or "").strip():
+                ignored.append(cell.strip())
+        else:
+            names.append(name)
+    missing = [column.name for column in columns if column.required and column.name not in names]
+    return Header(names, ignored, missing)
+
+
+def data_rows(table: Sequence[Sequence[str]]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header (the first row not blank) and the rows below it that are not blank, each with
+    its line (CSV) or row (Excel) number in the file, the first being 1. ([], []) when blank."""
+    numbered = [
+        (line, list(cells))
+        for line, cells in enumerate(table, start=1)
+        if any((cell or "").strip() for cell in cells)
+    ]
+    if not numbered:
+        return [], []
+    (_line, header), *rows = numbered
+    return header, rows
+
+
+def read_file(
+    filename: str, data: bytes, columns: Sequence[Column]
+) -> tuple[Header, list[tuple[int, list[str]]]]:
+    """The file's header, read against `columns`, and its rows that are not blank (each with
+    its line number). ImportFileError when the file cannot be read or is blank."""
+    header, rows = data_rows(spreadsheets.read_table(filename, data))
+    if not header:
+        raise ImportFileError(_("The file is empty."))
+    return read_header(header, columns), rows
+
+
+# -- The plan a dry run makes ---------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    line: int  # the line (CSV) or row (Excel) number in the file, the header being 1
+    values: dict[str, Any] = field(default_factory=dict)  # what the import will use
+    shown: dict[str, str] = field(default_factory=dict)  # what the dry run shows per column
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+    outcome: str = ""  # what importing it would do, when an import tells ("new", "update"...)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def fail(self, column: str, message: str) -> None:
+        self.errors.append((column, message))
+
+
+@dataclass
+class ImportPlan(Generic[RowT]):
+    rows: list[RowT] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the columns the dry run shows, in order
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and all(row.ok for row in self.rows)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for row in self.rows if not row.ok)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for row in self.rows if row.outcome == outcome)
+
+
+# -- The upload parked between the dry run and the confirmation ----------------------------------
+
+
+class UploadStore(Protocol):
+    """Where an uploaded file waits for its confirmation: only the person who uploaded it, in
+    the same academy, within UPLOAD_LIFETIME_SECONDS, may take it back."""
+
+    def park(self, *, academy_id: int, user_id: int, filename: str, data: bytes) -> str:
+        """Keep the file; return the random token that names it."""
+        ...
+
+    def load(self, token: str, *, academy_id: int, user_id: int) -> tuple[str, bytes]:
+        """(filename, content) parked under `token`, or DomainError when expired or not theirs."""
+        ...
+
+    def discard(self, token: str) -> None: ...
+
+
+def upload_expired() -> DomainError:
+    return DomainError(_("This import has expired: upload the file again."), field="file")
+
+
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
+class DiskUploads:
+    """Parked uploads as files in a folder of the instance (a token.upload and a token.json
+    each). Older uploads are deleted at each new one."""
+
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        lifetime: float = UPLOAD_LIFETIME_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.folder = Path(folder)
+        self.lifetime = lifetime
+        self.clock = clock
+
+    def _folder(self) -> Path:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.folder
+
+    def _purge(self, folder: Path, now: float) -> None:
+        for path in folder.glob("*.json"):
+            try:
+                if now - path.stat().st_mtime > self.lifetime:
+                    path.with_suffix(".upload").unlink(missing_ok=True)
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
+
+    def park(self, *, academy_id: int, user_id: int, filename: str, data: bytes) -> str:
+        folder = self._folder()
+        now = self.clock()
+        self._purge(folder, now)
+        token = secrets.token_urlsafe(24)  # 32 characters
+        (folder / f"{token}.upload").write_bytes(data)
+        meta = {"academy_id": academy_id, "user_id": user_id, "filename": filename, "at": now}
+        (folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+        return token
+
+    def load(self, token: str, *, academy_id: int, user_id: int) -> tuple[str, bytes]:
+        if not _TOKEN_RE.match(token or ""):
+            raise upload_expired()
+        folder = self._folder()
+        try:
+            meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
+            data = (folder / f"{token}.upload").read_bytes()
+        except (OSError, ValueError):
+            raise upload_expired() from None
+        if (
+            meta.get("academy_id") != academy_id
+            or meta.get("user_id") != user_id
+            or self.clock() - float(meta.get("at", 0)) > self.lifetime
+        ):
+            raise upload_expired()
+        return str(meta.get("filename", "")), data
+
+    def discard(self, token: str) -> None:
+        if _TOKEN_RE.match(token or ""):
+            folder = self._folder()
+            (folder / f"{token}.upload").unlink(missing_ok=True)
+            (folder / f"{token}.json").unlink(missing_ok=True)
+
+
+# -- An import's rules ----------------------------------------------------------------------------
+
+
+class Apply(Protocol[ResultT_co]):
+    """An import of a checked plan: flushes, never commits; all rows or none."""
+
+    def __call__(
+        self, session: Session, academy: Academy, plan: ImportPlan[Any], *, actor: User | None
+    ) -> ResultT_co: ...
+
+
+@dataclass(frozen=True)
+class ImportRules(Generic[ResultT]):
+    """An import's domain side, declared beside its services (no request, no pages)."""
+
+    columns: Sequence[Column]  # what the file may hold (the upload page lists them)
+    # The dry run: every row checked against the academy; writes nothing; ImportFileError
+    # when the file as a whole cannot be read.
+    check: Callable[[Session, Academy, str, bytes], ImportPlan[Any]]
+    # The import: a Conflict means the academy changed meanwhile (the file is checked again
+    # and shown with 409); another DomainError refuses it (422).
+    apply: Apply[ResultT]
+    sample: Callable[[], bytes]  # the template file: the header and example rows
