@@ -1,4 +1,5 @@
-"""backlog.services.move_brick: version, WIP policy, definition of done, ranks, activity."""
+"""board.services: moving a card (version, WIP policy, definition of done, ranks, activity),
+drops by neighbour, the edit form's stage change."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from tracker.academies.models import Stage, StageCategory, WipPolicy
-from tracker.backlog import ranking, services
+from tracker.backlog import ranking
+from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, ActivityKind, Brick
+from tracker.board import services
+from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 
 
@@ -32,7 +36,7 @@ def make(db_session, world, *titles: str, stage: Stage | None = None) -> list[Br
     for title in titles:
         values = {"stage_id": stage.id} if stage else {}
         made.append(
-            services.create_brick(
+            brick_services.create_brick(
                 db_session, world.academy, actor=world.manager, title=title, format="mooc", **values
             )
         )
@@ -66,7 +70,8 @@ def moved_event(db_session, brick) -> Activity:
 def move(db_session, world, brick, stage, position=1, actor=None, **kwargs):
     return services.move_brick(
         db_session, brick, stage, position, actor=actor or world.designer,
-        expected_version=kwargs.pop("version", brick.version), **kwargs,
+        expected_version=kwargs.pop("version", brick.version),
+        now=kwargs.pop("now", None) or utcnow(), **kwargs,
     )  # fmt: skip
 
 
@@ -150,8 +155,10 @@ def test_a_move_to_where_the_card_is_changes_and_records_nothing(db_session, wor
 def test_a_stale_version_is_a_conflict_and_changes_nothing(db_session, world):
     s = stages(world)
     (brick,) = make(db_session, world, "Quiz")
-    services.update_brick(db_session, brick, actor=world.manager, expected_version=brick.version,
-                          summary="Edited meanwhile")  # fmt: skip
+    brick_services.update_brick(
+        db_session, brick, actor=world.manager, expected_version=brick.version,
+        summary="Edited meanwhile",
+    )  # fmt: skip
 
     with pytest.raises(Conflict):
         move(db_session, world, brick, s["Design"], version=brick.version - 1)
