@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -194,49 +194,14 @@ def move_brick(
     changing = stage.id != from_stage_id
     others = select(Brick.id, Brick.rank).where(Brick.stage_id == stage.id, Brick.id != brick.id)
     count = int(session.scalar(select(func.count()).select_from(others.subquery())) or 0)
-
     over_limit = stage.wip_limit is not None and count + 1 > stage.wip_limit
     note = ""
-    if changing and over_limit and stage.wip_policy == WipPolicy.BLOCK:
-        raise _full(stage, field="stage")
-    if changing and stage.category == StageCategory.DONE:
-        from_stage = session.get(Stage, from_stage_id)
-        if from_stage is None or from_stage.category != StageCategory.DONE:
-            note = _check_definition_of_done(session, brick, actor, override_reason)
-
+    if changing:
+        note = _entry_note(session, brick, stage, from_stage_id, over_limit, actor, override_reason)
     position = max(1, min(int(position), count + 1))
-    ordered = others.order_by(Brick.rank, Brick.id)
-
-    def neighbours() -> tuple[Any, Any]:
-        if position == 1:
-            rows = session.execute(ordered.limit(1)).all()
-            return None, (rows[0] if rows else None)
-        rows = session.execute(ordered.offset(position - 2).limit(2)).all()
-        return rows[0], (rows[1] if len(rows) > 1 else None)
-
-    previous, following = neighbours()
-    here = (rank, brick.id)
-    fits = (previous is None or (previous.rank, previous.id) < here) and (
-        following is None or here < (following.rank, following.id)
-    )
-    if not changing and fits:
+    new_rank = _rank_at(session, brick, rank, others, position)
+    if not changing and new_rank is None:
         return BoardMove(False, from_stage_id, stage.id, position, brick.version, over_limit)
-    new_rank = rank
-    if not fits:
-        found = ranking.between(
-            previous.rank if previous else None, following.rank if following else None
-        )
-        if found is None:
-            # No integer left between the two neighbours: renumber the academy's ranks once.
-            # Renumbering the stage alone would reorder it against the other stages' bricks
-            # (the backlog's priority order); the whole backlog keeps its order this way.
-            ranking.rebalance(session, brick.academy_id)
-            previous, following = neighbours()
-            found = ranking.between(
-                previous.rank if previous else None, following.rank if following else None
-            )
-            assert found is not None, "rebalanced neighbours are STEP apart"
-        new_rank = found
 
     changes: dict[str, list[Any]] = {}
     if changing:
@@ -249,7 +214,7 @@ def move_brick(
             )
         )
         changes["position"] = [int(old_position or 0) + 1, position]
-    brick.rank = new_rank
+    brick.rank = rank if new_rank is None else new_rank
     if changing:
         brick.stage = stage
         brick.stage_entered_at = now
@@ -263,6 +228,63 @@ def move_brick(
     )
     session.flush()
     return BoardMove(True, from_stage_id, stage.id, position, brick.version, over_limit)
+
+
+def _entry_note(
+    session: Session,
+    brick: Brick,
+    stage: Stage,
+    from_stage_id: int,
+    over_limit: bool,
+    actor: User | None,
+    override_reason: str | None,
+) -> str:
+    """The rules of entering `stage` from another column: a full column that blocks refuses;
+    a done column asks for a complete definition of done, or a manager's reason (the note)."""
+    if over_limit and stage.wip_policy == WipPolicy.BLOCK:
+        raise _full(stage, field="stage")
+    if stage.category != StageCategory.DONE:
+        return ""
+    from_stage = session.get(Stage, from_stage_id)
+    if from_stage is not None and from_stage.category == StageCategory.DONE:
+        return ""
+    return _check_definition_of_done(session, brick, actor, override_reason)
+
+
+def _rank_at(
+    session: Session, brick: Brick, rank: int, others: Select[int, int], position: int
+) -> int | None:
+    """The rank that puts the brick at `position` among `others` (the other cards of the
+    column), or None when its current `rank` already does."""
+    ordered = others.order_by(Brick.rank, Brick.id)
+
+    def neighbours() -> tuple[Any, Any]:
+        if position == 1:
+            rows = session.execute(ordered.limit(1)).all()
+            return None, (rows[0] if rows else None)
+        rows = session.execute(ordered.offset(position - 2).limit(2)).all()
+        return rows[0], (rows[1] if len(rows) > 1 else None)
+
+    previous, following = neighbours()
+    here = (rank, brick.id)
+    if (previous is None or (previous.rank, previous.id) < here) and (
+        following is None or here < (following.rank, following.id)
+    ):
+        return None
+    found = ranking.between(
+        previous.rank if previous else None, following.rank if following else None
+    )
+    if found is None:
+        # No integer left between the two neighbours: renumber the academy's ranks once.
+        # Renumbering the stage alone would reorder it against the other stages' bricks
+        # (the backlog's priority order); the whole backlog keeps its order this way.
+        ranking.rebalance(session, brick.academy_id)
+        previous, following = neighbours()
+        found = ranking.between(
+            previous.rank if previous else None, following.rank if following else None
+        )
+        assert found is not None, "rebalanced neighbours are STEP apart"
+    return found
 
 
 def position_near(
