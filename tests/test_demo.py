@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import SECRET
 from tracker import demo
 from tracker.academies.models import Academy, Membership, StageCategory
+from tracker.academies.services import list_stages
 from tracker.auth.models import User
 from tracker.backlog.models import (
     Activity,
@@ -167,7 +168,7 @@ def test_the_sprints_have_a_past_the_charts_can_show(db_session):
 
     sprints = {s.name: s for s in sprint_services.list_sprints(db_session, academy)}
     first, second, third = sprints["Sprint 1"], sprints["Sprint 2"], sprints["Sprint 3"]
-    stages = sprint_services.list_stages(db_session, academy)
+    stages = list_stages(db_session, academy)
     done_ids = charts.done_stage_ids(stages)
 
     # Sprint 1 ran from two weeks ago to last week, and closed.

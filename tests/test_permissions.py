@@ -195,7 +195,7 @@ def _board_move_url(w: World, s: Session) -> str:
 
 def _stage_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
-        from tracker.academies.stages import add_stage
+        from tracker.board.stages import add_stage
 
         stage = add_stage(s, w.academy, name=f"Stage {action}")
         return f"/a/{w.academy.slug}/stages/{stage.id}/{action}"

@@ -92,7 +92,7 @@ def test_the_snapshot_sees_a_change(db_session, world: World) -> None:
 
 def _foreign_objects(s: Session, w: World) -> dict[str, int]:
     """A stage, sprint, release, path and brick of `w.academy` (the victim)."""
-    from tracker.academies.stages import list_stages
+    from tracker.academies.services import list_stages
     from tracker.backlog.paths_services import create_path
     from tracker.backlog.services import create_brick
     from tracker.releases.services import create_release
@@ -317,10 +317,10 @@ def _assert_escaped(body: str, where: str) -> None:
 def _hostile_world(s: Session, w: World) -> dict[str, Any]:
     """Everything that has a name, named to break out of HTML, SVG, XML or a spreadsheet."""
     from tests.feedback.factories import add_item, add_question, add_round, respond
-    from tracker.academies.stages import add_stage
     from tracker.backlog.needs_services import link_brick, submit_need
     from tracker.backlog.paths_services import create_path
     from tracker.backlog.services import create_brick
+    from tracker.board.stages import add_stage
     from tracker.db import utcnow
     from tracker.feedback.models import QuestionKind
     from tracker.releases.models import ReleaseState

@@ -161,7 +161,17 @@ def _init_login(app: Flask) -> None:
 
 # Each domain package declares its blueprints (`blueprints`) and the modules whose routes attach
 # to them (`view_modules`); a module must be imported before its blueprint is registered.
-DOMAINS = ("core", "auth", "academies", "backlog", "sprints", "feedback", "releases", "mail")
+DOMAINS = (
+    "core",
+    "auth",
+    "academies",
+    "backlog",
+    "board",
+    "sprints",
+    "feedback",
+    "releases",
+    "mail",
+)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -33,6 +33,7 @@ from tracker.auth.services import create_user, get_user_by_email
 from tracker.backlog import checklists, needs_services, paths_services
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Brick, LearningPath, TrainingNeed
+from tracker.board import services as board_services
 from tracker.db import utcnow
 from tracker.feedback import panel, panel_import, triage
 from tracker.feedback.answers import invitation_of, save_response
@@ -946,13 +947,14 @@ class _Story:
                 ),
             )
         )
-        brick_services.move_brick(
+        board_services.move_brick(
             self.session,
             brick,
             stage,
             int(before or 0) + 1,
             actor=owner,
             expected_version=brick.version,
+            now=self.clock.now,
         )
 
     # -- Training needs ----------------------------------------------------------------------

@@ -12,6 +12,8 @@ from tests.browser.conftest import LiveServer
 from tests.factories import make_academy, make_member
 from tracker.academies.models import Role, Stage, WipPolicy
 from tracker.backlog import services
+from tracker.board import services as board_services
+from tracker.db import utcnow
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -42,9 +44,9 @@ def arrange(live_server: LiveServer, role: Role, *, design_limit: int | None = N
         ]
         if design_limit is not None:
             brick = services.get_brick(session, academy, numbers[0])
-            services.move_brick(
+            board_services.move_brick(
                 session, brick, session.get(Stage, stages["Design"]), 1, actor=person,
-                expected_version=brick.version,
+                expected_version=brick.version, now=utcnow(),
             )  # fmt: skip
         return Setup(academy.slug, person.email, stages, numbers)
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.academies.services import list_stages
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Brick
 from tracker.sprints import services as sprint_services
@@ -41,7 +42,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def stage(session: Session, academy: Academy, category: StageCategory, nth: int = 0) -> Stage:
-    stages = [s for s in sprint_services.list_stages(session, academy) if s.category == category]
+    stages = [s for s in list_stages(session, academy) if s.category == category]
     return stages[nth]
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from tests.sprints.conftest import brick, edit, stage
 from tracker.academies.models import StageCategory
+from tracker.academies.services import list_stages
 from tracker.sprints import charts, services
 from tracker.sprints.models import SprintState
 
@@ -69,7 +70,7 @@ def test_a_full_sprint_burns_down_as_its_events_say(db_session, world, clock):
     edit(db_session, a, manager, estimate_points=13)
     edit(db_session, c, manager, stage_id=active.id)
     series = charts.sprint_series(
-        db_session, sprint, charts.done_stage_ids(services.list_stages(db_session, academy)),
+        db_session, sprint, charts.done_stage_ids(list_stages(db_session, academy)),
         tz=PARIS, now=clock.now,
     )  # fmt: skip
 
@@ -101,6 +102,6 @@ def test_a_full_sprint_burns_down_as_its_events_say(db_session, world, clock):
         result.to_sprint_count, result.to_backlog_count,
     ) == (22, 5, 1, 4, 20, 5, 17, 4, 3, 1, 0)  # fmt: skip
     velocity = charts.velocity(
-        db_session, academy, charts.done_stage_ids(services.list_stages(db_session, academy))
+        db_session, academy, charts.done_stage_ids(list_stages(db_session, academy))
     )
     assert [(v.name, v.committed, v.completed) for v in velocity.sprints] == [("Sprint 1", 22, 17)]

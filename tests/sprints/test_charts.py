@@ -10,6 +10,7 @@ import pytest
 
 from tests.sprints.conftest import brick, edit, stage
 from tracker.academies.models import StageCategory
+from tracker.academies.services import list_stages
 from tracker.backlog import services as brick_services
 from tracker.sprints import charts, services, svg
 from tracker.sprints.models import SprintState
@@ -21,7 +22,7 @@ UTC = dt.UTC
 
 def test_cumulative_flow_counts_bricks_per_stage_at_the_end_of_each_day(db_session, world, clock):
     academy, manager = world.academy, world.manager
-    stages = services.list_stages(db_session, academy)
+    stages = list_stages(db_session, academy)
     backlog, active, done = (
         stage(db_session, academy, category)
         for category in (StageCategory.BACKLOG, StageCategory.ACTIVE, StageCategory.DONE)
@@ -58,7 +59,7 @@ def test_cumulative_flow_counts_bricks_per_stage_at_the_end_of_each_day(db_sessi
 
 def test_lead_and_cycle_times_of_the_bricks_finished_in_the_period(db_session, world, clock):
     academy, manager = world.academy, world.manager
-    stages = services.list_stages(db_session, academy)
+    stages = list_stages(db_session, academy)
     active = stage(db_session, academy, StageCategory.ACTIVE)
     done = stage(db_session, academy, StageCategory.DONE)
     clock.set(2026, 3, 1, 10, 0)
@@ -135,7 +136,7 @@ def test_velocity_is_the_mean_of_the_last_three_closed_sprints(db_session, world
     active.state = SprintState.ACTIVE  # not closed: not in the velocity
 
     velocity = charts.velocity(db_session, academy, charts.done_stage_ids(
-        services.list_stages(db_session, academy)))  # fmt: skip
+        list_stages(db_session, academy)))  # fmt: skip
 
     assert [(v.name, v.committed, v.completed) for v in velocity.sprints] == [
         ("S0", 15, 10), ("S1", 25, 20), ("S2", 35, 30), ("S3", 45, 40),

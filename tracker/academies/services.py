@@ -158,6 +158,16 @@ def all_academies(session: Session) -> list[Academy]:
     return list(session.scalars(select(Academy).order_by(Academy.name)))
 
 
+def list_stages(session: Session, academy: Academy) -> list[Stage]:
+    """The academy's board stages, left to right (every domain reads them from here; their
+    settings are tracker.board.stages)."""
+    return list(
+        session.scalars(
+            select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position, Stage.id)
+        )
+    )
+
+
 # -- Members ------------------------------------------------------------------------------------
 
 

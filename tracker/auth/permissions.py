@@ -184,7 +184,18 @@ def role_in(user: Any, academy: Academy | None) -> Role | None:
 
 
 def can(user: Any, permission: Permission | str, academy: Academy | None = None) -> bool:
-    """May this user do this, here? Unknown permissions and anonymous users are refused."""
+    """May this user do this, here? Unknown permissions and anonymous users are refused.
+
+    The user's role comes from roles_of (read once per request); a service, which reads no
+    request state, asks `allows` with the role it read itself."""
+    return allows(user, permission, academy, role=role_in(user, academy))
+
+
+def allows(
+    user: Any, permission: Permission | str, academy: Academy | None, *, role: Role | None
+) -> bool:
+    """The rule itself, reading nothing: may `user`, whose role in `academy` is `role` (None: no
+    membership), do this there? Used by `can` and by every service that checks a role."""
     try:
         permission = Permission(permission)
     except ValueError:
@@ -198,5 +209,4 @@ def can(user: Any, permission: Permission | str, academy: Academy | None = None)
             return True
     if academy is None:
         return False
-    role = role_in(user, academy)
     return role is not None and permission in ROLE_PERMISSIONS[role]

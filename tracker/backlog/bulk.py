@@ -15,7 +15,10 @@ from tracker.backlog import services
 from tracker.backlog.models import Brick
 from tracker.errors import DomainError
 
-# The fields a bulk assignment may set (None clears them).
+# The fields a bulk assignment may set (None clears them). Never the stage: a brick changes
+# stage only through the board's rules (tracker.board.services: a blocking WIP limit, the
+# definition of done), which ask for a version and an override reason per card, so bulk edits
+# leave stages to the board and call update_brick directly.
 ASSIGNABLE = ("sprint_id", "release_id", "learning_path_id", "owner_id")
 
 

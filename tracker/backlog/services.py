@@ -11,12 +11,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.academies.models import Academy, Stage, StageCategory, WipPolicy
+from tracker.academies.models import Academy, Stage, StageCategory
 from tracker.auth.models import User
 from tracker.backlog import ranking
 from tracker.backlog.models import (
@@ -305,6 +304,10 @@ def update_brick(
     `objectives`, when given, replaces the brick's learning objectives (in that order); a
     change of objectives bumps the version like any field. Returns what changed,
     {field: [old, new]}, as recorded in the activity history.
+
+    A plain edit: a person's change of stage goes through the board's rules first
+    (board.services.edit_brick, or move_brick on the board); the other callers (bulk
+    assignment, sprint planning and closing, the demo) never change the stage.
     """
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
@@ -532,241 +535,3 @@ def brick_choices(session: Session, academy: Academy) -> BrickChoices:
             ).all()
         ),
     )
-
-
-# -- The board: moving a card between and within stages -----------------------------------------
-
-
-class WipLimitReached(DomainError):
-    """The target stage is full and its policy is `block`."""
-
-
-class DefinitionOfDoneIncomplete(DomainError):
-    """The brick's checklist is not complete and nobody gave (or may give) an override reason."""
-
-
-@dataclass(frozen=True)
-class BoardMove:
-    """What move_brick did: where the brick is now, and whether its column is over its limit."""
-
-    moved: bool
-    from_stage_id: int
-    stage_id: int
-    position: int  # 1-based, in its stage's rank order
-    version: int
-    over_limit: bool  # the column holds more cards than its WIP limit (policy `warn`)
-
-
-def lock_board(session: Session, academy_id: int) -> None:
-    """Serialize the academy's board moves (and backlog reorders): see ranking.lock_backlog."""
-    ranking.lock_backlog(session, academy_id)
-
-
-def _may_override_done(session: Session, actor: User | None, academy_id: int) -> bool:
-    from tracker.academies.models import Membership
-    from tracker.auth.permissions import ROLE_PERMISSIONS, Permission
-
-    if actor is None:
-        return False
-    role = session.scalar(
-        select(Membership.role).where(
-            Membership.academy_id == academy_id, Membership.user_id == actor.id
-        )
-    )
-    return role is not None and Permission.DONE_OVERRIDE in ROLE_PERMISSIONS[role]
-
-
-def _checklist_progress(session: Session, brick_id: int) -> tuple[int, int]:
-    """(ticked, total) of a brick's definition of done, read from the database."""
-    done, total = session.execute(
-        select(
-            func.coalesce(func.sum(case((ChecklistItem.done.is_(True), 1), else_=0)), 0),
-            func.count(ChecklistItem.id),
-        ).where(ChecklistItem.brick_id == brick_id)
-    ).one()
-    return int(done), int(total)
-
-
-STALE_CARD = _l("Someone moved or changed this card since you loaded the board.")
-
-
-def move_brick(
-    session: Session,
-    brick: Brick,
-    stage: Stage,
-    position: int,
-    *,
-    actor: User | None,
-    expected_version: int,
-    override_reason: str | None = None,
-) -> BoardMove:
-    """Put `brick` in `stage` at `position` (1 = top of the column; past the end = bottom).
-
-    Refuses with Conflict when the brick changed since `expected_version`; with WipLimitReached
-    when the stage is full and blocks; with DefinitionOfDoneIncomplete when the brick enters a
-    `done` stage with unticked items, unless a manager gives `override_reason` (kept as the
-    Activity's note). The brick takes the midpoint rank between its new neighbours in the
-    stage (or keeps its rank when it already sits between them, so the backlog order moves as
-    little as possible); a move bumps its version and records a MOVED activity.
-    """
-    if stage.academy_id != brick.academy_id:
-        raise DomainError(_("Choose a stage of this academy."), field="stage")
-    if brick.version != expected_version:
-        raise Conflict(str(STALE_CARD))
-    lock_board(session, brick.academy_id)
-    # Read again under the lock: a move that got there first has committed by now.
-    current = session.execute(
-        select(Brick.version, Brick.stage_id, Brick.rank).where(Brick.id == brick.id)
-    ).one_or_none()
-    if current is None:
-        raise NotFound(_("No such brick."))
-    if current.version != expected_version:
-        raise Conflict(str(STALE_CARD))
-    from_stage_id, rank = int(current.stage_id), int(current.rank)
-    changing = stage.id != from_stage_id
-    others = select(Brick.id, Brick.rank).where(Brick.stage_id == stage.id, Brick.id != brick.id)
-    count = int(session.scalar(select(func.count()).select_from(others.subquery())) or 0)
-
-    over_limit = stage.wip_limit is not None and count + 1 > stage.wip_limit
-    note = ""
-    if changing and over_limit and stage.wip_policy == WipPolicy.BLOCK:
-        raise WipLimitReached(
-            _(
-                "%(stage)s is full: its limit is %(limit)s cards. Move one out first.",
-                stage=stage.name,
-                limit=stage.wip_limit,
-            ),
-            field="stage",
-        )
-    if changing and stage.category == StageCategory.DONE:
-        from_stage = session.get(Stage, from_stage_id)
-        if from_stage is None or from_stage.category != StageCategory.DONE:
-            note = _check_definition_of_done(session, brick, actor, override_reason)
-
-    position = max(1, min(int(position), count + 1))
-    ordered = others.order_by(Brick.rank, Brick.id)
-
-    def neighbours() -> tuple[Any, Any]:
-        if position == 1:
-            rows = session.execute(ordered.limit(1)).all()
-            return None, (rows[0] if rows else None)
-        rows = session.execute(ordered.offset(position - 2).limit(2)).all()
-        return rows[0], (rows[1] if len(rows) > 1 else None)
-
-    previous, following = neighbours()
-    here = (rank, brick.id)
-    fits = (previous is None or (previous.rank, previous.id) < here) and (
-        following is None or here < (following.rank, following.id)
-    )
-    if not changing and fits:
-        return BoardMove(False, from_stage_id, stage.id, position, brick.version, over_limit)
-    new_rank = rank
-    if not fits:
-        found = ranking.between(
-            previous.rank if previous else None, following.rank if following else None
-        )
-        if found is None:
-            # No integer left between the two neighbours: renumber the academy's ranks once.
-            # Renumbering the stage alone would reorder it against the other stages' bricks
-            # (the backlog's priority order); the whole backlog keeps its order this way.
-            ranking.rebalance(session, brick.academy_id)
-            previous, following = neighbours()
-            found = ranking.between(
-                previous.rank if previous else None, following.rank if following else None
-            )
-            assert found is not None, "rebalanced neighbours are STEP apart"
-        new_rank = found
-
-    changes: dict[str, list[Any]] = {}
-    if changing:
-        changes["stage_id"] = [from_stage_id, stage.id]
-    else:
-        old_position = session.scalar(
-            select(func.count(Brick.id)).where(
-                Brick.stage_id == from_stage_id,
-                or_(Brick.rank < rank, and_(Brick.rank == rank, Brick.id < brick.id)),
-            )
-        )
-        changes["position"] = [int(old_position or 0) + 1, position]
-    now = utcnow()
-    brick.rank = new_rank
-    if changing:
-        brick.stage = stage
-        brick.stage_entered_at = now
-    brick.updated_at = now
-    try:
-        session.flush()  # UPDATE ... WHERE version = expected: a concurrent move fails here
-    except StaleDataError as error:
-        raise Conflict(str(STALE_CARD)) from error
-    record_activity(
-        session, brick, ActivityKind.MOVED, actor=actor, changes=changes, note=note, at=now
-    )
-    session.flush()
-    return BoardMove(True, from_stage_id, stage.id, position, brick.version, over_limit)
-
-
-def check_stage_entry(session: Session, brick: Brick, stage_id: int) -> None:
-    """The board's rules for a stage change made elsewhere (the brick's edit form): a blocking
-    WIP limit, and a complete definition of done to enter a done stage (overrides only on the
-    board, where the reason is asked). update_brick itself stays a plain edit, so that imports,
-    bulk changes and history replays are not refused."""
-    stage = session.get(Stage, stage_id)
-    if stage is None:
-        return
-    count = session.scalar(
-        select(func.count(Brick.id)).where(Brick.stage_id == stage.id, Brick.id != brick.id)
-    )
-    if (
-        stage.wip_limit is not None
-        and (count or 0) + 1 > stage.wip_limit
-        and stage.wip_policy == WipPolicy.BLOCK
-    ):
-        raise WipLimitReached(
-            _(
-                "%(stage)s is full: its limit is %(limit)s cards. Move one out first.",
-                stage=stage.name,
-                limit=stage.wip_limit,
-            ),
-            field="stage_id",
-        )
-    current = session.get(Stage, brick.stage_id)
-    entering_done = stage.category == StageCategory.DONE and (
-        current is None or current.category != StageCategory.DONE
-    )
-    if entering_done:
-        done, total = _checklist_progress(session, brick.id)
-        if done < total:
-            raise DefinitionOfDoneIncomplete(
-                _(
-                    "Its definition of done is not complete (%(done)s of %(total)s ticked).",
-                    done=done,
-                    total=total,
-                ),
-                field="stage_id",
-            )
-
-
-def _check_definition_of_done(
-    session: Session, brick: Brick, actor: User | None, override_reason: str | None
-) -> str:
-    """'' when the checklist is complete, the override reason when a manager gave one."""
-    done, total = _checklist_progress(session, brick.id)
-    if done >= total:
-        return ""
-    reason = " ".join((override_reason or "").split())
-    if not reason:
-        raise DefinitionOfDoneIncomplete(
-            _(
-                "Its definition of done is not complete (%(done)s of %(total)s ticked).",
-                done=done,
-                total=total,
-            ),
-            field="override_reason",
-        )
-    if len(reason) > 1000:
-        raise DomainError(_("Keep the reason under 1,000 characters."), field="override_reason")
-    if not _may_override_done(session, actor, brick.academy_id):
-        raise DefinitionOfDoneIncomplete(
-            _("Only a manager can override the definition of done."), field="override_reason"
-        )
-    return reason

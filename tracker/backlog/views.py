@@ -56,6 +56,7 @@ from tracker.backlog.labels import (
     language_name,
 )
 from tracker.backlog.models import Activity, ActivityKind, BloomLevel, Brick, BrickFormat
+from tracker.board import services as board_services
 from tracker.db import _immediate, db
 from tracker.errors import Conflict, DomainError
 from tracker.forms import ConfirmForm
@@ -475,9 +476,7 @@ def edit_brick(number: int) -> Any:
         return _form_page(form, brick, 422)
     values = form.brick_values()
     try:
-        if values.get("stage_id") not in (None, brick.stage_id):
-            services.check_stage_entry(db.session, brick, values["stage_id"])
-        changes = services.update_brick(
+        changes = board_services.edit_brick(
             db.session,
             brick,
             actor=current_user,

@@ -1,10 +1,9 @@
-"""Sprints and the kanban board."""
+"""Sprints: planning, scope changes, closing, reports (the board is tracker.board)."""
 
 from tracker.academies.routing import academy_blueprint
 
 bp = academy_blueprint("sprints", __name__)  # sprints, planning, reports
-board_bp = academy_blueprint("board", __name__)  # the kanban board
-blueprints = (bp, board_bp)
+blueprints = (bp,)
 
 # The modules whose routes attach to these blueprints (imported by create_app).
-view_modules = ("views", "board_views")
+view_modules = ("views",)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.academies.services import list_stages
 from tracker.auth.models import User
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, Brick, BrickFormat
@@ -194,14 +195,6 @@ def planned_sprints(
     )
 
 
-def list_stages(session: Session, academy: Academy) -> list[Stage]:
-    return list(
-        session.scalars(
-            select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position, Stage.id)
-        )
-    )
-
-
 def _done_condition(academy_id: int) -> ColumnElement[bool]:
     done = select(Stage.id).where(
         Stage.academy_id == academy_id, Stage.category == StageCategory.DONE
@@ -344,7 +337,7 @@ def _lock_sprint(session: Session, sprint: Sprint) -> SprintState:
     """Serialize the changes of one sprint's scope and state; return its state under the lock.
 
     FOR NO KEY UPDATE (PostgreSQL): an Activity naming the sprint takes a KEY SHARE lock on
-    its row, which this does not wait for (see backlog.services.lock_board). SQLite
+    its row, which this does not wait for (see board.services.lock_board). SQLite
     serializes writers by itself.
     """
     state = session.scalar(

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from tracker.academies.services import list_stages
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import list_paths, totals_by
@@ -130,7 +131,7 @@ def show(sprint_id: int) -> Any:
     A fixed number of queries whatever the number of bricks and events.
     """
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
-    stages = services.list_stages(db.session, g.academy)
+    stages = list_stages(db.session, g.academy)
     series = charts.sprint_series(
         db.session, sprint, charts.done_stage_ids(stages), tz=_tz(), now=utcnow()
     )
@@ -370,7 +371,7 @@ def reports() -> Any:
     form = ReportPeriodForm(request.args)
     valid = form.validate()
     first, last = form.period(today)
-    stages = services.list_stages(db.session, g.academy)
+    stages = list_stages(db.session, g.academy)
     names: dict[int | None, str] = {s.id: s.name for s in stages}
 
     def stage_label(stage_id: int | None) -> str:

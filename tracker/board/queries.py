@@ -1,7 +1,7 @@
 """The board's read model: columns of cards with their totals, in a fixed number of queries.
 
 A card is a plain row (no ORM object): the board of a large academy shows thousands, and the
-rows double as the key of the rendered board's cache (see sprints.board_views). Done columns
+rows double as the key of the rendered board's cache (see board.views). Done columns
 show only their most recently finished cards unless asked for all, so that a board with
 thousands of finished bricks stays usable.
 """
@@ -21,7 +21,6 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    or_,
     select,
     true,
     type_coerce,
@@ -100,14 +99,6 @@ def board_options(session: Session, academy: Academy) -> BoardOptions:
         .order_by(LearningPath.position, LearningPath.id)
     )
     return BoardOptions(sprints=list(sprints), owners=list(owners), paths=list(paths))
-
-
-def list_stages(session: Session, academy: Academy) -> list[Stage]:
-    return list(
-        session.scalars(
-            select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position, Stage.id)
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -346,40 +337,3 @@ def build_board(
         columns=list(columns.values()),
         lanes=[lane for lane in by_path.values() if lane.count],
     )
-
-
-def position_near(
-    session: Session,
-    stage: Stage,
-    brick: Brick,
-    *,
-    after: Brick | None = None,
-    before: Brick | None = None,
-) -> int:
-    """The position (1 = top) in `stage` just after `after`, or else just before `before`.
-
-    The board names a neighbour rather than a position: on a filtered board, cards the
-    filters hide sit between the visible ones, and only the neighbour is right in the whole
-    column. Without a neighbour in the stage the brick goes to the bottom.
-    """
-    others = [Brick.stage_id == stage.id, Brick.id != brick.id]
-
-    def usable(candidate: Brick | None) -> bool:
-        return candidate is not None and candidate.stage_id == stage.id and candidate.id != brick.id
-
-    if not usable(after):
-        after = None
-    neighbour = after if after is not None else (before if usable(before) else None)
-    if neighbour is None:
-        count = session.scalar(select(func.count(Brick.id)).where(*others))
-        return int(count or 0) + 1
-    ahead = session.scalar(
-        select(func.count(Brick.id)).where(
-            *others,
-            or_(
-                Brick.rank < neighbour.rank,
-                and_(Brick.rank == neighbour.rank, Brick.id < neighbour.id),
-            ),
-        )
-    )
-    return int(ahead or 0) + (2 if after is not None else 1)

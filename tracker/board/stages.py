@@ -8,6 +8,7 @@ definition of done of a done stage) apply as they do to a move on the board.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
 from flask_babel import gettext as _
@@ -16,17 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Stage, StageCategory, WipPolicy
+from tracker.academies.services import list_stages
 from tracker.auth.models import User
-from tracker.db import utcnow
+from tracker.backlog.models import Activity, ActivityKind, Brick, ChecklistItem
+from tracker.board.services import lock_board
+from tracker.db import unique_name
 from tracker.errors import DomainError, NotFound
-
-
-def list_stages(session: Session, academy: Academy) -> list[Stage]:
-    return list(
-        session.scalars(
-            select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position, Stage.id)
-        )
-    )
 
 
 def get_stage(session: Session, academy: Academy, stage_id: int) -> Stage:
@@ -38,8 +34,6 @@ def get_stage(session: Session, academy: Academy, stage_id: int) -> Stage:
 
 def card_counts(session: Session, academy: Academy) -> dict[int, int]:
     """How many bricks each stage of the academy holds."""
-    from tracker.backlog.models import Brick
-
     rows = session.execute(
         select(Brick.stage_id, func.count(Brick.id))
         .where(Brick.academy_id == academy.id)
@@ -99,8 +93,6 @@ def add_stage(
     wip_policy: WipPolicy | str = WipPolicy.WARN,
 ) -> Stage:
     """A new stage, placed last."""
-    from tracker.db import unique_name
-
     name, category, wip_policy = _check(
         session, academy, name=name, category=category, wip_limit=wip_limit, wip_policy=wip_policy
     )
@@ -129,8 +121,6 @@ def update_stage(
 ) -> None:
     """Rename a stage and set its category and WIP limit. A lower limit than the cards it holds
     is allowed: the column shows itself over its limit, and `block` refuses new cards."""
-    from tracker.db import unique_name
-
     academy = session.get(Academy, stage.academy_id)
     assert academy is not None
     name, category, wip_policy = _check(
@@ -166,16 +156,19 @@ def move_stage(session: Session, stage: Stage, offset: int) -> bool:
 
 
 def remove_stage(
-    session: Session, stage: Stage, *, destination: Stage | None, actor: User | None
+    session: Session,
+    stage: Stage,
+    *,
+    destination: Stage | None,
+    actor: User | None,
+    now: dt.datetime,
 ) -> int:
     """Delete a stage; its cards go to `destination` (required when it has any).
 
     Returns how many cards moved. Each moved brick's version is bumped (a board showing it
-    at its old place gets a conflict, not a silent overwrite) and a MOVED activity recorded.
+    at its old place gets a conflict, not a silent overwrite) and a MOVED activity recorded
+    at `now`.
     """
-    from tracker.backlog.models import Activity, ActivityKind, Brick
-    from tracker.backlog.services import lock_board
-
     academy = session.get(Academy, stage.academy_id)
     assert academy is not None
     # Serialized with board moves: no card can enter the stage while it is being removed.
@@ -197,7 +190,6 @@ def remove_stage(
         if destination.id == stage.id or destination.academy_id != academy.id:
             raise DomainError(_("Choose another stage of this academy."), field="destination")
         _check_destination(session, stage, destination, len(cards))
-        now = utcnow()
         bricks = cast(Table, Brick.__table__)
         session.execute(
             update(bricks)
@@ -248,8 +240,6 @@ def remove_stage(
 
 def _check_destination(session: Session, stage: Stage, destination: Stage, count: int) -> None:
     """The receiving stage's rules, as for a move on the board."""
-    from tracker.backlog.models import Brick, ChecklistItem
-
     if destination.wip_limit is not None and destination.wip_policy == WipPolicy.BLOCK:
         held = session.scalar(select(func.count(Brick.id)).where(Brick.stage_id == destination.id))
         if int(held or 0) + count > destination.wip_limit:

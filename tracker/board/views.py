@@ -2,7 +2,7 @@
 
 Drag and drop (static/js/board.js) posts JSON to `move_json`; the "Move…" link of each card
 leads to `move`, an ordinary form that works without JavaScript (the board opens the same form
-in a dialog). Both call backlog.services.move_brick with the version the person saw.
+in a dialog). Both move through board.services with the version the person saw.
 
 The columns are the heavy part of the page (thousands of cards): they are rendered once per
 state of the board and kept in a small per-process cache whose key holds every row and total
@@ -18,23 +18,31 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, func, or_, select
 
 from tracker.academies.models import Stage
+from tracker.academies.services import list_stages
 from tracker.auth.permissions import Permission, can
-from tracker.backlog import services
 from tracker.backlog.models import Brick
+from tracker.backlog.services import get_brick
+from tracker.board import bp, services
+from tracker.board.forms import FilterBoardForm, MoveCardForm
+from tracker.board.queries import (
+    DONE_SHOWN,
+    BoardData,
+    BoardFilters,
+    BoardOptions,
+    board_options,
+    build_board,
+    load_board,
+)
 from tracker.db import db, utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.sprints import board
-from tracker.sprints import board_bp as bp
-from tracker.sprints.board_forms import FilterBoardForm, MoveCardForm
-from tracker.web import attach_error, problem, requires
+from tracker.web import attach_error, problem, requires, see_other
 
 FILTER_ARGS = ("sprint", "owner", "format", "path", "lanes", "done")
 
@@ -81,9 +89,9 @@ rendered_boards = RenderedBoards()
 # -- Helpers -------------------------------------------------------------------------------------
 
 
-def _filters() -> tuple[FilterBoardForm, board.BoardFilters, dict[str, str], board.BoardOptions]:
+def _filters() -> tuple[FilterBoardForm, BoardFilters, dict[str, str], BoardOptions]:
     """The filter form from the query string, the filters, the args to carry along, choices."""
-    options = board.board_options(db.session, g.academy)
+    options = board_options(db.session, g.academy)
     form = FilterBoardForm(request.args, options=options)
     filters = form.to_filters()
     carried = {
@@ -111,10 +119,10 @@ def _stage_key(stage: Stage) -> tuple[Any, ...]:
 
 
 def _columns_html(
-    data: board.BoardData,
-    filters: board.BoardFilters,
+    data: BoardData,
+    filters: BoardFilters,
     carried: dict[str, str],
-    options: board.BoardOptions,
+    options: BoardOptions,
 ) -> Markup:
     academy = g.academy
     today, zone = _today_and_zone()
@@ -140,30 +148,17 @@ def _columns_html(
     )
 
     def render() -> str:
-        drawn = board.build_board(
-            data, today=today, tz=zone, paths=options.paths, lanes=filters.lanes
-        )
+        drawn = build_board(data, today=today, tz=zone, paths=options.paths, lanes=filters.lanes)
         return render_template(
             "board/_columns.html",
             board=drawn,
             filters=filters,
             carried=carried,
             can_move=can_move,
-            done_shown=board.DONE_SHOWN,
+            done_shown=DONE_SHOWN,
         )
 
     return rendered_boards.get(key, render)
-
-
-def _position_of(brick: Brick) -> int:
-    """Where the brick is in its column now (1 = top)."""
-    ahead = db.session.scalar(
-        select(func.count(Brick.id)).where(
-            Brick.stage_id == brick.stage_id,
-            or_(Brick.rank < brick.rank, and_(Brick.rank == brick.rank, Brick.id < brick.id)),
-        )
-    )
-    return int(ahead or 0) + 1
 
 
 # -- The board -----------------------------------------------------------------------------------
@@ -173,8 +168,8 @@ def _position_of(brick: Brick) -> int:
 @requires(Permission.BOARD_VIEW)
 def show() -> Any:
     form, filters, carried, options = _filters()
-    stages = board.list_stages(db.session, g.academy)
-    data = board.load_board(db.session, g.academy, filters, stages)
+    stages = list_stages(db.session, g.academy)
+    data = load_board(db.session, g.academy, filters, stages)
     can_override = can(current_user, Permission.DONE_OVERRIDE, g.academy)
     return render_template(
         "board/show.html",
@@ -194,58 +189,55 @@ def show() -> Any:
 
 # -- Moving a card: the form (no JavaScript) -----------------------------------------------------
 
+BOTTOM = 1_000_000  # an empty position: the bottom of the column
+
 
 @bp.route("/board/<int:number>/move", methods=["GET", "POST"])
 @requires(Permission.CARD_MOVE)
 def move(number: int) -> Any:
-    brick = services.get_brick(db.session, g.academy, number)
-    stages = board.list_stages(db.session, g.academy)
+    brick = get_brick(db.session, g.academy, number)
+    stages = list_stages(db.session, g.academy)
     can_override = can(current_user, Permission.DONE_OVERRIDE, g.academy)
     carried = {name: str(request.args[name]) for name in FILTER_ARGS if request.args.get(name)}
     form = MoveCardForm(stages=stages, can_override=can_override)
-    status = 200
     if request.method == "GET":
-        form.stage.data = str(brick.stage_id)
+        form.stage.data, form.version.data = str(brick.stage_id), str(brick.version)
+        return _move_page(brick, form, carried, 200)
+    if not form.validate_on_submit():
+        return _move_page(brick, form, carried, 422)
+    stage = next(s for s in stages if str(s.id) == form.stage.data)
+    reason = form.override_reason.data if can_override else None
+    try:
+        result = services.move_brick(
+            db.session, brick, stage, form.position.data or BOTTOM, actor=current_user,
+            expected_version=int(form.version.data or 0), now=utcnow(), override_reason=reason,
+        )  # fmt: skip
+    except DomainError as error:
+        db.session.rollback()
+        return _move_page(brick, form, carried, _refused(form, brick, error))
+    db.session.commit()
+    if result.moved:
+        flash(_move_message(brick, stage, result), "success")
+    return see_other("board.show", **carried, _anchor=f"card-{brick.number}")
+
+
+def _refused(form: MoveCardForm, brick: Brick, error: DomainError) -> int:
+    """Say why beside the form (after the rollback); the status to answer with."""
+    if isinstance(error, Conflict):
+        form.form_errors.append(
+            _("%(message)s It is now in %(stage)s; here is the form again.",
+              message=error.message, stage=brick.stage.name)
+        )  # fmt: skip
         form.version.data = str(brick.version)
-    elif form.validate_on_submit():
-        stage = next(s for s in stages if str(s.id) == form.stage.data)
-        reason = form.override_reason.data if can_override else None
-        try:
-            result = services.move_brick(
-                db.session,
-                brick,
-                stage,
-                form.position.data or 1_000_000,  # empty: the bottom
-                actor=current_user,
-                expected_version=int(form.version.data or 0),
-                override_reason=reason,
-            )
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(
-                _("%(message)s It is now in %(stage)s; here is the form again.",
-                  message=error.message, stage=brick.stage.name)
-            )  # fmt: skip
-            form.version.data = str(brick.version)
-            status = 409
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            if result.moved:
-                flash(_move_message(brick, stage, result), "success")
-            back: dict[str, Any] = {**carried, "_anchor": f"card-{brick.number}"}
-            return redirect(url_for("board.show", **back), code=303)
-    else:
-        status = 422
+        return 409
+    attach_error(form, error)
+    return 422
+
+
+def _move_page(brick: Brick, form: MoveCardForm, carried: dict[str, str], status: int) -> Any:
+    position = services.position_of(db.session, brick)
     return render_template(
-        "board/move.html",
-        brick=brick,
-        form=form,
-        carried=carried,
-        position=_position_of(brick),
+        "board/move.html", brick=brick, form=form, carried=carried, position=position
     ), status
 
 
@@ -276,106 +268,73 @@ def _move_message(brick: Brick, stage: Stage, result: services.BoardMove) -> str
 def move_json() -> Any:
     """{"brick": 42, "version": 3, "stage": 7, "after": 17} (or "before": 18, or "position": 1;
     none of them: the bottom), plus "override_reason" for a manager. Bricks by number."""
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return problem(400, _("Send a JSON object."), code="invalid")
-
-    def number(key: str, required: bool = False) -> int | None:
-        value = payload.get(key)
-        if value is None and not required:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-            raise ValueError(key)
-        if int(value) > 2**31 - 1:
-            raise ValueError(key)
-        return int(value)
-
     try:
-        brick_number = number("brick", True)
-        version = number("version", True)
-        stage_id = number("stage", True)
-        after, before, position = number("after"), number("before"), number("position")
-    except ValueError as error:
-        return problem(400, _("“%(key)s” must be a whole number.", key=str(error)), code="invalid")
-    reason = payload.get("override_reason")
-    if reason is not None and not isinstance(reason, str):
-        return problem(400, _("The reason must be text."), code="invalid")
-    assert brick_number is not None and version is not None and stage_id is not None
-    academy = g.academy
-    stage = db.session.get(Stage, stage_id)
-    brick = db.session.scalar(
-        select(Brick).where(Brick.academy_id == academy.id, Brick.number == brick_number)
-    )
-    if brick is None or stage is None or stage.academy_id != academy.id:
-        return problem(
-            404, _("This card or column no longer exists. Reload the board."), code="gone"
-        )
-
-    def neighbour(n: int | None) -> Brick | None:
-        if n is None:
-            return None
-        return db.session.scalar(
-            select(Brick).where(Brick.academy_id == academy.id, Brick.number == n)
-        )
-
-    if position is None:
-        position = board.position_near(
-            db.session, stage, brick, after=neighbour(after), before=neighbour(before)
-        )
+        drop = _read_drop(request.get_json(silent=True))
+    except InvalidDrop as error:
+        return problem(400, str(error), code="invalid")
     try:
-        result = services.move_brick(
-            db.session,
-            brick,
-            stage,
-            position,
-            actor=current_user,
-            expected_version=version,
-            override_reason=reason,
-        )
-    except Conflict as error:
-        db.session.rollback()
-        return problem(
-            409,
-            error.message,
-            code="conflict",
-            card={
-                "brick": brick.number,
-                "stage": brick.stage_id,
-                "position": _position_of(brick),
-                "version": brick.version,
-            },
-        )
-    except services.WipLimitReached as error:
-        db.session.rollback()
-        return problem(422, error.message, code="wip_limit")
-    except services.DefinitionOfDoneIncomplete as error:
-        db.session.rollback()
-        return problem(
-            422,
-            error.message,
-            code="definition_of_done",
-            can_override=can(current_user, Permission.DONE_OVERRIDE, academy),
-        )
+        done = services.move_card(db.session, g.academy, drop, actor=current_user, now=utcnow())
     except DomainError as error:
         db.session.rollback()
-        return problem(error.status, error.message, code="invalid")
-    totals = dict(
-        db.session.execute(
-            select(Brick.stage_id, func.count(Brick.id))
-            .where(Brick.stage_id.in_({result.from_stage_id, result.stage_id}))
-            .group_by(Brick.stage_id)
-        ).all()
-    )
+        return _drop_refused(error, drop.number)
     db.session.commit()
+    result = done.move
     return jsonify(
         ok=True,
         moved=result.moved,
-        brick=brick.number,
+        brick=done.brick.number,
         version=result.version,
         stage=result.stage_id,
         from_stage=result.from_stage_id,
         position=result.position,
         over_limit=result.over_limit,
-        totals={str(k): int(v) for k, v in totals.items()},
-        message=_move_message(brick, stage, result),
+        totals={str(k): v for k, v in done.totals.items()},
+        message=_move_message(done.brick, done.stage, result),
     )
+
+
+class InvalidDrop(ValueError):
+    """A drop's JSON is not what the board sends (400), with the message to answer."""
+
+
+def _whole(payload: dict[str, Any], key: str, *, required: bool = False) -> int | None:
+    value = payload.get(key)
+    if value is None and not required:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | str)
+        or not str(value).isdigit()
+        or int(value) > 2**31 - 1
+    ):
+        raise InvalidDrop(_("“%(key)s” must be a whole number.", key=key))
+    return int(value)
+
+
+def _read_drop(payload: Any) -> services.CardDrop:
+    if not isinstance(payload, dict):
+        raise InvalidDrop(_("Send a JSON object."))
+    number, version, stage = (
+        _whole(payload, k, required=True) for k in ("brick", "version", "stage")
+    )
+    after, before, position = (_whole(payload, k) for k in ("after", "before", "position"))
+    reason = payload.get("override_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidDrop(_("The reason must be text."))
+    assert number is not None and version is not None and stage is not None
+    return services.CardDrop(number, version, stage, after, before, position, reason)
+
+
+def _drop_refused(error: DomainError, number: int) -> Any:
+    """The problem answering a refused drop (the session is rolled back)."""
+    if isinstance(error, services.CardGone):
+        return problem(404, error.message, code="gone")
+    if isinstance(error, Conflict):
+        place = services.card_place(db.session, g.academy, number)
+        return problem(409, error.message, code="conflict", card=place)
+    if isinstance(error, services.WipLimitReached):
+        return problem(422, error.message, code="wip_limit")
+    if isinstance(error, services.DefinitionOfDoneIncomplete):
+        can_override = can(current_user, Permission.DONE_OVERRIDE, g.academy)
+        return problem(422, error.message, code="definition_of_done", can_override=can_override)
+    return problem(error.status, error.message, code="invalid")

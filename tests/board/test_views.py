@@ -10,12 +10,16 @@ from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
 from tracker.academies.models import Stage, StageCategory, WipPolicy
+from tracker.academies.services import list_stages
 from tracker.backlog import services
 from tracker.backlog.checklists import tick_checklist_item
 from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, ChecklistItem
 from tracker.backlog.paths_services import create_path
 from tracker.backlog.ranking import STEP
-from tracker.sprints.board import DONE_SHOWN
+from tracker.board import services as board_services
+from tracker.board.queries import DONE_SHOWN, BoardFilters, load_board
+from tracker.board.views import RenderedBoards
+from tracker.db import utcnow
 from tracker.sprints.models import Sprint, SprintState
 from tracker.sprints.services import create_sprint
 
@@ -73,7 +77,8 @@ def test_one_column_per_stage_with_its_cards_in_rank_order(client, db_session, w
     a = brick(db_session, world, "A", stage_id=design.id)
     b = brick(db_session, world, "B")
     c = brick(db_session, world, "C", stage_id=design.id)
-    services.move_brick(db_session, c, design, 1, actor=world.manager, expected_version=c.version)
+    board_services.move_brick(db_session, c, design, 1, actor=world.manager,
+                              expected_version=c.version, now=utcnow())  # fmt: skip
     login(world.designer)
 
     html = client.get(url(world)).get_data(as_text=True)
@@ -306,7 +311,8 @@ def test_a_stale_version_gets_409_with_where_the_card_really_is(client, db_sessi
     design, production = stage(world, "Design"), stage(world, "Production")
     x = brick(db_session, world, "X")
     seen = x.version
-    services.move_brick(db_session, x, production, 1, actor=world.manager, expected_version=seen)
+    board_services.move_brick(db_session, x, production, 1, actor=world.manager,
+                              expected_version=seen, now=utcnow())  # fmt: skip
     login(world.designer)
 
     response = move_json(client, world, {"brick": x.number, "version": seen, "stage": design.id})
@@ -444,7 +450,8 @@ def test_an_empty_position_puts_the_card_at_the_bottom(client, db_session, world
     design = stage(world, "Design")
     a = brick(db_session, world, "A", stage_id=design.id)
     x = brick(db_session, world, "X", stage_id=design.id)
-    services.move_brick(db_session, x, design, 1, actor=world.manager, expected_version=x.version)
+    board_services.move_brick(db_session, x, design, 1, actor=world.manager,
+                              expected_version=x.version, now=utcnow())  # fmt: skip
     login(world.designer)
 
     client.post(move_url(world, x), data={"stage": str(design.id), "position": "",
@@ -473,7 +480,8 @@ def test_a_stale_form_move_says_so_and_offers_the_form_again(client, db_session,
     production = stage(world, "Production")
     x = brick(db_session, world, "X")
     seen = x.version
-    services.move_brick(db_session, x, production, 1, actor=world.manager, expected_version=seen)
+    board_services.move_brick(db_session, x, production, 1, actor=world.manager,
+                              expected_version=seen, now=utcnow())  # fmt: skip
     login(world.designer)
 
     response = client.post(move_url(world, x), data={"stage": str(stage(world, "Design").id),
@@ -583,13 +591,11 @@ def test_the_stages_link_and_the_nav_entry(client, db_session, world, login):
 
 
 def test_a_stage_made_done_collapses_too(db_session, world):
-    from tracker.sprints import board
-
     review = stage(world, "Review (alpha)")
     review.category = StageCategory.DONE
-    stages = board.list_stages(db_session, world.academy)
+    stages = list_stages(db_session, world.academy)
 
-    data = board.load_board(db_session, world.academy, board.BoardFilters(), stages)
+    data = load_board(db_session, world.academy, BoardFilters(), stages)
 
     assert review.id in data.done_stage_ids
 
@@ -607,8 +613,6 @@ def test_a_sprint_filter_value_of_another_academy_is_ignored(client, db_session,
 
 
 def test_the_rendered_boards_cache_renders_once_per_key_and_forgets_the_oldest():
-    from tracker.sprints.board_views import RenderedBoards
-
     cache = RenderedBoards(max_chars=10)
     calls: list[str] = []
 

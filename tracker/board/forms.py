@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from tracker.academies.models import Stage
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat
+from tracker.board.queries import NONE, BoardFilters, BoardOptions
 from tracker.forms import choices
-from tracker.sprints.board import NONE, BoardFilters, BoardOptions
 
 ALL_VALUE = "all"
 NONE_VALUE = "none"

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from tracker.academies import stages as services
 from tracker.academies.models import Stage, StageCategory, WipPolicy
+from tracker.academies.services import list_stages
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, ActivityKind, Brick
+from tracker.board import stages as services
 from tracker.errors import DomainError
+
+NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +26,7 @@ def english(app, db_session):
 
 
 def names(db_session, world) -> list[str]:
-    return [s.name for s in services.list_stages(db_session, world.academy)]
+    return [s.name for s in list_stages(db_session, world.academy)]
 
 
 def stage(world, name: str) -> Stage:
@@ -49,7 +53,7 @@ def test_a_new_stage_goes_last_with_its_settings(db_session, world):
     assert (added.category, added.wip_limit, added.wip_policy) == (
         StageCategory.REVIEW, 4, WipPolicy.BLOCK,
     )  # fmt: skip
-    assert [s.position for s in services.list_stages(db_session, world.academy)] == list(range(7))
+    assert [s.position for s in list_stages(db_session, world.academy)] == list(range(7))
 
 
 @pytest.mark.parametrize(
@@ -105,7 +109,8 @@ def test_removing_a_stage_sends_its_cards_where_the_manager_says(db_session, wor
     cards = [brick(db_session, world, f"B{n}", design) for n in range(2)]
     versions = [b.version for b in cards]
 
-    moved = services.remove_stage(db_session, design, destination=production, actor=world.manager)
+    moved = services.remove_stage(db_session, design, destination=production, actor=world.manager,
+                          now=NOW)  # fmt: skip
 
     assert moved == 2 and "Design" not in names(db_session, world)
     for b, version in zip(cards, versions, strict=True):
@@ -117,7 +122,8 @@ def test_removing_a_stage_sends_its_cards_where_the_manager_says(db_session, wor
     ).all()
     assert len(events) == 2
     assert all(e.stage_id == production.id and e.actor_id == world.manager.id for e in events)
-    assert [s.position for s in services.list_stages(db_session, world.academy)] == list(range(5))
+    assert all(e.at == NOW for e in events) and all(b.stage_entered_at == NOW for b in cards)
+    assert [s.position for s in list_stages(db_session, world.academy)] == list(range(5))
 
 
 def test_a_stage_with_cards_needs_a_destination_of_the_same_academy(db_session, world):
@@ -125,24 +131,24 @@ def test_a_stage_with_cards_needs_a_destination_of_the_same_academy(db_session, 
     brick(db_session, world, "B", design)
 
     with pytest.raises(DomainError) as missing:
-        services.remove_stage(db_session, design, destination=None, actor=world.manager)
+        services.remove_stage(db_session, design, destination=None, actor=world.manager, now=NOW)
     with pytest.raises(DomainError) as foreign:
         services.remove_stage(db_session, design, destination=world.other_academy.stages[0],
-                              actor=world.manager)  # fmt: skip
+                              actor=world.manager, now=NOW)  # fmt: skip
     with pytest.raises(DomainError) as itself:
-        services.remove_stage(db_session, design, destination=design, actor=world.manager)
+        services.remove_stage(db_session, design, destination=design, actor=world.manager, now=NOW)
 
     assert missing.value.field == foreign.value.field == itself.value.field == "destination"
     assert "Design" in names(db_session, world)
 
 
 def test_an_empty_stage_goes_without_a_destination_but_the_last_stage_stays(db_session, world):
-    for s in list(services.list_stages(db_session, world.academy))[1:]:
-        services.remove_stage(db_session, s, destination=None, actor=world.manager)
+    for s in list(list_stages(db_session, world.academy))[1:]:
+        services.remove_stage(db_session, s, destination=None, actor=world.manager, now=NOW)
 
     with pytest.raises(DomainError):
         services.remove_stage(db_session, stage(world, "Backlog"), destination=None,
-                              actor=world.manager)  # fmt: skip
+                              actor=world.manager, now=NOW)  # fmt: skip
 
     assert names(db_session, world) == ["Backlog"]
 
@@ -158,9 +164,10 @@ def test_the_destination_rules_apply_to_a_removal(db_session, world):
     production.wip_limit, production.wip_policy = 1, WipPolicy.BLOCK
 
     with pytest.raises(DomainError) as full:
-        services.remove_stage(db_session, design, destination=production, actor=world.manager)
+        services.remove_stage(db_session, design, destination=production, actor=world.manager,
+                          now=NOW)  # fmt: skip
     with pytest.raises(DomainError) as unfinished:
-        services.remove_stage(db_session, design, destination=ready, actor=world.manager)
+        services.remove_stage(db_session, design, destination=ready, actor=world.manager, now=NOW)
 
     assert "limit is 1" in full.value.message
     assert "definition of done" in unfinished.value.message

@@ -1,0 +1,443 @@
+"""Moving a card: the one way a brick changes stage, with the board's rules (the version the
+person saw, the WIP limit, the definition of done, the board lock).
+
+The board's drag and drop (move_card) and its "Move…" form (move_brick) move a card to a column
+at a position; the brick's edit form changes the stage through edit_brick, which applies the
+same entry rules before backlog.services.update_brick. Removing a stage sends its cards on
+under the same rules (board.stages.remove_stage).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.academies.models import Academy, Membership, Stage, StageCategory, WipPolicy
+from tracker.auth.models import User
+from tracker.auth.permissions import Permission, allows
+from tracker.backlog import ranking
+from tracker.backlog.models import ActivityKind, Brick, ChecklistItem
+from tracker.backlog.services import ObjectiveInput, record_activity, update_brick
+from tracker.errors import Conflict, DomainError, NotFound
+
+
+class WipLimitReached(DomainError):
+    """The target stage is full and its policy is `block`."""
+
+
+class DefinitionOfDoneIncomplete(DomainError):
+    """The brick's checklist is not complete and nobody gave (or may give) an override reason."""
+
+
+class CardGone(NotFound):
+    """The card or the column a drop names no longer exists (the board is out of date)."""
+
+
+@dataclass(frozen=True)
+class BoardMove:
+    """What move_brick did: where the brick is now, and whether its column is over its limit."""
+
+    moved: bool
+    from_stage_id: int
+    stage_id: int
+    position: int  # 1-based, in its stage's rank order
+    version: int
+    over_limit: bool  # the column holds more cards than its WIP limit (policy `warn`)
+
+
+def lock_board(session: Session, academy_id: int) -> None:
+    """Serialize the academy's board moves (and backlog reorders): see ranking.lock_backlog."""
+    ranking.lock_backlog(session, academy_id)
+
+
+# -- The rules -----------------------------------------------------------------------------------
+
+
+def _may_override_done(session: Session, actor: User | None, academy_id: int) -> bool:
+    """The permission engine's answer for the actor's role in the academy."""
+    if actor is None:
+        return False
+    role = session.scalar(
+        select(Membership.role).where(
+            Membership.academy_id == academy_id, Membership.user_id == actor.id
+        )
+    )
+    academy = session.get(Academy, academy_id)
+    return allows(actor, Permission.DONE_OVERRIDE, academy, role=role)
+
+
+def _checklist_progress(session: Session, brick_id: int) -> tuple[int, int]:
+    """(ticked, total) of a brick's definition of done, read from the database."""
+    done, total = session.execute(
+        select(
+            func.coalesce(func.sum(case((ChecklistItem.done.is_(True), 1), else_=0)), 0),
+            func.count(ChecklistItem.id),
+        ).where(ChecklistItem.brick_id == brick_id)
+    ).one()
+    return int(done), int(total)
+
+
+def _full(stage: Stage, *, field: str) -> WipLimitReached:
+    return WipLimitReached(
+        _(
+            "%(stage)s is full: its limit is %(limit)s cards. Move one out first.",
+            stage=stage.name,
+            limit=stage.wip_limit,
+        ),
+        field=field,
+    )
+
+
+def _incomplete(done: int, total: int, *, field: str) -> DefinitionOfDoneIncomplete:
+    return DefinitionOfDoneIncomplete(
+        _(
+            "Its definition of done is not complete (%(done)s of %(total)s ticked).",
+            done=done,
+            total=total,
+        ),
+        field=field,
+    )
+
+
+def _check_definition_of_done(
+    session: Session, brick: Brick, actor: User | None, override_reason: str | None
+) -> str:
+    """'' when the checklist is complete, the override reason when a manager gave one."""
+    done, total = _checklist_progress(session, brick.id)
+    if done >= total:
+        return ""
+    reason = " ".join((override_reason or "").split())
+    if not reason:
+        raise _incomplete(done, total, field="override_reason")
+    if len(reason) > 1000:
+        raise DomainError(_("Keep the reason under 1,000 characters."), field="override_reason")
+    if not _may_override_done(session, actor, brick.academy_id):
+        raise DefinitionOfDoneIncomplete(
+            _("Only a manager can override the definition of done."), field="override_reason"
+        )
+    return reason
+
+
+def check_stage_entry(session: Session, brick: Brick, stage_id: int) -> None:
+    """The board's rules for a stage change made elsewhere (the brick's edit form): a blocking
+    WIP limit, and a complete definition of done to enter a done stage (overrides only on the
+    board, where the reason is asked)."""
+    stage = session.get(Stage, stage_id)
+    if stage is None:
+        return
+    count = session.scalar(
+        select(func.count(Brick.id)).where(Brick.stage_id == stage.id, Brick.id != brick.id)
+    )
+    if (
+        stage.wip_limit is not None
+        and (count or 0) + 1 > stage.wip_limit
+        and stage.wip_policy == WipPolicy.BLOCK
+    ):
+        raise _full(stage, field="stage_id")
+    current = session.get(Stage, brick.stage_id)
+    entering_done = stage.category == StageCategory.DONE and (
+        current is None or current.category != StageCategory.DONE
+    )
+    if entering_done:
+        done, total = _checklist_progress(session, brick.id)
+        if done < total:
+            raise _incomplete(done, total, field="stage_id")
+
+
+# -- Moving a card on the board ------------------------------------------------------------------
+
+STALE_CARD = _l("Someone moved or changed this card since you loaded the board.")
+
+
+def move_brick(
+    session: Session,
+    brick: Brick,
+    stage: Stage,
+    position: int,
+    *,
+    actor: User | None,
+    expected_version: int,
+    now: dt.datetime,
+    override_reason: str | None = None,
+) -> BoardMove:
+    """Put `brick` in `stage` at `position` (1 = top of the column; past the end = bottom).
+
+    Refuses with Conflict when the brick changed since `expected_version`; with WipLimitReached
+    when the stage is full and blocks; with DefinitionOfDoneIncomplete when the brick enters a
+    `done` stage with unticked items, unless a manager gives `override_reason` (kept as the
+    Activity's note). The brick takes the midpoint rank between its new neighbours in the
+    stage (or keeps its rank when it already sits between them, so the backlog order moves as
+    little as possible); a move bumps its version and records a MOVED activity at `now`.
+    """
+    if stage.academy_id != brick.academy_id:
+        raise DomainError(_("Choose a stage of this academy."), field="stage")
+    if brick.version != expected_version:
+        raise Conflict(str(STALE_CARD))
+    lock_board(session, brick.academy_id)
+    # Read again under the lock: a move that got there first has committed by now.
+    current = session.execute(
+        select(Brick.version, Brick.stage_id, Brick.rank).where(Brick.id == brick.id)
+    ).one_or_none()
+    if current is None:
+        raise NotFound(_("No such brick."))
+    if current.version != expected_version:
+        raise Conflict(str(STALE_CARD))
+    from_stage_id, rank = int(current.stage_id), int(current.rank)
+    changing = stage.id != from_stage_id
+    others = select(Brick.id, Brick.rank).where(Brick.stage_id == stage.id, Brick.id != brick.id)
+    count = int(session.scalar(select(func.count()).select_from(others.subquery())) or 0)
+    over_limit = stage.wip_limit is not None and count + 1 > stage.wip_limit
+    note = ""
+    if changing:
+        note = _entry_note(session, brick, stage, from_stage_id, over_limit, actor, override_reason)
+    position = max(1, min(int(position), count + 1))
+    new_rank = _rank_at(session, brick, rank, others, position)
+    if not changing and new_rank is None:
+        return BoardMove(False, from_stage_id, stage.id, position, brick.version, over_limit)
+
+    changes: dict[str, list[Any]] = {}
+    if changing:
+        changes["stage_id"] = [from_stage_id, stage.id]
+    else:
+        old_position = session.scalar(
+            select(func.count(Brick.id)).where(
+                Brick.stage_id == from_stage_id,
+                or_(Brick.rank < rank, and_(Brick.rank == rank, Brick.id < brick.id)),
+            )
+        )
+        changes["position"] = [int(old_position or 0) + 1, position]
+    brick.rank = rank if new_rank is None else new_rank
+    if changing:
+        brick.stage = stage
+        brick.stage_entered_at = now
+    brick.updated_at = now
+    try:
+        session.flush()  # UPDATE ... WHERE version = expected: a concurrent move fails here
+    except StaleDataError as error:
+        raise Conflict(str(STALE_CARD)) from error
+    record_activity(
+        session, brick, ActivityKind.MOVED, actor=actor, changes=changes, note=note, at=now
+    )
+    session.flush()
+    return BoardMove(True, from_stage_id, stage.id, position, brick.version, over_limit)
+
+
+def _entry_note(
+    session: Session,
+    brick: Brick,
+    stage: Stage,
+    from_stage_id: int,
+    over_limit: bool,
+    actor: User | None,
+    override_reason: str | None,
+) -> str:
+    """The rules of entering `stage` from another column: a full column that blocks refuses;
+    a done column asks for a complete definition of done, or a manager's reason (the note)."""
+    if over_limit and stage.wip_policy == WipPolicy.BLOCK:
+        raise _full(stage, field="stage")
+    if stage.category != StageCategory.DONE:
+        return ""
+    from_stage = session.get(Stage, from_stage_id)
+    if from_stage is not None and from_stage.category == StageCategory.DONE:
+        return ""
+    return _check_definition_of_done(session, brick, actor, override_reason)
+
+
+def _rank_at(
+    session: Session, brick: Brick, rank: int, others: Select[int, int], position: int
+) -> int | None:
+    """The rank that puts the brick at `position` among `others` (the other cards of the
+    column), or None when its current `rank` already does."""
+    ordered = others.order_by(Brick.rank, Brick.id)
+
+    def neighbours() -> tuple[Any, Any]:
+        if position == 1:
+            rows = session.execute(ordered.limit(1)).all()
+            return None, (rows[0] if rows else None)
+        rows = session.execute(ordered.offset(position - 2).limit(2)).all()
+        return rows[0], (rows[1] if len(rows) > 1 else None)
+
+    previous, following = neighbours()
+    here = (rank, brick.id)
+    if (previous is None or (previous.rank, previous.id) < here) and (
+        following is None or here < (following.rank, following.id)
+    ):
+        return None
+    found = ranking.between(
+        previous.rank if previous else None, following.rank if following else None
+    )
+    if found is None:
+        # No integer left between the two neighbours: renumber the academy's ranks once.
+        # Renumbering the stage alone would reorder it against the other stages' bricks
+        # (the backlog's priority order); the whole backlog keeps its order this way.
+        ranking.rebalance(session, brick.academy_id)
+        previous, following = neighbours()
+        found = ranking.between(
+            previous.rank if previous else None, following.rank if following else None
+        )
+        assert found is not None, "rebalanced neighbours are STEP apart"
+    return found
+
+
+def position_near(
+    session: Session,
+    stage: Stage,
+    brick: Brick,
+    *,
+    after: Brick | None = None,
+    before: Brick | None = None,
+) -> int:
+    """The position (1 = top) in `stage` just after `after`, or else just before `before`.
+
+    The board names a neighbour rather than a position: on a filtered board, cards the
+    filters hide sit between the visible ones, and only the neighbour is right in the whole
+    column. Without a neighbour in the stage the brick goes to the bottom.
+    """
+    others = [Brick.stage_id == stage.id, Brick.id != brick.id]
+
+    def usable(candidate: Brick | None) -> bool:
+        return candidate is not None and candidate.stage_id == stage.id and candidate.id != brick.id
+
+    if not usable(after):
+        after = None
+    neighbour = after if after is not None else (before if usable(before) else None)
+    if neighbour is None:
+        count = session.scalar(select(func.count(Brick.id)).where(*others))
+        return int(count or 0) + 1
+    ahead = session.scalar(
+        select(func.count(Brick.id)).where(
+            *others,
+            or_(
+                Brick.rank < neighbour.rank,
+                and_(Brick.rank == neighbour.rank, Brick.id < neighbour.id),
+            ),
+        )
+    )
+    return int(ahead or 0) + (2 if after is not None else 1)
+
+
+def position_of(session: Session, brick: Brick) -> int:
+    """Where the brick is in its column now (1 = top)."""
+    ahead = session.scalar(
+        select(func.count(Brick.id)).where(
+            Brick.stage_id == brick.stage_id,
+            or_(Brick.rank < brick.rank, and_(Brick.rank == brick.rank, Brick.id < brick.id)),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+# -- Drag and drop: a drop names the card, the column and a neighbour ----------------------------
+
+
+@dataclass(frozen=True)
+class CardDrop:
+    """A drop on the board, by brick number: the version the person saw, the column, and
+    where in it (after a card, before a card, at a position; none of them: the bottom)."""
+
+    number: int
+    version: int
+    stage_id: int
+    after: int | None = None
+    before: int | None = None
+    position: int | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CardMoved:
+    """What a drop did, and the number of cards in the two columns it touched afterwards."""
+
+    brick: Brick
+    stage: Stage
+    move: BoardMove
+    totals: dict[int, int]  # stage id -> cards in it (the WIP count, whatever the filters)
+
+
+def _card(session: Session, academy: Academy, number: int | None) -> Brick | None:
+    if number is None:
+        return None
+    return session.scalar(
+        select(Brick).where(Brick.academy_id == academy.id, Brick.number == number)
+    )
+
+
+def move_card(
+    session: Session, academy: Academy, drop: CardDrop, *, actor: User | None, now: dt.datetime
+) -> CardMoved:
+    """Move the dropped card next to its neighbour (move_brick's rules apply); CardGone when
+    the card or the column no longer exists."""
+    stage = session.get(Stage, drop.stage_id)
+    brick = _card(session, academy, drop.number)
+    if brick is None or stage is None or stage.academy_id != academy.id:
+        raise CardGone(_("This card or column no longer exists. Reload the board."))
+    position = drop.position
+    if position is None:
+        after, before = _card(session, academy, drop.after), _card(session, academy, drop.before)
+        position = position_near(session, stage, brick, after=after, before=before)
+    result = move_brick(
+        session,
+        brick,
+        stage,
+        position,
+        actor=actor,
+        expected_version=drop.version,
+        now=now,
+        override_reason=drop.override_reason,
+    )
+    totals = session.execute(
+        select(Brick.stage_id, func.count(Brick.id))
+        .where(Brick.stage_id.in_({result.from_stage_id, result.stage_id}))
+        .group_by(Brick.stage_id)
+    ).all()
+    return CardMoved(brick, stage, result, {int(k): int(v) for k, v in totals})
+
+
+def card_place(session: Session, academy: Academy, number: int) -> dict[str, int] | None:
+    """Where a card really is (after a refused drop): its column, position and version."""
+    brick = _card(session, academy, number)
+    if brick is None:
+        return None
+    return {
+        "brick": brick.number,
+        "stage": brick.stage_id,
+        "position": position_of(session, brick),
+        "version": brick.version,
+    }
+
+
+# -- The brick's edit form -----------------------------------------------------------------------
+
+
+def edit_brick(
+    session: Session,
+    brick: Brick,
+    *,
+    actor: User | None,
+    expected_version: int,
+    objectives: Sequence[ObjectiveInput] | None = None,
+    **values: Any,
+) -> dict[str, list[Any]]:
+    """Save the brick's edit form: a new stage must pass the board's entry rules
+    (check_stage_entry, under the board lock like a move), then backlog.services.update_brick
+    applies the changes. Returns what changed, as update_brick does."""
+    stage_id = values.get("stage_id")
+    if stage_id is not None and stage_id != brick.stage_id:
+        lock_board(session, brick.academy_id)
+        check_stage_entry(session, brick, stage_id)
+    return update_brick(
+        session,
+        brick,
+        actor=actor,
+        expected_version=expected_version,
+        objectives=objectives,
+        **values,
+    )
