@@ -715,14 +715,11 @@ class _Clock:
 
 
 # The services that read the time themselves (`utcnow()`) rather than taking `now`: while the
-# story plays, they read the story's clock, so that every event they record (a brick's moves,
-# a sprint's start and close, a gate's evaluation, a triage) is dated when it happened.
+# story plays, they read the story's clock, so that every event they record (a brick's moves
+# on the board, a gate's evaluation, a triage) is dated when it happened. The others are given
+# `now=self.clock.now`.
 _CLOCKED_MODULES: tuple[ModuleType, ...] = (
     brick_services,
-    checklists,
-    needs_services,
-    sprint_services,
-    release_services,
     feedback_services,
     gate,
     triage,
@@ -896,6 +893,7 @@ class _Story:
             goal=release.goal,
             target_date=target,
             actor=self.manager,
+            now=self.clock.now,
         )
 
     def brick_values(self, brick: DemoBrick) -> dict[str, object]:
@@ -919,6 +917,7 @@ class _Story:
             title=brick.title,
             format=brick.format,
             objectives=brick.objectives,
+            now=self.clock.now,
             **self.brick_values(brick),
         )
 
@@ -934,7 +933,9 @@ class _Story:
         else:
             to_tick = []
         for item in to_tick:
-            checklists.tick_checklist_item(self.session, brick, item, done=True, actor=owner)
+            checklists.tick_checklist_item(
+                self.session, brick, item, done=True, actor=owner, now=self.clock.now
+            )
         # Where its rank puts it in the column: the backlog's order stays as it was.
         before = self.session.scalar(
             select(func.count(Brick.id)).where(
@@ -987,6 +988,7 @@ class _Story:
             headcount=need.headcount,
             criticality=need.criticality,
             urgency=need.urgency,
+            now=self.clock.now,
         )
 
     def need(self, demo: DemoNeed) -> TrainingNeed:
@@ -999,11 +1001,18 @@ class _Story:
     def link_need(self, demo: DemoNeed) -> None:
         need = self.need(demo)
         for title in demo.bricks:
-            needs_services.link_brick(self.session, need, self.bricks[title], actor=self.manager)
+            needs_services.link_brick(
+                self.session, need, self.bricks[title], actor=self.manager, now=self.clock.now
+            )
 
     def change_need(self, demo: DemoNeed, status: str) -> None:
         needs_services.change_need_status(
-            self.session, self.need(demo), status, actor=self.manager, reason=demo.decline_reason
+            self.session,
+            self.need(demo),
+            status,
+            actor=self.manager,
+            reason=demo.decline_reason,
+            now=self.clock.now,
         )
 
     # -- The panel -----------------------------------------------------------------------------
@@ -1339,6 +1348,7 @@ class _Story:
             actor=self.manager,
             expected_version=brick.version,
             objectives=QUIZ_FROM_FEEDBACK.objectives,
+            now=self.clock.now,
             **self.brick_values(QUIZ_FROM_FEEDBACK),
         )
 
@@ -1349,10 +1359,13 @@ class _Story:
             [self.bricks[title].number for title in titles],
             actor=self.manager,
             reason=reason,
+            now=self.clock.now,
         )
 
     def start(self, sprint: str) -> None:
-        sprint_services.start_sprint(self.session, self.sprints[sprint], actor=self.manager)
+        sprint_services.start_sprint(
+            self.session, self.sprints[sprint], actor=self.manager, now=self.clock.now
+        )
 
     def close(self, sprint: str, next_sprint: str) -> None:
         """Closed at the review: what is not done goes on to the next sprint."""
@@ -1364,6 +1377,7 @@ class _Story:
             closing,
             {brick.number: target for brick in unfinished},
             actor=self.manager,
+            now=self.clock.now,
         )
 
     # -- Increment 1: in beta, its round open -------------------------------------------------
@@ -1435,5 +1449,9 @@ class _Story:
 
     def comment(self, title: str, author: str, body: str) -> None:
         brick_services.add_comment(
-            self.session, self.bricks[title], author=self.users[author], body=body
+            self.session,
+            self.bricks[title],
+            author=self.users[author],
+            body=body,
+            now=self.clock.now,
         )

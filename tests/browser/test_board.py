@@ -12,6 +12,7 @@ from tests.browser.conftest import LiveServer
 from tests.factories import make_academy, make_member
 from tracker.academies.models import Role, Stage, WipPolicy
 from tracker.backlog import services
+from tracker.db import utcnow
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -36,7 +37,7 @@ def arrange(live_server: LiveServer, role: Role, *, design_limit: int | None = N
             design.wip_limit, design.wip_policy = design_limit, WipPolicy.BLOCK
         numbers = [
             services.create_brick(
-                session, academy, actor=person, title=f"Brique {n}", format="video"
+                session, academy, actor=person, title=f"Brique {n}", format="video", now=utcnow()
             ).number
             for n in range(3)
         ]

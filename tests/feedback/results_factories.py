@@ -71,6 +71,7 @@ def add_brick(session: Session, academy: Academy, release: Release, title: str =
         title=title or f"Brick {next(_counter)}",
         format=BrickFormat.VIDEO,
         release_id=release.id,
+        now=utcnow(),
     )
     return brick
 

@@ -106,7 +106,9 @@ def make_round(
     """A round on a new release with `bricks` bricks, the default questionnaire (+ a required
     per-brick rating), opened unless told otherwise."""
     now = now or utcnow()
-    release = create_release(session, academy, name=f"Incrément {next(_counter)}", actor=manager)
+    release = create_release(
+        session, academy, name=f"Incrément {next(_counter)}", actor=manager, now=utcnow()
+    )
     made = [
         create_brick(
             session,
@@ -117,6 +119,7 @@ def make_round(
             release_id=release.id,
             learner_minutes=20,
             content_url=f"https://lms.example.com/module-{i + 1}",
+            now=utcnow(),
         )
         for i in range(bricks)
     ]

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from tracker.academies.models import Stage, StageCategory, WipPolicy
 from tracker.backlog import ranking, services
 from tracker.backlog.models import Activity, ActivityKind, Brick
+from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 
 
@@ -33,7 +34,13 @@ def make(db_session, world, *titles: str, stage: Stage | None = None) -> list[Br
         values = {"stage_id": stage.id} if stage else {}
         made.append(
             services.create_brick(
-                db_session, world.academy, actor=world.manager, title=title, format="mooc", **values
+                db_session,
+                world.academy,
+                actor=world.manager,
+                title=title,
+                format="mooc",
+                **values,
+                now=utcnow(),
             )
         )
     return made
@@ -151,7 +158,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(db_session, world):
     s = stages(world)
     (brick,) = make(db_session, world, "Quiz")
     services.update_brick(db_session, brick, actor=world.manager, expected_version=brick.version,
-                          summary="Edited meanwhile")  # fmt: skip
+                          summary="Edited meanwhile", now=utcnow())  # fmt: skip
 
     with pytest.raises(Conflict):
         move(db_session, world, brick, s["Design"], version=brick.version - 1)

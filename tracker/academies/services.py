@@ -21,7 +21,6 @@ from tracker.academies.models import (
 )
 from tracker.auth.models import User
 from tracker.auth.services import create_user, get_user_by_email, normalize_email, set_password
-from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.mail.services import queue_mail
 from tracker.tokens import hash_token, new_token
@@ -235,6 +234,7 @@ def invite_member(
     actor: User,
     base_url: str,
     valid_days: int = 14,
+    now: dt.datetime,
 ) -> AcademyInvitation | Membership:
     """Invite someone by e-mail.
 
@@ -267,7 +267,7 @@ def invite_member(
         role=role,
         token_hash=hash_token(token),
         invited_by_id=actor.id,
-        expires_at=utcnow() + dt.timedelta(days=valid_days),
+        expires_at=now + dt.timedelta(days=valid_days),
     )
     session.add(invitation)
     session.flush()
@@ -289,16 +289,18 @@ def invite_member(
     return invitation
 
 
-def find_invitation(session: Session, token: str) -> AcademyInvitation:
+def find_invitation(session: Session, token: str, *, now: dt.datetime) -> AcademyInvitation:
     invitation = session.scalar(
         select(AcademyInvitation).where(AcademyInvitation.token_hash == hash_token(token))
     )
-    if invitation is None or not invitation.is_usable(utcnow()):
+    if invitation is None or not invitation.is_usable(now):
         raise NotFound(_("This invitation link is not valid any more. Ask for a new one."))
     return invitation
 
 
-def pending_invitations(session: Session, academy: Academy) -> list[AcademyInvitation]:
+def pending_invitations(
+    session: Session, academy: Academy, *, now: dt.datetime
+) -> list[AcademyInvitation]:
     return list(
         session.scalars(
             select(AcademyInvitation)
@@ -306,7 +308,7 @@ def pending_invitations(session: Session, academy: Academy) -> list[AcademyInvit
                 AcademyInvitation.academy_id == academy.id,
                 AcademyInvitation.accepted_at.is_(None),
                 AcademyInvitation.revoked_at.is_(None),
-                AcademyInvitation.expires_at > utcnow(),
+                AcademyInvitation.expires_at > now,
             )
             .order_by(AcademyInvitation.created_at.desc())
         )
@@ -320,6 +322,7 @@ def accept_invitation(
     display_name: str,
     password: str,
     locale: str | None = None,
+    now: dt.datetime,
 ) -> User:
     """Create the account (or set its password), give the membership, spend the link.
 
@@ -329,7 +332,7 @@ def accept_invitation(
     claimed = session.execute(
         update(AcademyInvitation)
         .where(AcademyInvitation.id == invitation.id, AcademyInvitation.accepted_at.is_(None))
-        .values(accepted_at=utcnow())
+        .values(accepted_at=now)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -348,12 +351,12 @@ def accept_invitation(
         if not display_name.strip():
             raise DomainError(_("Give a name."), field="display_name")
         user.display_name = display_name.strip()
-        set_password(session, user, password)
+        set_password(session, user, password, now=now)
     add_member(session, invitation.academy, user, invitation.role)
     session.refresh(invitation)
     return user
 
 
-def revoke_invitation(session: Session, invitation: AcademyInvitation) -> None:
-    invitation.revoked_at = utcnow()
+def revoke_invitation(session: Session, invitation: AcademyInvitation, *, now: dt.datetime) -> None:
+    invitation.revoked_at = now
     session.flush()

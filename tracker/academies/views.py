@@ -19,7 +19,7 @@ from tracker.academies.forms import (
 from tracker.academies.labels import ROLE_LABELS
 from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.auth.permissions import Permission, can, forget_roles, role_in
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
 from tracker.templating import my_academies
@@ -125,7 +125,7 @@ def _or(value: Any, fallback: Any) -> Any:
 def _members_page(invite_form: InviteMemberForm, status: int = 200) -> Any:
     academy = g.academy
     members = services.list_members(db.session, academy)
-    invitations = services.pending_invitations(db.session, academy)
+    invitations = services.pending_invitations(db.session, academy, now=utcnow())
     role_forms = {m.id: ChangeRoleForm(prefix=f"m{m.id}", role=m.role.value) for m in members}
     return (
         render_template(
@@ -161,6 +161,7 @@ def invite() -> Any:
             actor=current_user,
             base_url=current_app.config["BASE_URL"],
             valid_days=current_app.config["INVITATION_DAYS"],
+            now=utcnow(),
         )
     except DomainError as error:
         db.session.rollback()
@@ -235,7 +236,7 @@ def revoke_invitation(invitation_id: int) -> Any:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.revoke_invitation(db.session, invitation)
+    services.revoke_invitation(db.session, invitation, now=utcnow())
     db.session.commit()
     flash(_("The invitation to %(email)s is cancelled.", email=invitation.email), "success")
     return see_other("academy.members")

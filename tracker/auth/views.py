@@ -25,7 +25,7 @@ from tracker.auth import bp, services
 from tracker.auth.forms import AcceptInvitationForm, ChangePasswordForm, EditProfileForm, LoginForm
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound, Throttled
 from tracker.forms import ConfirmForm
 from tracker.web import attach_error, authenticated, is_safe_next, public, requires, see_other
@@ -38,6 +38,7 @@ def open_session(user: User) -> None:
         user,
         lifetime_days=current_app.config["SESSION_LIFETIME_DAYS"],
         user_agent=request.headers.get("User-Agent", ""),
+        now=utcnow(),
     )
     locale = session.get("locale")
     session.clear()
@@ -67,6 +68,7 @@ def login() -> Any:
                 ip_address=request.remote_addr or "",
                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                 window=current_app.config["LOGIN_WINDOW_SECONDS"],
+                now=utcnow(),
             )
         except Throttled as error:
             form.form_errors.append(error.message)
@@ -94,7 +96,7 @@ def logout() -> Any:
         abort(400)
     token = session.get("sid")
     if token:
-        services.revoke_session(db.session, token)
+        services.revoke_session(db.session, token, now=utcnow())
         db.session.commit()
     logout_user()
     locale = session.get("locale")
@@ -141,6 +143,7 @@ def change_password() -> Any:
                 current_user,
                 form.current_password.data or "",
                 form.new_password.data or "",
+                now=utcnow(),
             )
         except DomainError as error:
             db.session.rollback()
@@ -174,7 +177,7 @@ def export_data() -> Response:
 @public
 def accept_invitation(token: str) -> Any:
     try:
-        invitation = academy_services.find_invitation(db.session, token)
+        invitation = academy_services.find_invitation(db.session, token, now=utcnow())
     except NotFound as error:
         return render_template("auth/invitation_invalid.html", message=error.message), 404
     existing = services.get_user_by_email(db.session, invitation.email)
@@ -182,7 +185,11 @@ def accept_invitation(token: str) -> Any:
         # The person already has an account: the membership is theirs once they log in.
         try:
             academy_services.accept_invitation(
-                db.session, invitation, display_name=existing.display_name, password=""
+                db.session,
+                invitation,
+                display_name=existing.display_name,
+                password="",
+                now=utcnow(),
             )
         except DomainError as error:  # e.g. it would demote the academy's last manager
             db.session.rollback()
@@ -199,6 +206,7 @@ def accept_invitation(token: str) -> Any:
                 display_name=form.display_name.data or "",
                 password=form.password.data or "",
                 locale=form.locale.data or None,
+                now=utcnow(),
             )
         except DomainError as error:
             db.session.rollback()
@@ -247,7 +255,7 @@ def admin_set_active(user_id: int) -> Any:
         abort(400)
     active = request.form.get("active") == "1"
     try:
-        services.set_active(db.session, user, active, actor=current_user)
+        services.set_active(db.session, user, active, actor=current_user, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -284,7 +292,7 @@ def admin_erase_user(user_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.erase_user(db.session, user, actor=current_user)
+        services.erase_user(db.session, user, actor=current_user, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

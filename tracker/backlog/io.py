@@ -37,6 +37,7 @@ from tracker.auth.models import User
 from tracker.backlog import services
 from tracker.backlog.labels import FORMAT_LABELS, parse_duration
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
+from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
@@ -547,7 +548,13 @@ def import_bricks(
         try:
             created.append(
                 services.create_brick(
-                    session, academy, actor=actor, title=title, format=brick_format, **values
+                    session,
+                    academy,
+                    actor=actor,
+                    title=title,
+                    format=brick_format,
+                    now=utcnow(),
+                    **values,
                 )
             )
         except DomainError as error:

@@ -37,7 +37,7 @@ from tracker.backlog.list_forms import (
     MoveBrickForm,
 )
 from tracker.backlog.models import Brick
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.web import attach_error, problem, requires
 
@@ -138,7 +138,7 @@ def move(number: int) -> Any:
         return _back_to_list(carried, brick, page)
     if form.action.data == "position":
         moved = reorder.move_brick_to_position(
-            db.session, brick, int(form.position.data or 1), actor=current_user
+            db.session, brick, int(form.position.data or 1), actor=current_user, now=utcnow()
         )
     else:
         moved = reorder.step_brick(
@@ -147,6 +147,7 @@ def move(number: int) -> Any:
             form.action.data or "",
             actor=current_user,
             scope=queries.filter_conditions(g.academy, filters),
+            now=utcnow(),
         )
     db.session.commit()
     if moved:
@@ -195,6 +196,7 @@ def reorder_json() -> Any:
             actor=current_user,
             before=target if before is not None else None,
             after=target if after is not None else None,
+            now=utcnow(),
         )
     except DomainError as error:
         db.session.rollback()
@@ -221,7 +223,12 @@ def assign() -> Any:
     if form.validate():
         try:
             count = bulk.assign_bricks(
-                db.session, g.academy, sorted(selected), actor=current_user, **form.changes()
+                db.session,
+                g.academy,
+                sorted(selected),
+                actor=current_user,
+                **form.changes(),
+                now=utcnow(),
             )
         except DomainError as error:
             db.session.rollback()

@@ -19,7 +19,7 @@ from tracker.backlog.needs_forms import (
     SubmitNeedForm,
     TriageNeedForm,
 )
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
 from tracker.web import attach_error, requires, see_other
@@ -84,7 +84,7 @@ def submit() -> Any:
     if form.validate_on_submit():
         try:
             need = services.submit_need(
-                db.session, g.academy, actor=current_user, **_need_fields(form)
+                db.session, g.academy, actor=current_user, **_need_fields(form), now=utcnow()
             )
         except DomainError as error:
             db.session.rollback()
@@ -160,7 +160,9 @@ def edit(need_id: int) -> Any:
     form = EditNeedForm(obj=need if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            services.update_need(db.session, need, actor=current_user, **_need_fields(form))
+            services.update_need(
+                db.session, need, actor=current_user, **_need_fields(form), now=utcnow()
+            )
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -186,7 +188,12 @@ def change_status(need_id: int) -> Any:
         return _need_page(need, triage_form=form, status=422)
     try:
         changed = services.change_need_status(
-            db.session, need, form.status.data, actor=current_user, reason=form.reason.data or ""
+            db.session,
+            need,
+            form.status.data,
+            actor=current_user,
+            reason=form.reason.data or "",
+            now=utcnow(),
         )
     except DomainError as error:
         db.session.rollback()
@@ -206,7 +213,7 @@ def link_brick(need_id: int) -> Any:
     if not form.validate_on_submit() or form.brick_id.data is None:
         abort(400)
     brick = services.get_brick_by_id(db.session, g.academy, form.brick_id.data)
-    if services.link_brick(db.session, need, brick, actor=current_user):
+    if services.link_brick(db.session, need, brick, actor=current_user, now=utcnow()):
         db.session.commit()
         flash(_("The need is linked to %(title)s.", title=brick.title), "success")
     return see_other("needs.show", need_id=need.id, _anchor="bricks")
@@ -219,7 +226,7 @@ def unlink_brick(need_id: int, brick_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     brick = services.get_brick_by_id(db.session, g.academy, brick_id)
-    if services.unlink_brick(db.session, need, brick, actor=current_user):
+    if services.unlink_brick(db.session, need, brick, actor=current_user, now=utcnow()):
         db.session.commit()
         flash(_("%(title)s is no longer linked to the need.", title=brick.title), "success")
     return see_other("needs.show", need_id=need.id, _anchor="bricks")

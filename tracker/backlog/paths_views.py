@@ -14,7 +14,7 @@ from tracker.backlog import paths_bp as bp
 from tracker.backlog import paths_services as services
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm, MovePathForm
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
 from tracker.web import attach_error, requires, see_other
@@ -125,7 +125,7 @@ def delete(path_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = path.name
-    count = services.delete_path(db.session, path, actor=current_user)
+    count = services.delete_path(db.session, path, actor=current_user, now=utcnow())
     db.session.commit()
     flash(
         ngettext(

@@ -112,14 +112,14 @@ def record_activity(
     actor: User | None,
     changes: dict[str, Any] | None = None,
     note: str = "",
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> Activity:
     activity = Activity(
         academy_id=brick.academy_id,
         brick_id=brick.id,
         brick_number=brick.number,
         actor_id=actor.id if actor else None,
-        at=at or utcnow(),
+        at=at,
         kind=kind,
         changes=changes or {},
         stage_id=brick.stage_id,
@@ -249,6 +249,7 @@ def create_brick(
     title: str,
     format: BrickFormat | str,
     objectives: Sequence[ObjectiveInput] = (),
+    now: dt.datetime,
     **values: Any,
 ) -> Brick:
     """Create a brick at the bottom of the backlog, with its format's definition of done."""
@@ -261,7 +262,6 @@ def create_brick(
     cleaned_objectives = _clean_objectives(objectives)
     if values.get("stage_id") is None:
         values["stage_id"] = first_stage(session, academy).id
-    now = utcnow()
     number = allocate_brick_number(session, academy)  # also locks the academy row
     ranking.lock_backlog(session, academy.id)
     brick = Brick(
@@ -298,6 +298,7 @@ def update_brick(
     actor: User | None,
     expected_version: int,
     objectives: Sequence[ObjectiveInput] | None = None,
+    now: dt.datetime,
     **values: Any,
 ) -> dict[str, list[Any]]:
     """Apply the changed fields; refuse with Conflict when someone saved since `expected_version`.
@@ -340,7 +341,6 @@ def update_brick(
         new_labels = [item.label for item in brick.checklist]
         if old_labels != new_labels:
             changes["checklist"] = [old_labels, new_labels]
-    now = utcnow()
     brick.updated_at = now
     if "stage_id" in changes:
         brick.stage_entered_at = now
@@ -355,7 +355,7 @@ def update_brick(
     return changes
 
 
-def delete_brick(session: Session, brick: Brick, *, actor: User | None) -> None:
+def delete_brick(session: Session, brick: Brick, *, actor: User | None, now: dt.datetime) -> None:
     """Delete a brick; its activity stays (with the number) so that charts keep their past."""
     record_activity(
         session,
@@ -363,6 +363,7 @@ def delete_brick(session: Session, brick: Brick, *, actor: User | None) -> None:
         ActivityKind.DELETED,
         actor=actor,
         changes={"title": [brick.title, None]},
+        at=now,
     )
     session.flush()
     session.delete(brick)
@@ -372,14 +373,16 @@ def delete_brick(session: Session, brick: Brick, *, actor: User | None) -> None:
 # -- The brick page: comments, history, choices --------------------------------------------------
 
 
-def add_comment(session: Session, brick: Brick, *, author: User, body: str) -> Comment:
+def add_comment(
+    session: Session, brick: Brick, *, author: User, body: str, now: dt.datetime
+) -> Comment:
     """A Markdown comment on a brick (rendered sanitized), recorded in the history."""
     body = body.strip()
     if not body:
         raise DomainError(_("Write something first."), field="body")
     if len(body) > 20000:
         raise DomainError(_("Keep it under 20,000 characters."), field="body")
-    comment = Comment(brick_id=brick.id, author_id=author.id, body=body, created_at=utcnow())
+    comment = Comment(brick_id=brick.id, author_id=author.id, body=body, created_at=now)
     session.add(comment)
     session.flush()
     record_activity(

@@ -56,7 +56,7 @@ from tracker.backlog.labels import (
     language_name,
 )
 from tracker.backlog.models import Activity, ActivityKind, BloomLevel, Brick, BrickFormat
-from tracker.db import _immediate, db
+from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.forms import ConfirmForm
 from tracker.web import attach_error, requires, see_other
@@ -225,7 +225,9 @@ def comment(number: int) -> Any:
     if not form.validate_on_submit():
         return _brick_page(number, form, 422)
     try:
-        services.add_comment(db.session, brick, author=current_user, body=form.body.data or "")
+        services.add_comment(
+            db.session, brick, author=current_user, body=form.body.data or "", now=utcnow()
+        )
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
@@ -244,7 +246,7 @@ def tick(number: int, item_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     checklists.tick_checklist_item(
-        db.session, brick, item, done=form.done.data == "1", actor=current_user
+        db.session, brick, item, done=form.done.data == "1", actor=current_user, now=utcnow()
     )
     db.session.commit()
     return redirect(url_for("backlog.brick", number=number) + "#checklist", code=303)
@@ -341,6 +343,7 @@ def new_brick() -> Any:
             format=values.pop("format"),
             objectives=form.objective_values(),
             **values,
+            now=utcnow(),
         )
     except DomainError as error:
         db.session.rollback()
@@ -484,6 +487,7 @@ def edit_brick(number: int) -> Any:
             expected_version=form.version.data or 0,
             objectives=form.objective_values(),
             **values,
+            now=utcnow(),
         )
     except Conflict:
         db.session.rollback()
@@ -516,7 +520,7 @@ def delete_brick(number: int) -> Any:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         key, title = brick.key, brick.title
-        services.delete_brick(db.session, brick, actor=current_user)
+        services.delete_brick(db.session, brick, actor=current_user, now=utcnow())
         db.session.commit()
         flash(_("%(key)s “%(title)s” is deleted.", key=key, title=title), "success")
         return redirect(_backlog_url(), code=303)

@@ -440,6 +440,7 @@ def open_round(
             from_state=ReleaseState.PLANNED,
             to_state=ReleaseState.IN_BETA,
             note=round_.title,
+            at=now,
         )
     session.flush()
 

@@ -226,6 +226,7 @@ def create_brick_from_item(
         title=title,
         format=format,
         description=brick_description(item, round_=round_, item_url=item_url),
+        now=utcnow(),
     )
     item.created_brick_id = brick.id
     previous = item.status

@@ -8,6 +8,7 @@ senders running at once never send the same message twice.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping
@@ -20,7 +21,6 @@ from flask import render_template
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
 from tracker.mail.models import MailMessage, MailStatus
 from tracker.tokens import new_token
 
@@ -101,7 +101,7 @@ def build_email(message: MailMessage, sender: str) -> EmailMessage:
     return email
 
 
-def _claim(session: Session, batch_size: int) -> list[MailMessage]:
+def _claim(session: Session, batch_size: int, *, now: dt.datetime) -> list[MailMessage]:
     token = new_token()[:32]
     ids = list(
         session.scalars(
@@ -116,7 +116,7 @@ def _claim(session: Session, batch_size: int) -> list[MailMessage]:
     session.execute(
         update(MailMessage)
         .where(MailMessage.id.in_(ids), MailMessage.status == MailStatus.QUEUED)
-        .values(status=MailStatus.SENDING, claim_token=token, claimed_at=utcnow())
+        .values(status=MailStatus.SENDING, claim_token=token, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -149,17 +149,21 @@ def send_queued_mail(
     batch_size: int = 100,
     max_batches: int | None = None,
     connect: Callable[[SmtpSettings], smtplib.SMTP] | None = None,
+    clock: Callable[[], dt.datetime],
 ) -> SendReport:
     """Send what is queued, in batches, committing after each message.
 
     With no SMTP settings the messages are marked as kept in the outbox, where an admin reads
     them in the app. A message whose delivery fails is marked failed with the error; it is not
     retried automatically, since the server may have accepted it before the error.
+
+    `clock` rather than one `now`: a run lasts as long as the SMTP server takes, and each
+    message is dated when it actually left.
     """
     report = SendReport()
     batches = 0
     while max_batches is None or batches < max_batches:
-        messages = _claim(session, batch_size)
+        messages = _claim(session, batch_size, now=clock())
         if not messages:
             session.commit()  # end the read transaction: never hold a lock while idle
             break
@@ -167,7 +171,7 @@ def send_queued_mail(
         if smtp is None:
             for message in messages:
                 message.status = MailStatus.OUTBOX
-                message.sent_at = utcnow()
+                message.sent_at = clock()
                 report.kept_in_outbox += 1
             session.commit()
             continue
@@ -191,7 +195,7 @@ def send_queued_mail(
                     report.failed += 1
                 else:
                     message.status = MailStatus.SENT
-                    message.sent_at = utcnow()
+                    message.sent_at = clock()
                     report.sent += 1
                 session.commit()
         finally:

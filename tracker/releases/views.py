@@ -82,6 +82,7 @@ def create() -> Any:
                 goal=form.goal.data or "",
                 target_date=form.target_date.data,
                 actor=current_user,
+                now=utcnow(),
             )
         except DomainError as error:
             db.session.rollback()
@@ -456,6 +457,7 @@ def edit(release_id: int) -> Any:
                 goal=form.goal.data or "",
                 target_date=form.target_date.data,
                 actor=current_user,
+                now=utcnow(),
             )
         except DomainError as error:
             db.session.rollback()

@@ -213,6 +213,7 @@ def commit(sprint_id: int) -> Any:
                 form.brick.data or [],
                 actor=current_user,
                 reason=form.reason.data,
+                now=utcnow(),
             )
         except DomainError as error:
             db.session.rollback()
@@ -245,6 +246,7 @@ def remove(sprint_id: int) -> Any:
                 form.brick.data or [],
                 actor=current_user,
                 reason=form.reason.data,
+                now=utcnow(),
             )
         except DomainError as error:
             db.session.rollback()
@@ -276,7 +278,9 @@ def start(sprint_id: int) -> Any:
     if request.method == "POST":
         if form.validate():
             try:
-                baseline = services.start_sprint(db.session, sprint, actor=current_user)
+                baseline = services.start_sprint(
+                    db.session, sprint, actor=current_user, now=utcnow()
+                )
             except DomainError as error:
                 db.session.rollback()
                 form.form_errors.append(error.message)
@@ -319,7 +323,7 @@ def close(sprint_id: int) -> Any:
         if form.validate():
             try:
                 result = services.close_sprint(
-                    db.session, sprint, form.destinations(), actor=current_user
+                    db.session, sprint, form.destinations(), actor=current_user, now=utcnow()
                 )
             except DomainError as error:
                 db.session.rollback()
