@@ -160,6 +160,17 @@ def all_academies(session: Session) -> list[Academy]:
 # -- Members ------------------------------------------------------------------------------------
 
 
+def role_counts(session: Session, academy: Academy) -> dict[Role, int]:
+    """How many members hold each role (roles nobody holds are missing): one query."""
+    return dict(
+        session.execute(
+            select(Membership.role, func.count(Membership.id))
+            .where(Membership.academy_id == academy.id)
+            .group_by(Membership.role)
+        ).all()
+    )
+
+
 def list_members(session: Session, academy: Academy) -> list[Membership]:
     return list(
         session.scalars(
@@ -355,6 +366,13 @@ def accept_invitation(
     add_member(session, invitation.academy, user, invitation.role)
     session.refresh(invitation)
     return user
+
+
+def get_invitation(session: Session, academy: Academy, invitation_id: int) -> AcademyInvitation:
+    invitation = session.get(AcademyInvitation, invitation_id)
+    if invitation is None or invitation.academy_id != academy.id:
+        raise NotFound(_("This page does not exist, or no longer does."))
+    return invitation
 
 
 def revoke_invitation(session: Session, invitation: AcademyInvitation, *, now: dt.datetime) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker.auth.models import LOCALES, LoginFailure, User, UserSession
 from tracker.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
-from tracker.errors import DomainError, Throttled
+from tracker.errors import DomainError, NotFound, Throttled
 from tracker.tokens import hash_token, new_token
 
 
@@ -22,6 +22,24 @@ def normalize_email(email: str) -> str:
 
 def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("This page does not exist, or no longer does."))
+    return user
+
+
+def find_users(session: Session, search: str, *, limit: int = 200) -> list[User]:
+    """Accounts by name, those whose e-mail or name contains `search` (lower case) if given."""
+    statement = select(User).order_by(func.lower(User.display_name)).limit(limit)
+    if search:
+        like = f"%{search}%"
+        statement = statement.where(
+            func.lower(User.email).like(like) | func.lower(User.display_name).like(like)
+        )
+    return list(session.scalars(statement).all())
 
 
 def create_user(
@@ -196,6 +214,12 @@ def update_profile(session: Session, user: User, *, display_name: str, locale: s
         raise DomainError(_("Give a name."), field="display_name")
     user.display_name = display_name.strip()
     user.locale = locale if locale in LOCALES else None
+    session.flush()
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    """The language chosen with the switch becomes the person's preference."""
+    user.locale = locale
     session.flush()
 
 

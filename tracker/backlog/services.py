@@ -92,6 +92,14 @@ def allocate_brick_number(session: Session, academy: Academy) -> int:
     return int(number)
 
 
+def get_brick_format(value: str) -> BrickFormat:
+    """The format a URL names (the checklists' pages)."""
+    try:
+        return BrickFormat(value)
+    except ValueError:
+        raise NotFound(_("This page does not exist, or no longer does.")) from None
+
+
 def first_stage(session: Session, academy: Academy) -> Stage:
     stages = session.scalars(
         select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position)
@@ -478,6 +486,38 @@ def name_book(session: Session, academy: Academy, user_ids: set[int]) -> NameBoo
     ).all()
     book.owner_id = {row[0]: row[1] for row in users}
     return book
+
+
+def _user_ids_in(events: list[Activity], brick: Brick) -> set[int]:
+    ids = {item.done_by_id for item in brick.checklist if item.done_by_id}
+    for event in events:
+        pair = (event.changes or {}).get("owner_id")
+        if isinstance(pair, list):
+            ids.update(value for value in pair if isinstance(value, int))
+    return ids
+
+
+@dataclass
+class BrickPage:
+    """What a brick's page shows: the brick, its comments, its latest events (`history_total`
+    in all) and the names those events mention."""
+
+    brick: Brick
+    comments: list[Comment]
+    events: list[Activity]
+    history_total: int
+    book: NameBook
+
+
+def brick_page(
+    session: Session, academy: Academy, number: int, *, history_limit: int | None
+) -> BrickPage:
+    """A fixed number of queries, whatever the length of the history."""
+    brick = load_brick_page(session, academy, number)
+    comments = brick_comments(session, brick)
+    events = brick_history(session, brick, limit=history_limit)
+    book = name_book(session, academy, _user_ids_in(events, brick))
+    return BrickPage(brick, comments, events, count_brick_history(session, brick), book)
 
 
 @dataclass

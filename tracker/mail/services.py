@@ -18,9 +18,11 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from flask import render_template
-from sqlalchemy import select, update
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.errors import NotFound
 from tracker.mail.models import MailMessage, MailStatus
 from tracker.tokens import new_token
 
@@ -219,9 +221,40 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     return client
 
 
-def requeue(session: Session, message: MailMessage) -> None:
-    """An admin sends a failed message again, knowingly."""
-    if message.status == MailStatus.FAILED:
-        message.status = MailStatus.QUEUED
-        message.claim_token = None
-        session.flush()
+# -- The outbox, read by the site admin ----------------------------------------------------------
+
+
+def outbox_page(
+    session: Session, *, search: str, page: int, page_size: int
+) -> tuple[list[MailMessage], int]:
+    """A page of messages, newest first, whose address or subject contains `search` (lower
+    case), and how many match in all: two queries."""
+    statement = select(MailMessage)
+    if search:
+        like = f"%{search}%"
+        statement = statement.where(
+            func.lower(MailMessage.to_address).like(like)
+            | func.lower(MailMessage.subject).like(like)
+        )
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    messages = session.scalars(
+        statement.order_by(MailMessage.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return list(messages), total
+
+
+def get_message(session: Session, message_id: int) -> MailMessage:
+    message = session.get(MailMessage, message_id)
+    if message is None:
+        raise NotFound(_("This page does not exist, or no longer does."))
+    return message
+
+
+def requeue(session: Session, message: MailMessage) -> bool:
+    """An admin sends a failed message again, knowingly. False when it had not failed."""
+    if message.status != MailStatus.FAILED:
+        return False
+    message.status = MailStatus.QUEUED
+    message.claim_token = None
+    session.flush()
+    return True
