@@ -346,6 +346,14 @@ def find_bricks(session: Session, academy: Academy, text: str, *, limit: int = 2
     )
 
 
+def bricks_to_link(
+    session: Session, academy: Academy, need: TrainingNeed, text: str
+) -> list[Brick]:
+    """The bricks `find_bricks` finds, but those already linked to the need."""
+    linked = {b.id for b in need.bricks}
+    return [b for b in find_bricks(session, academy, text) if b.id not in linked]
+
+
 def get_brick_by_id(session: Session, academy: Academy, brick_id: int) -> Brick:
     brick = session.get(Brick, brick_id)
     if brick is None or brick.academy_id != academy.id:

@@ -71,7 +71,14 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Brick numbers are 32-bit integers: a larger one (from a URL) names no brick, and SQLite
+# would refuse to bind it.
+MAX_BRICK_NUMBER = 2**31 - 1
+
+
 def get_brick(session: Session, academy: Academy, number: int) -> Brick:
+    if number > MAX_BRICK_NUMBER:
+        raise NotFound(_("No such brick."))
     brick = session.scalar(
         select(Brick).where(Brick.academy_id == academy.id, Brick.number == number)
     )
