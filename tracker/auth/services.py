@@ -10,9 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.academies.models import Academy, AcademyInvitation, Membership
 from tracker.auth.models import LOCALES, LoginFailure, User, UserSession
 from tracker.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from tracker.errors import DomainError, NotFound, Throttled
+from tracker.mail.models import MailMessage
 from tracker.tokens import hash_token, new_token
 
 
@@ -236,8 +238,6 @@ def set_active(
 
 def export_personal_data(session: Session, user: User) -> dict[str, Any]:
     """Everything Brique holds about a person, as JSON-ready data (GDPR art. 15 and 20)."""
-    from tracker.academies.models import Academy, Membership
-
     memberships = session.execute(
         select(Academy.name, Academy.slug, Membership.role, Membership.created_at)
         .join(Membership, Membership.academy_id == Academy.id)
@@ -279,9 +279,6 @@ def erase_user(session: Session, user: User, *, actor: User, now: dt.datetime) -
     The account becomes an anonymous, inactive placeholder; memberships, sessions, failed
     logins, invitations to the address and e-mail to it (sent or not) are deleted.
     """
-    from tracker.academies.models import AcademyInvitation, Membership
-    from tracker.mail.models import MailMessage
-
     if user.id == actor.id:
         raise DomainError(_("You cannot erase your own account while logged in with it."))
     session.execute(delete(Membership).where(Membership.user_id == user.id))

@@ -1,5 +1,7 @@
-"""How a brick's values read on its pages: the lines of its history, and the table of a
-conflict on the edit form (what someone else changed beside what the person changed)."""
+"""How a brick's values read on its pages: its history's lines, the edit conflict's table.
+
+The conflict table puts what someone else changed beside what the person changed.
+"""
 
 from __future__ import annotations
 

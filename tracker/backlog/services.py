@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.academies.models import Academy, Stage, StageCategory, WipPolicy
+from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory, WipPolicy
 from tracker.auth.models import User
 from tracker.backlog import ranking
 from tracker.backlog.models import (
@@ -33,6 +33,8 @@ from tracker.backlog.models import (
 )
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError, NotFound
+from tracker.releases.models import Release
+from tracker.sprints.models import Sprint
 
 # Fields a brick form edits, in display order. Relationship fields are edited by their id.
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -214,10 +216,6 @@ def _set_objectives(brick: Brick, objectives: list[tuple[str, BloomLevel]]) -> N
 
 def _check_references(session: Session, academy: Academy, values: dict[str, Any]) -> None:
     """Every id given must belong to this academy (never trust a posted id)."""
-    from tracker.backlog.models import LearningPath
-    from tracker.releases.models import Release
-    from tracker.sprints.models import Sprint
-
     models: dict[str, Any] = {
         "stage_id": Stage,
         "sprint_id": Sprint,
@@ -233,8 +231,6 @@ def _check_references(session: Session, academy: Academy, values: dict[str, Any]
             raise DomainError(_("Choose a value from the list."), field=field)
     owner_id = values.get("owner_id")
     if owner_id is not None:
-        from tracker.academies.models import Membership, Role
-
         role = session.scalar(
             select(Membership.role).where(
                 Membership.academy_id == academy.id, Membership.user_id == owner_id
@@ -474,9 +470,6 @@ class NameBook:
 
 def name_book(session: Session, academy: Academy, user_ids: set[int]) -> NameBook:
     """One query per kind of thing, whatever the length of the history."""
-    from tracker.releases.models import Release
-    from tracker.sprints.models import Sprint
-
     book = NameBook()
     for attribute, model in (
         ("stage_id", Stage),
@@ -539,10 +532,6 @@ class BrickChoices:
 
 
 def brick_choices(session: Session, academy: Academy) -> BrickChoices:
-    from tracker.academies.models import Membership, Role
-    from tracker.releases.models import Release
-    from tracker.sprints.models import Sprint
-
     return BrickChoices(
         stages=list(
             session.scalars(

@@ -25,7 +25,7 @@ from tracker.backlog.paths_services import list_paths, totals_by
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
-from tracker.sprints import bp, services, svg
+from tracker.sprints import bp, queries, services, svg
 from tracker.sprints.forms import (
     CloseSprintForm,
     CommitBricksForm,
@@ -111,7 +111,7 @@ def show(sprint_id: int) -> Any:
     A fixed number of queries whatever the number of bricks and events.
     """
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
-    series = services.burn_series(db.session, sprint, tz=_tz(), now=utcnow())
+    series = queries.burn_series(db.session, g.academy, sprint, tz=_tz(), now=utcnow())
     prefix = g.academy.key_prefix
     baseline = services.baseline_of(db.session, sprint)
     closed = sprint.state == SprintState.CLOSED
@@ -318,7 +318,7 @@ def reports() -> Any:
     form = ReportPeriodForm(request.args)
     valid = form.validate()
     first, last = form.period(now.astimezone(tz).date())
-    figures = services.reports(db.session, g.academy, first, last, tz=tz, now=now)
+    figures = queries.reports(db.session, g.academy, first, last, tz=tz, now=now)
     names: dict[int | None, str] = {s.id: s.name for s in figures.stages}
 
     def stage_label(stage_id: int | None) -> str:
@@ -335,7 +335,7 @@ def reports() -> Any:
     ), (200 if valid else 422)
 
 
-def _report_charts(figures: services.Reports, stage_label: Any) -> dict[str, Any]:
+def _report_charts(figures: queries.Reports, stage_label: Any) -> dict[str, Any]:
     velocity, flow, times = figures.velocity, figures.flow, figures.times
     return {
         "velocity": velocity,
