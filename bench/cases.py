@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import User
+from tracker.db import utcnow
 from tracker.demo import DEMO_SLUG
 
 # The demo people's password in benchmark databases (they live only for the run, on loopback).
@@ -157,15 +158,17 @@ def seed_brick_history(session: Session, size: int | None) -> Mapping[str, Any]:
     brick = services.create_brick(
         session, academy, actor=manager, title="Banc : une brique très commentée",
         format="video", description="## Plan\n\n" + "- une étape\n" * 20,
-        objectives=[(f"Objectif {n}", "apply") for n in range(5)],
+        objectives=[(f"Objectif {n}", "apply") for n in range(5)], now=utcnow(),
     )  # fmt: skip
     for n in range((size or 200) - 1):
         if n % 2:
-            services.add_comment(session, brick, author=manager, body=f"Commentaire **{n}**")
+            services.add_comment(
+                session, brick, author=manager, body=f"Commentaire **{n}**", now=utcnow()
+            )
         else:
             services.update_brick(
                 session, brick, actor=manager, expected_version=brick.version,
-                summary=f"Résumé {n}", learner_minutes=n,
+                summary=f"Résumé {n}", learner_minutes=n, now=utcnow(),
             )  # fmt: skip
     return {"brick_number": brick.number}
 

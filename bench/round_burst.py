@@ -79,7 +79,7 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
     academy = create_academy(session, name="Burst", slug="burst", key_prefix="BRST",
                              default_locale="fr", actor=manager)  # fmt: skip
     add_member(session, academy, manager, Role.MANAGER)
-    release = create_release(session, academy, name="Incrément burst", actor=manager)
+    release = create_release(session, academy, name="Incrément burst", actor=manager, now=utcnow())
     bricks = [
         create_brick(
             session,
@@ -88,6 +88,7 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
             title=f"Module {n + 1}",
             format=BrickFormat.VIDEO,
             release_id=release.id,
+            now=utcnow(),
         )
         for n in range(BRICKS)
     ]

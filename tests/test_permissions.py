@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tests.factories import PRINCIPALS, World, make_user
 from tracker.academies.models import Membership
 from tracker.academies.services import invite_member
+from tracker.db import utcnow
 from tracker.mail.services import queue_mail
 
 Path = Callable[[World, Session], str]
@@ -51,7 +52,7 @@ def _invitation(w: World, s: Session) -> int:
     with force_locale("en"):
         invitation = invite_member(
             s, w.academy, email="new.person@example.com", role="tester", actor=w.manager,
-            base_url="http://brique.test",
+            base_url="http://brique.test", now=utcnow(),
         )  # fmt: skip
     return invitation.id
 
@@ -84,20 +85,22 @@ def _path(w: World, s: Session) -> int:
 def _need(w: World, s: Session) -> int:
     from tracker.backlog.needs_services import submit_need
 
-    need = submit_need(s, w.academy, actor=w.stakeholder, title="RGPD", business_unit="DRH")
+    need = submit_need(
+        s, w.academy, actor=w.stakeholder, title="RGPD", business_unit="DRH", now=utcnow()
+    )
     return need.id
 
 
 def _brick(w: World, s: Session) -> int:
     from tracker.backlog.services import create_brick
 
-    return create_brick(s, w.academy, actor=w.manager, title="Quiz", format="mooc").id
+    return create_brick(s, w.academy, actor=w.manager, title="Quiz", format="mooc", now=utcnow()).id
 
 
 def _release(w: World, s: Session) -> int:
     from tracker.releases.services import create_release
 
-    return create_release(s, w.academy, name="Incrément 1", actor=w.manager).id
+    return create_release(s, w.academy, name="Incrément 1", actor=w.manager, now=utcnow()).id
 
 
 def _published_notes(w: World, s: Session) -> int:
@@ -109,7 +112,7 @@ def _published_notes(w: World, s: Session) -> int:
     from tracker.releases.notes import publish_notes
     from tracker.releases.services import create_release
 
-    release = create_release(s, w.academy, name="Incrément publié", actor=w.manager)
+    release = create_release(s, w.academy, name="Incrément publié", actor=w.manager, now=utcnow())
     release.state = ReleaseState.APPROVED  # the go/no-go itself is tested in tests/releases
     with force_locale("en"):
         publish_notes(
@@ -150,7 +153,9 @@ def _brick_url(suffix: str = "") -> Path:
     def path(w: World, s: Session) -> str:
         from tracker.backlog.services import create_brick
 
-        brick = create_brick(s, w.academy, actor=w.manager, title="Page", format="video")
+        brick = create_brick(
+            s, w.academy, actor=w.manager, title="Page", format="video", now=utcnow()
+        )
         return f"/a/{w.academy.slug}/bricks/{brick.number}{suffix}"
 
     return path
@@ -159,7 +164,7 @@ def _brick_url(suffix: str = "") -> Path:
 def _tick_url(w: World, s: Session) -> str:
     from tracker.backlog.services import create_brick
 
-    brick = create_brick(s, w.academy, actor=w.manager, title="Tick", format="video")
+    brick = create_brick(s, w.academy, actor=w.manager, title="Tick", format="video", now=utcnow())
     return f"/a/{w.academy.slug}/bricks/{brick.number}/checklist/{brick.checklist[0].id}"
 
 
@@ -180,7 +185,9 @@ def _backlog_brick_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
         from tracker.backlog.services import create_brick
 
-        brick = create_brick(s, w.academy, actor=w.manager, title="Listed", format="video")
+        brick = create_brick(
+            s, w.academy, actor=w.manager, title="Listed", format="video", now=utcnow()
+        )
         return f"/a/{w.academy.slug}/backlog/{brick.number}/{action}"
 
     return path
@@ -189,7 +196,7 @@ def _backlog_brick_url(action: str) -> Path:
 def _board_move_url(w: World, s: Session) -> str:
     from tracker.backlog.services import create_brick
 
-    brick = create_brick(s, w.academy, actor=w.manager, title="Card", format="video")
+    brick = create_brick(s, w.academy, actor=w.manager, title="Card", format="video", now=utcnow())
     return f"/a/{w.academy.slug}/board/{brick.number}/move"
 
 

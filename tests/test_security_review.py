@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import World
 from tests.test_permissions import ROUTES
-from tracker.db import Base
+from tracker.db import Base, utcnow
 
 # Tables that change on any authenticated request (the session's last use), not data.
 _VOLATILE = {"user_session", "login_failure"}
@@ -82,7 +82,9 @@ def test_the_snapshot_sees_a_change(db_session, world: World) -> None:
 
     before = _snapshot(db_session)
 
-    create_brick(db_session, world.academy, actor=world.manager, title="New", format="video")
+    create_brick(
+        db_session, world.academy, actor=world.manager, title="New", format="video", now=utcnow()
+    )
 
     assert _snapshot(db_session) != before
 
@@ -98,11 +100,15 @@ def _foreign_objects(s: Session, w: World) -> dict[str, int]:
     from tracker.releases.services import create_release
     from tracker.sprints.services import create_sprint
 
-    brick = create_brick(s, w.academy, actor=w.manager, title="Secret", format="video")
+    brick = create_brick(
+        s, w.academy, actor=w.manager, title="Secret", format="video", now=utcnow()
+    )
     return {
         "stage_id": list_stages(s, w.academy)[-1].id,
         "sprint_id": create_sprint(s, w.academy, name="Victim sprint").id,
-        "release_id": create_release(s, w.academy, name="Victim release", actor=w.manager).id,
+        "release_id": create_release(
+            s, w.academy, name="Victim release", actor=w.manager, now=utcnow()
+        ).id,
         "learning_path_id": create_path(s, w.academy, name="Victim path").id,
         "brick_id": brick.id,
         "brick_number": brick.number,
@@ -112,7 +118,9 @@ def _foreign_objects(s: Session, w: World) -> dict[str, int]:
 def _own_brick(s: Session, w: World) -> Any:
     from tracker.backlog.services import create_brick
 
-    return create_brick(s, w.other_academy, actor=w.outsider, title="Mine", format="video")
+    return create_brick(
+        s, w.other_academy, actor=w.outsider, title="Mine", format="video", now=utcnow()
+    )
 
 
 def test_board_move_json_refuses_a_stage_of_another_academy(
@@ -191,7 +199,12 @@ def test_need_cannot_be_linked_to_a_brick_of_another_academy(
 
     foreign = _foreign_objects(db_session, world)
     need = submit_need(
-        db_session, world.other_academy, actor=world.outsider, title="Mine", business_unit="HR"
+        db_session,
+        world.other_academy,
+        actor=world.outsider,
+        title="Mine",
+        business_unit="HR",
+        now=utcnow(),
     )
     login(world.outsider)
     before = _snapshot(db_session)
@@ -221,7 +234,9 @@ def test_round_cannot_use_a_release_of_another_academy(
 
     assert response.status_code == 422
     assert _snapshot(db_session) == before
-    own = create_release(db_session, world.other_academy, name="Own", actor=world.outsider)
+    own = create_release(
+        db_session, world.other_academy, name="Own", actor=world.outsider, now=utcnow()
+    )
     assert client.post(url, data={**data, "release_id": str(own.id)}).status_code == 303
 
 
@@ -332,7 +347,7 @@ def _hostile_world(s: Session, w: World) -> dict[str, Any]:
     add_stage(s, w.academy, name=SCRIPT)
     path = create_path(s, w.academy, name=ATTRIBUTE, description=SCRIPT)
     release = create_release(
-        s, w.academy, name=SCRIPT, goal=ATTRIBUTE, target_date=today, actor=w.manager
+        s, w.academy, name=SCRIPT, goal=ATTRIBUTE, target_date=today, actor=w.manager, now=utcnow()
     )
     sprint = create_sprint(
         s,
@@ -353,12 +368,15 @@ def _hostile_world(s: Session, w: World) -> dict[str, Any]:
             release_id=release.id,
             sprint_id=sprint.id,
             learning_path_id=path.id,
+            now=utcnow(),
         )
         for title in (SCRIPT, ATTRIBUTE, FORMULA)
     ]
-    start_sprint(s, sprint, actor=w.manager)
-    need = submit_need(s, w.academy, actor=w.stakeholder, title=SCRIPT, business_unit=ATTRIBUTE)
-    link_brick(s, need, bricks[0], actor=w.manager)
+    start_sprint(s, sprint, actor=w.manager, now=utcnow())
+    need = submit_need(
+        s, w.academy, actor=w.stakeholder, title=SCRIPT, business_unit=ATTRIBUTE, now=utcnow()
+    )
+    link_brick(s, need, bricks[0], actor=w.manager, now=utcnow())
     round_ = add_round(s, w.academy, release, title=ATTRIBUTE)
     rating = add_question(s, round_, QuestionKind.RATING, prompt=SCRIPT)
     text = add_question(s, round_, QuestionKind.TEXT, prompt=ATTRIBUTE)
@@ -495,8 +513,12 @@ def test_json_endpoints_refuse_a_post_without_the_csrf_header(
 ) -> None:
     from tracker.backlog.services import create_brick
 
-    first = create_brick(db_session, world.academy, actor=world.manager, title="A", format="video")
-    second = create_brick(db_session, world.academy, actor=world.manager, title="B", format="video")
+    first = create_brick(
+        db_session, world.academy, actor=world.manager, title="A", format="video", now=utcnow()
+    )
+    second = create_brick(
+        db_session, world.academy, actor=world.manager, title="B", format="video", now=utcnow()
+    )
     login(world.manager)
     payload = {"brick": second.number, "before": first.number, "version": second.version}
     payload["stage"] = second.stage_id

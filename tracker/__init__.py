@@ -145,6 +145,7 @@ def _init_login(app: Flask) -> None:
     from flask import session
 
     from tracker.auth.services import load_session_user
+    from tracker.db import utcnow
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -156,7 +157,7 @@ def _init_login(app: Flask) -> None:
         token = session.get("sid")
         if not token or not user_id.isdigit():
             return None
-        return load_session_user(database.session, int(user_id), token)
+        return load_session_user(database.session, int(user_id), token, now=utcnow())
 
 
 # Each domain package declares its blueprints (`blueprints`) and the modules whose routes attach

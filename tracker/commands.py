@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from sqlalchemy import Engine
 
 from tracker import migrate
-from tracker.db import db
+from tracker.db import db, utcnow
 
 
 def _engine() -> Engine:
@@ -62,7 +62,7 @@ def create_admin(email: str, name: str, password: str) -> None:
                 session, email=email, display_name=name, password=password, is_admin=True
             )
         else:
-            set_password(session, user, password)
+            set_password(session, user, password, now=utcnow())
             user.is_admin = True
     except DomainError as error:
         raise click.ClickException(error.message) from error
@@ -92,7 +92,7 @@ def run_seed_demo(app: Flask) -> None:
     with force_locale("fr"):
         academy, people = seed_demo(db.session, password=password)
     db.session.commit()
-    send_queued_mail(db.session, SmtpSettings.from_config(app.config))
+    send_queued_mail(db.session, SmtpSettings.from_config(app.config), clock=utcnow)
     db.session.close()
     base = app.config["BASE_URL"]
     click.echo("")
@@ -131,7 +131,10 @@ def send_mail(batch_size: int) -> None:
     from tracker.mail.services import SmtpSettings, send_queued_mail
 
     report = send_queued_mail(
-        db.session, SmtpSettings.from_config(current_app.config), batch_size=batch_size
+        db.session,
+        SmtpSettings.from_config(current_app.config),
+        batch_size=batch_size,
+        clock=utcnow,
     )
     click.echo(
         f"sent: {report.sent}, kept in outbox: {report.kept_in_outbox}, failed: {report.failed}"
@@ -209,7 +212,7 @@ def worker(interval: int) -> None:
             closed = run_close_due_rounds()
             if closed:
                 click.echo(f"rounds closed: {closed}")
-            report = send_queued_mail(db.session, smtp)
+            report = send_queued_mail(db.session, smtp, clock=utcnow)
             if report.sent or report.kept_in_outbox or report.failed:
                 click.echo(f"mail: {report}")
         except Exception as exc:

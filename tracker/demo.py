@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from types import ModuleType
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -717,34 +715,6 @@ class _Clock:
         return self.now
 
 
-# The services that read the time themselves (`utcnow()`) rather than taking `now`: while the
-# story plays, they read the story's clock, so that every event they record (a brick's moves,
-# a sprint's start and close, a release's events) is dated when it happened. (The feedback
-# services take `now`: the story passes its clock's.)
-_CLOCKED_MODULES: tuple[ModuleType, ...] = (
-    brick_services,
-    checklists,
-    needs_services,
-    sprint_services,
-    release_services,
-)
-
-
-@contextmanager
-def _services_reading(clock: _Clock) -> Iterator[None]:
-    """The clocked services read `clock` until the block ends. For the seed only: it runs
-    before the process serves anything (flask demo, the browser tests' fixture), never beside
-    requests, which would read the story's time too."""
-    saved = [(module, vars(module)["utcnow"]) for module in _CLOCKED_MODULES]
-    try:
-        for module, _original in saved:
-            vars(module)["utcnow"] = clock
-        yield
-    finally:
-        for module, original in saved:
-            vars(module)["utcnow"] = original
-
-
 class _Calendar:
     """Story days: working days counted from Sprint 1's first Monday (day 0).
 
@@ -843,11 +813,10 @@ class _Story:
         self.plan_sprints()
         self.plan_socle_beta()
         self.plan_comments()
-        with _services_reading(self.clock):
-            for moment, _order, action in sorted(self.steps, key=lambda s: (s[0], s[1])):
-                assert moment < self.now, "the demo's story is all in the past"
-                self.clock.now = moment
-                action()
+        for moment, _order, action in sorted(self.steps, key=lambda s: (s[0], s[1])):
+            assert moment < self.now, "the demo's story is all in the past"
+            self.clock.now = moment
+            action()
         self.session.flush()
 
     # -- Paths, releases, bricks -------------------------------------------------------------
@@ -897,6 +866,7 @@ class _Story:
             goal=release.goal,
             target_date=target,
             actor=self.manager,
+            now=self.clock.now,
         )
 
     def brick_values(self, brick: DemoBrick) -> dict[str, object]:
@@ -920,6 +890,7 @@ class _Story:
             title=brick.title,
             format=brick.format,
             objectives=brick.objectives,
+            now=self.clock.now,
             **self.brick_values(brick),
         )
 
@@ -935,7 +906,9 @@ class _Story:
         else:
             to_tick = []
         for item in to_tick:
-            checklists.tick_checklist_item(self.session, brick, item, done=True, actor=owner)
+            checklists.tick_checklist_item(
+                self.session, brick, item, done=True, actor=owner, now=self.clock.now
+            )
         # Where its rank puts it in the column: the backlog's order stays as it was.
         before = self.session.scalar(
             select(func.count(Brick.id)).where(
@@ -989,6 +962,7 @@ class _Story:
             headcount=need.headcount,
             criticality=need.criticality,
             urgency=need.urgency,
+            now=self.clock.now,
         )
 
     def need(self, demo: DemoNeed) -> TrainingNeed:
@@ -1001,11 +975,18 @@ class _Story:
     def link_need(self, demo: DemoNeed) -> None:
         need = self.need(demo)
         for title in demo.bricks:
-            needs_services.link_brick(self.session, need, self.bricks[title], actor=self.manager)
+            needs_services.link_brick(
+                self.session, need, self.bricks[title], actor=self.manager, now=self.clock.now
+            )
 
     def change_need(self, demo: DemoNeed, status: str) -> None:
         needs_services.change_need_status(
-            self.session, self.need(demo), status, actor=self.manager, reason=demo.decline_reason
+            self.session,
+            self.need(demo),
+            status,
+            actor=self.manager,
+            reason=demo.decline_reason,
+            now=self.clock.now,
         )
 
     # -- The panel -----------------------------------------------------------------------------
@@ -1341,6 +1322,7 @@ class _Story:
             actor=self.manager,
             expected_version=brick.version,
             objectives=QUIZ_FROM_FEEDBACK.objectives,
+            now=self.clock.now,
             **self.brick_values(QUIZ_FROM_FEEDBACK),
         )
 
@@ -1351,10 +1333,13 @@ class _Story:
             [self.bricks[title].number for title in titles],
             actor=self.manager,
             reason=reason,
+            now=self.clock.now,
         )
 
     def start(self, sprint: str) -> None:
-        sprint_services.start_sprint(self.session, self.sprints[sprint], actor=self.manager)
+        sprint_services.start_sprint(
+            self.session, self.sprints[sprint], actor=self.manager, now=self.clock.now
+        )
 
     def close(self, sprint: str, next_sprint: str) -> None:
         """Closed at the review: what is not done goes on to the next sprint."""
@@ -1366,6 +1351,7 @@ class _Story:
             closing,
             {brick.number: target for brick in unfinished},
             actor=self.manager,
+            now=self.clock.now,
         )
 
     # -- Increment 1: in beta, its round open -------------------------------------------------
@@ -1437,5 +1423,9 @@ class _Story:
 
     def comment(self, title: str, author: str, body: str) -> None:
         brick_services.add_comment(
-            self.session, self.bricks[title], author=self.users[author], body=body
+            self.session,
+            self.bricks[title],
+            author=self.users[author],
+            body=body,
+            now=self.clock.now,
         )

@@ -13,6 +13,7 @@ form-field limit (500 kB), nor should the browser send it twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import secrets
@@ -248,7 +249,13 @@ class Apply(Protocol[ResultT_co]):
     """An import of a checked plan: flushes, never commits; all rows or none."""
 
     def __call__(
-        self, session: Session, academy: Academy, plan: ImportPlan[Any], *, actor: User | None
+        self,
+        session: Session,
+        academy: Academy,
+        plan: ImportPlan[Any],
+        *,
+        actor: User | None,
+        now: dt.datetime,
     ) -> ResultT_co: ...
 
 

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired
 
 from tracker import spreadsheets
 from tracker.auth.permissions import Permission
-from tracker.db import db
+from tracker.db import db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.imports import DiskUploads, ImportPlan, ImportRules, UploadStore, upload_expired
 from tracker.web import attach_error, requires
@@ -159,7 +159,7 @@ def _apply(
     importer: Importer[Any], plan: ImportPlan[Any], filename: str, data: bytes, token: str
 ) -> Any:
     try:
-        result = importer.rules.apply(db.session, g.academy, plan, actor=current_user)
+        result = importer.rules.apply(db.session, g.academy, plan, actor=current_user, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -28,11 +28,11 @@ def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_sessio
     done = _stage(db_session, academy, StageCategory.DONE)
     bricks.create_brick(
         db_session, academy, actor=world.manager, title="A", format="video",
-        sprint_id=sprint.id, estimate_points=3, stage_id=done.id,
+        sprint_id=sprint.id, estimate_points=3, stage_id=done.id, now=utcnow(),
     )  # fmt: skip
     bricks.create_brick(
         db_session, academy, actor=world.manager, title="B", format="mooc",
-        sprint_id=sprint.id, estimate_points=5,
+        sprint_id=sprint.id, estimate_points=5, now=utcnow(),
     )  # fmt: skip
     round_ = FeedbackRound(
         academy_id=academy.id, release_id=release.id, title="Beta 2", state=RoundState.OPEN

@@ -177,7 +177,7 @@ def test_the_link_expires_with_the_configured_days(db_session, world, app):
     with app.test_request_context():
         invitation = services.invite_member(
             db_session, world.academy, email="soon@example.com", role=Role.TESTER,
-            actor=world.manager, base_url="http://brique.test", valid_days=2,
+            actor=world.manager, base_url="http://brique.test", valid_days=2, now=utcnow(),
         )  # fmt: skip
 
     assert dt.timedelta(days=1) < invitation.expires_at - utcnow() <= dt.timedelta(days=2)
@@ -187,14 +187,14 @@ def test_accepting_twice_in_a_race_spends_the_link_once(db_session, world, app):
     with app.test_request_context():
         invitation = services.invite_member(
             db_session, world.academy, email="race@example.com", role=Role.TESTER,
-            actor=world.manager, base_url="http://brique.test",
+            actor=world.manager, base_url="http://brique.test", now=utcnow(),
         )  # fmt: skip
         services.accept_invitation(
-            db_session, invitation, display_name="First", password=NEW_PASSWORD
+            db_session, invitation, display_name="First", password=NEW_PASSWORD, now=utcnow()
         )
         with pytest.raises(NotFound):
             services.accept_invitation(
-                db_session, invitation, display_name="Second", password=NEW_PASSWORD
+                db_session, invitation, display_name="Second", password=NEW_PASSWORD, now=utcnow()
             )
 
 
@@ -413,7 +413,7 @@ def test_an_old_link_for_someone_who_has_an_account_since_just_adds_the_membersh
     with app.test_request_context():
         invitation = services.invite_member(
             db_session, world.academy, email="later@example.com", role=Role.TESTER,
-            actor=world.manager, base_url="http://brique.test",
+            actor=world.manager, base_url="http://brique.test", now=utcnow(),
         )  # fmt: skip
     path = link_in(last_mail_to(db_session, "later@example.com"))
     person = make_user(db_session, email="later@example.com")
@@ -430,7 +430,7 @@ def test_an_old_link_cannot_demote_the_last_manager(app, db_session, world):
     with app.test_request_context():
         services.invite_member(
             db_session, world.other_academy, email="boss@example.com", role=Role.TESTER,
-            actor=world.admin, base_url="http://brique.test",
+            actor=world.admin, base_url="http://brique.test", now=utcnow(),
         )  # fmt: skip
     path = link_in(last_mail_to(db_session, "boss@example.com"))
     boss = make_user(db_session, email="boss@example.com")

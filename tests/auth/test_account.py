@@ -13,6 +13,7 @@ from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.academies.services import invite_member
 from tracker.auth import services
 from tracker.auth.models import LoginFailure, User, UserSession
+from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.mail.models import MailMessage
 
@@ -104,9 +105,9 @@ def test_change_password(client, db_session, login):
     )
 
     assert response.status_code == 303
-    assert services.authenticate(db_session, user.email, NEW_PASSWORD) == user
+    assert services.authenticate(db_session, user.email, NEW_PASSWORD, now=utcnow()) == user
     try:
-        services.authenticate(db_session, user.email, PASSWORD)
+        services.authenticate(db_session, user.email, PASSWORD, now=utcnow())
     except DomainError:
         pass
     else:
@@ -271,6 +272,7 @@ def test_erase_removes_the_personal_data_and_the_login(app, client, db_session, 
         role=Role.DESIGNER,
         actor=world.outsider,
         base_url="http://brique.test",
+        now=utcnow(),
     )
     db_session.add(
         AcademyInvitation(
@@ -281,9 +283,9 @@ def test_erase_removes_the_personal_data_and_the_login(app, client, db_session, 
             expires_at=person.created_at,
         )
     )
-    services.start_session(db_session, person, lifetime_days=1)
-    with contextlib.suppress(DomainError):
-        services.authenticate(db_session, email, "wrong password!")  # a failed login on record
+    services.start_session(db_session, person, lifetime_days=1, now=utcnow())
+    with contextlib.suppress(DomainError):  # a failed login on record
+        services.authenticate(db_session, email, "wrong password!", now=utcnow())
     login(world.admin)
 
     response = client.post(f"/admin/users/{person.id}/erase")

@@ -96,7 +96,7 @@ def test_an_account_cannot_be_created_twice_with_different_case(db_session):
 
 def test_inactive_account_is_refused_even_with_the_right_password(client, db_session, world):
     user = make_user(db_session)
-    services.set_active(db_session, user, False, actor=world.admin)
+    services.set_active(db_session, user, False, actor=world.admin, now=utcnow())
 
     response = client.post("/login", data={"email": user.email, "password": PASSWORD}, headers=EN)
 
@@ -203,9 +203,9 @@ def test_a_successful_login_clears_the_failures(db_session):
     user = make_user(db_session)
     for _ in range(9):
         with pytest.raises(DomainError):
-            services.authenticate(db_session, user.email, "wrong")
+            services.authenticate(db_session, user.email, "wrong", now=utcnow())
 
-    services.authenticate(db_session, user.email, PASSWORD)
+    services.authenticate(db_session, user.email, PASSWORD, now=utcnow())
 
     assert db_session.query(LoginFailure).filter_by(email=user.email).count() == 0
 

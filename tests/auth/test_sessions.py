@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tracker.auth import services
 from tracker.auth.models import User
+from tracker.db import utcnow
 
 
 def copy_cookie(client, app):  # type: ignore[no-untyped-def]
@@ -51,7 +52,7 @@ def test_deactivated_user_is_logged_out_everywhere(client, db_session, world, lo
     assert client.get("/account").status_code == 200
 
     services.set_active(
-        db_session, db_session.get(User, world.designer.id), False, actor=world.admin
+        db_session, db_session.get(User, world.designer.id), False, actor=world.admin, now=utcnow()
     )
     db_session.flush()
 

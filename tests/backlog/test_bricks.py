@@ -21,6 +21,7 @@ from tracker.backlog.models import (
     Comment,
     LearningPath,
 )
+from tracker.db import utcnow
 from tracker.sprints.models import Sprint
 
 
@@ -31,7 +32,9 @@ def brick_url(world, brick, suffix=""):
 def make_brick(db_session, world, **values):
     values.setdefault("title", "Phishing basics")
     values.setdefault("format", BrickFormat.VIDEO)
-    return services.create_brick(db_session, world.academy, actor=world.manager, **values)
+    return services.create_brick(
+        db_session, world.academy, actor=world.manager, **values, now=utcnow()
+    )
 
 
 class _FormReader(HTMLParser):
@@ -346,7 +349,12 @@ def test_saving_without_changes_records_nothing(client, db_session, world, login
 
 def test_a_brick_of_another_academy_is_not_found(client, db_session, world, login):
     other = services.create_brick(
-        db_session, world.other_academy, actor=world.outsider, title="Theirs", format="mooc"
+        db_session,
+        world.other_academy,
+        actor=world.outsider,
+        title="Theirs",
+        format="mooc",
+        now=utcnow(),
     )
     make_brick(db_session, world)
     login(world.manager)
@@ -402,7 +410,7 @@ def test_a_field_both_changed_keeps_yours_and_says_so(client, db_session, world,
     seen = form_fields(client.get(url).get_data(as_text=True))
     services.update_brick(
         db_session, brick, actor=world.designer, expected_version=1, title="Their title",
-        objectives=[("Their objective", "create")],
+        objectives=[("Their objective", "create")], now=utcnow(),
     )  # fmt: skip
     db_session.commit()
 
@@ -423,9 +431,9 @@ def test_a_field_both_changed_keeps_yours_and_says_so(client, db_session, world,
 
 def test_a_manager_deletes_a_brick_after_confirming(client, db_session, world, login):
     brick = make_brick(db_session, world, objectives=[("Spot a fake sender", "remember")])
-    services.add_comment(db_session, brick, author=world.designer, body="Nice")
+    services.add_comment(db_session, brick, author=world.designer, body="Nice", now=utcnow())
     checklists.tick_checklist_item(
-        db_session, brick, brick.checklist[0], done=True, actor=world.designer
+        db_session, brick, brick.checklist[0], done=True, actor=world.designer, now=utcnow()
     )
     brick_id, number = brick.id, brick.number
     login(world.manager)
@@ -616,11 +624,15 @@ def _grow(db_session, world, brick, n: int) -> None:
             db_session, brick, actor=world.designer if i % 2 else world.manager,
             expected_version=brick.version, summary=f"Summary {i}",
             owner_id=world.designer.id if i % 2 else world.manager.id,
-            objectives=[(f"Objective {j}", "apply") for j in range(i % 5 + 1)],
+            objectives=[(f"Objective {j}", "apply") for j in range(i % 5 + 1)], now=utcnow(),
         )  # fmt: skip
-        services.add_comment(db_session, brick, author=world.manager, body=f"Comment **{i}**")
+        services.add_comment(
+            db_session, brick, author=world.manager, body=f"Comment **{i}**", now=utcnow()
+        )
     for item in brick.checklist:
-        checklists.tick_checklist_item(db_session, brick, item, done=True, actor=world.designer)
+        checklists.tick_checklist_item(
+            db_session, brick, item, done=True, actor=world.designer, now=utcnow()
+        )
 
 
 def test_the_brick_page_issues_the_same_queries_whatever_its_history(

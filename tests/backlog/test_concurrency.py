@@ -20,7 +20,7 @@ from tests.factories import make_academy, make_user
 from tracker import migrate
 from tracker.backlog import services
 from tracker.backlog.models import Brick
-from tracker.db import make_engine
+from tracker.db import make_engine, utcnow
 from tracker.errors import Conflict
 
 THREADS = 10
@@ -69,7 +69,12 @@ def _create_bricks(app, sessions, academy_id, user_id, barrier, numbers, errors)
                     academy = session.get(Academy, academy_id)
                     actor = session.get(User, user_id)
                     brick = services.create_brick(
-                        session, academy, actor=actor, title=f"Brick {i}", format="video"
+                        session,
+                        academy,
+                        actor=actor,
+                        title=f"Brick {i}",
+                        format="video",
+                        now=utcnow(),
                     )
                     session.commit()
                     numbers.append(brick.number)
@@ -112,7 +117,7 @@ def test_a_save_based_on_a_stale_version_is_refused_at_flush(app, sessions, acad
         with sessions() as setup:
             brick = services.create_brick(
                 setup, setup.get(Academy, academy), actor=setup.get(User, manager),
-                title="Shared", format="mooc", summary="Old",
+                title="Shared", format="mooc", summary="Old", now=utcnow(),
             )  # fmt: skip
             setup.commit()
             brick_id = brick.id
@@ -124,7 +129,12 @@ def test_a_save_based_on_a_stale_version_is_refused_at_flush(app, sessions, acad
             theirs = b.get(Brick, brick_id)
             b.commit()
             services.update_brick(
-                a, mine, actor=a.get(User, manager), expected_version=1, title="A's title"
+                a,
+                mine,
+                actor=a.get(User, manager),
+                expected_version=1,
+                title="A's title",
+                now=utcnow(),
             )
             a.commit()
 
@@ -133,7 +143,12 @@ def test_a_save_based_on_a_stale_version_is_refused_at_flush(app, sessions, acad
             assert theirs.version == 1
             with pytest.raises(Conflict):
                 services.update_brick(
-                    b, theirs, actor=b.get(User, manager), expected_version=1, summary="B's"
+                    b,
+                    theirs,
+                    actor=b.get(User, manager),
+                    expected_version=1,
+                    summary="B's",
+                    now=utcnow(),
                 )
             b.rollback()
 

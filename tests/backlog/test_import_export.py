@@ -18,6 +18,7 @@ from tracker.academies.models import Role
 from tracker.backlog import io as backlog_io
 from tracker.backlog import services
 from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, LearningPath
+from tracker.db import utcnow
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -409,6 +410,7 @@ def make_backlog(db_session, world, planning) -> list[Brick]:
             language="fr",
             prerequisites="Aucun",
             content_url="https://example.com/a",
+            now=utcnow(),
         ),
         services.create_brick(
             db_session,
@@ -419,6 +421,7 @@ def make_backlog(db_session, world, planning) -> list[Brick]:
             summary="+1",
             vendor="@vendor",
             description="'- quoted",
+            now=utcnow(),
         ),
         services.create_brick(
             db_session,
@@ -427,6 +430,7 @@ def make_backlog(db_session, world, planning) -> list[Brick]:
             title="Plain",
             format="document",
             language="en",
+            now=utcnow(),
         ),
     ]
 

@@ -11,6 +11,7 @@ from tests.factories import make_member
 from tracker.academies.models import Role
 from tracker.backlog import services
 from tracker.backlog.models import Activity, ActivityKind, Brick, LearningPath
+from tracker.db import utcnow
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -22,7 +23,7 @@ def url(world, suffix: str = "") -> str:
 def brick(db_session, world, title: str, **values):
     values.setdefault("format", "video")
     return services.create_brick(
-        db_session, world.academy, actor=world.manager, title=title, **values
+        db_session, world.academy, actor=world.manager, title=title, **values, now=utcnow()
     )
 
 
@@ -504,7 +505,7 @@ def test_bricks_of_another_academy_are_not_touched_in_bulk(
 ):
     sprint, _release, _path = planning
     stranger = services.create_brick(
-        db_session, world.other_academy, actor=None, title="x", format="video"
+        db_session, world.other_academy, actor=None, title="x", format="video", now=utcnow()
     )
     login(world.manager)
 

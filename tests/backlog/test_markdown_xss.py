@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from tracker.backlog import services
 from tracker.backlog.models import Brick
+from tracker.db import utcnow
 from tracker.markdown import render_markdown
 
 PAYLOADS = [
@@ -151,6 +152,7 @@ def test_a_hostile_brick_and_comment_render_inert(client, db_session, world, log
         vendor=payload[:120],
         target_audience=payload[:255],
         objectives=[(payload[:500], "apply")],
+        now=utcnow(),
     )
     # A link stored without the service's check (an old import, say) is not linked either.
     db_session.execute(

@@ -13,17 +13,22 @@ from tracker.backlog import needs_services as services
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import NeedStatus, TrainingNeed
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
+from tracker.db import utcnow
 from tracker.errors import DomainError
 
 
 def make_need(session, world, *, actor=None, **values):
     values.setdefault("title", "Need")
     values.setdefault("business_unit", "DRH")
-    return services.submit_need(session, world.academy, actor=actor or world.manager, **values)
+    return services.submit_need(
+        session, world.academy, actor=actor or world.manager, **values, now=utcnow()
+    )
 
 
 def make_brick(session, academy, actor, title="A brick"):
-    return brick_services.create_brick(session, academy, actor=actor, title=title, format="mooc")
+    return brick_services.create_brick(
+        session, academy, actor=actor, title=title, format="mooc", now=utcnow()
+    )
 
 
 def events_of(session, need):
@@ -63,7 +68,7 @@ def test_needs_are_listed_by_score_and_filtered(db_session, world):
     high = make_need(db_session, world, title="High", criticality=5, urgency=5, headcount=200,
                      business_unit="Banque de détail")  # fmt: skip
     mid = make_need(db_session, world, title="Mid", criticality=3, urgency=3, headcount=1000)
-    services.change_need_status(db_session, mid, "accepted", actor=world.manager)
+    services.change_need_status(db_session, mid, "accepted", actor=world.manager, now=utcnow())
 
     everything = services.list_needs(db_session, world.academy)
     accepted = services.list_needs(db_session, world.academy, statuses=["accepted"])
@@ -114,16 +119,23 @@ def test_declining_needs_a_reason_and_every_change_is_in_the_history(db_session,
     need = make_need(db_session, world)
 
     with pytest.raises(DomainError) as refused:
-        services.change_need_status(db_session, need, NeedStatus.DECLINED, actor=world.manager)
+        services.change_need_status(
+            db_session, need, NeedStatus.DECLINED, actor=world.manager, now=utcnow()
+        )
     assert refused.value.field == "reason"
     assert need.status == NeedStatus.NEW
 
-    services.change_need_status(db_session, need, "accepted", actor=world.manager)
+    services.change_need_status(db_session, need, "accepted", actor=world.manager, now=utcnow())
     services.change_need_status(
-        db_session, need, "declined", actor=world.manager, reason="Covered by the group MOOC"
+        db_session,
+        need,
+        "declined",
+        actor=world.manager,
+        reason="Covered by the group MOOC",
+        now=utcnow(),
     )
     assert need.decline_reason == "Covered by the group MOOC"
-    services.change_need_status(db_session, need, "planned", actor=world.manager)
+    services.change_need_status(db_session, need, "planned", actor=world.manager, now=utcnow())
 
     assert need.decline_reason == ""
     history = [
@@ -143,7 +155,9 @@ def test_declining_needs_a_reason_and_every_change_is_in_the_history(db_session,
 def test_saving_the_same_status_records_nothing(db_session, world):
     need = make_need(db_session, world)
 
-    changed = services.change_need_status(db_session, need, "new", actor=world.manager)
+    changed = services.change_need_status(
+        db_session, need, "new", actor=world.manager, now=utcnow()
+    )
 
     assert changed is False
     assert len(events_of(db_session, need)) == 1
@@ -152,8 +166,14 @@ def test_saving_the_same_status_records_nothing(db_session, world):
 def test_an_edit_changes_fields_and_is_recorded(db_session, world):
     need = make_need(db_session, world, headcount=10)
 
-    assert services.update_need(db_session, need, actor=world.manager, headcount=250) is True
-    assert services.update_need(db_session, need, actor=world.manager, headcount=250) is False
+    assert (
+        services.update_need(db_session, need, actor=world.manager, headcount=250, now=utcnow())
+        is True
+    )
+    assert (
+        services.update_need(db_session, need, actor=world.manager, headcount=250, now=utcnow())
+        is False
+    )
     assert need.headcount == 250
     assert [e.kind for e in events_of(db_session, need)][-1] == NeedEventKind.EDITED
 
@@ -166,12 +186,12 @@ def test_linking_and_unlinking_bricks_is_traced(db_session, world):
     brick = make_brick(db_session, world.academy, world.manager, "Phishing : les bons réflexes")
     theirs = make_brick(db_session, world.other_academy, world.outsider)
 
-    assert services.link_brick(db_session, need, brick, actor=world.manager) is True
-    assert services.link_brick(db_session, need, brick, actor=world.manager) is False
+    assert services.link_brick(db_session, need, brick, actor=world.manager, now=utcnow()) is True
+    assert services.link_brick(db_session, need, brick, actor=world.manager, now=utcnow()) is False
     with pytest.raises(DomainError):
-        services.link_brick(db_session, need, theirs, actor=world.manager)
+        services.link_brick(db_session, need, theirs, actor=world.manager, now=utcnow())
     assert need.bricks == [brick]
-    assert services.unlink_brick(db_session, need, brick, actor=world.manager) is True
+    assert services.unlink_brick(db_session, need, brick, actor=world.manager, now=utcnow()) is True
 
     assert need.bricks == []
     notes = [(e.kind, e.note) for e in events_of(db_session, need)[1:]]
@@ -202,12 +222,16 @@ def test_bricks_are_found_by_key_number_or_title(db_session, world):
 def test_coverage_groups_needs_per_business_unit(db_session, world):
     brick = make_brick(db_session, world.academy, world.manager)
     delivered = make_need(db_session, world, title="Delivered", business_unit="DSI")
-    services.change_need_status(db_session, delivered, "delivered", actor=world.manager)
+    services.change_need_status(
+        db_session, delivered, "delivered", actor=world.manager, now=utcnow()
+    )
     covered = make_need(db_session, world, title="Covered", business_unit="dsi")
-    services.link_brick(db_session, covered, brick, actor=world.manager)
+    services.link_brick(db_session, covered, brick, actor=world.manager, now=utcnow())
     uncovered = make_need(db_session, world, title="Uncovered", business_unit="DSI ")
     declined = make_need(db_session, world, title="Declined", business_unit="DSI")
-    services.change_need_status(db_session, declined, "declined", actor=world.manager, reason="No")
+    services.change_need_status(
+        db_session, declined, "declined", actor=world.manager, reason="No", now=utcnow()
+    )
     make_need(db_session, world, title="HR", business_unit="DRH")
 
     units = services.coverage(db_session, world.academy)
@@ -241,7 +265,12 @@ def test_a_stakeholder_submits_a_need_and_follows_it(client, login, world, db_se
     assert response.status_code == 303
     need = db_session.query(TrainingNeed).filter_by(title="Sensibiliser au phishing").one()
     services.change_need_status(
-        db_session, need, "declined", actor=world.manager, reason="Already in the group MOOC"
+        db_session,
+        need,
+        "declined",
+        actor=world.manager,
+        reason="Already in the group MOOC",
+        now=utcnow(),
     )
     mine = client.get(f"{base}/mine").get_data(as_text=True)
     page = client.get(f"{base}/{need.id}/").get_data(as_text=True)
@@ -354,7 +383,12 @@ def test_a_designer_reads_a_need_without_triage(client, login, world, db_session
 
 def test_another_academys_need_is_not_found(client, login, world, db_session):
     theirs = services.submit_need(
-        db_session, world.other_academy, actor=world.outsider, title="X", business_unit="DSI"
+        db_session,
+        world.other_academy,
+        actor=world.outsider,
+        title="X",
+        business_unit="DSI",
+        now=utcnow(),
     )
     login(world.manager)
 
@@ -372,7 +406,7 @@ def test_need_lists_run_the_same_queries_for_few_or_many_needs(
             need = make_need(db_session, world, title=f"Need {i}", business_unit=f"BU {i % 4}",
                              headcount=i * 10)  # fmt: skip
             if i % 2:
-                services.link_brick(db_session, need, brick, actor=world.manager)
+                services.link_brick(db_session, need, brick, actor=world.manager, now=utcnow())
 
     add(2)
     login(world.manager)

@@ -7,13 +7,16 @@ import pytest
 from tracker.backlog import paths_services as services
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, Brick, LearningPath
+from tracker.db import utcnow
 from tracker.errors import DomainError
 
 
 def make_brick(session, world, **values):
     values.setdefault("title", "A brick")
     values.setdefault("format", "video")
-    return brick_services.create_brick(session, world.academy, actor=world.manager, **values)
+    return brick_services.create_brick(
+        session, world.academy, actor=world.manager, **values, now=utcnow()
+    )
 
 
 def names(session, academy):
@@ -63,7 +66,7 @@ def test_deleting_a_path_keeps_its_bricks_and_records_the_change(db_session, wor
     brick = make_brick(db_session, world, learning_path_id=path.id)
     version = brick.version
 
-    count = services.delete_path(db_session, path, actor=world.manager)
+    count = services.delete_path(db_session, path, actor=world.manager, now=utcnow())
 
     assert count == 1
     db_session.refresh(brick)

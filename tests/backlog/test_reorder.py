@@ -24,7 +24,7 @@ from tracker.academies.models import Role
 from tracker.auth.models import User
 from tracker.backlog import ranking, reorder, services
 from tracker.backlog.models import Activity, ActivityKind, Brick
-from tracker.db import make_engine
+from tracker.db import make_engine, utcnow
 from tracker.errors import DomainError
 
 STEP = ranking.STEP
@@ -40,7 +40,9 @@ def order(session: Session, academy) -> list[str]:
 
 def make_bricks(session: Session, academy, actor, titles: str) -> dict[str, Brick]:
     return {
-        title: services.create_brick(session, academy, actor=actor, title=title, format="video")
+        title: services.create_brick(
+            session, academy, actor=actor, title=title, format="video", now=utcnow()
+        )
         for title in titles.split()
     }
 
@@ -102,7 +104,9 @@ def test_a_move_writes_only_the_moved_bricks_rank_and_records_it(db_session, wor
     before = {b.id: b.rank for b in bricks.values()}
     version = bricks["d"].version
 
-    moved = reorder.move_brick(db_session, bricks["d"], actor=world.manager, before=bricks["b"])
+    moved = reorder.move_brick(
+        db_session, bricks["d"], actor=world.manager, before=bricks["b"], now=utcnow()
+    )
 
     assert moved is True
     assert order(db_session, world.academy) == ["a", "d", "b", "c"]
@@ -129,9 +133,16 @@ def test_a_reorder_does_not_conflict_with_an_edit_in_progress(db_session, world)
     bricks = make_bricks(db_session, world.academy, world.manager, "a b")
     seen = bricks["b"].version  # someone opens b's edit form
 
-    reorder.move_brick(db_session, bricks["b"], actor=world.manager, before=bricks["a"])
+    reorder.move_brick(
+        db_session, bricks["b"], actor=world.manager, before=bricks["a"], now=utcnow()
+    )
     services.update_brick(
-        db_session, bricks["b"], actor=world.designer, expected_version=seen, title="b2"
+        db_session,
+        bricks["b"],
+        actor=world.designer,
+        expected_version=seen,
+        title="b2",
+        now=utcnow(),
     )
 
     assert order(db_session, world.academy) == ["b2", "a"]
@@ -140,11 +151,11 @@ def test_a_reorder_does_not_conflict_with_an_edit_in_progress(db_session, world)
 def test_move_after_and_to_the_ends(db_session, world):
     bricks = make_bricks(db_session, world.academy, world.manager, "a b c d")
 
-    reorder.move_brick(db_session, bricks["a"], actor=None, after=bricks["c"])
+    reorder.move_brick(db_session, bricks["a"], actor=None, after=bricks["c"], now=utcnow())
     assert order(db_session, world.academy) == ["b", "c", "a", "d"]
-    reorder.step_brick(db_session, bricks["d"], "top", actor=None)
+    reorder.step_brick(db_session, bricks["d"], "top", actor=None, now=utcnow())
     assert order(db_session, world.academy) == ["d", "b", "c", "a"]
-    reorder.step_brick(db_session, bricks["d"], "bottom", actor=None)
+    reorder.step_brick(db_session, bricks["d"], "bottom", actor=None, now=utcnow())
     assert order(db_session, world.academy) == ["b", "c", "a", "d"]
 
 
@@ -160,7 +171,7 @@ def test_move_after_and_to_the_ends(db_session, world):
 def test_move_to_a_position(db_session, world, position, expected):
     bricks = make_bricks(db_session, world.academy, world.manager, "a b c d")
 
-    reorder.move_brick_to_position(db_session, bricks["c"], position, actor=None)
+    reorder.move_brick_to_position(db_session, bricks["c"], position, actor=None, now=utcnow())
 
     assert order(db_session, world.academy) == expected
 
@@ -169,9 +180,15 @@ def test_a_move_to_where_the_brick_already_is_changes_and_records_nothing(db_ses
     bricks = make_bricks(db_session, world.academy, world.manager, "a b c")
     rank = bricks["b"].rank
 
-    assert reorder.move_brick(db_session, bricks["b"], actor=None, after=bricks["a"]) is False
-    assert reorder.move_brick_to_position(db_session, bricks["b"], 2, actor=None) is False
-    assert reorder.step_brick(db_session, bricks["a"], "up", actor=None) is False
+    assert (
+        reorder.move_brick(db_session, bricks["b"], actor=None, after=bricks["a"], now=utcnow())
+        is False
+    )
+    assert (
+        reorder.move_brick_to_position(db_session, bricks["b"], 2, actor=None, now=utcnow())
+        is False
+    )
+    assert reorder.step_brick(db_session, bricks["a"], "up", actor=None, now=utcnow()) is False
 
     assert bricks["b"].rank == rank
     kinds = db_session.scalars(
@@ -184,9 +201,9 @@ def test_up_and_down_skip_the_bricks_a_filtered_view_hides(db_session, world):
     bricks = make_bricks(db_session, world.academy, world.manager, "a b c d e")
     shown = [Brick.title.in_(["a", "c", "e"])]  # b and d are filtered out
 
-    reorder.step_brick(db_session, bricks["e"], "up", actor=None, scope=shown)
+    reorder.step_brick(db_session, bricks["e"], "up", actor=None, scope=shown, now=utcnow())
     assert order(db_session, world.academy) == ["a", "b", "e", "c", "d"]
-    reorder.step_brick(db_session, bricks["a"], "down", actor=None, scope=shown)
+    reorder.step_brick(db_session, bricks["a"], "down", actor=None, scope=shown, now=utcnow())
     assert order(db_session, world.academy) == ["b", "e", "a", "c", "d"]
 
 
@@ -200,7 +217,7 @@ def test_moves_that_exhaust_a_gap_rebalance_and_keep_a_total_order(db_session, w
     # Always move the last brick right after "a": each move halves the same gap.
     for _ in range(40):
         last = order(db_session, world.academy)[-1]
-        reorder.move_brick(db_session, bricks[last], actor=None, after=bricks["a"])
+        reorder.move_brick(db_session, bricks[last], actor=None, after=bricks["a"], now=utcnow())
         expected.insert(1, expected.pop())
 
     assert len(rebalances) == 2  # a gap of 2**16 takes 16 halvings: moves 17 and 34
@@ -212,15 +229,15 @@ def test_moves_that_exhaust_a_gap_rebalance_and_keep_a_total_order(db_session, w
 def test_a_brick_cannot_move_next_to_itself_or_to_another_academy(db_session, world):
     bricks = make_bricks(db_session, world.academy, world.manager, "a b")
     stranger = services.create_brick(
-        db_session, world.other_academy, actor=None, title="x", format="video"
+        db_session, world.other_academy, actor=None, title="x", format="video", now=utcnow()
     )
 
     with pytest.raises(DomainError):
-        reorder.move_brick(db_session, bricks["a"], actor=None, before=bricks["a"])
+        reorder.move_brick(db_session, bricks["a"], actor=None, before=bricks["a"], now=utcnow())
     with pytest.raises(DomainError):
-        reorder.move_brick(db_session, bricks["a"], actor=None, after=stranger)
+        reorder.move_brick(db_session, bricks["a"], actor=None, after=stranger, now=utcnow())
     with pytest.raises(DomainError):
-        reorder.move_brick(db_session, bricks["a"], actor=None)
+        reorder.move_brick(db_session, bricks["a"], actor=None, now=utcnow())
 
 
 # -- Two people reordering at once ---------------------------------------------------------------
@@ -249,7 +266,12 @@ def test_concurrent_moves_keep_one_total_order_without_duplicate_ranks(tmp_path)
                 manager = make_member(session, academy, Role.MANAGER)
                 ids = [
                     services.create_brick(
-                        session, academy, actor=manager, title=f"brick {n}", format="video"
+                        session,
+                        academy,
+                        actor=manager,
+                        title=f"brick {n}",
+                        format="video",
+                        now=utcnow(),
                     ).id
                     for n in range(12)
                 ]
@@ -273,14 +295,16 @@ def test_concurrent_moves_keep_one_total_order_without_duplicate_ranks(tmp_path)
                                         Brick, ids[0] if brick.id != ids[0] else ids[1]
                                     )
                                     moved = reorder.move_brick(
-                                        session, brick, actor=actor, after=target
+                                        session, brick, actor=actor, after=target, now=utcnow()
                                     )
                                 elif kind == "position":
                                     moved = reorder.move_brick_to_position(
-                                        session, brick, 2, actor=actor
+                                        session, brick, 2, actor=actor, now=utcnow()
                                     )
                                 else:
-                                    moved = reorder.step_brick(session, brick, kind, actor=actor)
+                                    moved = reorder.step_brick(
+                                        session, brick, kind, actor=actor, now=utcnow()
+                                    )
                                 session.commit()
                                 moves_done.append(moved)
                 except BaseException as error:  # reported by the main thread

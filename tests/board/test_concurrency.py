@@ -28,7 +28,7 @@ from tracker import create_app, migrate
 from tracker.academies.models import Role, Stage, StageCategory
 from tracker.backlog import services
 from tracker.backlog.models import Activity, ActivityKind, Brick
-from tracker.db import db
+from tracker.db import db, utcnow
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 for n in range(CLIENTS)
             ]  # fmt: skip
             brick = services.create_brick(
-                session, academy, actor=people[0], title="Contested", format="video"
+                session, academy, actor=people[0], title="Contested", format="video", now=utcnow()
             )
             session.commit()
             # Not the done column: a card with an unticked checklist may not go there (422).

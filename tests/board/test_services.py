@@ -43,7 +43,13 @@ def make(db_session, world, *titles: str, stage: Stage | None = None) -> list[Br
         values = {"stage_id": stage.id} if stage else {}
         made.append(
             brick_services.create_brick(
-                db_session, world.academy, actor=world.manager, title=title, format="mooc", **values
+                db_session,
+                world.academy,
+                actor=world.manager,
+                title=title,
+                format="mooc",
+                **values,
+                now=utcnow(),
             )
         )
     return made
@@ -164,7 +170,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(db_session, world):
     brick_services.update_brick(
         db_session, brick, actor=world.manager, expected_version=brick.version,
         summary="Edited meanwhile",
-    )  # fmt: skip
+     now=utcnow())  # fmt: skip
 
     with pytest.raises(Conflict):
         move(db_session, world, brick, s["Design"], version=brick.version - 1)
@@ -482,7 +488,12 @@ def test_after_a_stale_drop_the_card_place_says_where_it_really_is(db_session, w
 
 def edit(db_session, world, brick, **values):
     return services.edit_brick(
-        db_session, brick, actor=world.designer, expected_version=brick.version, **values
+        db_session,
+        brick,
+        actor=world.designer,
+        expected_version=brick.version,
+        **values,
+        now=utcnow(),
     )
 
 
@@ -520,7 +531,7 @@ def test_the_edit_form_needs_a_complete_checklist_for_done_and_offers_no_overrid
 
     with pytest.raises(services.DefinitionOfDoneIncomplete) as refused:
         services.edit_brick(db_session, brick, actor=world.manager,
-                            expected_version=brick.version, stage_id=s["Ready"].id)  # fmt: skip
+                            expected_version=brick.version, stage_id=s["Ready"].id, now=utcnow())  # fmt: skip
     _tick_all(db_session, brick)
     edit(db_session, world, brick, stage_id=s["Ready"].id)
 
@@ -554,6 +565,6 @@ def test_a_stale_edit_is_still_a_conflict(db_session, world):
         services.edit_brick(
             db_session, brick, actor=world.designer, expected_version=brick.version - 1,
             stage_id=s["Design"].id,
-        )  # fmt: skip
+         now=utcnow())  # fmt: skip
 
     assert brick.stage_id == s["Backlog"].id

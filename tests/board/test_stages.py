@@ -14,6 +14,7 @@ from tracker.academies.services import list_stages
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, ActivityKind, Brick
 from tracker.board import stages as services
+from tracker.db import utcnow
 from tracker.errors import DomainError
 
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
@@ -35,7 +36,8 @@ def stage(world, name: str) -> Stage:
 
 def brick(db_session, world, title: str, stage_: Stage) -> Brick:
     return brick_services.create_brick(db_session, world.academy, actor=world.manager, title=title,
-                                       format="video", stage_id=stage_.id)  # fmt: skip
+                                       format="video", stage_id=stage_.id,
+                                       now=utcnow())  # fmt: skip
 
 
 def url(world, suffix: str = "") -> str:

@@ -41,7 +41,7 @@ def stage(world, name: str) -> Stage:
 def brick(db_session, world, title: str, **values) -> Brick:
     values.setdefault("format", "mooc")
     return services.create_brick(db_session, world.academy, actor=world.manager, title=title,
-                                 **values)  # fmt: skip
+                                 **values, now=utcnow())  # fmt: skip
 
 
 def column(html: str, stage_id: int) -> list[int]:
@@ -93,7 +93,9 @@ def test_a_card_shows_what_a_dlm_looks_for(client, db_session, world, login):
     path = create_path(db_session, world.academy, name="Data & IA", colour="#0b6e4f")
     b = brick(db_session, world, "Cyber <basics>", learner_minutes=90, estimate_points=5,
               owner_id=world.designer.id, learning_path_id=path.id)  # fmt: skip
-    tick_checklist_item(db_session, b, b.checklist[0], done=True, actor=world.designer)
+    tick_checklist_item(
+        db_session, b, b.checklist[0], done=True, actor=world.designer, now=utcnow()
+    )
     b.stage_entered_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=3, hours=1)
     db_session.flush()
     login(world.manager)
@@ -238,7 +240,7 @@ def test_any_change_shows_on_the_next_load(client, db_session, world, login):
     login(world.manager)
     before = card(client.get(url(world)).get_data(as_text=True), b.number)
 
-    tick_checklist_item(db_session, b, b.checklist[0], done=True, actor=world.manager)
+    tick_checklist_item(db_session, b, b.checklist[0], done=True, actor=world.manager, now=utcnow())
     world.designer.display_name = "Dana Designer"
     db_session.flush()
     after = card(client.get(url(world)).get_data(as_text=True), b.number)

@@ -12,6 +12,7 @@ from tests.browser.conftest import LiveServer
 from tests.factories import make_academy, make_member, make_user
 from tracker.academies.models import Role
 from tracker.backlog import services
+from tracker.db import utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,9 @@ def own_backlog(live_server: LiveServer) -> tuple[str, str, str]:
             locale="en",
         )  # fmt: skip
         for title in "ABCD":
-            services.create_brick(session, academy, actor=manager, title=title, format="video")
+            services.create_brick(
+                session, academy, actor=manager, title=title, format="video", now=utcnow()
+            )
         slug, prefix = academy.slug, academy.key_prefix
     return slug, email, prefix
 

@@ -38,7 +38,7 @@ def arrange(live_server: LiveServer, role: Role, *, design_limit: int | None = N
             design.wip_limit, design.wip_policy = design_limit, WipPolicy.BLOCK
         numbers = [
             services.create_brick(
-                session, academy, actor=person, title=f"Brique {n}", format="video"
+                session, academy, actor=person, title=f"Brique {n}", format="video", now=utcnow()
             ).number
             for n in range(3)
         ]

@@ -21,6 +21,7 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.services import create_brick
+from tracker.db import utcnow
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
@@ -45,11 +46,13 @@ def _arrange_release(live_server: LiveServer, tag: str) -> tuple[int, list[int]]
         manager = session.scalars(
             select(User).where(User.email == live_server.logins["manager"])
         ).one()
-        release = create_release(session, academy, name=f"Incrément {tag}", actor=manager)
+        release = create_release(
+            session, academy, name=f"Incrément {tag}", actor=manager, now=utcnow()
+        )
         bricks = [
             create_brick(
                 session, academy, actor=manager, title=title, format=BrickFormat.VIDEO,
-                release_id=release.id, learner_minutes=15, content_url=url,
+                release_id=release.id, learner_minutes=15, content_url=url, now=utcnow(),
             )
             for title, url in (
                 ("Vidéo RGPD", "https://lms.example.com/rgpd"),

@@ -27,6 +27,7 @@ from tests.releases.helpers import add_bricks, make_testers, run_round
 from tracker.academies.models import Academy, Role
 from tracker.academies.services import add_member, create_academy
 from tracker.auth.services import create_user
+from tracker.db import utcnow
 from tracker.feedback.models import FeedbackRound
 from tracker.releases.models import Release, ReleaseState
 from tracker.releases.services import create_release
@@ -56,7 +57,9 @@ def _arrange(live_server: LiveServer) -> dict[str, Any]:
         )  # fmt: skip
         add_member(session, academy, manager, Role.MANAGER)
         add_member(session, academy, stakeholder, Role.STAKEHOLDER)
-        release = create_release(session, academy, name=f"Incrément {n}", actor=manager)
+        release = create_release(
+            session, academy, name=f"Incrément {n}", actor=manager, now=utcnow()
+        )
         add_bricks(session, academy, release)
         testers = make_testers(session, academy, 3)
         first = run_round(

@@ -14,6 +14,7 @@ from tests.browser.conftest import LiveServer
 from tests.factories import make_academy, make_member, make_user
 from tracker.academies.models import Role
 from tracker.backlog import services as brick_services
+from tracker.db import utcnow
 from tracker.sprints import services
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,13 @@ def planning(live_server: LiveServer) -> dict[str, Any]:
         )  # fmt: skip
         numbers = [
             brick_services.create_brick(
-                session, academy, actor=manager, title=title, format="video", estimate_points=3
+                session,
+                academy,
+                actor=manager,
+                title=title,
+                format="video",
+                estimate_points=3,
+                now=utcnow(),
             ).number
             for title in ("Alpha", "Beta")
         ]
@@ -81,7 +88,9 @@ def test_dragging_a_brick_into_the_sprint_commits_it(
     with live_server.session() as session:
         from tracker.sprints.models import Sprint
 
-        services.start_sprint(session, session.get(Sprint, planning["sprint"]), actor=None)
+        services.start_sprint(
+            session, session.get(Sprint, planning["sprint"]), actor=None, now=utcnow()
+        )
     page.goto(plan)
     drag(page, f"[data-plan-list=backlog] tr[data-brick='{beta}'] td:nth-child(3)",
          "[data-plan-list=sprint]")  # fmt: skip

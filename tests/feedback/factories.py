@@ -135,7 +135,9 @@ def make_round(
     """A round on a new release with `bricks` bricks, the default questionnaire (+ a required
     per-brick rating), opened unless told otherwise."""
     now = now or utcnow()
-    release = create_release(session, academy, name=f"Incrément {next(_counter)}", actor=manager)
+    release = create_release(
+        session, academy, name=f"Incrément {next(_counter)}", actor=manager, now=utcnow()
+    )
     made = [
         create_brick(
             session,
@@ -146,6 +148,7 @@ def make_round(
             release_id=release.id,
             learner_minutes=20,
             content_url=f"https://lms.example.com/module-{i + 1}",
+            now=utcnow(),
         )
         for i in range(bricks)
     ]
@@ -256,6 +259,7 @@ def add_brick(session: Session, academy: Academy, release: Release, title: str =
         title=title or f"Brick {next(_counter)}",
         format=BrickFormat.VIDEO,
         release_id=release.id,
+        now=utcnow(),
     )
     return brick
 

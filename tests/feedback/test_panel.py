@@ -309,7 +309,7 @@ def test_a_conflict_at_confirmation_checks_the_file_again(client, db_session, wo
     make_user(db_session, email="karim@example.com")
     db_session.commit()  # as a request finds it (views roll back their own work on errors)
 
-    def unlucky(session, academy, plan, *, actor=None):
+    def unlucky(session, academy, plan, *, actor=None, now=None):
         raise Conflict("The panel changed while importing: nothing was imported. Try again.")
 
     with patch.object(TesterImport, "rules", replace(TesterImport.rules, apply=unlucky)):

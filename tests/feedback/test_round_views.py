@@ -31,7 +31,9 @@ def text_of(response) -> str:
 
 
 def test_creating_a_round_converts_paris_times_to_utc(client, db_session, world, login):
-    release = create_release(db_session, world.academy, name="Incrément 3", actor=world.manager)
+    release = create_release(
+        db_session, world.academy, name="Incrément 3", actor=world.manager, now=utcnow()
+    )
     login(world.manager)
     year = utcnow().year + 1
 
@@ -62,7 +64,9 @@ def test_creating_a_round_converts_paris_times_to_utc(client, db_session, world,
 
 
 def test_a_time_the_clocks_skip_is_refused_beside_the_field(client, db_session, world, login):
-    release = create_release(db_session, world.academy, name="Incrément 4", actor=world.manager)
+    release = create_release(
+        db_session, world.academy, name="Incrément 4", actor=world.manager, now=utcnow()
+    )
     login(world.manager)
 
     response = client.post(

@@ -44,7 +44,7 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def _release(db_session, world, name="Incrément 1"):
-    return create_release(db_session, world.academy, name=name, actor=world.manager)
+    return create_release(db_session, world.academy, name=name, actor=world.manager, now=utcnow())
 
 
 # -- Creation and editing ---------------------------------------------------------------------
@@ -135,7 +135,9 @@ def test_the_closing_time_must_be_ahead_and_after_the_opening(
 
 
 def test_a_round_goes_on_a_release_of_its_academy_that_is_not_past_beta(db_session, world):
-    other = create_release(db_session, world.other_academy, name="Ailleurs", actor=world.outsider)
+    other = create_release(
+        db_session, world.other_academy, name="Ailleurs", actor=world.outsider, now=utcnow()
+    )
     done = _release(db_session, world, "Livrée")
     done.state = ReleaseState.RELEASED
 

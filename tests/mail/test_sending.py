@@ -69,7 +69,7 @@ def test_queued_messages_are_delivered_once_with_their_headers_and_body(
     messages = queue_three(db_session, world)
     db_session.commit()
 
-    report = send_queued_mail(db_session, smtp_at(port))
+    report = send_queued_mail(db_session, smtp_at(port), clock=utcnow)
 
     assert (report.sent, report.failed, report.kept_in_outbox) == (3, 0, 0)
     assert sorted(str(m["To"]) for m in inbox.messages) == [
@@ -94,7 +94,7 @@ def test_queued_messages_are_delivered_once_with_their_headers_and_body(
         assert message.sent_at is not None
         assert message.attempts == 1
 
-    again = send_queued_mail(db_session, smtp_at(port))
+    again = send_queued_mail(db_session, smtp_at(port), clock=utcnow)
 
     assert again.sent == 0
     assert len(inbox.messages) == 3
@@ -106,8 +106,8 @@ def test_messages_are_sent_in_batches(db_session, world, smtp_server):
     queue_three(db_session, world)
     db_session.commit()
 
-    first = send_queued_mail(db_session, smtp_at(port), batch_size=2, max_batches=1)
-    rest = send_queued_mail(db_session, smtp_at(port), batch_size=2)
+    first = send_queued_mail(db_session, smtp_at(port), batch_size=2, max_batches=1, clock=utcnow)
+    rest = send_queued_mail(db_session, smtp_at(port), batch_size=2, clock=utcnow)
 
     assert (first.sent, rest.sent) == (2, 4)
     assert len(inbox.messages) == 6
@@ -120,13 +120,13 @@ def test_smtp_server_down_puts_the_messages_back_in_the_queue(db_session, world,
     nobody_listens = free_port()
 
     with pytest.raises(OSError):
-        send_queued_mail(db_session, smtp_at(nobody_listens))
+        send_queued_mail(db_session, smtp_at(nobody_listens), clock=utcnow)
 
     for message in messages:
         db_session.refresh(message)
         assert message.status == MailStatus.QUEUED
         assert message.claim_token is None
-    report = send_queued_mail(db_session, smtp_at(port))
+    report = send_queued_mail(db_session, smtp_at(port), clock=utcnow)
     assert report.sent == 3
     assert len(inbox.messages) == 3
 
@@ -139,14 +139,16 @@ def test_a_refused_recipient_fails_alone_and_the_admin_can_queue_it_again(
     messages = queue_three(db_session, world)
     db_session.commit()
 
-    report = send_queued_mail(db_session, smtp_at(port))
+    report = send_queued_mail(db_session, smtp_at(port), clock=utcnow)
 
     assert (report.sent, report.failed) == (2, 1)
     refused = messages[1]
     db_session.refresh(refused)
     assert refused.status == MailStatus.FAILED
     assert "No such user" in refused.last_error
-    assert send_queued_mail(db_session, smtp_at(port)).sent == 0  # not retried by itself
+    assert (
+        send_queued_mail(db_session, smtp_at(port), clock=utcnow).sent == 0
+    )  # not retried by itself
 
     login(world.admin)
     page = client.get(f"/admin/outbox/{refused.id}", headers={"Accept-Language": "en"})
@@ -156,7 +158,7 @@ def test_a_refused_recipient_fails_alone_and_the_admin_can_queue_it_again(
     db_session.refresh(refused)
     assert refused.status == MailStatus.QUEUED
     inbox.refuse.clear()
-    assert send_queued_mail(db_session, smtp_at(port)).sent == 1
+    assert send_queued_mail(db_session, smtp_at(port), clock=utcnow).sent == 1
     assert sorted(str(m["To"]) for m in inbox.messages).count("person1@example.com") == 1
 
 
@@ -166,13 +168,13 @@ def test_without_smtp_the_messages_stay_in_the_outbox_for_the_admin(
     messages = queue_three(db_session, world)
     db_session.commit()
 
-    report = send_queued_mail(db_session, None)
+    report = send_queued_mail(db_session, None, clock=utcnow)
 
     assert report.kept_in_outbox == 3
     for message in messages:
         db_session.refresh(message)
         assert message.status == MailStatus.OUTBOX
-    assert send_queued_mail(db_session, None).kept_in_outbox == 0
+    assert send_queued_mail(db_session, None, clock=utcnow).kept_in_outbox == 0
     login(world.admin)
     page = client.get("/admin/outbox/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "nina@example.com" in page
@@ -272,7 +274,7 @@ def test_two_senders_at_once_never_send_a_message_twice(clean_engine, smtp_serve
         try:
             with factory() as session:
                 start.wait()
-                reports.append(send_queued_mail(session, smtp_at(port), batch_size=3))
+                reports.append(send_queued_mail(session, smtp_at(port), batch_size=3, clock=utcnow))
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
 
@@ -314,7 +316,9 @@ def test_the_sender_holds_no_database_lock_while_talking_to_smtp(clean_engine, s
         return smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
 
     with sessionmaker(bind=clean_engine, expire_on_commit=False)() as session:
-        report = send_queued_mail(session, smtp_at(port), connect=connect_and_write_meanwhile)
+        report = send_queued_mail(
+            session, smtp_at(port), connect=connect_and_write_meanwhile, clock=utcnow
+        )
 
     assert written == [True]
     assert report.sent == 2

@@ -79,6 +79,7 @@ def add_bricks(session: Session, academy: Academy, release: Release, count: int 
             format=BrickFormat.VIDEO,
             release_id=release.id,
             learner_minutes=30,
+            now=utcnow(),
         )
         for i in range(count)
     ]

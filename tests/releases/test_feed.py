@@ -21,7 +21,9 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def published(db_session, world, name, body="# Notes\n\nDu **contenu**."):
-    release = services.create_release(db_session, world.academy, name=name, actor=world.manager)
+    release = services.create_release(
+        db_session, world.academy, name=name, actor=world.manager, now=utcnow()
+    )
     release.state = ReleaseState.APPROVED
     notes.publish_notes(
         db_session, release, body=body, actor=world.manager, now=utcnow(),
@@ -144,7 +146,9 @@ def test_someone_who_left_the_academy_gets_nothing(client, db_session, world):
 
 
 def test_a_testers_feed_holds_the_releases_they_tested_only(client, db_session, world):
-    tested = services.create_release(db_session, world.academy, name="Testée", actor=None)
+    tested = services.create_release(
+        db_session, world.academy, name="Testée", actor=None, now=utcnow()
+    )
     [tester] = make_testers(db_session, world.academy, 1)
     run_round(
         db_session, world.academy, tested, world.manager, [tester], secret_key=SECRET,

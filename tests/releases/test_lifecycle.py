@@ -24,7 +24,9 @@ from tracker.releases.models import (
 @pytest.fixture
 def beta(db_session, world):
     """A release with two bricks and three testers of the academy's panel."""
-    release = services.create_release(db_session, world.academy, name="Socle", actor=world.manager)
+    release = services.create_release(
+        db_session, world.academy, name="Socle", actor=world.manager, now=utcnow()
+    )
     add_bricks(db_session, world.academy, release)
     testers = make_testers(db_session, world.academy, 3)
     return release, testers

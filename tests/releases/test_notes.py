@@ -31,7 +31,7 @@ def release(db_session, world):
     """A release with a path of two bricks (objectives, audience) and a brick without a path."""
     release = services.create_release(
         db_session, world.academy, name="Incrément 1", goal="Le **socle** commun.",
-        actor=world.manager,
+        actor=world.manager, now=utcnow(),
     )  # fmt: skip
     path = create_path(db_session, world.academy, name="Culture digitale", target_population="Tous")
     db_session.flush()
@@ -39,11 +39,11 @@ def release(db_session, world):
         db_session, world.academy, actor=world.manager, title="Les bases du cloud",
         format=BrickFormat.VIDEO, learner_minutes=90, release_id=release.id,
         learning_path_id=path.id, target_audience="Managers",
-        objectives=[("Expliquer ce qu'est le cloud", "understand")],
+        objectives=[("Expliquer ce qu'est le cloud", "understand")], now=utcnow(),
     )  # fmt: skip
     create_brick(
         db_session, world.academy, actor=world.manager, title="Quiz RGPD",
-        format=BrickFormat.MICRO_LEARNING, learner_minutes=10, release_id=release.id,
+        format=BrickFormat.MICRO_LEARNING, learner_minutes=10, release_id=release.id, now=utcnow(),
     )  # fmt: skip
     return release
 
@@ -114,10 +114,10 @@ def test_you_told_us_lists_only_the_feedback_acted_on(db_session, world, release
     )
     fix = create_brick(
         db_session, world.academy, actor=world.manager, title="Sous-titres", format="video",
-        stage_id=done_stage.id,
+        stage_id=done_stage.id, now=utcnow(),
     )  # fmt: skip
     unfinished = create_brick(
-        db_session, world.academy, actor=None, title="Plus tard", format="video"
+        db_session, world.academy, actor=None, title="Plus tard", format="video", now=utcnow()
     )
     add_item(db_session, run.round, title="Ajouter des sous-titres", kind=ItemKind.IDEA,
              status=ItemStatus.PLANNED, created_brick_id=fix.id)  # fmt: skip
@@ -140,7 +140,7 @@ def test_you_told_us_lists_only_the_feedback_acted_on(db_session, world, release
 def test_what_people_typed_cannot_become_markup(db_session, world, release):
     create_brick(
         db_session, world.academy, actor=None, title="<script>alert(1)</script> *gras* [x](y)",
-        format="video", release_id=release.id,
+        format="video", release_id=release.id, now=utcnow(),
     )  # fmt: skip
 
     draft = notes.generate_notes(db_session, release)
@@ -232,7 +232,9 @@ def test_notes_of_a_released_release_can_be_published(db_session, world, release
 
 
 def test_testers_read_the_notes_of_the_releases_they_tested_only(db_session, world, release):
-    other = services.create_release(db_session, world.academy, name="Autre", actor=None)
+    other = services.create_release(
+        db_session, world.academy, name="Autre", actor=None, now=utcnow()
+    )
     testers = make_testers(db_session, world.academy, 2)
     run_round(
         db_session, world.academy, release, world.manager, testers[:1], secret_key=SECRET,

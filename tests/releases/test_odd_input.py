@@ -13,7 +13,9 @@ from tracker.releases.models import ReleaseState
 
 @pytest.fixture
 def closed(db_session, world):
-    release = services.create_release(db_session, world.academy, name="Socle", actor=world.manager)
+    release = services.create_release(
+        db_session, world.academy, name="Socle", actor=world.manager, now=utcnow()
+    )
     add_bricks(db_session, world.academy, release)
     run_round(
         db_session, world.academy, release, world.manager,

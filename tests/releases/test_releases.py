@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from tracker.backlog import services as brick_services
+from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.releases import services
 from tracker.releases.models import Release, ReleaseEvent, ReleaseEventKind, ReleaseState
@@ -15,13 +16,15 @@ from tracker.releases.models import Release, ReleaseEvent, ReleaseEventKind, Rel
 def make_brick(session, world, **values):
     values.setdefault("title", "A brick")
     values.setdefault("format", "podcast")
-    return brick_services.create_brick(session, world.academy, actor=world.manager, **values)
+    return brick_services.create_brick(
+        session, world.academy, actor=world.manager, **values, now=utcnow()
+    )
 
 
 def test_a_new_release_is_planned_and_its_creation_recorded(db_session, world):
     release = services.create_release(
         db_session, world.academy, name=" Incrément 1 ", goal="Socle", actor=world.manager,
-        target_date=dt.date(2026, 12, 18),
+        target_date=dt.date(2026, 12, 18), now=utcnow(),
     )  # fmt: skip
 
     assert (release.name, release.state) == ("Incrément 1", ReleaseState.PLANNED)
@@ -34,25 +37,31 @@ def test_a_new_release_is_planned_and_its_creation_recorded(db_session, world):
 
 
 def test_names_are_unique_per_academy(db_session, world):
-    services.create_release(db_session, world.academy, name="Incrément 1", actor=world.manager)
+    services.create_release(
+        db_session, world.academy, name="Incrément 1", actor=world.manager, now=utcnow()
+    )
 
     with pytest.raises(DomainError) as refused:
-        services.create_release(db_session, world.academy, name="INCRÉMENT 1", actor=None)
+        services.create_release(
+            db_session, world.academy, name="INCRÉMENT 1", actor=None, now=utcnow()
+        )
     assert refused.value.field == "name"
     assert services.is_release_name_taken(db_session, world.academy, "incrément 1")
     assert not services.is_release_name_taken(db_session, world.other_academy, "Incrément 1")
 
 
 def test_an_edit_records_what_changed(db_session, world):
-    release = services.create_release(db_session, world.academy, name="R1", actor=world.manager)
+    release = services.create_release(
+        db_session, world.academy, name="R1", actor=world.manager, now=utcnow()
+    )
 
     changes = services.update_release(
         db_session, release, name="R1", goal="New goal", target_date=dt.date(2027, 1, 15),
-        actor=world.designer,
+        actor=world.designer, now=utcnow(),
     )  # fmt: skip
     unchanged = services.update_release(
         db_session, release, name="R1", goal="New goal", target_date=dt.date(2027, 1, 15),
-        actor=world.designer,
+        actor=world.designer, now=utcnow(),
     )  # fmt: skip
 
     assert changes == {"goal": ["", "New goal"], "target_date": [None, "2027-01-15"]}
@@ -98,7 +107,9 @@ def test_a_manager_creates_and_edits_a_release_through_the_pages(client, login, 
 def test_a_bad_release_form_says_why_and_keeps_the_values(
     client, login, world, db_session, data, message
 ):
-    services.create_release(db_session, world.academy, name="Taken", actor=world.manager)
+    services.create_release(
+        db_session, world.academy, name="Taken", actor=world.manager, now=utcnow()
+    )
     login(world.manager)
 
     response = client.post(
@@ -112,7 +123,9 @@ def test_a_bad_release_form_says_why_and_keeps_the_values(
 
 
 def test_the_release_page_lists_its_bricks_with_totals(client, login, world, db_session):
-    release = services.create_release(db_session, world.academy, name="R1", actor=world.manager)
+    release = services.create_release(
+        db_session, world.academy, name="R1", actor=world.manager, now=utcnow()
+    )
     make_brick(db_session, world, title="Podcast IA", release_id=release.id, estimate_points=3,
                learner_minutes=20)  # fmt: skip
     make_brick(db_session, world, title="MOOC Data", release_id=release.id, estimate_points=8,
@@ -133,7 +146,9 @@ def test_the_release_page_lists_its_bricks_with_totals(client, login, world, db_
 
 
 def test_another_academys_release_is_not_found(client, login, world, db_session):
-    theirs = services.create_release(db_session, world.other_academy, name="X", actor=None)
+    theirs = services.create_release(
+        db_session, world.other_academy, name="X", actor=None, now=utcnow()
+    )
     login(world.manager)
 
     assert client.get(f"/a/{world.academy.slug}/releases/{theirs.id}/").status_code == 404
@@ -144,14 +159,18 @@ def test_another_academys_release_is_not_found(client, login, world, db_session)
 def test_release_pages_run_the_same_queries_for_few_or_many_bricks(
     client, login, world, db_session, queries, page
 ):
-    release = services.create_release(db_session, world.academy, name="R1", actor=world.manager)
+    release = services.create_release(
+        db_session, world.academy, name="R1", actor=world.manager, now=utcnow()
+    )
     owners = [world.manager, world.designer]
 
     def add(n):
         for i in range(n):
             make_brick(db_session, world, release_id=release.id, owner_id=owners[i % 2].id,
                        estimate_points=i)  # fmt: skip
-            services.create_release(db_session, world.academy, name=f"Other {i} {n}", actor=None)
+            services.create_release(
+                db_session, world.academy, name=f"Other {i} {n}", actor=None, now=utcnow()
+            )
 
     add(2)
     login(world.manager)
@@ -170,15 +189,15 @@ def test_release_pages_run_the_same_queries_for_few_or_many_bricks(
 def test_a_name_taken_at_the_same_moment_is_a_domain_error_not_a_crash(
     db_session, world, monkeypatch
 ):
-    services.create_release(db_session, world.academy, name="R1", actor=None)
-    other = services.create_release(db_session, world.academy, name="R2", actor=None)
+    services.create_release(db_session, world.academy, name="R1", actor=None, now=utcnow())
+    other = services.create_release(db_session, world.academy, name="R2", actor=None, now=utcnow())
     monkeypatch.setattr(services, "is_release_name_taken", lambda *args, **kwargs: False)
 
     with pytest.raises(DomainError):
-        services.create_release(db_session, world.academy, name="R1", actor=None)
+        services.create_release(db_session, world.academy, name="R1", actor=None, now=utcnow())
     with pytest.raises(DomainError):
         services.update_release(db_session, other, name="R1", goal="", target_date=None,
-                                actor=None)  # fmt: skip
+                                actor=None, now=utcnow())  # fmt: skip
 
     names = [r.name for r in services.list_releases(db_session, world.academy)]
     assert names == ["R1", "R2"]

@@ -21,7 +21,9 @@ EN = {"Accept-Language": "en"}
 
 @pytest.fixture
 def beta(db_session, world):
-    release = services.create_release(db_session, world.academy, name="Socle", actor=world.manager)
+    release = services.create_release(
+        db_session, world.academy, name="Socle", actor=world.manager, now=utcnow()
+    )
     add_bricks(db_session, world.academy, release)
     testers = make_testers(db_session, world.academy, 3)
     return release, testers
@@ -325,7 +327,7 @@ def test_the_roadmap_shows_releases_on_a_timeline(client, db_session, world, log
 
     release, _testers = beta
     release.target_date = dt.date.today() + dt.timedelta(days=30)
-    services.create_release(db_session, world.academy, name="Sans date", actor=None)
+    services.create_release(db_session, world.academy, name="Sans date", actor=None, now=utcnow())
     login(world.stakeholder)
 
     page = text(client.get(f"/a/{world.academy.slug}/roadmap", headers=EN))
@@ -361,7 +363,7 @@ def test_the_stakeholders_home_shows_aggregates_and_no_individual_answer(
     publish(db_session, world, release)
     submit_need(
         db_session, world.academy, actor=world.stakeholder, title="Former au RGPD",
-        business_unit="DRH",
+        business_unit="DRH", now=utcnow(),
     )  # fmt: skip
     login(world.stakeholder)
 
@@ -395,7 +397,9 @@ def test_the_home_and_the_roadmap_do_not_grow_in_queries(
         client.get(f"/a/{slug}/roadmap")
 
     for i in range(4):
-        more = services.create_release(db_session, world.academy, name=f"R{i}", actor=None)
+        more = services.create_release(
+            db_session, world.academy, name=f"R{i}", actor=None, now=utcnow()
+        )
         add_bricks(db_session, world.academy, more)
         passing_round(db_session, world, more, testers)
     with queries() as home_after:

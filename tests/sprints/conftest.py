@@ -1,4 +1,4 @@
-"""Sprint test helpers: a clock the services read, stages by category, bricks in a few words."""
+"""Sprint test helpers: a clock the tests set, stages by category, bricks in a few words."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from tracker.academies.models import Academy, Stage, StageCategory
 from tracker.academies.services import list_stages
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Brick
-from tracker.sprints import services as sprint_services
+from tracker.db import utcnow
 from tracker.sprints import views as sprint_views
 
 UTC = dt.UTC
 
 
 class Clock:
-    """The time the services see (utcnow), set by the test: Activity events get their `at`."""
+    """The time a test sets: services are given `clock.now`, and the sprint pages read it."""
 
     def __init__(self) -> None:
         self.now = dt.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -35,8 +35,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(brick_services, "utcnow", clock)
-    monkeypatch.setattr(sprint_services, "utcnow", clock)
+    # Views read the clock themselves (they pass `now` to the services).
     monkeypatch.setattr(sprint_views, "utcnow", clock)
     return clock
 
@@ -46,15 +45,17 @@ def stage(session: Session, academy: Academy, category: StageCategory, nth: int 
     return stages[nth]
 
 
-def brick(session: Session, academy: Academy, actor: Any, title: str, points: int | None,
-          **values: Any) -> Brick:  # fmt: skip
+def brick(session: Session, academy: Academy, actor: Any, title: str, points: int | None, *,
+          now: dt.datetime | None = None, **values: Any) -> Brick:  # fmt: skip
     values.setdefault("format", "video")
     return brick_services.create_brick(
-        session, academy, actor=actor, title=title, estimate_points=points, **values
-    )
+        session, academy, actor=actor, title=title, estimate_points=points, now=now or utcnow(),
+        **values,
+    )  # fmt: skip
 
 
-def edit(session: Session, brick: Brick, actor: Any, **values: Any) -> None:
+def edit(session: Session, brick: Brick, actor: Any, *, now: dt.datetime | None = None,
+         **values: Any) -> None:  # fmt: skip
     brick_services.update_brick(
-        session, brick, actor=actor, expected_version=brick.version, **values
+        session, brick, actor=actor, expected_version=brick.version, now=now or utcnow(), **values
     )

@@ -31,44 +31,47 @@ def test_a_full_sprint_burns_down_as_its_events_say(db_session, world, clock):
                                     capacity_points=20)  # fmt: skip
     after = services.create_sprint(db_session, academy, name="Sprint 2",
                                    start_date=D(2026, 4, 2), end_date=D(2026, 4, 15))  # fmt: skip
-    a = brick(db_session, academy, manager, "A", 3)
-    b = brick(db_session, academy, manager, "B", 5)
-    c = brick(db_session, academy, manager, "C", 8)
-    d = brick(db_session, academy, manager, "D", 2)
-    f = brick(db_session, academy, manager, "F", 4)
-    e = brick(db_session, academy, manager, "E", 1)  # added mid-sprint
+    a = brick(db_session, academy, manager, "A", 3, now=clock.now)
+    b = brick(db_session, academy, manager, "B", 5, now=clock.now)
+    c = brick(db_session, academy, manager, "C", 8, now=clock.now)
+    d = brick(db_session, academy, manager, "D", 2, now=clock.now)
+    f = brick(db_session, academy, manager, "F", 4, now=clock.now)
+    e = brick(db_session, academy, manager, "E", 1, now=clock.now)  # added mid-sprint
     clock.set(2026, 3, 25, 11, 0)
     services.commit_bricks(db_session, sprint, [a.number, b.number, c.number, d.number,
-                                                f.number], actor=manager)  # fmt: skip
+                                                f.number], actor=manager,
+                           now=clock.now)  # fmt: skip
 
     # -- Act: start (09:00 Paris), work, change the scope, close ---------------------------
     clock.set(2026, 3, 26, 8, 0)
-    baseline = services.start_sprint(db_session, sprint, actor=manager)
+    baseline = services.start_sprint(db_session, sprint, actor=manager, now=clock.now)
     clock.set(2026, 3, 26, 9, 0)
-    edit(db_session, a, manager, stage_id=active.id)
+    edit(db_session, a, manager, stage_id=active.id, now=clock.now)
     clock.set(2026, 3, 26, 15, 0)
-    edit(db_session, a, manager, stage_id=done.id)  # day 1: 22 - 3 = 19
+    edit(db_session, a, manager, stage_id=done.id, now=clock.now)  # day 1: 22 - 3 = 19
     clock.set(2026, 3, 28, 22, 30)  # 23:30 in Paris: still the 28th
-    edit(db_session, b, manager, stage_id=done.id)  # day 3: 19 - 5 = 14
+    edit(db_session, b, manager, stage_id=done.id, now=clock.now)  # day 3: 19 - 5 = 14
     clock.set(2026, 3, 29, 10, 0)
     services.commit_bricks(db_session, sprint, [e.number], actor=manager,
-                           reason="Urgent request from HR")  # fmt: skip  # day 4: 15
+                           reason="Urgent request from HR", now=clock.now)  # fmt: skip  # day 4: 15
     clock.set(2026, 3, 29, 11, 0)
     services.remove_bricks(db_session, sprint, [f.number], actor=manager,
-                           reason="Waiting for the vendor")  # fmt: skip  # day 4: 11
+                           reason="Waiting for the vendor", now=clock.now)  # fmt: skip  # day 4: 11
     clock.set(2026, 3, 29, 22, 30)  # 00:30 on the 30th in Paris (summer time, UTC+2)
-    edit(db_session, c, manager, stage_id=done.id)  # day 5: 11 - 8 = 3
+    edit(db_session, c, manager, stage_id=done.id, now=clock.now)  # day 5: 11 - 8 = 3
     clock.set(2026, 3, 31, 12, 0)
-    edit(db_session, e, manager, stage_id=done.id)  # day 6: 3 - 1 = 2
+    edit(db_session, e, manager, stage_id=done.id, now=clock.now)  # day 6: 3 - 1 = 2
     clock.set(2026, 4, 1, 9, 0)
-    edit(db_session, d, manager, estimate_points=3)  # day 7: re-estimated, 2 -> 3
+    edit(db_session, d, manager, estimate_points=3, now=clock.now)  # day 7: re-estimated, 2 -> 3
     clock.set(2026, 4, 1, 16, 0)
     unfinished = services.unfinished_bricks(db_session, sprint)
-    result = services.close_sprint(db_session, sprint, {d.number: after.id}, actor=manager)
+    result = services.close_sprint(
+        db_session, sprint, {d.number: after.id}, actor=manager, now=clock.now
+    )
     # After the close, nothing rewrites the sprint's past.
     clock.set(2026, 4, 3, 10, 0)
-    edit(db_session, a, manager, estimate_points=13)
-    edit(db_session, c, manager, stage_id=active.id)
+    edit(db_session, a, manager, estimate_points=13, now=clock.now)
+    edit(db_session, c, manager, stage_id=active.id, now=clock.now)
     series = charts.sprint_series(
         db_session, sprint, charts.done_stage_ids(list_stages(db_session, academy)),
         tz=PARIS, now=clock.now,

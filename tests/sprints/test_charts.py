@@ -28,16 +28,18 @@ def test_cumulative_flow_counts_bricks_per_stage_at_the_end_of_each_day(db_sessi
         for category in (StageCategory.BACKLOG, StageCategory.ACTIVE, StageCategory.DONE)
     )
     clock.set(2026, 3, 1, 10, 0)
-    c = brick(db_session, academy, manager, "C", 1)  # before the period, stays in the backlog
+    c = brick(
+        db_session, academy, manager, "C", 1, now=clock.now
+    )  # before the period, stays in the backlog
     clock.set(2026, 3, 2, 10, 0)
-    a = brick(db_session, academy, manager, "A", 1)
+    a = brick(db_session, academy, manager, "A", 1, now=clock.now)
     clock.set(2026, 3, 3, 10, 0)
-    b = brick(db_session, academy, manager, "B", 1)
-    edit(db_session, a, manager, stage_id=active.id)
+    b = brick(db_session, academy, manager, "B", 1, now=clock.now)
+    edit(db_session, a, manager, stage_id=active.id, now=clock.now)
     clock.set(2026, 3, 4, 10, 0)
-    edit(db_session, a, manager, stage_id=done.id)
+    edit(db_session, a, manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 4, 12, 0)
-    brick_services.delete_brick(db_session, b, actor=manager)
+    brick_services.delete_brick(db_session, b, actor=manager, now=clock.now)
 
     flow = charts.cumulative_flow(db_session, academy, stages, D(2026, 3, 2), D(2026, 3, 5),
                                   tz=PARIS, now=dt.datetime(2026, 4, 1, tzinfo=UTC))  # fmt: skip
@@ -63,19 +65,19 @@ def test_lead_and_cycle_times_of_the_bricks_finished_in_the_period(db_session, w
     active = stage(db_session, academy, StageCategory.ACTIVE)
     done = stage(db_session, academy, StageCategory.DONE)
     clock.set(2026, 3, 1, 10, 0)
-    d = brick(db_session, academy, manager, "Straight to done", 1)
-    e = brick(db_session, academy, manager, "Reopened", 1)
+    d = brick(db_session, academy, manager, "Straight to done", 1, now=clock.now)
+    e = brick(db_session, academy, manager, "Reopened", 1, now=clock.now)
     clock.set(2026, 3, 2, 10, 0)
-    a = brick(db_session, academy, manager, "A", 1)
-    edit(db_session, e, manager, stage_id=active.id)
+    a = brick(db_session, academy, manager, "A", 1, now=clock.now)
+    edit(db_session, e, manager, stage_id=active.id, now=clock.now)
     clock.set(2026, 3, 3, 10, 0)
-    edit(db_session, a, manager, stage_id=active.id)
-    edit(db_session, e, manager, stage_id=done.id)
+    edit(db_session, a, manager, stage_id=active.id, now=clock.now)
+    edit(db_session, e, manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 3, 22, 0)  # 23:00 in Paris
-    edit(db_session, d, manager, stage_id=done.id)
+    edit(db_session, d, manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 4, 10, 0)
-    edit(db_session, a, manager, stage_id=done.id)
-    edit(db_session, e, manager, stage_id=active.id)  # reopened: not finished
+    edit(db_session, a, manager, stage_id=done.id, now=clock.now)
+    edit(db_session, e, manager, stage_id=active.id, now=clock.now)  # reopened: not finished
 
     times = charts.flow_times(db_session, academy, stages, D(2026, 3, 2), D(2026, 3, 5),
                               tz=PARIS, now=dt.datetime(2026, 4, 1, tzinfo=UTC))  # fmt: skip
@@ -123,15 +125,17 @@ def test_velocity_is_the_mean_of_the_last_three_closed_sprints(db_session, world
         clock.set(day.year, day.month, day.day, 7, 0)
         sprint = services.create_sprint(db_session, academy, name=f"S{k}", start_date=day,
                                         end_date=day + dt.timedelta(days=4))  # fmt: skip
-        finished = brick(db_session, academy, manager, f"Done {k}", points)
-        left = brick(db_session, academy, manager, f"Left {k}", 5)
-        services.commit_bricks(db_session, sprint, [finished.number, left.number], actor=manager)
+        finished = brick(db_session, academy, manager, f"Done {k}", points, now=clock.now)
+        left = brick(db_session, academy, manager, f"Left {k}", 5, now=clock.now)
+        services.commit_bricks(
+            db_session, sprint, [finished.number, left.number], actor=manager, now=clock.now
+        )
         clock.set(day.year, day.month, day.day, 8, 0)
-        services.start_sprint(db_session, sprint, actor=manager)
+        services.start_sprint(db_session, sprint, actor=manager, now=clock.now)
         clock.set(day.year, day.month, day.day + 1, 8, 0)
-        edit(db_session, finished, manager, stage_id=done.id)
+        edit(db_session, finished, manager, stage_id=done.id, now=clock.now)
         clock.set(day.year, day.month, day.day + 4, 17, 0)
-        services.close_sprint(db_session, sprint, {left.number: None}, actor=manager)
+        services.close_sprint(db_session, sprint, {left.number: None}, actor=manager, now=clock.now)
     active = services.create_sprint(db_session, academy, name="Running")
     active.state = SprintState.ACTIVE  # not closed: not in the velocity
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
 from tests.factories import make_academy, make_user
 from tracker import migrate
-from tracker.db import make_engine
+from tracker.db import make_engine, utcnow
 from tracker.errors import Conflict
 from tracker.sprints import services
 from tracker.sprints.models import Sprint, SprintState
@@ -72,7 +72,7 @@ def _start(app, sessions, sprint_id, user_id, barrier, outcomes) -> None:
         with app.app_context(), sessions() as session:
             barrier.wait(timeout=30)
             sprint = session.get(Sprint, sprint_id)
-            services.start_sprint(session, sprint, actor=session.get(User, user_id))
+            services.start_sprint(session, sprint, actor=session.get(User, user_id), now=utcnow())
             session.commit()
             outcomes.append("started")
     except Conflict:

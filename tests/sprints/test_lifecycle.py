@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.sprints.conftest import brick, edit, stage
 from tracker.academies.models import StageCategory
 from tracker.backlog.models import Activity, ActivityKind
+from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.sprints import services
 from tracker.sprints.models import ScopeChangeKind, Sprint, SprintResult, SprintState
@@ -29,7 +30,9 @@ def test_committing_to_a_planned_sprint_is_planning_not_a_scope_change(db_sessio
     sprint = _sprint(db_session, world)
     a = brick(db_session, world.academy, world.manager, "A", 3)
 
-    moved = services.commit_bricks(db_session, sprint, [a.number], actor=world.manager)
+    moved = services.commit_bricks(
+        db_session, sprint, [a.number], actor=world.manager, now=utcnow()
+    )
 
     kinds = db_session.scalars(select(Activity.kind).where(Activity.brick_id == a.id)).all()
     assert moved == 1 and a.sprint_id == sprint.id
@@ -39,20 +42,22 @@ def test_committing_to_a_planned_sprint_is_planning_not_a_scope_change(db_sessio
 
 def test_start_freezes_the_baseline_and_later_changes_need_a_reason(db_session, world, clock):
     sprint = _sprint(db_session, world)
-    a = brick(db_session, world.academy, world.manager, "A", 3)
-    b = brick(db_session, world.academy, world.manager, "B", 5)
-    services.commit_bricks(db_session, sprint, [a.number], actor=world.manager)
+    a = brick(db_session, world.academy, world.manager, "A", 3, now=clock.now)
+    b = brick(db_session, world.academy, world.manager, "B", 5, now=clock.now)
+    services.commit_bricks(db_session, sprint, [a.number], actor=world.manager, now=clock.now)
     clock.set(2026, 3, 2, 8, 0)
-    services.start_sprint(db_session, sprint, actor=world.manager)
+    services.start_sprint(db_session, sprint, actor=world.manager, now=clock.now)
     clock.set(2026, 3, 3, 8, 0)
-    edit(db_session, a, world.manager, estimate_points=13)  # the baseline keeps 3
+    edit(db_session, a, world.manager, estimate_points=13, now=clock.now)  # the baseline keeps 3
 
     with pytest.raises(DomainError) as refused:
-        services.commit_bricks(db_session, sprint, [b.number], actor=world.manager, reason="  ")
+        services.commit_bricks(
+            db_session, sprint, [b.number], actor=world.manager, reason="  ", now=clock.now
+        )
     services.commit_bricks(db_session, sprint, [b.number], actor=world.manager,
-                           reason="Asked by the sponsor")  # fmt: skip
+                           reason="Asked by the sponsor", now=clock.now)  # fmt: skip
     services.remove_bricks(db_session, sprint, [a.number], actor=world.manager,
-                           reason="Blocked by legal")  # fmt: skip
+                           reason="Blocked by legal", now=clock.now)  # fmt: skip
 
     changes = services.scope_changes_of(db_session, sprint)
     activity = db_session.get(Activity, changes[0].activity_id)
@@ -73,12 +78,12 @@ def test_start_freezes_the_baseline_and_later_changes_need_a_reason(db_session, 
 def test_a_sprint_without_dates_or_already_started_does_not_start(db_session, world):
     undated = services.create_sprint(db_session, world.academy, name="Someday")
     sprint = _sprint(db_session, world)
-    services.start_sprint(db_session, sprint, actor=world.manager)
+    services.start_sprint(db_session, sprint, actor=world.manager, now=utcnow())
 
     with pytest.raises(DomainError):
-        services.start_sprint(db_session, undated, actor=world.manager)
+        services.start_sprint(db_session, undated, actor=world.manager, now=utcnow())
     with pytest.raises(DomainError):
-        services.start_sprint(db_session, sprint, actor=world.manager)
+        services.start_sprint(db_session, sprint, actor=world.manager, now=utcnow())
 
 
 def test_only_one_sprint_is_active_per_academy(db_session, world):
@@ -88,11 +93,13 @@ def test_only_one_sprint_is_active_per_academy(db_session, world):
         db_session, world.other_academy, name="S1", start_date=D(2026, 3, 2),
         end_date=D(2026, 3, 6),
     )  # fmt: skip
-    services.start_sprint(db_session, first, actor=world.manager)
+    services.start_sprint(db_session, first, actor=world.manager, now=utcnow())
 
     with pytest.raises(Conflict):
-        services.start_sprint(db_session, second, actor=world.manager)
-    services.start_sprint(db_session, elsewhere, actor=world.outsider)  # another academy: fine
+        services.start_sprint(db_session, second, actor=world.manager, now=utcnow())
+    services.start_sprint(
+        db_session, elsewhere, actor=world.outsider, now=utcnow()
+    )  # another academy: fine
 
     assert second.state == SprintState.PLANNED and elsewhere.state == SprintState.ACTIVE
 
@@ -101,7 +108,7 @@ def test_the_database_itself_refuses_a_second_active_sprint(db_session, world):
     """The partial unique index holds even when a write skips the service's check."""
     first = _sprint(db_session, world, "S1")
     second = _sprint(db_session, world, "S2")
-    services.start_sprint(db_session, first, actor=world.manager)
+    services.start_sprint(db_session, first, actor=world.manager, now=utcnow())
     savepoint = db_session.begin_nested()
 
     second.state = SprintState.ACTIVE
@@ -119,11 +126,11 @@ def test_a_start_that_races_past_the_check_is_a_conflict_not_a_crash(
 ):
     first = _sprint(db_session, world, "S1")
     second = _sprint(db_session, world, "S2")
-    services.start_sprint(db_session, first, actor=world.manager)
+    services.start_sprint(db_session, first, actor=world.manager, now=utcnow())
     monkeypatch.setattr(services, "active_sprint", lambda *args: None)  # as if read before
 
     with pytest.raises(Conflict):
-        services.start_sprint(db_session, second, actor=world.manager)
+        services.start_sprint(db_session, second, actor=world.manager, now=utcnow())
 
     assert db_session.get(Sprint, second.id).state == SprintState.PLANNED
 
@@ -132,11 +139,11 @@ def test_bricks_of_a_started_sprint_are_not_taken_by_another(db_session, world):
     running = _sprint(db_session, world, "S1")
     later = _sprint(db_session, world, "S2")
     a = brick(db_session, world.academy, world.manager, "A", 3)
-    services.commit_bricks(db_session, running, [a.number], actor=world.manager)
-    services.start_sprint(db_session, running, actor=world.manager)
+    services.commit_bricks(db_session, running, [a.number], actor=world.manager, now=utcnow())
+    services.start_sprint(db_session, running, actor=world.manager, now=utcnow())
 
     with pytest.raises(DomainError) as refused:
-        services.commit_bricks(db_session, later, [a.number], actor=world.manager)
+        services.commit_bricks(db_session, later, [a.number], actor=world.manager, now=utcnow())
 
     assert refused.value.field == "brick" and a.sprint_id == running.id
 
@@ -146,7 +153,7 @@ def test_another_academys_bricks_are_not_found(db_session, world):
     theirs = brick(db_session, world.other_academy, world.outsider, "Theirs", 3)
     ours = brick(db_session, world.academy, world.manager, "Ours", 1)
 
-    services.commit_bricks(db_session, sprint, [ours.number], actor=world.manager)
+    services.commit_bricks(db_session, sprint, [ours.number], actor=world.manager, now=utcnow())
 
     assert theirs.sprint_id is None and ours.sprint_id == sprint.id
 
@@ -155,16 +162,20 @@ def test_close_needs_a_destination_for_every_unfinished_brick(db_session, world,
     sprint = _sprint(db_session, world, "S1")
     closed = _sprint(db_session, world, "S0")
     closed.state = SprintState.CLOSED
-    a = brick(db_session, world.academy, world.manager, "A", 3)
-    b = brick(db_session, world.academy, world.manager, "B", 2)
-    services.commit_bricks(db_session, sprint, [a.number, b.number], actor=world.manager)
-    services.start_sprint(db_session, sprint, actor=world.manager)
+    a = brick(db_session, world.academy, world.manager, "A", 3, now=clock.now)
+    b = brick(db_session, world.academy, world.manager, "B", 2, now=clock.now)
+    services.commit_bricks(
+        db_session, sprint, [a.number, b.number], actor=world.manager, now=clock.now
+    )
+    services.start_sprint(db_session, sprint, actor=world.manager, now=clock.now)
 
     with pytest.raises(Conflict):  # b was added since the page was read
-        services.close_sprint(db_session, sprint, {a.number: None}, actor=world.manager)
+        services.close_sprint(
+            db_session, sprint, {a.number: None}, actor=world.manager, now=clock.now
+        )
     with pytest.raises(DomainError) as refused:  # not a planned sprint
         services.close_sprint(db_session, sprint, {a.number: None, b.number: closed.id},
-                              actor=world.manager)  # fmt: skip
+                              actor=world.manager, now=clock.now)  # fmt: skip
 
     assert refused.value.field == f"brick_{b.number}"
     assert sprint.state == SprintState.ACTIVE
@@ -176,22 +187,22 @@ def test_closing_keeps_the_results_and_empties_the_sprint_of_unfinished_work(
     done = stage(db_session, world.academy, StageCategory.DONE)
     sprint = _sprint(db_session, world, "S1")
     after = _sprint(db_session, world, "S2", start_date=D(2026, 3, 16), end_date=D(2026, 3, 27))
-    a = brick(db_session, world.academy, world.manager, "A", 3)
-    b = brick(db_session, world.academy, world.manager, "B", 2)
-    c = brick(db_session, world.academy, world.manager, "C", None)
+    a = brick(db_session, world.academy, world.manager, "A", 3, now=clock.now)
+    b = brick(db_session, world.academy, world.manager, "B", 2, now=clock.now)
+    c = brick(db_session, world.academy, world.manager, "C", None, now=clock.now)
     clock.set(2026, 3, 1, 9, 0)
     services.commit_bricks(db_session, sprint, [a.number, b.number, c.number],
-                           actor=world.manager)  # fmt: skip
+                           actor=world.manager, now=clock.now)  # fmt: skip
     clock.set(2026, 3, 2, 9, 0)
-    services.start_sprint(db_session, sprint, actor=world.manager)
+    services.start_sprint(db_session, sprint, actor=world.manager, now=clock.now)
     clock.set(2026, 3, 5, 9, 0)
-    edit(db_session, a, world.manager, stage_id=done.id)
+    edit(db_session, a, world.manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 13, 17, 0)
 
     result = services.close_sprint(db_session, sprint, {b.number: after.id, c.number: None},
-                                   actor=world.manager)  # fmt: skip
+                                   actor=world.manager, now=clock.now)  # fmt: skip
     clock.set(2026, 3, 20, 9, 0)
-    edit(db_session, a, world.manager, estimate_points=8)
+    edit(db_session, a, world.manager, estimate_points=8, now=clock.now)
 
     stored = db_session.get(SprintResult, sprint.id)
     assert stored is result
@@ -201,9 +212,9 @@ def test_closing_keeps_the_results_and_empties_the_sprint_of_unfinished_work(
     assert services.commitment(db_session, sprint).points == 8  # today: A re-estimated
     assert services.scope_changes_of(db_session, after) == []  # planned: no scope change
     with pytest.raises(DomainError):
-        services.commit_bricks(db_session, sprint, [b.number], actor=world.manager)
+        services.commit_bricks(db_session, sprint, [b.number], actor=world.manager, now=clock.now)
     with pytest.raises(DomainError):
-        services.close_sprint(db_session, sprint, {}, actor=world.manager)
+        services.close_sprint(db_session, sprint, {}, actor=world.manager, now=clock.now)
 
 
 def test_planning_candidates_are_unplanned_unfinished_bricks_in_rank_order(db_session, world):
@@ -212,7 +223,7 @@ def test_planning_candidates_are_unplanned_unfinished_bricks_in_rank_order(db_se
     first = brick(db_session, world.academy, world.manager, "First", 1)
     brick(db_session, world.academy, world.manager, "Finished", 1, stage_id=done.id)
     planned = brick(db_session, world.academy, world.manager, "Planned", 1)
-    services.commit_bricks(db_session, sprint, [planned.number], actor=world.manager)
+    services.commit_bricks(db_session, sprint, [planned.number], actor=world.manager, now=utcnow())
     last = brick(db_session, world.academy, world.manager, "Last", 2, format="mooc")
 
     everything = services.planning_candidates(db_session, world.academy)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from tracker.backlog import services as brick_services
+from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.sprints import services
 from tracker.sprints.models import Sprint, SprintState
@@ -119,7 +120,8 @@ def test_a_manager_plans_and_edits_a_sprint_and_sees_committed_points(
     )  # fmt: skip
     sprint = db_session.query(Sprint).filter_by(name="Sprint 1").one()
     brick_services.create_brick(db_session, world.academy, actor=world.manager, title="B",
-                                format="video", estimate_points=8, sprint_id=sprint.id)  # fmt: skip
+                                format="video", estimate_points=8, sprint_id=sprint.id,
+                                now=utcnow())  # fmt: skip
     edited = client.post(
         f"{base}/{sprint.id}/edit",
         data={"name": "Sprint 1", "goal": "Socle", "start_date": "2026-12-01",

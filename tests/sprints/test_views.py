@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.sprints.conftest import brick, edit, stage
 from tracker.academies.models import StageCategory
+from tracker.db import utcnow
 from tracker.sprints import services
 from tracker.sprints.models import SprintScopeChange, SprintState
 
@@ -36,25 +37,32 @@ def work_a_sprint(db_session, world, clock, size):
     first = _sprint(db_session, world, "Sprint 1", capacity_points=size)
     second = _sprint(db_session, world, "Sprint 2", start_date=D(2026, 3, 9),
                      end_date=D(2026, 3, 13))  # fmt: skip
-    bricks = [brick(db_session, academy, manager, f"Brick {n}", 1 + n % 3) for n in range(size)]
-    extra = brick(db_session, academy, manager, "Extra", 2)
-    services.commit_bricks(db_session, first, [b.number for b in bricks], actor=manager)
+    bricks = [
+        brick(db_session, academy, manager, f"Brick {n}", 1 + n % 3, now=clock.now)
+        for n in range(size)
+    ]
+    extra = brick(db_session, academy, manager, "Extra", 2, now=clock.now)
+    services.commit_bricks(
+        db_session, first, [b.number for b in bricks], actor=manager, now=clock.now
+    )
     clock.set(2026, 3, 2, 8, 0)
-    services.start_sprint(db_session, first, actor=manager)
+    services.start_sprint(db_session, first, actor=manager, now=clock.now)
     for n, b in enumerate(bricks):
         clock.set(2026, 3, 2 + n % 5, 10, 0)
-        edit(db_session, b, manager, stage_id=active.id)
+        edit(db_session, b, manager, stage_id=active.id, now=clock.now)
         if n % 2 == 0:
             clock.set(2026, 3, 2 + n % 5, 15, 0)
-            edit(db_session, b, manager, stage_id=done.id)
+            edit(db_session, b, manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 4, 11, 0)
-    services.commit_bricks(db_session, first, [extra.number], actor=manager, reason="Urgent")
+    services.commit_bricks(
+        db_session, first, [extra.number], actor=manager, reason="Urgent", now=clock.now
+    )
     clock.set(2026, 3, 6, 17, 0)
     unfinished = services.unfinished_bricks(db_session, first)
     services.close_sprint(db_session, first, {b.number: second.id for b in unfinished},
-                          actor=manager)  # fmt: skip
+                          actor=manager, now=clock.now)  # fmt: skip
     clock.set(2026, 3, 9, 8, 0)
-    services.start_sprint(db_session, second, actor=manager)
+    services.start_sprint(db_session, second, actor=manager, now=clock.now)
     clock.set(2026, 3, 11, 12, 0)
     return first, second
 
@@ -79,7 +87,7 @@ def test_a_manager_commits_ticked_bricks_and_sees_the_capacity(client, login, wo
 
 def test_an_active_sprint_asks_why_its_scope_changes(client, login, world, db_session):
     sprint = _sprint(db_session, world)
-    services.start_sprint(db_session, sprint, actor=world.manager)
+    services.start_sprint(db_session, sprint, actor=world.manager, now=utcnow())
     a = brick(db_session, world.academy, world.manager, "Alpha", 3)
     login(world.manager)
 
@@ -117,7 +125,9 @@ def test_start_then_close_with_carry_over_through_the_pages(client, login, world
                     end_date=D(2026, 3, 13))  # fmt: skip
     a = brick(db_session, world.academy, world.manager, "Alpha", 3)
     b = brick(db_session, world.academy, world.manager, "Beta", 2)
-    services.commit_bricks(db_session, sprint, [a.number, b.number], actor=world.manager)
+    services.commit_bricks(
+        db_session, sprint, [a.number, b.number], actor=world.manager, now=utcnow()
+    )
     login(world.manager)
 
     confirm = client.get(_url(world, f"sprints/{sprint.id}/start")).get_data(as_text=True)
@@ -143,10 +153,12 @@ def test_a_stale_close_page_is_a_conflict_showing_the_sprint_as_it_is(
 ):
     sprint = _sprint(db_session, world)
     a = brick(db_session, world.academy, world.manager, "Alpha", 3)
-    services.commit_bricks(db_session, sprint, [a.number], actor=world.manager)
-    services.start_sprint(db_session, sprint, actor=world.manager)
+    services.commit_bricks(db_session, sprint, [a.number], actor=world.manager, now=utcnow())
+    services.start_sprint(db_session, sprint, actor=world.manager, now=utcnow())
     late = brick(db_session, world.academy, world.manager, "Late", 1)
-    services.commit_bricks(db_session, sprint, [late.number], actor=world.manager, reason="HR")
+    services.commit_bricks(
+        db_session, sprint, [late.number], actor=world.manager, reason="HR", now=utcnow()
+    )
     login(world.manager)
 
     response = client.post(_url(world, f"sprints/{sprint.id}/close"),

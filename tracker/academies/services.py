@@ -21,7 +21,6 @@ from tracker.academies.models import (
 )
 from tracker.auth.models import User
 from tracker.auth.services import create_user, get_user_by_email, normalize_email, set_password
-from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.mail.services import queue_mail
 from tracker.tokens import hash_token, new_token
@@ -171,6 +170,17 @@ def list_stages(session: Session, academy: Academy) -> list[Stage]:
 # -- Members ------------------------------------------------------------------------------------
 
 
+def role_counts(session: Session, academy: Academy) -> dict[Role, int]:
+    """How many members hold each role (roles nobody holds are missing): one query."""
+    return dict(
+        session.execute(
+            select(Membership.role, func.count(Membership.id))
+            .where(Membership.academy_id == academy.id)
+            .group_by(Membership.role)
+        ).all()
+    )
+
+
 def list_members(session: Session, academy: Academy) -> list[Membership]:
     return list(
         session.scalars(
@@ -245,6 +255,7 @@ def invite_member(
     actor: User,
     base_url: str,
     valid_days: int = 14,
+    now: dt.datetime,
 ) -> AcademyInvitation | Membership:
     """Invite someone by e-mail.
 
@@ -277,7 +288,7 @@ def invite_member(
         role=role,
         token_hash=hash_token(token),
         invited_by_id=actor.id,
-        expires_at=utcnow() + dt.timedelta(days=valid_days),
+        expires_at=now + dt.timedelta(days=valid_days),
     )
     session.add(invitation)
     session.flush()
@@ -299,16 +310,18 @@ def invite_member(
     return invitation
 
 
-def find_invitation(session: Session, token: str) -> AcademyInvitation:
+def find_invitation(session: Session, token: str, *, now: dt.datetime) -> AcademyInvitation:
     invitation = session.scalar(
         select(AcademyInvitation).where(AcademyInvitation.token_hash == hash_token(token))
     )
-    if invitation is None or not invitation.is_usable(utcnow()):
+    if invitation is None or not invitation.is_usable(now):
         raise NotFound(_("This invitation link is not valid any more. Ask for a new one."))
     return invitation
 
 
-def pending_invitations(session: Session, academy: Academy) -> list[AcademyInvitation]:
+def pending_invitations(
+    session: Session, academy: Academy, *, now: dt.datetime
+) -> list[AcademyInvitation]:
     return list(
         session.scalars(
             select(AcademyInvitation)
@@ -316,7 +329,7 @@ def pending_invitations(session: Session, academy: Academy) -> list[AcademyInvit
                 AcademyInvitation.academy_id == academy.id,
                 AcademyInvitation.accepted_at.is_(None),
                 AcademyInvitation.revoked_at.is_(None),
-                AcademyInvitation.expires_at > utcnow(),
+                AcademyInvitation.expires_at > now,
             )
             .order_by(AcademyInvitation.created_at.desc())
         )
@@ -330,6 +343,7 @@ def accept_invitation(
     display_name: str,
     password: str,
     locale: str | None = None,
+    now: dt.datetime,
 ) -> User:
     """Create the account (or set its password), give the membership, spend the link.
 
@@ -339,7 +353,7 @@ def accept_invitation(
     claimed = session.execute(
         update(AcademyInvitation)
         .where(AcademyInvitation.id == invitation.id, AcademyInvitation.accepted_at.is_(None))
-        .values(accepted_at=utcnow())
+        .values(accepted_at=now)
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -358,12 +372,19 @@ def accept_invitation(
         if not display_name.strip():
             raise DomainError(_("Give a name."), field="display_name")
         user.display_name = display_name.strip()
-        set_password(session, user, password)
+        set_password(session, user, password, now=now)
     add_member(session, invitation.academy, user, invitation.role)
     session.refresh(invitation)
     return user
 
 
-def revoke_invitation(session: Session, invitation: AcademyInvitation) -> None:
-    invitation.revoked_at = utcnow()
+def get_invitation(session: Session, academy: Academy, invitation_id: int) -> AcademyInvitation:
+    invitation = session.get(AcademyInvitation, invitation_id)
+    if invitation is None or invitation.academy_id != academy.id:
+        raise NotFound(_("This page does not exist, or no longer does."))
+    return invitation
+
+
+def revoke_invitation(session: Session, invitation: AcademyInvitation, *, now: dt.datetime) -> None:
+    invitation.revoked_at = now
     session.flush()

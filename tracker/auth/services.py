@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.academies.models import Academy, AcademyInvitation, Membership
 from tracker.auth.models import LOCALES, LoginFailure, User, UserSession
 from tracker.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
-from tracker.db import utcnow
-from tracker.errors import DomainError, Throttled
+from tracker.errors import DomainError, NotFound, Throttled
+from tracker.mail.models import MailMessage
 from tracker.tokens import hash_token, new_token
 
 
@@ -23,6 +24,24 @@ def normalize_email(email: str) -> str:
 
 def get_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("This page does not exist, or no longer does."))
+    return user
+
+
+def find_users(session: Session, search: str, *, limit: int = 200) -> list[User]:
+    """Accounts by name, those whose e-mail or name contains `search` (lower case) if given."""
+    statement = select(User).order_by(func.lower(User.display_name)).limit(limit)
+    if search:
+        like = f"%{search}%"
+        statement = statement.where(
+            func.lower(User.email).like(like) | func.lower(User.display_name).like(like)
+        )
+    return list(session.scalars(statement).all())
 
 
 def create_user(
@@ -88,10 +107,9 @@ def authenticate(
     ip_address: str = "",
     max_failures: int = 10,
     window: int = 300,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> User:
     """The user with these credentials, or a DomainError; Throttled once the account is locked."""
-    now = now or utcnow()
     email = normalize_email(email)
     retry = login_retry_after(session, email, now=now, max_failures=max_failures, window=window)
     if retry is not None:
@@ -118,10 +136,11 @@ def authenticate(
 # -- Server-side sessions -----------------------------------------------------------------------
 
 
-def start_session(session: Session, user: User, *, lifetime_days: int, user_agent: str = "") -> str:
+def start_session(
+    session: Session, user: User, *, lifetime_days: int, user_agent: str = "", now: dt.datetime
+) -> str:
     """Open a login session; returns the token to put in the signed cookie."""
     token = new_token()
-    now = utcnow()
     session.add(
         UserSession(
             user_id=user.id,
@@ -136,9 +155,10 @@ def start_session(session: Session, user: User, *, lifetime_days: int, user_agen
     return token
 
 
-def load_session_user(session: Session, user_id: int, token: str) -> User | None:
+def load_session_user(
+    session: Session, user_id: int, token: str, *, now: dt.datetime
+) -> User | None:
     """The user of a live session with this token (one query), or None."""
-    now = utcnow()
     row = session.execute(
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
@@ -153,37 +173,41 @@ def load_session_user(session: Session, user_id: int, token: str) -> User | None
     return row[0] if row else None
 
 
-def revoke_session(session: Session, token: str) -> None:
+def revoke_session(session: Session, token: str, *, now: dt.datetime) -> None:
     session.execute(
         update(UserSession)
         .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=now)
     )
 
 
-def revoke_all_sessions(session: Session, user: User) -> None:
+def revoke_all_sessions(session: Session, user: User, *, now: dt.datetime) -> None:
     session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=now)
     )
 
 
 # -- Account changes ----------------------------------------------------------------------------
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
+def change_password(
+    session: Session, user: User, current: str, new: str, *, now: dt.datetime
+) -> None:
     """Change the password; every session of the user is revoked (the caller opens a new one)."""
     if not verify_password(user.password_hash, current):
         raise DomainError(_("Your current password is not this one."), field="current_password")
-    set_password(session, user, new, field="new_password")
+    set_password(session, user, new, field="new_password", now=now)
 
 
-def set_password(session: Session, user: User, new: str, *, field: str = "password") -> None:
+def set_password(
+    session: Session, user: User, new: str, *, field: str = "password", now: dt.datetime
+) -> None:
     """`field` names the form field a refusal is shown beside."""
     _check_password(new, email=user.email, name=user.display_name, field=field)
     user.password_hash = hash_password(new)
-    revoke_all_sessions(session, user)
+    revoke_all_sessions(session, user, now=now)
     session.flush()
 
 
@@ -195,19 +219,25 @@ def update_profile(session: Session, user: User, *, display_name: str, locale: s
     session.flush()
 
 
-def set_active(session: Session, user: User, active: bool, *, actor: User) -> None:
+def set_locale(session: Session, user: User, locale: str) -> None:
+    """The language chosen with the switch becomes the person's preference."""
+    user.locale = locale
+    session.flush()
+
+
+def set_active(
+    session: Session, user: User, active: bool, *, actor: User, now: dt.datetime
+) -> None:
     if user.id == actor.id and not active:
         raise DomainError(_("You cannot deactivate your own account."))
     user.is_active_account = active
     if not active:
-        revoke_all_sessions(session, user)
+        revoke_all_sessions(session, user, now=now)
     session.flush()
 
 
 def export_personal_data(session: Session, user: User) -> dict[str, Any]:
     """Everything Brique holds about a person, as JSON-ready data (GDPR art. 15 and 20)."""
-    from tracker.academies.models import Academy, Membership
-
     memberships = session.execute(
         select(Academy.name, Academy.slug, Membership.role, Membership.created_at)
         .join(Membership, Membership.academy_id == Academy.id)
@@ -243,15 +273,12 @@ def export_personal_data(session: Session, user: User) -> dict[str, Any]:
     }
 
 
-def erase_user(session: Session, user: User, *, actor: User) -> None:
+def erase_user(session: Session, user: User, *, actor: User, now: dt.datetime) -> None:
     """Erase a person's personal data (GDPR art. 17), keeping the rows others' history points to.
 
     The account becomes an anonymous, inactive placeholder; memberships, sessions, failed
     logins, invitations to the address and e-mail to it (sent or not) are deleted.
     """
-    from tracker.academies.models import AcademyInvitation, Membership
-    from tracker.mail.models import MailMessage
-
     if user.id == actor.id:
         raise DomainError(_("You cannot erase your own account while logged in with it."))
     session.execute(delete(Membership).where(Membership.user_id == user.id))
@@ -264,5 +291,5 @@ def erase_user(session: Session, user: User, *, actor: User) -> None:
     user.password_hash = None
     user.is_active_account = False
     user.is_admin = False
-    user.erased_at = utcnow()
+    user.erased_at = now
     session.flush()

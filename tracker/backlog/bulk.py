@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ def assign_bricks(
     numbers: Sequence[int],
     *,
     actor: User | None,
+    now: dt.datetime,
     **changes: int | None,
 ) -> int:
     """Set `changes` on the academy's bricks numbered `numbers`; returns how many changed.
@@ -53,7 +55,7 @@ def assign_bricks(
     for brick in bricks:
         brick.academy = academy
         if services.update_brick(
-            session, brick, actor=actor, expected_version=brick.version, **values
+            session, brick, actor=actor, expected_version=brick.version, now=now, **values
         ):
             changed += 1
     return changed

@@ -9,6 +9,7 @@ template do not change the checklists of existing bricks.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
@@ -25,7 +26,6 @@ from tracker.backlog.models import (
     ChecklistItem,
     ChecklistTemplate,
 )
-from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 
 F = BrickFormat
@@ -337,7 +337,13 @@ def get_checklist_item(brick: Brick, item_id: int) -> ChecklistItem:
 
 
 def tick_checklist_item(
-    session: Session, brick: Brick, item: ChecklistItem, *, done: bool, actor: User | None
+    session: Session,
+    brick: Brick,
+    item: ChecklistItem,
+    *,
+    done: bool,
+    actor: User | None,
+    now: dt.datetime,
 ) -> bool:
     """Tick (or untick) an item of a brick's definition of done; True if it changed.
 
@@ -352,7 +358,7 @@ def tick_checklist_item(
     if item.done == done:
         return False
     item.done = done
-    item.done_at = utcnow() if done else None
+    item.done_at = now if done else None
     item.done_by_id = actor.id if (actor and done) else None
     record_activity(
         session,
@@ -361,7 +367,7 @@ def tick_checklist_item(
         actor=actor,
         changes={"done": [not done, done]},
         note=item.label,
-        at=item.done_at,
+        at=now,
     )
     session.flush()
     return True

@@ -259,7 +259,15 @@ class AddChecklistItemForm(FlaskForm):
 
 
 class RenameChecklistItemForm(FlaskForm):
-    label = StringField(_l("Item"), validators=[DataRequired(), Length(max=255)], filters=[_strip])
+    # Sent from a list of items, its refusal is a flashed message: one that says what to do.
+    label = StringField(
+        _l("Item"),
+        validators=[
+            DataRequired(_l("Write the item (255 characters at most).")),
+            Length(max=255, message=_l("Write the item (255 characters at most).")),
+        ],
+        filters=[_strip],
+    )
 
 
 class MoveChecklistItemForm(FlaskForm):

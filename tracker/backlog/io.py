@@ -9,6 +9,7 @@ kept between the dry run and the confirmation are the shared ones of tracker/imp
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -306,7 +307,12 @@ def plan_import(
 
 
 def import_bricks(
-    session: Session, academy: Academy, plan: ImportPlan[ImportRow], *, actor: User | None
+    session: Session,
+    academy: Academy,
+    plan: ImportPlan[ImportRow],
+    *,
+    actor: User | None,
+    now: dt.datetime,
 ) -> list[Brick]:
     """Create every row's brick at the bottom of the backlog, in file order; flushes only.
 
@@ -328,7 +334,13 @@ def import_bricks(
         try:
             created.append(
                 services.create_brick(
-                    session, academy, actor=actor, title=title, format=brick_format, **values
+                    session,
+                    academy,
+                    actor=actor,
+                    title=title,
+                    format=brick_format,
+                    now=now,
+                    **values,
                 )
             )
         except DomainError as error:

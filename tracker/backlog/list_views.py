@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import (
     Response,
-    abort,
     flash,
     g,
     jsonify,
@@ -35,9 +34,9 @@ from tracker.backlog.list_forms import (
     MoveBrickForm,
 )
 from tracker.backlog.models import Brick
-from tracker.db import db
-from tracker.errors import DomainError, NotFound
-from tracker.web import attach_error, problem, requires
+from tracker.db import db, utcnow
+from tracker.errors import DomainError
+from tracker.web import problem, requires, submit
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
 
@@ -99,20 +98,6 @@ def _back_to_list(
     return redirect(url_for("backlog.index", **args), code=303)
 
 
-# Brick numbers are 32-bit integers: a larger one in a URL names no brick (and SQLite would
-# refuse to bind it).
-MAX_NUMBER = 2**31 - 1
-
-
-def _brick(number: int) -> Brick:
-    if number > MAX_NUMBER:
-        abort(404)
-    try:
-        return services.get_brick(db.session, g.academy, number)
-    except NotFound:
-        abort(404)
-
-
 @bp.route("/backlog")
 @requires(Permission.BRICK_VIEW)
 def index() -> Any:
@@ -127,31 +112,32 @@ def index() -> Any:
 def move(number: int) -> Any:
     """The keyboard and no-JavaScript way: up, down, top, bottom, or to position N."""
     _form, filters, carried, _options = _filters()
-    brick = _brick(number)
+    brick = services.get_brick(db.session, g.academy, number)
     form = MoveBrickForm()
-    if not form.validate():
+    done = submit(form, lambda: _move_brick(brick, form, filters))
+    if not done:
         message = next(iter(form.position.errors or form.action.errors), _("Choose a move."))
         flash(str(message), "error")
-        page = queries.page_of(db.session, g.academy, filters, brick)
-        return _back_to_list(carried, brick, page)
-    if form.action.data == "position":
-        moved = reorder.move_brick_to_position(
-            db.session, brick, int(form.position.data or 1), actor=current_user
-        )
-    else:
-        moved = reorder.step_brick(
-            db.session,
-            brick,
-            form.action.data or "",
-            actor=current_user,
-            scope=queries.filter_conditions(g.academy, filters),
-        )
-    db.session.commit()
-    if moved:
+    elif done.value:
         where = reorder.describe_move(db.session, brick)
         flash(_("%(key)s is now at position %(n)s.", key=brick.key, n=where["position"]), "success")
     page = queries.page_of(db.session, g.academy, filters, brick)
     return _back_to_list(carried, brick, page)
+
+
+def _move_brick(brick: Brick, form: MoveBrickForm, filters: queries.BacklogFilters) -> bool:
+    if form.action.data == "position":
+        return reorder.move_brick_to_position(
+            db.session, brick, int(form.position.data or 1), actor=current_user, now=utcnow()
+        )
+    return reorder.step_brick(
+        db.session,
+        brick,
+        form.action.data or "",
+        actor=current_user,
+        now=utcnow(),
+        scope=queries.filter_conditions(g.academy, filters),
+    )
 
 
 @bp.route("/backlog/reorder", methods=["POST"])
@@ -172,7 +158,7 @@ def reorder_json() -> Any:
             return None
         if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
             raise ValueError(key)
-        if int(value) > MAX_NUMBER:
+        if int(value) > services.MAX_BRICK_NUMBER:
             raise ValueError(key)
         return int(value)
 
@@ -193,6 +179,7 @@ def reorder_json() -> Any:
             actor=current_user,
             before=target if before is not None else None,
             after=target if after is not None else None,
+            now=utcnow(),
         )
     except DomainError as error:
         db.session.rollback()
@@ -216,21 +203,18 @@ def assign() -> Any:
     _form, _unused, carried, options = _filters()
     form = AssignBricksForm(options=options)
     selected = set(form.bricks.data or [])
-    if form.validate():
-        try:
-            count = bulk.assign_bricks(
-                db.session, g.academy, sorted(selected), actor=current_user, **form.changes()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                ngettext("%(num)s brick updated.", "%(num)s bricks updated.", count),
-                "success",
-            )
-            return _back_to_list(carried, page=_page_number())
+    done = submit(
+        form,
+        lambda: bulk.assign_bricks(
+            db.session, g.academy, sorted(selected), actor=current_user, now=utcnow(),
+            **form.changes(),
+        ),
+    )  # fmt: skip
+    if done:
+        count = done.value or 0
+        flash(ngettext("%(num)s brick updated.", "%(num)s bricks updated.", count), "success")
+        return _back_to_list(carried, page=_page_number())
+    # 422 whatever the refusal: the list is shown again with the selection and the message.
     return _render_index(assign_form=form, status=422, selected=selected)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterable
@@ -17,7 +18,6 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
-from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 
 # The priority score, as stated on the needs pages:
@@ -77,11 +77,12 @@ def _event(
     from_status: NeedStatus | None = None,
     to_status: NeedStatus | None = None,
     note: str = "",
+    at: dt.datetime,
 ) -> NeedEvent:
     event = NeedEvent(
         need_id=need.id,
         actor_id=actor.id if actor else None,
-        at=utcnow(),
+        at=at,
         kind=kind,
         from_status=from_status,
         to_status=to_status,
@@ -104,6 +105,7 @@ def submit_need(
     headcount: int | None = None,
     criticality: int = 3,
     urgency: int = 3,
+    now: dt.datetime,
 ) -> TrainingNeed:
     values = _clean(
         {
@@ -119,7 +121,6 @@ def submit_need(
     )
     if not values["requester_name"] and actor is not None:
         values["requester_name"] = actor.display_name
-    now = utcnow()
     need = TrainingNeed(
         academy_id=academy.id,
         submitted_by_id=actor.id if actor else None,
@@ -130,12 +131,14 @@ def submit_need(
     )
     session.add(need)
     session.flush()
-    _event(session, need, NeedEventKind.SUBMITTED, actor=actor, to_status=NeedStatus.NEW)
+    _event(session, need, NeedEventKind.SUBMITTED, actor=actor, to_status=NeedStatus.NEW, at=now)
     session.flush()
     return need
 
 
-def update_need(session: Session, need: TrainingNeed, *, actor: User | None, **values: Any) -> bool:
+def update_need(
+    session: Session, need: TrainingNeed, *, actor: User | None, now: dt.datetime, **values: Any
+) -> bool:
     """Edit a need's description fields (not its status: see `change_need_status`)."""
     unknown = set(values) - set(FIELDS)
     if unknown:
@@ -147,8 +150,8 @@ def update_need(session: Session, need: TrainingNeed, *, actor: User | None, **v
         return False
     for name in changed:
         setattr(need, name, values[name])
-    need.updated_at = utcnow()
-    _event(session, need, NeedEventKind.EDITED, actor=actor, note=", ".join(changed))
+    need.updated_at = now
+    _event(session, need, NeedEventKind.EDITED, actor=actor, note=", ".join(changed), at=now)
     session.flush()
     return True
 
@@ -160,6 +163,7 @@ def change_need_status(
     *,
     actor: User | None,
     reason: str = "",
+    now: dt.datetime,
 ) -> bool:
     """Triage: move a need to any status; a decline needs a reason. False when nothing changed.
 
@@ -181,10 +185,11 @@ def change_need_status(
         from_status=need.status,
         to_status=status,
         note=new_reason,
+        at=now,
     )
     need.status = status
     need.decline_reason = new_reason
-    need.updated_at = utcnow()
+    need.updated_at = now
     session.flush()
     return True
 
@@ -193,7 +198,9 @@ def _brick_key(academy: Academy, brick: Brick) -> str:
     return f"{academy.key_prefix}-{brick.number}"
 
 
-def link_brick(session: Session, need: TrainingNeed, brick: Brick, *, actor: User | None) -> bool:
+def link_brick(
+    session: Session, need: TrainingNeed, brick: Brick, *, actor: User | None, now: dt.datetime
+) -> bool:
     """Trace a need to a brick that answers it. False when already linked."""
     if brick.academy_id != need.academy_id:
         raise DomainError(_("Choose a brick of this academy."), field="brick_id")
@@ -208,12 +215,15 @@ def link_brick(session: Session, need: TrainingNeed, brick: Brick, *, actor: Use
         NeedEventKind.BRICK_LINKED,
         actor=actor,
         note=f"{_brick_key(academy, brick)} {brick.title}",
+        at=now,
     )
     session.flush()
     return True
 
 
-def unlink_brick(session: Session, need: TrainingNeed, brick: Brick, *, actor: User | None) -> bool:
+def unlink_brick(
+    session: Session, need: TrainingNeed, brick: Brick, *, actor: User | None, now: dt.datetime
+) -> bool:
     if brick not in need.bricks:
         return False
     need.bricks.remove(brick)
@@ -225,6 +235,7 @@ def unlink_brick(session: Session, need: TrainingNeed, brick: Brick, *, actor: U
         NeedEventKind.BRICK_UNLINKED,
         actor=actor,
         note=f"{_brick_key(academy, brick)} {brick.title}",
+        at=now,
     )
     session.flush()
     return True
@@ -333,6 +344,14 @@ def find_bricks(session: Session, academy: Academy, text: str, *, limit: int = 2
             .limit(limit)
         )
     )
+
+
+def bricks_to_link(
+    session: Session, academy: Academy, need: TrainingNeed, text: str
+) -> list[Brick]:
+    """The bricks `find_bricks` finds, but those already linked to the need."""
+    linked = {b.id for b in need.bricks}
+    return [b for b in find_bricks(session, academy, text) if b.id not in linked]
 
 
 def get_brick_by_id(session: Session, academy: Academy, brick_id: int) -> Brick:

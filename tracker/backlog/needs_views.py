@@ -19,10 +19,9 @@ from tracker.backlog.needs_forms import (
     SubmitNeedForm,
     TriageNeedForm,
 )
-from tracker.db import db
-from tracker.errors import DomainError
+from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
-from tracker.web import attach_error, requires, see_other
+from tracker.web import requires, see_other, submit
 
 
 def may_read(need: TrainingNeed) -> bool:
@@ -77,29 +76,25 @@ def mine() -> Any:
     )
 
 
-@bp.route("/needs/new", methods=["GET", "POST"])
+def _form_page(form: SubmitNeedForm, need: TrainingNeed | None, status: int) -> Any:
+    units = services.business_units(db.session, g.academy)
+    return render_template("needs/form.html", form=form, need=need, units=units), status
+
+
+@bp.route("/needs/new", methods=["GET", "POST"], endpoint="submit")
 @requires(Permission.NEED_SUBMIT)
-def submit() -> Any:
+def submit_need() -> Any:
     form = SubmitNeedForm()
-    if form.validate_on_submit():
-        try:
-            need = services.submit_need(
-                db.session, g.academy, actor=current_user, **_need_fields(form)
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you: the need is submitted. Follow it here."), "success")
-            return see_other("needs.show", need_id=need.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "needs/form.html",
-        form=form,
-        need=None,
-        units=services.business_units(db.session, g.academy),
-    ), status
+    done = submit(
+        form,
+        lambda: services.submit_need(
+            db.session, g.academy, actor=current_user, now=utcnow(), **_need_fields(form)
+        ),
+    )
+    if done and done.value:
+        flash(_("Thank you: the need is submitted. Follow it here."), "success")
+        return see_other("needs.show", need_id=done.value.id)
+    return _form_page(form, None, done.status)
 
 
 @bp.route("/needs/coverage")
@@ -123,11 +118,7 @@ def _need_page(
     find_form = FindBrickForm(request.args)
     found = []
     if triage and find_form.q.data:
-        linked = {b.id for b in need.bricks}
-        found = [
-            b for b in services.find_bricks(db.session, g.academy, find_form.q.data)
-            if b.id not in linked
-        ]  # fmt: skip
+        found = services.bricks_to_link(db.session, g.academy, need, find_form.q.data)
     if triage_form is None:
         triage_form = TriageNeedForm(status=need.status.value, reason=need.decline_reason)
     return render_template(
@@ -158,23 +149,16 @@ def show(need_id: int) -> Any:
 def edit(need_id: int) -> Any:
     need = services.get_need(db.session, g.academy, need_id)
     form = EditNeedForm(obj=need if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_need(db.session, need, actor=current_user, **_need_fields(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The need is saved."), "success")
-            return see_other("needs.show", need_id=need.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "needs/form.html",
-        form=form,
-        need=need,
-        units=services.business_units(db.session, g.academy),
-    ), status
+    done = submit(
+        form,
+        lambda: services.update_need(
+            db.session, need, actor=current_user, now=utcnow(), **_need_fields(form)
+        ),
+    )
+    if done:
+        flash(_("The need is saved."), "success")
+        return see_other("needs.show", need_id=need.id)
+    return _form_page(form, need, done.status)
 
 
 @bp.route("/needs/<int:need_id>/status", methods=["POST"])
@@ -182,18 +166,20 @@ def edit(need_id: int) -> Any:
 def change_status(need_id: int) -> Any:
     need = services.get_need(db.session, g.academy, need_id)
     form = TriageNeedForm()
-    if not form.validate_on_submit():
-        return _need_page(need, triage_form=form, status=422)
-    try:
-        changed = services.change_need_status(
-            db.session, need, form.status.data, actor=current_user, reason=form.reason.data or ""
-        )
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _need_page(need, triage_form=form, status=422)
-    db.session.commit()
-    if changed:
+    done = submit(
+        form,
+        lambda: services.change_need_status(
+            db.session,
+            need,
+            form.status.data,
+            actor=current_user,
+            reason=form.reason.data or "",
+            now=utcnow(),
+        ),
+    )
+    if not done:
+        return _need_page(need, triage_form=form, status=done.status)
+    if done.value:
         flash(_("The status of the need is saved."), "success")
     return see_other("needs.show", need_id=need.id)
 
@@ -203,11 +189,15 @@ def change_status(need_id: int) -> Any:
 def link_brick(need_id: int) -> Any:
     need = services.get_need(db.session, g.academy, need_id)
     form = LinkBrickForm()
-    if not form.validate_on_submit() or form.brick_id.data is None:
+    if form.brick_id.data is None:  # no number (only a hand-made request lacks it)
         abort(400)
     brick = services.get_brick_by_id(db.session, g.academy, form.brick_id.data)
-    if services.link_brick(db.session, need, brick, actor=current_user):
-        db.session.commit()
+    done = submit(
+        form, lambda: services.link_brick(db.session, need, brick, actor=current_user, now=utcnow())
+    )
+    if not done:
+        abort(400)
+    if done.value:
         flash(_("The need is linked to %(title)s.", title=brick.title), "success")
     return see_other("needs.show", need_id=need.id, _anchor="bricks")
 
@@ -216,10 +206,13 @@ def link_brick(need_id: int) -> Any:
 @requires(Permission.NEED_TRIAGE)
 def unlink_brick(need_id: int, brick_id: int) -> Any:
     need = services.get_need(db.session, g.academy, need_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     brick = services.get_brick_by_id(db.session, g.academy, brick_id)
-    if services.unlink_brick(db.session, need, brick, actor=current_user):
-        db.session.commit()
+    done = submit(
+        ConfirmForm(),
+        lambda: services.unlink_brick(db.session, need, brick, actor=current_user, now=utcnow()),
+    )
+    if not done:
+        abort(400)
+    if done.value:
         flash(_("%(title)s is no longer linked to the need.", title=brick.title), "success")
     return see_other("needs.show", need_id=need.id, _anchor="bricks")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -221,7 +222,9 @@ def move_path(session: Session, path: LearningPath, offset: int) -> bool:
     return True
 
 
-def delete_path(session: Session, path: LearningPath, *, actor: User | None) -> int:
+def delete_path(
+    session: Session, path: LearningPath, *, actor: User | None, now: dt.datetime
+) -> int:
     """Delete a path; its bricks stay in the backlog without a path. Returns how many.
 
     Each brick is changed through the ORM so that its version moves on and the change is in
@@ -238,6 +241,7 @@ def delete_path(session: Session, path: LearningPath, *, actor: User | None) -> 
             ActivityKind.EDITED,
             actor=actor,
             changes={"learning_path_id": [path.id, None]},
+            at=now,
         )
     session.delete(path)
     session.flush()

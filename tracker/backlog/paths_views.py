@@ -14,10 +14,9 @@ from tracker.backlog import paths_bp as bp
 from tracker.backlog import paths_services as services
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm, MovePathForm
-from tracker.db import db
-from tracker.errors import DomainError
+from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
-from tracker.web import attach_error, requires, see_other
+from tracker.web import requires, see_other, submit
 
 
 @bp.route("/paths/")
@@ -38,25 +37,20 @@ def create() -> Any:
     form = CreatePathForm(
         is_name_taken=lambda name: services.is_path_name_taken(db.session, g.academy, name)
     )
-    if form.validate_on_submit():
-        try:
-            path = services.create_path(
-                db.session,
-                g.academy,
-                name=form.name.data or "",
-                colour=form.colour.data or "",
-                description=form.description.data or "",
-                target_population=form.target_population.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The learning path %(name)s is created.", name=path.name), "success")
-            return see_other("paths.show", path_id=path.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("paths/form.html", form=form, path=None), status
+    done = submit(form, lambda: services.create_path(db.session, g.academy, **_path_fields(form)))
+    if done and done.value:
+        flash(_("The learning path %(name)s is created.", name=done.value.name), "success")
+        return see_other("paths.show", path_id=done.value.id)
+    return render_template("paths/form.html", form=form, path=None), done.status
+
+
+def _path_fields(form: CreatePathForm) -> dict[str, str]:
+    return {
+        "name": form.name.data or "",
+        "colour": form.colour.data or "",
+        "description": form.description.data or "",
+        "target_population": form.target_population.data or "",
+    }
 
 
 @bp.route("/paths/<int:path_id>/")
@@ -83,25 +77,11 @@ def edit(path_id: int) -> Any:
             db.session, g.academy, name, except_id=path.id
         ),
     )
-    if form.validate_on_submit():
-        try:
-            services.update_path(
-                db.session,
-                path,
-                name=form.name.data or "",
-                colour=form.colour.data or "",
-                description=form.description.data or "",
-                target_population=form.target_population.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The learning path is saved."), "success")
-            return see_other("paths.show", path_id=path.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("paths/form.html", form=form, path=path), status
+    done = submit(form, lambda: services.update_path(db.session, path, **_path_fields(form)))
+    if done:
+        flash(_("The learning path is saved."), "success")
+        return see_other("paths.show", path_id=path.id)
+    return render_template("paths/form.html", form=form, path=path), done.status
 
 
 @bp.route("/paths/<int:path_id>/move", methods=["POST"])
@@ -109,11 +89,11 @@ def edit(path_id: int) -> Any:
 def move(path_id: int) -> Any:
     path = services.get_path(db.session, g.academy, path_id)
     form = MovePathForm()
-    if not form.validate_on_submit():
+    offset = -1 if form.direction.data == "up" else 1
+    done = submit(form, lambda: services.move_path(db.session, path, offset))
+    if not done:
         abort(400)
-    moved = services.move_path(db.session, path, -1 if form.direction.data == "up" else 1)
-    db.session.commit()
-    if moved:
+    if done.value:
         flash(_("%(name)s moved.", name=path.name), "success")
     return see_other("paths.index", _anchor=f"path-{path.id}")
 
@@ -122,16 +102,18 @@ def move(path_id: int) -> Any:
 @requires(Permission.PATH_MANAGE)
 def delete(path_id: int) -> Any:
     path = services.get_path(db.session, g.academy, path_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     name = path.name
-    count = services.delete_path(db.session, path, actor=current_user)
-    db.session.commit()
+    done = submit(
+        ConfirmForm(),
+        lambda: services.delete_path(db.session, path, actor=current_user, now=utcnow()),
+    )
+    if not done:
+        abort(400)
     flash(
         ngettext(
             "The learning path %(name)s is deleted; its %(num)s brick stays in the backlog.",
             "The learning path %(name)s is deleted; its %(num)s bricks stay in the backlog.",
-            count,
+            done.value or 0,
             name=name,
         ),
         "success",

@@ -9,6 +9,7 @@ brick's position before and after (1 = top of the whole backlog).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Sequence
 from typing import Any
@@ -89,6 +90,7 @@ def _place(
     next_id: int | None,
     *,
     actor: User | None,
+    now: dt.datetime,
 ) -> bool:
     """Give `brick` a rank between two bricks adjacent in order once it is left out.
 
@@ -124,6 +126,7 @@ def _place(
         ActivityKind.REORDERED,
         actor=actor,
         changes={"position": [old_position, new_position]},
+        at=now,
     )
     session.flush()
     return True
@@ -134,6 +137,7 @@ def move_brick(
     brick: Brick,
     *,
     actor: User | None,
+    now: dt.datetime,
     before: Brick | None = None,
     after: Brick | None = None,
 ) -> bool:
@@ -156,15 +160,15 @@ def move_brick(
         previous_id = _neighbour(
             session, academy_id, _before(target_rank, target.id), exclude=brick.id, last=True
         )
-        return _place(session, brick, previous_id, target.id, actor=actor)
+        return _place(session, brick, previous_id, target.id, actor=actor, now=now)
     next_id = _neighbour(
         session, academy_id, _after(target_rank, target.id), exclude=brick.id, last=False
     )
-    return _place(session, brick, target.id, next_id, actor=actor)
+    return _place(session, brick, target.id, next_id, actor=actor, now=now)
 
 
 def move_brick_to_position(
-    session: Session, brick: Brick, position: int, *, actor: User | None
+    session: Session, brick: Brick, position: int, *, actor: User | None, now: dt.datetime
 ) -> bool:
     """Put `brick` at `position` (1 = top) of the whole backlog; out-of-range goes to an end."""
     ranking.lock_backlog(session, brick.academy_id)
@@ -186,7 +190,7 @@ def move_brick_to_position(
     else:
         previous_id = pair[0] if pair else None
         next_id = pair[1] if len(pair) > 1 else None
-    return _place(session, brick, previous_id, next_id, actor=actor)
+    return _place(session, brick, previous_id, next_id, actor=actor, now=now)
 
 
 def step_brick(
@@ -195,6 +199,7 @@ def step_brick(
     step: Step | str,
     *,
     actor: User | None,
+    now: dt.datetime,
     scope: Sequence[ColumnElement[bool]] = (),
 ) -> bool:
     """Move `brick` one place up or down among the bricks matching `scope` (a filtered view),
@@ -204,10 +209,10 @@ def step_brick(
     rank, academy_id = _current(session, brick.id)
     if step is Step.TOP:
         first = _neighbour(session, academy_id, Brick.id.is_not(None), exclude=brick.id, last=False)
-        return _place(session, brick, None, first, actor=actor)
+        return _place(session, brick, None, first, actor=actor, now=now)
     if step is Step.BOTTOM:
         last = _neighbour(session, academy_id, Brick.id.is_not(None), exclude=brick.id, last=True)
-        return _place(session, brick, last, None, actor=actor)
+        return _place(session, brick, last, None, actor=actor, now=now)
     if step is Step.UP:
         above = _neighbour(
             session, academy_id, _before(rank, brick.id), exclude=brick.id, last=True, scope=scope
@@ -219,7 +224,7 @@ def step_brick(
         previous_id = _neighbour(
             session, academy_id, _before(target, above), exclude=brick.id, last=True
         )
-        return _place(session, brick, previous_id, above, actor=actor)
+        return _place(session, brick, previous_id, above, actor=actor, now=now)
     below = _neighbour(
         session, academy_id, _after(rank, brick.id), exclude=brick.id, last=False, scope=scope
     )
@@ -228,7 +233,7 @@ def step_brick(
     target = _ranks(session, [below])[0]
     assert target is not None
     next_id = _neighbour(session, academy_id, _after(target, below), exclude=brick.id, last=False)
-    return _place(session, brick, below, next_id, actor=actor)
+    return _place(session, brick, below, next_id, actor=actor, now=now)
 
 
 def describe_move(session: Session, brick: Brick) -> dict[str, Any]:

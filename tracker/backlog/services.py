@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
 from tracker.auth.models import User
 from tracker.backlog import ranking
 from tracker.backlog.models import (
@@ -30,8 +30,9 @@ from tracker.backlog.models import (
     LearningObjective,
     LearningPath,
 )
-from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError, NotFound
+from tracker.releases.models import Release
+from tracker.sprints.models import Sprint
 
 # Fields a brick form edits, in display order. Relationship fields are edited by their id.
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -70,7 +71,14 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Brick numbers are 32-bit integers: a larger one (from a URL) names no brick, and SQLite
+# would refuse to bind it.
+MAX_BRICK_NUMBER = 2**31 - 1
+
+
 def get_brick(session: Session, academy: Academy, number: int) -> Brick:
+    if number > MAX_BRICK_NUMBER:
+        raise NotFound(_("No such brick."))
     brick = session.scalar(
         select(Brick).where(Brick.academy_id == academy.id, Brick.number == number)
     )
@@ -89,6 +97,14 @@ def allocate_brick_number(session: Session, academy: Academy) -> int:
         .execution_options(synchronize_session=False)
     ).scalar_one()
     return int(number)
+
+
+def get_brick_format(value: str) -> BrickFormat:
+    """The format a URL names (the checklists' pages)."""
+    try:
+        return BrickFormat(value)
+    except ValueError:
+        raise NotFound(_("This page does not exist, or no longer does.")) from None
 
 
 def first_stage(session: Session, academy: Academy) -> Stage:
@@ -111,14 +127,14 @@ def record_activity(
     actor: User | None,
     changes: dict[str, Any] | None = None,
     note: str = "",
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> Activity:
     activity = Activity(
         academy_id=brick.academy_id,
         brick_id=brick.id,
         brick_number=brick.number,
         actor_id=actor.id if actor else None,
-        at=at or utcnow(),
+        at=at,
         kind=kind,
         changes=changes or {},
         stage_id=brick.stage_id,
@@ -198,10 +214,6 @@ def _set_objectives(brick: Brick, objectives: list[tuple[str, BloomLevel]]) -> N
 
 def _check_references(session: Session, academy: Academy, values: dict[str, Any]) -> None:
     """Every id given must belong to this academy (never trust a posted id)."""
-    from tracker.backlog.models import LearningPath
-    from tracker.releases.models import Release
-    from tracker.sprints.models import Sprint
-
     models: dict[str, Any] = {
         "stage_id": Stage,
         "sprint_id": Sprint,
@@ -217,8 +229,6 @@ def _check_references(session: Session, academy: Academy, values: dict[str, Any]
             raise DomainError(_("Choose a value from the list."), field=field)
     owner_id = values.get("owner_id")
     if owner_id is not None:
-        from tracker.academies.models import Membership, Role
-
         role = session.scalar(
             select(Membership.role).where(
                 Membership.academy_id == academy.id, Membership.user_id == owner_id
@@ -248,6 +258,7 @@ def create_brick(
     title: str,
     format: BrickFormat | str,
     objectives: Sequence[ObjectiveInput] = (),
+    now: dt.datetime,
     **values: Any,
 ) -> Brick:
     """Create a brick at the bottom of the backlog, with its format's definition of done."""
@@ -260,7 +271,6 @@ def create_brick(
     cleaned_objectives = _clean_objectives(objectives)
     if values.get("stage_id") is None:
         values["stage_id"] = first_stage(session, academy).id
-    now = utcnow()
     number = allocate_brick_number(session, academy)  # also locks the academy row
     ranking.lock_backlog(session, academy.id)
     brick = Brick(
@@ -297,6 +307,7 @@ def update_brick(
     actor: User | None,
     expected_version: int,
     objectives: Sequence[ObjectiveInput] | None = None,
+    now: dt.datetime,
     **values: Any,
 ) -> dict[str, list[Any]]:
     """Apply the changed fields; refuse with Conflict when someone saved since `expected_version`.
@@ -343,7 +354,6 @@ def update_brick(
         new_labels = [item.label for item in brick.checklist]
         if old_labels != new_labels:
             changes["checklist"] = [old_labels, new_labels]
-    now = utcnow()
     brick.updated_at = now
     if "stage_id" in changes:
         brick.stage_entered_at = now
@@ -358,7 +368,7 @@ def update_brick(
     return changes
 
 
-def delete_brick(session: Session, brick: Brick, *, actor: User | None) -> None:
+def delete_brick(session: Session, brick: Brick, *, actor: User | None, now: dt.datetime) -> None:
     """Delete a brick; its activity stays (with the number) so that charts keep their past."""
     record_activity(
         session,
@@ -366,6 +376,7 @@ def delete_brick(session: Session, brick: Brick, *, actor: User | None) -> None:
         ActivityKind.DELETED,
         actor=actor,
         changes={"title": [brick.title, None]},
+        at=now,
     )
     session.flush()
     session.delete(brick)
@@ -375,14 +386,16 @@ def delete_brick(session: Session, brick: Brick, *, actor: User | None) -> None:
 # -- The brick page: comments, history, choices --------------------------------------------------
 
 
-def add_comment(session: Session, brick: Brick, *, author: User, body: str) -> Comment:
+def add_comment(
+    session: Session, brick: Brick, *, author: User, body: str, now: dt.datetime
+) -> Comment:
     """A Markdown comment on a brick (rendered sanitized), recorded in the history."""
     body = body.strip()
     if not body:
         raise DomainError(_("Write something first."), field="body")
     if len(body) > 20000:
         raise DomainError(_("Keep it under 20,000 characters."), field="body")
-    comment = Comment(brick_id=brick.id, author_id=author.id, body=body, created_at=utcnow())
+    comment = Comment(brick_id=brick.id, author_id=author.id, body=body, created_at=now)
     session.add(comment)
     session.flush()
     record_activity(
@@ -459,9 +472,6 @@ class NameBook:
 
 def name_book(session: Session, academy: Academy, user_ids: set[int]) -> NameBook:
     """One query per kind of thing, whatever the length of the history."""
-    from tracker.releases.models import Release
-    from tracker.sprints.models import Sprint
-
     book = NameBook()
     for attribute, model in (
         ("stage_id", Stage),
@@ -480,6 +490,38 @@ def name_book(session: Session, academy: Academy, user_ids: set[int]) -> NameBoo
     return book
 
 
+def _user_ids_in(events: list[Activity], brick: Brick) -> set[int]:
+    ids = {item.done_by_id for item in brick.checklist if item.done_by_id}
+    for event in events:
+        pair = (event.changes or {}).get("owner_id")
+        if isinstance(pair, list):
+            ids.update(value for value in pair if isinstance(value, int))
+    return ids
+
+
+@dataclass
+class BrickPage:
+    """What a brick's page shows: the brick, its comments, its latest events (`history_total`
+    in all) and the names those events mention."""
+
+    brick: Brick
+    comments: list[Comment]
+    events: list[Activity]
+    history_total: int
+    book: NameBook
+
+
+def brick_page(
+    session: Session, academy: Academy, number: int, *, history_limit: int | None
+) -> BrickPage:
+    """A fixed number of queries, whatever the length of the history."""
+    brick = load_brick_page(session, academy, number)
+    comments = brick_comments(session, brick)
+    events = brick_history(session, brick, limit=history_limit)
+    book = name_book(session, academy, _user_ids_in(events, brick))
+    return BrickPage(brick, comments, events, count_brick_history(session, brick), book)
+
+
 @dataclass
 class BrickChoices:
     """What a brick form may pick, for this academy only."""
@@ -492,10 +534,6 @@ class BrickChoices:
 
 
 def brick_choices(session: Session, academy: Academy) -> BrickChoices:
-    from tracker.academies.models import Membership, Role
-    from tracker.releases.models import Release
-    from tracker.sprints.models import Sprint
-
     return BrickChoices(
         stages=list(
             session.scalars(

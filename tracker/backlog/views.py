@@ -1,34 +1,22 @@
-"""Brick pages: create, view, edit, delete, comments, definition of done.
+"""Brick pages: create, view, edit, delete, comments, the definition-of-done templates.
 
-`bp` is the backlog blueprint (/a/<slug>/...). Other modules attach their routes to it:
-tracker/backlog/list_views.py (the backlog list, filters, bulk actions, import/export) and the
-learning paths and training needs views import `bp` from here and add routes to it; they must
-be imported before the blueprint is registered (see tracker/__init__.py _register_blueprints).
+`bp` is the backlog blueprint (/a/<slug>/...); the backlog list (list_views.py) attaches its
+routes to it too. How values read on these pages (history, conflict table): presenting.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import get_locale
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from tracker.auth.permissions import Permission
-from tracker.backlog import bp, checklists, services
+from tracker.backlog import bp, checklists, presenting, services
 from tracker.backlog.bloom import (
     BLOOM_DESCRIPTIONS,
     BLOOM_LABELS,
@@ -46,21 +34,15 @@ from tracker.backlog.forms import (
     MoveChecklistItemForm,
     RenameChecklistItemForm,
     TickItemForm,
-    bloom_level_of,
 )
-from tracker.backlog.labels import (
-    FIELD_LABELS,
-    FORMAT_LABELS,
-    KIND_LABELS,
-    format_duration,
-    language_name,
-)
-from tracker.backlog.models import Activity, ActivityKind, BloomLevel, Brick, BrickFormat
+from tracker.backlog.labels import FORMAT_LABELS, format_duration, language_name
+from tracker.backlog.models import BloomLevel, Brick, BrickFormat
+from tracker.backlog.presenting import ConflictRow, current_locale_code
 from tracker.board import services as board_services
-from tracker.db import _immediate, db
+from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.forms import ConfirmForm
-from tracker.web import attach_error, requires, see_other
+from tracker.web import attach_error, requires, see_other, submit
 
 # For every template (the backlog list shows formats and durations too).
 bp.record_once(
@@ -71,109 +53,10 @@ bp.record_once(
 bp.add_app_template_filter(format_duration, "duration")
 
 
-def current_locale_code() -> str:
-    return str(get_locale() or "fr")
-
-
 @bp.app_template_test("web_url")
 def is_web_url(value: Any) -> bool:
     """Only http(s) addresses become links (a stored value is never trusted as a URL)."""
     return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
-
-
-# -- Presenting values: the history and the conflict table ---------------------------------------
-
-LONG_FIELDS = {"description", "prerequisites", "objectives", "checklist"}
-
-
-def describe(name: str, value: Any, book: services.NameBook) -> str:
-    """A field's value as a person reads it: names for ids, labels for codes."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if name == "format":
-        try:
-            return str(FORMAT_LABELS[BrickFormat(value)])
-        except ValueError:
-            return str(value)
-    if name == "learner_minutes":
-        return format_duration(int(value))
-    if name in ("stage_id", "sprint_id", "release_id", "learning_path_id", "owner_id"):
-        names = getattr(book, name)
-        return names.get(value) or _("#%(id)s (deleted)", id=value)
-    if name == "language":
-        return language_name(str(value), current_locale_code())
-    if name == "objectives":
-        return "\n".join(
-            f"[{BLOOM_LABELS.get(bloom_level_of(o.get('bloom_level')), '')}] {o.get('statement')}"
-            for o in value
-            if isinstance(o, dict)
-        )
-    if name == "checklist" and isinstance(value, list):
-        return "\n".join(str(item) for item in value)
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return str(value)
-
-
-@dataclass
-class ChangeLine:
-    label: str
-    old: str
-    new: str
-    long: bool
-
-
-@dataclass
-class HistoryEntry:
-    activity: Activity
-    actor: str
-    title: str
-    lines: list[ChangeLine] = field(default_factory=list)
-
-
-def _label(name: str) -> str:
-    return str(FIELD_LABELS.get(name, name))
-
-
-def present_activity(activity: Activity, book: services.NameBook) -> HistoryEntry:
-    actor = activity.actor.display_name if activity.actor else _("Someone (account removed)")
-    changes = activity.changes or {}
-    if activity.kind == ActivityKind.CHECKLIST:
-        done = bool(changes.get("done", [None, True])[1])
-        title = (
-            _("Ticked “%(item)s”", item=activity.note)
-            if done
-            else _("Unticked “%(item)s”", item=activity.note)
-        )
-        return HistoryEntry(activity, actor, title)
-    lines = []
-    if activity.kind != ActivityKind.COMMENTED:
-        order = [*services.EDITABLE_FIELDS, "objectives", "checklist"]
-        for name in sorted(changes, key=lambda n: order.index(n) if n in order else len(order)):
-            pair = changes[name]
-            if not isinstance(pair, list) or len(pair) != 2:
-                continue
-            lines.append(
-                ChangeLine(
-                    _label(name),
-                    describe(name, pair[0], book),
-                    describe(name, pair[1], book),
-                    name in LONG_FIELDS,
-                )
-            )
-    return HistoryEntry(activity, actor, str(KIND_LABELS.get(activity.kind, activity.kind)), lines)
-
-
-def _user_ids_in(events: list[Activity], brick: Brick) -> set[int]:
-    ids = {item.done_by_id for item in brick.checklist if item.done_by_id}
-    for event in events:
-        pair = (event.changes or {}).get("owner_id")
-        if isinstance(pair, list):
-            ids.update(value for value in pair if isinstance(value, int))
-    return ids
-
-
-# -- Loading ------------------------------------------------------------------------------------
 
 
 def _backlog_url() -> str:
@@ -181,6 +64,13 @@ def _backlog_url() -> str:
     if "backlog.index" in current_app.view_functions:
         return url_for("backlog.index")
     return url_for("academy.home")
+
+
+def _flash_refusal(form: FlaskForm) -> None:
+    """A button's refusal (see submit()) is told on the page it redirects to."""
+    for messages in form.errors.values():
+        for message in messages:
+            flash(str(message), "error")
 
 
 # -- The brick page -----------------------------------------------------------------------------
@@ -191,22 +81,21 @@ HISTORY_SHOWN = 50  # events shown before "Show the whole history"
 def _brick_page(
     number: int, comment_form: CommentBrickForm | None = None, status: int = 200
 ) -> Any:
-    brick = services.load_brick_page(db.session, g.academy, number)
-    comments = services.brick_comments(db.session, brick)
     # The latest events by default: a brick worked on for a year has thousands.
     whole = request.args.get("history") == "all"
-    events = services.brick_history(db.session, brick, limit=None if whole else HISTORY_SHOWN)
-    book = services.name_book(db.session, g.academy, _user_ids_in(events, brick))
+    page = services.brick_page(
+        db.session, g.academy, number, history_limit=None if whole else HISTORY_SHOWN
+    )
     return (
         render_template(
             "backlog/brick_view.html",
-            brick=brick,
-            comments=comments,
-            history=[present_activity(event, book) for event in events],
-            history_total=services.count_brick_history(db.session, brick),
-            book=book,
+            brick=page.brick,
+            comments=page.comments,
+            history=[presenting.present_activity(event, page.book) for event in page.events],
+            history_total=page.history_total,
+            book=page.book,
             comment_form=comment_form or CommentBrickForm(),
-            language_label=language_name(brick.language, current_locale_code()),
+            language_label=language_name(page.brick.language, current_locale_code()),
         ),
         status,
     )
@@ -223,17 +112,16 @@ def brick(number: int) -> Any:
 def comment(number: int) -> Any:
     brick = services.load_brick_page(db.session, g.academy, number)
     form = CommentBrickForm()
-    if not form.validate_on_submit():
-        return _brick_page(number, form, 422)
-    try:
-        services.add_comment(db.session, brick, author=current_user, body=form.body.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        attach_error(form, error)
-        return _brick_page(number, form, 422)
-    db.session.commit()
-    flash(_("Your comment is posted."), "success")
-    return redirect(url_for("backlog.brick", number=number) + "#comments", code=303)
+    done = submit(
+        form,
+        lambda: services.add_comment(
+            db.session, brick, author=current_user, body=form.body.data or "", now=utcnow()
+        ),
+    )
+    if done:
+        flash(_("Your comment is posted."), "success")
+        return see_other("backlog.brick", number=number, _anchor="comments")
+    return _brick_page(number, form, done.status)
 
 
 @bp.route("/bricks/<int:number>/checklist/<int:item_id>", methods=["POST"])
@@ -242,13 +130,15 @@ def tick(number: int, item_id: int) -> Any:
     brick = services.load_brick_page(db.session, g.academy, number)
     item = checklists.get_checklist_item(brick, item_id)
     form = TickItemForm()
-    if not form.validate_on_submit():
+    wanted = form.done.data == "1"
+    if not submit(
+        form,
+        lambda: checklists.tick_checklist_item(
+            db.session, brick, item, done=wanted, actor=current_user, now=utcnow()
+        ),
+    ):
         abort(400)
-    checklists.tick_checklist_item(
-        db.session, brick, item, done=form.done.data == "1", actor=current_user
-    )
-    db.session.commit()
-    return redirect(url_for("backlog.brick", number=number) + "#checklist", code=303)
+    return see_other("backlog.brick", number=number, _anchor="checklist")
 
 
 # -- Creating and editing -----------------------------------------------------------------------
@@ -313,41 +203,30 @@ def bloom_hint(level: BloomLevel | str) -> str:
     return _("Suggested verbs — %(verbs)s", verbs=" · ".join(parts))
 
 
+@contextmanager
+def _objective_errors_above_the_form() -> Iterator[None]:
+    """The list of objectives has no place for one message of its own: it goes above the form."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field == "objectives":
+            error.field = None
+        raise
+
+
 @bp.route("/bricks/new", methods=["GET", "POST"])
 @requires(Permission.BRICK_CREATE)
 def new_brick() -> Any:
-    academy = g.academy
     if request.method == "GET":
-        form = CreateBrickForm(
-            data={
-                "stage_id": services.first_stage(db.session, academy).id,
-                "language": academy.default_locale,
-                "format": request.args.get("format", ""),
-                "learning_path_id": request.args.get("learning_path_id", type=int),
-            }
-        )
+        form = CreateBrickForm(data=_new_brick_data())
         _prepare(form)
         return _form_page(form, None)
     form = CreateBrickForm()
     _prepare(form)
-    if not form.validate_on_submit():
-        return _form_page(form, None, 422)
-    values = form.brick_values()
-    try:
-        brick = services.create_brick(
-            db.session,
-            academy,
-            actor=current_user,
-            title=values.pop("title"),
-            format=values.pop("format"),
-            objectives=form.objective_values(),
-            **values,
-        )
-    except DomainError as error:
-        db.session.rollback()
-        _attach(form, error)
-        return _form_page(form, None, 422)
-    db.session.commit()
+    done = submit(form, lambda: _create_brick(form))
+    if not done or done.value is None:
+        return _form_page(form, None, done.status)
+    brick = done.value
     flash(_("%(key)s is created.", key=brick.key), "success")
     if request.form.get("then") == "another":
         return see_other(
@@ -358,97 +237,30 @@ def new_brick() -> Any:
     return see_other("backlog.brick", number=brick.number)
 
 
-def _attach(form: BrickForm, error: DomainError) -> None:
-    if error.field == "objectives":
-        form.form_errors.append(error.message)
-    else:
-        attach_error(form, error)
+def _new_brick_data() -> dict[str, Any]:
+    """A new brick starts in the first stage, in the academy's language; the format and the
+    path may come from the link that led here ("Create another", a path's page)."""
+    return {
+        "stage_id": services.first_stage(db.session, g.academy).id,
+        "language": g.academy.default_locale,
+        "format": request.args.get("format", ""),
+        "learning_path_id": request.args.get("learning_path_id", type=int),
+    }
 
 
-# What the edit form edits, as fingerprints: which fields did the person change, which did
-# someone else change since the person loaded the form.
-COMPARED_FIELDS = (*services.EDITABLE_FIELDS, "objectives")
-
-
-def current_values(brick: Brick) -> dict[str, Any]:
-    values = {name: services.plain(getattr(brick, name)) for name in services.EDITABLE_FIELDS}
-    values["objectives"] = services.plain_objectives(brick.objectives)
-    return values
-
-
-def submitted_values(form: BrickForm) -> dict[str, Any]:
-    values = {name: services.plain(value) for name, value in form.brick_values().items()}
-    values["objectives"] = [
-        {"statement": " ".join(statement.split()), "bloom_level": bloom_level_of(level).value}
-        for statement, level in form.objective_values()
-    ]
-    return values
-
-
-def fingerprint(value: Any) -> str:
-    encoded = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
-
-
-def fingerprints(values: dict[str, Any]) -> str:
-    return json.dumps({name: fingerprint(values[name]) for name in COMPARED_FIELDS})
-
-
-def _read_fingerprints(raw: str | None) -> dict[str, str]:
-    try:
-        data = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-@dataclass
-class ConflictRow:
-    label: str
-    theirs: str
-    yours: str
-    kept_yours: bool
-    long: bool
-
-
-def merge_after_conflict(
-    form: EditBrickForm, brick: Brick, book: services.NameBook
-) -> list[ConflictRow]:
-    """Put someone else's changes into the form where the person had not touched the field,
-    keep the person's own changes, and say which is which. The version becomes the current
-    one, so that saving again applies the form knowingly."""
-    original = _read_fingerprints(form.original.data)
-    mine = submitted_values(form)
-    theirs = current_values(brick)
-    rows = []
-    for name in COMPARED_FIELDS:
-        if fingerprint(theirs[name]) == original.get(name) or mine[name] == theirs[name]:
-            continue  # they did not change it, or they did the same as the person
-        kept_yours = fingerprint(mine[name]) != original.get(name)
-        rows.append(
-            ConflictRow(
-                _label(name),
-                describe(name, theirs[name], book),
-                describe(name, mine[name], book),
-                kept_yours,
-                name in LONG_FIELDS,
-            )
+def _create_brick(form: CreateBrickForm) -> Brick:
+    values = form.brick_values()
+    with _objective_errors_above_the_form():
+        return services.create_brick(
+            db.session,
+            g.academy,
+            actor=current_user,
+            title=values.pop("title"),
+            format=values.pop("format"),
+            objectives=form.objective_values(),
+            now=utcnow(),
+            **values,
         )
-        if not kept_yours:
-            _put(form, name, theirs[name])
-    form.version.data = brick.version
-    form.version.raw_data = None
-    form.original.data = fingerprints(theirs)
-    return rows
-
-
-def _put(form: EditBrickForm, name: str, value: Any) -> None:
-    if name == "objectives":
-        form.set_objectives((o["statement"], o["bloom_level"]) for o in value)
-        return
-    form_field = getattr(form, name)
-    form_field.data = value
-    form_field.raw_data = None
 
 
 @bp.route("/bricks/<int:number>/edit", methods=["GET", "POST"])
@@ -456,49 +268,21 @@ def _put(form: EditBrickForm, name: str, value: Any) -> None:
 def edit_brick(number: int) -> Any:
     brick = services.load_brick_page(db.session, g.academy, number)
     if request.method == "GET":
-        form = EditBrickForm(
-            data={
-                **{name: getattr(brick, name) for name in services.EDITABLE_FIELDS},
-                "format": brick.format.value,
-                "version": brick.version,
-                "original": fingerprints(current_values(brick)),
-                "objectives": [
-                    {"statement": o.statement, "bloom_level": o.bloom_level.value}
-                    for o in brick.objectives
-                ],
-            }
-        )
-        _prepare(form, brick)
-        return _form_page(form, brick)
-    form = EditBrickForm()
-    book = _prepare(form, brick)
+        form = EditBrickForm(data=presenting.edit_form_data(brick))
+    else:
+        form = EditBrickForm()
+    _prepare(form, brick)
     if not form.validate_on_submit():
-        return _form_page(form, brick, 422)
-    values = form.brick_values()
+        return _form_page(form, brick, 422 if request.method == "POST" else 200)
+    # Not submit(): a conflict is its own page (409), someone else's changes beside the person's.
     try:
-        changes = board_services.edit_brick(
-            db.session,
-            brick,
-            actor=current_user,
-            expected_version=form.version.data or 0,
-            objectives=form.objective_values(),
-            **values,
-        )
+        changes = _update_brick(brick, form)
     except Conflict:
         db.session.rollback()
-        brick = services.load_brick_page(db.session, g.academy, number)
-        book = _prepare(form, brick)
-        rows = merge_after_conflict(form, brick, book)
-        form.form_errors.append(
-            _(
-                "Someone else saved this brick while you were editing it. What they changed is "
-                "listed below; your own changes are still in the form. Check, then save again."
-            )
-        )
-        return _form_page(form, brick, 409, conflict=rows)
+        return _conflict_page(number, form)
     except DomainError as error:
         db.session.rollback()
-        _attach(form, error)
+        attach_error(form, error)
         return _form_page(form, brick, 422)
     db.session.commit()
     if changes:
@@ -508,15 +292,42 @@ def edit_brick(number: int) -> Any:
     return see_other("backlog.brick", number=brick.number)
 
 
+def _update_brick(brick: Brick, form: EditBrickForm) -> dict[str, list[Any]]:
+    values = form.brick_values()
+    with _objective_errors_above_the_form():
+        return board_services.edit_brick(
+            db.session,
+            brick,
+            actor=current_user,
+            expected_version=form.version.data or 0,
+            objectives=form.objective_values(),
+            now=utcnow(),
+            **values,
+        )
+
+
+def _conflict_page(number: int, form: EditBrickForm) -> Any:
+    brick = services.load_brick_page(db.session, g.academy, number)
+    rows = presenting.merge_after_conflict(form, brick, _prepare(form, brick))
+    form.form_errors.append(
+        _(
+            "Someone else saved this brick while you were editing it. What they changed is "
+            "listed below; your own changes are still in the form. Check, then save again."
+        )
+    )
+    return _form_page(form, brick, 409, conflict=rows)
+
+
 @bp.route("/bricks/<int:number>/delete", methods=["GET", "POST"])
 @requires(Permission.BRICK_DELETE)
 def delete_brick(number: int) -> Any:
     brick = services.load_brick_page(db.session, g.academy, number)
+    key, title = brick.key, brick.title
     form = ConfirmForm()
-    if request.method == "POST" and form.validate_on_submit():
-        key, title = brick.key, brick.title
-        services.delete_brick(db.session, brick, actor=current_user)
-        db.session.commit()
+    if submit(
+        form,
+        lambda: services.delete_brick(db.session, brick, actor=current_user, now=utcnow()),
+    ):
         flash(_("%(key)s “%(title)s” is deleted.", key=key, title=title), "success")
         return redirect(_backlog_url(), code=303)
     status = 400 if request.method == "POST" else 200
@@ -541,13 +352,6 @@ def _install_defaults_if_none() -> None:
         db.session.commit()
     finally:
         _immediate.reset(token)
-
-
-def _format_or_404(value: str) -> BrickFormat:
-    try:
-        return BrickFormat(value)
-    except ValueError:
-        abort(404)
 
 
 @bp.route("/checklists", endpoint="checklists")
@@ -577,7 +381,7 @@ def _format_page(format: BrickFormat, add_form: AddChecklistItemForm | None = No
 @bp.route("/checklists/<format>")
 @requires(Permission.CHECKLIST_MANAGE)
 def checklist_format(format: str) -> Any:
-    brick_format = _format_or_404(format)
+    brick_format = services.get_brick_format(format)
     _install_defaults_if_none()
     return _format_page(brick_format)
 
@@ -585,19 +389,18 @@ def checklist_format(format: str) -> Any:
 @bp.route("/checklists/<format>/items", methods=["POST"])
 @requires(Permission.CHECKLIST_MANAGE)
 def add_checklist_item(format: str) -> Any:
-    brick_format = _format_or_404(format)
+    brick_format = services.get_brick_format(format)
     form = AddChecklistItemForm()
-    if form.validate_on_submit():
-        try:
-            checklists.add_template_item(db.session, g.academy, brick_format, form.label.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The item is added."), "success")
-            return see_other("backlog.checklist_format", format=brick_format.value)
-    return _format_page(brick_format, form), 422
+    done = submit(
+        form,
+        lambda: checklists.add_template_item(
+            db.session, g.academy, brick_format, form.label.data or ""
+        ),
+    )
+    if done:
+        flash(_("The item is added."), "success")
+        return see_other("backlog.checklist_format", format=brick_format.value)
+    return _format_page(brick_format, form), done.status
 
 
 @bp.route("/checklists/items/<int:item_id>/rename", methods=["POST"])
@@ -605,17 +408,12 @@ def add_checklist_item(format: str) -> Any:
 def rename_checklist_item(item_id: int) -> Any:
     item = checklists.get_template_item(db.session, g.academy, item_id)
     form = RenameChecklistItemForm(prefix=f"i{item.id}")
-    if form.validate_on_submit():
-        try:
-            checklists.rename_template_item(db.session, item, form.label.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The item is renamed."), "success")
+    if submit(
+        form, lambda: checklists.rename_template_item(db.session, item, form.label.data or "")
+    ):
+        flash(_("The item is renamed."), "success")
     else:
-        flash(_("Write the item (255 characters at most)."), "error")
+        _flash_refusal(form)
     return see_other("backlog.checklist_format", format=item.format.value)
 
 
@@ -624,10 +422,8 @@ def rename_checklist_item(item_id: int) -> Any:
 def remove_checklist_item(item_id: int) -> Any:
     item = checklists.get_template_item(db.session, g.academy, item_id)
     format = item.format.value
-    if not ConfirmForm().validate_on_submit():
+    if not submit(ConfirmForm(), lambda: checklists.remove_template_item(db.session, item)):
         abort(400)
-    checklists.remove_template_item(db.session, item)
-    db.session.commit()
     flash(_("The item is removed. Bricks that already have it keep theirs."), "success")
     return see_other("backlog.checklist_format", format=format)
 
@@ -637,9 +433,9 @@ def remove_checklist_item(item_id: int) -> Any:
 def move_checklist_item(item_id: int) -> Any:
     item = checklists.get_template_item(db.session, g.academy, item_id)
     form = MoveChecklistItemForm()
-    if not form.validate_on_submit():
+    offset = -1 if form.direction.data == "up" else 1
+    if not submit(form, lambda: checklists.move_template_item(db.session, item, offset)):
         abort(400)
-    checklists.move_template_item(db.session, item, -1 if form.direction.data == "up" else 1)
-    db.session.commit()
-    target = url_for("backlog.checklist_format", format=item.format.value)
-    return redirect(f"{target}#item-{item.id}", code=303)
+    return see_other(
+        "backlog.checklist_format", format=item.format.value, _anchor=f"item-{item.id}"
+    )

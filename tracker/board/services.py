@@ -424,6 +424,7 @@ def edit_brick(
     actor: User | None,
     expected_version: int,
     objectives: Sequence[ObjectiveInput] | None = None,
+    now: dt.datetime,
     **values: Any,
 ) -> dict[str, list[Any]]:
     """Save the brick's edit form: a new stage must pass the board's entry rules
@@ -439,5 +440,6 @@ def edit_brick(
         actor=actor,
         expected_version=expected_version,
         objectives=objectives,
+        now=now,
         **values,
     )

@@ -8,11 +8,12 @@ from flask import jsonify, redirect, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
+from tracker.auth import services as auth_services
 from tracker.core import bp
 from tracker.db import db
 from tracker.forms import ChooseLanguageForm
 from tracker.templating import my_academies
-from tracker.web import is_safe_next, public
+from tracker.web import is_safe_next, public, submit
 
 
 @bp.route("/")
@@ -33,15 +34,18 @@ def index() -> Any:
 @bp.route("/language", methods=["POST"])
 @public
 def choose_language() -> Any:
-    """Anyone may switch language; for a logged-in person it becomes their preference."""
+    """Anyone may switch language; for a logged-in person it becomes their preference. An
+    invalid choice changes nothing: either way the person goes back where they were."""
     form = ChooseLanguageForm()
     target = form.next.data if is_safe_next(form.next.data) else url_for("core.index")
-    if form.validate_on_submit():
-        session["locale"] = form.locale.data
-        if current_user.is_authenticated:
-            current_user.locale = form.locale.data
-            db.session.commit()
+    submit(form, lambda: _keep_locale(form.locale.data or ""))
     return redirect(target, code=303)
+
+
+def _keep_locale(locale: str) -> None:
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        auth_services.set_locale(db.session, current_user, locale)
 
 
 @bp.route("/healthz")

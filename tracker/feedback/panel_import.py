@@ -11,6 +11,7 @@ tracker/imports_web.py.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -232,6 +233,7 @@ def import_testers(
     plan: ImportPlan[TesterRow],
     *,
     actor: User | None = None,  # as every import is given; the panel records no author
+    now: dt.datetime | None = None,  # likewise; the panel records no time
 ) -> TesterImportReport:
     """Apply a checked plan: all rows or none (the caller commits or rolls back).
 

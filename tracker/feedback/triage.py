@@ -229,6 +229,7 @@ def create_brick_from_item(
         title=title,
         format=format,
         description=brick_description(item, round_=round_, item_url=item_url),
+        now=now,
     )
     item.created_brick_id = brick.id
     previous = item.status

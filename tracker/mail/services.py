@@ -8,6 +8,7 @@ senders running at once never send the same message twice.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import smtplib
 import ssl
 from collections.abc import Callable, Mapping
@@ -17,10 +18,11 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 
 from flask import render_template
-from sqlalchemy import select, update
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tracker.db import utcnow
+from tracker.errors import NotFound
 from tracker.mail.models import MailMessage, MailStatus
 from tracker.tokens import new_token
 
@@ -101,7 +103,7 @@ def build_email(message: MailMessage, sender: str) -> EmailMessage:
     return email
 
 
-def _claim(session: Session, batch_size: int) -> list[MailMessage]:
+def _claim(session: Session, batch_size: int, *, now: dt.datetime) -> list[MailMessage]:
     token = new_token()[:32]
     ids = list(
         session.scalars(
@@ -116,7 +118,7 @@ def _claim(session: Session, batch_size: int) -> list[MailMessage]:
     session.execute(
         update(MailMessage)
         .where(MailMessage.id.in_(ids), MailMessage.status == MailStatus.QUEUED)
-        .values(status=MailStatus.SENDING, claim_token=token, claimed_at=utcnow())
+        .values(status=MailStatus.SENDING, claim_token=token, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -149,17 +151,21 @@ def send_queued_mail(
     batch_size: int = 100,
     max_batches: int | None = None,
     connect: Callable[[SmtpSettings], smtplib.SMTP] | None = None,
+    clock: Callable[[], dt.datetime],
 ) -> SendReport:
     """Send what is queued, in batches, committing after each message.
 
     With no SMTP settings the messages are marked as kept in the outbox, where an admin reads
     them in the app. A message whose delivery fails is marked failed with the error; it is not
     retried automatically, since the server may have accepted it before the error.
+
+    `clock` rather than one `now`: a run lasts as long as the SMTP server takes, and each
+    message is dated when it actually left.
     """
     report = SendReport()
     batches = 0
     while max_batches is None or batches < max_batches:
-        messages = _claim(session, batch_size)
+        messages = _claim(session, batch_size, now=clock())
         if not messages:
             session.commit()  # end the read transaction: never hold a lock while idle
             break
@@ -167,7 +173,7 @@ def send_queued_mail(
         if smtp is None:
             for message in messages:
                 message.status = MailStatus.OUTBOX
-                message.sent_at = utcnow()
+                message.sent_at = clock()
                 report.kept_in_outbox += 1
             session.commit()
             continue
@@ -191,7 +197,7 @@ def send_queued_mail(
                     report.failed += 1
                 else:
                     message.status = MailStatus.SENT
-                    message.sent_at = utcnow()
+                    message.sent_at = clock()
                     report.sent += 1
                 session.commit()
         finally:
@@ -215,9 +221,40 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     return client
 
 
-def requeue(session: Session, message: MailMessage) -> None:
-    """An admin sends a failed message again, knowingly."""
-    if message.status == MailStatus.FAILED:
-        message.status = MailStatus.QUEUED
-        message.claim_token = None
-        session.flush()
+# -- The outbox, read by the site admin ----------------------------------------------------------
+
+
+def outbox_page(
+    session: Session, *, search: str, page: int, page_size: int
+) -> tuple[list[MailMessage], int]:
+    """A page of messages, newest first, whose address or subject contains `search` (lower
+    case), and how many match in all: two queries."""
+    statement = select(MailMessage)
+    if search:
+        like = f"%{search}%"
+        statement = statement.where(
+            func.lower(MailMessage.to_address).like(like)
+            | func.lower(MailMessage.subject).like(like)
+        )
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    messages = session.scalars(
+        statement.order_by(MailMessage.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return list(messages), total
+
+
+def get_message(session: Session, message_id: int) -> MailMessage:
+    message = session.get(MailMessage, message_id)
+    if message is None:
+        raise NotFound(_("This page does not exist, or no longer does."))
+    return message
+
+
+def requeue(session: Session, message: MailMessage) -> bool:
+    """An admin sends a failed message again, knowingly. False when it had not failed."""
+    if message.status != MailStatus.FAILED:
+        return False
+    message.status = MailStatus.QUEUED
+    message.claim_token = None
+    session.flush()
+    return True

@@ -28,7 +28,7 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import bricks_where
-from tracker.db import unique_name, utcnow
+from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.feedback import gate
 from tracker.feedback.models import FeedbackItem, FeedbackRound, GateSnapshot, RoundState, Severity
@@ -81,12 +81,12 @@ def record_release_event(
     from_state: ReleaseState | None = None,
     to_state: ReleaseState | None = None,
     note: str = "",
-    at: dt.datetime | None = None,
+    at: dt.datetime,
 ) -> ReleaseEvent:
     event = ReleaseEvent(
         release_id=release.id,
         actor_id=actor.id if actor else None,
-        at=at or utcnow(),
+        at=at,
         kind=kind,
         changes=changes or {},
         from_state=from_state,
@@ -116,6 +116,7 @@ def create_release(
     goal: str = "",
     target_date: dt.date | None = None,
     actor: User | None,
+    now: dt.datetime,
 ) -> Release:
     release = Release(
         academy_id=academy.id,
@@ -127,7 +128,7 @@ def create_release(
     with unique_name(session, _("Another release already has this name.")):
         session.add(release)
     record_release_event(
-        session, release, ReleaseEventKind.CREATED, actor=actor, to_state=release.state
+        session, release, ReleaseEventKind.CREATED, actor=actor, to_state=release.state, at=now
     )
     session.flush()
     return release
@@ -141,6 +142,7 @@ def update_release(
     goal: str,
     target_date: dt.date | None,
     actor: User | None,
+    now: dt.datetime,
 ) -> dict[str, list[Any]]:
     """Change the name, goal or target date; returns (and records) what changed."""
     academy = session.get(Academy, release.academy_id)
@@ -159,7 +161,7 @@ def update_release(
                 setattr(release, field, new)
     if changes:
         record_release_event(
-            session, release, ReleaseEventKind.EDITED, actor=actor, changes=changes
+            session, release, ReleaseEventKind.EDITED, actor=actor, changes=changes, at=now
         )
     session.flush()
     return changes

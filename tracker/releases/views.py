@@ -31,10 +31,15 @@ from tracker.releases.forms import (
     RecordDecisionForm,
 )
 from tracker.releases.labels import DECISION_LABELS
-from tracker.releases.models import DecisionOutcome, Release, ReleaseNotes, ReleaseState
-from tracker.web import attach_error, public, requires, see_other
-
-# Ids in URLs beyond what an INTEGER column holds: not found, rather than a database error.
+from tracker.releases.models import (
+    Decision,
+    DecisionOutcome,
+    FeedToken,
+    Release,
+    ReleaseNotes,
+    ReleaseState,
+)
+from tracker.web import attach_error, public, requires, see_other, submit
 
 
 @bp.context_processor
@@ -73,25 +78,24 @@ def create() -> Any:
     form = CreateReleaseForm(
         is_name_taken=lambda name: services.is_release_name_taken(db.session, g.academy, name)
     )
-    if form.validate_on_submit():
-        try:
-            release = services.create_release(
-                db.session,
-                g.academy,
-                name=form.name.data or "",
-                goal=form.goal.data or "",
-                target_date=form.target_date.data,
-                actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The release %(name)s is created.", name=release.name), "success")
-            return see_other("releases.show", release_id=release.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("releases/form.html", form=form, release=None), status
+    done = submit(
+        form,
+        lambda: services.create_release(
+            db.session, g.academy, actor=current_user, now=utcnow(), **_release_fields(form)
+        ),
+    )
+    if done and done.value:
+        flash(_("The release %(name)s is created.", name=done.value.name), "success")
+        return see_other("releases.show", release_id=done.value.id)
+    return render_template("releases/form.html", form=form, release=None), done.status
+
+
+def _release_fields(form: CreateReleaseForm) -> dict[str, Any]:
+    return {
+        "name": form.name.data or "",
+        "goal": form.goal.data or "",
+        "target_date": form.target_date.data,
+    }
 
 
 @bp.route("/releases/<int:release_id>/")
@@ -122,36 +126,34 @@ def show(release_id: int) -> Any:
 def decide(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     form = RecordDecisionForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            decision = services.record_decision(
-                db.session,
-                release,
-                outcome=form.outcome.data or "",
-                reserves=form.reserves.data or "",
-                comment=form.comment.data or "",
-                actor=current_user,
-                now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            status = error.status
+    done = submit(form, lambda: _record_decision(release, form))
+    if done and done.value:
+        if done.value.outcome == DecisionOutcome.NO_GO:
+            flash(
+                _("No-go recorded: the release is back to planned. Act on the feedback "
+                  "below, then run another round."),
+                "success",
+            )  # fmt: skip
         else:
-            db.session.commit()
-            if decision.outcome == DecisionOutcome.NO_GO:
-                flash(
-                    _("No-go recorded: the release is back to planned. Act on the feedback "
-                      "below, then run another round."),
-                    "success",
-                )  # fmt: skip
-            else:
-                flash(_("Go recorded: the release is approved."), "success")
-            return see_other("releases.show", release_id=release.id)
-    elif request.method == "POST":
-        status = 422
-    release = services.get_release(db.session, g.academy, release_id)
+            flash(_("Go recorded: the release is approved."), "success")
+        return see_other("releases.show", release_id=release.id)
+    return _decide_page(release_id, form, done.status)
+
+
+def _record_decision(release: Release, form: RecordDecisionForm) -> Decision:
+    return services.record_decision(
+        db.session,
+        release,
+        outcome=form.outcome.data or "",
+        reserves=form.reserves.data or "",
+        comment=form.comment.data or "",
+        actor=current_user,
+        now=utcnow(),
+    )
+
+
+def _decide_page(release_id: int, form: RecordDecisionForm, status: int) -> Any:
+    release = services.get_release(db.session, g.academy, release_id)  # as it is now
     return (
         render_template(
             "releases/decide.html",
@@ -170,41 +172,37 @@ def decide(release_id: int) -> Any:
 def mark_released(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     form = MarkReleasedForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.mark_released(
-                db.session,
-                release,
-                override_reason=form.override_reason.data or "",
-                actor=current_user,
-                now=utcnow(),
-            )
-        except services.ReleaseRefused as refused:
-            db.session.rollback()
-            for message, field in refused.reasons:
-                attach_error(form, DomainError(message, field=field))
-            status = refused.status
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            status = error.status
-        else:
-            db.session.commit()
-            flash(_("%(name)s is released.", name=release.name), "success")
-            return see_other("releases.show", release_id=release.id)
-    elif request.method == "POST":
-        status = 422
-    release = services.get_release(db.session, g.academy, release_id)
-    return (
-        render_template(
-            "releases/mark_released.html",
-            release=release,
-            form=form,
-            readiness=services.release_readiness(db.session, release),
-        ),
-        status,
+    if not form.validate_on_submit():
+        return _mark_released_page(release_id, form, 422 if request.method == "POST" else 200)
+    # Not submit(): a refusal may give several reasons, each shown beside its own field.
+    try:
+        services.mark_released(
+            db.session,
+            release,
+            override_reason=form.override_reason.data or "",
+            actor=current_user,
+            now=utcnow(),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        reasons = [(error.message, error.field)]
+        if isinstance(error, services.ReleaseRefused):
+            reasons = error.reasons
+        for message, field in reasons:
+            attach_error(form, DomainError(message, field=field))
+        return _mark_released_page(release_id, form, error.status)
+    db.session.commit()
+    flash(_("%(name)s is released.", name=release.name), "success")
+    return see_other("releases.show", release_id=release.id)
+
+
+def _mark_released_page(release_id: int, form: MarkReleasedForm, status: int) -> Any:
+    release = services.get_release(db.session, g.academy, release_id)  # as it is now
+    readiness = services.release_readiness(db.session, release)
+    page = render_template(
+        "releases/mark_released.html", release=release, form=form, readiness=readiness
     )
+    return page, status
 
 
 # -- Release notes ----------------------------------------------------------------------------
@@ -222,36 +220,43 @@ def notes_index() -> Any:
     readable = _readable_ids()
     published = notes.published_notes(db.session, g.academy, release_ids=readable)
     token_row = feed.my_feed_token(db.session, g.academy, current_user)
-    feed_link = (
-        feed.feed_url(_base_url(), feed.token_of(_secret(), token_row.nonce))
-        if token_row is not None and token_row.nonce
-        else None
-    )
-    to_write: list[Release] = []
-    if can(current_user, Permission.RELEASE_PUBLISH, g.academy):
-        done = {n.release_id for n in published}
-        to_write = [
-            r
-            for r in services.list_releases(db.session, g.academy)
-            if r.state in notes.PUBLISHABLE_STATES and r.id not in done
-        ]
     return render_template(
         "releases/notes_index.html",
         published=published,
-        feed_link=feed_link,
+        feed_link=_feed_link(token_row),
         feed_since=token_row.created_at if token_row else None,
-        to_write=to_write,
+        to_write=_notes_to_write(published),
     )
+
+
+def _feed_link(token_row: FeedToken | None) -> str | None:
+    if token_row is None or not token_row.nonce:
+        return None
+    return feed.feed_url(_base_url(), feed.token_of(_secret(), token_row.nonce))
+
+
+def _notes_to_write(published: list[ReleaseNotes]) -> list[Release]:
+    """For those who publish: the releases that could have notes and have none yet."""
+    if not can(current_user, Permission.RELEASE_PUBLISH, g.academy):
+        return []
+    done = {n.release_id for n in published}
+    return [
+        r
+        for r in services.list_releases(db.session, g.academy)
+        if r.state in notes.PUBLISHABLE_STATES and r.id not in done
+    ]
 
 
 @bp.route("/notes/feed-link", methods=["POST"])
 @requires(Permission.NOTES_READ)
 def issue_feed_link() -> Any:
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    if not submit(
+        ConfirmForm(),
+        lambda: feed.issue_feed_token(
+            db.session, g.academy, current_user, secret_key=_secret(), now=utcnow()
+        ),
+    ):
         abort(400)
-    feed.issue_feed_token(db.session, g.academy, current_user, secret_key=_secret(), now=utcnow())
-    db.session.commit()
     flash(_("Your personal feed link is ready. Any previous link no longer works."), "success")
     return see_other("releases.notes_index", _anchor="feed")
 
@@ -259,11 +264,13 @@ def issue_feed_link() -> Any:
 @bp.route("/notes/feed-link/revoke", methods=["POST"])
 @requires(Permission.NOTES_READ)
 def revoke_feed_link() -> Any:
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    done = submit(
+        ConfirmForm(),
+        lambda: feed.revoke_feed_token(db.session, g.academy, current_user, now=utcnow()),
+    )
+    if not done:
         abort(400)
-    if feed.revoke_feed_token(db.session, g.academy, current_user, now=utcnow()):
-        db.session.commit()
+    if done.value:
         flash(_("Your feed link is revoked: feed readers using it get nothing more."), "success")
     return see_other("releases.notes_index", _anchor="feed")
 
@@ -314,41 +321,46 @@ def edit_notes(release_id: int) -> Any:
     form = EditNotesForm()
     if request.method == "GET":
         form.body.data = row.body if row is not None and row.body else None
-        if not form.body.data:
-            form.body.data = notes.generate_notes(db.session, release)
+        form.body.data = form.body.data or notes.generate_notes(db.session, release)
         return _notes_form_page(release, form, row)
     if not form.validate_on_submit():
         return _notes_form_page(release, form, row, status=422)
     action = request.form.get("action", "preview")
-    body = form.body.data or ""
     if action == "regenerate":
         form.body.data = notes.generate_notes(db.session, release)
         return _notes_form_page(release, form, row, regenerated=True)
     if action not in ("save", "publish"):
-        return _notes_form_page(release, form, row, preview=render_markdown(body))
+        return _notes_form_page(release, form, row, preview=render_markdown(form.body.data or ""))
+    return _write_notes(release_id, release, form, action)
+
+
+def _write_notes(release_id: int, release: Release, form: EditNotesForm, action: str) -> Any:
+    """Save the draft or publish. Not submit(): the form is valid already, and a refusal shows
+    the notes as they are now (read again after the rollback)."""
+    body = form.body.data or ""
     try:
         if action == "save":
             notes.save_notes_draft(db.session, release, body=body, actor=current_user, now=utcnow())
         else:
             publication = notes.publish_notes(
-                db.session,
-                release,
-                body=body,
-                actor=current_user,
-                now=utcnow(),
+                db.session, release, body=body, actor=current_user, now=utcnow(),
                 base_url=_base_url(),
-            )
+            )  # fmt: skip
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
         release = services.get_release(db.session, g.academy, release_id)
-        return _notes_form_page(
-            release, form, notes.get_notes(db.session, release), status=error.status
-        )
+        row = notes.get_notes(db.session, release)
+        return _notes_form_page(release, form, row, status=error.status)
     db.session.commit()
     if action == "save":
         flash(_("The draft is saved. Readers still see the published version, if any."), "success")
         return see_other("releases.edit_notes", release_id=release.id)
+    _flash_published(publication)
+    return see_other("releases.notes_page", release_id=release.id)
+
+
+def _flash_published(publication: notes.Publication) -> None:
     if publication.first:
         flash(
             _("The notes are published; %(count)s stakeholders will get them by e-mail.",
@@ -357,7 +369,6 @@ def edit_notes(release_id: int) -> Any:
         )  # fmt: skip
     else:
         flash(_("The published notes are updated."), "success")
-    return see_other("releases.notes_page", release_id=release.id)
 
 
 # -- Roadmap and the stakeholder's home -------------------------------------------------------
@@ -409,23 +420,8 @@ def atom(token: str) -> Any:
     readable = notes.readable_release_ids(db.session, academy, user, role_in(user, academy))
     entries = notes.published_notes(db.session, academy, release_ids=readable)
     base = _base_url()
-    language = next(
-        (code for code in (user.locale, academy.default_locale) if code in LOCALES), "fr"
-    )
-    page_url = base + url_for("releases.notes_index", slug=academy.slug)
-    with force_locale(language):
-        info = feed.FeedInfo(
-            title=_("%(academy)s: release notes", academy=academy.name),
-            subtitle=_("What each release of the academy brings, as published by its team."),
-            self_url=feed.feed_url(base, token),
-            page_url=page_url,
-            feed_id=page_url,
-            author=academy.name,
-            language=language,
-            fallback_updated=academy.created_at,
-        )
     body = feed.build_atom(
-        info,
+        _feed_info(academy, user, token),
         entries,
         entry_url=lambda n: base + notes.notes_path(academy, n.release),
         entry_title=lambda n: n.release.name,
@@ -435,6 +431,26 @@ def atom(token: str) -> Any:
     response.headers["X-Robots-Tag"] = "noindex"
     response.add_etag()
     return response.make_conditional(request)
+
+
+def _feed_info(academy: Academy, user: User, token: str) -> feed.FeedInfo:
+    """The feed's own title and links, in its owner's language (a feed reader sends none)."""
+    base = _base_url()
+    language = next(
+        (code for code in (user.locale, academy.default_locale) if code in LOCALES), "fr"
+    )
+    page_url = base + url_for("releases.notes_index", slug=academy.slug)
+    with force_locale(language):
+        return feed.FeedInfo(
+            title=_("%(academy)s: release notes", academy=academy.name),
+            subtitle=_("What each release of the academy brings, as published by its team."),
+            self_url=feed.feed_url(base, token),
+            page_url=page_url,
+            feed_id=page_url,
+            author=academy.name,
+            language=language,
+            fallback_updated=academy.created_at,
+        )
 
 
 @bp.route("/releases/<int:release_id>/edit", methods=["GET", "POST"])
@@ -447,22 +463,13 @@ def edit(release_id: int) -> Any:
             db.session, g.academy, name, except_id=release.id
         ),
     )
-    if form.validate_on_submit():
-        try:
-            services.update_release(
-                db.session,
-                release,
-                name=form.name.data or "",
-                goal=form.goal.data or "",
-                target_date=form.target_date.data,
-                actor=current_user,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The release is saved."), "success")
-            return see_other("releases.show", release_id=release.id)
-    status = 422 if request.method == "POST" else 200
-    return render_template("releases/form.html", form=form, release=release), status
+    done = submit(
+        form,
+        lambda: services.update_release(
+            db.session, release, actor=current_user, now=utcnow(), **_release_fields(form)
+        ),
+    )
+    if done:
+        flash(_("The release is saved."), "success")
+        return see_other("releases.show", release_id=release.id)
+    return render_template("releases/form.html", form=form, release=release), done.status

@@ -24,7 +24,7 @@ from tracker.auth.models import User
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, Brick, BrickFormat
 from tracker.backlog.queries import UNASSIGNED, BacklogFilters, filter_conditions
-from tracker.db import unique_name, utcnow
+from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.sprints import charts
 from tracker.sprints.models import (
@@ -414,6 +414,7 @@ def commit_bricks(
     *,
     actor: User | None,
     reason: str | None = None,
+    now: dt.datetime,
 ) -> int:
     """Put the academy's bricks numbered `numbers` into the sprint; returns how many moved.
 
@@ -442,7 +443,12 @@ def commit_bricks(
                 field="brick",
             )
         brick_services.update_brick(
-            session, brick, actor=actor, expected_version=brick.version, sprint_id=sprint.id
+            session,
+            brick,
+            actor=actor,
+            expected_version=brick.version,
+            sprint_id=sprint.id,
+            now=now,
         )
         if state == SprintState.ACTIVE:
             _record_scope_change(
@@ -466,6 +472,7 @@ def remove_bricks(
     *,
     actor: User | None,
     reason: str | None = None,
+    now: dt.datetime,
 ) -> int:
     """Send the sprint's bricks numbered `numbers` back to the backlog (no sprint).
 
@@ -480,7 +487,7 @@ def remove_bricks(
         if brick.sprint_id != sprint.id:
             continue
         brick_services.update_brick(
-            session, brick, actor=actor, expected_version=brick.version, sprint_id=None
+            session, brick, actor=actor, expected_version=brick.version, sprint_id=None, now=now
         )
         if state == SprintState.ACTIVE:
             _record_scope_change(
@@ -501,7 +508,7 @@ def remove_bricks(
 
 
 def start_sprint(
-    session: Session, sprint: Sprint, *, actor: User | None
+    session: Session, sprint: Sprint, *, actor: User | None, now: dt.datetime
 ) -> list[SprintBaselineItem]:
     """Make the sprint active and freeze its committed scope as the baseline.
 
@@ -524,7 +531,6 @@ def start_sprint(
                 name=other.name,
             )
         )
-    now = utcnow()
     try:
         with session.begin_nested():
             sprint.state = SprintState.ACTIVE
@@ -571,6 +577,7 @@ def close_sprint(
     destinations: Mapping[int, int | None],
     *,
     actor: User | None,
+    now: dt.datetime,
 ) -> SprintResult:
     """Close an active sprint: each unfinished brick goes where `destinations` says.
 
@@ -600,7 +607,6 @@ def close_sprint(
                 field=f"brick_{brick.number}",
             )
 
-    now = utcnow()
     sprint.state = SprintState.CLOSED
     sprint.closed_at = now
     session.flush()
@@ -635,6 +641,7 @@ def close_sprint(
             actor=actor,
             expected_version=brick.version,
             sprint_id=destinations[brick.number],
+            now=now,
         )
     session.flush()
     return result

@@ -12,24 +12,22 @@ from flask import (
     current_app,
     flash,
     g,
-    redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tracker.academies.services import list_stages
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import list_paths, totals_by
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm
-from tracker.sprints import bp, charts, services, svg
+from tracker.sprints import bp, queries, services, svg
 from tracker.sprints.forms import (
+    CloseSprintForm,
     CommitBricksForm,
     EditSprintForm,
     PlanningFilterForm,
@@ -38,8 +36,8 @@ from tracker.sprints.forms import (
     ReportPeriodForm,
     close_sprint_form,
 )
-from tracker.sprints.models import Sprint, SprintState
-from tracker.web import attach_error, requires, see_other
+from tracker.sprints.models import Sprint, SprintResult, SprintState
+from tracker.web import attach_error, requires, see_other, submit
 
 
 @bp.route("/sprints/")
@@ -62,26 +60,23 @@ def create() -> Any:
         form.start_date.data, form.end_date.data = services.suggest_dates(
             db.session, g.academy, utcnow().date()
         )
-    if form.validate_on_submit():
-        try:
-            sprint = services.create_sprint(
-                db.session,
-                g.academy,
-                name=form.name.data or "",
-                goal=form.goal.data or "",
-                start_date=form.start_date.data,
-                end_date=form.end_date.data,
-                capacity_points=form.capacity_points.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The sprint %(name)s is planned.", name=sprint.name), "success")
-            return see_other("sprints.index")
-    status = 422 if request.method == "POST" else 200
-    return render_template("sprints/form.html", form=form, sprint=None), status
+    done = submit(
+        form, lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form))
+    )
+    if done and done.value:
+        flash(_("The sprint %(name)s is planned.", name=done.value.name), "success")
+        return see_other("sprints.index")
+    return render_template("sprints/form.html", form=form, sprint=None), done.status
+
+
+def _sprint_fields(form: PlanSprintForm) -> dict[str, Any]:
+    return {
+        "name": form.name.data or "",
+        "goal": form.goal.data or "",
+        "start_date": form.start_date.data,
+        "end_date": form.end_date.data,
+        "capacity_points": form.capacity_points.data,
+    }
 
 
 @bp.route("/sprints/<int:sprint_id>/edit", methods=["GET", "POST"])
@@ -94,26 +89,11 @@ def edit(sprint_id: int) -> Any:
             db.session, g.academy, name, except_id=sprint.id
         ),
     )
-    if form.validate_on_submit():
-        try:
-            services.update_sprint(
-                db.session,
-                sprint,
-                name=form.name.data or "",
-                goal=form.goal.data or "",
-                start_date=form.start_date.data,
-                end_date=form.end_date.data,
-                capacity_points=form.capacity_points.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The sprint is saved."), "success")
-            return see_other("sprints.index")
-    status = 422 if request.method == "POST" else 200
-    return render_template("sprints/form.html", form=form, sprint=sprint), status
+    done = submit(form, lambda: services.update_sprint(db.session, sprint, **_sprint_fields(form)))
+    if done:
+        flash(_("The sprint is saved."), "success")
+        return see_other("sprints.index")
+    return render_template("sprints/form.html", form=form, sprint=sprint), done.status
 
 
 def _tz() -> ZoneInfo:
@@ -131,12 +111,10 @@ def show(sprint_id: int) -> Any:
     A fixed number of queries whatever the number of bricks and events.
     """
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
-    stages = list_stages(db.session, g.academy)
-    series = charts.sprint_series(
-        db.session, sprint, charts.done_stage_ids(stages), tz=_tz(), now=utcnow()
-    )
+    series = queries.burn_series(db.session, g.academy, sprint, tz=_tz(), now=utcnow())
     prefix = g.academy.key_prefix
     baseline = services.baseline_of(db.session, sprint)
+    closed = sprint.state == SprintState.CLOSED
     return render_template(
         "sprints/show.html",
         sprint=sprint,
@@ -147,9 +125,7 @@ def show(sprint_id: int) -> Any:
         baseline=baseline,
         baseline_points=sum(item.points or 0 for item in baseline),
         scope_changes=services.scope_changes_of(db.session, sprint),
-        result=services.result_of(db.session, sprint)
-        if sprint.state == SprintState.CLOSED
-        else None,
+        result=services.result_of(db.session, sprint) if closed else None,
         bricks=services.sprint_bricks(db.session, sprint),
     )
 
@@ -206,31 +182,25 @@ def plan(sprint_id: int) -> Any:
 def commit(sprint_id: int) -> Any:
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = CommitBricksForm()
-    if form.validate():
-        try:
-            moved = services.commit_bricks(
-                db.session,
-                sprint,
-                form.brick.data or [],
-                actor=current_user,
-                reason=form.reason.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            return _render_plan(sprint, commit_form=form, status=error.status)
-        db.session.commit()
-        flash(
-            ngettext(
-                "%(num)s brick committed to %(name)s.",
-                "%(num)s bricks committed to %(name)s.",
-                moved,
-                name=sprint.name,
-            ),
-            "success",
-        )
-        return redirect(url_for("sprints.plan", sprint_id=sprint.id, **_planning_args()), 303)
-    return _render_plan(sprint, commit_form=form, status=422)
+    done = submit(
+        form,
+        lambda: services.commit_bricks(
+            db.session, sprint, form.brick.data or [], actor=current_user,
+            reason=form.reason.data, now=utcnow(),
+        ),
+    )  # fmt: skip
+    if not done:
+        return _render_plan(sprint, commit_form=form, status=done.status)
+    flash(
+        ngettext(
+            "%(num)s brick committed to %(name)s.",
+            "%(num)s bricks committed to %(name)s.",
+            done.value or 0,
+            name=sprint.name,
+        ),
+        "success",
+    )
+    return see_other("sprints.plan", sprint_id=sprint.id, **_planning_args())
 
 
 @bp.route("/sprints/<int:sprint_id>/remove", methods=["POST"])
@@ -238,30 +208,24 @@ def commit(sprint_id: int) -> Any:
 def remove(sprint_id: int) -> Any:
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = RemoveBricksForm()
-    if form.validate():
-        try:
-            removed = services.remove_bricks(
-                db.session,
-                sprint,
-                form.brick.data or [],
-                actor=current_user,
-                reason=form.reason.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            return _render_plan(sprint, remove_form=form, status=error.status)
-        db.session.commit()
-        flash(
-            ngettext(
-                "%(num)s brick sent back to the backlog.",
-                "%(num)s bricks sent back to the backlog.",
-                removed,
-            ),
-            "success",
-        )
-        return redirect(url_for("sprints.plan", sprint_id=sprint.id, **_planning_args()), 303)
-    return _render_plan(sprint, remove_form=form, status=422)
+    done = submit(
+        form,
+        lambda: services.remove_bricks(
+            db.session, sprint, form.brick.data or [], actor=current_user,
+            reason=form.reason.data, now=utcnow(),
+        ),
+    )  # fmt: skip
+    if not done:
+        return _render_plan(sprint, remove_form=form, status=done.status)
+    flash(
+        ngettext(
+            "%(num)s brick sent back to the backlog.",
+            "%(num)s bricks sent back to the backlog.",
+            done.value or 0,
+        ),
+        "success",
+    )
+    return see_other("sprints.plan", sprint_id=sprint.id, **_planning_args())
 
 
 # -- Start and close ---------------------------------------------------------------------------
@@ -273,38 +237,24 @@ def start(sprint_id: int) -> Any:
     """A confirmation page (what the baseline will hold), then the start itself."""
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = ConfirmForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                baseline = services.start_sprint(db.session, sprint, actor=current_user)
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
-                status = error.status
-            else:
-                db.session.commit()
-                flash(
-                    _(
-                        "%(name)s has started: its baseline holds %(count)s bricks.",
-                        name=sprint.name,
-                        count=len(baseline),
-                    ),
-                    "success",
-                )
-                return see_other("sprints.show", sprint_id=sprint.id)
-        else:
-            status = 422
-    return (
-        render_template(
-            "sprints/start.html",
-            sprint=sprint,
-            form=form,
-            commitment=services.commitment(db.session, sprint),
-            active=services.active_sprint(db.session, g.academy),
-        ),
-        status,
+    done = submit(
+        form, lambda: services.start_sprint(db.session, sprint, actor=current_user, now=utcnow())
     )
+    if done:
+        count = len(done.value or [])
+        flash(
+            _("%(name)s has started: its baseline holds %(count)s bricks.",
+              name=sprint.name, count=count),
+            "success",
+        )  # fmt: skip
+        return see_other("sprints.show", sprint_id=sprint.id)
+    return render_template(
+        "sprints/start.html",
+        sprint=sprint,
+        form=form,
+        commitment=services.commitment(db.session, sprint),
+        active=services.active_sprint(db.session, g.academy),
+    ), done.status
 
 
 @bp.route("/sprints/<int:sprint_id>/close", methods=["GET", "POST"])
@@ -315,43 +265,42 @@ def close(sprint_id: int) -> Any:
     unfinished = services.unfinished_bricks(db.session, sprint)
     targets = services.planned_sprints(db.session, g.academy, except_id=sprint.id)
     form = close_sprint_form(unfinished, targets)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                result = services.close_sprint(
-                    db.session, sprint, form.destinations(), actor=current_user
-                )
-            except DomainError as error:
-                db.session.rollback()
-                # Show the sprint as it is now (a brick may have joined it meanwhile).
-                unfinished = services.unfinished_bricks(db.session, sprint)
-                form = close_sprint_form(unfinished, targets, formdata=None)
-                attach_error(form, error)
-                status = error.status
-            else:
-                db.session.commit()
-                flash(
-                    _(
-                        "%(name)s is closed: %(done)s points completed, %(carried)s carried over.",
-                        name=sprint.name,
-                        done=result.completed_points,
-                        carried=result.carried_points,
-                    ),
-                    "success",
-                )
-                return see_other("sprints.show", sprint_id=sprint.id)
-        else:
-            status = 422
-    return (
-        render_template(
-            "sprints/close.html",
-            sprint=sprint,
-            form=form,
-            unfinished=unfinished,
-            commitment=services.commitment(db.session, sprint),
+    if not form.validate_on_submit():
+        return _close_page(sprint, form, unfinished, 422 if request.method == "POST" else 200)
+    # Not submit(): a refusal shows the sprint as it is now (a brick may have joined it
+    # meanwhile), in a form made again for its bricks.
+    try:
+        result = services.close_sprint(
+            db.session, sprint, form.destinations(), actor=current_user, now=utcnow()
+        )
+    except DomainError as error:
+        db.session.rollback()
+        unfinished = services.unfinished_bricks(db.session, sprint)
+        form = close_sprint_form(unfinished, targets, formdata=None)
+        attach_error(form, error)
+        return _close_page(sprint, form, unfinished, error.status)
+    db.session.commit()
+    _flash_closed(sprint, result)
+    return see_other("sprints.show", sprint_id=sprint.id)
+
+
+def _close_page(sprint: Sprint, form: CloseSprintForm, unfinished: list[Brick], status: int) -> Any:
+    commitment = services.commitment(db.session, sprint)
+    page = render_template(
+        "sprints/close.html", sprint=sprint, form=form, unfinished=unfinished, commitment=commitment
+    )
+    return page, status
+
+
+def _flash_closed(sprint: Sprint, result: SprintResult) -> None:
+    flash(
+        _(
+            "%(name)s is closed: %(done)s points completed, %(carried)s carried over.",
+            name=sprint.name,
+            done=result.completed_points,
+            carried=result.carried_points,
         ),
-        status,
+        "success",
     )
 
 
@@ -365,36 +314,35 @@ def reports() -> Any:
 
     A fixed number of queries whatever the number of bricks, events and days.
     """
-    tz = _tz()
-    now = utcnow()
-    today = now.astimezone(tz).date()
+    tz, now = _tz(), utcnow()
     form = ReportPeriodForm(request.args)
     valid = form.validate()
-    first, last = form.period(today)
-    stages = list_stages(db.session, g.academy)
-    names: dict[int | None, str] = {s.id: s.name for s in stages}
+    first, last = form.period(now.astimezone(tz).date())
+    figures = queries.reports(db.session, g.academy, first, last, tz=tz, now=now)
+    names: dict[int | None, str] = {s.id: s.name for s in figures.stages}
 
     def stage_label(stage_id: int | None) -> str:
         return names.get(stage_id) or _("Removed stage")
 
-    velocity = charts.velocity(db.session, g.academy, charts.done_stage_ids(stages))
-    flow = charts.cumulative_flow(db.session, g.academy, stages, first, last, tz=tz, now=now)
-    times = charts.flow_times(db.session, g.academy, stages, first, last, tz=tz, now=now)
-    return (
-        render_template(
-            "sprints/reports.html",
-            form=form,
-            first=first,
-            last=last,
-            velocity=velocity,
-            velocity_chart=svg.velocity_chart(velocity) if velocity.sprints else None,
-            flow=flow,
-            flow_chart=svg.flow_chart(flow, stage_label) if flow.days else None,
-            stage_label=stage_label,
-            times=times,
-            lead_chart=svg.time_chart("lead", _("Lead time"), times.lead),
-            cycle_chart=svg.time_chart("cycle", _("Cycle time"), times.cycle),
-            bin_label=svg.bin_label,
-        ),
-        200 if valid else 422,
-    )
+    return render_template(
+        "sprints/reports.html",
+        form=form,
+        first=first,
+        last=last,
+        stage_label=stage_label,
+        bin_label=svg.bin_label,
+        **_report_charts(figures, stage_label),
+    ), (200 if valid else 422)
+
+
+def _report_charts(figures: queries.Reports, stage_label: Any) -> dict[str, Any]:
+    velocity, flow, times = figures.velocity, figures.flow, figures.times
+    return {
+        "velocity": velocity,
+        "velocity_chart": svg.velocity_chart(velocity) if velocity.sprints else None,
+        "flow": flow,
+        "flow_chart": svg.flow_chart(flow, stage_label) if flow.days else None,
+        "times": times,
+        "lead_chart": svg.time_chart("lead", _("Lead time"), times.lead),
+        "cycle_chart": svg.time_chart("cycle", _("Cycle time"), times.cycle),
+    }
