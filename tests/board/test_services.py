@@ -530,8 +530,8 @@ def test_the_edit_form_needs_a_complete_checklist_for_done_and_offers_no_overrid
     (brick,) = make(db_session, world, "Quiz", stage=s["Review (alpha)"])
 
     with pytest.raises(services.DefinitionOfDoneIncomplete) as refused:
-        services.edit_brick(db_session, brick, actor=world.manager,
-                            expected_version=brick.version, stage_id=s["Ready"].id, now=utcnow())  # fmt: skip
+        services.edit_brick(db_session, brick, actor=world.manager, now=utcnow(),
+                            expected_version=brick.version, stage_id=s["Ready"].id)  # fmt: skip
     _tick_all(db_session, brick)
     edit(db_session, world, brick, stage_id=s["Ready"].id)
 
