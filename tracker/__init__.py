@@ -65,6 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
+    # Every model mapped before the first query: models name other domains' models by string.
+    import tracker.models  # noqa: F401
+
     Database(app)
     if app.config["CHEAP_PASSWORD_HASHING"]:
         from tracker.auth.passwords import use_cheap_hashing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -18,8 +19,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.auth.models import User
 from tracker.db import Base, UTCDateTime, email_column, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
 
 
 class Role(enum.StrEnum):

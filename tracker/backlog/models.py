@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -22,11 +22,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.academies.models import Academy, Stage
-from tracker.auth.models import User
 from tracker.db import Base, UTCDateTime, enum_column, utcnow
-from tracker.releases.models import Release
-from tracker.sprints.models import Sprint
+from tracker.history import EventMixin
+
+if TYPE_CHECKING:
+    from tracker.academies.models import Academy, Stage
+    from tracker.auth.models import User
+    from tracker.releases.models import Release
+    from tracker.sprints.models import Sprint
 
 
 class BrickFormat(enum.StrEnum):
@@ -254,7 +257,7 @@ class Comment(Base):
     __table_args__ = (Index("ix_comment_brick_id", "brick_id"),)
 
 
-class Activity(Base):
+class Activity(EventMixin, Base):
     """An append-only event per change of a brick; charts and the audit trail derive from it.
 
     `changes` maps a field to [old, new] (plain JSON values: ids, strings, numbers).
@@ -264,21 +267,16 @@ class Activity(Base):
 
     __tablename__ = "activity"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     # Kept when a brick is deleted (SET NULL), so that history and charts stay whole.
     brick_id: Mapped[int | None] = mapped_column(ForeignKey("brick.id", ondelete="SET NULL"))
     brick_number: Mapped[int] = mapped_column(Integer)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[ActivityKind] = mapped_column(enum_column(ActivityKind))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id", ondelete="SET NULL"))
     sprint_id: Mapped[int | None] = mapped_column(ForeignKey("sprint.id", ondelete="SET NULL"))
     points: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
-
-    actor: Mapped[User | None] = relationship()
 
     __table_args__ = (
         Index("ix_activity_brick_id_at", "brick_id", "at"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -27,9 +27,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.auth.models import User
 from tracker.db import Base, UTCDateTime, enum_column, utcnow
-from tracker.releases.models import Release
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+    from tracker.releases.models import Release
 
 
 class RoundState(enum.StrEnum):

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.auth.models import User
-from tracker.db import Base, UTCDateTime, enum_column, utcnow
+from tracker.db import Base, enum_column
 from tracker.feedback.models import ItemStatus
+from tracker.history import EventMixin
 
 
-class FeedbackItemEvent(Base):
+class FeedbackItemEvent(EventMixin, Base):
     """One append-only line of an item's triage. The actor is a manager or designer, never the
     reporter, so this table links no tester to an item, anonymous round or not."""
 
     __tablename__ = "feedback_item_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("feedback_item.id", ondelete="CASCADE"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_status: Mapped[ItemStatus | None] = mapped_column(enum_column(ItemStatus))
     to_status: Mapped[ItemStatus | None] = mapped_column(enum_column(ItemStatus))
     # "duplicate of #12", "brick ACAD-42 created"...: what else changed, in plain words.
     note: Mapped[str] = mapped_column(String(255), default="")
-
-    actor: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_feedback_item_event_item_id_at", "item_id", "at"),)

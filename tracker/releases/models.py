@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.auth.models import User
 from tracker.db import Base, UTCDateTime, enum_column, utcnow
+from tracker.history import EventMixin
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
 
 
 class ReleaseState(enum.StrEnum):
@@ -61,23 +64,18 @@ class ReleaseEventKind(enum.StrEnum):
     NOTES_PUBLISHED = "notes_published"
 
 
-class ReleaseEvent(Base):
+class ReleaseEvent(EventMixin, Base):
     """One append-only line of a release's history: who did what, when."""
 
     __tablename__ = "release_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[ReleaseEventKind] = mapped_column(enum_column(ReleaseEventKind))
     from_state: Mapped[ReleaseState | None] = mapped_column(enum_column(ReleaseState))
     to_state: Mapped[ReleaseState | None] = mapped_column(enum_column(ReleaseState))
     # {field: [old, new]} for edits.
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
-
-    actor: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_release_event_release_id_at", "release_id", "at"),)
 

@@ -21,10 +21,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.auth.models import User
 from tracker.db import Base, UTCDateTime, enum_column, utcnow
+from tracker.history import EventMixin
 
 
 class SprintState(enum.StrEnum):
@@ -91,7 +91,7 @@ class SprintBaselineItem(Base):
     __table_args__ = (UniqueConstraint("sprint_id", "brick_number"),)
 
 
-class SprintScopeChange(Base):
+class SprintScopeChange(EventMixin, Base):
     """A brick added to or removed from an active sprint, and why.
 
     The change itself is the brick's SPRINT_CHANGED Activity (charts read that); this row
@@ -100,7 +100,6 @@ class SprintScopeChange(Base):
 
     __tablename__ = "sprint_scope_change"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     sprint_id: Mapped[int] = mapped_column(ForeignKey("sprint.id", ondelete="CASCADE"))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
     brick_id: Mapped[int | None] = mapped_column(ForeignKey("brick.id", ondelete="SET NULL"))
@@ -108,10 +107,6 @@ class SprintScopeChange(Base):
     kind: Mapped[ScopeChangeKind] = mapped_column(enum_column(ScopeChangeKind))
     points: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    actor: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_sprint_scope_change_sprint_id_at", "sprint_id", "at"),)
 

@@ -1,0 +1,33 @@
+"""What every history table shares: one append-only row per event, who did it and when.
+
+The actor is a user account, named by its table and its class (strings), so that this module
+imports no domain: every domain's event table builds on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from tracker.db import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from tracker.auth.models import User
+
+
+class EventMixin:
+    """A row of a history table: its id, its actor (None for the system, or once the account
+    is deleted: the history outlives it) and its moment."""
+
+    # Mixin columns come after the table's own; the id stays first, as in every other table.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # A relationship on a mixin is declared through a function: each table gets its own.
+    @declared_attr
+    def actor(cls) -> Mapped[User | None]:
+        return relationship("User")
