@@ -16,8 +16,11 @@ from tracker.academies.labels import (
     role_count,
 )
 from tracker.academies.models import Role
+from tracker.academies.services import academies_of
 from tracker.auth.permissions import Permission, can
 from tracker.backlog.labels import NEED_STATUS_LABELS
+from tracker.backlog.paths_services import colour_class
+from tracker.db import db
 from tracker.mail.labels import MAIL_STATUS_LABELS
 from tracker.markdown import render_markdown
 from tracker.releases.labels import RELEASE_STATE_LABELS
@@ -32,17 +35,12 @@ def my_academies() -> list[Any]:
         return []
     cached = g.get("_my_academies")
     if cached is None:
-        from tracker.academies.services import academies_of
-        from tracker.db import db
-
         cached = academies_of(db.session, current_user)
         g._my_academies = cached
     return cached
 
 
 def init_app(app: Flask) -> None:
-    from tracker.backlog.paths_services import colour_class
-
     app.jinja_env.filters["markdown"] = render_markdown
     # A learning path's colour as a CSS class (static/css/brique.css): no inline style.
     app.jinja_env.globals["path_colour_class"] = colour_class

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_academy
+from tracker.academies.defaults import default_items
 from tracker.backlog import checklists, services
 from tracker.backlog.labels import format_duration, parse_duration
 from tracker.backlog.models import (
@@ -178,7 +179,7 @@ def test_a_manager_creates_a_brick_with_every_field(client, db_session, world, l
         ("Identify the signs of a phishing e-mail", BloomLevel.REMEMBER),
         ("Report a suspicious e-mail", BloomLevel.APPLY),
     ]
-    assert [i.label for i in brick.checklist] == checklists.default_items("en", BrickFormat.VIDEO)
+    assert [i.label for i in brick.checklist] == default_items("en", BrickFormat.VIDEO)
     page = client.get(response.location).get_data(as_text=True)
     for text in (
         brick.key,
@@ -315,7 +316,7 @@ def test_an_edit_is_recorded_in_a_readable_history(client, db_session, world, lo
     assert brick.title == "Phishing in 5 minutes"
     assert [o.bloom_level for o in brick.objectives] == [BloomLevel.APPLY, BloomLevel.APPLY]
     # Nothing was ticked: the brick takes the checklist of its new format.
-    assert brick.checklist[0].label == checklists.default_items("en", BrickFormat.PODCAST)[0]
+    assert brick.checklist[0].label == default_items("en", BrickFormat.PODCAST)[0]
     event = db_session.scalars(
         select(Activity).where(Activity.brick_id == brick.id).order_by(Activity.id.desc())
     ).first()

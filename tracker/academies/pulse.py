@@ -8,6 +8,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.backlog.models import Brick, NeedStatus, TrainingNeed
+from tracker.feedback.models import FeedbackRound, RoundInvitation, RoundState
+from tracker.sprints.models import Sprint, SprintState
 
 
 @dataclass
@@ -34,10 +37,6 @@ class Pulse:
 
 def academy_pulse(session: Session, academy: Academy) -> Pulse:
     """Four queries whatever the size of the academy."""
-    from tracker.backlog.models import Brick, NeedStatus, TrainingNeed
-    from tracker.feedback.models import FeedbackRound, RoundInvitation, RoundState
-    from tracker.sprints.models import Sprint, SprintState
-
     pulse = Pulse()
     sprint = session.execute(
         select(Sprint.id, Sprint.name).where(

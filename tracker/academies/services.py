@@ -11,39 +11,19 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
+from tracker.academies.defaults import DEFAULT_STAGES, install_default_checklists
 from tracker.academies.models import (
     Academy,
     AcademyInvitation,
     Membership,
     Role,
     Stage,
-    StageCategory,
 )
 from tracker.auth.models import User
 from tracker.auth.services import create_user, get_user_by_email, normalize_email, set_password
 from tracker.errors import DomainError, NotFound
 from tracker.mail.services import queue_mail
 from tracker.tokens import hash_token, new_token
-
-# ADDIE/SAM stages, in the academy's language (names are data, editable by managers).
-DEFAULT_STAGES: dict[str, list[tuple[str, StageCategory]]] = {
-    "fr": [
-        ("Backlog", StageCategory.BACKLOG),
-        ("Analyse", StageCategory.ACTIVE),
-        ("Conception", StageCategory.ACTIVE),
-        ("Production", StageCategory.ACTIVE),
-        ("Relecture (alpha)", StageCategory.REVIEW),
-        ("Prêt", StageCategory.DONE),
-    ],
-    "en": [
-        ("Backlog", StageCategory.BACKLOG),
-        ("Analysis", StageCategory.ACTIVE),
-        ("Design", StageCategory.ACTIVE),
-        ("Production", StageCategory.ACTIVE),
-        ("Review (alpha)", StageCategory.REVIEW),
-        ("Ready", StageCategory.DONE),
-    ],
-}
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
@@ -111,8 +91,6 @@ def create_academy(
     ]
     session.add(academy)
     session.flush()
-    from tracker.backlog.checklists import install_default_checklists  # backlog builds on us
-
     install_default_checklists(session, academy)
     return academy
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import User
+from tracker.db import db
 
 
 class Permission(enum.StrEnum):
@@ -160,8 +161,6 @@ def roles_of(user: Any) -> dict[int, Role]:
     cached = g.get("_roles") if has_app_context() else None
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    from tracker.db import db
-
     rows = db.session.execute(
         select(Membership.academy_id, Membership.role).where(Membership.user_id == user.id)
     ).all()

@@ -1,7 +1,7 @@
 """Definition of done: checklist templates per format (per academy), and ticking a brick's items.
 
-Every academy gets default templates when it is created (academies.services.create_academy) in
-its own language; managers then edit them. Academies created before templates existed get the
+Every academy gets default templates when it is created (tracker.academies.defaults) in its
+own language; managers then edit them. Academies created before templates existed get the
 defaults the first time a manager opens the templates page (`ensure_default_checklists`).
 A new brick copies its format's template (backlog.services.create_brick): later edits of a
 template do not change the checklists of existing bricks.
@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.academies.defaults import install_default_checklists
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog import ranking
@@ -26,192 +27,8 @@ from tracker.backlog.models import (
     ChecklistItem,
     ChecklistTemplate,
 )
+from tracker.backlog.services import record_activity
 from tracker.errors import DomainError, NotFound
-
-F = BrickFormat
-
-# Items every brick is checked against, whatever its format.
-_COMMON = {
-    "fr": [
-        "Objectifs pédagogiques rédigés et validés",
-        "Contenu validé par l'expert métier",
-        "Relecture orthographique",
-        "Accessibilité vérifiée (RGAA)",
-        "Revue juridique et charte de marque",
-    ],
-    "en": [
-        "Learning objectives written and approved",
-        "Content approved by the subject-matter expert",
-        "Proofread",
-        "Accessibility checked (WCAG)",
-        "Legal and brand review",
-    ],
-}
-
-_SPECIFIC: dict[str, dict[BrickFormat, list[str]]] = {
-    "fr": {
-        F.MOOC: [
-            "Scénario pédagogique validé",
-            "Vidéos sous-titrées",
-            "Quiz et activités testés",
-            "Forum et animation planifiés",
-            "Certificat ou badge configuré",
-        ],
-        F.SPOC: [
-            "Scénario pédagogique validé",
-            "Cohorte et tuteurs identifiés",
-            "Calendrier des sessions publié",
-            "Quiz et activités testés",
-        ],
-        F.SERIOUS_GAME: [
-            "Game design validé",
-            "Parcours de jeu testé de bout en bout",
-            "Scores et feedbacks vérifiés",
-            "Export SCORM/xAPI testé dans le LMS",
-        ],
-        F.SOCIAL_LEARNING: [
-            "Communauté et animateurs identifiés",
-            "Règles de participation publiées",
-            "Calendrier d'animation planifié",
-        ],
-        F.VIDEO: [
-            "Script validé",
-            "Sous-titres relus",
-            "Transcription disponible",
-            "Droits sur les images et la musique vérifiés",
-            "Vidéo intégrée et lue dans le LMS",
-        ],
-        F.MICRO_LEARNING: [
-            "Un seul objectif par grain",
-            "Durée inférieure à 5 minutes vérifiée",
-            "Lecture sur mobile testée",
-        ],
-        F.ELEARNING_MODULE: [
-            "Storyboard validé",
-            "Navigation et quiz testés",
-            "Export SCORM/xAPI testé dans le LMS",
-            "Suivi de la complétion vérifié",
-        ],
-        F.VIRTUAL_CLASS: [
-            "Déroulé et supports validés",
-            "Formateur briefé",
-            "Outil de visioconférence testé",
-            "Invitations et rappels envoyés",
-        ],
-        F.WEBINAR: [
-            "Intervenants confirmés",
-            "Supports validés",
-            "Répétition technique faite",
-            "Replay publié",
-        ],
-        F.PODCAST: [
-            "Script ou conducteur validé",
-            "Qualité sonore vérifiée",
-            "Transcription disponible",
-            "Droits sur la musique vérifiés",
-        ],
-        F.FACE_TO_FACE: [
-            "Déroulé pédagogique validé",
-            "Salle et matériel réservés",
-            "Supports imprimés",
-            "Feuille d'émargement et évaluation à chaud prêtes",
-        ],
-        F.BLENDED: [
-            "Articulation distanciel / présentiel validée",
-            "Chaque modalité du parcours terminée",
-            "Planning des sessions publié",
-        ],
-        F.DOCUMENT: [
-            "Maquette conforme à la charte",
-            "Version PDF accessible générée",
-            "Version et date indiquées",
-        ],
-    },
-    "en": {
-        F.MOOC: [
-            "Learning design approved",
-            "Videos subtitled",
-            "Quizzes and activities tested",
-            "Forum moderation planned",
-            "Certificate or badge set up",
-        ],
-        F.SPOC: [
-            "Learning design approved",
-            "Cohort and tutors identified",
-            "Session calendar published",
-            "Quizzes and activities tested",
-        ],
-        F.SERIOUS_GAME: [
-            "Game design approved",
-            "Game played through end to end",
-            "Scores and feedback checked",
-            "SCORM/xAPI package tested in the LMS",
-        ],
-        F.SOCIAL_LEARNING: [
-            "Community and facilitators identified",
-            "Participation rules published",
-            "Facilitation calendar planned",
-        ],
-        F.VIDEO: [
-            "Script approved",
-            "Subtitles proofread",
-            "Transcript available",
-            "Image and music rights checked",
-            "Video embedded and playing in the LMS",
-        ],
-        F.MICRO_LEARNING: [
-            "One objective per nugget",
-            "Under 5 minutes checked",
-            "Tested on mobile",
-        ],
-        F.ELEARNING_MODULE: [
-            "Storyboard approved",
-            "Navigation and quizzes tested",
-            "SCORM/xAPI package tested in the LMS",
-            "Completion tracking checked",
-        ],
-        F.VIRTUAL_CLASS: [
-            "Run sheet and slides approved",
-            "Trainer briefed",
-            "Video-conferencing tool tested",
-            "Invitations and reminders sent",
-        ],
-        F.WEBINAR: [
-            "Speakers confirmed",
-            "Slides approved",
-            "Technical rehearsal done",
-            "Replay published",
-        ],
-        F.PODCAST: [
-            "Script or outline approved",
-            "Sound quality checked",
-            "Transcript available",
-            "Music rights checked",
-        ],
-        F.FACE_TO_FACE: [
-            "Session plan approved",
-            "Room and equipment booked",
-            "Handouts printed",
-            "Attendance sheet and evaluation form ready",
-        ],
-        F.BLENDED: [
-            "Online and classroom parts aligned",
-            "Every part of the path done",
-            "Session schedule published",
-        ],
-        F.DOCUMENT: [
-            "Layout follows the brand guidelines",
-            "Accessible PDF generated",
-            "Version and date shown",
-        ],
-    },
-}
-
-
-def default_items(locale: str, format: BrickFormat) -> list[str]:
-    """The default definition of done of a format, in the academy's language."""
-    language = locale if locale in _SPECIFIC else "fr"
-    return [*_SPECIFIC[language][format], *_COMMON[language]]
 
 
 def has_templates(session: Session, academy: Academy) -> bool:
@@ -219,18 +36,6 @@ def has_templates(session: Session, academy: Academy) -> bool:
         select(func.count(ChecklistTemplate.id)).where(ChecklistTemplate.academy_id == academy.id)
     )
     return bool(count)
-
-
-def install_default_checklists(session: Session, academy: Academy) -> None:
-    """Give a new academy the default templates of every format, in its language."""
-    for format in BrickFormat:
-        for position, label in enumerate(default_items(academy.default_locale, format)):
-            session.add(
-                ChecklistTemplate(
-                    academy_id=academy.id, format=format, position=position, label=label
-                )
-            )
-    session.flush()
 
 
 def ensure_default_checklists(session: Session, academy: Academy) -> bool:
@@ -351,8 +156,6 @@ def tick_checklist_item(
     once agree. Ticking does not bump the brick's version: someone editing the brick's fields
     meanwhile is not interrupted by it.
     """
-    from tracker.backlog.services import record_activity
-
     if item.brick_id != brick.id:
         raise NotFound(_("No such checklist item."))
     if item.done == done:

@@ -15,6 +15,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
+from tracker.backlog.models import Brick
 
 STEP = 1 << 16
 
@@ -33,15 +34,11 @@ def lock_backlog(session: Session, academy_id: int) -> None:
 
 
 def rank_at_end(session: Session, academy_id: int) -> int:
-    from tracker.backlog.models import Brick
-
     last = session.scalar(select(func.max(Brick.rank)).where(Brick.academy_id == academy_id))
     return (last or 0) + STEP
 
 
 def rank_at_start(session: Session, academy_id: int) -> int:
-    from tracker.backlog.models import Brick
-
     first = session.scalar(select(func.min(Brick.rank)).where(Brick.academy_id == academy_id))
     return (first if first is not None else STEP) - STEP
 
@@ -62,8 +59,6 @@ def between(before: int | None, after: int | None) -> int | None:
 
 def rebalance(session: Session, academy_id: int) -> None:
     """Renumber the academy's backlog STEP apart, keeping the order."""
-    from tracker.backlog.models import Brick
-
     ids = session.scalars(
         select(Brick.id).where(Brick.academy_id == academy_id).order_by(Brick.rank, Brick.id)
     ).all()
