@@ -69,6 +69,7 @@ from tracker.releases.models import (
     ReleaseState,
 )
 from tracker.sprints import charts
+from tracker.sprints import queries as sprint_queries
 from tracker.sprints import services as sprint_services
 from tracker.sprints.models import (
     Sprint,
@@ -175,7 +176,7 @@ def test_the_sprints_have_a_past_the_charts_can_show(db_session):
     assert first.state == SprintState.CLOSED
     assert first.start_date < first.end_date < now.date() - dt.timedelta(days=1)
     assert first.started_at < first.closed_at < now
-    result = sprint_services.result_of(db_session, first)
+    result = sprint_queries.result_of(db_session, first)
     assert 0 < result.completed_points < result.baseline_points + result.added_points
     assert result.added_points > 0 and result.to_sprint_count > 0  # a scope change, a carry-over
     # ... with bricks completed on different days of it, so the burndown has a shape.
@@ -192,7 +193,7 @@ def test_the_sprints_have_a_past_the_charts_can_show(db_session):
     assert 0 < progress.done_points < progress.scope_points
     assert third.state == SprintState.PLANNED and third.start_date > second.end_date
     for sprint in (second, third):
-        commitment = sprint_services.commitment(db_session, sprint)
+        commitment = sprint_queries.commitment(db_session, sprint)
         assert 0 < commitment.points <= (sprint.capacity_points or 0)
 
     # Every event of the history is in the past, spread over weeks.

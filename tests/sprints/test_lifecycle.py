@@ -14,7 +14,7 @@ from tracker.academies.models import StageCategory
 from tracker.backlog.models import Activity, ActivityKind
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.sprints import services
+from tracker.sprints import queries, services
 from tracker.sprints.models import ScopeChangeKind, Sprint, SprintResult, SprintState
 
 D = dt.date
@@ -37,7 +37,7 @@ def test_committing_to_a_planned_sprint_is_planning_not_a_scope_change(db_sessio
     kinds = db_session.scalars(select(Activity.kind).where(Activity.brick_id == a.id)).all()
     assert moved == 1 and a.sprint_id == sprint.id
     assert ActivityKind.SPRINT_CHANGED in kinds
-    assert services.scope_changes_of(db_session, sprint) == []
+    assert queries.scope_changes_of(db_session, sprint) == []
 
 
 def test_start_freezes_the_baseline_and_later_changes_need_a_reason(db_session, world, clock):
@@ -59,7 +59,7 @@ def test_start_freezes_the_baseline_and_later_changes_need_a_reason(db_session, 
     services.remove_bricks(db_session, sprint, [a.number], actor=world.manager,
                            reason="Blocked by legal", now=clock.now)  # fmt: skip
 
-    changes = services.scope_changes_of(db_session, sprint)
+    changes = queries.scope_changes_of(db_session, sprint)
     activity = db_session.get(Activity, changes[0].activity_id)
     assert refused.value.field == "reason"
     assert sprint.state == SprintState.ACTIVE
@@ -209,8 +209,8 @@ def test_closing_keeps_the_results_and_empties_the_sprint_of_unfinished_work(
     assert (stored.baseline_points, stored.completed_points, stored.carried_points) == (5, 3, 2)
     assert (stored.to_sprint_count, stored.to_backlog_count) == (1, 1)
     assert (b.sprint_id, c.sprint_id, a.sprint_id) == (after.id, None, sprint.id)
-    assert services.commitment(db_session, sprint).points == 8  # today: A re-estimated
-    assert services.scope_changes_of(db_session, after) == []  # planned: no scope change
+    assert queries.commitment(db_session, sprint).points == 8  # today: A re-estimated
+    assert queries.scope_changes_of(db_session, after) == []  # planned: no scope change
     with pytest.raises(DomainError):
         services.commit_bricks(db_session, sprint, [b.number], actor=world.manager, now=clock.now)
     with pytest.raises(DomainError):
@@ -226,9 +226,9 @@ def test_planning_candidates_are_unplanned_unfinished_bricks_in_rank_order(db_se
     services.commit_bricks(db_session, sprint, [planned.number], actor=world.manager, now=utcnow())
     last = brick(db_session, world.academy, world.manager, "Last", 2, format="mooc")
 
-    everything = services.planning_candidates(db_session, world.academy)
-    moocs = services.planning_candidates(db_session, world.academy, format="mooc")
-    paged = services.planning_candidates(db_session, world.academy, per_page=1, page=2)
+    everything = queries.planning_candidates(db_session, world.academy)
+    moocs = queries.planning_candidates(db_session, world.academy, format="mooc")
+    paged = queries.planning_candidates(db_session, world.academy, per_page=1, page=2)
 
     assert [b.title for b in everything.bricks] == ["First", "Last"]
     assert (everything.count, everything.points) == (2, 3)

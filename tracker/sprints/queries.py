@@ -1,16 +1,153 @@
-"""What the sprint page and the reports read: the burn series, the flow and velocity figures."""
+"""What the sprint pages and the reports read: a sprint's bricks and commitment, its scope
+changes and results, the backlog beside it when planning, the burn series, the flow and velocity
+figures."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, joinedload
 
 from tracker.academies.models import Academy, Stage
 from tracker.academies.services import list_stages
+from tracker.backlog.models import Brick, BrickFormat
+from tracker.backlog.queries import UNASSIGNED, BacklogFilters, filter_conditions
 from tracker.sprints import charts
-from tracker.sprints.models import Sprint
+from tracker.sprints.models import Sprint, SprintResult, SprintScopeChange
+from tracker.sprints.services import done_condition
+
+# Bricks per page of the planning view's backlog side.
+PLANNING_PER_PAGE = 50
+
+
+# -- A sprint as it stands -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """What a sprint holds now (not its frozen baseline)."""
+
+    count: int = 0
+    points: int = 0
+    done_count: int = 0
+    done_points: int = 0
+    capacity: int | None = None
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.capacity is not None and self.points > self.capacity
+
+    @property
+    def share(self) -> float:
+        """Committed points as a share of the capacity, 0 to 1 (capped), for the bar."""
+        if not self.capacity:
+            return 1.0 if self.points else 0.0
+        return min(1.0, self.points / self.capacity)
+
+
+def commitment(session: Session, sprint: Sprint) -> Commitment:
+    """Bricks and points in the sprint, and the done part of them (one query)."""
+    is_done = done_condition(sprint.academy_id)
+    points = func.coalesce(Brick.estimate_points, 0)
+    count, total, done_count, done_points = session.execute(
+        select(
+            func.count(Brick.id),
+            func.coalesce(func.sum(points), 0),
+            func.coalesce(func.sum(case((is_done, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((is_done, points), else_=0)), 0),
+        ).where(Brick.sprint_id == sprint.id)
+    ).one()
+    return Commitment(
+        int(count), int(total), int(done_count), int(done_points), sprint.capacity_points
+    )
+
+
+def sprint_bricks(session: Session, sprint: Sprint) -> list[Brick]:
+    """The sprint's bricks in backlog order, with what a row shows (one query)."""
+    return list(
+        session.scalars(
+            select(Brick)
+            .where(Brick.sprint_id == sprint.id)
+            .options(
+                joinedload(Brick.stage),
+                joinedload(Brick.learning_path),
+                joinedload(Brick.owner),
+                joinedload(Brick.academy),
+            )
+            .order_by(Brick.rank, Brick.id)
+        ).unique()
+    )
+
+
+def scope_changes_of(session: Session, sprint: Sprint) -> list[SprintScopeChange]:
+    return list(
+        session.scalars(
+            select(SprintScopeChange)
+            .where(SprintScopeChange.sprint_id == sprint.id)
+            .options(joinedload(SprintScopeChange.actor))
+            .order_by(SprintScopeChange.at, SprintScopeChange.id)
+        )
+    )
+
+
+def result_of(session: Session, sprint: Sprint) -> SprintResult | None:
+    return session.get(SprintResult, sprint.id)
+
+
+# -- Planning: the backlog beside the sprint -----------------------------------------------------
+
+
+@dataclass
+class CandidatePage:
+    """A page of the bricks a sprint may take: in no sprint, not done, in backlog order."""
+
+    bricks: list[Brick]
+    count: int
+    points: int
+    page: int
+    pages: int
+    per_page: int = PLANNING_PER_PAGE
+
+
+def planning_candidates(
+    session: Session,
+    academy: Academy,
+    *,
+    format: BrickFormat | None = None,
+    learning_path_id: int | None = None,
+    page: int = 1,
+    per_page: int = PLANNING_PER_PAGE,
+) -> CandidatePage:
+    """Two queries whatever the size of the backlog: the totals, then one page of rows."""
+    filters = BacklogFilters(format=format, learning_path_id=learning_path_id, sprint_id=UNASSIGNED)
+    conditions = [*filter_conditions(academy, filters), ~done_condition(academy.id)]
+    count, points = session.execute(
+        select(func.count(Brick.id), func.coalesce(func.sum(Brick.estimate_points), 0)).where(
+            *conditions
+        )
+    ).one()
+    pages = max(1, math.ceil(int(count) / per_page))
+    page = min(max(1, page), pages)
+    bricks = session.scalars(
+        select(Brick)
+        .where(*conditions)
+        .options(
+            joinedload(Brick.stage),
+            joinedload(Brick.learning_path),
+            joinedload(Brick.owner),
+            joinedload(Brick.academy),
+        )
+        .order_by(Brick.rank, Brick.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).unique()
+    return CandidatePage(list(bricks), int(count), int(points or 0), page, pages, per_page)
+
+
+# -- Charts --------------------------------------------------------------------------------------
 
 
 def burn_series(

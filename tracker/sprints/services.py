@@ -3,18 +3,17 @@ baseline is frozen), change its scope with a reason while it runs, close it (unf
 go back to the backlog or on to a planned sprint; its results are kept).
 
 Bricks change sprint only through backlog.services.update_brick, so that each change is a
-SPRINT_CHANGED Activity: the charts (sprints.charts) are derived from those.
+SPRINT_CHANGED Activity: the charts (sprints.charts) are derived from those. What the sprint
+pages read is in sprints/queries.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -22,8 +21,7 @@ from tracker.academies.models import Academy, Stage, StageCategory
 from tracker.academies.services import list_stages
 from tracker.auth.models import User
 from tracker.backlog import services as brick_services
-from tracker.backlog.models import Activity, Brick, BrickFormat
-from tracker.backlog.queries import UNASSIGNED, BacklogFilters, filter_conditions
+from tracker.backlog.models import Activity, Brick
 from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.sprints import charts
@@ -36,8 +34,6 @@ from tracker.sprints.models import (
     SprintState,
 )
 
-# Bricks per page of the planning view's backlog side.
-PLANNING_PER_PAGE = 50
 REASON_MAX = 1000
 MAX_SPRINT_DAYS = 366
 
@@ -172,7 +168,7 @@ def update_sprint(
         sprint.capacity_points = capacity_points
 
 
-# -- Reading a sprint ----------------------------------------------------------------------------
+# -- What the rules read -------------------------------------------------------------------------
 
 
 def active_sprint(session: Session, academy: Academy) -> Sprint | None:
@@ -195,67 +191,12 @@ def planned_sprints(
     )
 
 
-def _done_condition(academy_id: int) -> ColumnElement[bool]:
+def done_condition(academy_id: int) -> ColumnElement[bool]:
+    """A query condition: the brick is in one of the academy's done stages."""
     done = select(Stage.id).where(
         Stage.academy_id == academy_id, Stage.category == StageCategory.DONE
     )
     return Brick.stage_id.in_(done.scalar_subquery())
-
-
-@dataclass(frozen=True)
-class Commitment:
-    """What a sprint holds now (not its frozen baseline)."""
-
-    count: int = 0
-    points: int = 0
-    done_count: int = 0
-    done_points: int = 0
-    capacity: int | None = None
-
-    @property
-    def over_capacity(self) -> bool:
-        return self.capacity is not None and self.points > self.capacity
-
-    @property
-    def share(self) -> float:
-        """Committed points as a share of the capacity, 0 to 1 (capped), for the bar."""
-        if not self.capacity:
-            return 1.0 if self.points else 0.0
-        return min(1.0, self.points / self.capacity)
-
-
-def commitment(session: Session, sprint: Sprint) -> Commitment:
-    """Bricks and points in the sprint, and the done part of them (one query)."""
-    is_done = _done_condition(sprint.academy_id)
-    points = func.coalesce(Brick.estimate_points, 0)
-    count, total, done_count, done_points = session.execute(
-        select(
-            func.count(Brick.id),
-            func.coalesce(func.sum(points), 0),
-            func.coalesce(func.sum(case((is_done, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((is_done, points), else_=0)), 0),
-        ).where(Brick.sprint_id == sprint.id)
-    ).one()
-    return Commitment(
-        int(count), int(total), int(done_count), int(done_points), sprint.capacity_points
-    )
-
-
-def sprint_bricks(session: Session, sprint: Sprint) -> list[Brick]:
-    """The sprint's bricks in backlog order, with what a row shows (one query)."""
-    return list(
-        session.scalars(
-            select(Brick)
-            .where(Brick.sprint_id == sprint.id)
-            .options(
-                joinedload(Brick.stage),
-                joinedload(Brick.learning_path),
-                joinedload(Brick.owner),
-                joinedload(Brick.academy),
-            )
-            .order_by(Brick.rank, Brick.id)
-        ).unique()
-    )
 
 
 def baseline_of(session: Session, sprint: Sprint) -> list[SprintBaselineItem]:
@@ -266,71 +207,6 @@ def baseline_of(session: Session, sprint: Sprint) -> list[SprintBaselineItem]:
             .order_by(SprintBaselineItem.brick_number)
         )
     )
-
-
-def scope_changes_of(session: Session, sprint: Sprint) -> list[SprintScopeChange]:
-    return list(
-        session.scalars(
-            select(SprintScopeChange)
-            .where(SprintScopeChange.sprint_id == sprint.id)
-            .options(joinedload(SprintScopeChange.actor))
-            .order_by(SprintScopeChange.at, SprintScopeChange.id)
-        )
-    )
-
-
-def result_of(session: Session, sprint: Sprint) -> SprintResult | None:
-    return session.get(SprintResult, sprint.id)
-
-
-# -- Planning: the backlog beside the sprint -----------------------------------------------------
-
-
-@dataclass
-class CandidatePage:
-    """A page of the bricks a sprint may take: in no sprint, not done, in backlog order."""
-
-    bricks: list[Brick]
-    count: int
-    points: int
-    page: int
-    pages: int
-    per_page: int = PLANNING_PER_PAGE
-
-
-def planning_candidates(
-    session: Session,
-    academy: Academy,
-    *,
-    format: BrickFormat | None = None,
-    learning_path_id: int | None = None,
-    page: int = 1,
-    per_page: int = PLANNING_PER_PAGE,
-) -> CandidatePage:
-    """Two queries whatever the size of the backlog: the totals, then one page of rows."""
-    filters = BacklogFilters(format=format, learning_path_id=learning_path_id, sprint_id=UNASSIGNED)
-    conditions = [*filter_conditions(academy, filters), ~_done_condition(academy.id)]
-    count, points = session.execute(
-        select(func.count(Brick.id), func.coalesce(func.sum(Brick.estimate_points), 0)).where(
-            *conditions
-        )
-    ).one()
-    pages = max(1, math.ceil(int(count) / per_page))
-    page = min(max(1, page), pages)
-    bricks = session.scalars(
-        select(Brick)
-        .where(*conditions)
-        .options(
-            joinedload(Brick.stage),
-            joinedload(Brick.learning_path),
-            joinedload(Brick.owner),
-            joinedload(Brick.academy),
-        )
-        .order_by(Brick.rank, Brick.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).unique()
-    return CandidatePage(list(bricks), int(count), int(points or 0), page, pages, per_page)
 
 
 def _lock_sprint(session: Session, sprint: Sprint) -> SprintState:
@@ -564,7 +440,7 @@ def unfinished_bricks(session: Session, sprint: Sprint) -> list[Brick]:
     return list(
         session.scalars(
             select(Brick)
-            .where(Brick.sprint_id == sprint.id, ~_done_condition(sprint.academy_id))
+            .where(Brick.sprint_id == sprint.id, ~done_condition(sprint.academy_id))
             .options(joinedload(Brick.stage), joinedload(Brick.academy))
             .order_by(Brick.rank, Brick.id)
         ).unique()

@@ -118,15 +118,15 @@ def show(sprint_id: int) -> Any:
     return render_template(
         "sprints/show.html",
         sprint=sprint,
-        commitment=services.commitment(db.session, sprint),
+        commitment=queries.commitment(db.session, sprint),
         series=series,
         burndown=svg.burndown_chart(series, prefix) if series else None,
         burnup=svg.burnup_chart(series, prefix) if series else None,
         baseline=baseline,
         baseline_points=sum(item.points or 0 for item in baseline),
-        scope_changes=services.scope_changes_of(db.session, sprint),
-        result=services.result_of(db.session, sprint) if closed else None,
-        bricks=services.sprint_bricks(db.session, sprint),
+        scope_changes=queries.scope_changes_of(db.session, sprint),
+        result=queries.result_of(db.session, sprint) if closed else None,
+        bricks=queries.sprint_bricks(db.session, sprint),
     )
 
 
@@ -152,7 +152,7 @@ def _render_plan(
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    candidates = services.planning_candidates(
+    candidates = queries.planning_candidates(
         db.session, g.academy, format=fmt, learning_path_id=path_id, page=page
     )
     return (
@@ -161,8 +161,8 @@ def _render_plan(
             sprint=sprint,
             filter_form=filter_form,
             candidates=candidates,
-            bricks=services.sprint_bricks(db.session, sprint),
-            commitment=services.commitment(db.session, sprint),
+            bricks=queries.sprint_bricks(db.session, sprint),
+            commitment=queries.commitment(db.session, sprint),
             commit_form=commit_form or CommitBricksForm(formdata=None),
             remove_form=remove_form or RemoveBricksForm(formdata=None),
             args=_planning_args(),
@@ -252,7 +252,7 @@ def start(sprint_id: int) -> Any:
         "sprints/start.html",
         sprint=sprint,
         form=form,
-        commitment=services.commitment(db.session, sprint),
+        commitment=queries.commitment(db.session, sprint),
         active=services.active_sprint(db.session, g.academy),
     ), done.status
 
@@ -285,7 +285,7 @@ def close(sprint_id: int) -> Any:
 
 
 def _close_page(sprint: Sprint, form: CloseSprintForm, unfinished: list[Brick], status: int) -> Any:
-    commitment = services.commitment(db.session, sprint)
+    commitment = queries.commitment(db.session, sprint)
     page = render_template(
         "sprints/close.html", sprint=sprint, form=form, unfinished=unfinished, commitment=commitment
     )
