@@ -13,6 +13,7 @@ from tracker.academies.models import StageCategory
 from tracker.academies.services import list_stages
 from tracker.backlog import services as brick_services
 from tracker.sprints import charts, services, svg
+from tracker.sprints.flow import cumulative_flow, distribution, flow_times
 from tracker.sprints.models import SprintState
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -41,9 +42,9 @@ def test_cumulative_flow_counts_bricks_per_stage_at_the_end_of_each_day(db_sessi
     clock.set(2026, 3, 4, 12, 0)
     brick_services.delete_brick(db_session, b, actor=manager, now=clock.now)
 
-    flow = charts.cumulative_flow(db_session, academy, stages, D(2026, 3, 2), D(2026, 3, 5),
+    flow = cumulative_flow(db_session, academy, stages, D(2026, 3, 2), D(2026, 3, 5),
                                   tz=PARIS, now=dt.datetime(2026, 4, 1, tzinfo=UTC))  # fmt: skip
-    partial = charts.cumulative_flow(
+    partial = cumulative_flow(
         db_session, academy, stages, D(2026, 3, 2), D(2026, 3, 5), tz=PARIS,
         now=dt.datetime(2026, 3, 3, 9, tzinfo=UTC),
     )  # fmt: skip
@@ -79,9 +80,9 @@ def test_lead_and_cycle_times_of_the_bricks_finished_in_the_period(db_session, w
     edit(db_session, a, manager, stage_id=done.id, now=clock.now)
     edit(db_session, e, manager, stage_id=active.id, now=clock.now)  # reopened: not finished
 
-    times = charts.flow_times(db_session, academy, stages, D(2026, 3, 2), D(2026, 3, 5),
+    times = flow_times(db_session, academy, stages, D(2026, 3, 2), D(2026, 3, 5),
                               tz=PARIS, now=dt.datetime(2026, 4, 1, tzinfo=UTC))  # fmt: skip
-    before = charts.flow_times(db_session, academy, stages, D(2026, 3, 4), D(2026, 3, 5),
+    before = flow_times(db_session, academy, stages, D(2026, 3, 4), D(2026, 3, 5),
                                tz=PARIS, now=dt.datetime(2026, 4, 1, tzinfo=UTC))  # fmt: skip
 
     assert [(f.number, f.lead_days, f.cycle_days) for f in times.finished] == [
@@ -103,14 +104,14 @@ def test_lead_and_cycle_times_of_the_bricks_finished_in_the_period(db_session, w
     ],
 )
 def test_median_and_85th_percentile_by_nearest_rank(values, median, p85):
-    dist = charts.distribution(values)
+    dist = distribution(values)
 
     assert (dist.median, dist.p85) == (median, p85)
     assert sum(b.count for b in dist.bins) == len(values)
 
 
 def test_time_bins_are_half_open_and_the_last_has_no_end():
-    dist = charts.distribution([0.0, 0.99, 1.0, 54.9, 55.0, 400.0])
+    dist = distribution([0.0, 0.99, 1.0, 54.9, 55.0, 400.0])
 
     counts = {(b.low, b.high): b.count for b in dist.bins}
     assert counts[(0, 1)] == 2 and counts[(1, 2)] == 1

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
 from tracker.forms import choices
-from tracker.sprints.charts import MAX_PERIOD_DAYS
+from tracker.sprints.flow import MAX_PERIOD_DAYS
 from tracker.sprints.models import Sprint
 
 

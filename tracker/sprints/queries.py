@@ -16,6 +16,7 @@ from tracker.academies.services import list_stages
 from tracker.backlog.models import Brick, BrickFormat
 from tracker.backlog.queries import UNASSIGNED, BacklogFilters, filter_conditions
 from tracker.sprints import charts
+from tracker.sprints.flow import CumulativeFlow, FlowTimes, cumulative_flow, flow_times
 from tracker.sprints.models import Sprint, SprintResult, SprintScopeChange
 from tracker.sprints.services import done_condition
 
@@ -164,8 +165,8 @@ class Reports:
 
     stages: list[Stage]
     velocity: charts.Velocity
-    flow: charts.CumulativeFlow
-    times: charts.FlowTimes
+    flow: CumulativeFlow
+    times: FlowTimes
 
 
 def reports(
@@ -183,6 +184,6 @@ def reports(
     return Reports(
         stages=stages,
         velocity=charts.velocity(session, academy, charts.done_stage_ids(stages)),
-        flow=charts.cumulative_flow(session, academy, stages, first, last, tz=tz, now=now),
-        times=charts.flow_times(session, academy, stages, first, last, tz=tz, now=now),
+        flow=cumulative_flow(session, academy, stages, first, last, tz=tz, now=now),
+        times=flow_times(session, academy, stages, first, last, tz=tz, now=now),
     )

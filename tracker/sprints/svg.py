@@ -16,6 +16,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from tracker.sprints import charts
+from tracker.sprints.flow import CumulativeFlow, Distribution
 
 WIDTH = 640
 HEIGHT = 260
@@ -401,7 +402,7 @@ def velocity_chart(velocity: charts.Velocity) -> Chart:
 UNKNOWN_STAGE = "unknown"
 
 
-def flow_chart(flow: charts.CumulativeFlow, stage_label: Callable[[int | None], str]) -> Chart:
+def flow_chart(flow: CumulativeFlow, stage_label: Callable[[int | None], str]) -> Chart:
     """Bands bottom-up from the last stage (done) to the first (backlog); removed stages on top."""
     labels = [day_label(d.date) for d in flow.days]
     series = []
@@ -437,7 +438,7 @@ def bin_label(low: float, high: float | None) -> str:
     return _("%(low)s to %(high)s days", low=_number(low), high=_number(high))
 
 
-def time_chart(chart_id: str, title: str, dist: charts.Distribution) -> Chart:
+def time_chart(chart_id: str, title: str, dist: Distribution) -> Chart:
     labels = [bin_axis_label(b.low, b.high) for b in dist.bins]
     if dist.count:
         desc = _(
