@@ -12,7 +12,7 @@ from tests.releases.helpers import add_bricks, make_testers, run_round
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.feedback.models import ItemStatus
-from tracker.releases import services
+from tracker.releases import readiness, services
 from tracker.releases.models import (
     DecisionOutcome,
     ReleaseEvent,
@@ -151,7 +151,7 @@ def test_a_no_go_sends_the_release_back_to_planned_through_rejected(db_session, 
         (ReleaseState.REJECTED, ReleaseState.PLANNED, world.manager.id),
     ]
     # ... and its open feedback is what to act on, blocking first.
-    [open_item] = services.items_to_act_on(db_session, release)
+    [open_item] = readiness.items_to_act_on(db_session, release)
     assert open_item.item.title == "La vidéo ne démarre pas"
     assert open_item.brick is not None
 
@@ -282,7 +282,7 @@ def test_a_later_round_is_compared_with_the_previous_one(db_session, world, beta
     )
     passing_round(db_session, world, release, testers)
 
-    first, second = services.round_comparison(db_session, release)
+    first, second = readiness.round_comparison(db_session, release)
 
     assert first.previous is None and first.delta("min_csat") is None
     assert first.decision is not None and first.decision.outcome == DecisionOutcome.NO_GO
@@ -301,4 +301,4 @@ def test_items_done_are_no_longer_to_act_on(db_session, world, beta):
     run.items[0].status = ItemStatus.DONE
     db_session.flush()
 
-    assert services.items_to_act_on(db_session, release) == []
+    assert readiness.items_to_act_on(db_session, release) == []

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import SECRET
 from tests.releases.helpers import add_bricks, make_testers, run_round
 from tracker.db import utcnow
-from tracker.releases import notes, services
+from tracker.releases import notes, readiness, services
 from tracker.releases.models import ReleaseState
 
 
@@ -41,7 +41,7 @@ def test_nul_characters_are_dropped_not_a_database_error(client, db_session, wor
     )
 
     assert (decided.status_code, released.status_code, saved.status_code) == (303, 303, 303)
-    [decision] = services.release_decisions(db_session, closed)
+    [decision] = readiness.release_decisions(db_session, closed)
     assert (decision.reserves, decision.comment) == ("AB", "CD")
     assert (closed.state, closed.override_reason) == (ReleaseState.RELEASED, "EF")
     assert notes.get_notes(db_session, closed).body == "# GH"

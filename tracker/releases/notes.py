@@ -33,12 +33,8 @@ from tracker.feedback.models import (
 )
 from tracker.mail.services import queue_mail
 from tracker.releases.models import Release, ReleaseEventKind, ReleaseNotes, ReleaseState
-from tracker.releases.services import (
-    BetaFigures,
-    clean_text,
-    last_beta_figures,
-    record_release_event,
-)
+from tracker.releases.readiness import BetaFigures, last_beta_figures
+from tracker.releases.services import clean_text, record_release_event
 
 MAX_BODY = 100_000
 # A release's notes are published once it has a go decision.

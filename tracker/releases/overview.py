@@ -23,7 +23,8 @@ from tracker.backlog.needs_services import UnitCoverage, coverage, needs_submitt
 from tracker.backlog.paths_services import Totals, totals_by
 from tracker.feedback.models import FeedbackRound, GateSnapshot
 from tracker.releases.models import Release, ReleaseNotes, ReleaseState
-from tracker.releases.services import BetaFigures, list_releases
+from tracker.releases.readiness import BetaFigures
+from tracker.releases.services import list_releases
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,15 @@ from tracker.releases.models import (
     ReleaseNotes,
     ReleaseState,
 )
+from tracker.releases.readiness import (
+    CRITERION_NAMES,
+    decision_blocker,
+    items_to_act_on,
+    last_beta_figures,
+    release_decisions,
+    release_readiness,
+    round_comparison,
+)
 from tracker.web import attach_error, public, requires, see_other, submit
 
 
@@ -46,7 +55,7 @@ from tracker.web import attach_error, public, requires, see_other, submit
 def release_labels() -> dict[str, Any]:
     return {
         "DECISION_LABELS": DECISION_LABELS,
-        "CRITERION_NAMES": services.CRITERION_NAMES,
+        "CRITERION_NAMES": CRITERION_NAMES,
         "ITEM_KIND_LABELS": ITEM_KIND_LABELS,
         "ITEM_STATUS_LABELS": ITEM_STATUS_LABELS,
         "SEVERITY_LABELS": SEVERITY_LABELS,
@@ -103,7 +112,7 @@ def _release_fields(form: CreateReleaseForm) -> dict[str, Any]:
 def show(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     bricks = services.release_bricks(db.session, release)
-    decisions = services.release_decisions(db.session, release)
+    decisions = release_decisions(db.session, release)
     return render_template(
         "releases/show.html",
         release=release,
@@ -111,9 +120,9 @@ def show(release_id: int) -> Any:
         totals=totals_of(bricks),
         history=services.release_history(db.session, release),
         decisions=decisions,
-        comparison=services.round_comparison(db.session, release),
-        open_items=services.items_to_act_on(db.session, release),
-        decision_blocker=services.decision_blocker(db.session, release),
+        comparison=round_comparison(db.session, release),
+        open_items=items_to_act_on(db.session, release),
+        decision_blocker=decision_blocker(db.session, release),
         release_notes=notes.get_notes(db.session, release),
     )
 
@@ -159,9 +168,9 @@ def _decide_page(release_id: int, form: RecordDecisionForm, status: int) -> Any:
             "releases/decide.html",
             release=release,
             form=form,
-            figures=services.last_beta_figures(db.session, release),
-            blocker=services.decision_blocker(db.session, release),
-            open_items=services.items_to_act_on(db.session, release),
+            figures=last_beta_figures(db.session, release),
+            blocker=decision_blocker(db.session, release),
+            open_items=items_to_act_on(db.session, release),
         ),
         status,
     )
@@ -198,7 +207,7 @@ def mark_released(release_id: int) -> Any:
 
 def _mark_released_page(release_id: int, form: MarkReleasedForm, status: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)  # as it is now
-    readiness = services.release_readiness(db.session, release)
+    readiness = release_readiness(db.session, release)
     page = render_template(
         "releases/mark_released.html", release=release, form=form, readiness=readiness
     )
