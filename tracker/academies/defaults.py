@@ -1,5 +1,7 @@
-"""What a new academy starts with, in its language: its board's stages, and a definition of
-done per brick format (checklist templates, which managers then edit)."""
+"""What a new academy starts with: its board's stages and its definitions of done.
+
+Both in the academy's language; managers then edit them (board.stages, backlog.checklists).
+"""
 
 from __future__ import annotations
 

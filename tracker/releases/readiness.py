@@ -1,7 +1,8 @@
-"""Where a release stands on its way out of beta: the figures of its closed rounds (as their
-gate snapshots froze them), the go/no-go decisions taken and what blocks the next one, whether it
-may be marked released, and the feedback items to act on. Read only: the moves themselves are in
-releases/services.py.
+"""Where a release stands on its way out of beta, as its go/no-go and its release read it.
+
+The figures of its closed rounds (as their gate snapshots froze them), the decisions taken and
+what blocks the next one, whether it may be marked released, the feedback items to act on.
+Read only: the moves themselves are in releases/services.py.
 """
 
 from __future__ import annotations

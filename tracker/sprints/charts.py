@@ -1,5 +1,6 @@
-"""The figures behind the sprint charts (burndown, burnup) and the velocity chart, derived from
-the bricks' Activity history; the flow figures of the reports (sprints.flow) replay it likewise.
+"""The figures of the sprint charts (burndown, burnup) and of velocity, from the Activity history.
+
+The reports' flow figures (sprints.flow) replay the same history with the tools defined here.
 
 Every Activity row records the brick's stage, sprint and points right AFTER the event, so the
 state of any brick at any moment is the one of its latest event at or before that moment. The

@@ -1,5 +1,6 @@
-"""The flow figures of the reports: cumulative flow, lead and cycle times, replayed from the
-bricks' Activity history the way the sprint charts are (see sprints.charts).
+"""The reports' flow figures: cumulative flow, lead and cycle times.
+
+They replay the bricks' Activity history the way the sprint charts do (see sprints.charts).
 """
 
 from __future__ import annotations

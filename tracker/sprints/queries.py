@@ -1,6 +1,8 @@
-"""What the sprint pages and the reports read: a sprint's bricks and commitment, its scope
-changes and results, the backlog beside it when planning, the burn series, the flow and velocity
-figures."""
+"""What the sprint pages and the reports read (the rules are in sprints/services.py).
+
+A sprint's bricks and commitment, its scope changes and results, the backlog beside it when
+planning, the burn series, the velocity and flow figures.
+"""
 
 from __future__ import annotations
 
