@@ -2,8 +2,9 @@
 per question, or per question and brick) and the feedback items, as CSV and XLSX.
 
 The files are written by tracker/spreadsheets.py (CSV for Excel, XLSX, the formula guard). In an
-anonymous round the answers carry the segment attributes only: no name, no e-mail, no
-submission time, and the rows follow an order unrelated to when people answered.
+anonymous round the answers carry no name, no e-mail and no time; their segment attributes are
+generalised so that no combination shown is shared by fewer than 5 respondents, and the rows come
+in a new random order at each export (tracker/feedback/anonymity.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from tracker import spreadsheets
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
+from tracker.feedback.anonymity import generalise, shuffled
 from tracker.feedback.labels import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
 from tracker.feedback.models import (
     Answer,
@@ -95,12 +97,10 @@ def answers_table(session: Session, round_: FeedbackRound) -> Table:
         .outerjoin(User, User.id == Response.respondent_id)
         .where(Response.round_id == round_.id, Response.state == ResponseState.SUBMITTED)
     )
-    if anonymous:
-        # The lookup key is an HMAC: an order that says nothing about who answered when.
-        responses_statement = responses_statement.order_by(Response.lookup_key)
-    else:
-        responses_statement = responses_statement.order_by(Response.submitted_at, Response.id)
-    responses = session.execute(responses_statement).all()
+    responses = session.execute(
+        responses_statement.order_by(Response.submitted_at, Response.id)
+    ).all()
+    segments = _segments([response for response, _user in responses], anonymous=anonymous)
     answers: dict[tuple[int, int, int | None], list[Answer]] = defaultdict(list)
     answered_bricks: set[int] = set()
     for answer in session.scalars(
@@ -123,7 +123,10 @@ def answers_table(session: Session, round_: FeedbackRound) -> Table:
     headers += [_header(numbers[q.id], q, brick) for q, brick in columns]
 
     rows: list[list[Any]] = []
-    for index, (response, user) in enumerate(responses, start=1):
+    order = list(zip(responses, segments, strict=True))
+    if anonymous:
+        order = shuffled(order)  # anew at each export: row k says nothing of who answered when
+    for index, ((response, user), segment) in enumerate(order, start=1):
         row: list[Any] = [index]
         if not anonymous:
             row += [
@@ -131,13 +134,29 @@ def answers_table(session: Session, round_: FeedbackRound) -> Table:
                 user.email if user else "",
                 _when(response.submitted_at),
             ]
-        row += [response.business_unit, response.job_family, response.site, response.language]
+        row += segment
         row += [
             _value(q, answers.get((response.id, q.id, brick.id if brick else None), []))
             for q, brick in columns
         ]
         rows.append(row)
     return Table(title=_("Answers"), headers=headers, rows=rows)
+
+
+def _segments(responses: Sequence[Response], *, anonymous: bool) -> list[list[str]]:
+    """Each response's business unit, job family, site and language; in an anonymous round,
+    generalised so that no combination shown is shared by fewer than 5 respondents."""
+    combinations = [
+        (response.business_unit, response.job_family, response.site, response.language)
+        for response in responses
+    ]
+    if not anonymous:
+        return [list(combination) for combination in combinations]
+    hidden = _("(hidden)")
+    return [
+        [hidden if value is None else value for value in shown]
+        for shown in generalise(combinations)
+    ]
 
 
 # -- Feedback items -------------------------------------------------------------------------
