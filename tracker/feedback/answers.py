@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tracker.academies.models import Academy, Membership
 from tracker.errors import DomainError, NotFound
-from tracker.feedback.keys import lookup_key, stamp
+from tracker.feedback.keys import completion_stamp, lookup_key, stamp
 from tracker.feedback.models import (
     Answer,
     FeedbackRound,
@@ -274,7 +274,7 @@ def save_response(
         session.execute(
             update(RoundInvitation)
             .where(RoundInvitation.id == invitation.id, RoundInvitation.completed_at.is_(None))
-            .values(completed_at=now)
+            .values(completed_at=completion_stamp(round_, now))
             .execution_options(synchronize_session=False)
         )
     session.flush()

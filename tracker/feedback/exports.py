@@ -188,10 +188,11 @@ def items_table(session: Session, round_: FeedbackRound) -> Table:
         reporters = {
             u.id: u for u in session.scalars(select(User).where(User.id.in_(reporter_ids)))
         }
+    # In an anonymous round an item's times are the round's day (keys.stamp): not exported.
+    times = not round_.anonymous
     headers = [
         _("Item"),
-        _("Reported at"),
-        _("Updated at"),
+        *((_("Reported at"), _("Updated at")) if times else ()),
         _("Kind"),
         _("Severity"),
         _("Status"),
@@ -211,8 +212,7 @@ def items_table(session: Session, round_: FeedbackRound) -> Table:
         created = bricks.get(item.created_brick_id) if item.created_brick_id else None
         row: list[Any] = [
             item.id,
-            _when(item.created_at),
-            _when(item.updated_at),
+            *((_when(item.created_at), _when(item.updated_at)) if times else ()),
             str(ITEM_KIND_LABELS.get(item.kind, item.kind)),
             str(SEVERITY_LABELS.get(item.severity, item.severity)),
             str(ITEM_STATUS_LABELS.get(item.status, item.status)),

@@ -8,8 +8,8 @@ their personal link.
 - Anonymity (see models.py): in an anonymous round no Response or FeedbackItem column refers to
   the person or the invitation; their `lookup_key` is an HMAC under the secret key (a different
   message for items than for responses, so an item cannot be matched to a response either), and
-  their timestamps are kept to the day (`stamp`), so that the precise completion time on the
-  invitation cannot be matched against them.
+  their timestamps all carry the round's day (`stamp`), and the invitation keeps completion to
+  the day (`completion_stamp`): nothing on the response side orders or times it against people.
 """
 
 from __future__ import annotations
@@ -47,5 +47,14 @@ def _day(moment: dt.datetime) -> dt.datetime:
 
 
 def stamp(round_: FeedbackRound, now: dt.datetime) -> dt.datetime:
-    """The time written on a response or item: to the day in anonymous rounds."""
+    """The time written on a response or item. In an anonymous round, the round's day (the day
+    it opened) whenever it was written: neither a time nor a day that could order responses or
+    match them with a person's completion."""
+    if not round_.anonymous:
+        return now
+    return _day(round_.opened_at or round_.created_at or now)
+
+
+def completion_stamp(round_: FeedbackRound, now: dt.datetime) -> dt.datetime:
+    """When a person completed, as their invitation records it: to the day in anonymous rounds."""
     return _day(now) if round_.anonymous else now

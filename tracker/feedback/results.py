@@ -496,8 +496,8 @@ def text_answers(
     page: int = 1,
     per_page: int = TEXT_PAGE_SIZE,
 ) -> TextPage:
-    """Free-text answers of submitted responses, searched case-insensitively, newest first, a
-    page at a time: two queries (count, page)."""
+    """Free-text answers of submitted responses, searched case-insensitively, newest first (in
+    alphabetical order in an anonymous round), a page at a time: two queries (count, page)."""
     query = query.strip()[:200]
     conditions: list[ColumnElement[bool]] = [
         *_submitted(round_),
@@ -521,9 +521,11 @@ def text_answers(
     statement = base(
         select(Answer.question_id, Answer.brick_id, Answer.value_text, User.display_name)
     ).outerjoin(User, User.id == Response.respondent_id)
-    # Anonymous rounds: no order that follows submission times either.
+    # Anonymous rounds: sorted by their text, an order that says nothing of who wrote when.
     order = (
-        (Response.lookup_key, Answer.id) if anonymous else (Response.submitted_at.desc(), Answer.id)
+        (Answer.value_text, Answer.question_id, Answer.brick_id, Answer.id)
+        if anonymous
+        else (Response.submitted_at.desc(), Answer.id)
     )
     rows = session.execute(statement.order_by(*order).limit(per_page).offset((page - 1) * per_page))
     return TextPage(
