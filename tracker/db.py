@@ -107,6 +107,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows and overwritten values are zeroed in the file, not left in free space
+        # (anonymous rounds forget their respondents: tracker/feedback/anonymity.py).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -154,6 +157,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             counter.count += 1
 
     return engine
+
+
+_FORGET_ON_DISK = "tracker.forget_on_disk"
+
+
+def forget_on_disk(session: Session) -> None:
+    """Once this session's transaction commits, fold SQLite's write-ahead log into the database
+    file and empty it, so that the old versions of the rows it holds leave the instance folder
+    too (with secure_delete, the file keeps no deleted content). Best effort: skipped while
+    another connection is reading. Nothing to do on PostgreSQL (see the README's privacy notes)."""
+    session.info[_FORGET_ON_DISK] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _fold_the_log(session: Session) -> None:
+    if not session.info.pop(_FORGET_ON_DISK, False):
+        return
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")  # never wait for readers: best effort
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+    finally:
+        raw.close()
 
 
 class Database:

@@ -122,4 +122,4 @@ def test_a_named_round_does_link_answers_to_their_tester(db_session, world):
     [response] = _rows(db_session, "SELECT * FROM response WHERE round_id = :r", r=setup.round.id)
     [item] = _rows(db_session, "SELECT * FROM feedback_item WHERE round_id = :r", r=setup.round.id)
     assert response["respondent_id"] == tester.id and item["reporter_id"] == tester.id
-    assert response["lookup_key"] == lookup_key(SECRET, setup.round.id, tester.id)
+    assert response["lookup_key"] == lookup_key(SECRET, setup.round, tester.id)

@@ -10,16 +10,25 @@ where they are grouped again with the others that moved; those still alone at th
 no attribute at all. When fewer than 5 rows end up showing nothing (the overall count minus
 the shown groups would point at them), the smallest shown groups join them, as the results
 page does with its hidden segments (results.hidden_segments).
+
+When an anonymous round closes, `forget_respondents` destroys what could still relink an answer
+to a person: the round's secret, the draft keys, and the order in which responses were stored.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TypeVar
 
+from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from tracker.db import forget_on_disk
 from tracker.feedback.metrics import MIN_SEGMENT_SIZE
+from tracker.feedback.models import Answer, FeedbackItem, FeedbackRound, Response
 
 # The segment attributes copied on each response, in the order of the exports' columns.
 SEGMENT_ATTRIBUTES = ("business_unit", "job_family", "site", "language")
@@ -85,3 +94,84 @@ def shuffled(rows: Sequence[T], rng: random.Random | None = None) -> list[T]:
     mixed = list(rows)
     (rng or random.SystemRandom()).shuffle(mixed)
     return mixed
+
+
+def forget_respondents(
+    session: Session, round_: FeedbackRound, *, rng: random.Random | None = None
+) -> None:
+    """Once an anonymous round has closed: destroy the round's secret, give every response and
+    item a random key, and store the responses again under new ids in a random order (their
+    answers with them), so that neither a key nor an id follows who answered or when.
+
+    Runs inside the close (rounds.close_round, on every path that closes a round), after the
+    round's row is locked: no answer can be saved meanwhile. Two statements per response."""
+    session.execute(
+        update(FeedbackRound)
+        .where(FeedbackRound.id == round_.id)
+        .values(draft_secret=None)
+        .execution_options(synchronize_session=False)
+    )
+    round_.draft_secret = None
+    session.execute(
+        update(FeedbackItem)
+        .where(FeedbackItem.round_id == round_.id)
+        .values(lookup_key="")
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    old = list(
+        session.scalars(
+            select(Response).where(Response.round_id == round_.id).order_by(Response.id)
+        )
+    )
+    copied = (
+        "state",
+        "business_unit",
+        "job_family",
+        "site",
+        "language",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+    )
+    for response in shuffled(old, rng):
+        new_id = session.scalar(
+            insert(Response)
+            .values(
+                round_id=round_.id,
+                respondent_id=None,
+                lookup_key=secrets.token_hex(32),
+                **{name: getattr(response, name) for name in copied},
+            )
+            .returning(Response.id)
+        )
+        session.execute(
+            insert(Answer).from_select(
+                ["response_id", "question_id", "brick_id", "value_int", "value_text"],
+                select(
+                    literal(new_id),
+                    Answer.question_id,
+                    Answer.brick_id,
+                    Answer.value_int,
+                    Answer.value_text,
+                )
+                .where(Answer.response_id == response.id)
+                .order_by(Answer.id),
+            )
+        )
+    old_ids = [response.id for response in old]
+    for start in range(0, len(old_ids), 500):
+        chunk = old_ids[start : start + 500]
+        session.execute(
+            delete(Answer)
+            .where(Answer.response_id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(Response)
+            .where(Response.id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+    for response in old:
+        session.expunge(response)
+    forget_on_disk(session)

@@ -32,7 +32,7 @@ from tracker.feedback.models import (
     RoundState,
     TesterProfile,
 )
-from tracker.feedback.phases import lock_round_for_answers, round_phase
+from tracker.feedback.phases import RoundClosed, lock_round_for_answers, round_phase
 from tracker.feedback.questionnaire import (
     TEXT_ANSWER_LENGTH,
     TEXT_LIMIT,
@@ -158,12 +158,14 @@ def _locked_response(session: Session, round_id: int, key: str) -> Response | No
 def my_response(
     session: Session, round_: FeedbackRound, user_id: int, *, secret_key: str
 ) -> Response | None:
+    """This person's response; None if they have none, or once an anonymous round has closed
+    (nothing links them to it any more, tracker/feedback/keys.py)."""
+    key = lookup_key(secret_key, round_, user_id)
+    if key is None:
+        return None
     return session.scalar(
         select(Response)
-        .where(
-            Response.round_id == round_.id,
-            Response.lookup_key == lookup_key(secret_key, round_.id, user_id),
-        )
+        .where(Response.round_id == round_.id, Response.lookup_key == key)
         .options(selectinload(Response.answers))
     )
 
@@ -205,7 +207,9 @@ def save_response(
     """
     round_ = invitation.round
     lock_round_for_answers(session, round_, now)
-    key = lookup_key(secret_key, round_.id, invitation.user_id)
+    key = lookup_key(secret_key, round_, invitation.user_id)
+    if key is None:  # an anonymous round closed: refused above already
+        raise RoundClosed(_("This round is closed: answers are no longer accepted."))
     questions = list(
         session.scalars(
             select(Question).where(Question.round_id == round_.id).order_by(Question.position)
@@ -304,7 +308,11 @@ def my_rounds(
         )
         .options(joinedload(FeedbackRound.release))
     ).all()
-    keys = {lookup_key(secret_key, round_.id, user_id): round_.id for _inv, round_ in rows}
+    keys: dict[str, int] = {}
+    for _inv, round_ in rows:
+        key = lookup_key(secret_key, round_, user_id)
+        if key is not None:
+            keys[key] = round_.id
     states: dict[int, ResponseState] = {}
     if keys:
         for round_id, key, state in session.execute(
@@ -318,6 +326,8 @@ def my_rounds(
     past: list[MyRound] = []
     for invitation, round_ in rows:
         current_state = states.get(round_.id)
+        if current_state is None and invitation.completed_at is not None:
+            current_state = ResponseState.SUBMITTED  # an anonymous round, closed: forgotten
         status = (
             "submitted"
             if current_state == ResponseState.SUBMITTED

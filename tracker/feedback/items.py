@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import DomainError, NotFound
 from tracker.feedback.keys import item_lookup_key, stamp
 from tracker.feedback.models import FeedbackItem, FeedbackRound, ItemKind, RoundInvitation, Severity
-from tracker.feedback.phases import lock_round_for_answers
+from tracker.feedback.phases import RoundClosed, lock_round_for_answers
 from tracker.feedback.questionnaire import TEXT_ANSWER_LENGTH, TEXT_LIMIT, round_bricks
 
 
@@ -76,7 +76,9 @@ def report_item(
     round_ = invitation.round
     lock_round_for_answers(session, round_, now)
     values = _clean_item(session, round_, data)
-    key = item_lookup_key(secret_key, round_.id, invitation.user_id)
+    key = item_lookup_key(secret_key, round_, invitation.user_id)
+    if key is None:  # an anonymous round closed: refused above already
+        raise RoundClosed(_("This round is closed: answers are no longer accepted."))
     same = session.scalar(
         select(FeedbackItem)
         .where(
@@ -104,13 +106,13 @@ def report_item(
 def my_items(
     session: Session, round_: FeedbackRound, user_id: int, *, secret_key: str
 ) -> list[FeedbackItem]:
+    key = item_lookup_key(secret_key, round_, user_id)
+    if key is None:
+        return []
     return list(
         session.scalars(
             select(FeedbackItem)
-            .where(
-                FeedbackItem.round_id == round_.id,
-                FeedbackItem.lookup_key == item_lookup_key(secret_key, round_.id, user_id),
-            )
+            .where(FeedbackItem.round_id == round_.id, FeedbackItem.lookup_key == key)
             .order_by(FeedbackItem.id)
         )
     )
@@ -121,10 +123,12 @@ def get_my_item(
 ) -> FeedbackItem:
     """One of this person's own items in this round; anybody else's is NotFound."""
     item = session.get(FeedbackItem, item_id)
+    key = item_lookup_key(secret_key, round_, user_id)
     if (
         item is None
+        or key is None
         or item.round_id != round_.id
-        or not hmac.compare_digest(item.lookup_key, item_lookup_key(secret_key, round_.id, user_id))
+        or not hmac.compare_digest(item.lookup_key, key)
     ):
         raise NotFound(_("No such feedback item."))
     return item

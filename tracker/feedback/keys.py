@@ -6,10 +6,17 @@ their personal link.
   invitation (a random token could not be shown again), while the database alone still cannot
   produce a working link.
 - Anonymity (see models.py): in an anonymous round no Response or FeedbackItem column refers to
-  the person or the invitation; their `lookup_key` is an HMAC under the secret key (a different
-  message for items than for responses, so an item cannot be matched to a response either), and
-  their timestamps all carry the round's day (`stamp`), and the invitation keeps completion to
-  the day (`completion_stamp`): nothing on the response side orders or times it against people.
+  the person or the invitation. Their `lookup_key` is an HMAC of (round, person) under the
+  round's key, itself an HMAC of the round's random `draft_secret` (in the database) under the
+  application's secret key (in the instance folder): neither a copy of the database nor the
+  instance folder alone lets anyone recompute it while the round is open. Items use another
+  message than responses, so that an item cannot be matched to a response either. When an
+  anonymous round closes, `draft_secret` is destroyed and the stored keys are replaced by random
+  ones (anonymity.forget_respondents): with both the database and the instance folder, nobody
+  can recompute a key any more.
+- Times: in an anonymous round, responses and items all carry the round's day (`stamp`), and
+  the invitation keeps completion to the day (`completion_stamp`): nothing on the response side
+  orders or times it against people.
 """
 
 from __future__ import annotations
@@ -19,21 +26,40 @@ import datetime as dt
 import hashlib
 import hmac
 
-from tracker.feedback.models import FeedbackRound
+from tracker.feedback.models import FeedbackRound, RoundState
 
 
-def _hmac(secret_key: str, message: str) -> bytes:
-    return hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).digest()
+def _hmac(key: str | bytes, message: str) -> bytes:
+    raw = key.encode() if isinstance(key, str) else key
+    return hmac.new(raw, message.encode(), hashlib.sha256).digest()
 
 
-def lookup_key(secret_key: str, round_id: int, user_id: int) -> str:
-    """Finds a person's own response in a round, without storing who they are."""
-    return _hmac(secret_key, f"{round_id}:{user_id}").hex()
+def forgotten(round_: FeedbackRound) -> bool:
+    """An anonymous round that has closed: nothing links its answers to people any more."""
+    return round_.anonymous and round_.state == RoundState.CLOSED and not round_.draft_secret
 
 
-def item_lookup_key(secret_key: str, round_id: int, user_id: int) -> str:
+def round_key(secret_key: str, round_: FeedbackRound) -> bytes | None:
+    """The key of a round's draft keys; None once an anonymous round has closed (forgotten)."""
+    if round_.draft_secret:
+        return _hmac(secret_key, f"round-key:{round_.id}:{round_.draft_secret}")
+    if forgotten(round_):
+        return None
+    # A round opened before rounds had their own secret: the application's key, as then.
+    return secret_key.encode()
+
+
+def lookup_key(secret_key: str, round_: FeedbackRound, user_id: int) -> str | None:
+    """Finds a person's own response in a round, without storing who they are (None: no longer
+    possible, the round was anonymous and has closed)."""
+    key = round_key(secret_key, round_)
+    return None if key is None else _hmac(key, f"{round_.id}:{user_id}").hex()
+
+
+def item_lookup_key(secret_key: str, round_: FeedbackRound, user_id: int) -> str | None:
     """Finds a person's own feedback items; differs from their response's key on purpose."""
-    return _hmac(secret_key, f"item:{round_id}:{user_id}").hex()
+    key = round_key(secret_key, round_)
+    return None if key is None else _hmac(key, f"item:{round_.id}:{user_id}").hex()
 
 
 def invitation_token(secret_key: str, round_id: int, user_id: int) -> str:

@@ -3,14 +3,18 @@ feedback items and the gate snapshot.
 
 Anonymity: in an anonymous round, `Response.respondent_id` and `FeedbackItem.reporter_id` stay
 NULL and no column of Response or FeedbackItem refers to the invitation; completion is tracked
-on the invitation only. A tester finds their own anonymous draft again through `lookup_key`, an
-HMAC of (round, person) under the application's secret key, which is not in the database.
+on the invitation only, to the day. A tester finds their own anonymous draft again through
+`lookup_key`, an HMAC of (round, person) under a key derived from the round's `draft_secret` and
+the application's secret key (tracker/feedback/keys.py). When an anonymous round closes, its
+secret is destroyed and its responses are rewritten with new ids in a random order and random
+keys (tracker/feedback/anonymity.py): from then on nothing stored relinks an answer to a person.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -121,6 +125,10 @@ class Segment(Base):
     __table_args__ = (UniqueConstraint("academy_id", "name"),)
 
 
+def new_round_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class FeedbackRound(Base):
     __tablename__ = "feedback_round"
 
@@ -145,6 +153,10 @@ class FeedbackRound(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Random, per round: with the application's key, derives each tester's draft key
+    # (tracker/feedback/keys.py). Set to NULL when an anonymous round closes. NULL in a round
+    # still open that was created before per-round secrets: the application's key alone then.
+    draft_secret: Mapped[str | None] = mapped_column(String(64), default=new_round_secret)
 
     release: Mapped[Release] = relationship()
     questions: Mapped[list[Question]] = relationship(
@@ -219,8 +231,9 @@ class Response(Base):
     respondent_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    # HMAC(secret key, round id, person id): finds one's own draft; unique per round, so a
-    # double-clicked submit cannot create a second response.
+    # HMAC of (round, person) under the round's key (keys.py): finds one's own draft; unique
+    # per round, so a double-clicked submit cannot create a second response. Random once an
+    # anonymous round has closed.
     lookup_key: Mapped[str] = mapped_column(String(64))
     state: Mapped[ResponseState] = mapped_column(
         enum_column(ResponseState), default=ResponseState.DRAFT

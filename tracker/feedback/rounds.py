@@ -5,7 +5,9 @@ time still ahead; the questionnaire and the settings are frozen once it is open 
 to them). Invitations are sent only while it is open (tracker/feedback/invitations.py). It closes
 by hand or when `closes_at` passes (`close_due_rounds`, run by cron or the worker); answers are
 refused from `closes_at` on, even before the closing job has run (tracker/feedback/phases.py),
-and the gate is evaluated once, at close (`tracker.feedback.gate.evaluate_gate`).
+and the gate is evaluated once, at close (`tracker.feedback.gate.evaluate_gate`). Closing an
+anonymous round also destroys what could relink its answers to people
+(`tracker.feedback.anonymity.forget_respondents`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.errors import Conflict, DomainError, NotFound
+from tracker.feedback.anonymity import forget_respondents
 from tracker.feedback.gate import evaluate_gate
 from tracker.feedback.models import FeedbackRound, Question, RoundInvitation, RoundState
 from tracker.feedback.phases import require_draft
@@ -330,6 +333,8 @@ def close_round(
     )
     # The gate (tracker/feedback/gate.py, the results side) is evaluated and frozen here.
     evaluate_gate(session, round_, now=now)
+    if round_.anonymous:
+        forget_respondents(session, round_)
     session.flush()
     return True
 

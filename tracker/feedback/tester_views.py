@@ -24,6 +24,7 @@ from tracker.auth.permissions import Permission
 from tracker.db import db, utcnow
 from tracker.feedback import answer_bp, answers, bp, items, rounds
 from tracker.feedback.forms import ReportItemForm
+from tracker.feedback.keys import forgotten
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
@@ -84,6 +85,7 @@ def _answer_page(
         response=response,
         items=items.my_items(db.session, round_, user_id, secret_key=secret_key()),
         readonly=phase != "open",
+        forgotten=forgotten(round_),
         form=ConfirmForm(),
     ), status
 
