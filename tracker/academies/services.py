@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
+from tracker import rows
 from tracker.academies.defaults import DEFAULT_STAGES, install_default_checklists
 from tracker.academies.models import (
     Academy,
@@ -148,6 +149,21 @@ def list_stages(session: Session, academy: Academy) -> list[Stage]:
 # -- Members ------------------------------------------------------------------------------------
 
 
+def brick_owners(session: Session, academy: Academy) -> list[User]:
+    """The members who may own a brick (managers and designers), by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.academy_id == academy.id,
+                Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
+            )
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
 def role_counts(session: Session, academy: Academy) -> dict[Role, int]:
     """How many members hold each role (roles nobody holds are missing): one query."""
     return dict(
@@ -197,10 +213,9 @@ def _manager_count(session: Session, academy: Academy) -> int:
 
 
 def get_membership(session: Session, academy: Academy, membership_id: int) -> Membership:
-    membership = session.get(Membership, membership_id)
-    if membership is None or membership.academy_id != academy.id:
-        raise NotFound(_("No such member."))
-    return membership
+    return rows.get_in(
+        session, Membership, membership_id, _("No such member."), academy_id=academy.id
+    )
 
 
 def change_role(session: Session, membership: Membership, role: Role) -> None:
@@ -357,10 +372,13 @@ def accept_invitation(
 
 
 def get_invitation(session: Session, academy: Academy, invitation_id: int) -> AcademyInvitation:
-    invitation = session.get(AcademyInvitation, invitation_id)
-    if invitation is None or invitation.academy_id != academy.id:
-        raise NotFound(_("This page does not exist, or no longer does."))
-    return invitation
+    return rows.get_in(
+        session,
+        AcademyInvitation,
+        invitation_id,
+        _("This page does not exist, or no longer does."),
+        academy_id=academy.id,
+    )
 
 
 def revoke_invitation(session: Session, invitation: AcademyInvitation, *, now: dt.datetime) -> None:

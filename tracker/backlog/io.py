@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import spreadsheets
-from tracker.academies.models import Academy, Membership, Role, Stage
+from tracker.academies.models import Academy, Stage
+from tracker.academies.services import brick_owners
 from tracker.auth.models import User
 from tracker.backlog import services
 from tracker.backlog.labels import FORMAT_LABELS, parse_duration
@@ -115,14 +116,7 @@ def _lookups(session: Session, academy: Academy) -> _Lookups:
         items = session.scalars(select(model).where(model.academy_id == academy.id)).all()
         return {normalize(item.name): item for item in items}
 
-    owners = session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.academy_id == academy.id,
-            Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
-        )
-    ).all()
+    owners = brick_owners(session, academy)
     by_display: dict[str, list[User]] = {}
     for user in owners:
         by_display.setdefault(normalize(user.display_name), []).append(user)

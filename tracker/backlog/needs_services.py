@@ -14,11 +14,12 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker import rows
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 
 # The priority score, as stated on the needs pages:
 #   score = criticality * urgency * log10(headcount + 10)
@@ -194,8 +195,21 @@ def change_need_status(
     return True
 
 
-def _brick_key(academy: Academy, brick: Brick) -> str:
-    return f"{academy.key_prefix}-{brick.number}"
+def _brick_event(
+    session: Session,
+    need: TrainingNeed,
+    brick: Brick,
+    kind: NeedEventKind,
+    *,
+    actor: User | None,
+    now: dt.datetime,
+) -> None:
+    """The need's history names the brick linked or unlinked by its key and title."""
+    academy = session.get(Academy, need.academy_id)
+    assert academy is not None
+    note = f"{academy.key_prefix}-{brick.number} {brick.title}"
+    _event(session, need, kind, actor=actor, note=note, at=now)
+    session.flush()
 
 
 def link_brick(
@@ -207,17 +221,7 @@ def link_brick(
     if brick in need.bricks:
         return False
     need.bricks.append(brick)
-    academy = session.get(Academy, need.academy_id)
-    assert academy is not None
-    _event(
-        session,
-        need,
-        NeedEventKind.BRICK_LINKED,
-        actor=actor,
-        note=f"{_brick_key(academy, brick)} {brick.title}",
-        at=now,
-    )
-    session.flush()
+    _brick_event(session, need, brick, NeedEventKind.BRICK_LINKED, actor=actor, now=now)
     return True
 
 
@@ -227,17 +231,7 @@ def unlink_brick(
     if brick not in need.bricks:
         return False
     need.bricks.remove(brick)
-    academy = session.get(Academy, need.academy_id)
-    assert academy is not None
-    _event(
-        session,
-        need,
-        NeedEventKind.BRICK_UNLINKED,
-        actor=actor,
-        note=f"{_brick_key(academy, brick)} {brick.title}",
-        at=now,
-    )
-    session.flush()
+    _brick_event(session, need, brick, NeedEventKind.BRICK_UNLINKED, actor=actor, now=now)
     return True
 
 
@@ -245,10 +239,9 @@ def unlink_brick(
 
 
 def get_need(session: Session, academy: Academy, need_id: int) -> TrainingNeed:
-    need = session.get(TrainingNeed, need_id)
-    if need is None or need.academy_id != academy.id:
-        raise NotFound(_("No such training need."))
-    return need
+    return rows.get_in(
+        session, TrainingNeed, need_id, _("No such training need."), academy_id=academy.id
+    )
 
 
 @dataclass(frozen=True)
@@ -355,10 +348,7 @@ def bricks_to_link(
 
 
 def get_brick_by_id(session: Session, academy: Academy, brick_id: int) -> Brick:
-    brick = session.get(Brick, brick_id)
-    if brick is None or brick.academy_id != academy.id:
-        raise NotFound(_("No such brick."))
-    return brick
+    return rows.get_in(session, Brick, brick_id, _("No such brick."), academy_id=academy.id)
 
 
 # -- Coverage -----------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from tracker.auth.permissions import Permission
 from tracker.backlog import paths_bp as bp
 from tracker.backlog import paths_services as services
 from tracker.backlog.models import Brick
-from tracker.backlog.paths_forms import CreatePathForm, EditPathForm, MovePathForm
+from tracker.backlog.paths_forms import CreatePathForm, EditPathForm
 from tracker.db import db, utcnow
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, MoveForm
 from tracker.web import requires, see_other, submit
 
 
@@ -27,7 +27,7 @@ def index() -> Any:
         "paths/index.html",
         paths=paths,
         totals=services.totals_by(db.session, g.academy, Brick.learning_path_id),
-        move_form=MovePathForm(),
+        move_form=MoveForm(),
     )
 
 
@@ -88,9 +88,8 @@ def edit(path_id: int) -> Any:
 @requires(Permission.PATH_MANAGE)
 def move(path_id: int) -> Any:
     path = services.get_path(db.session, g.academy, path_id)
-    form = MovePathForm()
-    offset = -1 if form.direction.data == "up" else 1
-    done = submit(form, lambda: services.move_path(db.session, path, offset))
+    form = MoveForm()
+    done = submit(form, lambda: services.move_path(db.session, path, form.offset))
     if not done:
         abort(400)
     if done.value:

@@ -18,9 +18,12 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from tracker.academies.models import Academy, Membership, Role, Stage
+from tracker import rows
+from tracker.academies.models import Academy, Stage
+from tracker.academies.services import brick_owners, list_stages
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
+from tracker.backlog.paths_services import Totals
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -57,19 +60,6 @@ class BacklogFilters:
                 self.text.strip(),
             )
         )
-
-
-@dataclass(frozen=True)
-class Totals:
-    """What the shown bricks weigh."""
-
-    count: int = 0
-    points: int = 0
-    learner_minutes: int = 0
-
-    @property
-    def learner_hours(self) -> float:
-        return round(self.learner_minutes / 60, 1)
 
 
 @dataclass
@@ -296,44 +286,17 @@ class BacklogChoices:
 
 def backlog_choices(session: Session, academy: Academy) -> BacklogChoices:
     """The academy's stages, paths, sprints, releases, possible owners and languages in use."""
+    mine = {"academy_id": academy.id}
     return BacklogChoices(
-        stages=list(
-            session.scalars(
-                select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position)
-            )
+        stages=list_stages(session, academy),
+        paths=rows.all_in(session, LearningPath, LearningPath.position, LearningPath.id, **mine),
+        sprints=rows.all_in(
+            session, Sprint, Sprint.start_date.is_(None), Sprint.start_date, Sprint.id, **mine
         ),
-        paths=list(
-            session.scalars(
-                select(LearningPath)
-                .where(LearningPath.academy_id == academy.id)
-                .order_by(LearningPath.position, LearningPath.id)
-            )
+        releases=rows.all_in(
+            session, Release, Release.target_date.is_(None), Release.target_date, Release.id, **mine
         ),
-        sprints=list(
-            session.scalars(
-                select(Sprint)
-                .where(Sprint.academy_id == academy.id)
-                .order_by(Sprint.start_date.is_(None), Sprint.start_date, Sprint.id)
-            )
-        ),
-        releases=list(
-            session.scalars(
-                select(Release)
-                .where(Release.academy_id == academy.id)
-                .order_by(Release.target_date.is_(None), Release.target_date, Release.id)
-            )
-        ),
-        owners=list(
-            session.scalars(
-                select(User)
-                .join(Membership, Membership.user_id == User.id)
-                .where(
-                    Membership.academy_id == academy.id,
-                    Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
-                )
-                .order_by(User.display_name, User.id)
-            )
-        ),
+        owners=brick_owners(session, academy),
         languages=sorted(
             {
                 str(language)

@@ -31,7 +31,6 @@ from tracker.backlog.forms import (
     CommentBrickForm,
     CreateBrickForm,
     EditBrickForm,
-    MoveChecklistItemForm,
     RenameChecklistItemForm,
     TickItemForm,
 )
@@ -41,7 +40,7 @@ from tracker.backlog.presenting import ConflictRow, current_locale_code
 from tracker.board import services as board_services
 from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, MoveForm
 from tracker.web import attach_error, requires, see_other, submit
 
 # For every template (the backlog list shows formats and durations too).
@@ -432,9 +431,8 @@ def remove_checklist_item(item_id: int) -> Any:
 @requires(Permission.CHECKLIST_MANAGE)
 def move_checklist_item(item_id: int) -> Any:
     item = checklists.get_template_item(db.session, g.academy, item_id)
-    form = MoveChecklistItemForm()
-    offset = -1 if form.direction.data == "up" else 1
-    if not submit(form, lambda: checklists.move_template_item(db.session, item, offset)):
+    form = MoveForm()
+    if not submit(form, lambda: checklists.move_template_item(db.session, item, form.offset)):
         abort(400)
     return see_other(
         "backlog.checklist_format", format=item.format.value, _anchor=f"item-{item.id}"

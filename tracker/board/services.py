@@ -26,6 +26,7 @@ from tracker.auth.permissions import Permission, allows
 from tracker.backlog import ranking
 from tracker.backlog.models import ActivityKind, Brick, ChecklistItem
 from tracker.backlog.services import ObjectiveInput, record_activity, update_brick
+from tracker.cleaning import one_line
 from tracker.errors import Conflict, DomainError, NotFound
 
 
@@ -114,7 +115,7 @@ def _check_definition_of_done(
     done, total = _checklist_progress(session, brick.id)
     if done >= total:
         return ""
-    reason = " ".join((override_reason or "").split())
+    reason = one_line(override_reason)
     if not reason:
         raise _incomplete(done, total, field="override_reason")
     if len(reason) > 1000:

@@ -17,10 +17,10 @@ from tracker.board import stages_bp as bp
 from tracker.board.stages_forms import (
     AddStageForm,
     EditStageForm,
-    MoveStageForm,
     RemoveStageForm,
 )
 from tracker.db import db, utcnow
+from tracker.forms import MoveForm
 from tracker.web import requires, see_other, submit
 
 
@@ -91,10 +91,10 @@ def edit(stage_id: int) -> Any:
 @requires(Permission.STAGE_MANAGE)
 def move(stage_id: int) -> Any:
     stage = services.get_stage(db.session, g.academy, stage_id)
-    form = MoveStageForm()
+    form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    moved = services.move_stage(db.session, stage, -1 if form.direction.data == "up" else 1)
+    moved = services.move_stage(db.session, stage, form.offset)
     db.session.commit()
     if moved:
         flash(_("%(name)s moved.", name=stage.name), "success")

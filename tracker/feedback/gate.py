@@ -13,9 +13,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker import rows
 from tracker.feedback import metrics
 from tracker.feedback.models import (
     Answer,
@@ -210,16 +210,8 @@ def evaluate_gate(session: Session, round_: FeedbackRound, *, now: dt.datetime) 
         invited=figures["invited"],
         completed=figures["completed"],
     )
-    try:
-        with session.begin_nested():
-            session.add(snapshot)
-    except IntegrityError:
-        # Someone else closed the round at the same moment: theirs is the snapshot.
-        existing = gate_snapshot(session, round_)
-        if existing is None:
-            raise
-        return existing
-    return snapshot
+    # Someone else closing the round at the same moment: theirs is the snapshot.
+    return rows.add_once(session, snapshot, lambda: gate_snapshot(session, round_))
 
 
 def last_round_snapshot(

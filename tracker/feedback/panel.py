@@ -24,9 +24,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from tracker import rows
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import LOCALES, User
-from tracker.errors import DomainError, NotFound
+from tracker.cleaning import checked_line, one_line
+from tracker.errors import DomainError
 from tracker.feedback.models import FeedbackRound, RoundInvitation, Segment, TesterProfile
 
 ATTRIBUTE_LENGTH = 120
@@ -40,7 +42,7 @@ ATTRIBUTES = ("business_unit", "job_family", "site", "language")
 
 def clean(value: str) -> str:
     """A person's typed value with its spaces tidied: none around, one between words."""
-    return " ".join((value or "").split())
+    return one_line(value)
 
 
 # -- Profiles and the panel list --------------------------------------------------------------
@@ -213,10 +215,9 @@ def attribute_values(session: Session, academy: Academy) -> dict[str, list[str]]
 
 
 def get_profile(session: Session, academy: Academy, profile_id: int) -> TesterProfile:
-    profile = session.get(TesterProfile, profile_id)
-    if profile is None or profile.academy_id != academy.id:
-        raise NotFound(_("No such tester."))
-    return profile
+    return rows.get_in(
+        session, TesterProfile, profile_id, _("No such tester."), academy_id=academy.id
+    )
 
 
 def update_profile(
@@ -329,26 +330,14 @@ def count_matching(session: Session, academy: Academy, filters: Mapping[str, Any
 
 
 def get_segment(session: Session, academy: Academy, segment_id: int) -> Segment:
-    segment = session.get(Segment, segment_id)
-    if segment is None or segment.academy_id != academy.id:
-        raise NotFound(_("No such segment."))
-    return segment
+    return rows.get_in(session, Segment, segment_id, _("No such segment."), academy_id=academy.id)
 
 
 def _check_segment_name(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> str:
-    name = clean(name)
-    if not name:
-        raise DomainError(_("Give the segment a name."), field="name")
-    if len(name) > 120:
-        raise DomainError(_("At most %(max)s characters.", max=120), field="name")
-    query = select(Segment.id).where(
-        Segment.academy_id == academy.id, func.lower(Segment.name) == name.lower()
-    )
-    if except_id is not None:
-        query = query.where(Segment.id != except_id)
-    if session.scalar(query) is not None:
+    name = checked_line(name, field="name", max_length=120, missing=_("Give the segment a name."))
+    if rows.name_taken(session, Segment.name, name, except_id=except_id, academy_id=academy.id):
         raise DomainError(_("Another segment already has this name."), field="name")
     return name
 

@@ -23,7 +23,6 @@ from tracker.feedback.forms import (
     EditQuestionForm,
     EditRoundForm,
     InviteTestersForm,
-    MoveQuestionForm,
     utc_to_local,
 )
 from tracker.feedback.models import FeedbackRound, Question, RoundState
@@ -31,7 +30,7 @@ from tracker.feedback.pages import endpoint_url, press, secret_key, time_zone
 from tracker.feedback.phases import round_phase
 from tracker.feedback.questionnaire import QuestionInput, round_bricks, slots_of
 from tracker.feedback.rounds import GateCriteria
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, MoveForm
 from tracker.web import requires, see_other, submit
 
 # -- Rounds ---------------------------------------------------------------------------------------
@@ -284,7 +283,7 @@ def delete_question(round_id: int, question_id: int) -> Any:
 def move_question(round_id: int, question_id: int) -> Any:
     round_ = rounds.get_round(db.session, g.academy, round_id)
     question = questionnaire.get_question(db.session, round_, question_id)
-    form = MoveQuestionForm()
+    form = MoveForm()
     press(
         form, lambda: questionnaire.move_question(db.session, question, form.direction.data or "")
     )

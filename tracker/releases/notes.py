@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from tracker import rows
 from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
 from tracker.auth.models import LOCALES, User
 from tracker.backlog.labels import FORMAT_LABELS, format_duration
@@ -291,14 +291,7 @@ def _notes_row(session: Session, release: Release, now: dt.datetime) -> ReleaseN
     if notes is not None:
         return notes
     notes = ReleaseNotes(release_id=release.id, created_at=now, updated_at=now)
-    try:
-        with session.begin_nested():
-            session.add(notes)
-    except IntegrityError:
-        notes = get_notes(session, release)
-        if notes is None:
-            raise
-    return notes
+    return rows.add_once(session, notes, lambda: get_notes(session, release))
 
 
 def save_notes_draft(

@@ -18,16 +18,18 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import rows
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import bricks_where
+from tracker.cleaning import one_of
 from tracker.db import unique_name
-from tracker.errors import Conflict, DomainError, NotFound
+from tracker.errors import Conflict, DomainError
 from tracker.releases.models import (
     Decision,
     DecisionOutcome,
@@ -51,21 +53,13 @@ def list_releases(session: Session, academy: Academy) -> list[Release]:
 
 
 def get_release(session: Session, academy: Academy, release_id: int) -> Release:
-    release = session.get(Release, release_id)
-    if release is None or release.academy_id != academy.id:
-        raise NotFound(_("No such release."))
-    return release
+    return rows.get_in(session, Release, release_id, _("No such release."), academy_id=academy.id)
 
 
 def is_release_name_taken(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> bool:
-    query = select(Release.id).where(
-        Release.academy_id == academy.id, func.lower(Release.name) == clean_text(name).lower()
-    )
-    if except_id is not None:
-        query = query.where(Release.id != except_id)
-    return session.scalar(query) is not None
+    return rows.name_taken(session, Release.name, name, except_id=except_id, academy_id=academy.id)
 
 
 def record_release_event(
@@ -228,10 +222,7 @@ def record_decision(
     Go (with or without reserves): in_beta → approved. No-go: in_beta → rejected → planned;
     the open feedback items of its rounds are what to act on before the next round.
     """
-    try:
-        outcome = DecisionOutcome(outcome)
-    except ValueError:
-        raise DomainError(_("Choose a decision."), field="outcome") from None
+    outcome = one_of(DecisionOutcome, outcome, field="outcome", message=_("Choose a decision."))
     reserves, comment = clean_text(reserves), clean_text(comment)
     if outcome == DecisionOutcome.GO_WITH_RESERVES and not reserves:
         raise DomainError(_("Say what the reserves are."), field="reserves")

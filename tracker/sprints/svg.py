@@ -293,84 +293,69 @@ def _scope_title(event: charts.ScopeEvent, key_prefix: str) -> str:
     return f"{text}: {event.reason}" if event.reason else text
 
 
-def burndown_chart(series: charts.SprintSeries, key_prefix: str) -> Chart:
-    labels = [_("Start"), *[day_label(d.date) for d in series.days]]
-    remaining = [
-        series.start.remaining_points,
-        *[d.tally.remaining_points if d.tally else None for d in series.days],
-    ]
-    ideal = [series.baseline_points, *[d.ideal for d in series.days]]
-    markers = []
-    for event in series.scope_events:
-        value = remaining[event.day_index]
-        markers.append(
-            (
-                event.day_index,
-                value if value is not None else 0,
-                "sc-marker-added" if event.added else "sc-marker-removed",
-                _scope_title(event, key_prefix),
-            )
+def _daily(
+    series: charts.SprintSeries, value: Callable[[charts.Tally], float]
+) -> list[float | None]:
+    """`value` at the start, then at the end of each day (None for the days to come)."""
+    return [value(series.start), *[value(d.tally) if d.tally else None for d in series.days]]
+
+
+def _sprint_chart(
+    series: charts.SprintSeries,
+    key_prefix: str,
+    heading: tuple[str, str, str],
+    lines: list[Series],
+    marked: list[float | None],
+) -> Chart:
+    """A sprint's chart: a point a day after the start, its scope changes marked on the
+    `marked` line, its baseline drawn across. `heading`: the chart's id, title and summary."""
+    markers = [
+        (
+            event.day_index,
+            marked[event.day_index] or 0,
+            "sc-marker-added" if event.added else "sc-marker-removed",
+            _scope_title(event, key_prefix),
         )
+        for event in series.scope_events
+    ]
+    kind, title, desc = heading
+    labels = [_("Start"), *[day_label(d.date) for d in series.days]]
+    baseline = (series.baseline_points, "sc-rule-baseline", _("Baseline"))
+    return line_chart(kind, title, desc, labels, lines, markers=markers, rules=[baseline])
+
+
+def burndown_chart(series: charts.SprintSeries, key_prefix: str) -> Chart:
+    remaining = _daily(series, lambda tally: tally.remaining_points)
+    ideal = [series.baseline_points, *[d.ideal for d in series.days]]
     desc = _(
         "Remaining points at the end of each day, from %(start)s at the start to %(now)s.",
         start=series.start.remaining_points,
         now=series.final.remaining_points,
     )
-    return line_chart(
-        "burndown",
-        _("Burndown"),
-        desc,
-        labels,
-        [
-            Series(_("Ideal"), "sc-line-ideal", ideal),
-            Series(_("Remaining"), "sc-line-remaining", remaining),
-        ],
-        markers=markers,
-        rules=[(series.baseline_points, "sc-rule-baseline", _("Baseline"))],
+    lines = [
+        Series(_("Ideal"), "sc-line-ideal", ideal),
+        Series(_("Remaining"), "sc-line-remaining", remaining),
+    ]
+    return _sprint_chart(
+        series, key_prefix, ("burndown", _("Burndown"), desc), lines, marked=remaining
     )
 
 
 def burnup_chart(series: charts.SprintSeries, key_prefix: str) -> Chart:
-    labels = [_("Start"), *[day_label(d.date) for d in series.days]]
-    done = [
-        series.start.done_points,
-        *[d.tally.done_points if d.tally else None for d in series.days],
-    ]
-    scope = [
-        series.start.scope_points,
-        *[d.tally.scope_points if d.tally else None for d in series.days],
-    ]
-    baseline = series.baseline_points
-    ideal = [0.0, *[baseline - d.ideal for d in series.days]]
-    markers = []
-    for event in series.scope_events:
-        value = scope[event.day_index]
-        markers.append(
-            (
-                event.day_index,
-                value if value is not None else 0,
-                "sc-marker-added" if event.added else "sc-marker-removed",
-                _scope_title(event, key_prefix),
-            )
-        )
+    done = _daily(series, lambda tally: tally.done_points)
+    scope = _daily(series, lambda tally: tally.scope_points)
+    ideal = [0.0, *[series.baseline_points - d.ideal for d in series.days]]
     desc = _(
         "Done points against the sprint's scope at the end of each day: %(done)s of %(scope)s.",
         done=series.final.done_points,
         scope=series.final.scope_points,
     )
-    return line_chart(
-        "burnup",
-        _("Burnup"),
-        desc,
-        labels,
-        [
-            Series(_("Ideal"), "sc-line-ideal", ideal),
-            Series(_("Scope"), "sc-line-scope", scope),
-            Series(_("Done"), "sc-line-done", done),
-        ],
-        markers=markers,
-        rules=[(baseline, "sc-rule-baseline", _("Baseline"))],
-    )
+    lines = [
+        Series(_("Ideal"), "sc-line-ideal", ideal),
+        Series(_("Scope"), "sc-line-scope", scope),
+        Series(_("Done"), "sc-line-done", done),
+    ]
+    return _sprint_chart(series, key_prefix, ("burnup", _("Burnup"), desc), lines, marked=scope)
 
 
 def _short(text: str, limit: int = 14) -> str:
