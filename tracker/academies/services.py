@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -260,19 +261,11 @@ def invite_member(
     if user is not None and user.erased_at is None:
         membership = add_member(session, academy, user, role)
         with force_locale(user.locale or academy.default_locale):
-            queue_mail(
-                session,
-                to=user.email,
-                template="mail/added_to_academy",
-                category="academy_membership",
-                academy_id=academy.id,
-                context={
-                    "academy": academy,
-                    "role": role,
-                    "actor": actor,
-                    "link": f"{base_url}/a/{academy.slug}/",
-                },
-            )
+            link = f"{base_url}/a/{academy.slug}/"
+            _mail_newcomer(
+                session, user.email, ("mail/added_to_academy", "academy_membership"), academy,
+                role, actor, link,
+            )  # fmt: skip
         return membership
     token = new_token()
     invitation = AcademyInvitation(
@@ -286,21 +279,33 @@ def invite_member(
     session.add(invitation)
     session.flush()
     with force_locale(academy.default_locale):
-        queue_mail(
-            session,
-            to=email,
-            template="mail/academy_invitation",
-            category="academy_invitation",
-            academy_id=academy.id,
-            context={
-                "academy": academy,
-                "role": role,
-                "actor": actor,
-                "link": f"{base_url}/invitations/{token}",
-                "expires_at": invitation.expires_at,
-            },
-        )
+        link = f"{base_url}/invitations/{token}"
+        _mail_newcomer(
+            session, email, ("mail/academy_invitation", "academy_invitation"), academy, role,
+            actor, link,
+            expires_at=invitation.expires_at,
+        )  # fmt: skip
     return invitation
+
+
+def _mail_newcomer(
+    session: Session,
+    to: str,
+    mail: tuple[str, str],
+    academy: Academy,
+    role: Role,
+    actor: User,
+    link: str,
+    **more: Any,
+) -> None:
+    """Tell someone they were added to the academy (`link`: its home) or invited to it
+    (`link`: the invitation), by whom and with which role. `mail`: template and category."""
+    template, category = mail
+    context = {"academy": academy, "role": role, "actor": actor, "link": link, **more}
+    queue_mail(
+        session, to=to, template=template, category=category, academy_id=academy.id,
+        context=context,
+    )  # fmt: skip
 
 
 def find_invitation(session: Session, token: str, *, now: dt.datetime) -> AcademyInvitation:

@@ -23,7 +23,7 @@ from tracker.auth.permissions import Permission, can, forget_roles, role_in
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
 from tracker.templating import my_academies
-from tracker.web import authenticated, requires, see_other, submit
+from tracker.web import authenticated, requires, see_other, submit, success
 
 
 def _flash_refusal(form: FlaskForm) -> None:
@@ -90,8 +90,7 @@ def settings() -> Any:
         form, lambda: services.update_academy(db.session, academy, **_settings(form, academy))
     )
     if done:
-        flash(_("The settings are saved."), "success")
-        return see_other("academy.settings")
+        return success(_("The settings are saved."), "academy.settings")
     return render_template("academies/settings.html", form=form), done.status
 
 

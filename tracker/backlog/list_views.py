@@ -36,7 +36,7 @@ from tracker.backlog.list_forms import (
 from tracker.backlog.models import Brick
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
-from tracker.web import problem, requires, submit
+from tracker.web import carried_args, problem, requires, submit
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
 
@@ -45,13 +45,7 @@ def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str
     """The filter form from the query string, the filters, the args to carry along, choices."""
     options = queries.backlog_choices(db.session, g.academy)
     form = FilterBacklogForm(request.args, options=options)
-    filters = form.to_filters()
-    carried = {
-        name: str(request.args[name])
-        for name in FILTER_ARGS
-        if request.args.get(name) and not getattr(form, name).errors
-    }
-    return form, filters, carried, options
+    return form, form.to_filters(), carried_args(form, FILTER_ARGS), options
 
 
 def _page_number() -> int:

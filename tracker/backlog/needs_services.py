@@ -20,6 +20,7 @@ from tracker.auth.models import User
 from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
 from tracker.errors import DomainError
+from tracker.history import newest_first
 
 # The priority score, as stated on the needs pages:
 #   score = criticality * urgency * log10(headcount + 10)
@@ -306,14 +307,7 @@ def business_units(session: Session, academy: Academy) -> list[str]:
 
 
 def need_history(session: Session, need: TrainingNeed) -> list[NeedEvent]:
-    return list(
-        session.scalars(
-            select(NeedEvent)
-            .where(NeedEvent.need_id == need.id)
-            .options(selectinload(NeedEvent.actor))
-            .order_by(NeedEvent.at.desc(), NeedEvent.id.desc())
-        )
-    )
+    return newest_first(session, NeedEvent, NeedEvent.need_id == need.id)
 
 
 KEY_RE = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9]*-)?(\d+)\s*$")

@@ -21,7 +21,7 @@ from tracker.backlog.needs_forms import (
 )
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
-from tracker.web import requires, see_other, submit
+from tracker.web import requires, see_other, submit, success
 
 
 def may_read(need: TrainingNeed) -> bool:
@@ -92,8 +92,11 @@ def submit_need() -> Any:
         ),
     )
     if done and done.value:
-        flash(_("Thank you: the need is submitted. Follow it here."), "success")
-        return see_other("needs.show", need_id=done.value.id)
+        return success(
+            _("Thank you: the need is submitted. Follow it here."),
+            "needs.show",
+            need_id=done.value.id,
+        )
     return _form_page(form, None, done.status)
 
 
@@ -156,8 +159,7 @@ def edit(need_id: int) -> Any:
         ),
     )
     if done:
-        flash(_("The need is saved."), "success")
-        return see_other("needs.show", need_id=need.id)
+        return success(_("The need is saved."), "needs.show", need_id=need.id)
     return _form_page(form, need, done.status)
 
 

@@ -16,7 +16,7 @@ from tracker.backlog.models import Brick
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm, MoveForm
-from tracker.web import requires, see_other, submit
+from tracker.web import requires, see_other, submit, success
 
 
 @bp.route("/paths/")
@@ -39,8 +39,11 @@ def create() -> Any:
     )
     done = submit(form, lambda: services.create_path(db.session, g.academy, **_path_fields(form)))
     if done and done.value:
-        flash(_("The learning path %(name)s is created.", name=done.value.name), "success")
-        return see_other("paths.show", path_id=done.value.id)
+        return success(
+            _("The learning path %(name)s is created.", name=done.value.name),
+            "paths.show",
+            path_id=done.value.id,
+        )
     return render_template("paths/form.html", form=form, path=None), done.status
 
 
@@ -79,8 +82,7 @@ def edit(path_id: int) -> Any:
     )
     done = submit(form, lambda: services.update_path(db.session, path, **_path_fields(form)))
     if done:
-        flash(_("The learning path is saved."), "success")
-        return see_other("paths.show", path_id=path.id)
+        return success(_("The learning path is saved."), "paths.show", path_id=path.id)
     return render_template("paths/form.html", form=form, path=path), done.status
 
 

@@ -41,7 +41,7 @@ from tracker.board import services as board_services
 from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.forms import ConfirmForm, MoveForm
-from tracker.web import attach_error, requires, see_other, submit
+from tracker.web import attach_error, requires, see_other, submit, success
 
 # For every template (the backlog list shows formats and durations too).
 bp.record_once(
@@ -118,8 +118,9 @@ def comment(number: int) -> Any:
         ),
     )
     if done:
-        flash(_("Your comment is posted."), "success")
-        return see_other("backlog.brick", number=number, _anchor="comments")
+        return success(
+            _("Your comment is posted."), "backlog.brick", number=number, _anchor="comments"
+        )
     return _brick_page(number, form, done.status)
 
 
@@ -397,8 +398,9 @@ def add_checklist_item(format: str) -> Any:
         ),
     )
     if done:
-        flash(_("The item is added."), "success")
-        return see_other("backlog.checklist_format", format=brick_format.value)
+        return success(
+            _("The item is added."), "backlog.checklist_format", format=brick_format.value
+        )
     return _format_page(brick_format, form), done.status
 
 
@@ -423,8 +425,11 @@ def remove_checklist_item(item_id: int) -> Any:
     format = item.format.value
     if not submit(ConfirmForm(), lambda: checklists.remove_template_item(db.session, item)):
         abort(400)
-    flash(_("The item is removed. Bricks that already have it keep theirs."), "success")
-    return see_other("backlog.checklist_format", format=format)
+    return success(
+        _("The item is removed. Bricks that already have it keep theirs."),
+        "backlog.checklist_format",
+        format=format,
+    )
 
 
 @bp.route("/checklists/items/<int:item_id>/move", methods=["POST"])

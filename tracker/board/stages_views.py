@@ -21,7 +21,7 @@ from tracker.board.stages_forms import (
 )
 from tracker.db import db, utcnow
 from tracker.forms import MoveForm
-from tracker.web import requires, see_other, submit
+from tracker.web import requires, see_other, submit, success
 
 
 def _taken(except_id: int | None = None) -> Any:
@@ -66,8 +66,11 @@ def create() -> Any:
     if not done or done.value is None:
         return _index(form, done.status)
     stage = done.value
-    flash(_("The stage %(name)s is added at the end of the board.", name=stage.name), "success")
-    return see_other("stages.index", _anchor=f"stage-{stage.id}")
+    return success(
+        _("The stage %(name)s is added at the end of the board.", name=stage.name),
+        "stages.index",
+        _anchor=f"stage-{stage.id}",
+    )
 
 
 @bp.route("/stages/<int:stage_id>/edit", methods=["GET", "POST"])
@@ -82,8 +85,11 @@ def edit(stage_id: int) -> Any:
         form.wip_policy.data = stage.wip_policy.value
     done = submit(form, lambda: services.update_stage(db.session, stage, **_settings(form)))
     if done:
-        flash(_("The stage %(name)s is saved.", name=stage.name), "success")
-        return see_other("stages.index", _anchor=f"stage-{stage.id}")
+        return success(
+            _("The stage %(name)s is saved.", name=stage.name),
+            "stages.index",
+            _anchor=f"stage-{stage.id}",
+        )
     return render_template("board/stages_edit.html", form=form, stage=stage), done.status
 
 
@@ -118,8 +124,7 @@ def remove(stage_id: int) -> Any:
         ),
     )
     if done:
-        flash(_removed(name, done.value or 0, destination), "success")
-        return see_other("stages.index")
+        return success(_removed(name, done.value or 0, destination), "stages.index")
     return render_template(
         "board/stages_remove.html", form=form, stage=stage, count=count, last=len(all_stages) <= 1
     ), done.status

@@ -42,7 +42,7 @@ from tracker.board.queries import (
 )
 from tracker.db import db, utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.web import attach_error, problem, requires, see_other
+from tracker.web import attach_error, carried_args, problem, requires, see_other
 
 FILTER_ARGS = ("sprint", "owner", "format", "path", "lanes", "done")
 
@@ -93,13 +93,7 @@ def _filters() -> tuple[FilterBoardForm, BoardFilters, dict[str, str], BoardOpti
     """The filter form from the query string, the filters, the args to carry along, choices."""
     options = board_options(db.session, g.academy)
     form = FilterBoardForm(request.args, options=options)
-    filters = form.to_filters()
-    carried = {
-        name: str(request.args[name])
-        for name in FILTER_ARGS
-        if request.args.get(name) and not getattr(form, name).errors
-    }
-    return form, filters, carried, options
+    return form, form.to_filters(), carried_args(form, FILTER_ARGS), options
 
 
 def _today_and_zone() -> tuple[dt.date, dt.tzinfo]:

@@ -292,6 +292,12 @@ def _back_to_board(round_: FeedbackRound, item: FeedbackItem) -> Any:
     return redirect(f"{target}#item-{item.id}", code=303)
 
 
+def _round_item(round_id: int, item_id: int) -> tuple[FeedbackRound, FeedbackItem]:
+    """The round and one of its items, as the address names them."""
+    round_ = rounds.get_round(db.session, g.academy, round_id)
+    return round_, triage.get_item(db.session, round_, item_id)
+
+
 @bp.route("/rounds/<int:round_id>/triage")
 @requires(Permission.ITEM_TRIAGE)
 def triage_board(round_id: int) -> Any:
@@ -301,8 +307,7 @@ def triage_board(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/move", methods=["POST"])
 @requires(Permission.ITEM_TRIAGE)
 def triage_move(round_id: int, item_id: int) -> Any:
-    round_ = rounds.get_round(db.session, g.academy, round_id)
-    item = triage.get_item(db.session, round_, item_id)
+    round_, item = _round_item(round_id, item_id)
     form = MoveItemForm(prefix=f"item{item.id}")
     done = submit(
         form,
@@ -325,8 +330,7 @@ def triage_move(round_id: int, item_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/brick", methods=["POST"])
 @requires(Permission.ITEM_TRIAGE)
 def triage_to_brick(round_id: int, item_id: int) -> Any:
-    round_ = rounds.get_round(db.session, g.academy, round_id)
-    item = triage.get_item(db.session, round_, item_id)
+    round_, item = _round_item(round_id, item_id)
     form = CreateBrickFromItemForm(prefix=f"item{item.id}")
     # A path, not a full address: the link works whatever host serves the page.
     item_url = url_for("feedback.triage_board", round_id=round_.id, _anchor=f"item-{item.id}")

@@ -26,8 +26,8 @@ from tracker.feedback.gate import evaluate_gate
 from tracker.feedback.models import FeedbackRound, Question, RoundInvitation, RoundState
 from tracker.feedback.phases import require_draft
 from tracker.feedback.questionnaire import default_questions
-from tracker.releases.models import Release, ReleaseEventKind, ReleaseState
-from tracker.releases.services import record_release_event
+from tracker.releases.models import Release, ReleaseState
+from tracker.releases.services import record_state_change
 
 # Releases a new round may be attached to.
 ROUND_RELEASE_STATES = (ReleaseState.PLANNED, ReleaseState.IN_BETA)
@@ -279,16 +279,10 @@ def open_round(
     release = session.get(Release, round_.release_id)
     if release is not None and release.state == ReleaseState.PLANNED:
         release.state = ReleaseState.IN_BETA
-        record_release_event(
-            session,
-            release,
-            ReleaseEventKind.STATE_CHANGED,
-            actor=actor,
-            from_state=ReleaseState.PLANNED,
-            to_state=ReleaseState.IN_BETA,
+        record_state_change(
+            session, release, ReleaseState.PLANNED, ReleaseState.IN_BETA, actor=actor, at=now,
             note=round_.title,
-            at=now,
-        )
+        )  # fmt: skip
     session.flush()
 
 

@@ -31,6 +31,7 @@ from tracker.feedback.models import (
     ItemStatus,
     RoundInvitation,
 )
+from tracker.feedback.triage import bricks_by_id
 from tracker.mail.services import queue_mail
 from tracker.releases.models import Release, ReleaseEventKind, ReleaseNotes, ReleaseState
 from tracker.releases.readiness import BetaFigures, last_beta_figures
@@ -135,11 +136,8 @@ def acted_on_items(session: Session, release: Release) -> list[ActedOn]:
         )
         .order_by(FeedbackItem.id)
     ).all()
-    anchor_ids = {item.brick_id for item, _brick in rows if item.brick_id is not None}
-    anchors = (
-        {b.id: b for b in session.scalars(select(Brick).where(Brick.id.in_(anchor_ids)))}
-        if anchor_ids
-        else {}
+    anchors = bricks_by_id(
+        session, {item.brick_id for item, _brick in rows if item.brick_id is not None}
     )
     return [
         ActedOn(item, anchors.get(item.brick_id) if item.brick_id else None, brick)

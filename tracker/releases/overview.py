@@ -21,9 +21,9 @@ from tracker.auth.models import User
 from tracker.backlog.models import Brick, TrainingNeed
 from tracker.backlog.needs_services import UnitCoverage, coverage, needs_submitted_by
 from tracker.backlog.paths_services import Totals, totals_by
-from tracker.feedback.models import FeedbackRound, GateSnapshot
+from tracker.feedback.models import FeedbackRound
 from tracker.releases.models import Release, ReleaseNotes, ReleaseState
-from tracker.releases.readiness import BetaFigures
+from tracker.releases.readiness import BetaFigures, gated_rounds
 from tracker.releases.services import list_releases
 
 
@@ -49,14 +49,8 @@ def release_lines(session: Session, academy: Academy) -> list[ReleaseLine]:
     releases = list_releases(session, academy)
     totals = totals_by(session, academy, Brick.release_id)
     last: dict[int, BetaFigures] = {}
-    rows = session.execute(
-        select(FeedbackRound, GateSnapshot)
-        .join(GateSnapshot, GateSnapshot.round_id == FeedbackRound.id)
-        .where(FeedbackRound.academy_id == academy.id)
-        .order_by(GateSnapshot.evaluated_at, GateSnapshot.id)
-    ).all()
-    for round_, snapshot in rows:
-        last[round_.release_id] = BetaFigures(round_, snapshot)  # the latest one wins
+    for figures in gated_rounds(session, FeedbackRound.academy_id == academy.id):
+        last[figures.round.release_id] = figures  # the latest one wins
     notes = {
         n.release_id: n
         for n in session.scalars(

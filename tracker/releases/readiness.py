@@ -13,12 +13,13 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.backlog.models import Brick
 from tracker.feedback import gate
 from tracker.feedback.models import FeedbackItem, FeedbackRound, GateSnapshot, RoundState, Severity
+from tracker.feedback.triage import bricks_by_id
 from tracker.releases.models import Decision, Release, ReleaseState
 
 # -- Beta figures, from the frozen gate snapshots -------------------------------------------------
@@ -123,10 +124,16 @@ class BetaFigures:
 
 def closed_rounds(session: Session, release: Release) -> list[BetaFigures]:
     """The release's closed rounds with their gate snapshots, oldest first: one query."""
+    return gated_rounds(session, FeedbackRound.release_id == release.id)
+
+
+def gated_rounds(session: Session, *where: ColumnElement[bool]) -> list[BetaFigures]:
+    """The closed rounds that match, with their gate snapshots, in the order the gates were
+    evaluated: one query."""
     rows = session.execute(
         select(FeedbackRound, GateSnapshot)
         .join(GateSnapshot, GateSnapshot.round_id == FeedbackRound.id)
-        .where(FeedbackRound.release_id == release.id)
+        .where(*where)
         .order_by(GateSnapshot.evaluated_at, GateSnapshot.id)
     ).all()
     return [BetaFigures(round_, snapshot) for round_, snapshot in rows]
@@ -284,11 +291,8 @@ def items_to_act_on(session: Session, release: Release) -> list[OpenItem]:
         )
         .order_by(FeedbackItem.id)
     ).all()
-    brick_ids = {item.brick_id for item, _round in rows if item.brick_id is not None}
-    bricks = (
-        {b.id: b for b in session.scalars(select(Brick).where(Brick.id.in_(brick_ids)))}
-        if brick_ids
-        else {}
+    bricks = bricks_by_id(
+        session, {item.brick_id for item, _round in rows if item.brick_id is not None}
     )
     found = [
         OpenItem(item, round_, bricks.get(item.brick_id) if item.brick_id else None)

@@ -20,7 +20,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from tracker import rows
 from tracker.academies.models import Academy
@@ -30,6 +30,7 @@ from tracker.backlog.paths_services import bricks_where
 from tracker.cleaning import one_of
 from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError
+from tracker.history import newest_first
 from tracker.releases.models import (
     Decision,
     DecisionOutcome,
@@ -174,17 +175,34 @@ def release_bricks(session: Session, release: Release) -> list[Brick]:
 
 
 def release_history(session: Session, release: Release) -> list[ReleaseEvent]:
-    return list(
-        session.scalars(
-            select(ReleaseEvent)
-            .where(ReleaseEvent.release_id == release.id)
-            .options(selectinload(ReleaseEvent.actor))
-            .order_by(ReleaseEvent.at.desc(), ReleaseEvent.id.desc())
-        )
-    )
+    return newest_first(session, ReleaseEvent, ReleaseEvent.release_id == release.id)
 
 
 # -- The go/no-go decision --------------------------------------------------------------------
+
+
+def record_state_change(
+    session: Session,
+    release: Release,
+    from_state: ReleaseState,
+    to_state: ReleaseState,
+    *,
+    actor: User | None,
+    at: dt.datetime,
+    **details: Any,
+) -> ReleaseEvent:
+    """A lifecycle move in the release's history; `details`: its `note` (a reason), its
+    `changes` (the decision or override it came with)."""
+    return record_release_event(
+        session,
+        release,
+        ReleaseEventKind.STATE_CHANGED,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        at=at,
+        **details,
+    )
 
 
 def _move(
@@ -254,28 +272,15 @@ def record_decision(
         raise Conflict(
             _("A decision was already recorded on the round “%(title)s”.", title=last.round.title)
         ) from None
-    record_release_event(
-        session,
-        release,
-        ReleaseEventKind.STATE_CHANGED,
-        actor=actor,
-        from_state=ReleaseState.IN_BETA,
-        to_state=to_state,
-        changes={"decision": outcome.value, "round": last.round.title},
-        note=comment,
-        at=now,
-    )
+    changes = {"decision": outcome.value, "round": last.round.title}
+    record_state_change(
+        session, release, ReleaseState.IN_BETA, to_state, actor=actor, at=now,
+        changes=changes, note=comment,
+    )  # fmt: skip
     if outcome == DecisionOutcome.NO_GO:
-        _move(session, release, ReleaseState.REJECTED, ReleaseState.PLANNED)
-        record_release_event(
-            session,
-            release,
-            ReleaseEventKind.STATE_CHANGED,
-            actor=actor,
-            from_state=ReleaseState.REJECTED,
-            to_state=ReleaseState.PLANNED,
-            at=now,
-        )
+        back = (ReleaseState.REJECTED, ReleaseState.PLANNED)
+        _move(session, release, *back)
+        record_state_change(session, release, *back, actor=actor, at=now)
     session.flush()
     return decision
 
@@ -325,15 +330,8 @@ def mark_released(
     _move(
         session, release, ReleaseState.APPROVED, ReleaseState.RELEASED, released_at=now, **override
     )
-    record_release_event(
-        session,
-        release,
-        ReleaseEventKind.STATE_CHANGED,
-        actor=actor,
-        from_state=ReleaseState.APPROVED,
-        to_state=ReleaseState.RELEASED,
-        changes={"override": True} if problem else {},
-        note=reason if problem else "",
-        at=now,
-    )
+    record_state_change(
+        session, release, ReleaseState.APPROVED, ReleaseState.RELEASED, actor=actor, at=now,
+        changes={"override": True} if problem else {}, note=reason if problem else "",
+    )  # fmt: skip
     session.flush()

@@ -48,7 +48,7 @@ from tracker.releases.readiness import (
     release_readiness,
     round_comparison,
 )
-from tracker.web import attach_error, public, requires, see_other, submit
+from tracker.web import attach_error, public, requires, see_other, submit, success
 
 
 @bp.context_processor
@@ -94,8 +94,11 @@ def create() -> Any:
         ),
     )
     if done and done.value:
-        flash(_("The release %(name)s is created.", name=done.value.name), "success")
-        return see_other("releases.show", release_id=done.value.id)
+        return success(
+            _("The release %(name)s is created.", name=done.value.name),
+            "releases.show",
+            release_id=done.value.id,
+        )
     return render_template("releases/form.html", form=form, release=None), done.status
 
 
@@ -201,8 +204,9 @@ def mark_released(release_id: int) -> Any:
             attach_error(form, DomainError(message, field=field))
         return _mark_released_page(release_id, form, error.status)
     db.session.commit()
-    flash(_("%(name)s is released.", name=release.name), "success")
-    return see_other("releases.show", release_id=release.id)
+    return success(
+        _("%(name)s is released.", name=release.name), "releases.show", release_id=release.id
+    )
 
 
 def _mark_released_page(release_id: int, form: MarkReleasedForm, status: int) -> Any:
@@ -266,8 +270,11 @@ def issue_feed_link() -> Any:
         ),
     ):
         abort(400)
-    flash(_("Your personal feed link is ready. Any previous link no longer works."), "success")
-    return see_other("releases.notes_index", _anchor="feed")
+    return success(
+        _("Your personal feed link is ready. Any previous link no longer works."),
+        "releases.notes_index",
+        _anchor="feed",
+    )
 
 
 @bp.route("/notes/feed-link/revoke", methods=["POST"])
@@ -363,8 +370,11 @@ def _write_notes(release_id: int, release: Release, form: EditNotesForm, action:
         return _notes_form_page(release, form, row, status=error.status)
     db.session.commit()
     if action == "save":
-        flash(_("The draft is saved. Readers still see the published version, if any."), "success")
-        return see_other("releases.edit_notes", release_id=release.id)
+        return success(
+            _("The draft is saved. Readers still see the published version, if any."),
+            "releases.edit_notes",
+            release_id=release.id,
+        )
     _flash_published(publication)
     return see_other("releases.notes_page", release_id=release.id)
 
@@ -479,6 +489,5 @@ def edit(release_id: int) -> Any:
         ),
     )
     if done:
-        flash(_("The release is saved."), "success")
-        return see_other("releases.show", release_id=release.id)
+        return success(_("The release is saved."), "releases.show", release_id=release.id)
     return render_template("releases/form.html", form=form, release=release), done.status

@@ -68,18 +68,22 @@ def commitment(session: Session, sprint: Sprint) -> Commitment:
     )
 
 
+# What a brick's row shows besides the brick: its stage, path, owner and key (the academy).
+ROW_LOADS = (
+    joinedload(Brick.stage),
+    joinedload(Brick.learning_path),
+    joinedload(Brick.owner),
+    joinedload(Brick.academy),
+)
+
+
 def sprint_bricks(session: Session, sprint: Sprint) -> list[Brick]:
     """The sprint's bricks in backlog order, with what a row shows (one query)."""
     return list(
         session.scalars(
             select(Brick)
             .where(Brick.sprint_id == sprint.id)
-            .options(
-                joinedload(Brick.stage),
-                joinedload(Brick.learning_path),
-                joinedload(Brick.owner),
-                joinedload(Brick.academy),
-            )
+            .options(*ROW_LOADS)
             .order_by(Brick.rank, Brick.id)
         ).unique()
     )
@@ -137,12 +141,7 @@ def planning_candidates(
     bricks = session.scalars(
         select(Brick)
         .where(*conditions)
-        .options(
-            joinedload(Brick.stage),
-            joinedload(Brick.learning_path),
-            joinedload(Brick.owner),
-            joinedload(Brick.academy),
-        )
+        .options(*ROW_LOADS)
         .order_by(Brick.rank, Brick.id)
         .offset((page - 1) * per_page)
         .limit(per_page)

@@ -5,6 +5,7 @@ cycle times). Charts are SVG drawn on the server (sprints.svg) from the history 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,7 @@ from tracker.sprints.forms import (
     close_sprint_form,
 )
 from tracker.sprints.models import Sprint, SprintResult, SprintState
-from tracker.web import attach_error, requires, see_other, submit
+from tracker.web import Submission, attach_error, requires, see_other, submit, success
 
 
 @bp.route("/sprints/")
@@ -64,8 +65,7 @@ def create() -> Any:
         form, lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form))
     )
     if done and done.value:
-        flash(_("The sprint %(name)s is planned.", name=done.value.name), "success")
-        return see_other("sprints.index")
+        return success(_("The sprint %(name)s is planned.", name=done.value.name), "sprints.index")
     return render_template("sprints/form.html", form=form, sprint=None), done.status
 
 
@@ -91,8 +91,7 @@ def edit(sprint_id: int) -> Any:
     )
     done = submit(form, lambda: services.update_sprint(db.session, sprint, **_sprint_fields(form)))
     if done:
-        flash(_("The sprint is saved."), "success")
-        return see_other("sprints.index")
+        return success(_("The sprint is saved."), "sprints.index")
     return render_template("sprints/form.html", form=form, sprint=sprint), done.status
 
 
@@ -182,25 +181,16 @@ def plan(sprint_id: int) -> Any:
 def commit(sprint_id: int) -> Any:
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = CommitBricksForm()
-    done = submit(
-        form,
-        lambda: services.commit_bricks(
-            db.session, sprint, form.brick.data or [], actor=current_user,
-            reason=form.reason.data, now=utcnow(),
-        ),
-    )  # fmt: skip
+    done = _change_scope(form, services.commit_bricks, sprint)
     if not done:
         return _render_plan(sprint, commit_form=form, status=done.status)
-    flash(
-        ngettext(
-            "%(num)s brick committed to %(name)s.",
-            "%(num)s bricks committed to %(name)s.",
-            done.value or 0,
-            name=sprint.name,
-        ),
-        "success",
+    message = ngettext(
+        "%(num)s brick committed to %(name)s.",
+        "%(num)s bricks committed to %(name)s.",
+        done.value or 0,
+        name=sprint.name,
     )
-    return see_other("sprints.plan", sprint_id=sprint.id, **_planning_args())
+    return success(message, "sprints.plan", sprint_id=sprint.id, **_planning_args())
 
 
 @bp.route("/sprints/<int:sprint_id>/remove", methods=["POST"])
@@ -208,24 +198,31 @@ def commit(sprint_id: int) -> Any:
 def remove(sprint_id: int) -> Any:
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = RemoveBricksForm()
-    done = submit(
+    done = _change_scope(form, services.remove_bricks, sprint)
+    if not done:
+        return _render_plan(sprint, remove_form=form, status=done.status)
+    message = ngettext(
+        "%(num)s brick sent back to the backlog.",
+        "%(num)s bricks sent back to the backlog.",
+        done.value or 0,
+    )
+    return success(message, "sprints.plan", sprint_id=sprint.id, **_planning_args())
+
+
+def _change_scope(
+    form: CommitBricksForm | RemoveBricksForm,
+    change: Callable[..., int],
+    sprint: Sprint,
+) -> Submission[int]:
+    """Commit bricks to the sprint, or send them back: the chosen bricks, with the reason
+    (required once the sprint has started)."""
+    return submit(
         form,
-        lambda: services.remove_bricks(
+        lambda: change(
             db.session, sprint, form.brick.data or [], actor=current_user,
             reason=form.reason.data, now=utcnow(),
         ),
     )  # fmt: skip
-    if not done:
-        return _render_plan(sprint, remove_form=form, status=done.status)
-    flash(
-        ngettext(
-            "%(num)s brick sent back to the backlog.",
-            "%(num)s bricks sent back to the backlog.",
-            done.value or 0,
-        ),
-        "success",
-    )
-    return see_other("sprints.plan", sprint_id=sprint.id, **_planning_args())
 
 
 # -- Start and close ---------------------------------------------------------------------------
