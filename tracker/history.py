@@ -36,6 +36,16 @@ class EventMixin:
 E = TypeVar("E", bound=EventMixin)
 
 
+def record(
+    session: Session, table: type[E], *, actor: User | None, at: dt.datetime, **event: Any
+) -> E:
+    """Append an event to a history table: who did it (None: the system), when, and what."""
+    make: Any = table  # a mapped class: its constructor takes its columns
+    row: E = make(actor_id=actor.id if actor else None, at=at, **event)
+    session.add(row)
+    return row
+
+
 def newest_first(session: Session, table: type[E], *where: ColumnElement[bool]) -> list[E]:
     """The events of a history table that match, newest first, with their actors."""
     events: Any = table

@@ -20,7 +20,7 @@ from tracker.auth.models import User
 from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
 from tracker.errors import DomainError
-from tracker.history import newest_first
+from tracker.history import newest_first, record
 
 # The priority score, as stated on the needs pages:
 #   score = criticality * urgency * log10(headcount + 10)
@@ -81,17 +81,10 @@ def _event(
     note: str = "",
     at: dt.datetime,
 ) -> NeedEvent:
-    event = NeedEvent(
-        need_id=need.id,
-        actor_id=actor.id if actor else None,
-        at=at,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-    )
-    session.add(event)
-    return event
+    return record(
+        session, NeedEvent, actor=actor, at=at, need_id=need.id, kind=kind,
+        from_status=from_status, to_status=to_status, note=note,
+    )  # fmt: skip
 
 
 def submit_need(

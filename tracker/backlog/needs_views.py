@@ -20,7 +20,7 @@ from tracker.backlog.needs_forms import (
     TriageNeedForm,
 )
 from tracker.db import db, utcnow
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, form_values
 from tracker.web import requires, see_other, submit, success
 
 
@@ -37,16 +37,8 @@ def may_read(need: TrainingNeed) -> bool:
 
 
 def _need_fields(form: SubmitNeedForm) -> dict[str, Any]:
-    return {
-        "title": form.title.data or "",
-        "description": form.description.data or "",
-        "business_unit": form.business_unit.data or "",
-        "requester_name": form.requester_name.data or "",
-        "population": form.population.data or "",
-        "headcount": form.headcount.data,
-        "criticality": form.criticality.data,
-        "urgency": form.urgency.data,
-    }
+    texts = ("title", "description", "business_unit", "requester_name", "population")
+    return form_values(form, "headcount", "criticality", "urgency", texts=texts)
 
 
 @bp.route("/needs/")

@@ -15,7 +15,7 @@ from tracker.backlog import paths_services as services
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm
 from tracker.db import db, utcnow
-from tracker.forms import ConfirmForm, MoveForm
+from tracker.forms import ConfirmForm, MoveForm, form_values
 from tracker.web import requires, see_other, submit, success
 
 
@@ -48,12 +48,7 @@ def create() -> Any:
 
 
 def _path_fields(form: CreatePathForm) -> dict[str, str]:
-    return {
-        "name": form.name.data or "",
-        "colour": form.colour.data or "",
-        "description": form.description.data or "",
-        "target_population": form.target_population.data or "",
-    }
+    return form_values(form, texts=("name", "colour", "description", "target_population"))
 
 
 @bp.route("/paths/<int:path_id>/")

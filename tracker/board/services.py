@@ -10,7 +10,6 @@ under the same rules (board.stages.remove_stage).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from tracker.auth.models import User
 from tracker.auth.permissions import Permission, allows
 from tracker.backlog import ranking
 from tracker.backlog.models import ActivityKind, Brick, ChecklistItem
-from tracker.backlog.services import ObjectiveInput, record_activity, update_brick
+from tracker.backlog.services import record_activity, update_brick
 from tracker.cleaning import one_line
 from tracker.errors import Conflict, DomainError, NotFound
 
@@ -419,28 +418,14 @@ def card_place(session: Session, academy: Academy, number: int) -> dict[str, int
 
 
 def edit_brick(
-    session: Session,
-    brick: Brick,
-    *,
-    actor: User | None,
-    expected_version: int,
-    objectives: Sequence[ObjectiveInput] | None = None,
-    now: dt.datetime,
-    **values: Any,
+    session: Session, brick: Brick, *, actor: User | None, now: dt.datetime, **edit: Any
 ) -> dict[str, list[Any]]:
     """Save the brick's edit form: a new stage must pass the board's entry rules
     (check_stage_entry, under the board lock like a move), then backlog.services.update_brick
-    applies the changes. Returns what changed, as update_brick does."""
-    stage_id = values.get("stage_id")
+    applies the `edit` (expected_version, objectives, the fields, as it takes them). Returns
+    what changed, as update_brick does."""
+    stage_id = edit.get("stage_id")
     if stage_id is not None and stage_id != brick.stage_id:
         lock_board(session, brick.academy_id)
         check_stage_entry(session, brick, stage_id)
-    return update_brick(
-        session,
-        brick,
-        actor=actor,
-        expected_version=expected_version,
-        objectives=objectives,
-        now=now,
-        **values,
-    )
+    return update_brick(session, brick, actor=actor, now=now, **edit)

@@ -30,7 +30,7 @@ from tracker.backlog.paths_services import bricks_where
 from tracker.cleaning import one_of
 from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError
-from tracker.history import newest_first
+from tracker.history import newest_first, record
 from tracker.releases.models import (
     Decision,
     DecisionOutcome,
@@ -75,18 +75,10 @@ def record_release_event(
     note: str = "",
     at: dt.datetime,
 ) -> ReleaseEvent:
-    event = ReleaseEvent(
-        release_id=release.id,
-        actor_id=actor.id if actor else None,
-        at=at,
-        kind=kind,
-        changes=changes or {},
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-    )
-    session.add(event)
-    return event
+    return record(
+        session, ReleaseEvent, actor=actor, at=at, release_id=release.id, kind=kind,
+        changes=changes or {}, from_state=from_state, to_state=to_state, note=note,
+    )  # fmt: skip
 
 
 def _check_name(

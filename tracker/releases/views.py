@@ -20,7 +20,7 @@ from tracker.backlog.paths_services import totals_by, totals_of
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.feedback.labels import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, form_values
 from tracker.markdown import render_markdown
 from tracker.releases import bp, feed, feed_bp, notes, overview, services
 from tracker.releases.forms import (
@@ -103,11 +103,7 @@ def create() -> Any:
 
 
 def _release_fields(form: CreateReleaseForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data or "",
-        "goal": form.goal.data or "",
-        "target_date": form.target_date.data,
-    }
+    return form_values(form, "target_date", texts=("name", "goal"))
 
 
 @bp.route("/releases/<int:release_id>/")

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
+from tracker.backlog.list_forms import check_chosen_bricks
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
 from tracker.forms import UniqueNameForm, choices, text_field
 from tracker.sprints.flow import MAX_PERIOD_DAYS
@@ -88,12 +89,7 @@ class _BricksForm(FlaskForm):
     )
 
     def validate_brick(self, field: SelectMultipleField) -> None:
-        if not field.data:
-            raise ValidationError(_l("Select at least one brick."))
-        if len(field.data) > 1000:
-            raise ValidationError(_l("Select at most 1,000 bricks at once."))
-        if any(not 0 < number < 2**31 for number in field.data):
-            raise ValidationError(_l("Choose a value from the list."))
+        check_chosen_bricks(field)
 
 
 class CommitBricksForm(_BricksForm):

@@ -25,7 +25,7 @@ from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import list_paths, totals_by
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, form_values
 from tracker.sprints import bp, queries, services, svg
 from tracker.sprints.forms import (
     CloseSprintForm,
@@ -70,13 +70,7 @@ def create() -> Any:
 
 
 def _sprint_fields(form: PlanSprintForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data or "",
-        "goal": form.goal.data or "",
-        "start_date": form.start_date.data,
-        "end_date": form.end_date.data,
-        "capacity_points": form.capacity_points.data,
-    }
+    return form_values(form, "start_date", "end_date", "capacity_points", texts=("name", "goal"))
 
 
 @bp.route("/sprints/<int:sprint_id>/edit", methods=["GET", "POST"])
