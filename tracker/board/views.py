@@ -272,6 +272,12 @@ def move_json() -> Any:
         db.session.rollback()
         return _drop_refused(error, drop.number)
     db.session.commit()
+    return _moved_json(done)
+
+
+def _moved_json(done: services.CardMoved) -> Any:
+    """What the board updates after a drop: the card's place and version, the columns' totals,
+    the message to announce."""
     result = done.move
     return jsonify(
         ok=True,

@@ -32,6 +32,7 @@ from tracker.feedback.models import (
     Severity,
 )
 from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
+from tracker.forms import form_values
 from tracker.web import requires, submit
 
 DIMENSION_LABELS = {
@@ -337,21 +338,12 @@ def triage_to_brick(round_id: int, item_id: int) -> Any:
     done = submit(
         form,
         lambda: triage.create_brick_from_item(
-            db.session,
-            g.academy,
-            round_,
-            item,
-            actor=current_user,
-            title=form.title.data or "",
-            format=form.format.data or "",
-            item_url=item_url,
-            now=utcnow(),
+            db.session, g.academy, round_, item, actor=current_user, item_url=item_url,
+            now=utcnow(), **form_values(form, texts=("title", "format")),
         ),
-    )
+    )  # fmt: skip
     if done and done.value:
-        flash(
-            _("Brick %(key)s created from item #%(number)s.", key=done.value.key, number=item.id),
-            "success",
-        )
+        key = done.value.key
+        flash(_("Brick %(key)s created from item #%(number)s.", key=key, number=item.id), "success")
         return _back_to_board(round_, item)
     return _render_board(round_, status=422, failed=item, failed_form=form)

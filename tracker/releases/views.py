@@ -193,16 +193,21 @@ def mark_released(release_id: int) -> Any:
         )
     except DomainError as error:
         db.session.rollback()
-        reasons = [(error.message, error.field)]
-        if isinstance(error, services.ReleaseRefused):
-            reasons = error.reasons
-        for message, field in reasons:
-            attach_error(form, DomainError(message, field=field))
+        _attach_reasons(form, error)
         return _mark_released_page(release_id, form, error.status)
     db.session.commit()
     return success(
         _("%(name)s is released.", name=release.name), "releases.show", release_id=release.id
     )
+
+
+def _attach_reasons(form: MarkReleasedForm, error: DomainError) -> None:
+    """Each reason of a refusal beside its own field (a release refused may give several)."""
+    reasons = [(error.message, error.field)]
+    if isinstance(error, services.ReleaseRefused):
+        reasons = error.reasons
+    for message, field in reasons:
+        attach_error(form, DomainError(message, field=field))
 
 
 def _mark_released_page(release_id: int, form: MarkReleasedForm, status: int) -> Any:
