@@ -103,6 +103,12 @@ def carried_args(form: FlaskForm, names: Iterable[str]) -> dict[str, str]:
     }
 
 
+def name_rule(is_taken: Callable[..., bool], except_id: int | None = None) -> Callable[[str], bool]:
+    """A UniqueNameForm's `is_name_taken`: the service's rule `is_taken(session, academy, name,
+    except_id=...)` in the current academy; `except_id` is the row being renamed."""
+    return lambda name: is_taken(db.session, g.academy, name, except_id=except_id)
+
+
 def attach_error(form: FlaskForm, error: DomainError) -> None:
     """Show a service's refusal beside the field it names (or above the form)."""
     field = getattr(form, error.field, None) if error.field else None

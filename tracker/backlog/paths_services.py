@@ -116,13 +116,8 @@ def bricks_where(session: Session, academy: Academy, *criteria: ColumnElement[bo
 
 
 def list_paths(session: Session, academy: Academy) -> list[LearningPath]:
-    return list(
-        session.scalars(
-            select(LearningPath)
-            .where(LearningPath.academy_id == academy.id)
-            .order_by(LearningPath.position, LearningPath.id)
-        )
-    )
+    order = (LearningPath.position, LearningPath.id)
+    return rows.all_in(session, LearningPath, *order, academy_id=academy.id)
 
 
 def get_path(session: Session, academy: Academy, path_id: int) -> LearningPath:

@@ -16,7 +16,7 @@ from tracker.backlog.models import Brick
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm, MoveForm, form_values
-from tracker.web import requires, see_other, submit, success
+from tracker.web import name_rule, requires, see_other, submit, success
 
 
 @bp.route("/paths/")
@@ -34,9 +34,7 @@ def index() -> Any:
 @bp.route("/paths/new", methods=["GET", "POST"])
 @requires(Permission.PATH_MANAGE)
 def create() -> Any:
-    form = CreatePathForm(
-        is_name_taken=lambda name: services.is_path_name_taken(db.session, g.academy, name)
-    )
+    form = CreatePathForm(is_name_taken=name_rule(services.is_path_name_taken))
     done = submit(form, lambda: services.create_path(db.session, g.academy, **_path_fields(form)))
     if done and done.value:
         return success(
@@ -71,9 +69,7 @@ def edit(path_id: int) -> Any:
     path = services.get_path(db.session, g.academy, path_id)
     form = EditPathForm(
         obj=path if request.method == "GET" else None,
-        is_name_taken=lambda name: services.is_path_name_taken(
-            db.session, g.academy, name, except_id=path.id
-        ),
+        is_name_taken=name_rule(services.is_path_name_taken, path.id),
     )
     done = submit(form, lambda: services.update_path(db.session, path, **_path_fields(form)))
     if done:

@@ -21,13 +21,11 @@ from tracker.board.stages_forms import (
 )
 from tracker.db import db, utcnow
 from tracker.forms import MoveForm
-from tracker.web import requires, see_other, submit, success
+from tracker.web import name_rule, requires, see_other, submit, success
 
 
 def _taken(except_id: int | None = None) -> Any:
-    return lambda name: services.is_stage_name_taken(
-        db.session, g.academy, name, except_id=except_id
-    )
+    return name_rule(services.is_stage_name_taken, except_id)
 
 
 def _settings(form: EditStageForm) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, distinct, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker import rows
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
 from tracker.feedback import metrics
@@ -188,13 +189,7 @@ class RoundResults:
 
 
 def round_questions(session: Session, round_: FeedbackRound) -> list[Question]:
-    return list(
-        session.scalars(
-            select(Question)
-            .where(Question.round_id == round_.id)
-            .order_by(Question.position, Question.id)
-        )
-    )
+    return rows.all_in(session, Question, Question.position, Question.id, round_id=round_.id)
 
 
 def round_bricks(session: Session, round_: FeedbackRound, extra_ids: Iterable[int]) -> list[Brick]:

@@ -48,7 +48,7 @@ from tracker.releases.readiness import (
     release_readiness,
     round_comparison,
 )
-from tracker.web import attach_error, public, requires, see_other, submit, success
+from tracker.web import attach_error, name_rule, public, requires, see_other, submit, success
 
 
 @bp.context_processor
@@ -84,9 +84,7 @@ def index() -> Any:
 @bp.route("/releases/new", methods=["GET", "POST"])
 @requires(Permission.RELEASE_MANAGE)
 def create() -> Any:
-    form = CreateReleaseForm(
-        is_name_taken=lambda name: services.is_release_name_taken(db.session, g.academy, name)
-    )
+    form = CreateReleaseForm(is_name_taken=name_rule(services.is_release_name_taken))
     done = submit(
         form,
         lambda: services.create_release(
@@ -479,9 +477,7 @@ def edit(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     form = EditReleaseForm(
         obj=release if request.method == "GET" else None,
-        is_name_taken=lambda name: services.is_release_name_taken(
-            db.session, g.academy, name, except_id=release.id
-        ),
+        is_name_taken=name_rule(services.is_release_name_taken, release.id),
     )
     done = submit(
         form,

@@ -38,7 +38,7 @@ from tracker.sprints.forms import (
     close_sprint_form,
 )
 from tracker.sprints.models import Sprint, SprintResult, SprintState
-from tracker.web import Submission, attach_error, requires, see_other, submit, success
+from tracker.web import Submission, attach_error, name_rule, requires, see_other, submit, success
 
 
 @bp.route("/sprints/")
@@ -54,9 +54,7 @@ def index() -> Any:
 @bp.route("/sprints/new", methods=["GET", "POST"])
 @requires(Permission.SPRINT_MANAGE)
 def create() -> Any:
-    form = PlanSprintForm(
-        is_name_taken=lambda name: services.is_sprint_name_taken(db.session, g.academy, name)
-    )
+    form = PlanSprintForm(is_name_taken=name_rule(services.is_sprint_name_taken))
     if request.method == "GET":
         form.start_date.data, form.end_date.data = services.suggest_dates(
             db.session, g.academy, utcnow().date()
@@ -79,9 +77,7 @@ def edit(sprint_id: int) -> Any:
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = EditSprintForm(
         obj=sprint if request.method == "GET" else None,
-        is_name_taken=lambda name: services.is_sprint_name_taken(
-            db.session, g.academy, name, except_id=sprint.id
-        ),
+        is_name_taken=name_rule(services.is_sprint_name_taken, sprint.id),
     )
     done = submit(form, lambda: services.update_sprint(db.session, sprint, **_sprint_fields(form)))
     if done:
