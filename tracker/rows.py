@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.base import ExecutableOption
 
 from tracker.errors import NotFound
 
@@ -49,12 +50,19 @@ def name_taken(
     return session.scalar(query) is not None
 
 
-def all_in(session: Session, model: type[M], *order: Any, **owner: int) -> list[M]:
+def all_in(
+    session: Session,
+    model: type[M],
+    *order: Any,
+    load: Sequence[ExecutableOption] = (),
+    **owner: int,
+) -> list[M]:
     """Every row of `model` whose owner columns hold the values given (for example
-    `academy_id=academy.id`), in the given order."""
+    `academy_id=academy.id`), in the given order, with the relationships `load` names."""
     found: Any = model
     conditions = (getattr(found, key) == value for key, value in owner.items())
-    return list(session.scalars(select(found).where(*conditions).order_by(*order)))
+    query = select(found).where(*conditions).options(*load).order_by(*order)
+    return list(session.scalars(query))
 
 
 def add_once(session: Session, row: M, existing: Callable[[], M | None]) -> M:

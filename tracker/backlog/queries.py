@@ -286,7 +286,7 @@ class BacklogChoices:
 
 def backlog_choices(session: Session, academy: Academy) -> BacklogChoices:
     """The academy's stages, paths, sprints, releases, possible owners and languages in use."""
-    mine = {"academy_id": academy.id}
+    mine: dict[str, Any] = {"academy_id": academy.id}
     return BacklogChoices(
         stages=list_stages(session, academy),
         paths=rows.all_in(session, LearningPath, LearningPath.position, LearningPath.id, **mine),

@@ -434,13 +434,9 @@ def load_brick_page(session: Session, academy: Academy, number: int) -> Brick:
 
 
 def brick_comments(session: Session, brick: Brick) -> list[Comment]:
-    return list(
-        session.scalars(
-            select(Comment)
-            .where(Comment.brick_id == brick.id)
-            .options(joinedload(Comment.author))
-            .order_by(Comment.created_at, Comment.id)
-        )
+    oldest_first = (Comment.created_at, Comment.id)
+    return rows.all_in(
+        session, Comment, *oldest_first, load=[joinedload(Comment.author)], brick_id=brick.id
     )
 
 
@@ -536,7 +532,7 @@ class BrickChoices:
 
 
 def brick_choices(session: Session, academy: Academy) -> BrickChoices:
-    mine = {"academy_id": academy.id}
+    mine: dict[str, Any] = {"academy_id": academy.id}
     return BrickChoices(
         stages=list_stages(session, academy),
         sprints=rows.all_in(session, Sprint, Sprint.start_date.desc(), Sprint.id.desc(), **mine),

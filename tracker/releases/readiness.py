@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import rows
 from tracker.backlog.models import Brick
 from tracker.feedback import gate
 from tracker.feedback.models import FeedbackItem, FeedbackRound, GateSnapshot, RoundState, Severity
@@ -177,14 +178,9 @@ def round_comparison(session: Session, release: Release) -> list[ComparedRound]:
 
 def release_decisions(session: Session, release: Release) -> list[Decision]:
     """Newest first, with who decided."""
-    return list(
-        session.scalars(
-            select(Decision)
-            .where(Decision.release_id == release.id)
-            .options(selectinload(Decision.decided_by))
-            .order_by(Decision.decided_at.desc(), Decision.id.desc())
-        )
-    )
+    newest_first = (Decision.decided_at.desc(), Decision.id.desc())
+    with_who = [selectinload(Decision.decided_by)]
+    return rows.all_in(session, Decision, *newest_first, load=with_who, release_id=release.id)
 
 
 def _open_round(session: Session, release: Release) -> FeedbackRound | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker import rows
 from tracker.academies.models import Academy, Stage
 from tracker.academies.services import list_stages
 from tracker.backlog.models import Brick, BrickFormat
@@ -90,13 +91,10 @@ def sprint_bricks(session: Session, sprint: Sprint) -> list[Brick]:
 
 
 def scope_changes_of(session: Session, sprint: Sprint) -> list[SprintScopeChange]:
-    return list(
-        session.scalars(
-            select(SprintScopeChange)
-            .where(SprintScopeChange.sprint_id == sprint.id)
-            .options(joinedload(SprintScopeChange.actor))
-            .order_by(SprintScopeChange.at, SprintScopeChange.id)
-        )
+    oldest_first = (SprintScopeChange.at, SprintScopeChange.id)
+    with_actor = [joinedload(SprintScopeChange.actor)]
+    return rows.all_in(
+        session, SprintScopeChange, *oldest_first, load=with_actor, sprint_id=sprint.id
     )
 
 
