@@ -23,11 +23,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests import factories
+from tests.factories import PASSWORD, SECRET
 from tracker import create_app, migrate
 from tracker.db import count_queries, make_engine
 
 TEST_DATABASE_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
-SECRET = "test-secret-key-not-used-anywhere-else"
 
 
 def reset_database(engine: Engine) -> None:
@@ -87,7 +87,7 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET,
-        "BASE_URL": "http://brique.test",
+        "BASE_URL": factories.BASE_URL,
         "CHEAP_PASSWORD_HASHING": True,
         "LOG_LEVEL": "WARNING",
         "SMTP_HOST": "",
@@ -155,9 +155,6 @@ class Client(FlaskClient):
 def client(app: Flask, db_session: Session) -> FlaskClient:
     app.test_client_class = Client
     return app.test_client()
-
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture

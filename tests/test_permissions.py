@@ -129,7 +129,7 @@ def _sprint(w: World, s: Session) -> int:
 
 def _results_round(w: World, s: Session) -> int:
     """A round with one feedback item (the results side: results, triage, exports)."""
-    from tests.feedback.factories import add_item, add_round
+    from tests.factories import add_item, add_round
 
     round_ = add_round(s, w.academy)
     add_item(s, round_, title="Slide 4 unreadable")
@@ -138,7 +138,7 @@ def _results_round(w: World, s: Session) -> int:
 
 def _results_item_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
-        from tests.feedback.factories import add_item, add_round
+        from tests.factories import add_item, add_round
 
         round_ = add_round(s, w.academy)
         item = add_item(s, round_, title="Slide 4 unreadable")
@@ -214,7 +214,7 @@ def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = 
     """A feedback round of the academy (draft, or open; the tester invited or not) + suffix."""
 
     def path(w: World, s: Session) -> str:
-        from tests.feedback.factories import give_profile, invite, make_round
+        from tests.factories import give_profile, invite, make_round
 
         setup = make_round(s, w.academy, w.manager, open_it=state == "open")
         if invite_tester:
@@ -227,7 +227,7 @@ def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = 
 
 def _question_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
-        from tests.feedback.factories import make_round
+        from tests.factories import make_round
 
         setup = make_round(s, w.academy, w.manager, open_it=False)
         question = setup.round.questions[-1]
@@ -239,7 +239,7 @@ def _question_url(action: str) -> Path:
 def _tester_item(w: World, s: Session) -> tuple[int, int, str]:
     """(round id, item id, personal link token) of an item the tester reported."""
     from tests.conftest import SECRET
-    from tests.feedback.factories import give_profile, invite, make_round, token_of
+    from tests.factories import give_profile, invite, make_round, token_of
     from tracker.db import utcnow
     from tracker.feedback.items import ItemInput, report_item
 
@@ -254,7 +254,7 @@ def _tester_item(w: World, s: Session) -> tuple[int, int, str]:
 
 
 def _profile(w: World, s: Session) -> int:
-    from tests.feedback.factories import give_profile
+    from tests.factories import give_profile
 
     return give_profile(s, w.academy, w.tester).id
 

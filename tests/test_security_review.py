@@ -243,7 +243,7 @@ def test_round_cannot_use_a_release_of_another_academy(
 def test_invite_ignores_testers_and_segments_of_another_academy(
     client, db_session, world: World, login
 ) -> None:
-    from tests.feedback.factories import give_profile, make_round
+    from tests.factories import give_profile, make_round
     from tracker.feedback.panel import create_segment
 
     give_profile(db_session, world.academy, world.tester)
@@ -266,7 +266,7 @@ def test_invite_ignores_testers_and_segments_of_another_academy(
 def test_triage_duplicate_must_be_an_item_of_the_same_round(
     client, db_session, world: World, login
 ) -> None:
-    from tests.feedback.factories import add_item, add_round
+    from tests.factories import add_item, add_round
 
     victim = add_item(db_session, add_round(db_session, world.academy), title="Victim")
     round_ = add_round(db_session, world.other_academy)
@@ -289,7 +289,7 @@ def test_triage_duplicate_must_be_an_item_of_the_same_round(
 def test_personal_link_stops_when_the_tester_leaves_the_academy(
     client, db_session, world: World
 ) -> None:
-    from tests.feedback.factories import give_profile, invite, make_round, token_of
+    from tests.factories import give_profile, invite, make_round, token_of
     from tracker.academies.models import Membership
     from tracker.academies.services import remove_member
 
@@ -331,7 +331,7 @@ def _assert_escaped(body: str, where: str) -> None:
 
 def _hostile_world(s: Session, w: World) -> dict[str, Any]:
     """Everything that has a name, named to break out of HTML, SVG, XML or a spreadsheet."""
-    from tests.feedback.factories import add_item, add_question, add_round, respond
+    from tests.factories import add_item, add_question, add_round, respond
     from tracker.backlog.needs_services import link_brick, submit_need
     from tracker.backlog.paths_services import create_path
     from tracker.backlog.services import create_brick

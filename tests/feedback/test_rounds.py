@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from tests.feedback.factories import invite, make_round, make_tester
+from tests.factories import invite, make_round, make_tester
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.feedback.answers import save_response

@@ -7,8 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.releases.helpers import add_bricks, make_testers, run_round
+from tests.factories import SECRET, add_bricks, make_testers, run_round
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.feedback.models import ItemStatus

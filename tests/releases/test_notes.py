@@ -9,10 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tests.conftest import SECRET
-from tests.factories import make_member
-from tests.feedback.factories import add_item
-from tests.releases.helpers import make_testers, run_round
+from tests.factories import SECRET, add_item, make_member, make_testers, run_round
 from tracker.academies.models import Role, Stage, StageCategory
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.paths_services import create_path

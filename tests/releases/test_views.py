@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.releases.helpers import add_bricks, make_testers, run_round
+from tests.factories import SECRET, add_bricks, make_testers, run_round
 from tracker.db import utcnow
 from tracker.feedback.models import FeedbackItem
 from tracker.mail.models import MailMessage
