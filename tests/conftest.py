@@ -64,6 +64,34 @@ def scratch_postgres_database(url: str, suffix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def committed_database(directory: Path, label: str) -> Iterator[str]:
+    """The URL of a database of its own whose transactions really commit (threads and servers
+    cannot share the rolled-back test transaction): a SQLite file in `directory`, or a scratch
+    PostgreSQL database named after `label` when TRACKER_TEST_DATABASE_URL is set."""
+    if TEST_DATABASE_URL:
+        with scratch_postgres_database(TEST_DATABASE_URL, f"{label}{os.getpid()}") as url:
+            yield url
+    else:
+        yield f"sqlite:///{directory / f'{label}.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def real_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated committed database (see committed_database) for the tests of one module,
+    with a pool large enough for a dozen threads."""
+    label = re.sub(r"\W", "", request.module.__name__.replace("tests.", "").replace(".", "_"))
+    with committed_database(tmp_path_factory.mktemp(label), label) as url:
+        engine = make_engine(url, pool_size=12) if TEST_DATABASE_URL else make_engine(url)
+        try:
+            migrate.upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if TEST_DATABASE_URL:

@@ -12,13 +12,11 @@ from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from tests.factories import make_member
+from tests.factories import make_brick, make_member
 from tracker import spreadsheets
 from tracker.academies.models import Role
 from tracker.backlog import io as backlog_io
-from tracker.backlog import services
 from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, LearningPath
-from tracker.db import utcnow
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -391,11 +389,11 @@ def test_the_template_itself_imports(db_session, world):
 def make_backlog(db_session, world, planning) -> list[Brick]:
     sprint, release, path = planning
     return [
-        services.create_brick(
+        make_brick(
             db_session,
             world.academy,
+            "Sécurité : les réflexes",
             actor=world.manager,
-            title="Sécurité : les réflexes",
             format="serious_game",
             learner_minutes=90,
             estimate_points=3,
@@ -410,27 +408,23 @@ def make_backlog(db_session, world, planning) -> list[Brick]:
             language="fr",
             prerequisites="Aucun",
             content_url="https://example.com/a",
-            now=utcnow(),
         ),
-        services.create_brick(
+        make_brick(
             db_session,
             world.academy,
+            '=HYPERLINK("http://evil")',
             actor=world.manager,
-            title='=HYPERLINK("http://evil")',
-            format="video",
             summary="+1",
             vendor="@vendor",
             description="'- quoted",
-            now=utcnow(),
         ),
-        services.create_brick(
+        make_brick(
             db_session,
             world.academy,
+            "Plain",
             actor=world.manager,
-            title="Plain",
             format="document",
             language="en",
-            now=utcnow(),
         ),
     ]
 

@@ -66,6 +66,11 @@ def make_bricks(
     return [make_brick(session, where, title, **values) for title in titles]
 
 
+def by_title(bricks: list[Brick]) -> dict[str, Brick]:
+    """{title: brick}, for tests that name their bricks "a", "b", "c"..."""
+    return {brick.title: brick for brick in bricks}
+
+
 def change_brick(
     session: Session,
     brick: Brick,
