@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -195,6 +196,14 @@ def login(client: FlaskClient) -> Any:
         return response
 
     return do_login
+
+
+@pytest.fixture
+def english_request(app: Flask) -> Iterator[None]:
+    """A request context in English, for code that reads the request's locale (messages,
+    number formats) without a client."""
+    with app.test_request_context(), force_locale("en"):
+        yield
 
 
 @pytest.fixture

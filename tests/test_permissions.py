@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.factories import PRINCIPALS, World, make_user
+from tests.factories import PRINCIPALS, World, make_brick, make_user
 from tracker.academies.models import Membership
 from tracker.academies.services import invite_member
 from tracker.db import utcnow
@@ -92,9 +92,7 @@ def _need(w: World, s: Session) -> int:
 
 
 def _brick(w: World, s: Session) -> int:
-    from tracker.backlog.services import create_brick
-
-    return create_brick(s, w.academy, actor=w.manager, title="Quiz", format="mooc", now=utcnow()).id
+    return make_brick(s, w, "Quiz", format="mooc").id
 
 
 def _release(w: World, s: Session) -> int:
@@ -151,20 +149,14 @@ def _brick_url(suffix: str = "") -> Path:
     """A brick of the academy (brick pages are addressed by its number)."""
 
     def path(w: World, s: Session) -> str:
-        from tracker.backlog.services import create_brick
-
-        brick = create_brick(
-            s, w.academy, actor=w.manager, title="Page", format="video", now=utcnow()
-        )
+        brick = make_brick(s, w, "Page")
         return f"/a/{w.academy.slug}/bricks/{brick.number}{suffix}"
 
     return path
 
 
 def _tick_url(w: World, s: Session) -> str:
-    from tracker.backlog.services import create_brick
-
-    brick = create_brick(s, w.academy, actor=w.manager, title="Tick", format="video", now=utcnow())
+    brick = make_brick(s, w, "Tick")
     return f"/a/{w.academy.slug}/bricks/{brick.number}/checklist/{brick.checklist[0].id}"
 
 
@@ -183,20 +175,14 @@ def _backlog_brick_url(action: str) -> Path:
     """/a/<slug>/backlog/<number>/<action> for a new brick of the academy."""
 
     def path(w: World, s: Session) -> str:
-        from tracker.backlog.services import create_brick
-
-        brick = create_brick(
-            s, w.academy, actor=w.manager, title="Listed", format="video", now=utcnow()
-        )
+        brick = make_brick(s, w, "Listed")
         return f"/a/{w.academy.slug}/backlog/{brick.number}/{action}"
 
     return path
 
 
 def _board_move_url(w: World, s: Session) -> str:
-    from tracker.backlog.services import create_brick
-
-    brick = create_brick(s, w.academy, actor=w.manager, title="Card", format="video", now=utcnow())
+    brick = make_brick(s, w, "Card")
     return f"/a/{w.academy.slug}/board/{brick.number}/move"
 
 

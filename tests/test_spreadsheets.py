@@ -8,21 +8,14 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
-from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 
 from tracker import spreadsheets
 from tracker.spreadsheets import ImportFileError
 
-
-@pytest.fixture(autouse=True)
-def english(app: Flask) -> Iterator[None]:
-    with app.test_request_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_request")
 
 
 ROWS = [["titre", "durée"], ["Sécurité à l'écran", "12"], ["Œuvre €", ""]]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from tests.factories import PRINCIPALS, make_bricks
@@ -22,12 +21,6 @@ from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def english(app, db_session):
-    with force_locale("en"):
-        yield
 
 
 def stages(world) -> dict[str, Stage]:

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.factories import make_brick, stage_named
@@ -17,12 +16,6 @@ from tracker.board import stages as services
 from tracker.errors import DomainError
 
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def english(app, db_session):
-    with force_locale("en"):
-        yield
 
 
 def names(db_session, world) -> list[str]:

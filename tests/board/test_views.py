@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
 from tests.factories import make_brick, stage_named
@@ -22,12 +21,6 @@ from tracker.board.views import RenderedBoards
 from tracker.db import utcnow
 from tracker.sprints.models import Sprint, SprintState
 from tracker.sprints.services import create_sprint
-
-
-@pytest.fixture(autouse=True)
-def english(app, db_session):
-    with force_locale("en"):
-        yield
 
 
 def url(world, query: str = "") -> str:

@@ -28,7 +28,7 @@ from typing import Any
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from tests.factories.academies import BASE_URL, SECRET
+from tests.factories.academies import BASE_URL, SECRET, World
 from tests.factories.backlog import make_brick
 from tests.factories.releases import make_release
 from tracker.academies.models import Academy, Membership, Role
@@ -489,3 +489,23 @@ def run_round(
         close_round(session, round_, actor=manager, now=now)
     session.refresh(release)
     return RoundRun(round_, items)
+
+
+def failing_round(
+    session: Session, world: World, release: Release, testers: Sequence[User], **values: Any
+) -> RoundRun:
+    """A closed round on `release` whose gate fails: poor marks and one blocking issue."""
+    return run_round(
+        session, world.academy, release, world.manager, testers, secret_key=SECRET,
+        rating=2, nps=3, blocking=["La vidéo ne démarre pas"], **values,
+    )  # fmt: skip
+
+
+def passing_round(
+    session: Session, world: World, release: Release, testers: Sequence[User], **values: Any
+) -> RoundRun:
+    """A closed round on `release` whose gate passes: top marks, nothing blocking."""
+    return run_round(
+        session, world.academy, release, world.manager, testers, secret_key=SECRET,
+        rating=5, nps=10, **values,
+    )  # fmt: skip
