@@ -93,6 +93,12 @@ def real_engine(
             engine.dispose()
 
 
+@pytest.fixture
+def sessions(real_engine: Engine) -> sessionmaker[Session]:
+    """Sessions on real_engine, one per thread, each committing for real."""
+    return sessionmaker(bind=real_engine, expire_on_commit=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if TEST_DATABASE_URL:

@@ -13,7 +13,7 @@ import pytest
 import tests.factories
 
 TESTS = Path(__file__).parent
-FACTORIES = ("academies", "backlog", "board", "sprints", "releases", "feedback")
+FACTORIES = ("academies", "backlog", "board", "sprints", "releases", "feedback", "files")
 
 # Reading a clock to measure how long something took: on a slow or busy machine such a test
 # fails for no fault of the code.

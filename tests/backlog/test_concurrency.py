@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_academy, make_user
@@ -21,11 +21,6 @@ from tracker.errors import Conflict
 
 THREADS = 10
 BRICKS_PER_THREAD = 5
-
-
-@pytest.fixture
-def sessions(real_engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=real_engine, expire_on_commit=False)
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import re
 
 import pytest
 from flask_babel import force_locale
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.factories import make_brick, make_member
+from tests.factories import csv_bytes, make_brick, make_member, xlsx_bytes
 from tracker import spreadsheets
 from tracker.academies.models import Role
 from tracker.backlog import io as backlog_io
@@ -48,25 +48,6 @@ def bricks_of(db_session, academy) -> list[Brick]:
             select(Brick).where(Brick.academy_id == academy.id).order_by(Brick.rank, Brick.id)
         )
     )
-
-
-def csv_bytes(
-    rows: list[list[str]], *, sep: str = ";", encoding: str = "utf-8", bom: bool = False
-) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=sep, lineterminator="\r\n").writerows(rows)
-    data = buffer.getvalue().encode(encoding)
-    return (codecs.BOM_UTF8 + data) if bom else data
-
-
-def xlsx_bytes(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from tests.conftest import committed_database, make_test_app, reset_database
-from tests.factories import by_title, make_academy, make_bricks, make_member
+from tests.factories import backlog_titles, by_title, make_academy, make_bricks, make_member
 from tracker import migrate
 from tracker.academies.models import Role
 from tracker.auth.models import User
@@ -20,14 +20,6 @@ from tracker.db import make_engine, utcnow
 from tracker.errors import DomainError
 
 STEP = ranking.STEP
-
-
-def order(session: Session, academy) -> list[str]:
-    return list(
-        session.scalars(
-            select(Brick.title).where(Brick.academy_id == academy.id).order_by(Brick.rank, Brick.id)
-        )
-    )
 
 
 # -- Rank arithmetic -----------------------------------------------------------------------------
@@ -92,7 +84,7 @@ def test_a_move_writes_only_the_moved_bricks_rank_and_records_it(db_session, wor
     )
 
     assert moved is True
-    assert order(db_session, world.academy) == ["a", "d", "b", "c"]
+    assert backlog_titles(db_session, world.academy) == ["a", "d", "b", "c"]
     after = dict(
         db_session.execute(
             select(Brick.id, Brick.rank).where(Brick.academy_id == world.academy.id)
@@ -128,18 +120,18 @@ def test_a_reorder_does_not_conflict_with_an_edit_in_progress(db_session, world)
         now=utcnow(),
     )
 
-    assert order(db_session, world.academy) == ["b2", "a"]
+    assert backlog_titles(db_session, world.academy) == ["b2", "a"]
 
 
 def test_move_after_and_to_the_ends(db_session, world):
     bricks = by_title(make_bricks(db_session, world, *"abcd"))
 
     reorder.move_brick(db_session, bricks["a"], actor=None, after=bricks["c"], now=utcnow())
-    assert order(db_session, world.academy) == ["b", "c", "a", "d"]
+    assert backlog_titles(db_session, world.academy) == ["b", "c", "a", "d"]
     reorder.step_brick(db_session, bricks["d"], "top", actor=None, now=utcnow())
-    assert order(db_session, world.academy) == ["d", "b", "c", "a"]
+    assert backlog_titles(db_session, world.academy) == ["d", "b", "c", "a"]
     reorder.step_brick(db_session, bricks["d"], "bottom", actor=None, now=utcnow())
-    assert order(db_session, world.academy) == ["b", "c", "a", "d"]
+    assert backlog_titles(db_session, world.academy) == ["b", "c", "a", "d"]
 
 
 @pytest.mark.parametrize(
@@ -156,7 +148,7 @@ def test_move_to_a_position(db_session, world, position, expected):
 
     reorder.move_brick_to_position(db_session, bricks["c"], position, actor=None, now=utcnow())
 
-    assert order(db_session, world.academy) == expected
+    assert backlog_titles(db_session, world.academy) == expected
 
 
 def test_a_move_to_where_the_brick_already_is_changes_and_records_nothing(db_session, world):
@@ -185,9 +177,9 @@ def test_up_and_down_skip_the_bricks_a_filtered_view_hides(db_session, world):
     shown = [Brick.title.in_(["a", "c", "e"])]  # b and d are filtered out
 
     reorder.step_brick(db_session, bricks["e"], "up", actor=None, scope=shown, now=utcnow())
-    assert order(db_session, world.academy) == ["a", "b", "e", "c", "d"]
+    assert backlog_titles(db_session, world.academy) == ["a", "b", "e", "c", "d"]
     reorder.step_brick(db_session, bricks["a"], "down", actor=None, scope=shown, now=utcnow())
-    assert order(db_session, world.academy) == ["b", "e", "a", "c", "d"]
+    assert backlog_titles(db_session, world.academy) == ["b", "e", "a", "c", "d"]
 
 
 def test_moves_that_exhaust_a_gap_rebalance_and_keep_a_total_order(db_session, world, monkeypatch):
@@ -199,12 +191,12 @@ def test_moves_that_exhaust_a_gap_rebalance_and_keep_a_total_order(db_session, w
 
     # Always move the last brick right after "a": each move halves the same gap.
     for _ in range(40):
-        last = order(db_session, world.academy)[-1]
+        last = backlog_titles(db_session, world.academy)[-1]
         reorder.move_brick(db_session, bricks[last], actor=None, after=bricks["a"], now=utcnow())
         expected.insert(1, expected.pop())
 
     assert len(rebalances) == 2  # a gap of 2**16 takes 16 halvings: moves 17 and 34
-    assert order(db_session, world.academy) == expected
+    assert backlog_titles(db_session, world.academy) == expected
     ranks = db_session.scalars(select(Brick.rank).where(Brick.academy_id == world.academy.id)).all()
     assert len(set(ranks)) == len(expected)
 

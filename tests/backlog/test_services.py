@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import (
+    backlog_titles,
     by_title,
     make_brick,
     make_bricks,
@@ -49,14 +50,6 @@ def events(db_session, brick: Brick) -> list[Activity]:
     return list(
         db_session.scalars(
             select(Activity).where(Activity.brick_id == brick.id).order_by(Activity.id)
-        )
-    )
-
-
-def order(db_session, academy) -> list[str]:
-    return list(
-        db_session.scalars(
-            select(Brick.title).where(Brick.academy_id == academy.id).order_by(Brick.rank, Brick.id)
         )
     )
 
@@ -115,7 +108,7 @@ def test_an_academy_without_stages_refuses_new_bricks(db_session, world):
 
     with pytest.raises(DomainError):
         make_brick(db_session, world, "Quiz", now=NOW)
-    assert order(db_session, world.academy) == []
+    assert backlog_titles(db_session, world.academy) == []
 
 
 def test_the_title_is_trimmed_and_the_created_event_lists_only_what_was_filled(db_session, world):
@@ -134,7 +127,7 @@ def test_a_brick_needs_a_title(db_session, world, title):
         make_brick(db_session, world, title or " ", now=NOW)
 
     assert refused.value.field == "title"
-    assert order(db_session, world.academy) == []
+    assert backlog_titles(db_session, world.academy) == []
 
 
 @pytest.mark.parametrize("field", ["learner_minutes", "estimate_points"])
@@ -203,7 +196,7 @@ def test_a_reference_to_another_academy_is_refused(db_session, world, field):
         make_brick(db_session, world, "Quiz", now=NOW, **{field: foreign})
 
     assert refused.value.field == field
-    assert order(db_session, world.academy) == []
+    assert backlog_titles(db_session, world.academy) == []
 
 
 def test_a_reference_to_nothing_is_refused(db_session, world):
@@ -486,7 +479,7 @@ def test_new_bricks_go_to_the_bottom_a_step_apart(db_session, world):
     a, b, c = make_bricks(db_session, world, "a", "b", "c", now=NOW)
 
     assert (b.rank - a.rank, c.rank - b.rank) == (ranking.STEP, ranking.STEP)
-    assert order(db_session, world.academy) == ["a", "b", "c"]
+    assert backlog_titles(db_session, world.academy) == ["a", "b", "c"]
 
 
 def test_moving_before_or_after_a_brick_records_positions_without_a_new_version(db_session, world):
@@ -498,7 +491,7 @@ def test_moving_before_or_after_a_brick_records_positions_without_a_new_version(
     assert reorder.move_brick(db_session, bricks["a"], actor=world.designer, now=LATER,
                               after=bricks["c"])  # fmt: skip
 
-    assert order(db_session, world.academy) == ["d", "b", "c", "a"]
+    assert backlog_titles(db_session, world.academy) == ["d", "b", "c", "a"]
     assert bricks["d"].version == version
     moved = [e for e in events(db_session, bricks["d"]) if e.kind == ActivityKind.REORDERED]
     assert [(e.changes["position"], e.at) for e in moved] == [([4, 2], LATER)]
@@ -524,7 +517,7 @@ def test_a_move_must_name_one_neighbour_of_the_same_academy(db_session, world, h
 
     with pytest.raises(DomainError):
         reorder.move_brick(db_session, a, actor=world.manager, now=LATER, **where)
-    assert order(db_session, world.academy) == ["a", "b"]
+    assert backlog_titles(db_session, world.academy) == ["a", "b"]
 
 
 @pytest.mark.parametrize(("position", "expected"), [(1, "cabd"), (3, "abcd"), (-5, "cabd"),
@@ -536,7 +529,7 @@ def test_a_move_to_a_position_stays_within_the_backlog(db_session, world, positi
         db_session, bricks["c"], position, actor=world.manager, now=LATER
     )
 
-    assert "".join(order(db_session, world.academy)) == expected
+    assert "".join(backlog_titles(db_session, world.academy)) == expected
 
 
 def test_steps_up_and_down_stop_at_the_ends(db_session, world):
@@ -546,7 +539,7 @@ def test_steps_up_and_down_stop_at_the_ends(db_session, world):
     assert not reorder.step_brick(db_session, bricks["c"], "down", actor=None, now=LATER)
     assert reorder.step_brick(db_session, bricks["c"], "top", actor=None, now=LATER)
     assert reorder.step_brick(db_session, bricks["c"], "down", actor=None, now=LATER)
-    assert "".join(order(db_session, world.academy)) == "acb"
+    assert "".join(backlog_titles(db_session, world.academy)) == "acb"
 
 
 def test_a_move_into_a_full_gap_renumbers_the_backlog_and_keeps_the_order(db_session, world):
@@ -557,7 +550,7 @@ def test_a_move_into_a_full_gap_renumbers_the_backlog_and_keeps_the_order(db_ses
 
     assert reorder.move_brick(db_session, c, actor=world.manager, now=LATER, before=b)
 
-    assert order(db_session, world.academy) == ["a", "c", "b"]
+    assert backlog_titles(db_session, world.academy) == ["a", "c", "b"]
     ranks = sorted(db_session.scalars(select(Brick.rank).where(Brick.academy_id == a.academy_id)))
     assert all(later - earlier >= 2 for earlier, later in itertools.pairwise(ranks))
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from tests.factories import PRINCIPALS, make_bricks
+from tests.factories import PRINCIPALS, backlog_titles, make_bricks
 from tracker.academies.models import Role, Stage, StageCategory, WipPolicy
 from tracker.academies.services import add_member
 from tracker.auth.permissions import Permission, allows, can, forget_roles
@@ -34,16 +34,6 @@ def column(db_session, stage: Stage) -> list[str]:
     return list(
         db_session.scalars(
             select(Brick.title).where(Brick.stage_id == stage.id).order_by(Brick.rank, Brick.id)
-        )
-    )
-
-
-def backlog_order(db_session, world) -> list[str]:
-    return list(
-        db_session.scalars(
-            select(Brick.title)
-            .where(Brick.academy_id == world.academy.id)
-            .order_by(Brick.rank, Brick.id)
         )
     )
 
@@ -123,7 +113,7 @@ def test_entering_a_column_where_its_rank_already_fits_keeps_the_backlog_order(d
 
     move(db_session, world, b, s["Production"], 1)  # an empty column
 
-    assert b.rank == rank and backlog_order(db_session, world) == ["a", "b", "c"]
+    assert b.rank == rank and backlog_titles(db_session, world) == ["a", "b", "c"]
 
 
 def test_a_move_to_where_the_card_is_changes_and_records_nothing(db_session, world):
@@ -270,7 +260,7 @@ def test_a_gap_used_up_renumbers_the_ranks_and_keeps_the_whole_backlog_order(db_
     move(db_session, world, x, s["Design"], 2)
 
     assert column(db_session, s["Design"]) == ["a", "x", "b"]
-    assert backlog_order(db_session, world) == ["a", "x", "b", "other"]
+    assert backlog_titles(db_session, world) == ["a", "x", "b", "other"]
     ranks = db_session.scalars(select(Brick.rank).where(Brick.academy_id == world.academy.id)).all()
     assert len(set(ranks)) == len(ranks)
     assert all(r % ranking.STEP == 0 for r in ranks if r != x.rank)

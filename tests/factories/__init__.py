@@ -20,6 +20,7 @@ from tests.factories.backlog import (
     academy_and_actor,
     add_brick,
     add_bricks,
+    backlog_titles,
     by_title,
     change_brick,
     make_brick,
@@ -52,6 +53,10 @@ from tests.factories.feedback import (
     run_round,
     token_of,
 )
+from tests.factories.files import (
+    csv_bytes,
+    xlsx_bytes,
+)
 from tests.factories.releases import (
     make_release,
     plan_release,
@@ -81,9 +86,11 @@ __all__ = [
     "add_question",
     "add_round",
     "answer_values",
+    "backlog_titles",
     "by_title",
     "change_brick",
     "complete_values",
+    "csv_bytes",
     "failing_round",
     "give_profile",
     "invite",
@@ -107,4 +114,5 @@ __all__ = [
     "stage_named",
     "stage_of",
     "token_of",
+    "xlsx_bytes",
 ]

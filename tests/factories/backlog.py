@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories.academies import World
@@ -69,6 +70,16 @@ def make_bricks(
 def by_title(bricks: list[Brick]) -> dict[str, Brick]:
     """{title: brick}, for tests that name their bricks "a", "b", "c"..."""
     return {brick.title: brick for brick in bricks}
+
+
+def backlog_titles(session: Session, where: Academy | World) -> list[str]:
+    """The titles of the academy's bricks in backlog order (rank, then id)."""
+    academy, _actor = academy_and_actor(where, None)
+    return list(
+        session.scalars(
+            select(Brick.title).where(Brick.academy_id == academy.id).order_by(Brick.rank, Brick.id)
+        )
+    )
 
 
 def change_brick(

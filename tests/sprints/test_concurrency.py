@@ -13,8 +13,7 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
 from tests.factories import make_academy, make_user
 from tracker.db import utcnow
@@ -23,11 +22,6 @@ from tracker.sprints import services
 from tracker.sprints.models import Sprint, SprintState
 
 THREADS = 8
-
-
-@pytest.fixture
-def sessions(real_engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=real_engine, expire_on_commit=False)
 
 
 def _academy_with_sprints(app, sessions) -> tuple[int, int, list[int]]:
