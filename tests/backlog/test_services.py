@@ -124,7 +124,7 @@ def test_the_title_is_trimmed_and_the_created_event_lists_only_what_was_filled(d
 @pytest.mark.parametrize("title", ["", "   ", "\t\n"])
 def test_a_brick_needs_a_title(db_session, world, title):
     with pytest.raises(DomainError) as refused:
-        make_brick(db_session, world, title or " ", now=NOW)
+        make_brick(db_session, world, title, now=NOW)
 
     assert refused.value.field == "title"
     assert backlog_titles(db_session, world.academy) == []

@@ -39,7 +39,7 @@ def academy_and_actor(where: Academy | World, actor: Any) -> tuple[Academy, Any]
 def make_brick(
     session: Session,
     where: Academy | World,
-    title: str = "",
+    title: str | None = None,
     *,
     actor: Any = _MANAGER,
     format: BrickFormat | str = BrickFormat.VIDEO,
@@ -47,13 +47,14 @@ def make_brick(
     **values: Any,
 ) -> Brick:
     """A brick at the bottom of the backlog, through create_brick (any brick field in `values`:
-    stage_id, sprint_id, estimate_points, objectives...)."""
+    stage_id, sprint_id, estimate_points, objectives...). `where` is a World (its academy, its
+    manager acting unless `actor` says otherwise) or an Academy (nobody acting)."""
     academy, actor = academy_and_actor(where, actor)
     return brick_services.create_brick(
         session,
         academy,
         actor=actor,
-        title=title or f"Brick {next(_counter)}",
+        title=f"Brick {next(_counter)}" if title is None else title,
         format=format,
         now=now or utcnow(),
         **values,
@@ -98,7 +99,7 @@ def change_brick(
 
 def add_brick(session: Session, academy: Academy, release: Release, title: str = "") -> Brick:
     """A video brick in `release`, created by nobody (what a round's questionnaire asks about)."""
-    return make_brick(session, academy, title, release_id=release.id)
+    return make_brick(session, academy, title or None, release_id=release.id)
 
 
 def add_bricks(session: Session, academy: Academy, release: Release, count: int = 2) -> list[Brick]:
@@ -133,12 +134,12 @@ def make_need(
 
 
 def make_path(
-    session: Session, where: Academy | World, name: str = "", **values: Any
+    session: Session, where: Academy | World, name: str | None = None, **values: Any
 ) -> LearningPath:
     """A learning path, placed last, through create_path."""
     academy, _actor = academy_and_actor(where, None)
     path = paths_services.create_path(
-        session, academy, name=name or f"Path {next(_counter)}", **values
+        session, academy, name=f"Path {next(_counter)}" if name is None else name, **values
     )
     session.flush()
     return path
