@@ -25,8 +25,15 @@ from tests.factories import (
     stage_of,
 )
 from tracker.academies.models import Membership, Role, Stage, StageCategory
-from tracker.backlog import bulk, needs_services, paths_services, ranking, reorder, services
-from tracker.backlog.checklists import tick_checklist_item
+from tracker.backlog import (
+    bulk,
+    checklists,
+    needs_services,
+    paths_services,
+    ranking,
+    reorder,
+    services,
+)
 from tracker.backlog.models import (
     Activity,
     ActivityKind,
@@ -40,7 +47,7 @@ from tracker.backlog.models import (
 )
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
 from tracker.board import services as board
-from tracker.errors import Conflict, DomainError
+from tracker.errors import Conflict, DomainError, NotFound
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(hours=2)
@@ -372,7 +379,7 @@ def test_a_change_of_format_brings_the_new_definition_of_done_while_nothing_is_t
 def test_a_change_of_format_keeps_a_definition_of_done_already_begun(db_session, world):
     brick = make_brick(db_session, world, "Quiz", format="video", now=NOW)
     labels = [i.label for i in brick.checklist]
-    tick_checklist_item(
+    checklists.tick_checklist_item(
         db_session, brick, brick.checklist[0], done=True, actor=world.designer, now=NOW
     )
 
@@ -399,6 +406,94 @@ def test_objectives_are_replaced_in_order_and_an_identical_list_is_no_change(db_
         ("Report", BloomLevel.CREATE)
     ]
     assert changed["objectives"][1] == [{"statement": "Report", "bloom_level": "create"}]
+
+
+# -- The definition of done: ticking and templates ----------------------------------------------
+
+
+def test_ticking_records_who_and_when_without_a_new_version(db_session, world):
+    brick = make_brick(db_session, world, "Quiz", now=NOW)
+    item = brick.checklist[0]
+    version = brick.version
+
+    assert checklists.tick_checklist_item(
+        db_session, brick, item, done=True, actor=world.designer, now=LATER
+    )
+    assert not checklists.tick_checklist_item(
+        db_session, brick, item, done=True, actor=world.manager, now=LATER
+    )
+
+    assert (item.done, item.done_at, item.done_by_id) == (True, LATER, world.designer.id)
+    assert brick.version == version
+    last = events(db_session, brick)[-1]
+    assert (last.kind, last.changes, last.note) == (
+        ActivityKind.CHECKLIST, {"done": [False, True]}, item.label,
+    )  # fmt: skip
+
+
+def test_unticking_forgets_who_ticked(db_session, world):
+    brick = make_brick(db_session, world, "Quiz", now=NOW)
+    item = brick.checklist[0]
+    checklists.tick_checklist_item(
+        db_session, brick, item, done=True, actor=world.designer, now=NOW
+    )
+
+    assert checklists.tick_checklist_item(
+        db_session, brick, item, done=False, actor=world.manager, now=LATER
+    )
+    assert (item.done, item.done_at, item.done_by_id) == (False, None, None)
+
+
+def test_an_item_of_another_brick_is_not_found(db_session, world):
+    mine, other = make_bricks(db_session, world, "Mine", "Other", now=NOW)
+
+    with pytest.raises(NotFound):
+        checklists.tick_checklist_item(
+            db_session, mine, other.checklist[0], done=True, actor=world.designer, now=LATER
+        )
+    assert not other.checklist[0].done
+
+
+def test_a_template_item_added_goes_last_and_only_new_bricks_get_it(db_session, world):
+    before = make_brick(db_session, world, "Before", format="podcast", now=NOW)
+
+    item = checklists.add_template_item(
+        db_session, world.academy, "podcast", "  Loudness   checked  "
+    )
+    after = make_brick(db_session, world, "After", format="podcast", now=NOW)
+
+    assert item.label == "Loudness checked"
+    assert [i.label for i in after.checklist][-1] == "Loudness checked"
+    assert "Loudness checked" not in [i.label for i in before.checklist]
+
+
+@pytest.mark.parametrize(
+    ("format", "label", "field"),
+    [("podcast", "   ", "label"), ("podcast", "x" * 256, "label"), ("hologram", "Ok", "format")],
+)
+def test_a_template_item_needs_a_label_and_a_known_format(db_session, world, format, label, field):
+    with pytest.raises(DomainError) as refused:
+        checklists.add_template_item(db_session, world.academy, format, label)
+
+    assert refused.value.field == field
+
+
+def podcast_template(db_session, world) -> list[tuple[int, str]]:
+    items = checklists.templates_by_format(db_session, world.academy)[BrickFormat.PODCAST]
+    return [(item.position, item.label) for item in items]
+
+
+def test_template_items_move_within_their_format_and_stop_at_the_ends(db_session, world):
+    items = checklists.templates_by_format(db_session, world.academy)[BrickFormat.PODCAST]
+    first, last = items[0], items[-1]
+    assert len(items) >= 3
+
+    checklists.move_template_item(db_session, last, -1)
+    checklists.move_template_item(db_session, first, -1)
+
+    after = podcast_template(db_session, world)
+    assert [position for position, _label in after] == list(range(len(items)))
+    assert (after[0][1], after[-2][1]) == (first.label, last.label)
 
 
 # -- The definition of done on the board and on the edit form ----------------------------------
@@ -447,7 +542,9 @@ def test_even_a_manager_must_give_a_reason_to_override(db_session, world, reason
 def test_a_complete_definition_of_done_needs_no_override(db_session, world):
     brick = make_brick(db_session, world, "Quiz", now=NOW)
     for item in brick.checklist:
-        tick_checklist_item(db_session, brick, item, done=True, actor=world.designer, now=NOW)
+        checklists.tick_checklist_item(
+            db_session, brick, item, done=True, actor=world.designer, now=NOW
+        )
     ready = stage_of(db_session, world, StageCategory.DONE)
 
     result = board.move_brick(
