@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from tests.conftest import SECRET
+from tests.factories import SECRET
 from tracker import demo
 from tracker.academies.models import Academy, Membership, StageCategory
 from tracker.academies.services import list_stages

@@ -11,14 +11,14 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from tests.factories import make_user
-from tests.feedback.factories import (
+from tests.factories import (
     add_brick,
     add_invitation,
     add_item,
     add_question,
     add_round,
     make_release,
+    make_user,
     respond,
 )
 from tracker.feedback.gate import evaluate_gate

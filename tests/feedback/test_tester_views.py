@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.feedback.factories import (
+from tests.factories import (
     complete_values,
     give_profile,
     invite,

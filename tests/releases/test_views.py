@@ -8,8 +8,11 @@ import re
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.releases.helpers import add_bricks, make_testers, run_round
+from tests.factories import (
+    add_bricks,
+    failing_round,
+    passing_round,
+)
 from tracker.db import utcnow
 from tracker.feedback.models import FeedbackItem
 from tracker.mail.models import MailMessage
@@ -17,30 +20,6 @@ from tracker.releases import notes, services
 from tracker.releases.models import Decision, ReleaseNotes, ReleaseState
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def beta(db_session, world):
-    release = services.create_release(
-        db_session, world.academy, name="Socle", actor=world.manager, now=utcnow()
-    )
-    add_bricks(db_session, world.academy, release)
-    testers = make_testers(db_session, world.academy, 3)
-    return release, testers
-
-
-def failing_round(db_session, world, release, testers):
-    return run_round(
-        db_session, world.academy, release, world.manager, testers, secret_key=SECRET,
-        rating=2, nps=3, blocking=["La vidéo ne démarre pas"],
-    )  # fmt: skip
-
-
-def passing_round(db_session, world, release, testers):
-    return run_round(
-        db_session, world.academy, release, world.manager, testers, secret_key=SECRET,
-        rating=5, nps=10,
-    )  # fmt: skip
 
 
 def url(world, release, suffix=""):
