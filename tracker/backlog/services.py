@@ -30,6 +30,7 @@ from tracker.backlog.models import (
     LearningObjective,
     LearningPath,
 )
+from tracker.collation import folded
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
@@ -558,7 +559,7 @@ def brick_choices(session: Session, academy: Academy) -> BrickChoices:
             session.scalars(
                 select(LearningPath)
                 .where(LearningPath.academy_id == academy.id)
-                .order_by(LearningPath.position, LearningPath.name)
+                .order_by(LearningPath.position, folded(LearningPath.name), LearningPath.id)
             ).all()
         ),
         owners=list(
@@ -569,7 +570,7 @@ def brick_choices(session: Session, academy: Academy) -> BrickChoices:
                     Membership.academy_id == academy.id,
                     Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
                 )
-                .order_by(User.display_name)
+                .order_by(folded(User.display_name), User.id)
             ).all()
         ),
     )

@@ -32,6 +32,7 @@ from sqlalchemy.sql import Executable
 from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat, ChecklistItem, LearningPath
+from tracker.collation import folded
 from tracker.sprints.models import Sprint, SprintState
 
 # Done columns show this many cards (the most recently finished) unless all are asked for.
@@ -91,7 +92,7 @@ def board_options(session: Session, academy: Academy) -> BoardOptions:
             Membership.academy_id == academy.id,
             Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
         )
-        .order_by(User.display_name, User.id)
+        .order_by(folded(User.display_name), User.id)
     )
     paths = session.scalars(
         select(LearningPath)

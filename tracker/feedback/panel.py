@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import (
     ColumnElement,
     and_,
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import LOCALES, User
+from tracker.collation import folded, sort_key
 from tracker.errors import DomainError, NotFound
 from tracker.feedback.models import FeedbackRound, RoundInvitation, Segment, TesterProfile
 
@@ -155,7 +157,7 @@ def list_testers(
     page = min(max(1, page), pages)
     rows = session.execute(
         _panel_statement(academy, condition)
-        .order_by(func.lower(User.display_name), User.id)
+        .order_by(folded(User.display_name), User.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
@@ -208,7 +210,7 @@ def attribute_values(session: Session, academy: Academy) -> dict[str, list[str]]
     for attribute, value in session.execute(union_all(*parts)):
         found[attribute].append(value)
     for values in found.values():
-        values.sort(key=str.casefold)
+        values.sort(key=sort_key)
     return found
 
 
@@ -235,7 +237,12 @@ def update_profile(
     for name, value in values.items():
         cleaned = clean(value)
         if len(cleaned) > ATTRIBUTE_LENGTH:
-            raise DomainError(_("At most %(max)s characters.", max=ATTRIBUTE_LENGTH), field=name)
+            raise DomainError(
+                ngettext(
+                    "At most %(num)s character.", "At most %(num)s characters.", ATTRIBUTE_LENGTH
+                ),
+                field=name,
+            )
         setattr(profile, name, cleaned)
     profile.language = language
     profile.active = active
@@ -249,7 +256,7 @@ def clean_segment_filters(filters: Mapping[str, Iterable[str]]) -> dict[str, lis
     """Keep only known attributes and non-empty values, each list sorted and without repeats."""
     cleaned: dict[str, list[str]] = {}
     for name in ATTRIBUTES:
-        values = sorted({clean(v) for v in filters.get(name, []) if clean(v)}, key=str.casefold)
+        values = sorted({clean(v) for v in filters.get(name, []) if clean(v)}, key=sort_key)
         if values:
             cleaned[name] = values
     return cleaned
@@ -280,7 +287,7 @@ def list_segments(session: Session, academy: Academy) -> list[tuple[Segment, int
         session.scalars(
             select(Segment)
             .where(Segment.academy_id == academy.id)
-            .order_by(func.lower(Segment.name))
+            .order_by(folded(Segment.name), Segment.id)
         )
     )
     counts = segment_counts(session, academy, segments)
@@ -342,7 +349,9 @@ def _check_segment_name(
     if not name:
         raise DomainError(_("Give the segment a name."), field="name")
     if len(name) > 120:
-        raise DomainError(_("At most %(max)s characters.", max=120), field="name")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", 120), field="name"
+        )
     query = select(Segment.id).where(
         Segment.academy_id == academy.id, func.lower(Segment.name) == name.lower()
     )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -113,7 +114,10 @@ def _check_round_fields(
     if not title:
         raise DomainError(_("Give the round a title."), field="title")
     if len(title) > 200:
-        raise DomainError(_("At most %(max)s characters.", max=200), field="title")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", 200),
+            field="title",
+        )
     if closes_at is None:
         raise DomainError(_("Choose when the round closes."), field="closes_at")
     if closes_at <= now:

@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -28,6 +29,7 @@ from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import bricks_where
 from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError, NotFound
+from tracker.formatting import nested
 from tracker.releases.models import (
     Decision,
     DecisionOutcome,
@@ -236,9 +238,15 @@ def record_decision(
     if outcome == DecisionOutcome.GO_WITH_RESERVES and not reserves:
         raise DomainError(_("Say what the reserves are."), field="reserves")
     if len(reserves) > 5000:
-        raise DomainError(_("At most %(max)s characters.", max=5000), field="reserves")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", 5000),
+            field="reserves",
+        )
     if len(comment) > 5000:
-        raise DomainError(_("At most %(max)s characters.", max=5000), field="comment")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", 5000),
+            field="comment",
+        )
     blocker = decision_blocker(session, release)
     if blocker:
         raise DomainError(blocker)
@@ -261,7 +269,10 @@ def record_decision(
             session.add(decision)
     except IntegrityError:
         raise Conflict(
-            _("A decision was already recorded on the round “%(title)s”.", title=last.round.title)
+            _(
+                "A decision was already recorded on the round “%(title)s”.",
+                title=nested(last.round.title),
+            )
         ) from None
     record_release_event(
         session,
@@ -324,7 +335,12 @@ def mark_released(
              "override_reason")
         )  # fmt: skip
     if len(reason) > 2000:
-        reasons.append((_("At most %(max)s characters.", max=2000), "override_reason"))
+        reasons.append(
+            (
+                ngettext("At most %(num)s character.", "At most %(num)s characters.", 2000),
+                "override_reason",
+            )
+        )
     if reasons:
         raise ReleaseRefused(reasons)
     override: dict[str, Any] = {}
