@@ -30,6 +30,11 @@ NOT_NOUNS = {
 TEMPLATE_COUNT = (
     re.compile(r"\{\{[^{}]*(?:length|count|total|num\b)[^{}]*\}\}\s*(?:&nbsp;)?[^\W\d_]"),
     re.compile(r"\{\{(?![^{}]*(?:ngettext|_)\()[^{}]*\}\}\s*\{\{\s*_\(\s*['\"][^\W\d_A-Z]"),
+    # a figure in a stat, then its label: "<span class=stat>{{ points }}</span> {{ _('points') }}"
+    re.compile(
+        r"\{\{[^{}]*(?:points|count|length|invited|completed)\b[^{}]*\}\}\s*</span>\s*"
+        r"(?:·\s*)?(?:<span[^>]*>[^<]*</span>\s*)?\{\{\s*_\(\s*['\"][^\W\d_A-Z]"
+    ),
 )
 
 
@@ -74,3 +79,5 @@ def test_the_check_catches_a_count_before_a_noun() -> None:
     assert not counts_before_nouns("at most %(kb)s kB")
     assert any(p.search("({{ found.items_open }} {{ _('open') }})") for p in TEMPLATE_COUNT)
     assert any(p.search("{{ rows|length }} bricks") for p in TEMPLATE_COUNT)
+    stat = '<span class="stat">{{ t.points|numberformat }}</span> {{ _(\'points\') }}'
+    assert any(p.search(stat) for p in TEMPLATE_COUNT)
