@@ -36,6 +36,8 @@ INFRASTRUCTURE = (
     "tracker.db",
     "tracker.history",
     "tracker.markdown",
+    "tracker.formatting",
+    "tracker.collation",
     "tracker.tokens",
     "tracker.spreadsheets",
     "tracker.imports",

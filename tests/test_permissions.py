@@ -427,8 +427,9 @@ ROUTES: dict[str, Route] = {
     "stages.edit": Route(_stage_url("edit"), allowed={"manager"}),
     "stages.move": Route(_stage_url("move"), "POST", allowed={"manager"}, data={"direction": "up"}),
     "stages.remove": Route(_stage_url("remove"), allowed={"manager"}),
-    # Bricks: builders view, edit, comment and tick; managers create, delete, edit checklists.
-    "backlog.new_brick": Route(academy("bricks/new"), allowed={"manager"}),
+    # Bricks: builders create, view, edit, comment and tick (a designer may already turn a
+    # feedback item into a brick); managers delete, import and edit checklists.
+    "backlog.new_brick": Route(academy("bricks/new"), allowed={"manager", "designer"}),
     "backlog.brick": Route(_brick_url(), allowed={"manager", "designer"}),
     "backlog.edit_brick": Route(_brick_url("/edit"), allowed={"manager", "designer"}),
     "backlog.delete_brick": Route(_brick_url("/delete"), allowed={"manager"}),

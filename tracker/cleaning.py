@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from typing import TypeVar
 
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker.errors import DomainError
 
@@ -24,7 +24,10 @@ def checked_line(text: str | None, *, field: str, max_length: int, missing: str 
     if missing and not line:
         raise DomainError(missing, field=field)
     if len(line) > max_length:
-        raise DomainError(_("At most %(max)s characters.", max=max_length), field=field)
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", max_length),
+            field=field,
+        )
     return line
 
 

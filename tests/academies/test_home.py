@@ -55,7 +55,7 @@ def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_sessio
     page = client.get(f"/a/{academy.slug}/").get_data(as_text=True)
 
     assert "Sprint 9" in page and "3 of 8 points done" in page
-    assert "Beta 2" in page and "1 of 2 testers answered (50 %)" in page
+    assert "Beta 2" in page and "1 of 2 testers answered (50%)" in page
 
 
 def test_testers_do_not_see_the_builders_pulse(client, world, login):

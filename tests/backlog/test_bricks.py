@@ -208,6 +208,26 @@ def test_create_and_add_another_keeps_the_format_and_path(client, db_session, wo
     assert re.search(r'<option (selected value="podcast"|value="podcast" selected)', page)
 
 
+def test_a_designer_creates_a_brick_but_cannot_delete_it(client, db_session, world, login):
+    # Designers add bricks one by one (as from a feedback item); deleting stays the manager's.
+    login(world.designer)
+    stage = world.academy.stages[0]
+
+    created = client.post(
+        f"/a/{world.academy.slug}/bricks/new",
+        data={"title": "Podcast 2", "format": "podcast", "stage_id": str(stage.id),
+              "language": "fr"},
+    )  # fmt: skip
+
+    assert created.status_code == 303
+    brick = db_session.scalar(select(Brick).where(Brick.title == "Podcast 2"))
+    assert brick is not None
+    deleted = client.post(f"/a/{world.academy.slug}/bricks/{brick.number}/delete")
+    assert deleted.status_code == 403
+    list_page = client.get(f"/a/{world.academy.slug}/backlog").get_data(as_text=True)
+    assert f'href="/a/{world.academy.slug}/bricks/new"' in list_page
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

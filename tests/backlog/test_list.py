@@ -170,6 +170,20 @@ def test_free_text_searches_titles_and_descriptions_ignoring_case_and_accents_ca
     assert shown(client.get(url(world, "?q=_"))) == []  # _ is literal too
 
 
+def test_free_text_ignores_accents_both_ways(client, db_session, world, login):
+    # Arrange
+    a = make_brick(db_session, world, "Sécurité des données")
+    b = make_brick(db_session, world, "Securite reseau", description="Pare-feu")
+    c = make_brick(db_session, world, "Excel avancé")
+    login(world.manager)
+
+    # Act / Assert: typed without accents, typed with them, in capitals
+    assert shown(client.get(url(world, "?q=securite"))) == [key(world, a), key(world, b)]
+    assert shown(client.get(url(world, "?q=S%C3%89CURIT%C3%89"))) == [key(world, a), key(world, b)]
+    assert shown(client.get(url(world, "?q=donnees"))) == [key(world, a)]
+    assert shown(client.get(url(world, "?q=AVANCE"))) == [key(world, c)]
+
+
 def test_a_stale_or_hostile_filter_value_is_ignored_not_an_error(client, db_session, world, login):
     a = make_brick(db_session, world, "A")
     login(world.manager)

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from tests.factories import PRINCIPALS, backlog_titles, make_bricks
+from tests.factories import PRINCIPALS, backlog_titles, make_bricks, make_member
 from tracker.academies.models import Role, Stage, StageCategory, WipPolicy
 from tracker.academies.services import add_member
 from tracker.auth.permissions import Permission, allows, can, forget_roles
@@ -222,6 +222,24 @@ def test_a_designer_cannot_override_the_definition_of_done(db_session, world):
         move(db_session, world, brick, s["Ready"], actor=world.designer, override_reason="Please")
 
     assert "manager" in refused.value.message and brick.stage_id == s["Review (alpha)"].id
+    # ... and who may grant it: the academy's manager, by name
+    assert world.manager.display_name in refused.value.message
+
+
+def test_a_refused_override_names_the_managers_even_without_a_reason(db_session, world):
+    # Arrange: a second manager; the designer's form has no reason field
+    s = stages(world)
+    (brick,) = make_bricks(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    make_member(db_session, world.academy, Role.MANAGER, name="Aline Ébert")
+
+    # Act
+    with pytest.raises(services.DefinitionOfDoneIncomplete) as refused:
+        move(db_session, world, brick, s["Ready"], actor=world.designer)
+
+    # Assert: both managers, accents aside in alphabetical order
+    message = refused.value.message
+    assert "not complete" in message
+    assert "ask Aline Ébert or Maya Manager" in message
 
 
 def test_between_two_done_columns_the_checklist_is_not_checked_again(db_session, world):

@@ -224,7 +224,7 @@ def test_removing_through_the_page_asks_where_the_cards_go(client, db_session, w
 
     assert "This stage holds 1 card." in page.get_data(as_text=True)
     assert refused.status_code == 422
-    assert re.search(r'id="destination-error">Choose the stage that receives its 1 cards',
+    assert re.search(r'id="destination-error">Choose the stage that receives its card\.',
                      refused.get_data(as_text=True))  # fmt: skip
     assert done.status_code == 303
     assert db_session.get(Brick, b.id).stage_id == production.id

@@ -334,7 +334,7 @@ def test_a_full_blocking_column_refuses_the_drop_on_the_server(client, db_sessio
     assert response.get_json() == {
         "type": "urn:brique:problem:wip_limit", "title": "Unprocessable Entity",
         "status": 422, "code": "wip_limit",
-        "detail": "Design is full: its limit is 1 cards. Move one out first.",
+        "detail": "Design is full: its limit is 1 card. Move it out first.",
     }  # fmt: skip
     assert db_session.get(Brick, x.id).stage_id == stage_named(world, "Backlog").id
 

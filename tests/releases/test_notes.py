@@ -97,8 +97,8 @@ def test_the_draft_gives_the_beta_figures_of_the_last_round(db_session, world, r
 
     draft = notes.generate_notes(db_session, release)
 
-    assert "Responses: 3 of 3 invited testers (response rate: 100\u00a0%)" in draft
-    assert "Satisfaction (CSAT): 100\u00a0%" in draft
+    assert "Responses: 3 of 3 invited testers (response rate: 100%)" in draft
+    assert "Satisfaction (CSAT): 100%" in draft
     assert "Net Promoter Score (NPS): +100" in draft
     assert "Indicative figures: fewer than 30 answers." in draft
 
@@ -193,8 +193,8 @@ def test_publishing_emails_each_stakeholder_once_in_their_language(db_session, w
     before = db_session.query(MailMessage).count()
 
     first = notes.publish_notes(
-        db_session, release, body="# Incrément 1\n\nBienvenue.", actor=world.manager,
-        now=utcnow(), base_url="http://brique.test",
+        db_session, release, body="# Incrément 1\n\nBienvenue.\n\n- **Quiz** [lien](https://x.test/q)",
+        actor=world.manager, now=utcnow(), base_url="http://brique.test",
     )  # fmt: skip
     again = notes.publish_notes(
         db_session, release, body="# Incrément 1\n\nBienvenue !", actor=world.manager,
@@ -207,7 +207,14 @@ def test_publishing_emails_each_stakeholder_once_in_their_language(db_session, w
     link = f"http://brique.test/a/{world.academy.slug}/releases/{release.id}/notes"
     for mail in mails:
         assert link in mail.body_text and "Bienvenue." in mail.body_text
+        # Multipart: the text part reads as text (no Markdown left), the HTML part is rendered
+        assert (
+            "\nIncrément 1\n" in mail.body_text
+            and "- Quiz lien (https://x.test/q)" in mail.body_text
+        )
+        assert "#" not in mail.body_text and "**" not in mail.body_text
         assert "<h1>Incrément 1</h1>" in (mail.body_html or "")
+        assert "<strong>Quiz</strong>" in (mail.body_html or "")
     by_address = {m.to_address: m for m in mails}
     assert by_address[english.email].subject.startswith(f"{world.academy.name}: the release notes")
     with force_locale("fr"):

@@ -85,7 +85,7 @@ def test_a_manager_commits_ticked_bricks_and_sees_the_capacity(client, login, wo
     assert f'name="brick" value="{a.number}" form="commit-form"' in page
     assert committed.status_code == 303
     assert (a.sprint_id, b.sprint_id) == (sprint.id, sprint.id)
-    assert "Over capacity by 1 points." in after
+    assert "Over capacity by 1 point." in after
     assert f'value="{a.number}" form="remove-form"' in after
 
 
@@ -104,6 +104,9 @@ def test_an_active_sprint_asks_why_its_scope_changes(client, login, world, db_se
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert 'id="commit-reason-error"' in page and "say why its scope changes" in page
+    # The page shows the planning page's address, not the action's (a reload reaches the page)
+    plan_url = _url(world, f"sprints/{sprint.id}/plan")
+    assert f'<meta name="page-url" content="{plan_url}">' in page
     assert (accepted.status_code, removed.status_code) == (303, 303)
     reasons = db_session.scalars(select(SprintScopeChange.reason)).all()
     assert reasons == ["HR deadline", "Vendor late"]

@@ -23,6 +23,7 @@ from tracker.academies.models import (
 )
 from tracker.auth.models import User
 from tracker.auth.services import create_user, get_user_by_email, normalize_email, set_password
+from tracker.collation import folded
 from tracker.errors import DomainError, NotFound
 from tracker.mail.services import queue_mail
 from tracker.tokens import hash_token, new_token
@@ -128,13 +129,13 @@ def academies_of(session: Session, user: User) -> list[tuple[Academy, Role]]:
         select(Academy, Membership.role)
         .join(Membership, Membership.academy_id == Academy.id)
         .where(Membership.user_id == user.id, Academy.archived.is_(False))
-        .order_by(Academy.name)
+        .order_by(folded(Academy.name), Academy.id)
     ).all()
     return [(academy, role) for academy, role in rows]
 
 
 def all_academies(session: Session) -> list[Academy]:
-    return list(session.scalars(select(Academy).order_by(Academy.name)))
+    return list(session.scalars(select(Academy).order_by(folded(Academy.name), Academy.id)))
 
 
 def list_stages(session: Session, academy: Academy) -> list[Stage]:
@@ -160,7 +161,7 @@ def brick_owners(session: Session, academy: Academy) -> list[User]:
                 Membership.academy_id == academy.id,
                 Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
             )
-            .order_by(User.display_name, User.id)
+            .order_by(folded(User.display_name), User.id)
         )
     )
 
@@ -183,7 +184,7 @@ def list_members(session: Session, academy: Academy) -> list[Membership]:
             .join(User, User.id == Membership.user_id)
             .options(contains_eager(Membership.user))
             .where(Membership.academy_id == academy.id)
-            .order_by(Membership.role, func.lower(User.display_name))
+            .order_by(Membership.role, folded(User.display_name), User.id)
         )
     )
 

@@ -19,6 +19,7 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
+from tracker.collation import sort_key
 from tracker.errors import DomainError
 from tracker.history import newest_first, record
 
@@ -296,7 +297,7 @@ def business_units(session: Session, academy: Academy) -> list[str]:
     seen: dict[str, str] = {}
     for name in sorted(names):
         seen.setdefault(name.casefold(), name)
-    return sorted(seen.values(), key=str.casefold)
+    return sorted(seen.values(), key=sort_key)
 
 
 def need_history(session: Session, need: TrainingNeed) -> list[NeedEvent]:
@@ -392,4 +393,4 @@ def coverage(session: Session, academy: Academy) -> list[UnitCoverage]:
             unit.covered.append(need)
         else:
             unit.uncovered.append(need)
-    return sorted(units.values(), key=lambda u: u.business_unit.casefold())
+    return sorted(units.values(), key=lambda u: sort_key(u.business_unit))

@@ -12,11 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, func, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from tracker import rows
 from tracker.academies.models import Academy, Stage
@@ -24,6 +21,7 @@ from tracker.academies.services import brick_owners, list_stages
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
 from tracker.backlog.paths_services import Totals
+from tracker.collation import fold, folded
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -75,37 +73,7 @@ class BacklogPage:
         return (self.page - 1) * self.per_page
 
 
-# -- Case-insensitive text search on both engines ------------------------------------------------
-
-
-class casefold(FunctionElement[str]):  # a SQL function: lower case like lower()
-    """lower() that knows accented letters: PostgreSQL's does; SQLite's only folds ASCII."""
-
-    type = String()
-    name = "casefold"
-    inherit_cache = True
-
-
-@compiles(casefold)
-def _casefold_default(element: casefold, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(casefold, "sqlite")
-def _casefold_sqlite(element: casefold, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"brique_lower({compiler.process(element.clauses, **kw)})"
-
-
-def _python_lower(value: str | None) -> str | None:
-    return None if value is None else value.lower()
-
-
-def prepare_search(session: Session) -> None:
-    """Give this session's SQLite connection the Unicode-aware lower() the search uses."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        raw: Any = connection.connection.driver_connection
-        raw.create_function("brique_lower", 1, _python_lower, deterministic=True)
+# -- Text search on both engines: case and accents aside (tracker.collation) ---------------------
 
 
 _KEY_RE = re.compile(r"^(?:([A-Za-z][A-Za-z0-9]*)-)?(\d{1,9})$")
@@ -132,10 +100,10 @@ def filter_conditions(academy: Academy, filters: BacklogFilters) -> list[ColumnE
     if filters.language:
         conditions.append(Brick.language == filters.language)
     for word in filters.text.split():
-        term = word.lower()
+        term = fold(word)
         matches: list[ColumnElement[bool]] = [
-            casefold(Brick.title).contains(term, autoescape=True),
-            casefold(Brick.description).contains(term, autoescape=True),
+            folded(Brick.title).contains(term, autoescape=True),
+            folded(Brick.description).contains(term, autoescape=True),
         ]
         key = _KEY_RE.match(word)
         if key and (key.group(1) is None or key.group(1).upper() == academy.key_prefix.upper()):
@@ -144,14 +112,8 @@ def filter_conditions(academy: Academy, filters: BacklogFilters) -> list[ColumnE
     return conditions
 
 
-def _search(session: Session, filters: BacklogFilters) -> None:
-    if filters.text.strip():
-        prepare_search(session)
-
-
 def backlog_totals(session: Session, academy: Academy, filters: BacklogFilters) -> Totals:
     """Count, points and learner minutes of every brick matching `filters` (one query)."""
-    _search(session, filters)
     count, points, minutes = session.execute(
         select(
             func.count(Brick.id),
@@ -233,7 +195,6 @@ def backlog_page(
 
 def filtered_bricks(session: Session, academy: Academy, filters: BacklogFilters) -> list[Brick]:
     """Every matching brick in backlog order (exports), references eager-loaded."""
-    _search(session, filters)
     return list(
         session.scalars(
             select(Brick)
@@ -258,7 +219,6 @@ def page_of(
     per_page: int = PER_PAGE,
 ) -> int:
     """The page of the filtered list where `brick` is now (1 when it is filtered out)."""
-    _search(session, filters)
     rank = session.scalar(select(Brick.rank).where(Brick.id == brick.id))
     if rank is None:
         return 1

@@ -34,12 +34,13 @@ from tracker.backlog.forms import (
     RenameChecklistItemForm,
     TickItemForm,
 )
-from tracker.backlog.labels import FORMAT_LABELS, format_duration, language_name
+from tracker.backlog.labels import FORMAT_LABELS, language_name
 from tracker.backlog.models import BloomLevel, Brick, BrickFormat
 from tracker.backlog.presenting import ConflictRow, current_locale_code
 from tracker.board import services as board_services
 from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
+from tracker.formatting import nested
 from tracker.forms import ConfirmForm, MoveForm
 from tracker.web import attach_error, requires, see_other, submit, success
 
@@ -49,7 +50,6 @@ bp.record_once(
         FORMAT_LABELS=FORMAT_LABELS, BLOOM_LABELS=BLOOM_LABELS
     )
 )
-bp.add_app_template_filter(format_duration, "duration")
 
 
 @bp.app_template_test("web_url")
@@ -328,7 +328,7 @@ def delete_brick(number: int) -> Any:
         form,
         lambda: services.delete_brick(db.session, brick, actor=current_user, now=utcnow()),
     ):
-        flash(_("%(key)s “%(title)s” is deleted.", key=key, title=title), "success")
+        flash(_("%(key)s “%(title)s” is deleted.", key=key, title=nested(title)), "success")
         return redirect(_backlog_url(), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("backlog/brick_delete.html", brick=brick, form=form), status

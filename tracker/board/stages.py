@@ -12,6 +12,7 @@ import datetime as dt
 from typing import cast
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -167,7 +168,11 @@ def remove_stage(
     if cards:
         if destination is None:
             raise DomainError(
-                _("Choose the stage that receives its %(num)s cards.", num=len(cards)),
+                ngettext(
+                    "Choose the stage that receives its card.",
+                    "Choose the stage that receives its %(num)s cards.",
+                    len(cards),
+                ),
                 field="destination",
             )
         if destination.id == stage.id or destination.academy_id != academy.id:
@@ -227,10 +232,11 @@ def _check_destination(session: Session, stage: Stage, destination: Stage, count
         held = session.scalar(select(func.count(Brick.id)).where(Brick.stage_id == destination.id))
         if int(held or 0) + count > destination.wip_limit:
             raise DomainError(
-                _(
-                    "%(stage)s cannot take them: its limit is %(limit)s cards.",
+                ngettext(
+                    "%(stage)s cannot take them: its limit is %(num)s card.",
+                    "%(stage)s cannot take them: its limit is %(num)s cards.",
+                    destination.wip_limit,
                     stage=destination.name,
-                    limit=destination.wip_limit,
                 ),
                 field="destination",
             )

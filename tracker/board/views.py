@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import flash, g, jsonify, render_template, request
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -246,10 +246,11 @@ def _move_message(brick: Brick, stage: Stage, result: services.BoardMove) -> str
     else:
         message = _("%(key)s moved to %(stage)s.", key=brick.key, stage=stage.name)
     if result.over_limit:
-        message += " " + _(
-            "%(stage)s is over its limit of %(limit)s cards.",
+        message += " " + ngettext(
+            "%(stage)s is over its limit of %(num)s card.",
+            "%(stage)s is over its limit of %(num)s cards.",
+            stage.wip_limit or 0,
             stage=stage.name,
-            limit=stage.wip_limit,
         )
     return message
 

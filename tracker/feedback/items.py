@@ -9,6 +9,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from tracker.errors import DomainError, NotFound
 from tracker.feedback.keys import item_lookup_key, stamp
 from tracker.feedback.models import FeedbackItem, FeedbackRound, ItemKind, RoundInvitation, Severity
 from tracker.feedback.phases import lock_round_for_answers
-from tracker.feedback.questionnaire import TEXT_ANSWER_LENGTH, TEXT_LIMIT, round_bricks
+from tracker.feedback.questionnaire import TEXT_ANSWER_LENGTH, round_bricks
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,15 @@ def _clean_item(session: Session, round_: FeedbackRound, data: ItemInput) -> dic
     location = checked_line(data.location, field="location", max_length=120)
     description = data.description.strip()
     if len(description) > TEXT_ANSWER_LENGTH:
-        raise DomainError(_("At most %(max)s characters.", max=TEXT_LIMIT), field="description")
+        raise DomainError(
+            ngettext(
+                "At most %(limit)s character.",
+                "At most %(limit)s characters.",
+                TEXT_ANSWER_LENGTH,
+                limit=format_number(TEXT_ANSWER_LENGTH),
+            ),
+            field="description",
+        )
     return {
         "brick_id": data.brick_id,
         "location": location,

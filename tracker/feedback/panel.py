@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import (
     ColumnElement,
     and_,
@@ -28,6 +29,7 @@ from tracker import rows
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import LOCALES, User
 from tracker.cleaning import checked_line, one_line
+from tracker.collation import folded, sort_key
 from tracker.errors import DomainError
 from tracker.feedback.models import FeedbackRound, RoundInvitation, Segment, TesterProfile
 
@@ -157,7 +159,7 @@ def list_testers(
     page = min(max(1, page), pages)
     rows = session.execute(
         _panel_statement(academy, condition)
-        .order_by(func.lower(User.display_name), User.id)
+        .order_by(folded(User.display_name), User.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
@@ -210,7 +212,7 @@ def attribute_values(session: Session, academy: Academy) -> dict[str, list[str]]
     for attribute, value in session.execute(union_all(*parts)):
         found[attribute].append(value)
     for values in found.values():
-        values.sort(key=str.casefold)
+        values.sort(key=sort_key)
     return found
 
 
@@ -236,7 +238,12 @@ def update_profile(
     for name, value in values.items():
         cleaned = clean(value)
         if len(cleaned) > ATTRIBUTE_LENGTH:
-            raise DomainError(_("At most %(max)s characters.", max=ATTRIBUTE_LENGTH), field=name)
+            raise DomainError(
+                ngettext(
+                    "At most %(num)s character.", "At most %(num)s characters.", ATTRIBUTE_LENGTH
+                ),
+                field=name,
+            )
         setattr(profile, name, cleaned)
     profile.language = language
     profile.active = active
@@ -250,7 +257,7 @@ def clean_segment_filters(filters: Mapping[str, Iterable[str]]) -> dict[str, lis
     """Keep only known attributes and non-empty values, each list sorted and without repeats."""
     cleaned: dict[str, list[str]] = {}
     for name in ATTRIBUTES:
-        values = sorted({clean(v) for v in filters.get(name, []) if clean(v)}, key=str.casefold)
+        values = sorted({clean(v) for v in filters.get(name, []) if clean(v)}, key=sort_key)
         if values:
             cleaned[name] = values
     return cleaned
@@ -281,7 +288,7 @@ def list_segments(session: Session, academy: Academy) -> list[tuple[Segment, int
         session.scalars(
             select(Segment)
             .where(Segment.academy_id == academy.id)
-            .order_by(func.lower(Segment.name))
+            .order_by(folded(Segment.name), Segment.id)
         )
     )
     counts = segment_counts(session, academy, segments)

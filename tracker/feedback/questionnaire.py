@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -31,7 +32,6 @@ GATE_METRIC_KIND = {GateMetric.CSAT: QuestionKind.RATING, GateMetric.NPS: Questi
 MAX_CHOICES = 20
 MAX_CHOICE_LENGTH = 200
 TEXT_ANSWER_LENGTH = 10_000
-TEXT_LIMIT = f"{TEXT_ANSWER_LENGTH:,}"  # as messages write it
 
 
 @dataclass(frozen=True)
@@ -174,10 +174,17 @@ def _clean_question(data: QuestionInput) -> dict[str, Any]:
         if len(choices) < 2:
             raise DomainError(_("Give at least two choices, one per line."), field="choices")
         if len(choices) > MAX_CHOICES:
-            raise DomainError(_("At most %(max)s choices.", max=MAX_CHOICES), field="choices")
+            raise DomainError(
+                ngettext("At most %(num)s choice.", "At most %(num)s choices.", MAX_CHOICES),
+                field="choices",
+            )
         if any(len(choice) > MAX_CHOICE_LENGTH for choice in choices):
             raise DomainError(
-                _("Each choice has at most %(max)s characters.", max=MAX_CHOICE_LENGTH),
+                ngettext(
+                    "Each choice has at most %(num)s character.",
+                    "Each choice has at most %(num)s characters.",
+                    MAX_CHOICE_LENGTH,
+                ),
                 field="choices",
             )
     gate_metric = None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from tracker import rows
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
+from tracker.collation import sort_key
 from tracker.feedback import metrics
 from tracker.feedback.models import (
     Answer,
@@ -421,7 +422,7 @@ def segment_results(
             continue  # a hidden segment's figures never reach the page
         counts[key][value] = counts[key].get(value, 0) + count
     numeric_list = list(numeric_questions.values())
-    ordered = sorted(sizes, key=lambda v: (v == "", v.casefold()))
+    ordered = sorted(sizes, key=lambda v: (v == "", sort_key(v)))
     return SegmentResults(
         dimension=dimension,
         questions=numeric_list,

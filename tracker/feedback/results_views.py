@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Response as HttpResponse
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -58,24 +57,6 @@ NO_DATA_REASONS = {
 # -- Template helpers (app-wide: the release and brick pages include our partials) ----------
 
 
-def fb_pct(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return format_decimal(round(value, 1), format="#,##0.#") + "\u00a0%"
-
-
-def fb_num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return str(format_decimal(round(value, 1), format="#,##0.0"))
-
-
-def fb_signed(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return str(format_decimal(round(value, 1), format="+#,##0.#;-#,##0.#"))
-
-
 def last_gate_snapshot(release: Any) -> Any:
     """(round, snapshot) of the release's last closed round, or None: for the release page."""
     return gate.last_round_snapshot(db.session, release.id)
@@ -100,9 +81,6 @@ bp.record_once(
         GATE_NO_DATA_REASONS=NO_DATA_REASONS,
     )
 )
-bp.add_app_template_filter(fb_pct, "fb_pct")
-bp.add_app_template_filter(fb_num, "fb_num")
-bp.add_app_template_filter(fb_signed, "fb_signed")
 
 
 def _int_arg(name: str) -> int | None:

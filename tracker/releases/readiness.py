@@ -21,6 +21,7 @@ from tracker.backlog.models import Brick
 from tracker.feedback import gate
 from tracker.feedback.models import FeedbackItem, FeedbackRound, GateSnapshot, RoundState, Severity
 from tracker.feedback.triage import bricks_by_id
+from tracker.formatting import nested, percent, signed
 from tracker.releases.models import Decision, Release, ReleaseState
 
 # -- Beta figures, from the frozen gate snapshots -------------------------------------------------
@@ -40,9 +41,9 @@ def _criterion_value(name: str, value: float | None) -> str:
     if value is None:
         return _("no data")
     if name in _PERCENT_CRITERIA:
-        return format_decimal(round(value, 1), format="#,##0.#") + "\u00a0%"
+        return percent(value)
     if name == "min_nps":
-        return str(format_decimal(round(value, 1), format="+#,##0.#;-#,##0.#"))
+        return signed(value)
     return str(format_decimal(value, format="#,##0"))
 
 
@@ -201,7 +202,7 @@ def decision_blocker(session: Session, release: Release) -> str | None:
     if open_round is not None:
         return _(
             "The round “%(title)s” is still open: close it before deciding.",
-            title=open_round.title,
+            title=nested(open_round.title),
         )
     last = last_beta_figures(session, release)
     if last is None:
@@ -209,7 +210,8 @@ def decision_blocker(session: Session, release: Release) -> str | None:
     decided = session.scalar(select(Decision.id).where(Decision.round_id == last.round.id))
     if decided is not None:
         return _(
-            "A decision was already recorded on the round “%(title)s”.", title=last.round.title
+            "A decision was already recorded on the round “%(title)s”.",
+            title=nested(last.round.title),
         )
     return None
 
@@ -242,7 +244,7 @@ class Readiness:
             return None
         return _(
             "The gate of the round “%(title)s” was not passed: %(failures)s.",
-            title=self.last.round.title,
+            title=nested(self.last.round.title),
             failures="; ".join(self.last.failures()),
         )
 

@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from tracker.backlog.paths_services import bricks_where
 from tracker.cleaning import one_of
 from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError
+from tracker.formatting import nested
 from tracker.history import newest_first, record
 from tracker.releases.models import (
     Decision,
@@ -237,9 +239,15 @@ def record_decision(
     if outcome == DecisionOutcome.GO_WITH_RESERVES and not reserves:
         raise DomainError(_("Say what the reserves are."), field="reserves")
     if len(reserves) > 5000:
-        raise DomainError(_("At most %(max)s characters.", max=5000), field="reserves")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", 5000),
+            field="reserves",
+        )
     if len(comment) > 5000:
-        raise DomainError(_("At most %(max)s characters.", max=5000), field="comment")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", 5000),
+            field="comment",
+        )
     blocker = decision_blocker(session, release)
     if blocker:
         raise DomainError(blocker)
@@ -262,7 +270,10 @@ def record_decision(
             session.add(decision)
     except IntegrityError:
         raise Conflict(
-            _("A decision was already recorded on the round “%(title)s”.", title=last.round.title)
+            _(
+                "A decision was already recorded on the round “%(title)s”.",
+                title=nested(last.round.title),
+            )
         ) from None
     changes = {"decision": outcome.value, "round": last.round.title}
     record_state_change(
@@ -312,7 +323,12 @@ def mark_released(
              "override_reason")
         )  # fmt: skip
     if len(reason) > 2000:
-        reasons.append((_("At most %(max)s characters.", max=2000), "override_reason"))
+        reasons.append(
+            (
+                ngettext("At most %(num)s character.", "At most %(num)s characters.", 2000),
+                "override_reason",
+            )
+        )
     if reasons:
         raise ReleaseRefused(reasons)
     override: dict[str, Any] = {}

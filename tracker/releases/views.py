@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, g, render_template, request, url_for
-from flask_babel import force_locale, to_user_timezone
+from flask_babel import force_locale, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -140,6 +140,8 @@ def decide(release_id: int) -> Any:
                   "below, then run another round."),
                 "success",
             )  # fmt: skip
+        elif done.value.outcome == DecisionOutcome.GO_WITH_RESERVES:
+            flash(_("Go with reserves recorded: the release is approved."), "success")
         else:
             flash(_("Go recorded: the release is approved."), "success")
         return see_other("releases.show", release_id=release.id)
@@ -381,8 +383,9 @@ def _write_notes(release_id: int, release: Release, form: EditNotesForm, action:
 def _flash_published(publication: notes.Publication) -> None:
     if publication.first:
         flash(
-            _("The notes are published; %(count)s stakeholders will get them by e-mail.",
-              count=publication.mailed),
+            ngettext("The notes are published; %(num)s stakeholder will get them by e-mail.",
+                     "The notes are published; %(num)s stakeholders will get them by e-mail.",
+                     publication.mailed),
             "success",
         )  # fmt: skip
     else:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from flask_babel import lazy_ngettext, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -163,7 +163,11 @@ class ReportPeriodForm(FlaskForm):
                 raise ValidationError(_l("The end comes on or after the start."))
             if (field.data - start).days + 1 > MAX_PERIOD_DAYS:
                 raise ValidationError(
-                    _l("Choose a period of at most %(days)s days.", days=MAX_PERIOD_DAYS)
+                    lazy_ngettext(
+                        "Choose a period of at most %(num)s day.",
+                        "Choose a period of at most %(num)s days.",
+                        MAX_PERIOD_DAYS,
+                    )
                 )
 
     def period(self, today: dt.date, default_days: int = 30) -> tuple[dt.date, dt.date]:

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -90,7 +91,11 @@ def _check(
     if start_date and end_date and (end_date - start_date).days + 1 > MAX_SPRINT_DAYS:
         # Its charts have a point per day: keep them readable (and the page light).
         raise DomainError(
-            _("Choose a period of at most %(days)s days.", days=MAX_SPRINT_DAYS),
+            ngettext(
+                "Choose a period of at most %(num)s day.",
+                "Choose a period of at most %(num)s days.",
+                MAX_SPRINT_DAYS,
+            ),
             field="end_date",
         )
     if capacity_points is not None and capacity_points < 0:

@@ -12,9 +12,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
+from tracker.formatting import axis_day
 from tracker.sprints import charts
 from tracker.sprints.flow import CumulativeFlow, Distribution
 
@@ -277,7 +278,7 @@ def bar_chart(
 
 
 def day_label(day: dt.date) -> str:
-    return format_date(day, "d MMM")
+    return axis_day(day)
 
 
 def _points(value: float) -> str:
@@ -286,10 +287,15 @@ def _points(value: float) -> str:
 
 def _scope_title(event: charts.ScopeEvent, key_prefix: str) -> str:
     key = f"{key_prefix}-{event.number}"
+    points = event.points or 0
     if event.added:
-        text = _("%(key)s added (+%(points)s points)", key=key, points=event.points)
+        text = ngettext(
+            "%(key)s added (+%(num)s point)", "%(key)s added (+%(num)s points)", points, key=key
+        )
     else:
-        text = _("%(key)s removed (-%(points)s points)", key=key, points=event.points)
+        text = ngettext(
+            "%(key)s removed (-%(num)s point)", "%(key)s removed (-%(num)s points)", points, key=key
+        )
     return f"{text}: {event.reason}" if event.reason else text
 
 
@@ -365,12 +371,15 @@ def _short(text: str, limit: int = 14) -> str:
 def velocity_chart(velocity: charts.Velocity) -> Chart:
     labels = [_short(s.name) for s in velocity.sprints]
     mean = velocity.mean
-    desc = _(
-        "Committed against completed points of the last %(count)s closed sprints.",
-        count=len(velocity.sprints),
+    desc = ngettext(
+        "Committed against completed points of the last closed sprint.",
+        "Committed against completed points of the last %(num)s closed sprints.",
+        len(velocity.sprints),
     )
     if mean is not None:
-        desc += " " + _("Velocity (mean of the last three): %(mean)s points.", mean=_points(mean))
+        desc += " " + _(
+            "Velocity in points (mean of the last three): %(mean)s.", mean=_points(mean)
+        )
     return bar_chart(
         "velocity",
         _("Velocity"),
@@ -419,16 +428,22 @@ def bin_axis_label(low: float, high: float | None) -> str:
 
 def bin_label(low: float, high: float | None) -> str:
     if high is None:
-        return _("%(low)s days or more", low=_number(low))
-    return _("%(low)s to %(high)s days", low=_number(low), high=_number(high))
+        return ngettext("%(num)s day or more", "%(num)s days or more", int(low))
+    return ngettext(
+        "%(low)s to %(num)s day",
+        "%(low)s to %(num)s days",
+        int(high),
+        low=_number(low),
+    )
 
 
 def time_chart(chart_id: str, title: str, dist: Distribution) -> Chart:
     labels = [bin_axis_label(b.low, b.high) for b in dist.bins]
     if dist.count:
-        desc = _(
-            "%(count)s bricks. Median %(median)s days, 85th percentile %(p85)s days.",
-            count=dist.count,
+        desc = ngettext(
+            "%(num)s brick. In days: median %(median)s, 85th percentile %(p85)s.",
+            "%(num)s bricks. In days: median %(median)s, 85th percentile %(p85)s.",
+            dist.count,
             median=_points(dist.median or 0),
             p85=_points(dist.p85 or 0),
         )

@@ -15,6 +15,7 @@ from flask import (
     g,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -155,6 +156,7 @@ def _render_plan(
             commit_form=commit_form or CommitBricksForm(formdata=None),
             remove_form=remove_form or RemoveBricksForm(formdata=None),
             args=_planning_args(),
+            page_url=url_for("sprints.plan", sprint_id=sprint.id, **_planning_args()),
         ),
         status,
     )
@@ -230,8 +232,9 @@ def start(sprint_id: int) -> Any:
     if done:
         count = len(done.value or [])
         flash(
-            _("%(name)s has started: its baseline holds %(count)s bricks.",
-              name=sprint.name, count=count),
+            ngettext("%(name)s has started: its baseline holds %(num)s brick.",
+                     "%(name)s has started: its baseline holds %(num)s bricks.",
+                     count, name=sprint.name),
             "success",
         )  # fmt: skip
         return see_other("sprints.show", sprint_id=sprint.id)
@@ -282,7 +285,7 @@ def _close_page(sprint: Sprint, form: CloseSprintForm, unfinished: list[Brick], 
 def _flash_closed(sprint: Sprint, result: SprintResult) -> None:
     flash(
         _(
-            "%(name)s is closed: %(done)s points completed, %(carried)s carried over.",
+            "%(name)s is closed. Points completed: %(done)s; carried over: %(carried)s.",
             name=sprint.name,
             done=result.completed_points,
             carried=result.carried_points,
