@@ -85,6 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # overflow inside the driver.
     app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
+    _register_link_issuers()
     _init_request_hooks(app)
 
     from tracker import commands, templating
@@ -185,6 +186,14 @@ def _register_blueprints(app: Flask) -> None:
             import_module(f"tracker.{name}.{module}")
         for blueprint in package.blueprints:
             app.register_blueprint(blueprint)
+
+
+def _register_link_issuers() -> None:
+    """The personal links the mail sender makes when a message leaves (never stored in it)."""
+    from tracker.feedback import links
+    from tracker.mail.services import register_link_issuer
+
+    register_link_issuer(links.LINK_KIND, links.issue_for_mail)
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -190,7 +190,6 @@ def send_reminders(max_per_invitation: int) -> None:
 
     sent = send_due_reminders(
         db.session,
-        secret_key=current_app.config["SECRET_KEY"],
         base_url=current_app.config["BASE_URL"],
         now=utcnow(),
         max_reminders=max_per_invitation,

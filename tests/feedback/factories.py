@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from tests.conftest import SECRET
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat
@@ -29,7 +28,6 @@ from tracker.backlog.services import create_brick
 from tracker.db import utcnow
 from tracker.feedback.answers import invitation_of
 from tracker.feedback.invitations import invite_testers
-from tracker.feedback.keys import invitation_token
 from tracker.feedback.models import (
     Answer,
     FeedbackItem,
@@ -42,6 +40,7 @@ from tracker.feedback.models import (
     Response,
     ResponseState,
     RoundInvitation,
+    RoundLink,
     Severity,
     TesterProfile,
 )
@@ -50,6 +49,7 @@ from tracker.feedback.questionnaire import add_question as add_question_through_
 from tracker.feedback.rounds import create_round, open_round
 from tracker.releases.models import Release
 from tracker.releases.services import create_release
+from tracker.tokens import hash_token, new_token
 
 _counter = itertools.count(1)
 
@@ -191,7 +191,6 @@ def invite(
             session,
             round_,
             [u.id for u in users],
-            secret_key=SECRET,
             base_url=BASE_URL,
             now=now or utcnow(),
         )
@@ -199,7 +198,16 @@ def invite(
 
 
 def token_of(round_: FeedbackRound, user: User) -> str:
-    return invitation_token(SECRET, round_.id, user.id)
+    """A new personal link's token for the person's invitation, as if e-mailed while the round
+    was open (tracker.feedback.links.issue_for_mail makes them)."""
+    session = object_session(round_)
+    assert session is not None
+    invitation = invitation_of(session, round_, user.id)
+    assert invitation is not None, "not invited"
+    token = new_token()
+    session.add(RoundLink(invitation_id=invitation.id, token_hash=hash_token(token)))
+    session.flush()
+    return token
 
 
 def complete_values(setup: Setup) -> dict[str, list[str]]:
@@ -294,7 +302,6 @@ def add_invitation(
     invitation = RoundInvitation(
         round_id=round_.id,
         user_id=user.id,
-        token_hash=secrets.token_hex(32),
         completed_at=utcnow() if completed else None,
     )
     session.add(invitation)

@@ -144,7 +144,6 @@ def run_round(
             session,
             round_,
             [t.id for t in testers],
-            secret_key=secret_key,
             base_url=BASE_URL,
             now=now,
         )

@@ -1,10 +1,7 @@
-"""Keys that let a person find their own answers without being named, and the secret of
-their personal link.
+"""Keys that let a person find their own answers without being named.
 
-- Personal links: the token of an invitation is an HMAC of (round, person) under the secret
-  key, and only its SHA-256 is stored. Deriving it lets a reminder carry the same link as the
-  invitation (a random token could not be shown again), while the database alone still cannot
-  produce a working link.
+(Personal links are random tokens, only hashed: tracker/feedback/links.py.)
+
 - Anonymity (see models.py): in an anonymous round no Response or FeedbackItem column refers to
   the person or the invitation; their `lookup_key` is an HMAC under the secret key (a different
   message for items than for responses, so an item cannot be matched to a response either), and
@@ -14,7 +11,6 @@ their personal link.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -34,12 +30,6 @@ def lookup_key(secret_key: str, round_id: int, user_id: int) -> str:
 def item_lookup_key(secret_key: str, round_id: int, user_id: int) -> str:
     """Finds a person's own feedback items; differs from their response's key on purpose."""
     return _hmac(secret_key, f"item:{round_id}:{user_id}").hex()
-
-
-def invitation_token(secret_key: str, round_id: int, user_id: int) -> str:
-    """The secret part of a personal link /r/<token> (only its SHA-256 is stored)."""
-    digest = _hmac(secret_key, f"round-link:{round_id}:{user_id}")
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _day(moment: dt.datetime) -> dt.datetime:

@@ -30,6 +30,11 @@ class MailMessage(Base):
     # What the message is about, e.g. "academy_invitation" (for the outbox and for tests).
     category: Mapped[str] = mapped_column(String(40), default="")
     academy_id: Mapped[int | None] = mapped_column(ForeignKey("academy.id", ondelete="SET NULL"))
+    # A personal link is never stored: the bodies hold LINK_TOKEN where it goes, and the sender
+    # asks the issuer registered for `link_kind` (tracker.mail.services) for a fresh token,
+    # about `link_ref` (e.g. an invitation's id), just before the message leaves.
+    link_kind: Mapped[str] = mapped_column(String(40), default="")
+    link_ref: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus), default=MailStatus.QUEUED)
     claim_token: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,6 +3,11 @@
 Sending happens outside web requests (`flask send-mail`, run by cron or `flask worker`).
 Each message is claimed by one sender with a conditional update before it is sent, so that two
 senders running at once never send the same message twice.
+
+Personal links (bearer tokens) are never stored in a message: its bodies hold LINK_TOKEN where
+the token goes, and the sender asks the issuer registered for the message's `link_kind` for a
+fresh token just before the message leaves; the token then exists only in the e-mail sent (the
+database keeps its SHA-256). A message kept in the outbox (no SMTP) never gets a token.
 """
 
 from __future__ import annotations
@@ -19,12 +24,27 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
 from tracker.mail.models import MailMessage, MailStatus
 from tracker.tokens import new_token
+
+# Where a personal link's token goes in a queued body ("https://…/r/{link-token}"): not a
+# token, and left alone by HTML escaping.
+LINK_TOKEN = "{link-token}"  # noqa: S105 (a placeholder, not a secret)
+
+# kind -> issuer(session, link_ref, now): a fresh token for the link, its hash stored by the
+# issuer; None when the link may no longer be given (invitation withdrawn, round closed...).
+LinkIssuer = Callable[[Session, int, dt.datetime], str | None]
+_LINK_ISSUERS: dict[str, LinkIssuer] = {}
+
+
+def register_link_issuer(kind: str, issuer: LinkIssuer) -> None:
+    """Called by the app factory for each kind of personal link a message may carry."""
+    _LINK_ISSUERS[kind] = issuer
 
 
 def queue_mail(
@@ -35,11 +55,14 @@ def queue_mail(
     context: Mapping[str, Any],
     category: str = "",
     academy_id: int | None = None,
+    link_kind: str = "",
+    link_ref: int | None = None,
 ) -> MailMessage:
     """Render `<template>.txt` (and `<template>.html` when it exists) and queue the message.
 
     Call it inside `force_locale(...)` to write in the recipient's language. The first line of
-    the text template is the subject.
+    the text template is the subject. A message carrying a personal link names its issuer
+    (`link_kind`, `link_ref`) and has LINK_TOKEN in its link.
     """
     text = render_template(f"{template}.txt", **context)
     subject, _, body = text.partition("\n")
@@ -56,6 +79,8 @@ def queue_mail(
         body_html=html,
         category=category,
         academy_id=academy_id,
+        link_kind=link_kind,
+        link_ref=link_ref,
         status=MailStatus.QUEUED,
     )
     session.add(message)
@@ -90,17 +115,39 @@ class SmtpSettings:
         )
 
 
-def build_email(message: MailMessage, sender: str) -> EmailMessage:
+def build_email(message: MailMessage, sender: str, *, token: str | None = None) -> EmailMessage:
+    """The e-mail of a message, with `token` in place of LINK_TOKEN (raises ValueError on a
+    header the e-mail library refuses)."""
+    body_text, body_html = message.body_text, message.body_html
+    if token is not None:
+        body_text = body_text.replace(LINK_TOKEN, token)
+        if body_html:
+            body_html = body_html.replace(LINK_TOKEN, str(escape(token)))
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(idstring=f"brique.{message.id}")
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    email.set_content(body_text)
+    if body_html:
+        email.add_alternative(body_html, subtype="html")
     return email
+
+
+class LinkWithdrawn(Exception):
+    """The personal link a message carries may no longer be given: the message is not sent."""
+
+
+def issue_link(session: Session, message: MailMessage, now: dt.datetime) -> str | None:
+    """A fresh token for the message's personal link (None when it carries none)."""
+    if not message.link_kind:
+        return None
+    issuer = _LINK_ISSUERS.get(message.link_kind)
+    token = issuer(session, message.link_ref or 0, now) if issuer else None
+    if token is None:
+        raise LinkWithdrawn(message.link_kind)
+    return token
 
 
 def _claim(session: Session, batch_size: int, *, now: dt.datetime) -> list[MailMessage]:
@@ -135,6 +182,10 @@ def _claim(session: Session, batch_size: int, *, now: dt.datetime) -> list[MailM
     # while the SMTP server is reached, blocking every web request that writes.
     session.commit()
     return claimed
+
+
+# Not translated: the outbox shows errors as the SMTP server wrote them, in English.
+WITHDRAWN = "Not sent: the personal link it carries is no longer valid (withdrawn or expired)."
 
 
 @dataclass
@@ -190,7 +241,16 @@ def send_queued_mail(
             for message in messages:
                 message.attempts += 1
                 try:
-                    client.send_message(build_email(message, smtp.sender))
+                    token = issue_link(session, message, clock())
+                except LinkWithdrawn:
+                    message.status = MailStatus.FAILED
+                    message.last_error = WITHDRAWN
+                    report.failed += 1
+                    session.commit()
+                    continue
+                session.commit()  # the link's hash is stored before its token leaves
+                try:
+                    client.send_message(build_email(message, smtp.sender, token=token))
                 except (smtplib.SMTPException, OSError) as exc:
                     message.status = MailStatus.FAILED
                     message.last_error = str(exc)[:2000]
