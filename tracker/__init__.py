@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from tracker import config as config_module
+from tracker import logs
 from tracker.db import Database, _immediate, count_queries
 from tracker.db import db as database  # not `db`: that would shadow the tracker.db module
 
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure(app, config or {})
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.install(app.logger)
 
     # Every model mapped before the first query: models name other domains' models by string.
     import tracker.models  # noqa: F401

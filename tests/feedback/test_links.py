@@ -64,7 +64,9 @@ def test_a_deactivated_panel_profile_ends_the_link_and_no_new_one_is_issued(
     [invitation] = invite(db_session, setup.round, [tester])
     token = _leave(db_session, _mails(db_session, tester)[0])
     db_session.commit()
-    assert client.get(f"/r/{token}").status_code == 200
+    page = client.get(f"/r/{token}")
+    assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "strict-origin"  # no token in a Referer
 
     profile = db_session.scalar(
         select(models.TesterProfile).where(models.TesterProfile.user_id == tester.id)
