@@ -8,13 +8,22 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, SelectChoice, SelectField
+from wtforms import DecimalField, Field, HiddenField, SelectChoice, SelectField, ValidationError
 from wtforms.widgets import TextInput
+
+from tracker.mail.services import has_control_characters
 
 
 def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
     """WTForms 3.3+ wants SelectChoice objects rather than (value, label) tuples."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def no_control_characters(_form: Any, field: Field) -> None:
+    """A name (of a person, of an academy) ends up in e-mail headers: a line break, a tab or
+    another control character in it is refused where it is typed."""
+    if isinstance(field.data, str) and has_control_characters(field.data):
+        raise ValidationError(_l("Line breaks, tabs and other control characters are not allowed."))
 
 
 class ChooseLanguageForm(FlaskForm):

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
-from tracker.forms import LocaleDecimalField, choices
+from tracker.forms import LocaleDecimalField, choices, no_control_characters
 
 ROLE_CHOICES = choices(
     [
@@ -31,7 +31,9 @@ ACADEMY_LOCALES = choices([("fr", "Français"), ("en", "English")])
 
 
 class CreateAcademyForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=120), no_control_characters]
+    )
     slug = StringField(
         _l("Address"),
         validators=[DataRequired(), Length(min=2, max=60)],
@@ -57,7 +59,9 @@ class CreateAcademyForm(FlaskForm):
 
 
 class EditAcademyForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=120), no_control_characters]
+    )
     description = TextAreaField(
         _l("Description"), validators=[Length(max=5000)], description=_l("Markdown.")
     )

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from tracker.forms import choices
+from tracker.forms import choices, no_control_characters
 
 LOCALE_CHOICES = choices([("", _l("Browser language")), ("fr", "Français"), ("en", "English")])
 
@@ -48,12 +48,16 @@ class ChangePasswordForm(FlaskForm):
 
 
 class EditProfileForm(FlaskForm):
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    display_name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=120), no_control_characters]
+    )
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
 
 
 class AcceptInvitationForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    display_name = StringField(
+        _l("Your name"), validators=[DataRequired(), Length(max=120), no_control_characters]
+    )
     password = PasswordField(
         _l("Choose a password"),
         validators=[DataRequired(), Length(max=256)],

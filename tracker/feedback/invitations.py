@@ -32,7 +32,7 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.phases import RoundClosed, is_accepting, round_phase
 from tracker.mail.models import MailMessage, MailStatus
-from tracker.mail.services import LINK_TOKEN
+from tracker.mail.services import LINK_TOKEN, header_value
 
 REMINDER_INTERVAL = dt.timedelta(hours=24)
 
@@ -107,7 +107,7 @@ def _queue_round_mail(
             text = render_template(f"{template}.txt", **context)
             body_html = render_template(f"{template}.html", **context)
         subject, _sep, body_text = text.partition("\n")
-        subject = subject.strip()[:255]
+        subject = header_value(subject)
         body_text = body_text.lstrip("\n")
         for recipient in group:
             rows.append(

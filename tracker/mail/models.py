@@ -13,10 +13,10 @@ from tracker.db import Base, UTCDateTime, email_column, enum_column, utcnow
 
 class MailStatus(enum.StrEnum):
     QUEUED = "queued"
-    SENDING = "sending"  # claimed by one sender; never picked again automatically
+    SENDING = "sending"  # claimed by one sender; back to QUEUED if still here after the lease
     SENT = "sent"  # handed to the SMTP server
     OUTBOX = "outbox"  # no SMTP configured: kept for the admin to read in the app
-    FAILED = "failed"
+    FAILED = "failed"  # a permanent error, or too many tries: an admin may queue it again
 
 
 class MailMessage(Base):
@@ -41,6 +41,8 @@ class MailMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # After a temporary failure: not claimed again before this time.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
