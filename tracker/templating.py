@@ -22,7 +22,7 @@ from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.paths_services import colour_class
 from tracker.db import db
 from tracker.mail.labels import MAIL_STATUS_LABELS
-from tracker.markdown import render_markdown
+from tracker.markdown import render_markdown, render_markdown_for_email
 from tracker.releases.labels import RELEASE_STATE_LABELS
 from tracker.sprints.labels import SPRINT_STATE_LABELS
 
@@ -42,6 +42,7 @@ def my_academies() -> list[Any]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown_email"] = render_markdown_for_email
     # A learning path's colour as a CSS class (static/css/brique.css): no inline style.
     app.jinja_env.globals["path_colour_class"] = colour_class
     app.jinja_env.globals.update(

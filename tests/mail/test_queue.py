@@ -63,6 +63,7 @@ def test_a_bad_academy_name_jams_nothing(db_session, world, smtp_server):
 
 def test_header_values_are_cleaned_where_they_are_written():
     assert services.header_value("Acad\rX\n invites\tyou\x00\u2028now") == "Acad X invites you now"
+    assert services.header_value("Notes\u202f: Acad") == "Notes\u202f: Acad"  # French spacing kept
     assert services.has_control_characters("Acad\rX")
     assert not services.has_control_characters("Académie de l'Épargne - 2026")
 

@@ -46,6 +46,7 @@ _LINK_ISSUERS: dict[str, LinkIssuer] = {}
 # Characters no e-mail header may hold (CR and LF would end it): C0 and C1 controls, DEL and
 # the Unicode line and paragraph separators.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SPACES = re.compile(" {2,}")
 
 
 def has_control_characters(text: str) -> bool:
@@ -54,8 +55,9 @@ def has_control_characters(text: str) -> bool:
 
 
 def header_value(text: str, limit: int = 255) -> str:
-    """A value safe to write in a header: controls become spaces, spaces are tidied."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())[:limit]
+    """A value safe to write in a header: controls become spaces, runs of spaces one (the
+    non-breaking spaces of French typography are kept)."""
+    return _SPACES.sub(" ", _CONTROL.sub(" ", text or "")).strip(" ")[:limit]
 
 
 def register_link_issuer(kind: str, issuer: LinkIssuer) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
 from tracker.auth.models import User
-from tracker.markdown import render_markdown
+from tracker.markdown import render_markdown_for_email
 from tracker.releases.models import FeedToken, ReleaseNotes
 from tracker.tokens import hash_token, new_token
 
@@ -151,6 +151,7 @@ def build_atom(
         _sub(entry, "updated", _stamp(notes.published_at))
         _sub(entry, "published", _stamp(notes.first_published_at or notes.published_at))
         _sub(entry, "link", rel="alternate", type="text/html", href=url)
-        # type="html": the sanitized HTML, escaped as text (the reader renders it).
-        _sub(entry, "content", str(render_markdown(notes.published_body)), type="html")
+        # type="html": the sanitized HTML, escaped as text (the reader renders it); images as
+        # links, as in e-mails: a feed reader opening an entry loads nothing from elsewhere.
+        _sub(entry, "content", str(render_markdown_for_email(notes.published_body)), type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
