@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import csrf_token_in
 from tests.mail.test_sending import smtp_at
@@ -207,3 +207,35 @@ def test_the_outbox_shows_a_failed_message_with_its_error_and_queues_it_again(
     assert done.status_code == 303
     db_session.refresh(failed)
     assert (failed.status, failed.attempts, failed.next_attempt_at) == (MailStatus.QUEUED, 0, None)
+
+
+def test_a_message_another_sender_took_over_is_left_to_it(db_session):
+    """A batch slower than the lease: the messages another sender claimed meanwhile are its."""
+    _message(db_session, to="a@example.com")
+    second = _message(db_session, to="b@example.com")
+    db_session.commit()
+    sent = []
+
+    class Client:
+        def send_message(self, email):
+            sent.append(str(email["To"]))
+
+        def quit(self):
+            pass
+
+    def connect(_smtp):
+        # While this sender reaches the server, another one takes the second message over.
+        db_session.execute(
+            update(MailMessage)
+            .where(MailMessage.id == second.id)
+            .values(claim_token="o" * 32)
+            .execution_options(synchronize_session=False)  # as another process would
+        )
+        db_session.commit()
+        return Client()
+
+    report = services.send_queued_mail(db_session, smtp_at(25), connect=connect, clock=lambda: NOW)
+
+    assert (report.sent, sent) == (1, ["a@example.com"])
+    db_session.refresh(second)
+    assert (second.status, second.claim_token) == (MailStatus.SENDING, "o" * 32)

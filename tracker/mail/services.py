@@ -332,6 +332,21 @@ def _send_one(
     """Send one claimed message and commit its outcome: nothing it holds (a bad header, a
     withdrawn link, a refused recipient) stops the others."""
     sender = connection.smtp.sender
+    # Still ours? (A batch slower than the lease may have been taken over by another sender.)
+    # Renewing the lease here makes it count from this message, not from the batch's claim.
+    still_ours = session.execute(
+        update(MailMessage)
+        .where(
+            MailMessage.id == message.id,
+            MailMessage.status == MailStatus.SENDING,
+            MailMessage.claim_token == message.claim_token,
+        )
+        .values(claimed_at=clock())
+        .execution_options(synchronize_session=False)
+    )
+    if not still_ours.rowcount:  # type: ignore[attr-defined]
+        session.commit()
+        return
     try:
         build_email(message, sender)  # refuses a bad header before any link is made
         token = issue_link(session, message, clock())
