@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token_in
 from tests.feedback.factories import BASE_URL, invite, make_round, make_tester
 from tracker.db import utcnow
-from tracker.feedback import links, models
+from tracker.feedback import links, models, panel
 from tracker.feedback.answers import find_invitation
 from tracker.feedback.invitations import renew_invitation
 from tracker.mail.models import MailMessage, MailStatus
@@ -56,7 +56,7 @@ def find_invitation_or_none(db_session, token):
         return None
 
 
-def test_a_deactivated_panel_profile_ends_the_link_and_no_new_one_is_issued(
+def test_a_deactivated_panel_profile_ends_the_link_for_good_and_no_new_one_is_issued(
     client, db_session, world
 ):
     setup = make_round(db_session, world.academy, world.manager)
@@ -67,15 +67,21 @@ def test_a_deactivated_panel_profile_ends_the_link_and_no_new_one_is_issued(
     page = client.get(f"/r/{token}")
     assert page.status_code == 200
     assert page.headers["Referrer-Policy"] == "strict-origin"  # no token in a Referer
-
     profile = db_session.scalar(
         select(models.TesterProfile).where(models.TesterProfile.user_id == tester.id)
     )
-    profile.active = False
+    edit = {"business_unit": "", "job_family": "", "site": "", "language": "fr"}
+
+    panel.update_profile(db_session, profile, **edit, active=False)
+    db_session.commit()
+    deactivated = client.get(f"/r/{token}").status_code
+    refused = links.issue_for_mail(db_session, invitation.id, utcnow())
+    panel.update_profile(db_session, profile, **edit, active=True)
     db_session.commit()
 
-    assert client.get(f"/r/{token}").status_code == 404
-    assert links.issue_for_mail(db_session, invitation.id, utcnow()) is None
+    assert deactivated == 404 and refused is None
+    assert client.get(f"/r/{token}").status_code == 404  # not revived
+    assert links.issue_for_mail(db_session, invitation.id, utcnow())  # a new invitation may
 
 
 def test_a_message_whose_link_was_withdrawn_is_not_sent(db_session, world):

@@ -72,3 +72,14 @@ def invitation_id_of(session: Session, token: str) -> int | None:
 def revoke_links(session: Session, invitation_id: int) -> None:
     """Every link of the invitation stops working."""
     session.execute(delete(RoundLink).where(RoundLink.invitation_id == invitation_id))
+
+
+def revoke_person_links(session: Session, academy_id: int, user_id: int) -> None:
+    """Every link of the person to the academy's rounds stops working, for good (a profile
+    made active again does not revive them: a new invitation brings new ones)."""
+    invitations = (
+        select(RoundInvitation.id)
+        .join(FeedbackRound, FeedbackRound.id == RoundInvitation.round_id)
+        .where(FeedbackRound.academy_id == academy_id, RoundInvitation.user_id == user_id)
+    )
+    session.execute(delete(RoundLink).where(RoundLink.invitation_id.in_(invitations)))

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import LOCALES, User
 from tracker.errors import DomainError, NotFound
+from tracker.feedback import links
 from tracker.feedback.models import FeedbackRound, RoundInvitation, Segment, TesterProfile
 
 ATTRIBUTE_LENGTH = 120
@@ -238,6 +239,8 @@ def update_profile(
             raise DomainError(_("At most %(max)s characters.", max=ATTRIBUTE_LENGTH), field=name)
         setattr(profile, name, cleaned)
     profile.language = language
+    if profile.active and not active:
+        links.revoke_person_links(session, profile.academy_id, profile.user_id)
     profile.active = active
     session.flush()
 
