@@ -50,6 +50,8 @@ def test_the_development_server_log_redacts_links_and_token_parameters(app, capl
     finally:
         server.shutdown()
         thread.join(5)
+        # The requests above used the app's own pool (tests otherwise bind one connection).
+        app.extensions["database"].engine.dispose()
 
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert len(lines) == 3
