@@ -273,3 +273,16 @@ def test_a_member_with_another_role_and_a_profile_can_be_invited(db_session, wor
         )
     )
     assert role == Role.DESIGNER
+
+
+def test_the_subject_is_cleaned_of_control_characters_where_it_is_written(db_session, world):
+    setup = make_round(db_session, world.academy, world.manager, now=NOW)
+    setup.round.title = "Bêta\r\nBcc: everyone@example.com"
+    tester = make_tester(db_session, world.academy, language="en")
+
+    _invite(db_session, setup.round, [tester.id])
+
+    [mail] = _mails(db_session)
+    assert "\r" not in mail.subject and "\n" not in mail.subject
+    assert "Bêta Bcc: everyone@example.com" in mail.subject
+    _delivered(db_session, mail)  # and it can be written

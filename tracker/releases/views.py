@@ -75,10 +75,6 @@ def _base_url() -> str:
     return str(current_app.config["BASE_URL"])
 
 
-def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
-
-
 @bp.route("/releases/")
 @requires(Permission.RELEASE_VIEW)
 def index() -> Any:
