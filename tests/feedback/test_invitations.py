@@ -284,5 +284,5 @@ def test_the_subject_is_cleaned_of_control_characters_where_it_is_written(db_ses
 
     [mail] = _mails(db_session)
     assert "\r" not in mail.subject and "\n" not in mail.subject
-    assert "Bêta Bcc: everyone@example.com" in mail.subject
-    _delivered(db_session, mail)  # and it can be written
+    assert mail.subject.endswith(": Bêta")  # the first line of the text is the subject
+    _delivered(db_session, mail)  # and it can be written: no header injected
