@@ -86,8 +86,14 @@ def test_names_with_control_characters_are_refused_where_they_are_typed(
         headers={"Accept-Language": "en"},
     )  # fmt: skip
 
+    release = client.post(
+        f"/a/{world.academy.slug}/releases/new", data={"name": "Incrément\r\n1"},
+        headers={"Accept-Language": "en"},
+    )  # fmt: skip
+
     assert refused.status_code == 422
     assert "control characters are not allowed" in refused.get_data(as_text=True)
+    assert release.status_code == 422
     assert profile.status_code == 422
     db_session.refresh(world.academy)
     db_session.refresh(world.manager)

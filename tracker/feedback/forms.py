@@ -33,7 +33,7 @@ from tracker.feedback.models import (
     ItemKind,
     Severity,
 )
-from tracker.forms import LocaleDecimalField
+from tracker.forms import LocaleDecimalField, no_control_characters
 from tracker.forms import choices as options
 
 LANGUAGE_CHOICES: list[tuple[str, object]] = [("fr", "Français"), ("en", "English")]
@@ -64,7 +64,10 @@ def utc_to_local(value: dt.datetime | None, zone: str) -> dt.datetime | None:
 
 class EditRoundForm(FlaskForm):
     release_id = SelectField(_l("Release"), validators=[DataRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    # In the subject of the invitations: a line break would cut it.
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=200), no_control_characters]
+    )
     instructions = TextAreaField(
         _l("Instructions for testers"),
         validators=[Length(max=5000)],

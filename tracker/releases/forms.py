@@ -9,14 +9,15 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.forms import choices
+from tracker.forms import choices, no_control_characters
 from tracker.releases.models import DecisionOutcome
 
 
 class CreateReleaseForm(FlaskForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(), Length(max=120)],
+        # In the subject of the release-note e-mails.
+        validators=[DataRequired(), Length(max=120), no_control_characters],
         description=_l("For example “Increment 1 — Digital foundations”."),
     )
     goal = TextAreaField(
