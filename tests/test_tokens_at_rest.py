@@ -14,8 +14,7 @@ from email.message import EmailMessage
 from sqlalchemy import JSON, String, Text, select, text
 from sqlalchemy.orm import Session
 
-from tests.factories import make_member
-from tests.feedback.factories import BASE_URL, invite, make_round, make_tester
+from tests.factories import BASE_URL, invite, make_member, make_round, make_tester
 from tracker.academies.models import Role
 from tracker.db import Base, utcnow
 from tracker.feedback.invitations import remind_pending
@@ -119,8 +118,9 @@ def test_no_usable_token_is_left_in_any_table(client, db_session, world):
         assert client.get(f"/r/{token}").status_code == 200
         assert _opens_a_row(db_session, token, hash_columns)
     assert client.get(f"/feeds/{feed_token}.atom").status_code == 200
+    # ... the scan sees what is stored (the hashes of the links sent among the rest)...
+    assert {hash_token(token) for token in mailed} <= candidates and len(hash_columns) >= 4
     # ... and nothing stored opens anything.
-    assert len(candidates) > 20 and len(hash_columns) >= 4
     usable = [
         candidate
         for candidate in sorted(candidates)

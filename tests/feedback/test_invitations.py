@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
-from tests.feedback.factories import BASE_URL, invite, make_round, make_tester
+from tests.factories import BASE_URL, invite, make_round, make_tester
 from tracker.academies.models import Membership, Role
 from tracker.db import utcnow
 from tracker.errors import DomainError
@@ -256,7 +256,7 @@ def test_a_reminder_brings_a_link_of_its_own_and_the_invitations_keeps_working(d
 
 
 def test_a_member_with_another_role_and_a_profile_can_be_invited(db_session, world):
-    from tests.feedback.factories import give_profile
+    from tests.factories import give_profile
 
     setup = make_round(db_session, world.academy, world.manager, now=NOW)
     give_profile(db_session, world.academy, world.designer)
