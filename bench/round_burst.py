@@ -65,8 +65,8 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
     from tracker.backlog.services import create_brick
     from tracker.db import utcnow
     from tracker.feedback.invitations import invite_testers
-    from tracker.feedback.keys import invitation_token
-    from tracker.feedback.models import QuestionKind, TesterProfile
+    from tracker.feedback.links import issue_for_mail
+    from tracker.feedback.models import QuestionKind, RoundInvitation, TesterProfile
     from tracker.feedback.questionnaire import QuestionInput, add_question, slots_of
     from tracker.feedback.rounds import create_round, open_round
     from tracker.releases.services import create_release
@@ -127,9 +127,14 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
          for n, i in enumerate(ids)],
     )  # fmt: skip
     with force_locale("fr"):
-        invite_testers(session, round_, ids, secret_key=secret_key,
-                       base_url="http://burst", now=now)  # fmt: skip
+        invite_testers(session, round_, ids, base_url="http://burst", now=now)
     session.flush()
+    # The links the sender would make when the invitations leave.
+    invitation_ids = session.scalars(
+        select(RoundInvitation.id).where(RoundInvitation.round_id == round_.id)
+        .order_by(RoundInvitation.user_id)
+    ).all()  # fmt: skip
+    tokens = [issue_for_mail(session, i, now) or "" for i in invitation_ids]
 
     form: list[tuple[str, str]] = []
     for slot in slots_of(list(round_.questions), bricks):
@@ -143,7 +148,7 @@ def seed_round(session: Session, *, testers: int, secret_key: str) -> BurstFacts
         form.append((slot.name, value))
     return BurstFacts(
         round_id=round_.id,
-        tokens=[invitation_token(secret_key, round_.id, i) for i in ids],
+        tokens=tokens,
         form=form,
         answers_per_response=len(form),
     )

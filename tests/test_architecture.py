@@ -42,6 +42,7 @@ INFRASTRUCTURE = (
     "tracker.spreadsheets",
     "tracker.imports",
     "tracker.migrate",
+    "tracker.logs",
     "tracker.rows",
     "tracker.cleaning",
 )

@@ -211,6 +211,20 @@ def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = 
     return path
 
 
+def _invitation_url(action: str) -> Path:
+    """The tester's invitation to an open round + action."""
+
+    def path(w: World, s: Session) -> str:
+        from tests.feedback.factories import give_profile, invite, make_round
+
+        setup = make_round(s, w.academy, w.manager)
+        give_profile(s, w.academy, w.tester)
+        [invitation] = invite(s, setup.round, [w.tester])
+        return f"/a/{w.academy.slug}/rounds/{setup.round.id}/invitations/{invitation.id}/{action}"
+
+    return path
+
+
 def _question_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
         from tests.factories import make_round
@@ -496,6 +510,7 @@ ROUTES: dict[str, Route] = {
     "feedback.invite": Route(_round_url("invite", state="open"), allowed={"manager"}),
     "feedback.remind": Route(_round_url("remind", state="open"), "POST", allowed={"manager"}),
     "feedback.invitations": Route(_round_url("invitations", state="open"), allowed=BUILDERS),
+    "feedback.renew_invitation": Route(_invitation_url("renew"), "POST", allowed={"manager"}),
     "feedback.my_rounds": Route(academy("my-rounds"), allowed={"tester"}),
     "feedback.answer": Route(
         _round_url("answer", state="open", invite_tester=True), allowed={"tester"}

@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from tracker import config as config_module
+from tracker import logs
 from tracker.db import Database, _immediate, count_queries
 from tracker.db import db as database  # not `db`: that would shadow the tracker.db module
 
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure(app, config or {})
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.install(app.logger)
 
     # Every model mapped before the first query: models name other domains' models by string.
     import tracker.models  # noqa: F401
@@ -85,6 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # overflow inside the driver.
     app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
+    _register_link_issuers()
     _init_request_hooks(app)
 
     from tracker import commands, templating
@@ -185,6 +188,14 @@ def _register_blueprints(app: Flask) -> None:
             import_module(f"tracker.{name}.{module}")
         for blueprint in package.blueprints:
             app.register_blueprint(blueprint)
+
+
+def _register_link_issuers() -> None:
+    """The personal links the mail sender makes when a message leaves (never stored in it)."""
+    from tracker.feedback import links
+    from tracker.mail.services import register_link_issuer
+
+    register_link_issuer(links.LINK_KIND, links.issue_for_mail)
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -137,7 +137,8 @@ def send_mail(batch_size: int) -> None:
         clock=utcnow,
     )
     click.echo(
-        f"sent: {report.sent}, kept in outbox: {report.kept_in_outbox}, failed: {report.failed}"
+        f"sent: {report.sent}, kept in outbox: {report.kept_in_outbox}, failed: {report.failed},"
+        f" to retry: {report.retried}"
     )
 
 
@@ -190,7 +191,6 @@ def send_reminders(max_per_invitation: int) -> None:
 
     sent = send_due_reminders(
         db.session,
-        secret_key=current_app.config["SECRET_KEY"],
         base_url=current_app.config["BASE_URL"],
         now=utcnow(),
         max_reminders=max_per_invitation,
@@ -213,7 +213,7 @@ def worker(interval: int) -> None:
             if closed:
                 click.echo(f"rounds closed: {closed}")
             report = send_queued_mail(db.session, smtp, clock=utcnow)
-            if report.sent or report.kept_in_outbox or report.failed:
+            if report.sent or report.kept_in_outbox or report.failed or report.retried:
                 click.echo(f"mail: {report}")
         except Exception as exc:
             db.session.rollback()

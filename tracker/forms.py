@@ -22,10 +22,19 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length
 from wtforms.widgets import TextInput
 
+from tracker.mail.services import has_control_characters
+
 
 def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
     """WTForms 3.3+ wants SelectChoice objects rather than (value, label) tuples."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def no_control_characters(_form: Any, field: Field) -> None:
+    """A name (of a person, of an academy) ends up in e-mail headers: a line break, a tab or
+    another control character in it is refused where it is typed."""
+    if isinstance(field.data, str) and has_control_characters(field.data):
+        raise ValidationError(_l("Line breaks, tabs and other control characters are not allowed."))
 
 
 def text_field(
@@ -34,12 +43,16 @@ def text_field(
     *,
     required: bool = False,
     multiline: bool = False,
+    in_headers: bool = False,
     description: Any = "",
     **kwargs: Any,
 ) -> Any:
     """A text input (a text area if `multiline`) of at most `max_length` characters, required
-    or not: every text a form takes is bounded."""
+    or not: every text a form takes is bounded. `in_headers`: the text ends up in e-mail
+    headers (a subject, a sender's name), so control characters are refused."""
     validators: list[Any] = [DataRequired()] if required else []
+    if in_headers:
+        validators.append(no_control_characters)
     field = TextAreaField if multiline else StringField
     return field(
         label, validators=[*validators, Length(max=max_length)], description=description, **kwargs

@@ -23,7 +23,7 @@ from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.paths_services import colour_class
 from tracker.db import db
 from tracker.mail.labels import MAIL_STATUS_LABELS
-from tracker.markdown import markdown_to_text, render_markdown
+from tracker.markdown import markdown_to_text, render_markdown, render_markdown_for_email
 from tracker.releases.labels import RELEASE_STATE_LABELS
 from tracker.sprints.labels import SPRINT_STATE_LABELS
 
@@ -44,7 +44,9 @@ def my_academies() -> list[Any]:
 def init_app(app: Flask) -> None:
     formatting.init_app(app)
     app.jinja_env.filters["markdown"] = render_markdown
-    # The text part of an e-mail that carries Markdown (its HTML part uses `markdown`).
+    # An e-mail's HTML part: images as links, nothing loaded when the message is opened.
+    app.jinja_env.filters["markdown_email"] = render_markdown_for_email
+    # The text part of an e-mail that carries Markdown (its HTML part uses `markdown_email`).
     app.jinja_env.filters["markdown_text"] = markdown_to_text
     # A learning path's colour as a CSS class (static/css/brique.css): no inline style.
     app.jinja_env.globals["path_colour_class"] = colour_class

@@ -11,7 +11,7 @@ replaced by random ones and the responses stored again under new ids, in a rando
 undone by the downgrade (nothing could restore what was forgotten).
 
 Revision ID: 8cefecf88d5f
-Revises: edc22efed86b
+Revises: f533b8cfa11d
 Create Date: 2026-12-05 12:19:58.130122
 """
 
@@ -26,7 +26,7 @@ from alembic import op
 import tracker.db
 
 revision: str = '8cefecf88d5f'
-down_revision: str | None = 'edc22efed86b'
+down_revision: str | None = 'f533b8cfa11d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -43,10 +43,8 @@ def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_sessio
     other = make_member(db_session, academy, Role.TESTER)
     db_session.add_all(
         [
-            RoundInvitation(round_id=round_.id, user_id=world.tester.id, token_hash="a" * 64),
-            RoundInvitation(
-                round_id=round_.id, user_id=other.id, token_hash="b" * 64, completed_at=utcnow()
-            ),
+            RoundInvitation(round_id=round_.id, user_id=world.tester.id),
+            RoundInvitation(round_id=round_.id, user_id=other.id, completed_at=utcnow()),
         ]
     )
     db_session.flush()

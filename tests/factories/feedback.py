@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tests.factories.academies import BASE_URL, SECRET, World
 from tests.factories.backlog import make_brick
@@ -40,7 +40,6 @@ from tracker.db import utcnow
 from tracker.feedback.answers import invitation_of, save_response
 from tracker.feedback.invitations import invite_testers
 from tracker.feedback.items import ItemInput, report_item
-from tracker.feedback.keys import invitation_token
 from tracker.feedback.models import (
     Answer,
     FeedbackItem,
@@ -53,6 +52,7 @@ from tracker.feedback.models import (
     Response,
     ResponseState,
     RoundInvitation,
+    RoundLink,
     Severity,
     TesterProfile,
 )
@@ -61,6 +61,7 @@ from tracker.feedback.questionnaire import add_question as add_question_through_
 from tracker.feedback.rounds import GateCriteria, close_round, create_round, open_round
 from tracker.releases.models import Release
 from tracker.releases.services import create_release
+from tracker.tokens import hash_token, new_token
 
 _counter = itertools.count(1)
 
@@ -197,7 +198,6 @@ def invite(
             session,
             round_,
             [u.id for u in users],
-            secret_key=SECRET,
             base_url=BASE_URL,
             now=now or utcnow(),
         )
@@ -205,7 +205,16 @@ def invite(
 
 
 def token_of(round_: FeedbackRound, user: User) -> str:
-    return invitation_token(SECRET, round_.id, user.id)
+    """A new personal link's token for the person's invitation, as if e-mailed while the round
+    was open (tracker.feedback.links.issue_for_mail makes them)."""
+    session = object_session(round_)
+    assert session is not None
+    invitation = invitation_of(session, round_, user.id)
+    assert invitation is not None, "not invited"
+    token = new_token()
+    session.add(RoundLink(invitation_id=invitation.id, token_hash=hash_token(token)))
+    session.flush()
+    return token
 
 
 def answer_values(
@@ -293,7 +302,6 @@ def add_invitation(
     invitation = RoundInvitation(
         round_id=round_.id,
         user_id=user.id,
-        token_hash=secrets.token_hex(32),
         completed_at=utcnow() if completed else None,
     )
     session.add(invitation)
@@ -448,7 +456,6 @@ def run_round(
             session,
             round_,
             [t.id for t in testers],
-            secret_key=secret_key,
             base_url=BASE_URL,
             now=now,
         )

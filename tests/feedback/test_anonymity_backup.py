@@ -63,7 +63,6 @@ def _play(db_session, world, *, closes_in: dt.timedelta):
             remind_pending(
                 db_session,
                 setup.round,
-                secret_key=SECRET,
                 base_url=BASE_URL,
                 now=start + dt.timedelta(hours=25),
             )

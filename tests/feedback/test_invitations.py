@@ -10,18 +10,19 @@ import re
 import pytest
 from click.testing import CliRunner
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from tests.factories import BASE_URL, SECRET, invite, make_round, make_tester, token_of
+from tests.factories import BASE_URL, invite, make_round, make_tester
 from tracker.academies.models import Membership, Role
 from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.feedback import panel
 from tracker.feedback.answers import find_invitation, invitation_of
 from tracker.feedback.invitations import choose_invitees, invite_testers, remind_pending
-from tracker.feedback.models import RoundInvitation
+from tracker.feedback.models import RoundInvitation, RoundLink
 from tracker.feedback.phases import RoundClosed
 from tracker.mail.models import MailMessage
+from tracker.mail.services import LINK_TOKEN, build_email, issue_link
 from tracker.tokens import hash_token
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -34,9 +35,13 @@ def _mails(db_session, category="round_invitation"):
 
 
 def _invite(db_session, round_, user_ids, now=NOW):
-    return invite_testers(
-        db_session, round_, user_ids, secret_key=SECRET, base_url=BASE_URL, now=now
-    )
+    return invite_testers(db_session, round_, user_ids, base_url=BASE_URL, now=now)
+
+
+def _delivered(db_session, mail, now=NOW):
+    """The text and HTML bodies as the sender writes them when the message leaves."""
+    email = build_email(mail, "Brique <x@brique.test>", token=issue_link(db_session, mail, now))
+    return email.get_body(("plain",)).get_content(), email.get_body(("html",)).get_content()
 
 
 def test_inviting_queues_one_mail_per_person_in_their_language_with_a_personal_link(
@@ -60,17 +65,21 @@ def test_inviting_queues_one_mail_per_person_in_their_language_with_a_personal_l
     assert "Hello Inès Dubois" in english.body_text
     assert setup.round.title in english.subject
     for user, mail in ((lea, french), (ines, english)):
-        link = f"{BASE_URL}/r/{token_of(setup.round, user)}"
-        assert link in mail.body_text and f'href="{link}"' in mail.body_html
+        # Queued with a placeholder: no token is stored, the sender makes it.
+        assert f"{BASE_URL}/r/{LINK_TOKEN}" in mail.body_text
+        assert f'href="{BASE_URL}/r/{LINK_TOKEN}"' in mail.body_html
         invitation = invitation_of(db_session, setup.round, user.id)
-        assert invitation.token_hash == hash_token(token_of(setup.round, user))
+        assert (mail.link_kind, mail.link_ref) == ("round_invitation", invitation.id)
         assert invitation.sent_at == NOW and invitation.expires_at == setup.round.closes_at
-    # The raw token is nowhere in the invitation table.
-    assert not db_session.scalar(
-        select(func.count(RoundInvitation.id)).where(
-            RoundInvitation.token_hash == token_of(setup.round, lea)
-        )
-    )
+        text, html = _delivered(db_session, mail)
+        token = re.search(rf"{BASE_URL}/r/([A-Za-z0-9_-]+)", text).group(1)
+        assert f'href="{BASE_URL}/r/{token}"' in html
+        assert find_invitation(db_session, token).id == invitation.id
+        # Only its hash is kept.
+        assert db_session.scalar(
+            select(RoundLink.token_hash).where(RoundLink.invitation_id == invitation.id)
+        ) == hash_token(token)
+        assert token not in mail.body_text + mail.body_html
 
 
 def test_nobody_is_invited_or_mailed_twice(db_session, world):
@@ -181,9 +190,7 @@ def _age(db_session, round_, **values):
     db_session.expire_all()
 
 
-def test_reminders_go_to_who_has_not_completed_at_most_once_a_day_with_the_same_link(
-    db_session, world
-):
+def test_reminders_go_to_who_has_not_completed_at_most_once_a_day_with_a_link(db_session, world):
     setup = make_round(db_session, world.academy, world.manager, now=NOW)
     done, pending = make_tester(db_session, world.academy), make_tester(db_session, world.academy)
     _invite(db_session, setup.round, [done.id, pending.id])
@@ -193,7 +200,7 @@ def test_reminders_go_to_who_has_not_completed_at_most_once_a_day_with_the_same_
         .values(completed_at=NOW + dt.timedelta(hours=1))
     )
     remind = lambda moment: remind_pending(  # noqa: E731
-        db_session, setup.round, secret_key=SECRET, base_url=BASE_URL, now=moment
+        db_session, setup.round, base_url=BASE_URL, now=moment
     )
 
     too_soon = remind(NOW + dt.timedelta(hours=23))
@@ -205,7 +212,8 @@ def test_reminders_go_to_who_has_not_completed_at_most_once_a_day_with_the_same_
     assert (first.reminded, again.reminded, next_day.reminded) == (1, 0, 1)
     reminders = _mails(db_session, "round_reminder")
     assert [m.to_address for m in reminders] == [pending.email, pending.email]
-    assert f"{BASE_URL}/r/{token_of(setup.round, pending)}" in reminders[0].body_text
+    assert f"{BASE_URL}/r/{LINK_TOKEN}" in reminders[0].body_text
+    assert reminders[0].link_ref == invitation_of(db_session, setup.round, pending.id).id
     invitation = invitation_of(db_session, setup.round, pending.id)
     db_session.refresh(invitation)
     assert (invitation.reminder_count, invitation.reminded_at) == (
@@ -230,22 +238,21 @@ def test_the_send_reminders_command_reminds_every_open_round(app, db_session, wo
     assert len(_mails(db_session, "round_reminder")) == 1
 
 
-def test_a_reminder_after_a_change_of_secret_key_carries_a_link_that_works(db_session, world):
+def test_a_reminder_brings_a_link_of_its_own_and_the_invitations_keeps_working(db_session, world):
     setup = make_round(db_session, world.academy, world.manager, now=NOW)
     tester = make_tester(db_session, world.academy)
     _invite(db_session, setup.round, [tester.id])
+    [invitation_mail] = _mails(db_session)
+    first = _delivered(db_session, invitation_mail)[0]
 
-    remind_pending(
-        db_session,
-        setup.round,
-        secret_key="a-new-secret",
-        base_url=BASE_URL,
-        now=NOW + dt.timedelta(days=2),
-    )
-
+    remind_pending(db_session, setup.round, base_url=BASE_URL, now=NOW + dt.timedelta(days=2))
     [reminder] = _mails(db_session, "round_reminder")
-    token = re.search(r"/r/([A-Za-z0-9_-]+)", reminder.body_text).group(1)
-    assert find_invitation(db_session, token).user_id == tester.id
+    second = _delivered(db_session, reminder, NOW + dt.timedelta(days=2))[0]
+
+    tokens = [re.search(r"/r/([A-Za-z0-9_-]+)", text).group(1) for text in (first, second)]
+    assert tokens[0] != tokens[1]
+    for token in tokens:
+        assert find_invitation(db_session, token).user_id == tester.id
 
 
 def test_a_member_with_another_role_and_a_profile_can_be_invited(db_session, world):
@@ -266,3 +273,16 @@ def test_a_member_with_another_role_and_a_profile_can_be_invited(db_session, wor
         )
     )
     assert role == Role.DESIGNER
+
+
+def test_the_subject_is_cleaned_of_control_characters_where_it_is_written(db_session, world):
+    setup = make_round(db_session, world.academy, world.manager, now=NOW)
+    setup.round.title = "Bêta\r\nBcc: everyone@example.com"
+    tester = make_tester(db_session, world.academy, language="en")
+
+    _invite(db_session, setup.round, [tester.id])
+
+    [mail] = _mails(db_session)
+    assert "\r" not in mail.subject and "\n" not in mail.subject
+    assert mail.subject.endswith(": Bêta")  # the first line of the text is the subject
+    _delivered(db_session, mail)  # and it can be written: no header injected

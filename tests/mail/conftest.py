@@ -26,11 +26,13 @@ def free_port() -> int:
 
 
 class Inbox:
-    """What the SMTP server received. Addresses in `refuse` are rejected at RCPT TO."""
+    """What the SMTP server received. Addresses in `refuse` are rejected at RCPT TO, those in
+    `defer` are told to try again later (a 4xx reply)."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()
+        self.defer: set[str] = set()
         self.delay = 0.0
         self._lock = threading.Lock()
 
@@ -39,6 +41,8 @@ class Inbox:
     ) -> str:
         if address in self.refuse:
             return "550 5.1.1 No such user here"
+        if address in self.defer:
+            return "451 4.3.0 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

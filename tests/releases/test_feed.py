@@ -15,6 +15,7 @@ from tracker.academies.services import remove_member
 from tracker.db import utcnow
 from tracker.releases import feed, notes, services
 from tracker.releases.models import FeedToken, ReleaseState
+from tracker.tokens import hash_token
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -32,7 +33,7 @@ def published(db_session, world, name, body="# Notes\n\nDu **contenu**."):
 
 
 def token_for(db_session, world, user):
-    return feed.issue_feed_token(db_session, world.academy, user, secret_key=SECRET, now=utcnow())
+    return feed.issue_feed_token(db_session, world.academy, user, now=utcnow())
 
 
 def assert_valid_atom(body: bytes) -> ET.Element:
@@ -95,13 +96,13 @@ def test_the_notes_html_is_sanitized_in_the_feed(client, db_session, world):
     assert "<script" not in html and 'href="javascript' not in html
 
 
-def test_only_the_hash_is_stored_and_the_link_can_be_shown_again(db_session, world):
+def test_only_the_hash_of_a_random_token_is_stored(db_session, world):
     token = token_for(db_session, world, world.stakeholder)
 
     row = db_session.query(FeedToken).filter_by(user_id=world.stakeholder.id).one()
-    assert token not in (row.token_hash, row.nonce)
-    assert feed.token_of(SECRET, row.nonce) == token
+    assert row.token_hash == hash_token(token) and len(token) == feed.TOKEN_LENGTH
     assert feed.find_feed_token(db_session, token).id == row.id
+    assert token_for(db_session, world, world.manager) != token
 
 
 def test_regenerating_stops_the_old_link(client, db_session, world):
@@ -159,9 +160,7 @@ def test_a_testers_feed_holds_the_releases_they_tested_only(client, db_session, 
         base_url="http://brique.test",
     )  # fmt: skip
     published(db_session, world, "Pas testée")
-    token = feed.issue_feed_token(
-        db_session, world.academy, tester, secret_key=SECRET, now=utcnow()
-    )
+    token = feed.issue_feed_token(db_session, world.academy, tester, now=utcnow())
 
     parsed = feedparser.parse(client.get(f"/feeds/{token}.atom").data)
 

@@ -18,7 +18,7 @@ from tracker.errors import DomainError
 from tracker.feedback.models import ItemKind, ItemStatus, Severity
 from tracker.mail.models import MailMessage
 from tracker.markdown import render_markdown
-from tracker.releases import notes, services
+from tracker.releases import feed, notes, services
 from tracker.releases.models import ReleaseEvent, ReleaseEventKind, ReleaseState
 
 
@@ -230,6 +230,32 @@ def test_publishing_emails_each_stakeholder_once_in_their_language(db_session, w
         (world.manager.id, True),
         (world.manager.id, False),
     ]
+
+
+def test_remote_images_reach_the_emails_and_the_feed_as_links_only(
+    client, db_session, world, release
+):
+    """No tracking pixel: an image in the notes is a link in the e-mail and in the feed (the
+    notes page itself keeps it)."""
+    approve(db_session, world, release)
+    pixel = "https://tracker.example/p.gif?u=42"
+    body = f"# Incrément 1\n\n![Capture]({pixel}) et ![]({pixel}&b=1)"
+    notes.publish_notes(
+        db_session, release, body=body, actor=world.manager, now=utcnow(),
+        base_url="http://brique.test",
+    )  # fmt: skip
+    token = feed.issue_feed_token(db_session, world.academy, world.stakeholder, now=utcnow())
+    db_session.commit()
+
+    [mail] = db_session.scalars(
+        select(MailMessage).where(MailMessage.to_address == world.stakeholder.email)
+    ).all()
+    entry = client.get(f"/feeds/{token}.atom").get_data(as_text=True)
+
+    html = mail.body_html or ""
+    assert "<img" not in html and f'<a href="{pixel}"' in html and ">Capture</a>" in html
+    assert "&lt;img" not in entry and "<img" not in entry and "Capture&lt;/a&gt;" in entry
+    assert "<img" in render_markdown(body)  # the page in the app is unchanged
 
 
 def test_notes_of_a_released_release_can_be_published(db_session, world, release):

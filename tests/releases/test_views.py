@@ -288,13 +288,18 @@ def test_the_notes_page_is_printable_and_has_no_manager_action_for_stakeholders(
 def test_a_feed_link_from_the_notes_page(client, db_session, world, login):
     login(world.stakeholder)
 
-    created = client.post(f"/a/{world.academy.slug}/notes/feed-link")
-    page = text(client.get(f"/a/{world.academy.slug}/notes/", headers=EN))
-    link = re.search(r'value="http://brique.test(/feeds/[^"]+\.atom)"', page).group(1)
+    created = client.post(f"/a/{world.academy.slug}/notes/feed-link", headers=EN)
+    shown = text(created)
+    link = re.search(r'value="http://brique.test(/feeds/[^"]+\.atom)"', shown).group(1)
+    later = text(client.get(f"/a/{world.academy.slug}/notes/", headers=EN))
     revoked = client.post(f"/a/{world.academy.slug}/notes/feed-link/revoke")
     client.post("/logout")
 
-    assert created.status_code == 303 and revoked.status_code == 303
+    # Shown once, on the response that made it (never cached), then never again.
+    assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
+    assert "shown only this once" in shown
+    assert link not in later and "It is not shown again" in later
+    assert revoked.status_code == 303
     assert client.get(link).status_code == 404  # revoked
 
 

@@ -30,7 +30,7 @@ ACADEMY_LOCALES = choices([("fr", "Français"), ("en", "English")])
 
 
 class CreateAcademyForm(FlaskForm):
-    name = text_field(_l("Name"), 120, required=True)
+    name = text_field(_l("Name"), 120, required=True, in_headers=True)
     slug = StringField(
         _l("Address"),
         validators=[DataRequired(), Length(min=2, max=60)],
@@ -54,7 +54,7 @@ class CreateAcademyForm(FlaskForm):
 
 
 class EditAcademyForm(FlaskForm):
-    name = text_field(_l("Name"), 120, required=True)
+    name = text_field(_l("Name"), 120, required=True, in_headers=True)
     description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
     default_locale = SelectField(_l("Language of the academy"), choices=ACADEMY_LOCALES)
     sprint_length_days = IntegerField(

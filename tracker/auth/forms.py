@@ -48,12 +48,12 @@ class ChangePasswordForm(FlaskForm):
 
 
 class EditProfileForm(FlaskForm):
-    display_name = text_field(_l("Name"), 120, required=True)
+    display_name = text_field(_l("Name"), 120, required=True, in_headers=True)
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
 
 
 class AcceptInvitationForm(FlaskForm):
-    display_name = text_field(_l("Your name"), 120, required=True)
+    display_name = text_field(_l("Your name"), 120, required=True, in_headers=True)
     password = PasswordField(
         _l("Choose a password"),
         validators=[DataRequired(), Length(max=256)],

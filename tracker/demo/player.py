@@ -275,7 +275,6 @@ class Player:
             self.session,
             round_,
             [self.users[email].id for email in emails],
-            secret_key=self.secret_key,
             base_url=self.base_url,
             now=self.clock.now,
         )

@@ -19,8 +19,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from tracker.academies.models import Academy, Membership
+from tracker.academies.models import Academy
 from tracker.errors import DomainError, NotFound
+from tracker.feedback import links
 from tracker.feedback.keys import completion_stamp, lookup_key, stamp
 from tracker.feedback.models import (
     Answer,
@@ -30,6 +31,7 @@ from tracker.feedback.models import (
     Response,
     ResponseState,
     RoundInvitation,
+    RoundLink,
     RoundState,
     TesterProfile,
 )
@@ -50,28 +52,24 @@ class LinkInvalid(NotFound):
 
 
 def find_invitation(session: Session, token: str) -> RoundInvitation:
-    """The invitation of a personal link (round and person loaded), or LinkInvalid."""
-    if not token or len(token) > 100:
-        raise LinkInvalid(_("This link is not valid. Use the latest e-mail you received."))
-    invitation = session.scalar(
-        select(RoundInvitation)
-        .where(RoundInvitation.token_hash == hash_token(token))
-        .options(
-            joinedload(RoundInvitation.user),
-            joinedload(RoundInvitation.round).joinedload(FeedbackRound.release),
+    """The invitation of a personal link (round and person loaded), or LinkInvalid.
+
+    The link is the credential of a panel member: someone whose account is closed, who left the
+    academy or whose tester profile is deactivated since the invitation cannot use it any more.
+    """
+    invitation = None
+    if token and len(token) <= 100:
+        invitation = session.scalar(
+            select(RoundInvitation)
+            .join(RoundLink, RoundLink.invitation_id == RoundInvitation.id)
+            .join(FeedbackRound, FeedbackRound.id == RoundInvitation.round_id)
+            .where(RoundLink.token_hash == hash_token(token), links.may_use_link())
+            .options(
+                joinedload(RoundInvitation.user),
+                joinedload(RoundInvitation.round).joinedload(FeedbackRound.release),
+            )
         )
-    )
-    if invitation is None or not invitation.user.is_active or invitation.user.erased_at:
-        raise LinkInvalid(_("This link is not valid. Use the latest e-mail you received."))
-    # The link is the credential of a member: someone removed from the academy since the
-    # invitation must not keep answering (or reporting items) through it.
-    still_member = session.scalar(
-        select(Membership.id).where(
-            Membership.academy_id == invitation.round.academy_id,
-            Membership.user_id == invitation.user_id,
-        )
-    )
-    if still_member is None:
+    if invitation is None:
         raise LinkInvalid(_("This link is not valid. Use the latest e-mail you received."))
     return invitation
 

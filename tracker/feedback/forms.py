@@ -63,7 +63,8 @@ def utc_to_local(value: dt.datetime | None, zone: str) -> dt.datetime | None:
 
 class EditRoundForm(FlaskForm):
     release_id = SelectField(_l("Release"), validators=[DataRequired()])
-    title = text_field(_l("Title"), 200, required=True)
+    # In the subject of the invitations: a line break would cut it.
+    title = text_field(_l("Title"), 200, required=True, in_headers=True)
     instructions = text_field(
         _l("Instructions for testers"),
         5000,

@@ -1,5 +1,6 @@
 """Invitations and reminders: whom to invite, never twice, e-mails queued in each person's
-language with their personal link (tracker/feedback/keys.py), reminders at most once a day.
+language with their personal link (made when the e-mail leaves: tracker/feedback/links.py),
+reminders at most once a day; a new invitation (new link, the old ones killed) on request.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import render_template
@@ -21,9 +22,8 @@ from sqlalchemy.orm import Session, joinedload
 from tracker.academies.models import Academy
 from tracker.auth.models import LOCALES, User
 from tracker.collation import folded
-from tracker.errors import DomainError
-from tracker.feedback import panel
-from tracker.feedback.keys import invitation_token
+from tracker.errors import DomainError, NotFound
+from tracker.feedback import links, panel
 from tracker.feedback.models import (
     FeedbackRound,
     RoundInvitation,
@@ -33,12 +33,11 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.phases import RoundClosed, is_accepting, round_phase
 from tracker.mail.models import MailMessage, MailStatus
-from tracker.tokens import hash_token
+from tracker.mail.services import LINK_TOKEN, header_value
 
 REMINDER_INTERVAL = dt.timedelta(hours=24)
 
 _NAME_MARK = "BRQNAMEMARK7F3A"
-_LINK_MARK = "BRQLINKMARK9C1E"
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,11 @@ class _Recipient:
     email: str
     name: str
     language: str
-    token: str
+    invitation_id: int = 0
 
 
 def _recipients(
-    session: Session, round_: FeedbackRound, academy: Academy, user_ids: Sequence[int], secret: str
+    session: Session, round_: FeedbackRound, academy: Academy, user_ids: Sequence[int]
 ) -> list[_Recipient]:
     found: list[_Recipient] = []
     ids = sorted(set(user_ids))
@@ -71,15 +70,7 @@ def _recipients(
                 (code for code in (locale, profile_language) if code in LOCALES),
                 academy.default_locale if academy.default_locale in LOCALES else "fr",
             )
-            found.append(
-                _Recipient(
-                    user_id=user_id,
-                    email=email,
-                    name=name,
-                    language=language,
-                    token=invitation_token(secret, round_.id, user_id),
-                )
-            )
+            found.append(_Recipient(user_id=user_id, email=email, name=name, language=language))
     return found
 
 
@@ -96,8 +87,9 @@ def _queue_round_mail(
 ) -> int:
     """Queue one message per recipient, rendering the templates once per language.
 
-    The personal parts (name, link) are placed afterwards: 500 invitations cost two template
-    renders per language and one multi-row INSERT, not 1,000 renders and 500 INSERTs.
+    The name is placed afterwards: 500 invitations cost two template renders per language and
+    one multi-row INSERT, not 1,000 renders and 500 INSERTs. The link holds the mail queue's
+    placeholder: its token is made when the message leaves.
     """
     release = round_.release
     by_language: dict[str, list[_Recipient]] = {}
@@ -110,26 +102,23 @@ def _queue_round_mail(
             "round": round_,
             "release": release,
             "name": _NAME_MARK,
-            "link": _LINK_MARK,
+            "link": f"{base_url}/r/{LINK_TOKEN}",  # the answer blueprint's form
         }
         with force_locale(language):
             text = render_template(f"{template}.txt", **context)
             body_html = render_template(f"{template}.html", **context)
         subject, _sep, body_text = text.partition("\n")
-        subject = subject.strip()[:255]
+        subject = header_value(subject)
         body_text = body_text.lstrip("\n")
         for recipient in group:
-            link = f"{base_url}/r/{recipient.token}"  # the answer blueprint's form
             rows.append(
                 {
                     "to_address": recipient.email,
                     "subject": subject,
-                    "body_text": body_text.replace(_NAME_MARK, recipient.name).replace(
-                        _LINK_MARK, link
-                    ),
-                    "body_html": body_html.replace(_NAME_MARK, str(escape(recipient.name))).replace(
-                        _LINK_MARK, str(escape(link))
-                    ),
+                    "body_text": body_text.replace(_NAME_MARK, recipient.name),
+                    "body_html": body_html.replace(_NAME_MARK, str(escape(recipient.name))),
+                    "link_kind": links.LINK_KIND,
+                    "link_ref": recipient.invitation_id,
                     "category": category,
                     "academy_id": academy.id,
                     "status": MailStatus.QUEUED,
@@ -141,22 +130,22 @@ def _queue_round_mail(
     return len(rows)
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:
     """INSERT the invitations, skipping any (round, person) already there, even one a
-    concurrent request inserted a moment ago; returns the user ids actually inserted."""
+    concurrent request inserted a moment ago; {user id: invitation id} of those inserted."""
     if not rows:
-        return []
+        return {}
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    inserted: list[int] = []
+    inserted: dict[int, int] = {}
     for start in range(0, len(rows), 500):
         statement = (
             module.insert(RoundInvitation)
             .values(rows[start : start + 500])
             .on_conflict_do_nothing()
-            .returning(RoundInvitation.user_id)
+            .returning(RoundInvitation.user_id, RoundInvitation.id)
         )
-        inserted += list(session.scalars(statement))
+        inserted.update({row[0]: row[1] for row in session.execute(statement)})
     return inserted
 
 
@@ -172,7 +161,6 @@ def invite_testers(
     round_: FeedbackRound,
     user_ids: Iterable[int],
     *,
-    secret_key: str,
     base_url: str,
     now: dt.datetime,
 ) -> InviteReport:
@@ -196,29 +184,30 @@ def invite_testers(
             )
         )
     fresh = [user_id for user_id in eligible if user_id not in already]
-    recipients = _recipients(session, round_, academy, fresh, secret_key)
-    inserted = set(
-        _insert_ignoring_duplicates(
-            session,
-            [
-                {
-                    "round_id": round_.id,
-                    "user_id": r.user_id,
-                    "token_hash": hash_token(r.token),
-                    "created_at": now,
-                    "expires_at": round_.closes_at,
-                    "sent_at": now,
-                    "reminder_count": 0,
-                }
-                for r in recipients
-            ],
-        )
+    recipients = _recipients(session, round_, academy, fresh)
+    inserted = _insert_ignoring_duplicates(
+        session,
+        [
+            {
+                "round_id": round_.id,
+                "user_id": r.user_id,
+                "created_at": now,
+                "expires_at": round_.closes_at,
+                "sent_at": now,
+                "reminder_count": 0,
+            }
+            for r in recipients
+        ],
     )
     _queue_round_mail(
         session,
         round_,
         academy,
-        [r for r in recipients if r.user_id in inserted],
+        [
+            replace(r, invitation_id=inserted[r.user_id])
+            for r in recipients
+            if r.user_id in inserted
+        ],
         template="mail/round_invitation",
         category="round_invitation",
         base_url=base_url,
@@ -307,7 +296,6 @@ def invite_chosen(
     round_: FeedbackRound,
     invitees: Invitees,
     *,
-    secret_key: str,
     base_url: str,
     now: dt.datetime,
 ) -> InviteReport:
@@ -321,9 +309,7 @@ def invite_chosen(
         user_ids=invitees.user_ids,
         quotas=invitees.quotas,
     )
-    return invite_testers(
-        session, round_, user_ids, secret_key=secret_key, base_url=base_url, now=now
-    )
+    return invite_testers(session, round_, user_ids, base_url=base_url, now=now)
 
 
 @dataclass(frozen=True)
@@ -336,13 +322,12 @@ def remind_pending(
     session: Session,
     round_: FeedbackRound,
     *,
-    secret_key: str,
     base_url: str,
     now: dt.datetime,
     max_reminders: int | None = None,
 ) -> RemindReport:
     """Remind who has not completed, at most once a day per invitation (counting the
-    invitation itself), with the same personal link."""
+    invitation itself), with a personal link of its own (the earlier ones keep working)."""
     if round_phase(round_, now) in ("draft", "closed"):
         raise RoundClosed(_("Only an open round sends reminders."))
     academy = session.get(Academy, round_.academy_id)
@@ -363,7 +348,7 @@ def remind_pending(
         update(RoundInvitation)
         .where(*conditions)
         .values(reminded_at=now, reminder_count=RoundInvitation.reminder_count + 1)
-        .returning(RoundInvitation.id, RoundInvitation.user_id, RoundInvitation.token_hash)
+        .returning(RoundInvitation.id, RoundInvitation.user_id)
         .execution_options(synchronize_session=False)
     ).all()
     pending = int(
@@ -376,24 +361,13 @@ def remind_pending(
     )
     if not claimed:
         return RemindReport(reminded=0, pending=pending)
-    recipients = _recipients(session, round_, academy, [row[1] for row in claimed], secret_key)
-    # After a change of secret key the derived link differs from the stored one: the reminder
-    # carries the new link, which replaces the old one.
-    stored = {row[1]: (row[0], row[2]) for row in claimed}
-    for recipient in recipients:
-        invitation_id, token_hash = stored[recipient.user_id]
-        if hash_token(recipient.token) != token_hash:
-            session.execute(
-                update(RoundInvitation)
-                .where(RoundInvitation.id == invitation_id)
-                .values(token_hash=hash_token(recipient.token))
-                .execution_options(synchronize_session=False)
-            )
+    invitation_ids = {user_id: id_ for id_, user_id in claimed}
+    recipients = _recipients(session, round_, academy, list(invitation_ids))
     _queue_round_mail(
         session,
         round_,
         academy,
-        recipients,
+        [replace(r, invitation_id=invitation_ids[r.user_id]) for r in recipients],
         template="mail/round_reminder",
         category="round_reminder",
         base_url=base_url,
@@ -403,10 +377,49 @@ def remind_pending(
     return RemindReport(reminded=len(claimed), pending=pending)
 
 
+def renew_invitation(
+    session: Session,
+    round_: FeedbackRound,
+    invitation_id: int,
+    *,
+    base_url: str,
+    now: dt.datetime,
+) -> RoundInvitation:
+    """Invite the tester again (a link lost or forwarded): every earlier link stops working at
+    once, the new e-mail brings a new one."""
+    if round_phase(round_, now) in ("draft", "closed"):
+        raise RoundClosed(_("Only an open round sends invitations."))
+    invitation = session.scalar(
+        select(RoundInvitation)
+        .where(RoundInvitation.id == invitation_id, RoundInvitation.round_id == round_.id)
+        .with_for_update()
+    )
+    if invitation is None:
+        raise NotFound(_("This page does not exist, or no longer does."))
+    academy = session.get(Academy, round_.academy_id)
+    assert academy is not None
+    if not panel.invitable_ids(session, academy, [invitation.user_id]):
+        raise DomainError(_("This person is no longer an active tester of the academy."))
+    links.revoke_links(session, invitation.id)
+    invitation.sent_at = now
+    recipients = _recipients(session, round_, academy, [invitation.user_id])
+    _queue_round_mail(
+        session,
+        round_,
+        academy,
+        [replace(r, invitation_id=invitation.id) for r in recipients],
+        template="mail/round_invitation",
+        category="round_invitation",
+        base_url=base_url,
+        now=now,
+    )
+    session.flush()
+    return invitation
+
+
 def send_due_reminders(
     session: Session,
     *,
-    secret_key: str,
     base_url: str,
     now: dt.datetime,
     max_reminders: int | None = None,
@@ -424,7 +437,6 @@ def send_due_reminders(
         report = remind_pending(
             session,
             round_,
-            secret_key=secret_key,
             base_url=base_url,
             now=now,
             max_reminders=max_reminders,

@@ -1,10 +1,7 @@
-"""Keys that let a person find their own answers without being named, and the secret of
-their personal link.
+"""Keys that let a person find their own answers without being named.
 
-- Personal links: the token of an invitation is an HMAC of (round, person) under the secret
-  key, and only its SHA-256 is stored. Deriving it lets a reminder carry the same link as the
-  invitation (a random token could not be shown again), while the database alone still cannot
-  produce a working link.
+(Personal links are random tokens, only hashed: tracker/feedback/links.py.)
+
 - Anonymity (see models.py): in an anonymous round no Response or FeedbackItem column refers to
   the person or the invitation. Their `lookup_key` is an HMAC of (round, person) under the
   round's key, itself an HMAC of the round's random `draft_secret` (in the database) under the
@@ -21,7 +18,6 @@ their personal link.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -60,12 +56,6 @@ def item_lookup_key(secret_key: str, round_: FeedbackRound, user_id: int) -> str
     """Finds a person's own feedback items; differs from their response's key on purpose."""
     key = round_key(secret_key, round_)
     return None if key is None else _hmac(key, f"item:{round_.id}:{user_id}").hex()
-
-
-def invitation_token(secret_key: str, round_id: int, user_id: int) -> str:
-    """The secret part of a personal link /r/<token> (only its SHA-256 is stored)."""
-    digest = _hmac(secret_key, f"round-link:{round_id}:{user_id}")
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _day(moment: dt.datetime) -> dt.datetime:

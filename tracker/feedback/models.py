@@ -190,14 +190,13 @@ class Question(Base):
 
 
 class RoundInvitation(Base):
-    """A tester invited to a round, with a personal link (token stored hashed)."""
+    """A tester invited to a round; their personal links are RoundLink rows."""
 
     __tablename__ = "round_invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("feedback_round.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -328,3 +327,22 @@ class GateSnapshot(Base):
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     invited: Mapped[int] = mapped_column(Integer, default=0)
     completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RoundLink(Base):
+    """A personal link to a round (/r/<token>): a random token, only its SHA-256 stored.
+
+    One is created each time an invitation or reminder e-mail leaves (tracker.feedback.links),
+    so an invitation may have several; sending a new invitation deletes them all.
+    """
+
+    __tablename__ = "round_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("round_invitation.id", ondelete="CASCADE")
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_round_link_invitation_id", "invitation_id"),)

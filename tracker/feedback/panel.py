@@ -31,6 +31,7 @@ from tracker.auth.models import LOCALES, User
 from tracker.cleaning import checked_line, one_line
 from tracker.collation import folded, sort_key
 from tracker.errors import DomainError
+from tracker.feedback import links
 from tracker.feedback.models import FeedbackRound, RoundInvitation, Segment, TesterProfile
 
 ATTRIBUTE_LENGTH = 120
@@ -246,6 +247,8 @@ def update_profile(
             )
         setattr(profile, name, cleaned)
     profile.language = language
+    if profile.active and not active:
+        links.revoke_person_links(session, profile.academy_id, profile.user_id)
     profile.active = active
     session.flush()
 

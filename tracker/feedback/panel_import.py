@@ -30,6 +30,7 @@ from tracker.errors import Conflict, DomainError
 from tracker.feedback.models import TesterProfile
 from tracker.feedback.panel import ATTRIBUTE_LENGTH, clean
 from tracker.imports import Column, ImportPlan, ImportRow, ImportRules, normalize, read_file
+from tracker.mail.services import has_control_characters
 from tracker.spreadsheets import ImportFileError
 
 NAME_LENGTH = 120  # as a display name
@@ -101,6 +102,8 @@ def _check_row(row: TesterRow, default_language: str) -> None:
             "name",
             ngettext("At most %(num)s character.", "At most %(num)s characters.", NAME_LENGTH),
         )
+    elif has_control_characters(values["name"]):
+        row.fail("name", _("Line breaks, tabs and other control characters are not allowed."))
     if not values["email"]:
         row.fail("email", _("The e-mail address is missing."))
     else:

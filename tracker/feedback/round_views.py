@@ -27,7 +27,7 @@ from tracker.feedback.forms import (
     utc_to_local,
 )
 from tracker.feedback.models import FeedbackRound, Question, RoundState
-from tracker.feedback.pages import endpoint_url, press, secret_key, time_zone
+from tracker.feedback.pages import endpoint_url, press, time_zone
 from tracker.feedback.phases import round_phase
 from tracker.feedback.questionnaire import QuestionInput, round_bricks, slots_of
 from tracker.feedback.rounds import GateCriteria
@@ -411,7 +411,6 @@ def invite(round_id: int) -> Any:
             g.academy,
             round_,
             _invitees(form),
-            secret_key=secret_key(),
             base_url=current_app.config["BASE_URL"],
             now=utcnow(),
         ),
@@ -446,7 +445,6 @@ def remind(round_id: int) -> Any:
         lambda: invitations.remind_pending(
             db.session,
             round_,
-            secret_key=secret_key(),
             base_url=current_app.config["BASE_URL"],
             now=utcnow(),
         ),
@@ -454,6 +452,25 @@ def remind(round_id: int) -> Any:
     if done and done.value:
         flash(*_reminded_message(done.value))
     return see_other("feedback.round", round_id=round_.id)
+
+
+@bp.route("/rounds/<int:round_id>/invitations/<int:invitation_id>/renew", methods=["POST"])
+@requires(Permission.ROUND_MANAGE)
+def renew_invitation(round_id: int, invitation_id: int) -> Any:
+    round_ = rounds.get_round(db.session, g.academy, round_id)
+    done = press(
+        ConfirmForm(),
+        lambda: invitations.renew_invitation(
+            db.session,
+            round_,
+            invitation_id,
+            base_url=current_app.config["BASE_URL"],
+            now=utcnow(),
+        ),
+    )
+    if done and done.value:
+        flash(_("A new invitation is on its way: the earlier links no longer work."), "success")
+    return see_other("feedback.invitations", round_id=round_.id)
 
 
 @bp.route("/rounds/<int:round_id>/invitations", endpoint="invitations")
@@ -467,4 +484,6 @@ def invitations_page(round_id: int) -> Any:
             db.session, round_, page=request.args.get("page", 1, type=int) or 1
         ),
         summary=rounds.round_summary(db.session, round_),
+        renew_form=ConfirmForm(),
+        renewable=round_phase(round_, utcnow()) not in ("draft", "closed"),
     )

@@ -13,10 +13,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker.academies.models import Academy
 from tracker.auth.models import LOCALES
@@ -252,6 +262,14 @@ def edit_item(round_id: int, item_id: int) -> Any:
 
 
 # -- The personal link ----------------------------------------------------------------------------
+
+
+@answer_bp.after_request
+def no_token_in_referrers(response: WerkzeugResponse) -> WerkzeugResponse:
+    """The page's URL holds the token: what it links to or loads learns the origin only
+    (still enough for the CSRF check of HTTPS posts, which wants a same-origin Referer)."""
+    response.headers["Referrer-Policy"] = "strict-origin"
+    return response
 
 
 @answer_bp.errorhandler(answers.LinkInvalid)

@@ -36,7 +36,12 @@ def outbox() -> Any:
 @requires(Permission.OUTBOX_READ)
 def message(message_id: int) -> Any:
     found = services.get_message(db.session, message_id)
-    return render_template("mail/message.html", message=found, form=ConfirmForm())
+    return render_template(
+        "mail/message.html",
+        message=found,
+        form=ConfirmForm(),
+        LINK_PLACEHOLDER=services.LINK_TOKEN,
+    )
 
 
 @bp.route("/<int:message_id>/requeue", methods=["POST"])

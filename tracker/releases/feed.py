@@ -1,20 +1,15 @@
 """The Atom feed of an academy's published release notes, and the personal links to it.
 
 A feed reader has no browser session: the link itself, /feeds/<token>.atom, is the credential.
-The token is an HMAC of a random nonce under the application's secret key and only its SHA-256
-is stored (tracker.releases.models.FeedToken), so the notes page can show the link again while
-the database alone cannot produce it. Regenerating draws a new nonce: the old link stops at
-once. The feed shows what its owner may read today (a tester: the releases they tested; someone
-who left the academy: nothing, the link answers 404).
+The token is random and only its SHA-256 is stored (tracker.releases.models.FeedToken): the
+notes page shows the link once, when it is made, and never again. Regenerating makes a new
+token: the old link stops at once. The feed shows what its owner may read today (a tester:
+the releases they tested; someone who left the academy: nothing, the link answers 404).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
@@ -25,22 +20,17 @@ from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
 from tracker.auth.models import User
-from tracker.markdown import render_markdown
+from tracker.markdown import render_markdown_for_email
 from tracker.releases.models import FeedToken, ReleaseNotes
-from tracker.tokens import hash_token
+from tracker.tokens import hash_token, new_token
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# Valid token characters (urlsafe base64 of a SHA-256, without padding): 43 of them.
+# tracker.tokens.new_token: urlsafe base64 of 32 random bytes, without padding.
 TOKEN_LENGTH = 43
 
 
 # -- Tokens ----------------------------------------------------------------------------------------
-
-
-def token_of(secret_key: str, nonce: str) -> str:
-    digest = hmac.new(secret_key.encode(), f"feed:{nonce}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def my_feed_token(session: Session, academy: Academy, user: User) -> FeedToken | None:
@@ -51,12 +41,10 @@ def my_feed_token(session: Session, academy: Academy, user: User) -> FeedToken |
     return row if row is not None and row.active else None
 
 
-def issue_feed_token(
-    session: Session, academy: Academy, user: User, *, secret_key: str, now: dt.datetime
-) -> str:
-    """A new personal link (the previous one, if any, stops working); returns the token."""
-    nonce = secrets.token_urlsafe(24)
-    token = token_of(secret_key, nonce)
+def issue_feed_token(session: Session, academy: Academy, user: User, *, now: dt.datetime) -> str:
+    """A new personal link (the previous one, if any, stops working); returns its token, which
+    is not kept: show it now."""
+    token = new_token()
     row = session.scalar(
         select(FeedToken).where(FeedToken.academy_id == academy.id, FeedToken.user_id == user.id)
     )
@@ -74,7 +62,6 @@ def issue_feed_token(
             )
             if row is None:
                 raise
-    row.nonce = nonce
     row.token_hash = hash_token(token)
     row.created_at = now
     row.revoked_at = None
@@ -87,7 +74,6 @@ def revoke_feed_token(session: Session, academy: Academy, user: User, *, now: dt
     row = my_feed_token(session, academy, user)
     if row is None:
         return False
-    row.nonce = None
     row.token_hash = None
     row.revoked_at = now
     session.flush()
@@ -165,6 +151,7 @@ def build_atom(
         _sub(entry, "updated", _stamp(notes.published_at))
         _sub(entry, "published", _stamp(notes.first_published_at or notes.published_at))
         _sub(entry, "link", rel="alternate", type="text/html", href=url)
-        # type="html": the sanitized HTML, escaped as text (the reader renders it).
-        _sub(entry, "content", str(render_markdown(notes.published_body)), type="html")
+        # type="html": the sanitized HTML, escaped as text (the reader renders it); images as
+        # links, as in e-mails: a feed reader opening an entry loads nothing from elsewhere.
+        _sub(entry, "content", str(render_markdown_for_email(notes.published_body)), type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -18,6 +18,7 @@ class CreateReleaseForm(UniqueNameForm):
         _l("Name"),
         120,
         required=True,
+        in_headers=True,  # in the subject of the release-note e-mails
         description=_l("For example “Increment 1 — Digital foundations”."),
     )
     goal = text_field(

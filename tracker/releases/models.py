@@ -150,15 +150,13 @@ class ReleaseNotes(Base):
 class FeedToken(AcademyRow, Base):
     """A person's personal feed link to an academy's release notes (/feeds/<token>.atom).
 
-    The token is an HMAC of `nonce` under the application's secret key, so the page can show
-    the link again while the database alone cannot produce it; only its SHA-256 is stored.
-    Regenerating draws a new nonce (the old link stops working); revoking clears both.
+    The token is random and only its SHA-256 is stored: the link is shown once, when made.
+    Regenerating stores a new hash (the old link stops working); revoking clears it.
     """
 
     __tablename__ = "feed_token"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    nonce: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

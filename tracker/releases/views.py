@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, g, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -34,7 +43,6 @@ from tracker.releases.labels import DECISION_LABELS
 from tracker.releases.models import (
     Decision,
     DecisionOutcome,
-    FeedToken,
     Release,
     ReleaseNotes,
     ReleaseState,
@@ -65,10 +73,6 @@ def release_labels() -> dict[str, Any]:
 
 def _base_url() -> str:
     return str(current_app.config["BASE_URL"])
-
-
-def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
 
 
 @bp.route("/releases/")
@@ -231,22 +235,28 @@ def _readable_ids() -> set[int] | None:
 @bp.route("/notes/")
 @requires(Permission.NOTES_READ)
 def notes_index() -> Any:
+    return _notes_index_page()
+
+
+def _notes_index_page(new_feed_token: str | None = None) -> Any:
+    """The notes list; right after a feed link is made, the link itself, shown this once (only
+    its hash is kept), on a page no cache keeps."""
     readable = _readable_ids()
     published = notes.published_notes(db.session, g.academy, release_ids=readable)
     token_row = feed.my_feed_token(db.session, g.academy, current_user)
-    return render_template(
-        "releases/notes_index.html",
-        published=published,
-        feed_link=_feed_link(token_row),
-        feed_since=token_row.created_at if token_row else None,
-        to_write=_notes_to_write(published),
+    page = make_response(
+        render_template(
+            "releases/notes_index.html",
+            published=published,
+            feed_active=token_row is not None,
+            new_feed_link=feed.feed_url(_base_url(), new_feed_token) if new_feed_token else None,
+            feed_since=token_row.created_at if token_row else None,
+            to_write=_notes_to_write(published),
+        )
     )
-
-
-def _feed_link(token_row: FeedToken | None) -> str | None:
-    if token_row is None or not token_row.nonce:
-        return None
-    return feed.feed_url(_base_url(), feed.token_of(_secret(), token_row.nonce))
+    if new_feed_token:
+        page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 def _notes_to_write(published: list[ReleaseNotes]) -> list[Release]:
@@ -264,18 +274,14 @@ def _notes_to_write(published: list[ReleaseNotes]) -> list[Release]:
 @bp.route("/notes/feed-link", methods=["POST"])
 @requires(Permission.NOTES_READ)
 def issue_feed_link() -> Any:
-    if not submit(
+    done = submit(
         ConfirmForm(),
-        lambda: feed.issue_feed_token(
-            db.session, g.academy, current_user, secret_key=_secret(), now=utcnow()
-        ),
-    ):
-        abort(400)
-    return success(
-        _("Your personal feed link is ready. Any previous link no longer works."),
-        "releases.notes_index",
-        _anchor="feed",
+        lambda: feed.issue_feed_token(db.session, g.academy, current_user, now=utcnow()),
     )
+    if not done:
+        abort(400)
+    # Not a redirect: the link is shown on this response only, never stored in clear.
+    return _notes_index_page(done.value)
 
 
 @bp.route("/notes/feed-link/revoke", methods=["POST"])
