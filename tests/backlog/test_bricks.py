@@ -221,7 +221,7 @@ def test_create_and_add_another_keeps_the_format_and_path(client, db_session, wo
     [
         ("title", "  ", "This field is required."),
         ("learner_minutes", "an hour", "hours and minutes"),
-        ("estimate_points", "-3", "Number must be"),
+        ("estimate_points", "-3", "Enter a whole number between 0 and 1,000."),
         ("content_url", "javascript:alert(1)", "https://"),
         ("format", "hologram", "Not a valid choice"),
         ("objectives-0-bloom_level", "dream", "Not a valid choice"),

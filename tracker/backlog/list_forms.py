@@ -8,19 +8,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    IntegerField,
     SearchField,
     SelectField,
     SelectMultipleField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
-from tracker.forms import choices
+from tracker.forms import BoundedIntegerField, choices
 
 
 def _printable(text: str) -> str:
@@ -111,11 +110,11 @@ class MoveBrickForm(FlaskForm):
         choices=choices([*[(s.value, s.value) for s in Step], ("position", "position")]),
         validators=[DataRequired()],
     )
-    position = IntegerField(
-        _l("Position"), validators=[Optional(), NumberRange(min=1, max=1_000_000)]
+    position = BoundedIntegerField(
+        _l("Position"), validators=[Optional()], minimum=1, maximum=1_000_000
     )
 
-    def validate_position(self, field: IntegerField) -> None:
+    def validate_position(self, field: BoundedIntegerField) -> None:
         if self.action.data == "position" and field.data is None:
             raise ValidationError(_l("Give a position number."))
 

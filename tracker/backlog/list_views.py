@@ -36,7 +36,7 @@ from tracker.backlog.list_forms import (
 from tracker.backlog.models import Brick
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
-from tracker.web import problem, requires, submit
+from tracker.web import problem, query_page, requires, submit
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
 
@@ -54,13 +54,6 @@ def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str
     return form, filters, carried, options
 
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def _render_index(
     *,
     assign_form: AssignBricksForm | None = None,
@@ -68,7 +61,7 @@ def _render_index(
     selected: set[int] | None = None,
 ) -> Any:
     filter_form, filters, carried, options = _filters()
-    page = queries.backlog_page(db.session, g.academy, filters, _page_number())
+    page = queries.backlog_page(db.session, g.academy, filters, query_page())
     if assign_form is None:
         assign_form = AssignBricksForm(options=options, formdata=None)
     return (
@@ -213,7 +206,7 @@ def assign() -> Any:
     if done:
         count = done.value or 0
         flash(ngettext("%(num)s brick updated.", "%(num)s bricks updated.", count), "success")
-        return _back_to_list(carried, page=_page_number())
+        return _back_to_list(carried, page=query_page())
     # 422 whatever the refusal: the list is shown again with the selection and the message.
     return _render_index(assign_form=form, status=422, selected=selected)
 

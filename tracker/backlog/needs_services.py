@@ -18,6 +18,7 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
+from tracker.db import contains_text, parse_integer, within_integer
 from tracker.errors import DomainError, NotFound
 
 # The priority score, as stated on the needs pages:
@@ -323,7 +324,7 @@ def need_history(session: Session, need: TrainingNeed) -> list[NeedEvent]:
     )
 
 
-KEY_RE = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9]*-)?(\d+)\s*$")
+KEY_RE = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9]*-)?([0-9]+)\s*$")
 
 
 def find_bricks(session: Session, academy: Academy, text: str, *, limit: int = 20) -> list[Brick]:
@@ -331,11 +332,11 @@ def find_bricks(session: Session, academy: Academy, text: str, *, limit: int = 2
     text = text.strip()
     if not text:
         return []
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    criteria: list[ColumnElement[bool]] = [Brick.title.ilike(f"%{escaped}%", escape="\\")]
+    criteria: list[ColumnElement[bool]] = [contains_text(func.lower(Brick.title), text.lower())]
     key = KEY_RE.match(text)
-    if key:
-        criteria.append(Brick.number == int(key.group(1)))
+    number = parse_integer(key.group(1)) if key else None
+    if number is not None and within_integer(number):  # else no brick has that number
+        criteria.append(Brick.number == number)
     return list(
         session.scalars(
             select(Brick)

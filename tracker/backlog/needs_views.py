@@ -21,7 +21,7 @@ from tracker.backlog.needs_forms import (
 )
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
-from tracker.web import requires, see_other, submit
+from tracker.web import query_text, requires, see_other, submit
 
 
 def may_read(need: TrainingNeed) -> bool:
@@ -55,7 +55,7 @@ def index() -> Any:
     status = request.args.get("status", "")
     if status not in {s.value for s in NeedStatus}:
         status = ""
-    unit = request.args.get("unit", "").strip()
+    unit = query_text("unit")
     needs = services.list_needs(
         db.session, g.academy, statuses=[status] if status else [], business_unit=unit or None
     )

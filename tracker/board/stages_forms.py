@@ -7,11 +7,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, ValidationError
-from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, RadioField, SelectField, StringField, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from tracker.academies.models import Stage, StageCategory, WipPolicy
-from tracker.forms import choices
+from tracker.forms import BoundedIntegerField, choices
 
 CATEGORY_CHOICES = choices(
     [
@@ -37,9 +37,11 @@ class EditStageForm(FlaskForm):
         default=StageCategory.ACTIVE.value,
         description=_l("What the charts count it as: waiting, in progress, in review or done."),
     )
-    wip_limit = IntegerField(
+    wip_limit = BoundedIntegerField(
         _l("WIP limit"),
-        validators=[Optional(), NumberRange(min=1, max=10000)],
+        validators=[Optional()],
+        minimum=1,
+        maximum=1000,
         description=_l("The most cards the column should hold. Empty: no limit."),
     )
     wip_policy = RadioField(

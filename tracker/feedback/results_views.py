@@ -32,7 +32,7 @@ from tracker.feedback.models import (
     Severity,
 )
 from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
-from tracker.web import requires, submit
+from tracker.web import query_int, query_page, query_text, requires, submit
 
 DIMENSION_LABELS = {
     results.Dimension.BUSINESS_UNIT: _l("Business unit"),
@@ -104,12 +104,6 @@ bp.add_app_template_filter(fb_num, "fb_num")
 bp.add_app_template_filter(fb_signed, "fb_signed")
 
 
-def _int_arg(name: str) -> int | None:
-    # Beyond what an INTEGER column holds: no such row, rather than a database error.
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 # -- Results --------------------------------------------------------------------------------
 
 
@@ -124,16 +118,16 @@ def _text_answers(round_: FeedbackRound, found: results.RoundResults) -> dict[st
     """The text answers' panel: its questions, the one chosen (?question=), the page of answers
     matching ?q=."""
     text_questions = [r.question for r in found.questions if r.question.kind == QuestionKind.TEXT]
-    question_id = _int_arg("question")
+    question_id = query_int("question")
     if question_id not in {q.id for q in text_questions}:
         question_id = None
     return {
         "texts": results.text_answers(
             db.session,
             round_,
-            query=request.args.get("q", ""),
+            query=query_text("q"),
             question_id=question_id,
-            page=_int_arg("page") or 1,
+            page=query_page(),
         ),
         "text_questions": text_questions,
         "text_question_id": question_id,

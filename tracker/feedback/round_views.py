@@ -32,7 +32,7 @@ from tracker.feedback.phases import round_phase
 from tracker.feedback.questionnaire import QuestionInput, round_bricks, slots_of
 from tracker.feedback.rounds import GateCriteria
 from tracker.forms import ConfirmForm
-from tracker.web import requires, see_other, submit
+from tracker.web import query_page, requires, see_other, submit
 
 # -- Rounds ---------------------------------------------------------------------------------------
 
@@ -323,7 +323,7 @@ def _invite_page(round_: FeedbackRound, form: InviteTestersForm, status: int = 2
         db.session,
         g.academy,
         filters,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=query_page(),
         now=now,
         extra=panel.active_tester_condition(),
     )
@@ -452,8 +452,6 @@ def invitations_page(round_id: int) -> Any:
     return render_template(
         "feedback/manager/invitations.html",
         round=round_,
-        page=invitations.list_invitations(
-            db.session, round_, page=request.args.get("page", 1, type=int) or 1
-        ),
+        page=invitations.list_invitations(db.session, round_, page=query_page()),
         summary=rounds.round_summary(db.session, round_),
     )

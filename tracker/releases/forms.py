@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField, TextAreaField, ValidationError
+from wtforms import RadioField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.forms import choices
+from tracker.forms import BoundedDateField, choices
 from tracker.releases.models import DecisionOutcome
 
 
@@ -24,7 +24,7 @@ class CreateReleaseForm(FlaskForm):
         validators=[Length(max=5000)],
         description=_l("What this increment brings, and to whom. Markdown."),
     )
-    target_date = DateField(_l("Target date"), validators=[Optional()])
+    target_date = BoundedDateField(_l("Target date"), validators=[Optional()])
 
     def __init__(self, *args: object, is_name_taken: Callable[[str], bool], **kwargs: object):
         super().__init__(*args, **kwargs)

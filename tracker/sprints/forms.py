@@ -12,18 +12,17 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
-from tracker.forms import choices
+from tracker.forms import BoundedDateField, BoundedIntegerField, choices
 from tracker.sprints.flow import MAX_PERIOD_DAYS
 from tracker.sprints.models import Sprint
 
@@ -35,11 +34,13 @@ class PlanSprintForm(FlaskForm):
         description=_l("For example “Sprint 3”."),
     )
     goal = TextAreaField(_l("Goal"), validators=[Length(max=5000)])
-    start_date = DateField(_l("Start"), validators=[DataRequired()])
-    end_date = DateField(_l("End"), validators=[DataRequired()])
-    capacity_points = IntegerField(
+    start_date = BoundedDateField(_l("Start"), validators=[DataRequired()])
+    end_date = BoundedDateField(_l("End"), validators=[DataRequired()])
+    capacity_points = BoundedIntegerField(
         _l("Capacity (points)"),
-        validators=[Optional(), NumberRange(min=0, max=10000)],
+        validators=[Optional()],
+        minimum=0,
+        maximum=10000,
         description=_l("How many points the team can take on in this sprint."),
     )
 
@@ -169,8 +170,8 @@ class ReportPeriodForm(FlaskForm):
         csrf = False  # a GET form that changes nothing
 
     # A context: French says "Du"/"Au" here, "Destinataire" for an e-mail's "To".
-    start = DateField(lazy_pgettext("period", "From"), validators=[Optional()])
-    end = DateField(lazy_pgettext("period", "To"), validators=[Optional()])
+    start = BoundedDateField(lazy_pgettext("period", "From"), validators=[Optional()])
+    end = BoundedDateField(lazy_pgettext("period", "To"), validators=[Optional()])
 
     def validate_end(self, field: DateField) -> None:
         start = self.start.data

@@ -37,7 +37,7 @@ from tracker.sprints.forms import (
     close_sprint_form,
 )
 from tracker.sprints.models import Sprint, SprintResult, SprintState
-from tracker.web import attach_error, requires, see_other, submit
+from tracker.web import attach_error, query_page, requires, see_other, submit
 
 
 @bp.route("/sprints/")
@@ -148,10 +148,7 @@ def _render_plan(
     paths = list_paths(db.session, g.academy)
     filter_form = PlanningFilterForm(request.args, paths=paths)
     fmt, path_id = filter_form.values()
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = query_page()
     candidates = queries.planning_candidates(
         db.session, g.academy, format=fmt, learning_path_id=path_id, page=page
     )
