@@ -38,8 +38,31 @@ class CleanParameters(ImmutableMultiDict[str, Any]):
         super().__init__(mapping)
 
 
+def without_nul(value: Any) -> Any:
+    """A JSON value with NUL characters dropped from every string, keys included."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
 class BriqueRequest(Request):
+    """What a request carries, without NUL characters: query and form values (CleanParameters),
+    JSON bodies (get_json) and header values (a User-Agent is stored with the session)."""
+
     parameter_storage_class = CleanParameters
+
+    def __init__(self, environ: Any, *args: Any, **kwargs: Any) -> None:
+        for key, value in list(environ.items()):
+            if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                environ[key] = value.replace("\x00", "")
+        super().__init__(environ, *args, **kwargs)
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        return without_nul(super().get_json(force=force, silent=silent, cache=cache))
 
 
 class BoundedIntegerConverter(IntegerConverter):

@@ -21,6 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from tracker.academies.models import Academy, Membership, Role, Stage
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
+from tracker.db import contains_text
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -144,8 +145,8 @@ def filter_conditions(academy: Academy, filters: BacklogFilters) -> list[ColumnE
     for word in filters.text.split():
         term = word.lower()
         matches: list[ColumnElement[bool]] = [
-            casefold(Brick.title).contains(term, autoescape=True),
-            casefold(Brick.description).contains(term, autoescape=True),
+            contains_text(casefold(Brick.title), term),
+            contains_text(casefold(Brick.description), term),
         ]
         key = _KEY_RE.match(word)
         if key and (key.group(1) is None or key.group(1).upper() == academy.key_prefix.upper()):
