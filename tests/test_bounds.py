@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.feedback.factories import add_item, add_round
-from tests.test_fuzz import forms_of
+from tests.fuzz.test_fuzz import forms_of
 from tracker.academies.models import Stage
 from tracker.backlog.models import Brick, TrainingNeed
 from tracker.backlog.needs_services import submit_need
@@ -298,3 +298,20 @@ def test_reports_period_within_the_supported_dates(client, manager):
 
     assert response.status_code == 200
     assert LAST_DATE.year == 2099 and INTEGER_MAX == 2**31 - 1
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, 2**63, "\uff11\uff12", True, -1, 1.5, [1]])
+def test_json_numbers_are_whole_numbers_a_column_holds(client, db_session, world, manager, value):
+    brick = _brick(db_session, world)
+    db_session.commit()
+    json = {"Accept": "application/json"}
+
+    board = client.post(
+        f"{manager}/board/move", json={"brick": value, "version": 1, "stage": 1}, headers=json
+    )
+    backlog = client.post(
+        f"{manager}/backlog/reorder", json={"brick": brick.number, "before": value}, headers=json
+    )
+
+    assert board.status_code == 400 and board.mimetype == "application/problem+json"
+    assert backlog.status_code == 400 and backlog.mimetype == "application/problem+json"

@@ -71,6 +71,20 @@ def parse_integer(text: str) -> int | None:
     return -value if sign == "-" else value
 
 
+def parse_whole(value: object) -> int | None:
+    """A whole number from 0 to INTEGER_MAX given as an int (not a bool) or as text in ASCII
+    digits (a JSON body's number or a form's id), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number: int | None = value
+    elif isinstance(value, str):
+        number = parse_integer(value) if value.strip()[:1].isdigit() else None
+    else:
+        return None
+    return number if number is not None and 0 <= number <= INTEGER_MAX else None
+
+
 def within_integer(value: int) -> bool:
     """Whether an INTEGER column (and an id lookup) can take `value`."""
     return -INTEGER_MAX <= value <= INTEGER_MAX

@@ -22,7 +22,16 @@ from wtforms import (
 )
 from wtforms.widgets import NumberInput, TextInput
 
-from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, parse_integer
+from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, parse_integer, parse_whole
+
+
+def whole(value: Any) -> int:
+    """A select's coerce for ids and numbers: a whole number a column holds, else ValueError
+    (which WTForms shows as an invalid choice)."""
+    number = parse_whole(value)
+    if number is None:
+        raise ValueError("not a whole number")
+    return number
 
 
 def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:

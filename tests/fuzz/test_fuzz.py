@@ -57,6 +57,7 @@ JSON_SCALARS: tuple[Any, ...] = (
     2**63,
     -(2**64),
     10**40,
+    "9" * 5000,  # past what int() converts from text
     1e308,
     -1,
     0,
@@ -81,7 +82,11 @@ CALL = re.compile(r"\b(\w+)\(")
 ARG_READ = re.compile(
     r"request\.(?:args|values)(?:\.get(?:list)?\(\s*|\[\s*)[\"'](\w+)[\"']"
     r"|payload\.get\(\s*[\"'](\w+)[\"']"
+    r"|query_(?:int|date|choice|text)\(\s*[\"'](\w+)[\"']"  # tracker/web.py's helpers
+    r"|query_(page)\("
 )
+# A JSON view's keys: those it reads, and those its docstring shows ({"brick": 42, ...}).
+JSON_KEY = re.compile(r"[\"'](\w+)[\"']\s*:")
 
 
 # Values for the fields a page requires and leaves empty, by input type.
@@ -185,8 +190,8 @@ def forms_of(url: str, html: str) -> list[FoundForm]:
     return parser.forms
 
 
-def arguments_read_by(view: Any) -> set[str]:
-    """Query parameters (and JSON keys) the view reads, itself or through the functions of its
+def arguments_read_by(view: Any, *, json: bool = False) -> set[str]:
+    """Query parameters (or JSON keys) the view reads, itself or through the functions of its
     module it calls (two levels down)."""
     function = inspect.unwrap(view)
     module = inspect.getmodule(function)
@@ -206,7 +211,9 @@ def arguments_read_by(view: Any) -> set[str]:
                 and getattr(module, name).__module__ == function.__module__
             ]
         todo = calls
-    return {a or b for a, b in ARG_READ.findall("\n".join(sources))}
+    text = "\n".join(sources)
+    found = {next(name for name in names if name) for names in ARG_READ.findall(text)}
+    return found | set(JSON_KEY.findall(text)) if json else found
 
 
 # -- The walk -------------------------------------------------------------------------------------
@@ -242,8 +249,14 @@ def _short(kwargs: dict[str, Any]) -> str:
     return re.sub(r"x{50,}", "x…", repr(kwargs.get("data") or kwargs.get("json") or ""))[:300]
 
 
+def _normal(name: str) -> str:
+    """A name with its numbers as N: item12-status, objectives-0-statement are one field each."""
+    return re.sub(r"\d+", "N", name)
+
+
 def _signature(form: FoundForm) -> tuple[str, ...]:
-    return (form.method, re.sub(r"\d+", "N", urlsplit(form.action).path), *sorted(form.names))
+    path = urlsplit(form.action).path
+    return (form.method, _normal(path), *sorted({_normal(name) for name in form.names}))
 
 
 def _fuzz_query(walk: Walk, url: str, names: set[str]) -> None:
@@ -257,9 +270,11 @@ def _fuzz_query(walk: Walk, url: str, names: set[str]) -> None:
 
 def _fuzz_form(walk: Walk, form: FoundForm) -> None:
     baseline = {name: list(values) for name, values in form.values.items()}
+    seen = {"csrf_token"}
     for name in form.names:
-        if name == "csrf_token":
+        if _normal(name) in seen:  # one row of a repeated group stands for the others
             continue
+        seen.add(_normal(name))
         for value in CORPUS:
             data = {**baseline, name: list(value) if isinstance(value, tuple) else [value]}
             walk.send("POST", form.action, data=data)
@@ -278,8 +293,9 @@ SKIPPED_ACTIONS = ("/logout",)
 
 
 def walk_route(walk: Walk, endpoint: str, route: Route, url: str, view: Any) -> None:
-    read = arguments_read_by(view)
-    if endpoint.endswith("_json"):
+    json = endpoint.endswith("_json")
+    read = arguments_read_by(view, json=json)
+    if json:
         _fuzz_json(walk, url, read)
     elif route.method == "GET":
         response = walk.send("GET", url)

@@ -19,7 +19,7 @@ from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
-from tracker.forms import BoundedIntegerField, choices
+from tracker.forms import BoundedIntegerField, choices, whole
 
 
 def _printable(text: str) -> str:
@@ -122,7 +122,7 @@ class MoveBrickForm(FlaskForm):
 class AssignBricksForm(FlaskForm):
     """Bulk assignment: each select either leaves the field unchanged, clears it, or sets it."""
 
-    bricks = SelectMultipleField(_l("Bricks"), coerce=int, validate_choice=False)
+    bricks = SelectMultipleField(_l("Bricks"), coerce=whole, validate_choice=False)
     sprint = SelectField(_l("Sprint"), default="")
     release = SelectField(_l("Release"), default="")
     path = SelectField(_l("Learning path"), default="")

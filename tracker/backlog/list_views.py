@@ -34,7 +34,7 @@ from tracker.backlog.list_forms import (
     MoveBrickForm,
 )
 from tracker.backlog.models import Brick
-from tracker.db import db, utcnow
+from tracker.db import db, parse_whole, utcnow
 from tracker.errors import DomainError
 from tracker.web import problem, query_page, requires, submit
 
@@ -149,11 +149,10 @@ def reorder_json() -> Any:
         value = payload.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        number = parse_whole(value)
+        if number is None or number > services.MAX_BRICK_NUMBER:
             raise ValueError(key)
-        if int(value) > services.MAX_BRICK_NUMBER:
-            raise ValueError(key)
-        return int(value)
+        return number
 
     try:
         moved_number, before, after = number("brick"), number("before"), number("after")

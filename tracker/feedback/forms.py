@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.db import parse_whole
 from tracker.feedback.labels import ITEM_KIND_LABELS, QUESTION_KIND_LABELS, SEVERITY_LABELS
 from tracker.feedback.models import (
     GateMetric,
@@ -271,5 +272,4 @@ class ReportItemForm(FlaskForm):
         )
 
     def brick(self) -> int | None:
-        value = self.brick_id.data or ""
-        return int(value) if value.isdigit() else None
+        return parse_whole(self.brick_id.data or "")

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
-from tracker.db import db, utcnow
+from tracker.db import db, parse_whole, utcnow
 from tracker.feedback import bp, charts, exports, gate, results, rounds, triage
 from tracker.feedback.labels import (
     ITEM_KIND_LABELS,
@@ -191,7 +191,7 @@ def _filters() -> tuple[triage.ItemFilters, dict[str, str]]:
     with contextlib.suppress(ValueError):
         severity = Severity(request.values.get("severity", ""))
     raw_brick = request.values.get("brick", "")
-    brick_id = int(raw_brick) if raw_brick.isdigit() and len(raw_brick) < 10 else None
+    brick_id = parse_whole(raw_brick)
     carried = {
         key: value
         for key, value in (

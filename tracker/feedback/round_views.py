@@ -15,7 +15,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker.auth.permissions import Permission
-from tracker.db import db, utcnow
+from tracker.db import db, parse_whole, utcnow
 from tracker.feedback import bp, invitations, panel, questionnaire, rounds
 from tracker.feedback.forms import (
     AddQuestionForm,
@@ -86,7 +86,7 @@ def _round_values(form: EditRoundForm, fallback: GateCriteria) -> dict[str, Any]
 
     release_id = str(form.release_id.data or "")
     return {
-        "release_id": int(release_id) if release_id.isdigit() else None,
+        "release_id": parse_whole(release_id),
         "title": form.title.data or "",
         "instructions": form.instructions.data or "",
         "opens_at": form.utc(form.opens_at),
@@ -353,8 +353,7 @@ def _invite_page(round_: FeedbackRound, form: InviteTestersForm, status: int = 2
 
 
 def _int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return parse_whole(str(value or ""))
 
 
 def _invitees(form: InviteTestersForm) -> invitations.Invitees:

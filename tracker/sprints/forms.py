@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
-from tracker.forms import BoundedDateField, BoundedIntegerField, choices
+from tracker.forms import BoundedDateField, BoundedIntegerField, choices, whole
 from tracker.sprints.flow import MAX_PERIOD_DAYS
 from tracker.sprints.models import Sprint
 
@@ -93,7 +93,7 @@ class PlanningFilterForm(FlaskForm):
 class _BricksForm(FlaskForm):
     """Bricks chosen by their checkboxes (numbers); a reason when the sprint has started."""
 
-    brick = SelectMultipleField(_l("Bricks"), coerce=int, validate_choice=False)
+    brick = SelectMultipleField(_l("Bricks"), coerce=whole, validate_choice=False)
     reason = StringField(
         _l("Reason for the scope change"),
         validators=[Length(max=1000)],
