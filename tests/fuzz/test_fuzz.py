@@ -4,8 +4,10 @@ The walk takes its routes from the permission table (tests/test_permissions.py) 
 to fuzz by itself, so a new page, form or query parameter is fuzzed without anyone listing it:
 - the forms each page renders (method POST: every field, the others left at the values the
   page filled in; method GET: every field, as a query parameter);
-- the query parameters each view's module reads (`request.args.get("page")` and the like);
-- the fields a POST-only route of the table is called with, and JSON bodies for JSON routes.
+- the query parameters each view reads, itself or through its module's functions
+  (`request.args.get("page")`, `query_int("question")`, `query_page()`...);
+- the fields a POST-only route of the table is called with, and every key of a JSON route
+  (those it reads, those its docstring shows), plus JSON bodies of any shape (Hypothesis).
 Each field receives, one request per value, every value of a fixed hostile corpus (numbers past
 32 and 64 bits, NaN, infinity, far dates, 100,000 characters, NUL, wrong types, arrays).
 
@@ -25,6 +27,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.factories import PRINCIPALS
 from tests.test_permissions import ROUTES, Route
@@ -226,11 +230,15 @@ class Walk:
     sent: int = 0
     failures: list[str] = field(default_factory=list)
     seen_forms: set[tuple[str, ...]] = field(default_factory=set)
+    statuses: dict[int, int] = field(default_factory=dict)  # answers by status, for the report
 
     def send(self, method: str, url: str, **kwargs: Any) -> Any:
         self.sent += 1
         try:
-            response = self.client.open(url, method=method, **kwargs)
+            if method == "POST":  # the test client adds the CSRF token a page would carry
+                response = self.client.post(url, **kwargs)
+            else:
+                response = self.client.open(url, method=method, **kwargs)
         except Exception as error:  # TESTING propagates what would be a 500
             self.failures.append(f"{method} {url[:200]} {_short(kwargs)}: {error!r}"[:600])
             self.session.rollback()  # what the 500 handler does; the walk goes on
@@ -242,6 +250,7 @@ class Walk:
             self.failures.append(
                 f"{method} {url[:200]} {_short(kwargs)}: {response.status_code} {reason}"[:600]
             )
+        self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
         return response
 
 
@@ -356,6 +365,39 @@ def test_no_hostile_input_gets_a_server_error(principal, app, client, db_session
             walk_route(walk, endpoint, route, url, app.view_functions[endpoint])
 
     COUNTS[principal] = walk.sent
-    print(f"\nfuzz: {walk.sent} hostile requests as {principal}, {len(walk.failures)} failures")
+    print(f"\nfuzz: {walk.sent} hostile requests as {principal}: {sorted(walk.statuses.items())}")
     assert not walk.failures, "\n".join(walk.failures[:60])
     assert walk.sent >= MINIMUM_PER_PRINCIPAL
+
+
+# -- JSON bodies of any shape (Hypothesis): where structure, not only values, can go wrong --------
+
+JSON_KEYS = ("brick", "version", "stage", "after", "before", "position", "override_reason")
+
+
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    keys = st.sampled_from(JSON_KEYS) | st.text(max_size=4)
+    return st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=5)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    _containers,
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=json_values)
+def test_any_json_body_gets_an_answer(client, db_session, world, login, body):
+    if not getattr(client, "logged_in_for_fuzz", False):
+        login(world.manager)
+        client.logged_in_for_fuzz = True
+    walk = Walk(client, db_session)
+
+    for path in ("board/move", "backlog/reorder"):
+        walk.send("POST", f"/a/{world.academy.slug}/{path}", json=body)
+
+    assert not walk.failures, walk.failures
