@@ -315,3 +315,13 @@ def test_json_numbers_are_whole_numbers_a_column_holds(client, db_session, world
 
     assert board.status_code == 400 and board.mimetype == "application/problem+json"
     assert backlog.status_code == 400 and backlog.mimetype == "application/problem+json"
+
+
+def test_a_query_choice_outside_its_choices_is_a_400(client, world, manager):
+    needs = f"{manager}/needs/"
+
+    assert client.get(needs, query_string={"status": "accepted"}).status_code == 200
+    for value in ("bogus", "x" * 100_000, "NaN"):  # (a NUL alone is dropped: no status)
+        response = client.get(needs, query_string={"status": value})
+        assert response.status_code == 400
+        assert "“status” has an unknown value" in response.get_data(as_text=True)

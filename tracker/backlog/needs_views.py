@@ -21,7 +21,7 @@ from tracker.backlog.needs_forms import (
 )
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
-from tracker.web import query_text, requires, see_other, submit
+from tracker.web import query_choice, query_text, requires, see_other, submit
 
 
 def may_read(need: TrainingNeed) -> bool:
@@ -52,9 +52,7 @@ def _need_fields(form: SubmitNeedForm) -> dict[str, Any]:
 @bp.route("/needs/")
 @requires(Permission.NEED_VIEW_ALL)
 def index() -> Any:
-    status = request.args.get("status", "")
-    if status not in {s.value for s in NeedStatus}:
-        status = ""
+    status = query_choice("status", [s.value for s in NeedStatus])
     unit = query_text("unit")
     needs = services.list_needs(
         db.session, g.academy, statuses=[status] if status else [], business_unit=unit or None
