@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from tracker import config as config_module
-from tracker.db import Database, _immediate, count_queries
+from tracker.db import INTEGER_MAX, Database, _immediate, count_queries
 from tracker.db import db as database  # not `db`: that would shadow the tracker.db module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ class BriqueRequest(Request):
 
 class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", INTEGER_MAX)
         super().__init__(map, *args, **kwargs)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from tracker.errors import DomainError
@@ -125,23 +125,38 @@ def bounded(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
     for line, values in enumerate(rows, start=1):
         if len(values) > MAX_COLUMNS:
             raise ImportFileError(
-                _("Line %(line)s has more than %(n)s columns.", line=line, n=MAX_COLUMNS)
+                ngettext(
+                    "Line %(line)s: more than %(count)s column.",
+                    "Line %(line)s: more than %(count)s columns.",
+                    MAX_COLUMNS,
+                    line=line,
+                    count=format_decimal(MAX_COLUMNS),
+                )
             )
         cells = [_cell_text(value) for value in values]
         for column, cell in enumerate(cells, start=1):
             if len(cell) > MAX_CELL_CHARS:
                 raise ImportFileError(
-                    _(
-                        "Line %(line)s, column %(column)s holds more than %(n)s characters.",
+                    ngettext(
+                        "Line %(line)s, column %(column)s: the cell holds more than %(count)s "
+                        "character.",
+                        "Line %(line)s, column %(column)s: the cell holds more than %(count)s "
+                        "characters.",
+                        MAX_CELL_CHARS,
                         line=line,
                         column=column,
-                        n=format_decimal(MAX_CELL_CHARS),
+                        count=format_decimal(MAX_CELL_CHARS),
                     )
                 )
         filled += any(cell.strip() for cell in cells)
         if filled > MAX_ROWS + 1 or line > MAX_LINES:
             raise ImportFileError(
-                _("The file has more than %(n)s rows: split it.", n=format_decimal(MAX_ROWS))
+                ngettext(
+                    "The file has more than %(count)s row: split it.",
+                    "The file has more than %(count)s rows: split it.",
+                    MAX_ROWS,
+                    count=format_decimal(MAX_ROWS),
+                )
             )
         table.append(cells)
     return table
@@ -196,9 +211,11 @@ def _check_xlsx_cells(archive: zipfile.ZipFile) -> None:
             with archive.open(info) as member:
                 if longest_text_run(member, MAX_XML_TEXT_BYTES):
                     raise ImportFileError(
-                        _(
-                            "A cell holds more than %(n)s characters.",
-                            n=format_decimal(MAX_CELL_CHARS),
+                        ngettext(
+                            "A cell holds more than %(count)s character.",
+                            "A cell holds more than %(count)s characters.",
+                            MAX_CELL_CHARS,
+                            count=format_decimal(MAX_CELL_CHARS),
                         )
                     )
 

@@ -38,6 +38,7 @@ from tracker.web import (
     requires,
     see_other,
     submit,
+    success,
 )
 
 
@@ -156,8 +157,7 @@ def profile() -> Any:
         ),
     )
     if done:
-        flash(_("Your profile is saved."), "success")
-        return see_other("auth.profile")
+        return success(_("Your profile is saved."), "auth.profile")
     return render_template("auth/profile.html", form=form), done.status
 
 
@@ -167,8 +167,9 @@ def change_password() -> Any:
     form = ChangePasswordForm()
     done = submit(form, lambda: _change_password(form))
     if done:
-        flash(_("Your password is changed. Your other sessions are logged out."), "success")
-        return see_other("auth.profile")
+        return success(
+            _("Your password is changed. Your other sessions are logged out."), "auth.profile"
+        )
     return render_template("auth/password.html", form=form), done.status
 
 
@@ -219,8 +220,11 @@ def accept_invitation(token: str) -> Any:
     form = AcceptInvitationForm()
     done = submit(form, lambda: _accept(invitation, form))
     if done:
-        flash(_("Welcome to %(academy)s.", academy=invitation.academy.name), "success")
-        return see_other("academy.home", slug=invitation.academy.slug)
+        return success(
+            _("Welcome to %(academy)s.", academy=invitation.academy.name),
+            "academy.home",
+            slug=invitation.academy.slug,
+        )
     page = render_template("auth/accept_invitation.html", form=form, invitation=invitation)
     return page, done.status
 

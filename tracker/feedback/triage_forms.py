@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SelectField
+from wtforms.validators import Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.db import INTEGER_MAX
 from tracker.feedback.labels import ITEM_STATUS_LABELS
-from tracker.forms import BoundedIntegerField, choices
+from tracker.forms import BoundedIntegerField, choices, text_field
 
 
 class _BoardForm(FlaskForm):
@@ -39,7 +39,7 @@ class MoveItemForm(_BoardForm):
 
 
 class CreateBrickFromItemForm(_BoardForm):
-    title = StringField(_l("Brick title"), validators=[DataRequired(), Length(max=200)])
+    title = text_field(_l("Brick title"), 200, required=True)
     format = SelectField(
         _l("Format"), choices=choices([(f.value, label) for f, label in FORMAT_LABELS.items()])
     )
