@@ -89,7 +89,9 @@ def test_xlsx_stops_reading_past_the_row_limit(monkeypatch) -> None:
     monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
     data = xlsx_bytes([[f"row {n}"] for n in range(20)])
 
-    assert len(spreadsheets.read_xlsx(data)) == 5  # enough to tell "more than 3"
+    with pytest.raises(spreadsheets.ImportFileError, match="more than 3 rows"):
+        spreadsheets.read_xlsx(data)  # the header and 3 rows at most
+    assert len(spreadsheets.read_xlsx(xlsx_bytes([[f"row {n}"] for n in range(4)]))) == 4
 
 
 def test_an_xlsx_that_would_inflate_too_much_is_refused(monkeypatch) -> None:

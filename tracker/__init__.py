@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker import config as config_module
 from tracker import logs
-from tracker.db import Database, _immediate, count_queries
+from tracker.db import INTEGER_MAX, Database, _immediate, count_queries
 from tracker.db import db as database  # not `db`: that would shadow the tracker.db module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +39,36 @@ class CleanParameters(ImmutableMultiDict[str, Any]):
         super().__init__(mapping)
 
 
+def without_nul(value: Any) -> Any:
+    """A JSON value with NUL characters dropped from every string, keys included."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
 class BriqueRequest(Request):
+    """What a request carries, without NUL characters: query and form values (CleanParameters),
+    JSON bodies (get_json) and header values (a User-Agent is stored with the session)."""
+
     parameter_storage_class = CleanParameters
+
+    def __init__(self, environ: Any, *args: Any, **kwargs: Any) -> None:
+        for key, value in list(environ.items()):
+            if key.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
+                environ[key] = value.replace("\x00", "")
+        super().__init__(environ, *args, **kwargs)
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        return without_nul(super().get_json(force=force, silent=silent, cache=cache))
 
 
 class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", INTEGER_MAX)
         super().__init__(map, *args, **kwargs)
 
 

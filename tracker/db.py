@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import enum
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,6 +53,71 @@ class AcademyRow:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# -- Bounds of what a person may type: declared once, used by the forms, the query strings and the
+# imports (tracker/forms.py BoundedIntegerField and BoundedDateField, tracker/web.py query_int...).
+
+# What an INTEGER column holds on every engine (PostgreSQL's int4): no input goes past it.
+INTEGER_MAX = 2**31 - 1
+# A number is read from ASCII digits only (no full-width digits, "1e3", "0x1F", "1_000").
+_INTEGER_TEXT = re.compile(r"([+-]?)([0-9]+)", re.ASCII)
+# Past this many digits a number is beyond every bound: it is read as ±10**18, never converted
+# (a 100,000-digit number costs nothing and still gets the "between ... and ..." message).
+_MAX_DIGITS = 18
+# The dates the application takes: far enough for any plan, near enough for date arithmetic
+# (9999-12-31 plus one day overflows Python's date).
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2099, 12, 31)
+
+
+def parse_integer(text: str) -> int | None:
+    """The whole number `text` spells in ASCII digits, or None (not a whole number). Longer than
+    18 digits: ±10**18, out of any range."""
+    match = _INTEGER_TEXT.fullmatch(text.strip())
+    if match is None:
+        return None
+    sign, digits = match.group(1), match.group(2).lstrip("0") or "0"
+    value = int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
+    return -value if sign == "-" else value
+
+
+def parse_whole(value: object) -> int | None:
+    """A whole number from 0 to INTEGER_MAX given as an int (not a bool) or as text in ASCII
+    digits (a JSON body's number or a form's id), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number: int | None = value
+    elif isinstance(value, str):
+        number = parse_integer(value) if value.strip()[:1].isdigit() else None
+    else:
+        return None
+    return number if number is not None and 0 <= number <= INTEGER_MAX else None
+
+
+def within_integer(value: int) -> bool:
+    """Whether an INTEGER column (and an id lookup) can take `value`."""
+    return -INTEGER_MAX <= value <= INTEGER_MAX
+
+
+# -- Searching text: LIKE with the person's % and _ taken literally ------------------------------
+
+LIKE_ESCAPE = "\\"
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern for "contains `text`", its wildcards (% and _) and the escape character
+    escaped: use it with `escape=LIKE_ESCAPE` (or through `contains_text`)."""
+    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+    escaped = escaped.replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"
+
+
+def contains_text(column: Any, text: str) -> Any:
+    """`column LIKE '%text%'`, what the person typed taken literally (every search and filter
+    goes through here: a "%" or "_" in a search matches that character, not anything)."""
+    return column.like(like_contains(text), escape=LIKE_ESCAPE)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

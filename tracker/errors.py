@@ -18,6 +18,12 @@ class DomainError(Exception):
         self.field = field
 
 
+class BadQuery(DomainError):
+    """A query parameter out of its bounds or choices (a hand-made or stale link): 400."""
+
+    status = 400
+
+
 class NotFound(DomainError):
     status = 404
 

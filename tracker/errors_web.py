@@ -87,7 +87,7 @@ def init_app(app: Flask) -> None:
         headers = {}
         if isinstance(error, Throttled):
             headers["Retry-After"] = str(error.retry_after)
-        detail = error.message if error.status in (409, 422, 429) else None
+        detail = error.message if error.status in (400, 409, 422, 429) else None
         return render_error(error.status, detail, headers=headers)
 
     @app.errorhandler(InternalServerError)

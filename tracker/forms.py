@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import format_decimal
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
+    DateTimeLocalField,
     DecimalField,
     Field,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -20,9 +25,19 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.validators import AnyOf, DataRequired, Length
-from wtforms.widgets import TextInput
+from wtforms.widgets import NumberInput, TextInput
 
+from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, parse_integer, parse_whole
 from tracker.mail.services import has_control_characters
+
+
+def whole(value: Any) -> int:
+    """A select's coerce for ids and numbers: a whole number a column holds, else ValueError
+    (which WTForms shows as an invalid choice)."""
+    number = parse_whole(value)
+    if number is None:
+        raise ValueError("not a whole number")
+    return number
 
 
 def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
@@ -134,3 +149,74 @@ class LocaleDecimalField(DecimalField):
         quantized = Decimal(self.data).quantize(Decimal(1).scaleb(-places))
         text = format_decimal(quantized, format="#,##0." + "0" * places if places else "#,##0")
         return str(text).replace("\u202f", "").replace("\u00a0", "")
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number between `minimum` and `maximum`, both required: every number a form takes
+    has bounds that make sense for it (a WIP limit of two billion is not a WIP limit), and none
+    passes what an INTEGER column holds. Only ASCII digits are read; anything else, or a number
+    out of bounds, is a message beside the field (422), never a database error."""
+
+    widget = NumberInput()
+
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        minimum: int,
+        maximum: int,
+        **kwargs: Any,
+    ) -> None:
+        if not -INTEGER_MAX <= minimum <= maximum <= INTEGER_MAX:
+            raise ValueError(f"bounds {minimum}..{maximum} exceed an INTEGER column")
+        self.minimum, self.maximum = minimum, maximum
+        render_kw = {"min": minimum, "max": maximum, **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        self.data = parse_integer(raw) if raw else None
+        if raw and self.data is None:
+            raise ValueError(self.gettext("Not a valid integer value."))
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and not self.minimum <= self.data <= self.maximum:
+            raise ValidationError(
+                _(
+                    "Enter a whole number between %(minimum)s and %(maximum)s.",
+                    minimum=format_decimal(self.minimum),
+                    maximum=format_decimal(self.maximum),
+                )
+            )
+
+
+def check_date(value: dt.date) -> None:
+    """Refuse a date outside the supported range (tracker.db FIRST_DATE..LAST_DATE)."""
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValidationError(
+            _(
+                "Choose a date between %(first)s and %(last)s.",
+                first=format_date(FIRST_DATE, "long"),
+                last=format_date(LAST_DATE, "long"),
+            )
+        )
+
+
+class BoundedDateField(DateField):
+    """A date within the supported range (2000 to 2099): 9999-12-31 is a message beside the
+    field, not an overflow in the date arithmetic behind it."""
+
+    def pre_validate(self, form: Any) -> None:
+        if isinstance(self.data, dt.date):
+            check_date(self.data)
+
+
+class BoundedDateTimeLocalField(DateTimeLocalField):
+    """A date and time whose day is within the supported range (see BoundedDateField)."""
+
+    def pre_validate(self, form: Any) -> None:
+        if isinstance(self.data, dt.datetime):
+            check_date(self.data.date())

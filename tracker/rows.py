@@ -11,19 +11,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.base import ExecutableOption
 
+from tracker.db import INTEGER_MAX
 from tracker.errors import NotFound
-
-# The largest id a 4-byte integer column holds: a larger one is no row (PostgreSQL would
-# refuse to compare with it rather than find nothing).
-MAX_ID = 2**31 - 1
 
 M = TypeVar("M")
 
 
 def get_in(session: Session, model: type[M], row_id: int, missing: str, **owner: int) -> M:
     """The row `row_id` of `model` whose owner columns hold the values given (for example
-    `academy_id=academy.id`), or NotFound(missing): another academy's row is not found either."""
-    row = session.get(model, row_id) if 0 < row_id <= MAX_ID else None
+    `academy_id=academy.id`), or NotFound(missing): another academy's row is not found either.
+    An id past what the column holds (tracker.db.INTEGER_MAX) is no row: PostgreSQL would refuse
+    to compare with it rather than find nothing."""
+    row = session.get(model, row_id) if 0 < row_id <= INTEGER_MAX else None
     if row is None or any(getattr(row, column) != value for column, value in owner.items()):
         raise NotFound(missing)
     return row

@@ -18,8 +18,9 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from tracker.errors import DomainError
@@ -31,8 +32,19 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # The most rows an import takes from a file (each import says so in its own words).
 MAX_ROWS = 5000
+# Caps checked while reading, before any import looks at a row: a longer cell (the longest text
+# an import takes is a brick's description, 50,000 characters), more columns, more lines (blank
+# ones included) stop the reading there with a message.
+MAX_CELL_CHARS = 50_000
+MAX_COLUMNS = 200
+MAX_LINES = 10 * MAX_ROWS
 # An XLSX is a zip: refuse one that would inflate beyond this (a "zip bomb").
 MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+# In an XLSX's XML, a text run longer than this many bytes cannot be a cell an import takes (a
+# character is at most 4 bytes in UTF-8, 6 as an entity): the file is refused before openpyxl
+# reads it (openpyxl loads every shared string at once, so a 62 MB cell would hold a worker).
+MAX_XML_TEXT_BYTES = 6 * MAX_CELL_CHARS
+_XML_CHUNK = 256 * 1024
 
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -104,12 +116,58 @@ def _separator(text: str) -> str:
     return best if counts[best] else ","
 
 
+def bounded(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
+    """The rows as text, read until a cap is passed: more than MAX_ROWS rows that are not blank
+    (besides the header), MAX_LINES lines, MAX_COLUMNS columns or a cell of MAX_CELL_CHARS
+    characters stop the reading with an ImportFileError (nothing past it is read)."""
+    table: list[list[str]] = []
+    filled = 0
+    for line, values in enumerate(rows, start=1):
+        if len(values) > MAX_COLUMNS:
+            raise ImportFileError(
+                ngettext(
+                    "Line %(line)s: more than %(count)s column.",
+                    "Line %(line)s: more than %(count)s columns.",
+                    MAX_COLUMNS,
+                    line=line,
+                    count=format_decimal(MAX_COLUMNS),
+                )
+            )
+        cells = [_cell_text(value) for value in values]
+        for column, cell in enumerate(cells, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                raise ImportFileError(
+                    ngettext(
+                        "Line %(line)s, column %(column)s: the cell holds more than %(count)s "
+                        "character.",
+                        "Line %(line)s, column %(column)s: the cell holds more than %(count)s "
+                        "characters.",
+                        MAX_CELL_CHARS,
+                        line=line,
+                        column=column,
+                        count=format_decimal(MAX_CELL_CHARS),
+                    )
+                )
+        filled += any(cell.strip() for cell in cells)
+        if filled > MAX_ROWS + 1 or line > MAX_LINES:
+            raise ImportFileError(
+                ngettext(
+                    "The file has more than %(count)s row: split it.",
+                    "The file has more than %(count)s rows: split it.",
+                    MAX_ROWS,
+                    count=format_decimal(MAX_ROWS),
+                )
+            )
+        table.append(cells)
+    return table
+
+
 def read_csv(data: bytes) -> list[list[str]]:
     text = _decode(data)
     if "\x00" in text:
         raise ImportFileError(_("This is not a text (CSV) file."))
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=_separator(text))]
+        return bounded(csv.reader(io.StringIO(text), delimiter=_separator(text)))
     except csv.Error as error:
         raise ImportFileError(_("The CSV file is malformed: %(error)s", error=str(error))) from None
 
@@ -126,20 +184,57 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def longest_text_run(stream: IO[bytes], limit: int) -> bool:
+    """Whether the XML in `stream` holds a text run (bytes between two tags) longer than
+    `limit`; reads by chunks no longer than `limit` (so a run within one chunk is short enough)
+    and stops at the first run too long."""
+    run = 0
+    while chunk := stream.read(min(_XML_CHUNK, limit)):
+        first = chunk.find(b"<")
+        if first < 0:
+            run += len(chunk)
+        elif run + first > limit:
+            return True
+        else:
+            run = len(chunk) - chunk.rfind(b"<") - 1
+        if run > limit:
+            return True
+    return False
+
+
+def _check_xlsx_cells(archive: zipfile.ZipFile) -> None:
+    """Refuse an XLSX whose strings or sheets hold a text longer than any cell an import takes,
+    before openpyxl reads it."""
+    for info in archive.infolist():
+        name = info.filename
+        if name == "xl/sharedStrings.xml" or name.startswith("xl/worksheets/"):
+            with archive.open(info) as member:
+                if longest_text_run(member, MAX_XML_TEXT_BYTES):
+                    raise ImportFileError(
+                        ngettext(
+                            "A cell holds more than %(count)s character.",
+                            "A cell holds more than %(count)s characters.",
+                            MAX_CELL_CHARS,
+                            count=format_decimal(MAX_CELL_CHARS),
+                        )
+                    )
+
+
 def read_xlsx(data: bytes) -> list[list[str]]:
-    """The first sheet's rows as text, at most MAX_ROWS + 2 (enough to tell "too many")."""
+    """The first sheet's rows as text, within the caps of `bounded`."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ImportFileError(_("This is not an Excel (XLSX) file.")) from None
-    with archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
-            raise ImportFileError(_("This Excel file is too large once unpacked."))
     try:
+        with archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
+                raise ImportFileError(_("This Excel file is too large once unpacked."))
+            _check_xlsx_cells(archive)
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; they do not matter here.
             warnings.simplefilter("ignore")
-            return _first_sheet(data, MAX_ROWS)
+            return _first_sheet(data)
     except ImportFileError:
         raise
     except Exception as error:  # openpyxl raises many kinds on a broken file
@@ -148,19 +243,14 @@ def read_xlsx(data: bytes) -> list[list[str]]:
         ) from None
 
 
-def _first_sheet(data: bytes, max_rows: int) -> list[list[str]]:
+def _first_sheet(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook  # slow to import, and only imports need it
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         if not workbook.worksheets:
             raise ImportFileError(_("The Excel file has no sheet."))
-        rows = []
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append([_cell_text(value) for value in values])
-            if len(rows) > max_rows + 1:
-                break
-        return rows
+        return bounded(workbook.worksheets[0].iter_rows(values_only=True))
     finally:
         workbook.close()
 

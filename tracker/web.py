@@ -3,6 +3,7 @@ JSON problems, redirects. (Academy blueprints: tracker/academies/routing.py.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
@@ -10,13 +11,15 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, flash, g, jsonify, redirect, request, url_for
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from tracker.auth.permissions import Permission, can
-from tracker.db import db
-from tracker.errors import DomainError, NotFound
+from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, db, parse_integer
+from tracker.errors import BadQuery, DomainError, NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -156,6 +159,86 @@ def submit(form: FlaskForm, action: Callable[[], T]) -> Submission[T]:
         return Submission(422 if isinstance(error, NotFound) else error.status)
     db.session.commit()
     return Submission(200, value, done=True)
+
+
+# -- Query parameters: bounded like form fields, a 400 with a clear message otherwise -------------
+
+# No list is longer than this many pages (50 rows a page: five million rows).
+MAX_PAGE = 100_000
+
+
+def query_int(
+    name: str, *, minimum: int = 1, maximum: int = INTEGER_MAX, default: int | None = None
+) -> int | None:
+    """?name= as a whole number within bounds; absent or empty: `default`. Anything else (not a
+    number, out of bounds) is a BadQuery: 400, a page or a JSON problem saying which parameter."""
+    raw = str(request.args.get(name, "")).strip()
+    if not raw:
+        return default
+    value = parse_integer(raw)
+    if value is None or not minimum <= value <= maximum:
+        raise BadQuery(
+            _(
+                "The parameter “%(name)s” must be a whole number between %(minimum)s and "
+                "%(maximum)s.",
+                name=name,
+                minimum=format_decimal(minimum),
+                maximum=format_decimal(maximum),
+            )
+        )
+    return value
+
+
+def query_page() -> int:
+    """?page= (1 when absent)."""
+    return query_int("page", maximum=MAX_PAGE, default=1) or 1
+
+
+def query_date(name: str) -> dt.date | None:
+    """?name= as an ISO date (2026-03-31) within the supported range; absent: None."""
+    raw = str(request.args.get(name, "")).strip()
+    if not raw:
+        return None
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or not FIRST_DATE <= value <= LAST_DATE:
+        raise BadQuery(
+            _(
+                "The parameter “%(name)s” must be a date between %(first)s and %(last)s.",
+                name=name,
+                first=FIRST_DATE.isoformat(),
+                last=LAST_DATE.isoformat(),
+            )
+        )
+    return value
+
+
+def query_choice(name: str, allowed: Iterable[str], *, default: str = "") -> str:
+    """?name= as one of `allowed`; absent or empty: `default`; anything else: BadQuery."""
+    raw = str(request.args.get(name, "")).strip()
+    if not raw:
+        return default
+    if raw not in set(allowed):
+        raise BadQuery(_("The parameter “%(name)s” has an unknown value.", name=name))
+    return raw
+
+
+def query_text(name: str, *, max_length: int = 200) -> str:
+    """?name= as text (a search), at most `max_length` characters."""
+    raw = str(request.args.get(name, "")).strip()
+    if len(raw) > max_length:
+        raise BadQuery(
+            ngettext(
+                "The parameter “%(name)s” is longer than %(count)s character.",
+                "The parameter “%(name)s” is longer than %(count)s characters.",
+                max_length,
+                name=name,
+                count=format_decimal(max_length),
+            )
+        )
+    return raw
 
 
 # -- JSON problems (RFC 9457), shared by the pages' JSON endpoints and the API -------------------

@@ -233,7 +233,7 @@ def test_a_designer_creates_a_brick_but_cannot_delete_it(client, db_session, wor
     [
         ("title", "  ", "This field is required."),
         ("learner_minutes", "an hour", "hours and minutes"),
-        ("estimate_points", "-3", "Number must be"),
+        ("estimate_points", "-3", "Enter a whole number between 0 and 1,000."),
         ("content_url", "javascript:alert(1)", "https://"),
         ("format", "hologram", "Not a valid choice"),
         ("objectives-0-bloom_level", "dream", "Not a valid choice"),

@@ -323,9 +323,10 @@ def test_too_many_rows_are_refused(db_session, world, monkeypatch):
     monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
     data = csv_bytes([["title", "format"], *[[f"B{n}", "video"] for n in range(4)]])
 
+    # Refused while reading the file (tracker/spreadsheets.py `bounded`), before any row is checked.
     with (
         force_locale("en"),
-        pytest.raises(spreadsheets.ImportFileError, match="more than 3 bricks"),
+        pytest.raises(spreadsheets.ImportFileError, match="more than 3 rows"),
     ):
         backlog_io.plan_import(db_session, world.academy, "x.csv", data)
 

@@ -104,13 +104,20 @@ def test_free_text_is_searchable(client, login, world, survey) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["?dim=nonsense", "?page=abc", "?page=999999999999999", "?question=99999999999999"]
+    ("query", "status"),
+    [
+        ("?dim=nonsense", 200),  # an unknown dimension: the default one
+        ("?question=12345", 200),  # not a question of this round: none chosen
+        ("?page=abc", 400),  # numbers out of their bounds: a clear 400
+        ("?page=999999999999999", 400),
+        ("?question=99999999999999", 400),
+    ],
 )
-def test_odd_parameters_never_break_the_page(client, login, world, survey, query) -> None:
+def test_odd_parameters_never_break_the_page(client, login, world, survey, query, status) -> None:
     round_, _ = survey
     login(world.manager)
 
-    assert client.get(results_url(world, round_, query)).status_code == 200
+    assert client.get(results_url(world, round_, query)).status_code == status
 
 
 def test_a_round_of_another_academy_is_not_found(client, login, db_session, world) -> None:

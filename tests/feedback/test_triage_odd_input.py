@@ -24,4 +24,4 @@ def test_huge_numbers_are_refused_politely(client, login, db_session, world) -> 
         ),
     ]
 
-    assert [p.status_code for p in pages] == [404, 200, 200, 404, 422]
+    assert [p.status_code for p in pages] == [404, 200, 400, 404, 422]

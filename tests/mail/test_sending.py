@@ -201,8 +201,8 @@ def test_the_outbox_pages_and_bounds_its_queries(client, db_session, world, logi
     assert many.count == few.count
     assert "63 messages" in page.get_data(as_text=True)
     assert client.get("/admin/outbox/?page=2").status_code == 200
-    assert client.get("/admin/outbox/?page=-3").status_code == 200
-    assert client.get("/admin/outbox/?page=abc").status_code == 200
+    assert client.get("/admin/outbox/?page=-3").status_code == 400
+    assert client.get("/admin/outbox/?page=abc").status_code == 400
 
 
 def test_the_send_mail_command_sends_through_the_configured_server(

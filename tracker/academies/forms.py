@@ -8,15 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
-    IntegerField,
     SelectField,
     StringField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
-from tracker.forms import LocaleDecimalField, choices, text_field
+from tracker.forms import BoundedIntegerField, LocaleDecimalField, choices, text_field
 
 ROLE_CHOICES = choices(
     [
@@ -57,12 +56,14 @@ class EditAcademyForm(FlaskForm):
     name = text_field(_l("Name"), 120, required=True, in_headers=True)
     description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
     default_locale = SelectField(_l("Language of the academy"), choices=ACADEMY_LOCALES)
-    sprint_length_days = IntegerField(
-        _l("Sprint length (days)"), validators=[DataRequired(), NumberRange(min=1, max=90)]
+    sprint_length_days = BoundedIntegerField(
+        _l("Sprint length (days)"), validators=[InputRequired()], minimum=1, maximum=90
     )
-    gate_min_responses = IntegerField(
+    gate_min_responses = BoundedIntegerField(
         _l("Minimum responses"),
-        validators=[Optional(), NumberRange(min=0, max=100000)],
+        validators=[Optional()],
+        minimum=0,
+        maximum=100000,
         default=30,
     )
     gate_min_response_rate = LocaleDecimalField(
@@ -83,9 +84,11 @@ class EditAcademyForm(FlaskForm):
         validators=[Optional(), NumberRange(min=-100, max=100)],
         default=0,
     )
-    gate_max_blocking = IntegerField(
+    gate_max_blocking = BoundedIntegerField(
         _l("Maximum open blocking issues"),
-        validators=[Optional(), NumberRange(min=0, max=1000)],
+        validators=[Optional()],
+        minimum=0,
+        maximum=1000,
         default=0,
     )
 

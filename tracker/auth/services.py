@@ -14,6 +14,7 @@ from tracker.academies.models import Academy, AcademyInvitation, Membership
 from tracker.auth.models import LOCALES, LoginFailure, User, UserSession
 from tracker.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from tracker.collation import folded
+from tracker.db import contains_text
 from tracker.errors import DomainError, NotFound, Throttled
 from tracker.mail.models import MailMessage
 from tracker.tokens import hash_token, new_token
@@ -38,9 +39,9 @@ def find_users(session: Session, search: str, *, limit: int = 200) -> list[User]
     """Accounts by name, those whose e-mail or name contains `search` (lower case) if given."""
     statement = select(User).order_by(folded(User.display_name), User.id).limit(limit)
     if search:
-        like = f"%{search}%"
         statement = statement.where(
-            func.lower(User.email).like(like) | func.lower(User.display_name).like(like)
+            contains_text(func.lower(User.email), search)
+            | contains_text(func.lower(User.display_name), search)
         )
     return list(session.scalars(statement).all())
 

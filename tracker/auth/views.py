@@ -34,6 +34,7 @@ from tracker.web import (
     authenticated,
     is_safe_next,
     public,
+    query_text,
     requires,
     see_other,
     submit,
@@ -262,7 +263,7 @@ def _accept(invitation: AcademyInvitation, form: AcceptInvitationForm) -> User:
 @bp.route("/admin/users")
 @requires(Permission.USER_MANAGE)
 def admin_users() -> Any:
-    query = (request.args.get("q") or "").strip().lower()
+    query = query_text("q").lower()
     users = services.find_users(db.session, query)
     return render_template("auth/admin_users.html", users=users, q=query, form=ConfirmForm())
 

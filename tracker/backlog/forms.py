@@ -14,14 +14,13 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
     URLField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput, TextInput
 
 from tracker.backlog.bloom import BLOOM_LABELS, DEFAULT_LEVEL
@@ -33,7 +32,8 @@ from tracker.backlog.labels import (
     parse_duration,
 )
 from tracker.backlog.models import BloomLevel
-from tracker.forms import choices
+from tracker.db import INTEGER_MAX
+from tracker.forms import BoundedIntegerField, choices
 
 
 class DurationField(Field):
@@ -106,9 +106,11 @@ class BrickForm(FlaskForm):
         _l("Learner duration"),
         description=_l("Time for the learner: minutes (90) or hours and minutes (1 h 30)."),
     )
-    estimate_points = IntegerField(
+    estimate_points = BoundedIntegerField(
         _l("Estimate (points)"),
-        validators=[Optional(), NumberRange(min=0, max=1000)],
+        validators=[Optional()],
+        minimum=0,
+        maximum=1000,
         description=_l("Effort to build it, in story points."),
     )
     stage_id = SelectField(_l("Stage"), coerce=optional_int, validators=[DataRequired()])
@@ -153,8 +155,11 @@ class BrickForm(FlaskForm):
         learning_paths: Iterable[Any],
         owners: Iterable[Any],
         locale: str,
+        current_language: str | None = None,
     ) -> None:
-        """Fill the selects with this academy's things (the view loads them)."""
+        """Fill the selects with this academy's things (the view loads them). The languages are
+        the usual ones, and the brick's own if an import set another: never what was posted
+        (any posted value would be a valid choice)."""
         none = ("", _l("None"))
         self.format.choices = choices(
             [("", _l("Choose a format")), *[(f.value, label) for f, label in FORMAT_LABELS.items()]]
@@ -169,8 +174,8 @@ class BrickForm(FlaskForm):
             [("", _l("Nobody yet")), *[(str(u.id), u.display_name) for u in owners]]
         )
         codes = list(BRICK_LANGUAGES)
-        if self.language.data and self.language.data not in codes:
-            codes.append(self.language.data)  # keep a language set by an import
+        if current_language and current_language not in codes:
+            codes.append(current_language)  # keep a language set by an import
         self.language.choices = choices([(code, language_name(code, locale)) for code in codes])
 
     def keep_current(self, field: SelectField, value: int | None, label: str) -> None:
@@ -229,7 +234,9 @@ class CreateBrickForm(BrickForm):
 class EditBrickForm(BrickForm):
     # The version the person loaded, and a fingerprint of each field as they saw it: on a
     # conflict they tell which fields the person changed and which someone else did.
-    version = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    version = BoundedIntegerField(
+        widget=HiddenInput(), validators=[DataRequired()], minimum=1, maximum=INTEGER_MAX
+    )
     original = HiddenField()
 
 

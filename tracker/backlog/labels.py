@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask_babel import lazy_gettext as _l
 
 from tracker.backlog.models import ActivityKind, BrickFormat, NeedStatus
@@ -59,7 +59,7 @@ BRICK_LANGUAGES = ("fr", "en", "de", "es", "it", "nl", "pt")
 def language_name(code: str, locale: str) -> str:
     try:
         return str(Locale.parse(code).get_display_name(locale) or code).capitalize()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnknownLocaleError):
         return code
 
 

@@ -9,19 +9,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    IntegerField,
     SearchField,
     SelectField,
     SelectMultipleField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat, LearningPath
 from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
-from tracker.forms import choices
+from tracker.db import INTEGER_MAX
+from tracker.forms import BoundedIntegerField, choices, whole
 
 if TYPE_CHECKING:
     from tracker.releases.models import Release
@@ -115,7 +115,7 @@ def check_chosen_bricks(field: SelectMultipleField) -> None:
         raise ValidationError(_l("Select at least one brick."))
     if len(field.data) > 1000:
         raise ValidationError(_l("Select at most 1,000 bricks at once."))
-    if any(not 0 < number < 2**31 for number in field.data):
+    if any(not 0 < number <= INTEGER_MAX for number in field.data):
         raise ValidationError(_l("Choose a value from the list."))
 
 
@@ -126,11 +126,11 @@ class MoveBrickForm(FlaskForm):
         choices=choices([*[(s.value, s.value) for s in Step], ("position", "position")]),
         validators=[DataRequired()],
     )
-    position = IntegerField(
-        _l("Position"), validators=[Optional(), NumberRange(min=1, max=1_000_000)]
+    position = BoundedIntegerField(
+        _l("Position"), validators=[Optional()], minimum=1, maximum=1_000_000
     )
 
-    def validate_position(self, field: IntegerField) -> None:
+    def validate_position(self, field: BoundedIntegerField) -> None:
         if self.action.data == "position" and field.data is None:
             raise ValidationError(_l("Give a position number."))
 
@@ -138,7 +138,7 @@ class MoveBrickForm(FlaskForm):
 class AssignBricksForm(FlaskForm):
     """Bulk assignment: each select either leaves the field unchanged, clears it, or sets it."""
 
-    bricks = SelectMultipleField(_l("Bricks"), coerce=int, validate_choice=False)
+    bricks = SelectMultipleField(_l("Bricks"), coerce=whole, validate_choice=False)
     sprint = SelectField(_l("Sprint"), default="")
     release = SelectField(_l("Release"), default="")
     path = SelectField(_l("Learning path"), default="")

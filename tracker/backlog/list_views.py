@@ -34,9 +34,9 @@ from tracker.backlog.list_forms import (
     MoveBrickForm,
 )
 from tracker.backlog.models import Brick
-from tracker.db import db, utcnow
+from tracker.db import db, parse_whole, utcnow
 from tracker.errors import DomainError
-from tracker.web import carried_args, problem, requires, submit
+from tracker.web import carried_args, problem, query_page, requires, submit
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
 
@@ -48,13 +48,6 @@ def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str
     return form, form.to_filters(), carried_args(form, FILTER_ARGS), options
 
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def _render_index(
     *,
     assign_form: AssignBricksForm | None = None,
@@ -62,7 +55,7 @@ def _render_index(
     selected: set[int] | None = None,
 ) -> Any:
     filter_form, filters, carried, options = _filters()
-    page = queries.backlog_page(db.session, g.academy, filters, _page_number())
+    page = queries.backlog_page(db.session, g.academy, filters, query_page())
     if assign_form is None:
         assign_form = AssignBricksForm(options=options, formdata=None)
     return (
@@ -135,15 +128,15 @@ def _move_brick(brick: Brick, form: MoveBrickForm, filters: queries.BacklogFilte
 
 
 def _brick_number(payload: dict[str, Any], key: str) -> int | None:
-    """A brick number, given as an integer or as digits (None: not given)."""
+    """A brick number, given as an integer or as ASCII digits (None: not given); anything else,
+    5,000 digits included, is a ValueError naming the key."""
     value = payload.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    number = parse_whole(value)
+    if number is None or number > services.MAX_BRICK_NUMBER:
         raise ValueError(_("“%(key)s” must be a brick number.", key=key))
-    if int(value) > services.MAX_BRICK_NUMBER:
-        raise ValueError(_("“%(key)s” must be a brick number.", key=key))
-    return int(value)
+    return number
 
 
 def _reorder_request() -> tuple[int, int, bool]:
@@ -215,7 +208,7 @@ def assign() -> Any:
     if done:
         count = done.value or 0
         flash(ngettext("%(num)s brick updated.", "%(num)s bricks updated.", count), "success")
-        return _back_to_list(carried, page=_page_number())
+        return _back_to_list(carried, page=query_page())
     # 422 whatever the refusal: the list is shown again with the selection and the message.
     return _render_index(assign_form=form, status=422, selected=selected)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.models import NeedStatus
-from tracker.forms import choices, text_field
+from tracker.db import INTEGER_MAX
+from tracker.forms import BoundedIntegerField, choices, text_field
 
 CRITICALITY_CHOICES = choices(
     [
@@ -66,9 +66,11 @@ class SubmitNeedForm(FlaskForm):
     population = text_field(
         _l("Population"), 255, description=_l("Who should be trained, e.g. “branch advisers”.")
     )
-    headcount = IntegerField(
+    headcount = BoundedIntegerField(
         _l("Headcount"),
-        validators=[Optional(), NumberRange(min=0, max=10_000_000)],
+        validators=[Optional()],
+        minimum=0,
+        maximum=10_000_000,
         description=_l("How many people, roughly."),
     )
     criticality = SelectField(_l("Criticality"), choices=CRITICALITY_CHOICES, coerce=int, default=3)
@@ -94,7 +96,7 @@ class TriageNeedForm(FlaskForm):
 
 
 class LinkBrickForm(FlaskForm):
-    brick_id = IntegerField(validators=[InputRequired()])
+    brick_id = BoundedIntegerField(validators=[InputRequired()], minimum=1, maximum=INTEGER_MAX)
 
 
 class FindBrickForm(FlaskForm):

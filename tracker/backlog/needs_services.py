@@ -20,6 +20,7 @@ from tracker.auth.models import User
 from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
 from tracker.collation import sort_key
+from tracker.db import contains_text, parse_integer, within_integer
 from tracker.errors import DomainError
 from tracker.history import newest_first, record
 
@@ -304,7 +305,7 @@ def need_history(session: Session, need: TrainingNeed) -> list[NeedEvent]:
     return newest_first(session, NeedEvent, NeedEvent.need_id == need.id)
 
 
-KEY_RE = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9]*-)?(\d+)\s*$")
+KEY_RE = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9]*-)?([0-9]+)\s*$")
 
 
 def find_bricks(session: Session, academy: Academy, text: str, *, limit: int = 20) -> list[Brick]:
@@ -312,11 +313,11 @@ def find_bricks(session: Session, academy: Academy, text: str, *, limit: int = 2
     text = text.strip()
     if not text:
         return []
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    criteria: list[ColumnElement[bool]] = [Brick.title.ilike(f"%{escaped}%", escape="\\")]
+    criteria: list[ColumnElement[bool]] = [contains_text(func.lower(Brick.title), text.lower())]
     key = KEY_RE.match(text)
-    if key:
-        criteria.append(Brick.number == int(key.group(1)))
+    number = parse_integer(key.group(1)) if key else None
+    if number is not None and within_integer(number):  # else no brick has that number
+        criteria.append(Brick.number == number)
     return list(
         session.scalars(
             select(Brick)

@@ -21,7 +21,7 @@ from tracker.backlog.needs_forms import (
 )
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm, form_values
-from tracker.web import requires, see_other, submit, success
+from tracker.web import query_choice, query_text, requires, see_other, submit, success
 
 
 def may_read(need: TrainingNeed) -> bool:
@@ -44,10 +44,8 @@ def _need_fields(form: SubmitNeedForm) -> dict[str, Any]:
 @bp.route("/needs/")
 @requires(Permission.NEED_VIEW_ALL)
 def index() -> Any:
-    status = request.args.get("status", "")
-    if status not in {s.value for s in NeedStatus}:
-        status = ""
-    unit = request.args.get("unit", "").strip()
+    status = query_choice("status", [s.value for s in NeedStatus])
+    unit = query_text("unit")
     needs = services.list_needs(
         db.session, g.academy, statuses=[status] if status else [], business_unit=unit or None
     )

@@ -22,6 +22,7 @@ from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
 from tracker.backlog.paths_services import Totals
 from tracker.collation import fold, folded
+from tracker.db import contains_text
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -102,8 +103,8 @@ def filter_conditions(academy: Academy, filters: BacklogFilters) -> list[ColumnE
     for word in filters.text.split():
         term = fold(word)
         matches: list[ColumnElement[bool]] = [
-            folded(Brick.title).contains(term, autoescape=True),
-            folded(Brick.description).contains(term, autoescape=True),
+            contains_text(folded(Brick.title), term),
+            contains_text(folded(Brick.description), term),
         ]
         key = _KEY_RE.match(word)
         if key and (key.group(1) is None or key.group(1).upper() == academy.key_prefix.upper()):

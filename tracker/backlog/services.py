@@ -32,6 +32,7 @@ from tracker.backlog.models import (
     LearningObjective,
     LearningPath,
 )
+from tracker.db import INTEGER_MAX
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
@@ -75,7 +76,7 @@ def plain(value: Any) -> Any:
 
 # Brick numbers are 32-bit integers: a larger one (from a URL) names no brick, and SQLite
 # would refuse to bind it.
-MAX_BRICK_NUMBER = 2**31 - 1
+MAX_BRICK_NUMBER = INTEGER_MAX
 
 
 def get_brick(session: Session, academy: Academy, number: int) -> Brick:

@@ -42,7 +42,7 @@ from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.formatting import nested
 from tracker.forms import ConfirmForm, MoveForm
-from tracker.web import attach_error, requires, see_other, submit, success
+from tracker.web import attach_error, query_int, requires, see_other, submit, success
 
 # For every template (the backlog list shows formats and durations too).
 bp.record_once(
@@ -154,6 +154,7 @@ def _prepare(form: BrickForm, brick: Brick | None = None) -> services.NameBook:
         learning_paths=picks.learning_paths,
         owners=picks.owners,
         locale=current_locale_code(),
+        current_language=brick.language if brick is not None else None,
     )
     book = services.NameBook(
         stage_id={s.id: s.name for s in picks.stages},
@@ -244,7 +245,7 @@ def _new_brick_data() -> dict[str, Any]:
         "stage_id": services.first_stage(db.session, g.academy).id,
         "language": g.academy.default_locale,
         "format": request.args.get("format", ""),
-        "learning_path_id": request.args.get("learning_path_id", type=int),
+        "learning_path_id": query_int("learning_path_id"),
     }
 
 

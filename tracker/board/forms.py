@@ -7,14 +7,14 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from tracker.academies.models import Stage
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat
 from tracker.board.queries import NONE, BoardFilters, BoardOptions
-from tracker.forms import choices
+from tracker.forms import BoundedIntegerField, choices
 
 ALL_VALUE = "all"
 NONE_VALUE = "none"
@@ -102,9 +102,11 @@ class MoveCardForm(FlaskForm):
     """Move one card: to a column, at a position; the version is the one the person saw."""
 
     stage = SelectField(_l("Column"), validators=[DataRequired()])
-    position = IntegerField(
+    position = BoundedIntegerField(
         _l("Position in the column"),
-        validators=[Optional(), NumberRange(min=1, max=1_000_000)],
+        validators=[Optional()],
+        minimum=1,
+        maximum=1_000_000,
         description=_l("1 puts it at the top; leave empty for the bottom."),
     )
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms import RadioField, SelectField
+from wtforms.validators import DataRequired, Optional
 
 from tracker.academies.models import Stage, StageCategory, WipPolicy
-from tracker.forms import UniqueNameForm, choices, text_field
+from tracker.forms import BoundedIntegerField, UniqueNameForm, choices, text_field
 
 CATEGORY_CHOICES = choices(
     [
@@ -38,9 +38,11 @@ class EditStageForm(UniqueNameForm):
         default=StageCategory.ACTIVE.value,
         description=_l("What the charts count it as: waiting, in progress, in review or done."),
     )
-    wip_limit = IntegerField(
+    wip_limit = BoundedIntegerField(
         _l("WIP limit"),
-        validators=[Optional(), NumberRange(min=1, max=10000)],
+        validators=[Optional()],
+        minimum=1,
+        maximum=1000,
         description=_l("The most cards the column should hold. Empty: no limit."),
     )
     wip_policy = RadioField(

@@ -40,7 +40,7 @@ from tracker.board.queries import (
     build_board,
     load_board,
 )
-from tracker.db import db, utcnow
+from tracker.db import db, parse_whole, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.web import attach_error, carried_args, problem, requires, see_other
 
@@ -302,14 +302,10 @@ def _whole(payload: dict[str, Any], key: str, *, required: bool = False) -> int 
     value = payload.get(key)
     if value is None and not required:
         return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | str)
-        or not str(value).isdigit()
-        or int(value) > 2**31 - 1
-    ):
+    number = parse_whole(value)
+    if number is None:
         raise InvalidDrop(_("“%(key)s” must be a whole number.", key=key))
-    return int(value)
+    return number
 
 
 def _read_drop(payload: Any) -> services.CardDrop:

@@ -13,10 +13,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     Field,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -26,13 +24,19 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker.db import parse_whole
 from tracker.feedback.labels import ITEM_KIND_LABELS, QUESTION_KIND_LABELS, SEVERITY_LABELS
 from tracker.feedback.models import (
     GateMetric,
     ItemKind,
     Severity,
 )
-from tracker.forms import LocaleDecimalField, text_field
+from tracker.forms import (
+    BoundedDateTimeLocalField,
+    BoundedIntegerField,
+    LocaleDecimalField,
+    text_field,
+)
 from tracker.forms import choices as options
 
 LANGUAGE_CHOICES: list[tuple[str, object]] = [("fr", "Français"), ("en", "English")]
@@ -71,20 +75,20 @@ class EditRoundForm(FlaskForm):
         multiline=True,
         description=_l("Markdown. Shown at the top of the questionnaire."),
     )
-    opens_at = DateTimeLocalField(
+    opens_at = BoundedDateTimeLocalField(
         _l("Opens at"),
         format=DATETIME_FORMATS,
         validators=[Optional()],
         description=_l("Empty: as soon as you open the round."),
     )
-    closes_at = DateTimeLocalField(
+    closes_at = BoundedDateTimeLocalField(
         _l("Closes at"), format=DATETIME_FORMATS, validators=[DataRequired()]
     )
     anonymous = BooleanField(
         _l("Anonymous: answers and reports are stored without the tester's name")
     )
-    gate_min_responses = IntegerField(
-        _l("Minimum responses"), validators=[InputRequired(), NumberRange(min=0, max=100000)]
+    gate_min_responses = BoundedIntegerField(
+        _l("Minimum responses"), validators=[InputRequired()], minimum=0, maximum=100000
     )
     gate_min_response_rate = LocaleDecimalField(
         _l("Minimum response rate (%)"),
@@ -97,9 +101,11 @@ class EditRoundForm(FlaskForm):
     gate_min_nps = LocaleDecimalField(
         _l("Minimum NPS"), places=0, validators=[Optional(), NumberRange(min=-100, max=100)]
     )
-    gate_max_blocking = IntegerField(
+    gate_max_blocking = BoundedIntegerField(
         _l("Maximum open blocking issues"),
-        validators=[Optional(), NumberRange(min=0, max=1000)],
+        validators=[Optional()],
+        minimum=0,
+        maximum=1000,
     )
 
     def __init__(
@@ -264,5 +270,4 @@ class ReportItemForm(FlaskForm):
         )
 
     def brick(self) -> int | None:
-        value = self.brick_id.data or ""
-        return int(value) if value.isdigit() else None
+        return parse_whole(self.brick_id.data or "")

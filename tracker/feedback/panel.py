@@ -30,6 +30,7 @@ from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import LOCALES, User
 from tracker.cleaning import checked_line, one_line
 from tracker.collation import folded, sort_key
+from tracker.db import contains_text
 from tracker.errors import DomainError
 from tracker.feedback import links
 from tracker.feedback.models import FeedbackRound, RoundInvitation, Segment, TesterProfile
@@ -89,9 +90,12 @@ class PanelFilters:
     def condition(self) -> ColumnElement[bool]:
         parts: list[ColumnElement[bool]] = []
         if self.q:
-            like = f"%{self.q.lower()}%"
+            text = self.q.lower()
             parts.append(
-                or_(func.lower(User.display_name).like(like), func.lower(User.email).like(like))
+                or_(
+                    contains_text(func.lower(User.display_name), text),
+                    contains_text(func.lower(User.email), text),
+                )
             )
         for name in ATTRIBUTES:
             value = getattr(self, name)

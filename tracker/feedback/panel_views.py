@@ -25,7 +25,7 @@ from tracker.feedback.forms import (
 )
 from tracker.forms import ConfirmForm
 from tracker.imports import ImportPlan
-from tracker.web import requires, see_other, submit, success
+from tracker.web import query_page, requires, see_other, submit, success
 
 
 @bp.route("/panel/")
@@ -36,7 +36,7 @@ def panel_index() -> Any:
         db.session,
         g.academy,
         filters,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=query_page(),
         now=utcnow(),
     )
     return render_template(

@@ -19,6 +19,7 @@ from tracker import rows
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
 from tracker.collation import sort_key
+from tracker.db import contains_text
 from tracker.feedback import metrics
 from tracker.feedback.models import (
     Answer,
@@ -503,9 +504,7 @@ def text_answers(
     if question_id is not None:
         conditions.append(Answer.question_id == question_id)
     if query:
-        conditions.append(
-            _lowered(session, Answer.value_text).contains(query.lower(), autoescape=True)
-        )
+        conditions.append(contains_text(_lowered(session, Answer.value_text), query.lower()))
 
     def base(statement: Any) -> Any:
         return statement.join(Response, Response.id == Answer.response_id).where(*conditions)

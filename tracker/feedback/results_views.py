@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
-from tracker.db import db, utcnow
+from tracker.db import db, parse_whole, utcnow
 from tracker.feedback import bp, charts, exports, gate, results, rounds, triage
 from tracker.feedback.labels import (
     ITEM_KIND_LABELS,
@@ -32,7 +32,7 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
 from tracker.forms import form_values
-from tracker.web import requires, submit
+from tracker.web import query_int, query_page, query_text, requires, submit
 
 DIMENSION_LABELS = {
     results.Dimension.BUSINESS_UNIT: _l("Business unit"),
@@ -83,12 +83,6 @@ bp.record_once(
 )
 
 
-def _int_arg(name: str) -> int | None:
-    # Beyond what an INTEGER column holds: no such row, rather than a database error.
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 # -- Results --------------------------------------------------------------------------------
 
 
@@ -103,16 +97,16 @@ def _text_answers(round_: FeedbackRound, found: results.RoundResults) -> dict[st
     """The text answers' panel: its questions, the one chosen (?question=), the page of answers
     matching ?q=."""
     text_questions = [r.question for r in found.questions if r.question.kind == QuestionKind.TEXT]
-    question_id = _int_arg("question")
+    question_id = query_int("question")
     if question_id not in {q.id for q in text_questions}:
         question_id = None
     return {
         "texts": results.text_answers(
             db.session,
             round_,
-            query=request.args.get("q", ""),
+            query=query_text("q"),
             question_id=question_id,
-            page=_int_arg("page") or 1,
+            page=query_page(),
         ),
         "text_questions": text_questions,
         "text_question_id": question_id,
@@ -176,7 +170,7 @@ def _filters() -> tuple[triage.ItemFilters, dict[str, str]]:
     with contextlib.suppress(ValueError):
         severity = Severity(request.values.get("severity", ""))
     raw_brick = request.values.get("brick", "")
-    brick_id = int(raw_brick) if raw_brick.isdigit() and len(raw_brick) < 10 else None
+    brick_id = parse_whole(raw_brick)
     carried = {
         key: value
         for key, value in (

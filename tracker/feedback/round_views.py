@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker.auth.permissions import Permission
-from tracker.db import db, utcnow
+from tracker.db import db, parse_whole, utcnow
 from tracker.feedback import bp, invitations, panel, questionnaire, rounds
 from tracker.feedback.forms import (
     AddQuestionForm,
@@ -32,7 +32,7 @@ from tracker.feedback.phases import round_phase
 from tracker.feedback.questionnaire import QuestionInput, round_bricks, slots_of
 from tracker.feedback.rounds import GateCriteria
 from tracker.forms import ConfirmForm, MoveForm
-from tracker.web import requires, see_other, submit, success
+from tracker.web import query_page, requires, see_other, submit, success
 
 # -- Rounds ---------------------------------------------------------------------------------------
 
@@ -86,7 +86,7 @@ def _round_values(form: EditRoundForm, fallback: GateCriteria) -> dict[str, Any]
 
     release_id = str(form.release_id.data or "")
     return {
-        "release_id": int(release_id) if release_id.isdigit() else None,
+        "release_id": parse_whole(release_id),
         "title": form.title.data or "",
         "instructions": form.instructions.data or "",
         "opens_at": form.utc(form.opens_at),
@@ -334,7 +334,7 @@ def _invite_page(round_: FeedbackRound, form: InviteTestersForm, status: int = 2
         db.session,
         g.academy,
         filters,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=query_page(),
         now=now,
         extra=panel.active_tester_condition(),
     )
@@ -364,8 +364,7 @@ def _invite_page(round_: FeedbackRound, form: InviteTestersForm, status: int = 2
 
 
 def _int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return parse_whole(str(value or ""))
 
 
 def _invitees(form: InviteTestersForm) -> invitations.Invitees:
@@ -480,9 +479,7 @@ def invitations_page(round_id: int) -> Any:
     return render_template(
         "feedback/manager/invitations.html",
         round=round_,
-        page=invitations.list_invitations(
-            db.session, round_, page=request.args.get("page", 1, type=int) or 1
-        ),
+        page=invitations.list_invitations(db.session, round_, page=query_page()),
         summary=rounds.round_summary(db.session, round_),
         renew_form=ConfirmForm(),
         renewable=round_phase(round_, utcnow()) not in ("draft", "closed"),

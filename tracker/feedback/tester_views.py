@@ -47,7 +47,7 @@ from tracker.feedback.pages import secret_key
 from tracker.feedback.phases import RoundClosed, round_phase
 from tracker.feedback.questionnaire import round_bricks, slots_of
 from tracker.forms import ConfirmForm
-from tracker.web import public, requires, submit
+from tracker.web import public, query_int, requires, submit
 
 
 @dataclass
@@ -167,9 +167,8 @@ def _item_data(item: FeedbackItem | None) -> dict[str, Any] | None:
             "title": item.title,
             "description": item.description,
         }
-    if request.args.get("brick", "").isdigit():
-        return {"brick_id": request.args["brick"]}
-    return None
+    brick_id = query_int("brick")
+    return {"brick_id": str(brick_id)} if brick_id is not None else None
 
 
 def _save_item(place: AnswerPlace, item: FeedbackItem | None, form: ReportItemForm) -> Any:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms import SelectField
+from wtforms.validators import Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
+from tracker.db import INTEGER_MAX
 from tracker.feedback.labels import ITEM_STATUS_LABELS
-from tracker.forms import choices, text_field
+from tracker.forms import BoundedIntegerField, choices, text_field
 
 
 class _BoardForm(FlaskForm):
@@ -26,9 +27,11 @@ class MoveItemForm(_BoardForm):
         _l("Move to"),
         choices=choices([(s.value, label) for s, label in ITEM_STATUS_LABELS.items()]),
     )
-    duplicate_of = IntegerField(
+    duplicate_of = BoundedIntegerField(
         _l("Duplicate of item #"),
-        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
+        validators=[Optional()],
+        minimum=1,
+        maximum=INTEGER_MAX,
         description=_l("Only for duplicates: the number of the item this one repeats."),
         # Suggestions from the page's one list of items (no list per item on a big board).
         render_kw={"list": "triage-items"},

@@ -29,6 +29,7 @@ from markupsafe import escape
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.db import contains_text
 from tracker.errors import NotFound
 from tracker.mail.models import MailMessage, MailStatus
 from tracker.tokens import new_token
@@ -461,10 +462,9 @@ def outbox_page(
     case), and how many match in all: two queries."""
     statement = select(MailMessage)
     if search:
-        like = f"%{search}%"
         statement = statement.where(
-            func.lower(MailMessage.to_address).like(like)
-            | func.lower(MailMessage.subject).like(like)
+            contains_text(func.lower(MailMessage.to_address), search)
+            | contains_text(func.lower(MailMessage.subject), search)
         )
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     messages = session.scalars(

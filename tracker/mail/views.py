@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, render_template, request
+from flask import flash, render_template
 from flask_babel import gettext as _
 
 from tracker.auth.permissions import Permission
 from tracker.db import db
 from tracker.forms import ConfirmForm
 from tracker.mail import bp, services
-from tracker.web import requires, see_other, submit
+from tracker.web import query_page, query_text, requires, see_other, submit
 
 PAGE_SIZE = 50
 
@@ -19,8 +19,8 @@ PAGE_SIZE = 50
 @bp.route("/")
 @requires(Permission.OUTBOX_READ)
 def outbox() -> Any:
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    query = (request.args.get("q") or "").strip().lower()
+    page = query_page()
+    query = query_text("q").lower()
     messages, total = services.outbox_page(db.session, search=query, page=page, page_size=PAGE_SIZE)
     return render_template(
         "mail/outbox.html",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import UniqueNameForm, choices, text_field
+from tracker.forms import BoundedDateField, UniqueNameForm, choices, text_field
 from tracker.releases.models import DecisionOutcome
 
 
@@ -27,7 +27,7 @@ class CreateReleaseForm(UniqueNameForm):
         multiline=True,
         description=_l("What this increment brings, and to whom. Markdown."),
     )
-    target_date = DateField(_l("Target date"), validators=[Optional()])
+    target_date = BoundedDateField(_l("Target date"), validators=[Optional()])
 
 
 class EditReleaseForm(CreateReleaseForm):

@@ -12,17 +12,23 @@ from flask_babel import lazy_ngettext, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.list_forms import check_chosen_bricks
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
-from tracker.forms import UniqueNameForm, choices, text_field
+from tracker.forms import (
+    BoundedDateField,
+    BoundedIntegerField,
+    UniqueNameForm,
+    choices,
+    text_field,
+    whole,
+)
 from tracker.sprints.flow import MAX_PERIOD_DAYS
 from tracker.sprints.models import Sprint
 
@@ -32,11 +38,13 @@ class PlanSprintForm(UniqueNameForm):
 
     name = text_field(_l("Name"), 120, required=True, description=_l("For example “Sprint 3”."))
     goal = text_field(_l("Goal"), 5000, multiline=True)
-    start_date = DateField(_l("Start"), validators=[DataRequired()])
-    end_date = DateField(_l("End"), validators=[DataRequired()])
-    capacity_points = IntegerField(
+    start_date = BoundedDateField(_l("Start"), validators=[DataRequired()])
+    end_date = BoundedDateField(_l("End"), validators=[DataRequired()])
+    capacity_points = BoundedIntegerField(
         _l("Capacity (points)"),
-        validators=[Optional(), NumberRange(min=0, max=10000)],
+        validators=[Optional()],
+        minimum=0,
+        maximum=10000,
         description=_l("How many points the team can take on in this sprint."),
     )
 
@@ -81,7 +89,7 @@ class PlanningFilterForm(FlaskForm):
 class _BricksForm(FlaskForm):
     """Bricks chosen by their checkboxes (numbers); a reason when the sprint has started."""
 
-    brick = SelectMultipleField(_l("Bricks"), coerce=int, validate_choice=False)
+    brick = SelectMultipleField(_l("Bricks"), coerce=whole, validate_choice=False)
     reason = text_field(
         _l("Reason for the scope change"),
         1000,
@@ -153,8 +161,8 @@ class ReportPeriodForm(FlaskForm):
         csrf = False  # a GET form that changes nothing
 
     # A context: French says "Du"/"Au" here, "Destinataire" for an e-mail's "To".
-    start = DateField(lazy_pgettext("period", "From"), validators=[Optional()])
-    end = DateField(lazy_pgettext("period", "To"), validators=[Optional()])
+    start = BoundedDateField(lazy_pgettext("period", "From"), validators=[Optional()])
+    end = BoundedDateField(lazy_pgettext("period", "To"), validators=[Optional()])
 
     def validate_end(self, field: DateField) -> None:
         start = self.start.data

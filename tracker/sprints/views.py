@@ -39,7 +39,16 @@ from tracker.sprints.forms import (
     close_sprint_form,
 )
 from tracker.sprints.models import Sprint, SprintResult, SprintState
-from tracker.web import Submission, attach_error, name_rule, requires, see_other, submit, success
+from tracker.web import (
+    Submission,
+    attach_error,
+    name_rule,
+    query_page,
+    requires,
+    see_other,
+    submit,
+    success,
+)
 
 
 @bp.route("/sprints/")
@@ -138,10 +147,7 @@ def _render_plan(
     paths = list_paths(db.session, g.academy)
     filter_form = PlanningFilterForm(request.args, paths=paths)
     fmt, path_id = filter_form.values()
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = query_page()
     candidates = queries.planning_candidates(
         db.session, g.academy, format=fmt, learning_path_id=path_id, page=page
     )
