@@ -23,8 +23,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import spreadsheets
-from tracker.academies.models import Academy, Role, Stage, StageCategory
-from tracker.academies.services import add_member, create_academy
+from tracker.academies.models import Academy, AcademyInvitation, Role, Stage, StageCategory
+from tracker.academies.services import accept_invitation, add_member, create_academy
 from tracker.auth.models import User
 from tracker.auth.passwords import hash_password
 from tracker.auth.services import create_user, get_user_by_email
@@ -1004,10 +1004,24 @@ class _Story:
         ]
         data = spreadsheets.write_csv([header, *rows])
         plan = panel_import.plan_tester_import(self.session, self.academy, "panel-beta.csv", data)
-        panel_import.import_testers(self.session, self.academy, plan)
-        for user in self.session.scalars(
-            select(User).where(User.email.in_([t.email for t in DEMO_TESTERS]))
-        ):
+        panel_import.import_testers(
+            self.session,
+            self.academy,
+            plan,
+            actor=self.manager,
+            now=self.clock.now,
+            base_url=self.base_url,
+        )
+        # Every tester accepts the panel's invitation (a click on the e-mail's button).
+        for invitation in self.session.scalars(
+            select(AcademyInvitation).where(
+                AcademyInvitation.academy_id == self.academy.id,
+                AcademyInvitation.accepted_at.is_(None),
+                AcademyInvitation.revoked_at.is_(None),
+            )
+        ).all():
+            user = accept_invitation(self.session, invitation, password=None, now=self.clock.now)
+            panel.join_panel(self.session, invitation, user)
             self.users[user.email] = user
 
     def create_segments(self) -> None:

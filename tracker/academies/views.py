@@ -16,8 +16,8 @@ from tracker.academies.forms import (
     EditAcademyForm,
     InviteMemberForm,
 )
-from tracker.academies.labels import ROLE_LABELS
-from tracker.academies.models import Academy, AcademyInvitation, Membership, Role
+from tracker.academies.labels import MEMBER_EVENT_LABELS, ROLE_LABELS
+from tracker.academies.models import Academy, Role
 from tracker.academies.pulse import academy_pulse
 from tracker.auth.permissions import Permission, can, forget_roles, role_in
 from tracker.db import db, utcnow
@@ -132,6 +132,8 @@ def _members_page(invite_form: InviteMemberForm, status: int = 200) -> Any:
             invite_form=invite_form,
             role_forms=role_forms,
             confirm_form=ConfirmForm(),
+            history=services.member_history(db.session, academy),
+            event_labels=MEMBER_EVENT_LABELS,
         ),
         status,
     )
@@ -162,22 +164,9 @@ def invite() -> Any:
     )
     if not done or done.value is None:
         return _members_page(form, done.status)
-    _flash_invited(done.value)
+    # The same words whether the address has an account or not (see services.invite_member).
+    flash(_("An invitation is on its way to %(email)s.", email=done.value.email), "success")
     return see_other("academy.members")
-
-
-def _flash_invited(result: AcademyInvitation | Membership) -> None:
-    if isinstance(result, AcademyInvitation):
-        flash(_("An invitation is on its way to %(email)s.", email=result.email), "success")
-        return
-    flash(
-        _(
-            "%(name)s already had an account and is now %(role)s.",
-            name=result.user.display_name,
-            role=ROLE_LABELS[result.role],
-        ),
-        "success",
-    )
 
 
 @academy_bp.route("/members/<int:membership_id>/role", methods=["POST"])
@@ -185,7 +174,12 @@ def _flash_invited(result: AcademyInvitation | Membership) -> None:
 def change_role(membership_id: int) -> Any:
     membership = services.get_membership(db.session, g.academy, membership_id)
     form = ChangeRoleForm(prefix=f"m{membership.id}")
-    done = submit(form, lambda: services.change_role(db.session, membership, Role(form.role.data)))
+    done = submit(
+        form,
+        lambda: services.change_role(
+            db.session, membership, Role(form.role.data), actor=current_user, now=utcnow()
+        ),
+    )
     if done:
         forget_roles()
         flash(
@@ -209,7 +203,10 @@ def remove_member(membership_id: int) -> Any:
     membership = services.get_membership(db.session, g.academy, membership_id)
     name = membership.user.display_name
     form = ConfirmForm()
-    if submit(form, lambda: services.remove_member(db.session, membership)):
+    if submit(
+        form,
+        lambda: services.remove_member(db.session, membership, actor=current_user, now=utcnow()),
+    ):
         forget_roles()
         flash(_("%(name)s is no longer a member.", name=name), "success")
     else:
@@ -223,7 +220,9 @@ def revoke_invitation(invitation_id: int) -> Any:
     invitation = services.get_invitation(db.session, g.academy, invitation_id)
     if submit(
         ConfirmForm(),
-        lambda: services.revoke_invitation(db.session, invitation, now=utcnow()),
+        lambda: services.revoke_invitation(
+            db.session, invitation, actor=current_user, now=utcnow()
+        ),
     ):
         flash(_("The invitation to %(email)s is cancelled.", email=invitation.email), "success")
     return see_other("academy.members")

@@ -65,3 +65,9 @@ class AcceptInvitationForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+
+
+class JoinPanelForm(FlaskForm):
+    """Joining an academy's tester panel: answers go through personal links, so no password."""
+
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])

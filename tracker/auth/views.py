@@ -23,11 +23,18 @@ from flask_wtf import FlaskForm
 from tracker.academies import services as academy_services
 from tracker.academies.models import AcademyInvitation
 from tracker.auth import bp, services
-from tracker.auth.forms import AcceptInvitationForm, ChangePasswordForm, EditProfileForm, LoginForm
+from tracker.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    EditProfileForm,
+    JoinPanelForm,
+    LoginForm,
+)
 from tracker.auth.models import User
-from tracker.auth.permissions import Permission
+from tracker.auth.permissions import Permission, forget_roles
 from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound, Throttled
+from tracker.feedback import panel
 from tracker.forms import ConfirmForm
 from tracker.web import (
     attach_error,
@@ -203,53 +210,104 @@ def _json_download(data: dict[str, Any], filename: str) -> Response:
 
 
 # -- Accepting an invitation ----------------------------------------------------------------------
+# Opening the link changes nothing (a mail scanner may fetch it): the page offers the buttons,
+# and only a POST accepts or declines. A person with a password accepts while logged in.
+
+
+def _usable_invitation(token: str) -> AcademyInvitation | Any:
+    try:
+        return academy_services.find_invitation(db.session, token, now=utcnow())
+    except NotFound as error:  # a page that says why, rather than the bare 404
+        return render_template("auth/invitation_invalid.html", message=error.message), 404
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str) -> Any:
-    try:
-        invitation = academy_services.find_invitation(db.session, token, now=utcnow())
-    except NotFound as error:  # a page that says why, rather than the bare 404
-        return render_template("auth/invitation_invalid.html", message=error.message), 404
-    existing = services.get_user_by_email(db.session, invitation.email)
-    if existing is not None and existing.password_hash is not None:
-        return _join_with_account(invitation, existing)
-    form = AcceptInvitationForm()
-    done = submit(form, lambda: _accept(invitation, form))
+    invitation = _usable_invitation(token)
+    if not isinstance(invitation, AcademyInvitation):
+        return invitation
+    account = academy_services.invitation_account(db.session, invitation)
+    form = _acceptance_form(invitation, account)
+    done = submit(form, lambda: _accept(invitation, account, form))
     if done:
         flash(_("Welcome to %(academy)s.", academy=invitation.academy.name), "success")
-        return see_other("academy.home", slug=invitation.academy.slug)
-    page = render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+        if current_user.is_authenticated:
+            return see_other("academy.home", slug=invitation.academy.slug)
+        return see_other("auth.invitation_done")
+    page = render_template(
+        "auth/accept_invitation.html",
+        form=form,
+        invitation=invitation,
+        needs_login=account is not None and account.password_hash is not None,
+        token=token,
+        decline_form=ConfirmForm(),
+    )
     return page, done.status
 
 
-def _join_with_account(invitation: AcademyInvitation, user: User) -> Any:
-    """The person already has an account: the membership is theirs once they log in. No form
-    to submit (the link itself does it), so the refusal is a page of its own."""
-    try:
-        academy_services.accept_invitation(
-            db.session, invitation, display_name=user.display_name, password="", now=utcnow()
-        )
-    except DomainError as error:  # e.g. it would demote the academy's last manager
-        db.session.rollback()
-        return render_template("auth/invitation_invalid.html", message=error.message), 422
-    db.session.commit()
-    flash(_("You joined %(academy)s. Log in to continue.", academy=invitation.academy.name))
-    return see_other("auth.login")
+def _acceptance_form(invitation: AcademyInvitation, account: User | None) -> FlaskForm:
+    """Just a button for a logged-in account; the account's name (and password, but for the
+    tester panel, whose people answer through personal links) for anyone else."""
+    if account is not None and account.password_hash is not None:
+        return ConfirmForm()
+    if account is not None and invitation.profile is not None:
+        return ConfirmForm()
+    if invitation.profile is not None:
+        form: FlaskForm = JoinPanelForm()
+    else:
+        form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.display_name.data = invitation.display_name
+    return form
 
 
-def _accept(invitation: AcademyInvitation, form: AcceptInvitationForm) -> User:
-    user = academy_services.accept_invitation(
+def _accept(invitation: AcademyInvitation, account: User | None, form: FlaskForm) -> User:
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    typed = {name: field.data or "" for name, field in form._fields.items()}
+    joined = academy_services.accept_invitation(
         db.session,
         invitation,
-        display_name=form.display_name.data or "",
-        password=form.password.data or "",
-        locale=form.locale.data or None,
+        user=user,
+        display_name=typed.get("display_name", ""),
+        password=typed.get("password"),
+        locale=typed.get("locale") or None,
         now=utcnow(),
     )
-    open_session(user)
-    return user
+    if invitation.profile is not None:
+        panel.join_panel(db.session, invitation, joined)
+    if user is None and joined.password_hash is not None:
+        open_session(joined)
+    forget_roles()
+    return joined
+
+
+@bp.route("/invitations/<token>/decline", methods=["POST"])
+@public
+def decline_invitation(token: str) -> Any:
+    invitation = _usable_invitation(token)
+    if not isinstance(invitation, AcademyInvitation):
+        return invitation
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    form = ConfirmForm()
+    done = submit(
+        form,
+        lambda: academy_services.decline_invitation(
+            db.session, invitation, user=user, now=utcnow()
+        ),
+    )
+    if not done:
+        _flash_refusal(form)
+        return redirect(url_for("auth.accept_invitation", token=token), code=303)
+    flash(_("You declined the invitation. Nothing was shared with the academy."), "info")
+    return see_other("auth.invitation_done")
+
+
+@bp.route("/invitations/done")
+@public
+def invitation_done() -> Any:
+    """Where the link's holder lands when there is no account page to show them."""
+    return render_template("auth/invitation_done.html")
 
 
 # -- Site administration of accounts ------------------------------------------------------------
