@@ -12,7 +12,7 @@ from tests.factories import PASSWORD, make_member, make_user
 from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.academies.services import invite_member
 from tracker.auth import services
-from tracker.auth.models import LoginFailure, User, UserSession
+from tracker.auth.models import LoginThrottle, User, UserSession
 from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.mail.models import MailMessage
@@ -298,7 +298,7 @@ def test_erase_removes_the_personal_data_and_the_login(app, client, db_session, 
     assert person.is_active_account is False
     for model, column in (
         (User, User.email),
-        (LoginFailure, LoginFailure.email),
+        (LoginThrottle, LoginThrottle.email),
         (AcademyInvitation, AcademyInvitation.email),
         (MailMessage, MailMessage.to_address),
     ):

@@ -93,13 +93,20 @@ def login() -> Any:
             return redirect(_next_or_home(form.next.data))
     if not form.validate_on_submit():
         return _login_page(form, 422 if request.method == "POST" else 200)
-    # Not submit(): a failed attempt is committed (it counts towards throttling), and a
-    # throttled one answers 429 with Retry-After.
+    # Not submit(): the attempt is counted and committed before the password is checked (so
+    # that parallel attempts cannot overshoot the limit), a failure stays committed, and a
+    # throttled attempt answers 429 with Retry-After.
+    email, password = form.email.data or "", form.password.data or ""
+    source = request.remote_addr or ""
     try:
-        user = _authenticate(form)
+        services.begin_login(db.session, email, source=source, limits=login_limits(), now=utcnow())
     except Throttled as error:
+        db.session.rollback()
         form.form_errors.append(error.message)
         return _login_page(form, 429, {"Retry-After": str(error.retry_after)})
+    db.session.commit()
+    try:
+        user = services.finish_login(db.session, email, password, source=source, now=utcnow())
     except DomainError as error:
         db.session.commit()
         attach_error(form, error)
@@ -109,15 +116,14 @@ def login() -> Any:
     return redirect(_next_or_home(form.next.data), code=303)
 
 
-def _authenticate(form: LoginForm) -> User:
-    return services.authenticate(
-        db.session,
-        form.email.data or "",
-        form.password.data or "",
-        ip_address=request.remote_addr or "",
-        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-        window=current_app.config["LOGIN_WINDOW_SECONDS"],
-        now=utcnow(),
+def login_limits() -> services.LoginLimits:
+    config = current_app.config
+    return services.LoginLimits(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        window=config["LOGIN_WINDOW_SECONDS"],
+        account_max_failures=config["LOGIN_ACCOUNT_MAX_FAILURES"],
+        delay_after=config["LOGIN_DELAY_AFTER"],
+        delay_max=config["LOGIN_DELAY_MAX_SECONDS"],
     )
 
 
