@@ -316,6 +316,8 @@ ROUTES: dict[str, Route] = {
         lambda w, s: f"{_invitation_link(w, s)}/decline", "POST", public=True
     ),
     "auth.invitation_done": Route(lambda w, s: "/invitations/done", public=True),
+    "auth.forgot_password": Route(lambda w, s: "/password/forgot", public=True),
+    "auth.reset_password": Route(lambda w, s: "/password/reset/not-a-token", public=True),
     "auth.admin_users": Route(lambda w, s: "/admin/users", allowed=SITE_ADMIN),
     "auth.admin_set_active": Route(
         lambda w, s: f"/admin/users/{_user(w, s)}/active", "POST", allowed=SITE_ADMIN

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_DELAY_AFTER": 3,
     "LOGIN_DELAY_MAX_SECONDS": 30,
     "INVITATION_DAYS": 14,
+    # How long a password-reset link works.
+    "PASSWORD_RESET_MINUTES": 60,
     "DEFAULT_TIMEZONE": "Europe/Paris",
     # Behind a reverse proxy that sets X-Forwarded-For/-Proto: number of proxies to trust.
     "PROXY_FIX": 0,

@@ -71,3 +71,27 @@ class JoinPanelForm(FlaskForm):
     """Joining an academy's tester panel: answers go through personal links, so no password."""
 
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=256)],
+        description=_l("At least 12 characters. A sentence you remember is a good choice."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password, again"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
+    )

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, AcademyInvitation, Membership
-from tracker.auth.models import LOCALES, LoginThrottle, User, UserSession
+from tracker.auth.models import LOCALES, LoginThrottle, PasswordReset, User, UserSession
 from tracker.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from tracker.db import UTCDateTime
 from tracker.errors import DomainError, NotFound, Throttled
@@ -112,7 +112,7 @@ def _source(source: str) -> str:
     return (source or "unknown")[:64]
 
 
-def _count_attempt(
+def count_attempt(
     session: Session,
     email: str,
     source: str,
@@ -163,16 +163,24 @@ def _count_attempt(
     return counted.rowcount == 1  # type: ignore[attr-defined]
 
 
-def _retry_after(
-    session: Session, email: str, source: str, *, limits: LoginLimits, now: dt.datetime
+def retry_after(
+    session: Session,
+    email: str,
+    source: str,
+    *,
+    cap: int | None = None,
+    limits: LoginLimits,
+    now: dt.datetime,
 ) -> int:
-    """Seconds until this counter lets an attempt through (at least 1)."""
+    """Seconds until this counter (whose cap is `cap`, by default the login's) lets an attempt
+    through: at least 1."""
     row = session.scalar(
         select(LoginThrottle).where(LoginThrottle.email == email, LoginThrottle.source == source)
     )
     if row is None:
         return 1
-    cap = limits.account_max_failures if source == ALL_SOURCES else limits.max_failures
+    if cap is None:
+        cap = limits.account_max_failures if source == ALL_SOURCES else limits.max_failures
     window_end = row.window_start + dt.timedelta(seconds=limits.window)
     if row.failures >= cap:
         wait = window_end
@@ -192,9 +200,9 @@ def begin_login(
     email = normalize_email(email)
     source = _source(source)
     for key, cap in ((source, limits.max_failures), (ALL_SOURCES, limits.account_max_failures)):
-        if not _count_attempt(session, email, key, cap=cap, limits=limits, now=now):
+        if not count_attempt(session, email, key, cap=cap, limits=limits, now=now):
             # The caller rolls back: the other counter's count is taken back too.
-            retry = _retry_after(session, email, key, limits=limits, now=now)
+            retry = retry_after(session, email, key, cap=cap, limits=limits, now=now)
             raise Throttled(
                 _("Too many failed attempts for this account. Try again in a few minutes.")
                 if retry > limits.delay_max
@@ -391,6 +399,7 @@ def erase_user(session: Session, user: User, *, actor: User, now: dt.datetime) -
         raise DomainError(_("You cannot erase your own account while logged in with it."))
     session.execute(delete(Membership).where(Membership.user_id == user.id))
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     session.execute(delete(LoginThrottle).where(LoginThrottle.email == user.email))
     session.execute(delete(AcademyInvitation).where(AcademyInvitation.email == user.email))
     session.execute(delete(MailMessage).where(MailMessage.to_address == user.email))

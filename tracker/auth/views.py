@@ -16,19 +16,22 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from tracker.academies import services as academy_services
 from tracker.academies.models import AcademyInvitation
-from tracker.auth import bp, services
+from tracker.auth import bp, resets, services
 from tracker.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
     EditProfileForm,
+    ForgotPasswordForm,
     JoinPanelForm,
     LoginForm,
+    ResetPasswordForm,
 )
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission, forget_roles
@@ -36,6 +39,7 @@ from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound, Throttled
 from tracker.feedback import panel
 from tracker.forms import ConfirmForm
+from tracker.mail.services import queue_mail
 from tracker.web import (
     attach_error,
     authenticated,
@@ -147,6 +151,80 @@ def logout() -> Any:
 def _revoke(token: str | None) -> None:
     if token:
         services.revoke_session(db.session, token, now=utcnow())
+
+
+# -- Forgotten password ---------------------------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    try:
+        done = submit(form, lambda: _send_reset_link(form.email.data or ""))
+    except Throttled as error:  # too many requests from this address (says nothing of accounts)
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        page = render_template("auth/forgot_password.html", form=form)
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    if done:
+        # The same words whether the address has an account or not.
+        flash(
+            _(
+                "If an account exists for %(email)s, an e-mail with a link to choose a new"
+                " password is on its way. The link works once, for %(minutes)s minutes.",
+                email=form.email.data,
+                minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+            ),
+            "info",
+        )
+        return see_other("auth.login")
+    return render_template("auth/forgot_password.html", form=form), done.status
+
+
+def _send_reset_link(email: str) -> None:
+    link = resets.request_reset(
+        db.session,
+        email,
+        source=request.remote_addr or "",
+        valid_minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+        now=utcnow(),
+    )
+    if link is None:
+        return
+    with force_locale(link.user.locale or str(get_locale() or "fr")):
+        queue_mail(
+            db.session,
+            to=link.user.email,
+            template="mail/password_reset",
+            category="password_reset",
+            context={
+                "user": link.user,
+                "link": f"{current_app.config['BASE_URL']}/password/reset/{link.token}",
+                "expires_at": link.expires_at,
+            },
+        )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> Any:
+    """Opening the link shows the form and changes nothing; the POST sets the password."""
+    try:
+        resets.find_reset(db.session, token, now=utcnow())
+    except NotFound as error:
+        return render_template("auth/invitation_invalid.html", message=error.message), 404
+    form = ResetPasswordForm()
+    done = submit(
+        form,
+        lambda: resets.reset_password(
+            db.session, token, form.new_password.data or "", now=utcnow()
+        ),
+    )
+    if done:
+        flash(_("Your password is changed, and every session is logged out. Log in."), "success")
+        return see_other("auth.login")
+    return render_template("auth/reset_password.html", form=form), done.status
 
 
 # -- The person's own account ---------------------------------------------------------------------
