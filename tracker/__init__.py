@@ -147,7 +147,7 @@ def _init_babel(app: Flask) -> None:
 def _init_login(app: Flask) -> None:
     from flask import session
 
-    from tracker.auth.services import load_session_user
+    from tracker.auth.services import load_session, touch_session
     from tracker.db import utcnow
 
     login_manager.init_app(app)
@@ -160,7 +160,20 @@ def _init_login(app: Flask) -> None:
         token = session.get("sid")
         if not token or not user_id.isdigit():
             return None
-        return load_session_user(database.session, int(user_id), token, now=utcnow())
+        now = utcnow()
+        found = load_session(
+            database.session,
+            int(user_id),
+            token,
+            idle_minutes=app.config["SESSION_IDLE_MINUTES"],
+            now=now,
+        )
+        if found is None:
+            return None
+        user, login = found
+        if touch_session(database.session, login, now=now):
+            database.session.commit()  # the first statement of the request: nothing else pending
+        return user
 
 
 # Each domain package declares its blueprints (`blueprints`) and the modules whose routes attach

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     # Cookies: Secure is on when the public address is HTTPS, unless set explicitly.
     "SESSION_COOKIE_SECURE": None,
     "SESSION_LIFETIME_DAYS": 14,
+    # A session unused for this long is over (0: no idle limit).
+    "SESSION_IDLE_MINUTES": 60,
     # Requests larger than this are refused with 413 (imports of a few thousand rows fit).
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Login throttling: failures per account and source address within the window (then 429),

@@ -271,22 +271,47 @@ def start_session(
     return token
 
 
+# last_seen_at is written at most once a minute per session: not a write on every request.
+TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
 def load_session_user(
-    session: Session, user_id: int, token: str, *, now: dt.datetime
+    session: Session, user_id: int, token: str, *, idle_minutes: int = 0, now: dt.datetime
 ) -> User | None:
-    """The user of a live session with this token (one query), or None."""
+    """The user of a live session with this token (one query), or None. With idle_minutes, a
+    session unused for longer is over (a request within it keeps it alive: see touch_session)."""
+    found = load_session(session, user_id, token, idle_minutes=idle_minutes, now=now)
+    return found[0] if found else None
+
+
+def load_session(
+    session: Session, user_id: int, token: str, *, idle_minutes: int = 0, now: dt.datetime
+) -> tuple[User, UserSession] | None:
+    conditions = [
+        User.id == user_id,
+        UserSession.token_hash == hash_token(token),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > now,
+        User.is_active_account.is_(True),
+    ]
+    if idle_minutes > 0:
+        conditions.append(UserSession.last_seen_at > now - dt.timedelta(minutes=idle_minutes))
     row = session.execute(
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            UserSession.token_hash == hash_token(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-            User.is_active_account.is_(True),
-        )
+        .where(*conditions)
     ).first()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
+
+
+def touch_session(session: Session, login: UserSession, *, now: dt.datetime) -> bool:
+    """Record that the session was used (for the idle timeout) if it was not in the last
+    minute; True when something was written (the caller commits)."""
+    if now - login.last_seen_at < TOUCH_EVERY:
+        return False
+    login.last_seen_at = now
+    session.flush()
+    return True
 
 
 def revoke_session(session: Session, token: str, *, now: dt.datetime) -> None:
