@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from tracker.academies.labels import (
+    MEMBER_EVENT_LABELS,
     ROLE_DESCRIPTIONS,
     ROLE_LABELS,
     STAGE_CATEGORY_LABELS,
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
         Role=Role,
         ROLE_LABELS=ROLE_LABELS,
         ROLE_DESCRIPTIONS=ROLE_DESCRIPTIONS,
+        MEMBER_EVENT_LABELS=MEMBER_EVENT_LABELS,
         STAGE_CATEGORY_LABELS=STAGE_CATEGORY_LABELS,
         WIP_POLICY_LABELS=WIP_POLICY_LABELS,
         RELEASE_STATE_LABELS=RELEASE_STATE_LABELS,

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.auth.test_login import field_error
 from tests.factories import PASSWORD, make_academy, make_member, make_user
@@ -562,6 +562,19 @@ def test_what_the_site_admin_does_to_members_is_in_the_history_marked(
     assert world.tester.email in history and "role changed" in history
     assert history.count("site administrator") == 2
     assert "by Ada Admin" in history
+    # ... and the managers are told by e-mail, each time (not when a manager acts).
+    notices = db_session.scalars(
+        select(MailMessage).where(MailMessage.category == "site_admin_notice")
+    ).all()
+    assert [m.to_address for m in notices] == [world.manager.email] * 2
+    assert "helper@example.com" in notices[0].body_text and "Ada Admin" in notices[0].body_text
+    invite(client, world, "by.the.manager@example.com", "designer")
+    assert (
+        db_session.scalar(
+            select(func.count(MailMessage.id)).where(MailMessage.category == "site_admin_notice")
+        )
+        == 2
+    )
 
 
 def test_a_site_admin_joining_an_academy_is_marked_and_then_reads_as_a_member(

@@ -287,7 +287,33 @@ def record_member_event(
     )
     session.add(event)
     session.flush()
+    if by_admin:
+        _tell_managers(session, academy, event)
     return event
+
+
+def _tell_managers(session: Session, academy: Academy, event: MemberEvent) -> None:
+    """What a site admin did to the academy's people is e-mailed to its managers."""
+    managers = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.academy_id == academy.id,
+            Membership.role == Role.MANAGER,
+            User.is_active_account.is_(True),
+            User.id != event.actor_id,
+        )
+    ).all()
+    for manager in managers:
+        with force_locale(manager.locale or academy.default_locale):
+            queue_mail(
+                session,
+                to=manager.email,
+                template="mail/site_admin_notice",
+                category="site_admin_notice",
+                academy_id=academy.id,
+                context={"academy": academy, "event": event, "manager": manager},
+            )
 
 
 def member_history(session: Session, academy: Academy, *, limit: int = 50) -> list[MemberEvent]:

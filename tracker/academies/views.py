@@ -16,7 +16,7 @@ from tracker.academies.forms import (
     EditAcademyForm,
     InviteMemberForm,
 )
-from tracker.academies.labels import MEMBER_EVENT_LABELS, ROLE_LABELS
+from tracker.academies.labels import ROLE_LABELS
 from tracker.academies.models import Academy, Role
 from tracker.academies.pulse import academy_pulse
 from tracker.auth.permissions import Permission, can, forget_roles, role_in
@@ -133,7 +133,6 @@ def _members_page(invite_form: InviteMemberForm, status: int = 200) -> Any:
             role_forms=role_forms,
             confirm_form=ConfirmForm(),
             history=services.member_history(db.session, academy),
-            event_labels=MEMBER_EVENT_LABELS,
         ),
         status,
     )

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from tracker.academies.models import Academy, AcademyInvitation, Membership
+from tracker.academies.models import Academy, AcademyInvitation, MemberEvent, Membership
 from tracker.auth.models import LOCALES, LoginThrottle, PasswordReset, User, UserSession
 from tracker.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from tracker.db import UTCDateTime
@@ -417,8 +417,9 @@ def export_personal_data(session: Session, user: User) -> dict[str, Any]:
 def erase_user(session: Session, user: User, *, actor: User, now: dt.datetime) -> None:
     """Erase a person's personal data (GDPR art. 17), keeping the rows others' history points to.
 
-    The account becomes an anonymous, inactive placeholder; memberships, sessions, failed
-    logins, invitations to the address and e-mail to it (sent or not) are deleted.
+    The account becomes an anonymous, inactive placeholder; memberships, sessions, login
+    counters, password-reset links, invitations to the address and e-mail to it (sent or not)
+    are deleted, and academies' histories of their people no longer hold the address.
     """
     if user.id == actor.id:
         raise DomainError(_("You cannot erase your own account while logged in with it."))
@@ -427,6 +428,12 @@ def erase_user(session: Session, user: User, *, actor: User, now: dt.datetime) -
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     session.execute(delete(LoginThrottle).where(LoginThrottle.email == user.email))
     session.execute(delete(AcademyInvitation).where(AcademyInvitation.email == user.email))
+    # Academies keep the history of their people, without the address.
+    session.execute(
+        update(MemberEvent)
+        .where(MemberEvent.email == user.email)
+        .values(email=f"erased-{user.id}@invalid")
+    )
     session.execute(delete(MailMessage).where(MailMessage.to_address == user.email))
     user.email = f"erased-{user.id}@invalid"
     user.display_name = _("Erased user")
