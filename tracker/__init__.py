@@ -145,7 +145,7 @@ def _init_babel(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from flask import session
+    from flask import current_app, session
 
     from tracker.auth.services import load_session, touch_session
     from tracker.db import utcnow
@@ -165,7 +165,8 @@ def _init_login(app: Flask) -> None:
             database.session,
             int(user_id),
             token,
-            idle_minutes=app.config["SESSION_IDLE_MINUTES"],
+            # current_app: the login manager is shared by every app made in this process.
+            idle_minutes=current_app.config["SESSION_IDLE_MINUTES"],
             now=now,
         )
         if found is None:
