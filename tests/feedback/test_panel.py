@@ -446,3 +446,17 @@ def test_only_the_panel_s_invitations_are_listed_as_pending_on_the_panel(app, db
     pending = panel.pending_panel_invitations(db_session, world.academy, now=NOW)
 
     assert [i.display_name for i in pending] == ["Inès Dubois", "Karim Benali", "Léa Martin"]
+
+
+def test_a_row_for_someone_invited_with_another_role_waits_for_that_answer(app, db_session, world):
+    with app.test_request_context(), force_locale("en"):
+        services.invite_member(
+            db_session, world.academy, email="future.designer@example.com", role=Role.DESIGNER,
+            actor=world.manager, base_url="http://brique.test", now=NOW,
+        )  # fmt: skip
+        plan = plan_of(db_session, world, "name;email\nFutur;Future.Designer@example.com\n")
+
+    assert not plan.ok
+    assert "pending invitation as Designer" in plan.rows[0].errors[0][1]
+    pending = services.pending_invitations(db_session, world.academy, now=NOW)
+    assert [i.role for i in pending] == [Role.DESIGNER]

@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import spreadsheets
-from tracker.academies.models import Academy, Membership, Role
+from tracker.academies.labels import ROLE_LABELS
+from tracker.academies.models import Academy, AcademyInvitation, Membership, Role
 from tracker.academies.services import create_invitation
 from tracker.auth.models import LOCALES, User
 from tracker.auth.services import normalize_email
@@ -169,13 +170,45 @@ def _describe_outcomes(session: Session, academy: Academy, plan: ImportPlan[Test
     emails = sorted({row.values["email"] for row in plan.rows if row.ok})
     members = _members_by_email(session, academy, emails)
     profiled = _profiles_of(session, academy, [user.id for user, _role in members.values()])
+    invited = _invited_as_member(session, academy, emails)
     for row in plan.rows:
         member = members.get(row.values["email"])
+        if member is None and row.values["email"] in invited:
+            row.fail(
+                "email",
+                _(
+                    "This person has a pending invitation as %(role)s: cancel it on the members"
+                    " page, or wait for their answer.",
+                    role=ROLE_LABELS[invited[row.values["email"]]],
+                ),
+            )
+            continue
         if member is None:
             row.outcome = INVITE
             continue
         user, row.role = member
         row.outcome = UPDATE if user.id in profiled else PROFILE
+
+
+def _invited_as_member(
+    session: Session, academy: Academy, emails: Sequence[str]
+) -> dict[str, Role]:
+    """The academy's own pending invitations (not the panel's) among these addresses."""
+    found: dict[str, Role] = {}
+    for start in range(0, len(emails), 900):
+        rows = session.execute(
+            select(AcademyInvitation.email, AcademyInvitation.role).where(
+                AcademyInvitation.academy_id == academy.id,
+                AcademyInvitation.email.in_(emails[start : start + 900]),
+                AcademyInvitation.profile.is_(None),
+                AcademyInvitation.accepted_at.is_(None),
+                AcademyInvitation.revoked_at.is_(None),
+                AcademyInvitation.declined_at.is_(None),
+            )
+        )
+        for email, role in rows:
+            found[email] = role
+    return found
 
 
 def _members_by_email(
