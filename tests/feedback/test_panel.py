@@ -14,8 +14,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from tests.factories import make_user
-from tests.feedback.factories import invite, make_round, make_tester
+from tests.factories import invite, make_round, make_tester, make_user
 from tracker.academies import services
 from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.academies.services import accept_invitation, add_member

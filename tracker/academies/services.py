@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
+from tracker import history, rows
 from tracker.academies.defaults import DEFAULT_STAGES, install_default_checklists
 from tracker.academies.models import (
     Academy,
@@ -23,6 +24,7 @@ from tracker.academies.models import (
 )
 from tracker.auth.models import User
 from tracker.auth.services import create_user, get_user_by_email, normalize_email, set_password
+from tracker.collation import folded
 from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.mail.services import queue_mail
 from tracker.tokens import hash_token, new_token
@@ -128,13 +130,13 @@ def academies_of(session: Session, user: User) -> list[tuple[Academy, Role]]:
         select(Academy, Membership.role)
         .join(Membership, Membership.academy_id == Academy.id)
         .where(Membership.user_id == user.id, Academy.archived.is_(False))
-        .order_by(Academy.name)
+        .order_by(folded(Academy.name), Academy.id)
     ).all()
     return [(academy, role) for academy, role in rows]
 
 
 def all_academies(session: Session) -> list[Academy]:
-    return list(session.scalars(select(Academy).order_by(Academy.name)))
+    return list(session.scalars(select(Academy).order_by(folded(Academy.name), Academy.id)))
 
 
 def list_stages(session: Session, academy: Academy) -> list[Stage]:
@@ -148,6 +150,21 @@ def list_stages(session: Session, academy: Academy) -> list[Stage]:
 
 
 # -- Members ------------------------------------------------------------------------------------
+
+
+def brick_owners(session: Session, academy: Academy) -> list[User]:
+    """The members who may own a brick (managers and designers), by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.academy_id == academy.id,
+                Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
+            )
+            .order_by(folded(User.display_name), User.id)
+        )
+    )
 
 
 def role_counts(session: Session, academy: Academy) -> dict[Role, int]:
@@ -168,7 +185,7 @@ def list_members(session: Session, academy: Academy) -> list[Membership]:
             .join(User, User.id == Membership.user_id)
             .options(contains_eager(Membership.user))
             .where(Membership.academy_id == academy.id)
-            .order_by(Membership.role, func.lower(User.display_name))
+            .order_by(Membership.role, folded(User.display_name), User.id)
         )
     )
 
@@ -199,10 +216,9 @@ def _manager_count(session: Session, academy: Academy) -> int:
 
 
 def get_membership(session: Session, academy: Academy, membership_id: int) -> Membership:
-    membership = session.get(Membership, membership_id)
-    if membership is None or membership.academy_id != academy.id:
-        raise NotFound(_("No such member."))
-    return membership
+    return rows.get_in(
+        session, Membership, membership_id, _("No such member."), academy_id=academy.id
+    )
 
 
 def change_role(
@@ -276,16 +292,17 @@ def record_member_event(
             )
         )
         by_admin = kind == MemberEventKind.JOINED or role_here != Role.MANAGER
-    event = MemberEvent(
+    event = history.record(
+        session,
+        MemberEvent,
+        actor=actor,
+        at=now,
         academy_id=academy.id,
         kind=kind,
         email=email,
         role=role,
         by_site_admin=by_admin,
-        actor_id=actor.id if actor is not None else None,
-        at=now,
     )
-    session.add(event)
     session.flush()
     if by_admin:
         _tell_managers(session, academy, event)
@@ -573,10 +590,13 @@ def decline_invitation(
 
 
 def get_invitation(session: Session, academy: Academy, invitation_id: int) -> AcademyInvitation:
-    invitation = session.get(AcademyInvitation, invitation_id)
-    if invitation is None or invitation.academy_id != academy.id:
-        raise NotFound(_("This page does not exist, or no longer does."))
-    return invitation
+    return rows.get_in(
+        session,
+        AcademyInvitation,
+        invitation_id,
+        _("This page does not exist, or no longer does."),
+        academy_id=academy.id,
+    )
 
 
 def revoke_invitation(

@@ -16,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -48,6 +48,7 @@ from tracker.web import (
     requires,
     see_other,
     submit,
+    success,
 )
 
 
@@ -170,11 +171,13 @@ def forgot_password() -> Any:
     if done:
         # The same words whether the address has an account or not.
         flash(
-            _(
+            ngettext(
                 "If an account exists for %(email)s, an e-mail with a link to choose a new"
-                " password is on its way. The link works once, for %(minutes)s minutes.",
+                " password is on its way. The link works once, for %(num)s minute.",
+                "If an account exists for %(email)s, an e-mail with a link to choose a new"
+                " password is on its way. The link works once, for %(num)s minutes.",
+                current_app.config["PASSWORD_RESET_MINUTES"],
                 email=form.email.data,
-                minutes=current_app.config["PASSWORD_RESET_MINUTES"],
             ),
             "info",
         )
@@ -222,8 +225,9 @@ def reset_password(token: str) -> Any:
         ),
     )
     if done:
-        flash(_("Your password is changed, and every session is logged out. Log in."), "success")
-        return see_other("auth.login")
+        return success(
+            _("Your password is changed, and every session is logged out. Log in."), "auth.login"
+        )
     return render_template("auth/reset_password.html", form=form), done.status
 
 
@@ -246,8 +250,7 @@ def profile() -> Any:
         ),
     )
     if done:
-        flash(_("Your profile is saved."), "success")
-        return see_other("auth.profile")
+        return success(_("Your profile is saved."), "auth.profile")
     return render_template("auth/profile.html", form=form), done.status
 
 
@@ -257,8 +260,9 @@ def change_password() -> Any:
     form = ChangePasswordForm()
     done = submit(form, lambda: _change_password(form))
     if done:
-        flash(_("Your password is changed. Your other sessions are logged out."), "success")
-        return see_other("auth.profile")
+        return success(
+            _("Your password is changed. Your other sessions are logged out."), "auth.profile"
+        )
     return render_template("auth/password.html", form=form), done.status
 
 
@@ -315,10 +319,10 @@ def accept_invitation(token: str) -> Any:
     form = _acceptance_form(invitation, account)
     done = submit(form, lambda: _accept(invitation, account, form))
     if done:
-        flash(_("Welcome to %(academy)s.", academy=invitation.academy.name), "success")
+        welcome = _("Welcome to %(academy)s.", academy=invitation.academy.name)
         if current_user.is_authenticated:
-            return see_other("academy.home", slug=invitation.academy.slug)
-        return see_other("auth.invitation_done")
+            return success(welcome, "academy.home", slug=invitation.academy.slug)
+        return success(welcome, "auth.invitation_done")
     page = render_template(
         "auth/accept_invitation.html",
         form=form,
