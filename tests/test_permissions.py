@@ -9,17 +9,20 @@ without saying who may call it. Expected answers:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import PRINCIPALS, World, make_brick, make_user
-from tracker.academies.models import Membership
+from tracker.academies.models import AcademyInvitation, Membership
 from tracker.academies.services import invite_member
 from tracker.db import utcnow
+from tracker.mail.models import MailMessage
 from tracker.mail.services import queue_mail
 
 Path = Callable[[World, Session], str]
@@ -55,6 +58,27 @@ def _invitation(w: World, s: Session) -> int:
             base_url="http://brique.test", now=utcnow(),
         )  # fmt: skip
     return invitation.id
+
+
+def _invitation_link(w: World, s: Session, email: str = "") -> str:
+    """A pending invitation of the main academy for the outsider (an account with a password);
+    its path, as the e-mail gives it."""
+    from flask_babel import force_locale
+
+    email = email or w.outsider.email
+    with force_locale("en"):
+        invite_member(
+            s, w.academy, email=email, role="designer", actor=w.manager,
+            base_url="http://brique.test", now=utcnow(),
+        )  # fmt: skip
+    body = s.scalars(
+        select(MailMessage.body_text)
+        .where(MailMessage.to_address == email)
+        .order_by(MailMessage.id.desc())
+    ).first()
+    match = re.search(r"http://brique\.test(/invitations/[A-Za-z0-9_-]+)", body or "")
+    assert match, body
+    return match.group(1)
 
 
 def _message(w: World, s: Session) -> int:
@@ -285,7 +309,15 @@ ROUTES: dict[str, Route] = {
         lambda w, s: "/account/password", allowed=EVERYONE - {"anonymous"}
     ),
     "auth.export_data": Route(lambda w, s: "/account/export", allowed=EVERYONE - {"anonymous"}),
-    "auth.accept_invitation": Route(lambda w, s: "/invitations/not-a-token", public=True),
+    # Opening a real invitation's page: anyone holding the link (it changes nothing).
+    "auth.accept_invitation": Route(lambda w, s: _invitation_link(w, s), public=True),
+    # Declining someone else's invitation: refused (back to its page), see the test below.
+    "auth.decline_invitation": Route(
+        lambda w, s: f"{_invitation_link(w, s)}/decline", "POST", public=True
+    ),
+    "auth.invitation_done": Route(lambda w, s: "/invitations/done", public=True),
+    "auth.forgot_password": Route(lambda w, s: "/password/forgot", public=True),
+    "auth.reset_password": Route(lambda w, s: "/password/reset/not-a-token", public=True),
     "auth.admin_users": Route(lambda w, s: "/admin/users", allowed=SITE_ADMIN),
     "auth.admin_set_active": Route(
         lambda w, s: f"/admin/users/{_user(w, s)}/active", "POST", allowed=SITE_ADMIN
@@ -611,6 +643,41 @@ def test_route_answers_each_principal(endpoint, principal, client, db_session, w
     assert answer(response) == expected(route, principal), (
         f"{route.method} {url} as {principal}: {response.status_code} {response.location or ''}"
     )
+
+
+# The acceptance step: only the account an invitation is addressed to accepts or declines it,
+# logged in (the link alone is not enough for an account with a password). Issue 18.1, 18.6.
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("step", ["accept", "decline"])
+def test_only_the_invited_account_answers_its_invitation(
+    step, principal, client, db_session, world, login
+):
+    path = _invitation_link(world, db_session)
+    db_session.commit()
+    user = world.principal(principal)
+    if user is not None:
+        login(user)
+
+    response = client.post(path if step == "accept" else f"{path}/decline", data={})
+
+    assert response.status_code != 500
+    db_session.expire_all()
+    invitation = db_session.scalars(
+        select(AcademyInvitation).where(AcademyInvitation.email == world.outsider.email)
+    ).one()
+    joined = db_session.scalar(
+        select(Membership.id).where(
+            Membership.academy_id == world.academy.id, Membership.user_id == world.outsider.id
+        )
+    )
+    answered = invitation.accepted_at or invitation.declined_at
+    if principal == "outsider":
+        assert response.status_code == 303 and answered is not None
+        assert (joined is not None) == (step == "accept")
+    else:
+        assert answered is None and joined is None
+        if step == "accept":
+            assert response.status_code == 403
 
 
 # Testers reach a round only through their own invitation: the same routes, on a round of

@@ -171,9 +171,9 @@ def _init_babel(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from flask import session
+    from flask import current_app, session
 
-    from tracker.auth.services import load_session_user
+    from tracker.auth.services import load_session, touch_session
     from tracker.db import utcnow
 
     login_manager.init_app(app)
@@ -186,7 +186,21 @@ def _init_login(app: Flask) -> None:
         token = session.get("sid")
         if not token or not user_id.isdigit():
             return None
-        return load_session_user(database.session, int(user_id), token, now=utcnow())
+        now = utcnow()
+        found = load_session(
+            database.session,
+            int(user_id),
+            token,
+            # current_app: the login manager is shared by every app made in this process.
+            idle_minutes=current_app.config["SESSION_IDLE_MINUTES"],
+            now=now,
+        )
+        if found is None:
+            return None
+        user, login = found
+        if touch_session(database.session, login, now=now):
+            database.session.commit()  # the first statement of the request: nothing else pending
+        return user
 
 
 # Each domain package declares its blueprints (`blueprints`) and the modules whose routes attach

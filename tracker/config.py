@@ -26,11 +26,21 @@ DEFAULTS: dict[str, Any] = {
     # Cookies: Secure is on when the public address is HTTPS, unless set explicitly.
     "SESSION_COOKIE_SECURE": None,
     "SESSION_LIFETIME_DAYS": 14,
+    # A session unused for this long is over (0: no idle limit).
+    "SESSION_IDLE_MINUTES": 60,
     # Requests larger than this are refused with 413 (imports of a few thousand rows fit).
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Login throttling: failures per account and source address within the window (then 429),
+    # failures per account from all sources, and a delay between attempts that doubles from
+    # LOGIN_DELAY_AFTER failures on, up to LOGIN_DELAY_MAX_SECONDS.
     "LOGIN_MAX_FAILURES": 10,
     "LOGIN_WINDOW_SECONDS": 300,
+    "LOGIN_ACCOUNT_MAX_FAILURES": 100,
+    "LOGIN_DELAY_AFTER": 3,
+    "LOGIN_DELAY_MAX_SECONDS": 30,
     "INVITATION_DAYS": 14,
+    # How long a password-reset link works.
+    "PASSWORD_RESET_MINUTES": 60,
     "DEFAULT_TIMEZONE": "Europe/Paris",
     # Behind a reverse proxy that sets X-Forwarded-For/-Proto: number of proxies to trust.
     "PROXY_FIX": 0,

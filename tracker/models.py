@@ -1,7 +1,7 @@
 """Imports every model so that Base.metadata is complete (for Alembic and the tests)."""
 
-from tracker.academies.models import Academy, AcademyInvitation, Membership, Stage
-from tracker.auth.models import LoginFailure, User, UserSession
+from tracker.academies.models import Academy, AcademyInvitation, MemberEvent, Membership, Stage
+from tracker.auth.models import LoginThrottle, PasswordReset, User, UserSession
 from tracker.backlog.models import (
     Activity,
     Brick,
@@ -48,10 +48,12 @@ __all__ = [
     "GateSnapshot",
     "LearningObjective",
     "LearningPath",
-    "LoginFailure",
+    "LoginThrottle",
     "MailMessage",
+    "MemberEvent",
     "Membership",
     "NeedEvent",
+    "PasswordReset",
     "Question",
     "Release",
     "ReleaseEvent",

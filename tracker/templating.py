@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from tracker import formatting
 from tracker.academies.labels import (
+    MEMBER_EVENT_LABELS,
     ROLE_DESCRIPTIONS,
     ROLE_LABELS,
     STAGE_CATEGORY_LABELS,
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
         Role=Role,
         ROLE_LABELS=ROLE_LABELS,
         ROLE_DESCRIPTIONS=ROLE_DESCRIPTIONS,
+        MEMBER_EVENT_LABELS=MEMBER_EVENT_LABELS,
         STAGE_CATEGORY_LABELS=STAGE_CATEGORY_LABELS,
         WIP_POLICY_LABELS=WIP_POLICY_LABELS,
         RELEASE_STATE_LABELS=RELEASE_STATE_LABELS,

@@ -9,7 +9,7 @@
 - feed_token.nonce goes: a feed token is random, its hash alone is kept (existing links work).
 
 Revision ID: f533b8cfa11d
-Revises: edc22efed86b
+Revises: 00b9a75215a8
 Create Date: 2026-12-05 12:10:29.474396
 """
 
@@ -24,7 +24,7 @@ from alembic import op
 import tracker.db
 
 revision: str = "f533b8cfa11d"
-down_revision: str | None = "edc22efed86b"
+down_revision: str | None = '00b9a75215a8'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@
 now releases claims older than its lease.)
 
 Revision ID: d92bc5993ede
-Revises: 8cefecf88d5f
+Revises: e6e89b4ed1d7
 Create Date: 2026-12-05 12:34:26.599182
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import tracker.db
 
 revision: str = 'd92bc5993ede'
-down_revision: str | None = '8cefecf88d5f'
+down_revision: str | None = 'e6e89b4ed1d7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,13 +6,14 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.auth.test_login import field_error
 from tests.factories import PASSWORD, make_academy, make_member, make_user
 from tracker.academies import services
 from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.auth.models import User
+from tracker.auth.permissions import Permission, allows
 from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.mail.models import MailMessage, MailStatus
@@ -189,36 +190,122 @@ def test_accepting_twice_in_a_race_spends_the_link_once(db_session, world, app):
             db_session, world.academy, email="race@example.com", role=Role.TESTER,
             actor=world.manager, base_url="http://brique.test", now=utcnow(),
         )  # fmt: skip
-        services.accept_invitation(
+        first = services.accept_invitation(
             db_session, invitation, display_name="First", password=NEW_PASSWORD, now=utcnow()
         )
         with pytest.raises(NotFound):
-            services.accept_invitation(
-                db_session, invitation, display_name="Second", password=NEW_PASSWORD, now=utcnow()
-            )
+            services.accept_invitation(db_session, invitation, user=first, now=utcnow())
 
 
-# -- Inviting someone who already has an account ------------------------------------------------
+# -- Inviting someone who already has an account: they accept, or decline, logged in ----------
 
 
-def test_inviting_an_existing_account_adds_the_membership_and_tells_them(
-    client, db_session, login, world
+def test_inviting_an_existing_account_says_the_same_and_joins_nobody(
+    app, client, db_session, login, world
 ):
     login(world.manager)
 
-    response = invite(client, world, world.outsider.email.upper(), "stakeholder")
+    existing = invite(client, world, world.outsider.email.upper(), "stakeholder")
+    unknown = invite(client, world, "nobody.yet@example.com", "stakeholder")
+
+    # The manager learns nothing about the account: the same answer, the same kind of e-mail.
+    assert existing.status_code == unknown.status_code == 303
+    said = [
+        client.get(response.location, headers=EN).get_data(as_text=True)
+        for response in (existing, unknown)
+    ]
+    assert "already had an account" not in said[0] and "Otto" not in said[0]
+    assert "An invitation is on its way to " + world.outsider.email in said[0]
+    assert membership(db_session, world.academy, world.outsider) is None
+    message = last_mail_to(db_session, world.outsider.email)
+    assert message.category == last_mail_to(db_session, "nobody.yet@example.com").category
+    assert message.category == "academy_invitation"
+
+
+def test_a_person_with_an_account_accepts_while_logged_in(app, client, db_session, login, world):
+    login(world.manager)
+    invite(client, world, world.outsider.email, "stakeholder")
+    path = link_in(last_mail_to(db_session, world.outsider.email))
+    person = app.test_client()
+
+    page = person.get(path, headers=EN).get_data(as_text=True)
+    assert "log in to accept or decline" in page
+    assert person.post(path, data={}).status_code in {400, 403}
+    assert membership(db_session, world.academy, world.outsider) is None
+
+    assert person.post("/login", data={"email": world.outsider.email, "password": PASSWORD})
+    page = person.get(path, headers=EN).get_data(as_text=True)
+    assert "Accept the invitation" in page and "Decline" in page
+    response = person.post(path, data={})
 
     assert response.status_code == 303
     assert membership(db_session, world.academy, world.outsider).role == Role.STAKEHOLDER
-    assert (
-        db_session.scalars(
-            select(AcademyInvitation).where(AcademyInvitation.email == world.outsider.email)
-        ).first()
-        is None
-    )
-    message = last_mail_to(db_session, world.outsider.email)
-    assert message.category == "academy_membership"
-    assert f"http://brique.test/a/{world.academy.slug}/" in message.body_text
+    assert world.outsider.display_name == "Otto Outsider"
+
+
+def test_someone_else_logged_in_cannot_accept_for_the_person(app, client, db_session, login, world):
+    login(world.manager)
+    invite(client, world, world.outsider.email, "designer")
+    path = link_in(last_mail_to(db_session, world.outsider.email))
+    login(world.designer)
+
+    response = client.post(path, data={}, headers=EN)
+
+    assert response.status_code == 403
+    assert "sent to another address" in response.get_data(as_text=True)
+    assert membership(db_session, world.academy, world.outsider) is None
+
+
+def test_declining_spends_the_link_joins_nobody_and_is_in_the_history(
+    app, client, db_session, login, world
+):
+    login(world.manager)
+    invite(client, world, "no.thanks@example.com", "tester")
+    path = link_in(last_mail_to(db_session, "no.thanks@example.com"))
+    person = app.test_client()
+
+    response = person.post(path + "/decline", data={})
+
+    assert response.status_code == 303
+    assert db_session.scalar(select(User).where(User.email == "no.thanks@example.com")) is None
+    assert person.get(path).status_code == 404
+    page = client.get(f"/a/{world.academy.slug}/members", headers=EN).get_data(as_text=True)
+    assert "declined the invitation" in page
+
+
+def test_opening_the_link_changes_nothing(app, client, db_session, login, world):
+    """A mail scanner fetching the link accepts nothing: only the page's button does."""
+    login(world.manager)
+    invite(client, world, world.outsider.email, "designer")
+    invite(client, world, "fresh@example.com", "designer")
+    for email in (world.outsider.email, "fresh@example.com"):
+        path = link_in(last_mail_to(db_session, email))
+        scanner = app.test_client()
+        if email == world.outsider.email:
+            scanner.post("/login", data={"email": email, "password": PASSWORD})
+        for _ in range(2):
+            assert scanner.get(path).status_code == 200
+            assert scanner.head(path).status_code == 200
+    db_session.expire_all()
+    invitations = db_session.scalars(select(AcademyInvitation)).all()
+    assert all(i.accepted_at is None and i.declined_at is None for i in invitations)
+    assert membership(db_session, world.academy, world.outsider) is None
+    assert db_session.scalar(select(User).where(User.email == "fresh@example.com")) is None
+
+
+def test_reinviting_rotates_the_link(app, client, db_session, login, world):
+    login(world.manager)
+    invite(client, world, "twice@example.com", "tester")
+    first = link_in(last_mail_to(db_session, "twice@example.com"))
+    invite(client, world, "twice@example.com", "designer")
+    second = link_in(last_mail_to(db_session, "twice@example.com"))
+
+    assert first != second
+    assert app.test_client().get(first).status_code == 404
+    assert app.test_client().get(second).status_code == 200
+    stored = db_session.scalars(select(AcademyInvitation.token_hash)).all()
+    assert hash_token(second.rsplit("/", 1)[1]) in stored
+    assert second.rsplit("/", 1)[1] not in " ".join(stored)
 
 
 def test_an_invalid_email_is_refused_on_its_field(client, db_session, login, world):
@@ -296,16 +383,17 @@ def test_the_last_manager_cannot_be_removed(client, db_session, login, world):
     assert membership(db_session, world.academy, world.manager) is not None
 
 
-def test_reinviting_the_last_manager_with_another_role_does_not_demote_them(
-    client, db_session, login, world
-):
+def test_inviting_a_member_or_oneself_is_refused(client, db_session, login, world):
     login(world.admin)
 
-    response = invite(client, world, world.manager.email, "tester")
+    member = invite(client, world, world.manager.email, "tester")
+    himself = invite(client, world, world.admin.email, "manager")
 
-    assert response.status_code == 422
+    assert member.status_code == himself.status_code == 422
     assert membership(db_session, world.academy, world.manager).role == Role.MANAGER
-    assert field_error(response.get_data(as_text=True), "role")
+    assert "already a member" in field_error(member.get_data(as_text=True), "email")
+    assert "cannot invite yourself" in field_error(himself.get_data(as_text=True), "email")
+    assert membership(db_session, world.academy, world.admin) is None
 
 
 def test_the_services_keep_one_manager(db_session, world):
@@ -407,7 +495,7 @@ def test_the_last_academy_is_not_kept_once_the_person_left_it(client, db_session
     assert client.get("/").location == f"/a/{world.academy.slug}/"
 
 
-def test_an_old_link_for_someone_who_has_an_account_since_just_adds_the_membership(
+def test_an_old_link_for_someone_who_has_an_account_since_asks_them_to_log_in(
     app, db_session, world
 ):
     with app.test_request_context():
@@ -416,14 +504,19 @@ def test_an_old_link_for_someone_who_has_an_account_since_just_adds_the_membersh
             actor=world.manager, base_url="http://brique.test", now=utcnow(),
         )  # fmt: skip
     path = link_in(last_mail_to(db_session, "later@example.com"))
-    person = make_user(db_session, email="later@example.com")
+    person = make_user(db_session, email="later@example.com", name="Laure Later")
+    db_session.commit()
+    browser = app.test_client()
 
-    response = app.test_client().get(path)
+    assert browser.get(path).status_code == 200
+    assert membership(db_session, world.academy, person) is None
+    browser.post("/login", data={"email": person.email, "password": PASSWORD})
+    assert browser.post(path, data={}).status_code == 303
 
-    assert response.status_code == 303
-    assert response.location == "/login"
     assert membership(db_session, world.academy, person).role == Role.TESTER
+    db_session.refresh(invitation)
     assert invitation.accepted_at is not None
+    assert person.display_name == "Laure Later"
 
 
 def test_an_old_link_cannot_demote_the_last_manager(app, db_session, world):
@@ -437,9 +530,66 @@ def test_an_old_link_cannot_demote_the_last_manager(app, db_session, world):
     services.add_member(db_session, world.other_academy, boss, Role.MANAGER)
     services.remove_member(db_session, membership(db_session, world.other_academy, world.outsider))
     db_session.commit()  # as a real request would find it (the view rolls back its own work)
+    browser = app.test_client()
+    browser.post("/login", data={"email": boss.email, "password": PASSWORD})
 
-    response = app.test_client().get(path, headers=EN)
+    response = browser.post(path, data={}, headers=EN)
 
     assert response.status_code == 422
     assert "An academy keeps at least one manager." in response.get_data(as_text=True)
     assert membership(db_session, world.other_academy, boss).role == Role.MANAGER
+
+
+# -- The site admin runs the academy's people in the open (issue 18.2) ----------------------------
+
+
+def test_what_the_site_admin_does_to_members_is_in_the_history_marked(
+    app, client, db_session, login, world
+):
+    login(world.admin)
+    invite(client, world, "helper@example.com", "manager")
+    client.post(
+        f"/a/{world.academy.slug}/members/{membership(db_session, world.academy, world.tester).id}"
+        "/role",
+        data={f"m{membership(db_session, world.academy, world.tester).id}-role": "designer"},
+    )
+    login(world.manager)
+
+    page = client.get(f"/a/{world.academy.slug}/members", headers=EN).get_data(as_text=True)
+
+    history = page.split("History", 1)[1]
+    assert "helper@example.com" in history and "invited" in history
+    assert world.tester.email in history and "role changed" in history
+    assert history.count("site administrator") == 2
+    assert "by Ada Admin" in history
+    # ... and the managers are told by e-mail, each time (not when a manager acts).
+    notices = db_session.scalars(
+        select(MailMessage).where(MailMessage.category == "site_admin_notice")
+    ).all()
+    assert [m.to_address for m in notices] == [world.manager.email] * 2
+    assert "helper@example.com" in notices[0].body_text and "Ada Admin" in notices[0].body_text
+    invite(client, world, "by.the.manager@example.com", "designer")
+    assert (
+        db_session.scalar(
+            select(func.count(MailMessage.id)).where(MailMessage.category == "site_admin_notice")
+        )
+        == 2
+    )
+
+
+def test_a_site_admin_joining_an_academy_is_marked_and_then_reads_as_a_member(
+    app, client, db_session, login, world
+):
+    assert not allows(world.admin, Permission.BRICK_VIEW, world.academy, role=None)
+    login(world.manager)
+    invite(client, world, world.admin.email, "designer")
+    path = link_in(last_mail_to(db_session, world.admin.email))
+    admin = app.test_client()
+    admin.post("/login", data={"email": world.admin.email, "password": PASSWORD})
+    assert admin.get(f"/a/{world.academy.slug}/backlog").status_code == 403
+    assert admin.post(path, data={}).status_code == 303
+
+    events = services.member_history(db_session, world.academy)
+    joined = next(e for e in events if e.kind.value == "joined")
+    assert (joined.email, joined.by_site_admin) == (world.admin.email, True)
+    assert admin.get(f"/a/{world.academy.slug}/backlog").status_code == 200

@@ -1,4 +1,5 @@
-"""Logging in: credentials, inactive accounts, throttling per account, safe `next` redirects."""
+"""Logging in: credentials, inactive accounts, throttling per account and source with a
+growing delay, safe `next` redirects."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.factories import PASSWORD, make_user
 from tracker.auth import services
-from tracker.auth.models import LoginFailure
+from tracker.auth.models import LoginThrottle
 from tracker.db import utcnow
 from tracker.errors import DomainError, Throttled
 
@@ -114,9 +115,19 @@ def test_account_without_password_cannot_log_in(client, db_session):
 
 
 # -- Throttling ---------------------------------------------------------------------------------
+# Per account and source address, with a cap per account over all sources, and a delay that
+# grows with the failures. The hard cap's tests turn the delay off (it would answer first).
 
 
-def test_eleventh_failure_on_one_account_gets_429_with_retry_after(client, db_session):
+@pytest.fixture
+def no_delay(app, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "LOGIN_DELAY_AFTER", 10)
+
+
+NO_DELAY = services.LoginLimits(delay_after=10)
+
+
+def test_eleventh_failure_on_one_account_gets_429_with_retry_after(client, db_session, no_delay):
     user = make_user(db_session)
 
     answers = [fail_login(client, user.email).status_code for _ in range(10)]
@@ -129,7 +140,7 @@ def test_eleventh_failure_on_one_account_gets_429_with_retry_after(client, db_se
     assert "Too many failed attempts" in eleventh.get_data(as_text=True)
 
 
-def test_a_locked_account_is_refused_even_with_the_right_password(client, db_session):
+def test_a_locked_account_is_refused_even_with_the_right_password(client, db_session, no_delay):
     user = make_user(db_session)
     fail_login(client, user.email, times=10)
 
@@ -140,7 +151,7 @@ def test_a_locked_account_is_refused_even_with_the_right_password(client, db_ses
     assert client.get("/account").status_code == 303
 
 
-def test_lockout_counts_the_account_whatever_the_case_of_the_address(client, db_session):
+def test_lockout_counts_the_account_whatever_the_case_of_the_address(client, db_session, no_delay):
     user = make_user(db_session)
     fail_login(client, user.email.upper(), times=10)
 
@@ -149,7 +160,7 @@ def test_lockout_counts_the_account_whatever_the_case_of_the_address(client, db_
     assert response.status_code == 429
 
 
-def test_another_account_from_the_same_address_still_logs_in(client, db_session):
+def test_another_account_from_the_same_address_still_logs_in(client, db_session, no_delay):
     locked = make_user(db_session)
     colleague = make_user(db_session)
     fail_login(client, locked.email, times=11)
@@ -159,13 +170,35 @@ def test_another_account_from_the_same_address_still_logs_in(client, db_session)
     assert response.status_code == 303
 
 
-def test_failures_are_counted_across_clients(app, client, db_session):
-    """The counter lives in the database: another client, from another address, sees it."""
+def test_an_attacker_elsewhere_does_not_lock_the_owner_out(app, client, db_session):
+    """Issue 18.7: failures from one address do not lock the account from another."""
     user = make_user(db_session)
-    fail_login(client, user.email, times=10)
-    other = app.test_client()  # a CSRF-aware client too (see the client fixture)
+    fail_login(client, user.email, times=30)  # the attacker keeps at it, delayed then capped
+    owner = app.test_client()
 
-    response = other.post(
+    response = owner.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+
+    assert response.status_code == 303
+
+
+def test_an_attack_spread_over_many_addresses_meets_the_account_cap(
+    app, client, db_session, monkeypatch, no_delay
+):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 25)
+    user = make_user(db_session)
+    for n in range(3):  # 3 addresses x 10 failures: the account's 25 is reached meanwhile
+        for _ in range(10):
+            client.post(
+                "/login",
+                data={"email": user.email, "password": "wrong guess!"},
+                environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+            )
+
+    response = app.test_client().post(
         "/login",
         data={"email": user.email, "password": PASSWORD},
         environ_base={"REMOTE_ADDR": "203.0.113.9"},
@@ -180,37 +213,89 @@ def test_failures_older_than_the_window_stop_counting(db_session):
     for second in range(10):
         with pytest.raises(DomainError):
             services.authenticate(
-                db_session, user.email, "wrong", now=start + dt.timedelta(seconds=second)
-            )
+                db_session, user.email, "wrong", limits=NO_DELAY,
+                now=start + dt.timedelta(seconds=second),
+            )  # fmt: skip
 
     with pytest.raises(Throttled) as locked:
         services.authenticate(
-            db_session, user.email, PASSWORD, now=start + dt.timedelta(seconds=10)
-        )
-    assert locked.value.retry_after == 290  # the oldest failure leaves the window in 290 s
+            db_session, user.email, PASSWORD, limits=NO_DELAY,
+            now=start + dt.timedelta(seconds=10),
+        )  # fmt: skip
+    assert locked.value.retry_after == 290  # the window opened by the first failure: 290 s left
 
-    # Just before the oldest failure is 5 minutes old, the account is still locked...
+    # Just before the window ends, the account is still locked...
     with pytest.raises(Throttled):
         services.authenticate(
-            db_session, user.email, PASSWORD, now=start + dt.timedelta(seconds=299)
-        )
-    # ... and once it is, the account logs in again.
+            db_session, user.email, PASSWORD, limits=NO_DELAY,
+            now=start + dt.timedelta(seconds=299),
+        )  # fmt: skip
+    # ... and once it has, the account logs in again.
     later = start + dt.timedelta(seconds=301)
     assert services.authenticate(db_session, user.email, PASSWORD, now=later) == user
+
+
+def test_the_delay_between_attempts_grows_with_the_failures(db_session):
+    user = make_user(db_session)
+    limits = services.LoginLimits(delay_after=3, delay_max=4)
+    start = utcnow()
+    seconds = 0.0
+    waits = []
+    for _ in range(7):
+        while True:
+            try:
+                services.authenticate(
+                    db_session, user.email, "wrong", source="198.51.100.7", limits=limits,
+                    now=start + dt.timedelta(seconds=seconds),
+                )  # fmt: skip
+            except Throttled as delayed:
+                waits.append(delayed.retry_after)
+                seconds += delayed.retry_after
+                continue
+            except DomainError:
+                seconds += 0.1
+                break
+
+    # Three free attempts, then 1 s, 2 s, 4 s, and no more than delay_max.
+    assert waits == [1, 2, 4, 4]
+    # The owner, from their own address, is not delayed at all.
+    assert (
+        services.authenticate(
+            db_session,
+            user.email,
+            PASSWORD,
+            source="203.0.113.9",
+            limits=limits,
+            now=start + dt.timedelta(seconds=seconds),
+        )
+        == user
+    )
+
+
+def test_a_quick_fourth_failure_is_asked_to_wait_a_few_seconds(client, db_session):
+    user = make_user(db_session)
+
+    answers = [fail_login(client, user.email).status_code for _ in range(3)]
+    fourth = fail_login(client, user.email)
+
+    assert answers == [422] * 3
+    assert fourth.status_code == 429
+    assert 1 <= int(fourth.headers["Retry-After"]) <= 2
+    assert "Wait a few seconds" in fourth.get_data(as_text=True)
 
 
 def test_a_successful_login_clears_the_failures(db_session):
     user = make_user(db_session)
     for _ in range(9):
         with pytest.raises(DomainError):
-            services.authenticate(db_session, user.email, "wrong", now=utcnow())
+            services.authenticate(db_session, user.email, "wrong", limits=NO_DELAY, now=utcnow())
 
-    services.authenticate(db_session, user.email, PASSWORD, now=utcnow())
+    services.authenticate(db_session, user.email, PASSWORD, limits=NO_DELAY, now=utcnow())
 
-    assert db_session.query(LoginFailure).filter_by(email=user.email).count() == 0
+    assert db_session.query(LoginThrottle).filter_by(email=user.email).count() == 0
 
 
-def test_limits_come_from_the_configuration(client, db_session, app, monkeypatch):
+def test_limits_come_from_the_configuration(client, db_session, app, monkeypatch, no_delay):
     monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES", 3)
     user = make_user(db_session)
 

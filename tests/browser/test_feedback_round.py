@@ -1,10 +1,10 @@
 """A feedback round end to end in a real browser (issue 5's acceptance).
 
-The manager imports 5 testers, builds a round with a per-brick question, opens it and invites
-the panel; a tester follows the link of their e-mail (read from the outbox in the database),
-saves a draft, reports a blocking issue, edits it, submits, on a phone-sized screen; the
-manager sees the response rate and the charts, turns the item into a brick, closes the round
-and sees the gate snapshot.
+The manager imports 5 testers, who accept the panel's invitation; builds a round with a
+per-brick question, opens it and invites the panel; a tester follows the link of their e-mail
+(read from the outbox in the database), saves a draft, reports a blocking issue, edits it,
+submits, on a phone-sized screen; the manager sees the response rate and the charts, turns the
+item into a brick, closes the round and sees the gate snapshot.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from tracker.auth.models import User
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.services import create_brick
 from tracker.db import utcnow
-from tracker.feedback import links
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
@@ -95,6 +94,28 @@ def test_a_round_from_the_panel_import_to_the_gate(
     assert page.locator(".import-ok").is_visible()
     assert page.locator("tr.import-row-ok").count() == 5
     _submit(page, "form[action$='/panel/import/confirm'] button[type=submit]")
+    page.goto(live_server.academy_url(f"/panel/?q={tag}"))
+    assert page.locator(".panel-pending li").filter(has_text=tag).count() == 5
+
+    # Each tester accepts the panel's invitation from their e-mail (nobody joins unasked).
+    with live_server.session() as session:
+        bodies = session.scalars(
+            select(MailMessage.body_text).where(
+                MailMessage.to_address.in_(emails),
+                MailMessage.category == "academy_invitation",
+            )
+        ).all()
+    links = [re.search(r"https?://\S+/invitations/[A-Za-z0-9_-]+", b).group(0) for b in bodies]
+    assert len(links) == 5
+    context = browser.new_context(locale="fr-FR")
+    try:
+        tester_page = context.new_page()
+        for link in links:
+            tester_page.goto(link)
+            with tester_page.expect_navigation():
+                tester_page.click("form[action*='/invitations/']:not([action$='/decline']) button")
+    finally:
+        context.close()
     page.goto(live_server.academy_url(f"/panel/?q={tag}"))
     assert page.locator(".panel-table tbody tr").count() == 5
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from tracker.academies.models import Role, StageCategory, WipPolicy
+from tracker.academies.models import MemberEventKind, Role, StageCategory, WipPolicy
 
 ROLE_LABELS = {
     Role.MANAGER: _l("Manager (DLM)"),
@@ -28,6 +28,14 @@ STAGE_CATEGORY_LABELS = {
     StageCategory.ACTIVE: _l("In progress"),
     StageCategory.REVIEW: _l("Review"),
     StageCategory.DONE: _l("Done"),
+}
+MEMBER_EVENT_LABELS = {
+    MemberEventKind.INVITED: _l("invited"),
+    MemberEventKind.JOINED: _l("joined"),
+    MemberEventKind.DECLINED: _l("declined the invitation"),
+    MemberEventKind.INVITATION_REVOKED: _l("invitation cancelled"),
+    MemberEventKind.ROLE_CHANGED: _l("role changed"),
+    MemberEventKind.REMOVED: _l("removed"),
 }
 WIP_POLICY_LABELS = {WipPolicy.WARN: _l("Warn"), WipPolicy.BLOCK: _l("Block")}
 

@@ -7,6 +7,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Float,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import AcademyRow, Base, UTCDateTime, email_column, enum_column, utcnow
+from tracker.history import EventMixin
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -125,7 +127,13 @@ class Membership(AcademyRow, Base):
 
 
 class AcademyInvitation(AcademyRow, Base):
-    """An invitation to join an academy with a role. The link's token is stored hashed."""
+    """An invitation to join an academy with a role. The link's token is stored hashed.
+
+    Nobody becomes a member without accepting: a person with an account accepts while logged in,
+    anyone else while creating their account. `display_name` is the name the academy typed (shown
+    to its managers until the person accepts; never written over an existing account's name);
+    `profile` holds the tester panel's attributes of an invitation made by the panel's import.
+    """
 
     __tablename__ = "academy_invitation"
 
@@ -139,9 +147,45 @@ class AcademyInvitation(AcademyRow, Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    profile: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
 
     academy: Mapped[Academy] = relationship()
     invited_by: Mapped[User | None] = relationship()
 
     def is_usable(self, now: dt.datetime) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.declined_at is None
+            and now < self.expires_at
+        )
+
+
+class MemberEventKind(enum.StrEnum):
+    INVITED = "invited"
+    JOINED = "joined"
+    DECLINED = "declined"
+    INVITATION_REVOKED = "invitation_revoked"
+    ROLE_CHANGED = "role_changed"
+    REMOVED = "removed"
+
+
+class MemberEvent(EventMixin, Base):
+    """The academy's history of its people: who invited, joined, declined, changed or left.
+
+    Shown to the academy's managers. `by_site_admin` marks what a site admin did without being
+    a manager here, so that running the instance never touches an academy's people unseen.
+    """
+
+    __tablename__ = "member_event"
+
+    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
+    kind: Mapped[MemberEventKind] = mapped_column(enum_column(MemberEventKind))
+    # The person concerned, by address (an invitation may have no account behind it).
+    email: Mapped[str] = mapped_column(email_column())
+    role: Mapped[Role | None] = mapped_column(enum_column(Role))
+    by_site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_member_event_academy_id_at", "academy_id", "at"),)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
-from tracker import rows
+from tracker import history, rows
 from tracker.academies.defaults import DEFAULT_STAGES, install_default_checklists
 from tracker.academies.models import (
     Academy,
     AcademyInvitation,
+    MemberEvent,
+    MemberEventKind,
     Membership,
     Role,
     Stage,
@@ -24,7 +25,7 @@ from tracker.academies.models import (
 from tracker.auth.models import User
 from tracker.auth.services import create_user, get_user_by_email, normalize_email, set_password
 from tracker.collation import folded
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.mail.services import queue_mail
 from tracker.tokens import hash_token, new_token
 
@@ -220,25 +221,210 @@ def get_membership(session: Session, academy: Academy, membership_id: int) -> Me
     )
 
 
-def change_role(session: Session, membership: Membership, role: Role) -> None:
+def change_role(
+    session: Session,
+    membership: Membership,
+    role: Role,
+    *,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Give a member another role; with `now`, the academy's history records it."""
     if (
         membership.role == Role.MANAGER
         and role != Role.MANAGER
         and _manager_count(session, membership.academy) <= 1
     ):
         raise DomainError(_("An academy keeps at least one manager."), field="role")
+    changed = membership.role != role
     membership.role = role
     session.flush()
+    if changed and now is not None:
+        record_member_event(
+            session,
+            membership.academy,
+            MemberEventKind.ROLE_CHANGED,
+            email=membership.user.email,
+            role=role,
+            actor=actor,
+            now=now,
+        )
 
 
-def remove_member(session: Session, membership: Membership) -> None:
+def remove_member(
+    session: Session,
+    membership: Membership,
+    *,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> None:
     if membership.role == Role.MANAGER and _manager_count(session, membership.academy) <= 1:
         raise DomainError(_("An academy keeps at least one manager."))
+    academy, email, role = membership.academy, membership.user.email, membership.role
     session.delete(membership)
     session.flush()
+    if now is not None:
+        record_member_event(
+            session, academy, MemberEventKind.REMOVED, email=email, role=role, actor=actor, now=now
+        )
+
+
+# -- History of the academy's people --------------------------------------------------------------
+
+
+def record_member_event(
+    session: Session,
+    academy: Academy,
+    kind: MemberEventKind,
+    *,
+    email: str,
+    role: Role | None = None,
+    actor: User | None,
+    now: dt.datetime,
+) -> MemberEvent:
+    """Write a line of the academy's history of its people. A site admin acting here without
+    being its manager, or joining it, is marked, so that the managers see it."""
+    by_admin = False
+    if actor is not None and actor.is_admin:
+        role_here = session.scalar(
+            select(Membership.role).where(
+                Membership.academy_id == academy.id, Membership.user_id == actor.id
+            )
+        )
+        by_admin = kind == MemberEventKind.JOINED or role_here != Role.MANAGER
+    event = history.record(
+        session,
+        MemberEvent,
+        actor=actor,
+        at=now,
+        academy_id=academy.id,
+        kind=kind,
+        email=email,
+        role=role,
+        by_site_admin=by_admin,
+    )
+    session.flush()
+    if by_admin:
+        _tell_managers(session, academy, event)
+    return event
+
+
+def _tell_managers(session: Session, academy: Academy, event: MemberEvent) -> None:
+    """What a site admin did to the academy's people is e-mailed to its managers."""
+    managers = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.academy_id == academy.id,
+            Membership.role == Role.MANAGER,
+            User.is_active_account.is_(True),
+            User.id != event.actor_id,
+        )
+    ).all()
+    for manager in managers:
+        with force_locale(manager.locale or academy.default_locale):
+            queue_mail(
+                session,
+                to=manager.email,
+                template="mail/site_admin_notice",
+                category="site_admin_notice",
+                academy_id=academy.id,
+                context={"academy": academy, "event": event, "manager": manager},
+            )
+
+
+def member_history(session: Session, academy: Academy, *, limit: int = 50) -> list[MemberEvent]:
+    """The latest lines of the academy's history of its people, newest first."""
+    return list(
+        session.scalars(
+            select(MemberEvent)
+            .where(MemberEvent.academy_id == academy.id)
+            .order_by(MemberEvent.at.desc(), MemberEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # -- Invitations --------------------------------------------------------------------------------
+# Nobody becomes a member without accepting. The same invitation goes to every address, whether
+# an account exists behind it or not, and the inviter is told the same thing in both cases: an
+# academy learns nothing about accounts it does not share.
+
+
+def is_member(session: Session, academy: Academy, email: str) -> bool:
+    return (
+        session.scalar(
+            select(Membership.id)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.academy_id == academy.id, User.email == normalize_email(email))
+        )
+        is not None
+    )
+
+
+def create_invitation(
+    session: Session,
+    academy: Academy,
+    *,
+    email: str,
+    role: Role,
+    actor: User | None,
+    base_url: str,
+    valid_days: int = 14,
+    display_name: str = "",
+    profile: dict[str, str] | None = None,
+    now: dt.datetime,
+) -> AcademyInvitation:
+    """A new invitation with a fresh link, e-mailed to the address. An invitation still pending
+    for the same address here is cancelled: re-inviting rotates the link."""
+    email = normalize_email(email)
+    session.execute(
+        update(AcademyInvitation)
+        .where(
+            AcademyInvitation.academy_id == academy.id,
+            AcademyInvitation.email == email,
+            AcademyInvitation.accepted_at.is_(None),
+            AcademyInvitation.revoked_at.is_(None),
+            AcademyInvitation.declined_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    token = new_token()
+    invitation = AcademyInvitation(
+        academy_id=academy.id,
+        email=email,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by_id=actor.id if actor is not None else None,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=valid_days),
+        display_name=display_name.strip()[:120],
+        profile=profile,
+    )
+    session.add(invitation)
+    session.flush()
+    # The academy's language: which language an account prefers is not the academy's business.
+    with force_locale(academy.default_locale):
+        queue_mail(
+            session,
+            to=email,
+            template="mail/academy_invitation",
+            category="academy_invitation",
+            academy_id=academy.id,
+            context={
+                "academy": academy,
+                "role": role,
+                "actor": actor,
+                "panel": profile is not None,
+                "link": f"{base_url}/invitations/{token}",
+                "expires_at": invitation.expires_at,
+            },
+        )
+    record_member_event(
+        session, academy, MemberEventKind.INVITED, email=email, role=role, actor=actor, now=now
+    )
+    return invitation
 
 
 def invite_member(
@@ -251,62 +437,32 @@ def invite_member(
     base_url: str,
     valid_days: int = 14,
     now: dt.datetime,
-) -> AcademyInvitation | Membership:
-    """Invite someone by e-mail.
+) -> AcademyInvitation:
+    """Invite someone by e-mail to join with a role; they accept or decline through the link.
 
-    A person who already has an account just gains the membership (and is told by e-mail);
-    anyone else receives a single-use link to set a password.
+    Nobody invites their own address (a site admin cannot make himself a member unseen; a
+    member changes roles through the members' list).
     """
     email = normalize_email(email)
-    user = get_user_by_email(session, email)
-    if user is not None and user.erased_at is None:
-        membership = add_member(session, academy, user, role)
-        with force_locale(user.locale or academy.default_locale):
-            link = f"{base_url}/a/{academy.slug}/"
-            _mail_newcomer(
-                session, user.email, ("mail/added_to_academy", "academy_membership"), academy,
-                role, actor, link,
-            )  # fmt: skip
-        return membership
-    token = new_token()
-    invitation = AcademyInvitation(
-        academy_id=academy.id,
+    if email == actor.email:
+        raise DomainError(
+            _("You cannot invite yourself. Ask one of the academy's managers."), field="email"
+        )
+    if is_member(session, academy, email):
+        raise DomainError(
+            _("This person is already a member: change their role in the list below."),
+            field="email",
+        )
+    return create_invitation(
+        session,
+        academy,
         email=email,
         role=role,
-        token_hash=hash_token(token),
-        invited_by_id=actor.id,
-        expires_at=now + dt.timedelta(days=valid_days),
+        actor=actor,
+        base_url=base_url,
+        valid_days=valid_days,
+        now=now,
     )
-    session.add(invitation)
-    session.flush()
-    with force_locale(academy.default_locale):
-        link = f"{base_url}/invitations/{token}"
-        _mail_newcomer(
-            session, email, ("mail/academy_invitation", "academy_invitation"), academy, role,
-            actor, link,
-            expires_at=invitation.expires_at,
-        )  # fmt: skip
-    return invitation
-
-
-def _mail_newcomer(
-    session: Session,
-    to: str,
-    mail: tuple[str, str],
-    academy: Academy,
-    role: Role,
-    actor: User,
-    link: str,
-    **more: Any,
-) -> None:
-    """Tell someone they were added to the academy (`link`: its home) or invited to it
-    (`link`: the invitation), by whom and with which role. `mail`: template and category."""
-    template, category = mail
-    context = {"academy": academy, "role": role, "actor": actor, "link": link, **more}
-    queue_mail(
-        session, to=to, template=template, category=category, academy_id=academy.id,
-        context=context,
-    )  # fmt: skip
 
 
 def find_invitation(session: Session, token: str, *, now: dt.datetime) -> AcademyInvitation:
@@ -328,6 +484,7 @@ def pending_invitations(
                 AcademyInvitation.academy_id == academy.id,
                 AcademyInvitation.accepted_at.is_(None),
                 AcademyInvitation.revoked_at.is_(None),
+                AcademyInvitation.declined_at.is_(None),
                 AcademyInvitation.expires_at > now,
             )
             .order_by(AcademyInvitation.created_at.desc())
@@ -335,46 +492,101 @@ def pending_invitations(
     )
 
 
-def accept_invitation(
-    session: Session,
-    invitation: AcademyInvitation,
-    *,
-    display_name: str,
-    password: str,
-    locale: str | None = None,
-    now: dt.datetime,
-) -> User:
-    """Create the account (or set its password), give the membership, spend the link.
-
-    The link is spent first, with a conditional update, so that two clicks racing each other
-    cannot both use it.
-    """
+def _claim(session: Session, invitation: AcademyInvitation, column: str, now: dt.datetime) -> None:
+    """Spend the link with a conditional update: two clicks racing each other cannot both."""
     claimed = session.execute(
         update(AcademyInvitation)
-        .where(AcademyInvitation.id == invitation.id, AcademyInvitation.accepted_at.is_(None))
-        .values(accepted_at=now)
+        .where(
+            AcademyInvitation.id == invitation.id,
+            AcademyInvitation.accepted_at.is_(None),
+            AcademyInvitation.revoked_at.is_(None),
+            AcademyInvitation.declined_at.is_(None),
+        )
+        .values({column: now})
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise NotFound(_("This invitation link is not valid any more. Ask for a new one."))
+    session.refresh(invitation)
+
+
+def invitation_account(session: Session, invitation: AcademyInvitation) -> User | None:
+    """The account behind the invitation's address, if any (told only to the link's holder)."""
     user = get_user_by_email(session, invitation.email)
-    if user is None:
-        user = create_user(
-            session,
-            email=invitation.email,
-            display_name=display_name,
-            password=password,
-            locale=locale,
+    return user if user is not None and user.erased_at is None else None
+
+
+def accept_invitation(
+    session: Session,
+    invitation: AcademyInvitation,
+    *,
+    user: User | None = None,
+    display_name: str = "",
+    password: str | None = None,
+    locale: str | None = None,
+    now: dt.datetime,
+) -> User:
+    """Accept: `user` is the logged-in account the invitation is addressed to; without one, the
+    link's holder creates the account (`password` None: an account for personal links only)
+    or, for an account that never had a password, chooses their name and password.
+
+    An existing account's name and details are never changed by what the academy typed.
+    """
+    existing = invitation_account(session, invitation)
+    if user is not None and (existing is None or existing.id != user.id):
+        raise Forbidden(_("This invitation was sent to another address."))
+    if existing is not None and existing.password_hash is not None and user is None:
+        raise Forbidden(_("Log in to accept this invitation."))
+    if existing is not None and not existing.is_active:
+        raise DomainError(_("This account is closed. Ask the site administrator."))
+    _claim(session, invitation, "accepted_at", now)
+    if existing is None:
+        name = display_name.strip() or invitation.display_name
+        if not name:
+            raise DomainError(_("Give a name."), field="display_name")
+        existing = create_user(
+            session, email=invitation.email, display_name=name, password=password, locale=locale
         )
-    elif user.password_hash is None:
-        # An account created without a password (for example a tester known only by e-mail).
+    elif existing.password_hash is None and password is not None:
+        # The person sets their own credentials, the link proving the address is theirs.
         if not display_name.strip():
             raise DomainError(_("Give a name."), field="display_name")
-        user.display_name = display_name.strip()
-        set_password(session, user, password, now=now)
-    add_member(session, invitation.academy, user, invitation.role)
-    session.refresh(invitation)
-    return user
+        existing.display_name = display_name.strip()
+        set_password(session, existing, password, now=now)
+    add_member(session, invitation.academy, existing, invitation.role)
+    record_member_event(
+        session,
+        invitation.academy,
+        MemberEventKind.JOINED,
+        email=invitation.email,
+        role=invitation.role,
+        actor=existing,
+        now=now,
+    )
+    return existing
+
+
+def decline_invitation(
+    session: Session, invitation: AcademyInvitation, *, user: User | None, now: dt.datetime
+) -> None:
+    """Say no: the link is spent and the academy's history says so. A person with an account
+    declines while logged in, as they would accept."""
+    existing = invitation_account(session, invitation)
+    if existing is not None and existing.password_hash is not None:
+        if user is None:
+            raise Forbidden(_("Log in to accept this invitation."))
+        if existing.id != user.id:
+            raise Forbidden(_("This invitation was sent to another address."))
+    _claim(session, invitation, "declined_at", now)
+    record_member_event(
+        session,
+        invitation.academy,
+        MemberEventKind.DECLINED,
+        email=invitation.email,
+        role=invitation.role,
+        actor=user,
+        now=now,
+    )
 
 
 def get_invitation(session: Session, academy: Academy, invitation_id: int) -> AcademyInvitation:
@@ -387,6 +599,17 @@ def get_invitation(session: Session, academy: Academy, invitation_id: int) -> Ac
     )
 
 
-def revoke_invitation(session: Session, invitation: AcademyInvitation, *, now: dt.datetime) -> None:
+def revoke_invitation(
+    session: Session, invitation: AcademyInvitation, *, actor: User | None = None, now: dt.datetime
+) -> None:
     invitation.revoked_at = now
     session.flush()
+    record_member_event(
+        session,
+        invitation.academy,
+        MemberEventKind.INVITATION_REVOKED,
+        email=invitation.email,
+        role=invitation.role,
+        actor=actor,
+        now=now,
+    )

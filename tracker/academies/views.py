@@ -18,7 +18,7 @@ from tracker.academies.forms import (
     InviteMemberForm,
 )
 from tracker.academies.labels import ROLE_LABELS
-from tracker.academies.models import Academy, AcademyInvitation, Membership, Role
+from tracker.academies.models import Academy, Role
 from tracker.academies.pulse import academy_pulse
 from tracker.auth.permissions import Permission, can, forget_roles, role_in
 from tracker.db import db, utcnow
@@ -132,6 +132,7 @@ def _members_page(invite_form: InviteMemberForm, status: int = 200) -> Any:
             invite_form=invite_form,
             role_forms=role_forms,
             confirm_form=ConfirmForm(),
+            history=services.member_history(db.session, academy),
         ),
         status,
     )
@@ -162,21 +163,9 @@ def invite() -> Any:
     )
     if not done or done.value is None:
         return _members_page(form, done.status)
-    _flash_invited(done.value)
-    return see_other("academy.members")
-
-
-def _flash_invited(result: AcademyInvitation | Membership) -> None:
-    if isinstance(result, AcademyInvitation):
-        flash(_("An invitation is on its way to %(email)s.", email=result.email), "success")
-        return
-    flash(
-        _(
-            "%(name)s already had an account and is now %(role)s.",
-            name=result.user.display_name,
-            role=ROLE_LABELS[result.role],
-        ),
-        "success",
+    # The same words whether the address has an account or not (see services.invite_member).
+    return success(
+        _("An invitation is on its way to %(email)s.", email=done.value.email), "academy.members"
     )
 
 
@@ -190,7 +179,9 @@ def change_role(membership_id: int) -> Any:
         return see_other("academy.members")
     return _change_members(
         form,
-        lambda: services.change_role(db.session, membership, Role(form.role.data)),
+        lambda: services.change_role(
+            db.session, membership, Role(form.role.data), actor=current_user, now=utcnow()
+        ),
         lambda: _(
             "%(name)s is now %(role)s.",
             name=membership.user.display_name,
@@ -217,7 +208,7 @@ def remove_member(membership_id: int) -> Any:
     name = membership.user.display_name
     return _change_members(
         ConfirmForm(),
-        lambda: services.remove_member(db.session, membership),
+        lambda: services.remove_member(db.session, membership, actor=current_user, now=utcnow()),
         lambda: _("%(name)s is no longer a member.", name=name),
     )
 
@@ -228,7 +219,9 @@ def revoke_invitation(invitation_id: int) -> Any:
     invitation = services.get_invitation(db.session, g.academy, invitation_id)
     if submit(
         ConfirmForm(),
-        lambda: services.revoke_invitation(db.session, invitation, now=utcnow()),
+        lambda: services.revoke_invitation(
+            db.session, invitation, actor=current_user, now=utcnow()
+        ),
     ):
         flash(_("The invitation to %(email)s is cancelled.", email=invitation.email), "success")
     return see_other("academy.members")

@@ -1,10 +1,10 @@
-"""Accounts: users, their server-side sessions, and failed logins (for throttling)."""
+"""Accounts: users, their server-side sessions, login throttling, password resets."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, email_column, utcnow
@@ -69,14 +69,32 @@ class UserSession(Base):
     __table_args__ = (Index("ix_user_session_user_id", "user_id"),)
 
 
-class LoginFailure(Base):
-    """A failed login, counted per account in a sliding window shared by all workers."""
+class LoginThrottle(Base):
+    """Login attempts counted per account and source address (`source` "*": all sources of the
+    account together), in a window shared by every worker. See auth.services."""
 
-    __tablename__ = "login_failure"
+    __tablename__ = "login_throttle"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(email_column())
-    ip_address: Mapped[str] = mapped_column(String(45), default="")
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_login_failure_email_at", "email", "at"),)
+    __table_args__ = (UniqueConstraint("email", "source"),)
+
+
+class PasswordReset(Base):
+    """A password-reset link: single use, expiring; only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_password_reset_user_id", "user_id"),)

@@ -77,8 +77,12 @@ P = Permission
 
 SITE_ADMIN: frozenset[Permission] = frozenset({P.ACADEMY_CREATE, P.USER_MANAGE, P.OUTBOX_READ})
 
-# What a site admin may do inside any academy, member or not: run it as an installer
-# (settings, members), never read its content.
+# The site admin runs the instance (SITE_ADMIN: academies, accounts, the outbox's metadata).
+# Inside any academy he may run it as an installer (settings, its people), never read its
+# content: backlog, board, sprints, rounds, results, exports are refused him (issue 18.2). What
+# he does to an academy's people is in its history and e-mailed to its managers
+# (academies.services.record_member_event); he cannot invite himself, so he reads content only
+# as a member a manager invited, once he accepted, which the history marks too.
 ADMIN_IN_ACADEMY: frozenset[Permission] = frozenset(
     {P.ACADEMY_VIEW, P.ACADEMY_EDIT, P.MEMBER_LIST, P.MEMBER_INVITE, P.MEMBER_MANAGE}
 )

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from tracker.academies.models import Academy, AcademyInvitation, Membership
-from tracker.auth.models import LOCALES, LoginFailure, User, UserSession
+from tracker.academies.models import Academy, AcademyInvitation, MemberEvent, Membership
+from tracker.auth.models import LOCALES, LoginThrottle, PasswordReset, User, UserSession
 from tracker.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from tracker.collation import folded
-from tracker.db import contains_text
+from tracker.db import UTCDateTime, contains_text
 from tracker.errors import DomainError, NotFound, Throttled
 from tracker.mail.models import MailMessage
 from tracker.tokens import hash_token, new_token
@@ -80,25 +83,156 @@ def _check_password(password: str, *, email: str, name: str, field: str = "passw
 
 
 # -- Login throttling ---------------------------------------------------------------------------
-# Counted per account (not per IP address, so a whole office behind one proxy is never locked
-# out), in a database table so that every worker process sees the same counts.
+# Counted per account AND source address, so that an attacker elsewhere cannot lock the owner out
+# of their own desk, with a higher cap per account over all sources (an attack spread over many
+# addresses), and a short delay between attempts that grows with the failures before the hard
+# cap. The counters live in the database, shared by every worker; each attempt is counted
+# *before* its password is checked, by one conditional statement, so parallel attempts never get
+# past a cap (begin_login, then the caller commits, then finish_login).
+
+ALL_SOURCES = "*"
 
 
-def login_retry_after(
-    session: Session, email: str, *, now: dt.datetime, max_failures: int, window: int
-) -> int | None:
-    """Seconds to wait before this account may try again, or None."""
-    since = now - dt.timedelta(seconds=window)
-    count, oldest = session.execute(
-        select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(
-            LoginFailure.email == normalize_email(email), LoginFailure.at > since
+@dataclass(frozen=True)
+class LoginLimits:
+    max_failures: int = 10  # per account and source address, within the window
+    window: int = 300  # seconds
+    account_max_failures: int = 100  # per account, all sources together, within the window
+    delay_after: int = 3  # failures (per account and source) before the delay starts
+    delay_max: int = 30  # seconds
+
+    def delay(self, failures: int) -> int:
+        """Seconds to wait after `failures` failures before the next attempt: 1, 2, 4... up to
+        delay_max, once delay_after failures are reached."""
+        if failures < self.delay_after:
+            return 0
+        return int(min(self.delay_max, 2 ** (failures - self.delay_after)))
+
+
+def _source(source: str) -> str:
+    return (source or "unknown")[:64]
+
+
+def count_attempt(
+    session: Session,
+    email: str,
+    source: str,
+    *,
+    cap: int,
+    limits: LoginLimits,
+    now: dt.datetime,
+) -> bool:
+    """Count one attempt on this counter if its cap (and, per source, its delay) allows it: one
+    conditional UPDATE, atomic on both engines (the row is created first when missing). False:
+    refused, nothing counted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(LoginThrottle)
+        .values(email=email, source=source, failures=0, window_start=now, last_attempt_at=now)
+        .on_conflict_do_nothing(index_elements=["email", "source"])
+    )
+
+    def at(moment: dt.datetime) -> ColumnElement[dt.datetime]:
+        return literal(moment, UTCDateTime())
+
+    expired = LoginThrottle.window_start <= at(now - dt.timedelta(seconds=limits.window))
+    allowed: ColumnElement[bool] = LoginThrottle.failures < cap
+    if source != ALL_SOURCES and limits.delay_after < cap:
+        # The wait each number of failures asks for, as a CASE: still one statement.
+        waits = [
+            (LoginThrottle.failures == n, at(now - dt.timedelta(seconds=limits.delay(n))))
+            for n in range(limits.delay_after, cap)
+        ]
+        allowed = and_(
+            allowed,
+            or_(
+                LoginThrottle.failures < limits.delay_after,
+                LoginThrottle.last_attempt_at <= case(*waits, else_=at(now)),
+            ),
         )
-    ).one()
-    if count < max_failures or oldest is None:
-        return None
-    if oldest.tzinfo is None:  # aggregates bypass the column type on SQLite
-        oldest = oldest.replace(tzinfo=dt.UTC)
-    return max(1, math.ceil((oldest + dt.timedelta(seconds=window) - now).total_seconds()))
+    counted = session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.email == email, LoginThrottle.source == source, or_(expired, allowed))
+        .values(
+            failures=case((expired, 1), else_=LoginThrottle.failures + 1),
+            window_start=case((expired, at(now)), else_=LoginThrottle.window_start),
+            last_attempt_at=at(now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return counted.rowcount == 1  # type: ignore[attr-defined]
+
+
+def retry_after(
+    session: Session,
+    email: str,
+    source: str,
+    *,
+    cap: int | None = None,
+    limits: LoginLimits,
+    now: dt.datetime,
+) -> int:
+    """Seconds until this counter (whose cap is `cap`, by default the login's) lets an attempt
+    through: at least 1."""
+    row = session.scalar(
+        select(LoginThrottle).where(LoginThrottle.email == email, LoginThrottle.source == source)
+    )
+    if row is None:
+        return 1
+    if cap is None:
+        cap = limits.account_max_failures if source == ALL_SOURCES else limits.max_failures
+    window_end = row.window_start + dt.timedelta(seconds=limits.window)
+    if row.failures >= cap:
+        wait = window_end
+    else:
+        wait = min(
+            window_end, row.last_attempt_at + dt.timedelta(seconds=limits.delay(row.failures))
+        )
+    return max(1, math.ceil((wait - now).total_seconds()))
+
+
+def begin_login(
+    session: Session, email: str, *, source: str, limits: LoginLimits, now: dt.datetime
+) -> None:
+    """Count this attempt as a failure before the password is checked (finish_login takes it
+    back on success); Throttled when a cap or the delay refuses it (the caller rolls back).
+    Otherwise the caller commits at once, so that parallel attempts see each other."""
+    email = normalize_email(email)
+    source = _source(source)
+    for key, cap in ((source, limits.max_failures), (ALL_SOURCES, limits.account_max_failures)):
+        if not count_attempt(session, email, key, cap=cap, limits=limits, now=now):
+            # The caller rolls back: the other counter's count is taken back too.
+            retry = retry_after(session, email, key, cap=cap, limits=limits, now=now)
+            raise Throttled(
+                _("Too many failed attempts for this account. Try again in a few minutes.")
+                if retry > limits.delay_max
+                else _("Too many attempts. Wait a few seconds, then try again."),
+                retry_after=retry,
+            )
+    # Keep the table small: counters idle for a day count for nothing.
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.last_attempt_at < now - dt.timedelta(days=1))
+    )
+    session.flush()
+
+
+def finish_login(
+    session: Session, email: str, password: str, *, source: str, now: dt.datetime
+) -> User:
+    """Check the password of an attempt begin_login counted: the user, or a DomainError (the
+    attempt stays counted). A success clears the account's counters."""
+    email = normalize_email(email)
+    user = get_user_by_email(session, email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        raise DomainError(_("Wrong e-mail address or password."), field="password")
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.execute(delete(LoginThrottle).where(LoginThrottle.email == email))
+    user.last_login_at = now
+    session.flush()
+    return user
 
 
 def authenticate(
@@ -106,33 +240,14 @@ def authenticate(
     email: str,
     password: str,
     *,
-    ip_address: str = "",
-    max_failures: int = 10,
-    window: int = 300,
+    source: str = "",
+    limits: LoginLimits = LoginLimits(),
     now: dt.datetime,
 ) -> User:
-    """The user with these credentials, or a DomainError; Throttled once the account is locked."""
-    email = normalize_email(email)
-    retry = login_retry_after(session, email, now=now, max_failures=max_failures, window=window)
-    if retry is not None:
-        raise Throttled(
-            _("Too many failed attempts for this account. Try again in a few minutes."),
-            retry_after=retry,
-        )
-    user = get_user_by_email(session, email)
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        session.add(LoginFailure(email=email, ip_address=ip_address[:45], at=now))
-        # Keep the table small: failures older than a day no longer count for anything.
-        session.execute(delete(LoginFailure).where(LoginFailure.at < now - dt.timedelta(days=1)))
-        session.flush()
-        raise DomainError(_("Wrong e-mail address or password."), field="password")
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-    user.last_login_at = now
-    session.flush()
-    return user
+    """begin_login and finish_login in one transaction (commands and tests; the login page
+    commits in between)."""
+    begin_login(session, email, source=source, limits=limits, now=now)
+    return finish_login(session, email, password, source=source, now=now)
 
 
 # -- Server-side sessions -----------------------------------------------------------------------
@@ -157,22 +272,47 @@ def start_session(
     return token
 
 
+# last_seen_at is written at most once a minute per session: not a write on every request.
+TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
 def load_session_user(
-    session: Session, user_id: int, token: str, *, now: dt.datetime
+    session: Session, user_id: int, token: str, *, idle_minutes: int = 0, now: dt.datetime
 ) -> User | None:
-    """The user of a live session with this token (one query), or None."""
+    """The user of a live session with this token (one query), or None. With idle_minutes, a
+    session unused for longer is over (a request within it keeps it alive: see touch_session)."""
+    found = load_session(session, user_id, token, idle_minutes=idle_minutes, now=now)
+    return found[0] if found else None
+
+
+def load_session(
+    session: Session, user_id: int, token: str, *, idle_minutes: int = 0, now: dt.datetime
+) -> tuple[User, UserSession] | None:
+    conditions = [
+        User.id == user_id,
+        UserSession.token_hash == hash_token(token),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > now,
+        User.is_active_account.is_(True),
+    ]
+    if idle_minutes > 0:
+        conditions.append(UserSession.last_seen_at > now - dt.timedelta(minutes=idle_minutes))
     row = session.execute(
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            UserSession.token_hash == hash_token(token),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-            User.is_active_account.is_(True),
-        )
+        .where(*conditions)
     ).first()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
+
+
+def touch_session(session: Session, login: UserSession, *, now: dt.datetime) -> bool:
+    """Record that the session was used (for the idle timeout) if it was not in the last
+    minute; True when something was written (the caller commits)."""
+    if now - login.last_seen_at < TOUCH_EVERY:
+        return False
+    login.last_seen_at = now
+    session.flush()
+    return True
 
 
 def revoke_session(session: Session, token: str, *, now: dt.datetime) -> None:
@@ -278,15 +418,23 @@ def export_personal_data(session: Session, user: User) -> dict[str, Any]:
 def erase_user(session: Session, user: User, *, actor: User, now: dt.datetime) -> None:
     """Erase a person's personal data (GDPR art. 17), keeping the rows others' history points to.
 
-    The account becomes an anonymous, inactive placeholder; memberships, sessions, failed
-    logins, invitations to the address and e-mail to it (sent or not) are deleted.
+    The account becomes an anonymous, inactive placeholder; memberships, sessions, login
+    counters, password-reset links, invitations to the address and e-mail to it (sent or not)
+    are deleted, and academies' histories of their people no longer hold the address.
     """
     if user.id == actor.id:
         raise DomainError(_("You cannot erase your own account while logged in with it."))
     session.execute(delete(Membership).where(Membership.user_id == user.id))
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    session.execute(delete(LoginFailure).where(LoginFailure.email == user.email))
+    session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+    session.execute(delete(LoginThrottle).where(LoginThrottle.email == user.email))
     session.execute(delete(AcademyInvitation).where(AcademyInvitation.email == user.email))
+    # Academies keep the history of their people, without the address.
+    session.execute(
+        update(MemberEvent)
+        .where(MemberEvent.email == user.email)
+        .values(email=f"erased-{user.id}@invalid")
+    )
     session.execute(delete(MailMessage).where(MailMessage.to_address == user.email))
     user.email = f"erased-{user.id}@invalid"
     user.display_name = _("Erased user")

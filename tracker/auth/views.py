@@ -16,19 +16,30 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from tracker.academies import services as academy_services
 from tracker.academies.models import AcademyInvitation
-from tracker.auth import bp, services
-from tracker.auth.forms import AcceptInvitationForm, ChangePasswordForm, EditProfileForm, LoginForm
+from tracker.auth import bp, resets, services
+from tracker.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    EditProfileForm,
+    ForgotPasswordForm,
+    JoinPanelForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 from tracker.auth.models import User
-from tracker.auth.permissions import Permission
+from tracker.auth.permissions import Permission, forget_roles
 from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound, Throttled
+from tracker.feedback import panel
 from tracker.forms import ConfirmForm
+from tracker.mail.services import queue_mail
 from tracker.web import (
     attach_error,
     authenticated,
@@ -88,13 +99,20 @@ def login() -> Any:
             return redirect(_next_or_home(form.next.data))
     if not form.validate_on_submit():
         return _login_page(form, 422 if request.method == "POST" else 200)
-    # Not submit(): a failed attempt is committed (it counts towards throttling), and a
-    # throttled one answers 429 with Retry-After.
+    # Not submit(): the attempt is counted and committed before the password is checked (so
+    # that parallel attempts cannot overshoot the limit), a failure stays committed, and a
+    # throttled attempt answers 429 with Retry-After.
+    email, password = form.email.data or "", form.password.data or ""
+    source = request.remote_addr or ""
     try:
-        user = _authenticate(form)
+        services.begin_login(db.session, email, source=source, limits=login_limits(), now=utcnow())
     except Throttled as error:
+        db.session.rollback()
         form.form_errors.append(error.message)
         return _login_page(form, 429, {"Retry-After": str(error.retry_after)})
+    db.session.commit()
+    try:
+        user = services.finish_login(db.session, email, password, source=source, now=utcnow())
     except DomainError as error:
         db.session.commit()
         attach_error(form, error)
@@ -104,15 +122,14 @@ def login() -> Any:
     return redirect(_next_or_home(form.next.data), code=303)
 
 
-def _authenticate(form: LoginForm) -> User:
-    return services.authenticate(
-        db.session,
-        form.email.data or "",
-        form.password.data or "",
-        ip_address=request.remote_addr or "",
-        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-        window=current_app.config["LOGIN_WINDOW_SECONDS"],
-        now=utcnow(),
+def login_limits() -> services.LoginLimits:
+    config = current_app.config
+    return services.LoginLimits(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        window=config["LOGIN_WINDOW_SECONDS"],
+        account_max_failures=config["LOGIN_ACCOUNT_MAX_FAILURES"],
+        delay_after=config["LOGIN_DELAY_AFTER"],
+        delay_max=config["LOGIN_DELAY_MAX_SECONDS"],
     )
 
 
@@ -136,6 +153,83 @@ def logout() -> Any:
 def _revoke(token: str | None) -> None:
     if token:
         services.revoke_session(db.session, token, now=utcnow())
+
+
+# -- Forgotten password ---------------------------------------------------------------------------
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    try:
+        done = submit(form, lambda: _send_reset_link(form.email.data or ""))
+    except Throttled as error:  # too many requests from this address (says nothing of accounts)
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        page = render_template("auth/forgot_password.html", form=form)
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    if done:
+        # The same words whether the address has an account or not.
+        flash(
+            ngettext(
+                "If an account exists for %(email)s, an e-mail with a link to choose a new"
+                " password is on its way. The link works once, for %(num)s minute.",
+                "If an account exists for %(email)s, an e-mail with a link to choose a new"
+                " password is on its way. The link works once, for %(num)s minutes.",
+                current_app.config["PASSWORD_RESET_MINUTES"],
+                email=form.email.data,
+            ),
+            "info",
+        )
+        return see_other("auth.login")
+    return render_template("auth/forgot_password.html", form=form), done.status
+
+
+def _send_reset_link(email: str) -> None:
+    link = resets.request_reset(
+        db.session,
+        email,
+        source=request.remote_addr or "",
+        valid_minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+        now=utcnow(),
+    )
+    if link is None:
+        return
+    with force_locale(link.user.locale or str(get_locale() or "fr")):
+        queue_mail(
+            db.session,
+            to=link.user.email,
+            template="mail/password_reset",
+            category="password_reset",
+            context={
+                "user": link.user,
+                "link": f"{current_app.config['BASE_URL']}/password/reset/{link.token}",
+                "expires_at": link.expires_at,
+            },
+        )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> Any:
+    """Opening the link shows the form and changes nothing; the POST sets the password."""
+    try:
+        resets.find_reset(db.session, token, now=utcnow())
+    except NotFound as error:
+        return render_template("auth/invitation_invalid.html", message=error.message), 404
+    form = ResetPasswordForm()
+    done = submit(
+        form,
+        lambda: resets.reset_password(
+            db.session, token, form.new_password.data or "", now=utcnow()
+        ),
+    )
+    if done:
+        return success(
+            _("Your password is changed, and every session is logged out. Log in."), "auth.login"
+        )
+    return render_template("auth/reset_password.html", form=form), done.status
 
 
 # -- The person's own account ---------------------------------------------------------------------
@@ -205,56 +299,104 @@ def _json_download(data: dict[str, Any], filename: str) -> Response:
 
 
 # -- Accepting an invitation ----------------------------------------------------------------------
+# Opening the link changes nothing (a mail scanner may fetch it): the page offers the buttons,
+# and only a POST accepts or declines. A person with a password accepts while logged in.
+
+
+def _usable_invitation(token: str) -> AcademyInvitation | Any:
+    try:
+        return academy_services.find_invitation(db.session, token, now=utcnow())
+    except NotFound as error:  # a page that says why, rather than the bare 404
+        return render_template("auth/invitation_invalid.html", message=error.message), 404
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str) -> Any:
-    try:
-        invitation = academy_services.find_invitation(db.session, token, now=utcnow())
-    except NotFound as error:  # a page that says why, rather than the bare 404
-        return render_template("auth/invitation_invalid.html", message=error.message), 404
-    existing = services.get_user_by_email(db.session, invitation.email)
-    if existing is not None and existing.password_hash is not None:
-        return _join_with_account(invitation, existing)
-    form = AcceptInvitationForm()
-    done = submit(form, lambda: _accept(invitation, form))
+    invitation = _usable_invitation(token)
+    if not isinstance(invitation, AcademyInvitation):
+        return invitation
+    account = academy_services.invitation_account(db.session, invitation)
+    form = _acceptance_form(invitation, account)
+    done = submit(form, lambda: _accept(invitation, account, form))
     if done:
-        return success(
-            _("Welcome to %(academy)s.", academy=invitation.academy.name),
-            "academy.home",
-            slug=invitation.academy.slug,
-        )
-    page = render_template("auth/accept_invitation.html", form=form, invitation=invitation)
+        welcome = _("Welcome to %(academy)s.", academy=invitation.academy.name)
+        if current_user.is_authenticated:
+            return success(welcome, "academy.home", slug=invitation.academy.slug)
+        return success(welcome, "auth.invitation_done")
+    page = render_template(
+        "auth/accept_invitation.html",
+        form=form,
+        invitation=invitation,
+        needs_login=account is not None and account.password_hash is not None,
+        token=token,
+        decline_form=ConfirmForm(),
+    )
     return page, done.status
 
 
-def _join_with_account(invitation: AcademyInvitation, user: User) -> Any:
-    """The person already has an account: the membership is theirs once they log in. No form
-    to submit (the link itself does it), so the refusal is a page of its own."""
-    try:
-        academy_services.accept_invitation(
-            db.session, invitation, display_name=user.display_name, password="", now=utcnow()
-        )
-    except DomainError as error:  # e.g. it would demote the academy's last manager
-        db.session.rollback()
-        return render_template("auth/invitation_invalid.html", message=error.message), 422
-    db.session.commit()
-    flash(_("You joined %(academy)s. Log in to continue.", academy=invitation.academy.name))
-    return see_other("auth.login")
+def _acceptance_form(invitation: AcademyInvitation, account: User | None) -> FlaskForm:
+    """Just a button for a logged-in account; the account's name (and password, but for the
+    tester panel, whose people answer through personal links) for anyone else."""
+    if account is not None and account.password_hash is not None:
+        return ConfirmForm()
+    if account is not None and invitation.profile is not None:
+        return ConfirmForm()
+    if invitation.profile is not None:
+        form: FlaskForm = JoinPanelForm()
+    else:
+        form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.display_name.data = invitation.display_name
+    return form
 
 
-def _accept(invitation: AcademyInvitation, form: AcceptInvitationForm) -> User:
-    user = academy_services.accept_invitation(
+def _accept(invitation: AcademyInvitation, account: User | None, form: FlaskForm) -> User:
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    typed = {name: field.data or "" for name, field in form._fields.items()}
+    joined = academy_services.accept_invitation(
         db.session,
         invitation,
-        display_name=form.display_name.data or "",
-        password=form.password.data or "",
-        locale=form.locale.data or None,
+        user=user,
+        display_name=typed.get("display_name", ""),
+        password=typed.get("password"),
+        locale=typed.get("locale") or None,
         now=utcnow(),
     )
-    open_session(user)
-    return user
+    if invitation.profile is not None:
+        panel.join_panel(db.session, invitation, joined)
+    if user is None and joined.password_hash is not None:
+        open_session(joined)
+    forget_roles()
+    return joined
+
+
+@bp.route("/invitations/<token>/decline", methods=["POST"])
+@public
+def decline_invitation(token: str) -> Any:
+    invitation = _usable_invitation(token)
+    if not isinstance(invitation, AcademyInvitation):
+        return invitation
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    form = ConfirmForm()
+    done = submit(
+        form,
+        lambda: academy_services.decline_invitation(
+            db.session, invitation, user=user, now=utcnow()
+        ),
+    )
+    if not done:
+        _flash_refusal(form)
+        return redirect(url_for("auth.accept_invitation", token=token), code=303)
+    flash(_("You declined the invitation. Nothing was shared with the academy."), "info")
+    return see_other("auth.invitation_done")
+
+
+@bp.route("/invitations/done")
+@public
+def invitation_done() -> Any:
+    """Where the link's holder lands when there is no account page to show them."""
+    return render_template("auth/invitation_done.html")
 
 
 # -- Site administration of accounts ------------------------------------------------------------

@@ -11,7 +11,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import spreadsheets
-from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.academies.models import Academy, AcademyInvitation, Stage, StageCategory
+from tracker.academies.services import accept_invitation
 from tracker.auth.models import User
 from tracker.backlog import checklists, needs_services, paths_services
 from tracker.backlog import services as brick_services
@@ -241,10 +242,24 @@ class Player:
         ]
         data = spreadsheets.write_csv([header, *rows])
         plan = panel_import.plan_tester_import(self.session, self.academy, "panel-beta.csv", data)
-        panel_import.import_testers(self.session, self.academy, plan)
-        for user in self.session.scalars(
-            select(User).where(User.email.in_([t.email for t in DEMO_TESTERS]))
-        ):
+        panel_import.import_testers(
+            self.session,
+            self.academy,
+            plan,
+            actor=self.manager,
+            now=self.clock.now,
+            base_url=self.base_url,
+        )
+        # Every tester accepts the panel's invitation (a click on the e-mail's button).
+        for invitation in self.session.scalars(
+            select(AcademyInvitation).where(
+                AcademyInvitation.academy_id == self.academy.id,
+                AcademyInvitation.accepted_at.is_(None),
+                AcademyInvitation.revoked_at.is_(None),
+            )
+        ).all():
+            user = accept_invitation(self.session, invitation, password=None, now=self.clock.now)
+            panel.join_panel(self.session, invitation, user)
             self.users[user.email] = user
 
     def create_segments(self) -> None:

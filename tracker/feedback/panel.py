@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tracker import rows
-from tracker.academies.models import Academy, Membership, Role
+from tracker.academies.models import Academy, AcademyInvitation, Membership, Role
 from tracker.auth.models import LOCALES, User
 from tracker.cleaning import checked_line, one_line
 from tracker.collation import folded, sort_key
@@ -255,6 +255,49 @@ def update_profile(
         links.revoke_person_links(session, profile.academy_id, profile.user_id)
     profile.active = active
     session.flush()
+
+
+def pending_panel_invitations(
+    session: Session, academy: Academy, *, now: dt.datetime, limit: int = 200
+) -> list[AcademyInvitation]:
+    """The panel's invitations nobody answered yet, by name (as the academy typed it)."""
+    return list(
+        session.scalars(
+            select(AcademyInvitation)
+            .where(
+                AcademyInvitation.academy_id == academy.id,
+                AcademyInvitation.profile.is_not(None),
+                AcademyInvitation.accepted_at.is_(None),
+                AcademyInvitation.revoked_at.is_(None),
+                AcademyInvitation.declined_at.is_(None),
+                AcademyInvitation.expires_at > now,
+            )
+            .order_by(folded(AcademyInvitation.display_name), AcademyInvitation.id)
+            .limit(limit)
+        )
+    )
+
+
+def join_panel(session: Session, invitation: AcademyInvitation, user: User) -> TesterProfile:
+    """The person accepted the panel's invitation: their profile here, as the import gave it.
+
+    Per academy: another academy's panel never sees or changes it."""
+    values = invitation.profile or {}
+    profile = session.scalar(
+        select(TesterProfile).where(
+            TesterProfile.academy_id == invitation.academy_id, TesterProfile.user_id == user.id
+        )
+    )
+    if profile is None:
+        profile = TesterProfile(academy_id=invitation.academy_id, user_id=user.id)
+        session.add(profile)
+    for name in ("business_unit", "job_family", "site"):
+        setattr(profile, name, clean(str(values.get(name, "")))[:ATTRIBUTE_LENGTH])
+    language = values.get("language", "")
+    profile.language = language if language in LOCALES else "fr"
+    profile.active = True
+    session.flush()
+    return profile
 
 
 # -- Segments ---------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Import testers into the panel from CSV or XLSX: the dry run (rows → what would happen to each
 person), then all rows or none.
 
-An imported person is matched to an existing account by e-mail (case-insensitive), never
-duplicated. A new person gets an account without a password (they answer through personal
-links, or set a password later through an academy invitation), a `tester` membership and a
-profile; a person already a member with another role keeps that role and gets a profile.
+A member of the academy (matched by e-mail, case-insensitive) gets a tester profile here, or
+has theirs updated, and keeps their role; their name and account are left as they are. Anyone
+else is invited to the panel (an academy invitation carrying the profile): they join only if
+they accept. The dry run, the invitation and the report say the same thing whether the address
+has an account elsewhere or not: an academy learns nothing about accounts it does not share.
 The pages and the upload kept between the dry run and the confirmation are the shared ones of
 tracker/imports_web.py.
 """
@@ -23,7 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import spreadsheets
-from tracker.academies.models import Academy, Membership, Role
+from tracker.academies.labels import ROLE_LABELS
+from tracker.academies.models import Academy, AcademyInvitation, Membership, Role
+from tracker.academies.services import create_invitation
 from tracker.auth.models import LOCALES, User
 from tracker.auth.services import normalize_email
 from tracker.errors import Conflict, DomainError
@@ -34,6 +37,7 @@ from tracker.mail.services import has_control_characters
 from tracker.spreadsheets import ImportFileError
 
 NAME_LENGTH = 120  # as a display name
+PROFILE_ATTRIBUTES = ("business_unit", "job_family", "site", "language")
 
 IMPORT_COLUMNS: tuple[Column, ...] = (
     Column(
@@ -78,9 +82,9 @@ _LANGUAGES = {
 }
 
 # What importing a row would do (ImportRow.outcome).
-NEW = "new"  # a new account
-PROFILE = "profile"  # a profile added to an existing account
-UPDATE = "update"  # an existing profile updated
+INVITE = "invite"  # not a member here: invited to the panel (accepts or declines)
+PROFILE = "profile"  # a member here: a tester profile added
+UPDATE = "update"  # a member here: their profile updated
 
 
 @dataclass
@@ -180,42 +184,66 @@ def plan_tester_import(
 
 def _describe_outcomes(session: Session, academy: Academy, plan: ImportPlan[TesterRow]) -> None:
     emails = sorted({row.values["email"] for row in plan.rows if row.ok})
-    users = _users_by_email(session, emails)
-    user_ids = [user.id for user in users.values()]
-    roles = _roles_of(session, academy, user_ids)
-    profiled = _profiles_of(session, academy, user_ids)
+    members = _members_by_email(session, academy, emails)
+    profiled = _profiles_of(session, academy, [user.id for user, _role in members.values()])
+    invited = _invited_as_member(session, academy, emails)
     for row in plan.rows:
-        user = users.get(row.values["email"])
-        if user is None:
-            row.outcome = NEW
+        member = members.get(row.values["email"])
+        if member is None and row.values["email"] in invited:
+            row.fail(
+                "email",
+                _(
+                    "This person has a pending invitation as %(role)s: cancel it on the members"
+                    " page, or wait for their answer.",
+                    role=ROLE_LABELS[invited[row.values["email"]]],
+                ),
+            )
             continue
-        if user.erased_at is not None or not user.is_active:
-            row.fail("email", _("This person's account is closed."))
+        if member is None:
+            row.outcome = INVITE
             continue
-        row.role = roles.get(user.id)
+        user, row.role = member
         row.outcome = UPDATE if user.id in profiled else PROFILE
 
 
-def _users_by_email(session: Session, emails: Sequence[str]) -> dict[str, User]:
-    found: dict[str, User] = {}
-    for start in range(0, len(emails), 900):  # stay under every engine's parameter limit
-        chunk = emails[start : start + 900]
-        for user in session.scalars(select(User).where(User.email.in_(chunk))):
-            found[user.email] = user
+def _invited_as_member(
+    session: Session, academy: Academy, emails: Sequence[str]
+) -> dict[str, Role]:
+    """The academy's own pending invitations (not the panel's) among these addresses."""
+    found: dict[str, Role] = {}
+    for start in range(0, len(emails), 900):
+        rows = session.execute(
+            select(AcademyInvitation.email, AcademyInvitation.role).where(
+                AcademyInvitation.academy_id == academy.id,
+                AcademyInvitation.email.in_(emails[start : start + 900]),
+                AcademyInvitation.profile.is_(None),
+                AcademyInvitation.accepted_at.is_(None),
+                AcademyInvitation.revoked_at.is_(None),
+                AcademyInvitation.declined_at.is_(None),
+            )
+        )
+        for email, role in rows:
+            found[email] = role
     return found
 
 
-def _roles_of(session: Session, academy: Academy, user_ids: Sequence[int]) -> dict[int, Role]:
-    roles: dict[int, Role] = {}
-    for start in range(0, len(user_ids), 900):
+def _members_by_email(
+    session: Session, academy: Academy, emails: Sequence[str]
+) -> dict[str, tuple[User, Role]]:
+    """The academy's own members among these addresses (what the academy already knows)."""
+    found: dict[str, tuple[User, Role]] = {}
+    for start in range(0, len(emails), 900):  # stay under every engine's parameter limit
         rows = session.execute(
-            select(Membership.user_id, Membership.role).where(
+            select(User, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
                 Membership.academy_id == academy.id,
-                Membership.user_id.in_(user_ids[start : start + 900]),
+                User.email.in_(emails[start : start + 900]),
             )
         )
-        roles.update({int(user_id): role for user_id, role in rows})
-    return roles
+        for user, role in rows:
+            found[user.email] = (user, role)
+    return found
 
 
 def _profiles_of(
@@ -238,8 +266,8 @@ def _profiles_of(
 
 @dataclass
 class TesterImportReport:
-    created: int = 0  # new accounts
-    added: int = 0  # profiles given to existing accounts
+    invited: int = 0  # invitations to the panel sent
+    added: int = 0  # profiles given to members
     updated: int = 0  # existing profiles updated
 
 
@@ -248,72 +276,68 @@ def import_testers(
     academy: Academy,
     plan: ImportPlan[TesterRow],
     *,
-    actor: User | None = None,  # as every import is given; the panel records no author
-    now: dt.datetime | None = None,  # likewise; the panel records no time
+    actor: User | None = None,
+    now: dt.datetime,
+    base_url: str = "",
+    valid_days: int = 14,
 ) -> TesterImportReport:
     """Apply a checked plan: all rows or none (the caller commits or rolls back).
 
-    Conflict when another import created one of these people or memberships at the same
-    moment (the caller rolls back, and may check the file again).
+    Conflict when another import changed these memberships or profiles at the same moment
+    (the caller rolls back, and may check the file again).
     """
     if not plan.ok:
         raise DomainError(_("Correct the file first: nothing is imported while a row is wrong."))
     try:
-        return _import(session, academy, plan)
+        return _import(session, academy, plan, actor, now, base_url, valid_days)
     except IntegrityError:
         raise Conflict(
             _("The panel changed while importing: nothing was imported. Try again.")
         ) from None
 
 
-def _import(session: Session, academy: Academy, plan: ImportPlan[TesterRow]) -> TesterImportReport:
+def _import(
+    session: Session,
+    academy: Academy,
+    plan: ImportPlan[TesterRow],
+    actor: User | None,
+    now: dt.datetime,
+    base_url: str,
+    valid_days: int,
+) -> TesterImportReport:
     report = TesterImportReport()
-    users = _users_by_email(session, sorted({row.values["email"] for row in plan.rows}))
-    new_users: list[User] = []
+    members = _members_by_email(session, academy, sorted({r.values["email"] for r in plan.rows}))
+    profiles = _profiles_of(session, academy, [user.id for user, _role in members.values()])
     for row in plan.rows:
-        if row.values["email"] not in users:
-            user = User(
+        attributes = {name: row.values[name] for name in PROFILE_ATTRIBUTES}
+        member = members.get(row.values["email"])
+        if member is None:
+            create_invitation(
+                session,
+                academy,
                 email=row.values["email"],
+                role=Role.TESTER,
+                actor=actor,
+                base_url=base_url,
+                valid_days=valid_days,
                 display_name=row.values["name"],
-                password_hash=None,
-                locale=row.values["language"],
-                is_admin=False,
-                is_active_account=True,
+                profile=attributes,
+                now=now,
             )
-            session.add(user)
-            new_users.append(user)
-    session.flush()  # one multi-row INSERT with RETURNING on both engines
-    users.update((user.email, user) for user in new_users)
-    report.created = len(new_users)
-
-    user_ids = [user.id for user in users.values()]
-    roles = _roles_of(session, academy, user_ids)
-    profiles = _profiles_of(session, academy, user_ids)
-    for row in plan.rows:
-        user = users[row.values["email"]]
-        if user.id not in roles:
-            session.add(Membership(academy_id=academy.id, user_id=user.id, role=Role.TESTER))
-            roles[user.id] = Role.TESTER
-        if user.password_hash is None and user.display_name != row.values["name"]:
-            # Nobody ever logged in with this account: the panel's file is the best name we have.
-            user.display_name = row.values["name"]
-        attributes = {
-            name: row.values[name] for name in ("business_unit", "job_family", "site", "language")
-        }
+            report.invited += 1
+            continue
+        user = member[0]
         profile = profiles.get(user.id)
         if profile is None:
-            profile = TesterProfile(academy_id=academy.id, user_id=user.id, active=True)
-            for name, value in attributes.items():
-                setattr(profile, name, value)
+            profile = TesterProfile(academy_id=academy.id, user_id=user.id)
             session.add(profile)
             profiles[user.id] = profile
-            if row.outcome != NEW:
-                report.added += 1
+            report.added += 1
         else:
-            for name, value in attributes.items():
-                setattr(profile, name, value)
-            profile.active = True
             report.updated += 1
+        for name, value in attributes.items():
+            setattr(profile, name, value)
+        profile.active = True
     session.flush()
     return report
 

@@ -6,13 +6,18 @@ shared ones of tracker/imports_web.py; its rules are in tracker/feedback/panel_i
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from typing import Any
 
-from flask import abort, flash, g, render_template, request
+from flask import abort, current_app, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.orm import Session
 
 from tracker import imports_web
+from tracker.academies.models import Academy
+from tracker.auth.models import User
 from tracker.auth.permissions import Permission
 from tracker.db import db, utcnow
 from tracker.feedback import bp, panel, panel_import
@@ -47,6 +52,7 @@ def panel_index() -> Any:
         values=panel.attribute_values(db.session, g.academy),
         languages=dict(LANGUAGE_CHOICES),
         recent_days=panel.RECENT_DAYS,
+        pending=panel.pending_panel_invitations(db.session, g.academy, now=utcnow()),
     )
 
 
@@ -78,10 +84,30 @@ def edit_tester(profile_id: int) -> Any:
 # -- Import -----------------------------------------------------------------------------------
 
 
-class TesterImport(imports_web.Importer[panel_import.TesterImportReport]):
-    """People into the panel: new accounts, profiles added or updated."""
+def _import_with_links(
+    session: Session,
+    academy: Academy,
+    plan: ImportPlan[Any],
+    *,
+    actor: User | None,
+    now: dt.datetime,
+) -> panel_import.TesterImportReport:
+    """The import, with the public address its invitations' links start with."""
+    return panel_import.import_testers(
+        session,
+        academy,
+        plan,
+        actor=actor,
+        now=now,
+        base_url=current_app.config["BASE_URL"],
+        valid_days=current_app.config["INVITATION_DAYS"],
+    )
 
-    rules = panel_import.RULES
+
+class TesterImport(imports_web.Importer[panel_import.TesterImportReport]):
+    """People into the panel: members get a profile, anyone else an invitation to join."""
+
+    rules = replace(panel_import.RULES, apply=_import_with_links)
     endpoints = ("feedback.import_testers", "feedback.confirm_import", "feedback.import_template")
     form = ImportTestersForm
     texts = "feedback/manager/_panel_import_texts.html"
@@ -91,9 +117,9 @@ class TesterImport(imports_web.Importer[panel_import.TesterImportReport]):
             ngettext("%(num)s tester imported.", "%(num)s testers imported.", len(plan.rows))
             + " "
             + _(
-                "New accounts: %(created)s; profiles added to existing accounts: %(added)s;"
+                "Invited to join the panel: %(invited)s; profiles added to members: %(added)s;"
                 " profiles updated: %(updated)s.",
-                created=report.created,
+                invited=report.invited,
                 added=report.added,
                 updated=report.updated,
             ),
