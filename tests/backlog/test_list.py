@@ -535,7 +535,7 @@ def test_new_designers_appear_as_owners(client, db_session, world, login):
     [
         ("GET", "?q=%00", None, 200),  # PostgreSQL refuses NUL in a string
         ("GET", "/export.csv?q=a%00b", None, 200),
-        ("GET", "?sprint=99999999999999999999999&page=99999999999999999999999", None, 200),
+        ("GET", "?sprint=99999999999999999999999&page=99999999999999999999999", None, 303),
         ("POST", "/99999999999999999999999/move", {"action": "up"}, 404),  # beyond SQLite's int
         ("POST", "/reorder", {"json": {"brick": 99999999999999999999999, "before": 1}}, 400),
         ("POST", "/assign", {"bricks": ["99999999999999999999999"], "sprint": "none"}, 422),
@@ -555,3 +555,30 @@ def test_hostile_input_gets_an_answer_not_an_error(
         response = client.post(url(world, suffix), data=payload)
 
     assert response.status_code == status
+
+
+def test_page_two_shows_the_second_page_only(client, db_session, world, login):
+    bricks = [brick(db_session, world, f"b{n}") for n in range(130)]
+    login(world.manager)
+
+    first, second = client.get(url(world)), client.get(url(world, "?page=2"))
+
+    assert second.status_code == 200
+    assert shown(first) == [key(world, b) for b in bricks[:100]]
+    assert shown(second) == [key(world, b) for b in bricks[100:]]
+
+
+@pytest.mark.parametrize("page", ["2", "9"])
+def test_a_page_past_the_end_sends_to_the_last_page_not_another_pages_rows(
+    client, db_session, world, login, page
+):
+    brick(db_session, world, "a", format="mooc")
+    brick(db_session, world, "b", format="video")
+    login(world.manager)
+
+    response = client.get(url(world, f"?format=mooc&page={page}"))
+
+    assert response.status_code == 303
+    assert "page=" not in response.location
+    assert "format=mooc" in response.location
+    assert len(shown(client.get(response.location))) == 1

@@ -69,6 +69,10 @@ def _render_index(
 ) -> Any:
     filter_form, filters, carried, options = _filters()
     page = queries.backlog_page(db.session, g.academy, filters, _page_number())
+    if request.method == "GET" and page.page != _page_number():
+        # Past the last page (or below the first): never another page's rows under this
+        # page's number; the address says which page is shown.
+        return _back_to_list(carried, page=page.page)
     if assign_form is None:
         assign_form = AssignBricksForm(options=options, formdata=None)
     return (
