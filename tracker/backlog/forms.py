@@ -113,6 +113,16 @@ class BrickForm(FlaskForm):
     )
     stage_id = SelectField(_l("Stage"), coerce=optional_int, validators=[DataRequired()])
     sprint_id = SelectField(_l("Sprint"), coerce=optional_int)
+    # Not a brick field: why a sprint that has started gains or loses this brick (its scope log).
+    scope_reason = TextAreaField(
+        _l("Why the sprint's scope changes"),
+        validators=[Optional(), Length(max=1000)],
+        filters=[_strip],
+        description=_l(
+            "Needed when the brick joins or leaves a sprint that has started: kept in the "
+            "sprint's scope changes."
+        ),
+    )
     release_id = SelectField(_l("Release"), coerce=optional_int)
     learning_path_id = SelectField(_l("Learning path"), coerce=optional_int)
     owner_id = SelectField(_l("Owner"), coerce=optional_int)

@@ -29,7 +29,7 @@ from tracker.errors import DomainError
 from tracker.imports import Column, ImportPlan, ImportRow, ImportRules, normalize, read_file
 from tracker.releases.models import Release
 from tracker.spreadsheets import ImportFileError
-from tracker.sprints.models import Sprint
+from tracker.sprints.models import Sprint, SprintState
 
 # In the order of the export; `key` is written on export and ignored on import (a new brick
 # gets a new key).
@@ -222,6 +222,17 @@ def _check_row(line: int, cells: dict[str, str], lookups: _Lookups) -> ImportRow
         found = known.get(normalize(text))
         if found is None:
             fail(name, message % {"value": text})
+        elif isinstance(found, Sprint) and found.state != SprintState.PLANNED:
+            # A started sprint's scope changes with a reason, from its plan (sprints.scope);
+            # a closed one's no longer changes.
+            fail(
+                name,
+                _(
+                    "The sprint “%(value)s” has started or is closed: leave the sprint empty, "
+                    "then add the bricks from the sprint's plan (with a reason).",
+                    value=text,
+                ),
+            )
         else:
             values[attribute] = found.id
 

@@ -38,10 +38,10 @@ from tracker.backlog.forms import (
 from tracker.backlog.labels import FORMAT_LABELS, format_duration, language_name
 from tracker.backlog.models import BloomLevel, Brick, BrickFormat
 from tracker.backlog.presenting import ConflictRow, current_locale_code
-from tracker.board import services as board_services
 from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.forms import ConfirmForm
+from tracker.sprints import scope
 from tracker.web import attach_error, requires, see_other, submit
 
 # For every template (the backlog list shows formats and durations too).
@@ -251,13 +251,14 @@ def _new_brick_data() -> dict[str, Any]:
 def _create_brick(form: CreateBrickForm) -> Brick:
     values = form.brick_values()
     with _objective_errors_above_the_form():
-        return services.create_brick(
+        return scope.create_brick(
             db.session,
             g.academy,
             actor=current_user,
             title=values.pop("title"),
             format=values.pop("format"),
             objectives=form.objective_values(),
+            scope_reason=form.scope_reason.data,
             now=utcnow(),
             **values,
         )
@@ -283,7 +284,7 @@ def edit_brick(number: int) -> Any:
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        return _form_page(form, brick, 422)
+        return _form_page(form, brick, error.status)
     db.session.commit()
     if changes:
         flash(_("%(key)s is saved.", key=brick.key), "success")
@@ -295,12 +296,13 @@ def edit_brick(number: int) -> Any:
 def _update_brick(brick: Brick, form: EditBrickForm) -> dict[str, list[Any]]:
     values = form.brick_values()
     with _objective_errors_above_the_form():
-        return board_services.edit_brick(
+        return scope.edit_brick(
             db.session,
             brick,
             actor=current_user,
             expected_version=form.version.data or 0,
             objectives=form.objective_values(),
+            scope_reason=form.scope_reason.data,
             now=utcnow(),
             **values,
         )
@@ -324,14 +326,14 @@ def delete_brick(number: int) -> Any:
     brick = services.load_brick_page(db.session, g.academy, number)
     key, title = brick.key, brick.title
     form = ConfirmForm()
-    if submit(
+    done = submit(
         form,
         lambda: services.delete_brick(db.session, brick, actor=current_user, now=utcnow()),
-    ):
+    )
+    if done:
         flash(_("%(key)s “%(title)s” is deleted.", key=key, title=title), "success")
         return redirect(_backlog_url(), code=303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("backlog/brick_delete.html", brick=brick, form=form), status
+    return render_template("backlog/brick_delete.html", brick=brick, form=form), done.status
 
 
 # -- Definition-of-done templates ---------------------------------------------------------------

@@ -25,7 +25,7 @@ from tracker.auth.models import User
 from tracker.auth.permissions import Permission, allows
 from tracker.backlog import ranking
 from tracker.backlog.models import ActivityKind, Brick, ChecklistItem
-from tracker.backlog.services import ObjectiveInput, record_activity, update_brick
+from tracker.backlog.services import ObjectiveInput, apply_changes, record_activity
 from tracker.errors import Conflict, DomainError, NotFound
 
 
@@ -425,21 +425,24 @@ def edit_brick(
     expected_version: int,
     objectives: Sequence[ObjectiveInput] | None = None,
     now: dt.datetime,
+    scope_checked: bool = False,
     **values: Any,
 ) -> dict[str, list[Any]]:
     """Save the brick's edit form: a new stage must pass the board's entry rules
     (check_stage_entry, under the board lock like a move), then backlog.services.update_brick
-    applies the changes. Returns what changed, as update_brick does."""
+    applies the changes. Returns what changed, as update_brick does. `scope_checked`: the
+    sprint's scope rule was applied (sprints.scope.edit_brick)."""
     stage_id = values.get("stage_id")
     if stage_id is not None and stage_id != brick.stage_id:
         lock_board(session, brick.academy_id)
         check_stage_entry(session, brick, stage_id)
-    return update_brick(
+    return apply_changes(
         session,
         brick,
         actor=actor,
         expected_version=expected_version,
         objectives=objectives,
         now=now,
-        **values,
+        scope_checked=scope_checked,
+        values=values,
     )
