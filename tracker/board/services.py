@@ -24,7 +24,13 @@ from tracker.academies.models import Academy, Membership, Stage, StageCategory, 
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission, allows
 from tracker.backlog import ranking
-from tracker.backlog.models import ActivityKind, Brick, ChecklistItem
+from tracker.backlog.models import (
+    ActivityKind,
+    Brick,
+    BrickFormat,
+    ChecklistItem,
+    ChecklistTemplate,
+)
 from tracker.backlog.services import ObjectiveInput, apply_changes, record_activity
 from tracker.errors import Conflict, DomainError, NotFound
 
@@ -72,6 +78,18 @@ def _may_override_done(session: Session, actor: User | None, academy_id: int) ->
     )
     academy = session.get(Academy, academy_id)
     return allows(actor, Permission.DONE_OVERRIDE, academy, role=role)
+
+
+def checklist_template_size(session: Session, academy_id: int, format: BrickFormat) -> int:
+    """How many items a new brick of this format gets in its definition of done."""
+    return int(
+        session.scalar(
+            select(func.count(ChecklistTemplate.id)).where(
+                ChecklistTemplate.academy_id == academy_id, ChecklistTemplate.format == format
+            )
+        )
+        or 0
+    )
 
 
 def _checklist_progress(session: Session, brick_id: int) -> tuple[int, int]:
@@ -150,6 +168,32 @@ def check_stage_entry(session: Session, brick: Brick, stage_id: int) -> None:
         done, total = _checklist_progress(session, brick.id)
         if done < total:
             raise _incomplete(done, total, field="stage_id")
+
+
+def check_new_card(
+    session: Session, academy: Academy, stage_id: int | None, format: BrickFormat | str
+) -> None:
+    """The board's rules for a brick created straight in a stage (the create form), under
+    the board lock until the transaction ends: a blocking WIP limit, and a done stage only
+    for a format whose definition of done is empty (a new brick has nothing ticked)."""
+    stage = session.get(Stage, stage_id) if stage_id is not None else None
+    if stage is None or stage.academy_id != academy.id:
+        return  # create_brick refuses a stage of another academy itself
+    lock_board(session, academy.id)
+    count = session.scalar(select(func.count(Brick.id)).where(Brick.stage_id == stage.id))
+    if (
+        stage.wip_limit is not None
+        and (count or 0) + 1 > stage.wip_limit
+        and stage.wip_policy == WipPolicy.BLOCK
+    ):
+        raise _full(stage, field="stage_id")
+    if stage.category == StageCategory.DONE:
+        try:
+            items = checklist_template_size(session, academy.id, BrickFormat(format))
+        except ValueError:
+            return  # create_brick refuses an unknown format itself
+        if items:
+            raise _incomplete(0, items, field="stage_id")
 
 
 # -- Moving a card on the board ------------------------------------------------------------------

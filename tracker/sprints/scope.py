@@ -212,8 +212,10 @@ def create_brick(
     now: dt.datetime,
     **values: Any,
 ) -> Brick:
-    """The create form: the brick is created in no sprint, then joins the one chosen."""
+    """The create form: a brick created in a stage passes the board's entry rules (under the
+    board lock); it is created in no sprint, then joins the one chosen (the scope rule)."""
     sprint_id = values.pop("sprint_id", None)
+    board_services.check_new_card(session, academy, values.get("stage_id"), format)
     brick = brick_services.create_brick(
         session, academy, actor=actor, title=title, format=format, objectives=objectives,
         now=now, **values,
