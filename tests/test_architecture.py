@@ -40,6 +40,7 @@ INFRASTRUCTURE = (
     "tracker.spreadsheets",
     "tracker.imports",
     "tracker.migrate",
+    "tracker.submissions",
 )
 # Each domain's rules call only the rules of the domains before it:
 #   auth       accounts, sessions, the permission rule          (no other domain's rules)

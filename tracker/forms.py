@@ -9,7 +9,10 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField, SelectChoice, SelectField
+from wtforms.validators import Length
 from wtforms.widgets import TextInput
+
+from tracker.submissions import TOKEN_MAX, new_token
 
 
 def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
@@ -20,6 +23,12 @@ def choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
 class ChooseLanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=choices([("fr", "Français"), ("en", "English")]))
     next = HiddenField()
+
+
+def once_field() -> HiddenField:
+    """A create form's token, drawn each time the form is shown (tracker.submissions): the
+    same form sent twice creates one object. Kept as sent when the form comes back."""
+    return HiddenField(default=new_token, validators=[Length(max=TOKEN_MAX)])
 
 
 class ConfirmForm(FlaskForm):

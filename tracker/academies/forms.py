@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
-from tracker.forms import LocaleDecimalField, choices
+from tracker.forms import LocaleDecimalField, choices, once_field
 
 ROLE_CHOICES = choices(
     [
@@ -31,6 +31,7 @@ ACADEMY_LOCALES = choices([("fr", "Français"), ("en", "English")])
 
 
 class CreateAcademyForm(FlaskForm):
+    once = once_field()
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     slug = StringField(
         _l("Address"),

@@ -33,7 +33,7 @@ from tracker.backlog.labels import (
     parse_duration,
 )
 from tracker.backlog.models import BloomLevel
-from tracker.forms import choices
+from tracker.forms import choices, once_field
 
 
 class DurationField(Field):
@@ -233,7 +233,7 @@ class BrickForm(FlaskForm):
 
 
 class CreateBrickForm(BrickForm):
-    pass
+    once = once_field()
 
 
 class EditBrickForm(BrickForm):
@@ -244,6 +244,7 @@ class EditBrickForm(BrickForm):
 
 
 class CommentBrickForm(FlaskForm):
+    once = once_field()
     body = TextAreaField(
         _l("Comment"),
         validators=[DataRequired(), Length(max=20000)],

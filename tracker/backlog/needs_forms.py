@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.models import NeedStatus
-from tracker.forms import choices
+from tracker.forms import choices, once_field
 
 CRITICALITY_CHOICES = choices(
     [
@@ -39,6 +39,7 @@ STATUS_CHOICES = choices([(s.value, NEED_STATUS_LABELS[s]) for s in NeedStatus])
 
 
 class SubmitNeedForm(FlaskForm):
+    once = once_field()  # the edit form inherits it, unused
     title = StringField(
         _l("Title"),
         validators=[DataRequired(), Length(max=200)],

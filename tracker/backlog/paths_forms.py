@@ -10,7 +10,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField, Validat
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from tracker.backlog.paths_services import PALETTE, PALETTE_HEXES
-from tracker.forms import choices
+from tracker.forms import choices, once_field
 
 
 class EditPathForm(FlaskForm):
@@ -41,7 +41,7 @@ class EditPathForm(FlaskForm):
 
 
 class CreatePathForm(EditPathForm):
-    pass
+    once = once_field()
 
 
 class MovePathForm(FlaskForm):

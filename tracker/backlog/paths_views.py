@@ -12,11 +12,11 @@ from flask_login import current_user
 from tracker.auth.permissions import Permission
 from tracker.backlog import paths_bp as bp
 from tracker.backlog import paths_services as services
-from tracker.backlog.models import Brick
+from tracker.backlog.models import Brick, LearningPath
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm, MovePathForm
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
-from tracker.web import requires, see_other, submit
+from tracker.web import requires, see_other, submit, submit_once
 
 
 @bp.route("/paths/")
@@ -37,7 +37,12 @@ def create() -> Any:
     form = CreatePathForm(
         is_name_taken=lambda name: services.is_path_name_taken(db.session, g.academy, name)
     )
-    done = submit(form, lambda: services.create_path(db.session, g.academy, **_path_fields(form)))
+    done = submit_once(
+        form,
+        "path",
+        LearningPath,
+        lambda: services.create_path(db.session, g.academy, **_path_fields(form)),
+    )
     if done and done.value:
         flash(_("The learning path %(name)s is created.", name=done.value.name), "success")
         return see_other("paths.show", path_id=done.value.id)

@@ -36,13 +36,13 @@ from tracker.backlog.forms import (
     TickItemForm,
 )
 from tracker.backlog.labels import FORMAT_LABELS, format_duration, language_name
-from tracker.backlog.models import BloomLevel, Brick, BrickFormat
+from tracker.backlog.models import BloomLevel, Brick, BrickFormat, Comment
 from tracker.backlog.presenting import ConflictRow, current_locale_code
 from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.forms import ConfirmForm
 from tracker.sprints import scope
-from tracker.web import attach_error, requires, see_other, submit
+from tracker.web import attach_error, requires, see_other, submit, submit_once
 
 # For every template (the backlog list shows formats and durations too).
 bp.record_once(
@@ -112,8 +112,10 @@ def brick(number: int) -> Any:
 def comment(number: int) -> Any:
     brick = services.load_brick_page(db.session, g.academy, number)
     form = CommentBrickForm()
-    done = submit(
+    done = submit_once(
         form,
+        "comment",
+        Comment,
         lambda: services.add_comment(
             db.session, brick, author=current_user, body=form.body.data or "", now=utcnow()
         ),
@@ -223,7 +225,7 @@ def new_brick() -> Any:
         return _form_page(form, None)
     form = CreateBrickForm()
     _prepare(form)
-    done = submit(form, lambda: _create_brick(form))
+    done = submit_once(form, "brick", Brick, lambda: _create_brick(form))
     if not done or done.value is None:
         return _form_page(form, None, done.status)
     brick = done.value

@@ -11,7 +11,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringFi
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from tracker.academies.models import Stage, StageCategory, WipPolicy
-from tracker.forms import choices
+from tracker.forms import choices, once_field
 
 CATEGORY_CHOICES = choices(
     [
@@ -59,7 +59,7 @@ class EditStageForm(FlaskForm):
 
 
 class AddStageForm(EditStageForm):
-    pass
+    once = once_field()
 
 
 class MoveStageForm(FlaskForm):

@@ -33,7 +33,7 @@ from tracker.feedback.models import (
     ItemKind,
     Severity,
 )
-from tracker.forms import LocaleDecimalField
+from tracker.forms import LocaleDecimalField, once_field
 from tracker.forms import choices as options
 
 LANGUAGE_CHOICES: list[tuple[str, object]] = [("fr", "Français"), ("en", "English")]
@@ -136,7 +136,7 @@ class EditRoundForm(FlaskForm):
 
 
 class CreateRoundForm(EditRoundForm):
-    pass
+    once = once_field()
 
 
 QUESTION_KIND_CHOICES = [(kind.value, label) for kind, label in QUESTION_KIND_LABELS.items()]
@@ -174,7 +174,7 @@ class EditQuestionForm(FlaskForm):
 
 
 class AddQuestionForm(EditQuestionForm):
-    pass
+    once = once_field()
 
 
 class MoveQuestionForm(FlaskForm):
@@ -222,7 +222,7 @@ class EditSegmentForm(FlaskForm):
 
 
 class CreateSegmentForm(EditSegmentForm):
-    pass
+    once = once_field()
 
 
 class InviteTestersForm(FlaskForm):

@@ -32,7 +32,7 @@ from tracker.feedback.phases import round_phase
 from tracker.feedback.questionnaire import QuestionInput, round_bricks, slots_of
 from tracker.feedback.rounds import GateCriteria
 from tracker.forms import ConfirmForm
-from tracker.web import requires, see_other, submit
+from tracker.web import requires, see_other, submit, submit_once
 
 # -- Rounds ---------------------------------------------------------------------------------------
 
@@ -108,8 +108,10 @@ def _round_values(form: EditRoundForm, fallback: GateCriteria) -> dict[str, Any]
 @requires(Permission.ROUND_MANAGE)
 def create_round() -> Any:
     form = _round_form(CreateRoundForm, None)
-    done = submit(
+    done = submit_once(
         form,
+        "round",
+        FeedbackRound,
         lambda: rounds.create_round(
             db.session,
             g.academy,
@@ -239,8 +241,11 @@ def add_question(round_id: int) -> Any:
     if round_.state != RoundState.DRAFT:
         return _frozen(round_)
     form = AddQuestionForm()
-    done = submit(
-        form, lambda: questionnaire.add_question(db.session, round_, _question_input(form))
+    done = submit_once(
+        form,
+        "question",
+        Question,
+        lambda: questionnaire.add_question(db.session, round_, _question_input(form)),
     )
     if done:
         flash(_("The question is added."), "success")

@@ -9,11 +9,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.forms import choices
+from tracker.forms import choices, once_field
 from tracker.releases.models import DecisionOutcome
 
 
 class CreateReleaseForm(FlaskForm):
+    once = once_field()  # the edit form inherits it, unused
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=120)],
@@ -66,6 +67,15 @@ class RecordDecisionForm(FlaskForm):
 
 
 class MarkReleasedForm(FlaskForm):
+    # Each unfinished brick's destination comes as brick_<number> (see releases.views).
+    unfinished_reason = TextAreaField(
+        _l("Reason for releasing unfinished bricks"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "Only for the bricks kept in the release although they are not done: why they "
+            "ship anyway. The release's history keeps it with their keys."
+        ),
+    )
     override_reason = TextAreaField(
         _l("Reason for the override"),
         validators=[Length(max=2000)],

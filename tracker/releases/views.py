@@ -48,7 +48,7 @@ from tracker.releases.readiness import (
     release_readiness,
     round_comparison,
 )
-from tracker.web import attach_error, public, requires, see_other, submit
+from tracker.web import attach_error, public, requires, see_other, submit, submit_once
 
 
 @bp.context_processor
@@ -87,8 +87,10 @@ def create() -> Any:
     form = CreateReleaseForm(
         is_name_taken=lambda name: services.is_release_name_taken(db.session, g.academy, name)
     )
-    done = submit(
+    done = submit_once(
         form,
+        "release",
+        Release,
         lambda: services.create_release(
             db.session, g.academy, actor=current_user, now=utcnow(), **_release_fields(form)
         ),

@@ -23,12 +23,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
-from tracker.forms import choices
+from tracker.forms import choices, once_field
 from tracker.sprints.flow import MAX_PERIOD_DAYS
 from tracker.sprints.models import Sprint
 
 
 class PlanSprintForm(FlaskForm):
+    once = once_field()  # the edit form inherits it, unused
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=120)],

@@ -245,6 +245,9 @@ def edit_brick(
     sprint_id = values.get("sprint_id", brick.sprint_id)
     left = brick.sprint_id
     check = None
+    if values.get("stage_id", brick.stage_id) != brick.stage_id:
+        # Locks in one order on every path: the board (the academy row), then sprints.
+        board_services.lock_board(session, brick.academy_id)
     if sprint_id != left:
         check = check_change(
             session, [brick], sprint_id, actor=actor, reason=scope_reason,

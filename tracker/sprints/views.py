@@ -37,7 +37,7 @@ from tracker.sprints.forms import (
     close_sprint_form,
 )
 from tracker.sprints.models import Sprint, SprintResult, SprintState
-from tracker.web import attach_error, requires, see_other, submit
+from tracker.web import attach_error, requires, see_other, submit, submit_once
 
 
 @bp.route("/sprints/")
@@ -60,8 +60,11 @@ def create() -> Any:
         form.start_date.data, form.end_date.data = services.suggest_dates(
             db.session, g.academy, utcnow().date()
         )
-    done = submit(
-        form, lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form))
+    done = submit_once(
+        form,
+        "sprint",
+        Sprint,
+        lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form)),
     )
     if done and done.value:
         flash(_("The sprint %(name)s is planned.", name=done.value.name), "success")
