@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from tracker.academies.models import Academy, Role
+from tracker.academies.models import Academy, Role, StageCategory
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat
 from tracker.backlog.services import create_brick
@@ -69,7 +69,11 @@ def make_testers(
     return people
 
 
-def add_bricks(session: Session, academy: Academy, release: Release, count: int = 2) -> list[Brick]:
+def add_bricks(
+    session: Session, academy: Academy, release: Release, count: int = 2, *, done: bool = True
+) -> list[Brick]:
+    """Bricks of the release, done by default (a release delivers done bricks only)."""
+    stage = next(s for s in academy.stages if s.category == StageCategory.DONE) if done else None
     return [
         create_brick(
             session,
@@ -79,6 +83,7 @@ def add_bricks(session: Session, academy: Academy, release: Release, count: int 
             format=BrickFormat.VIDEO,
             release_id=release.id,
             learner_minutes=30,
+            stage_id=stage.id if stage else None,
             now=utcnow(),
         )
         for i in range(count)

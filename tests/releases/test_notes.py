@@ -28,7 +28,9 @@ from tracker.releases.models import ReleaseEvent, ReleaseEventKind, ReleaseState
 
 @pytest.fixture
 def release(db_session, world):
-    """A release with a path of two bricks (objectives, audience) and a brick without a path."""
+    """A release with a path of two bricks (objectives, audience) and a brick without a path,
+    all done (the notes list done bricks as delivered)."""
+    done = next(s for s in world.academy.stages if s.category == StageCategory.DONE)
     release = services.create_release(
         db_session, world.academy, name="Incrément 1", goal="Le **socle** commun.",
         actor=world.manager, now=utcnow(),
@@ -38,12 +40,13 @@ def release(db_session, world):
     create_brick(
         db_session, world.academy, actor=world.manager, title="Les bases du cloud",
         format=BrickFormat.VIDEO, learner_minutes=90, release_id=release.id,
-        learning_path_id=path.id, target_audience="Managers",
+        learning_path_id=path.id, target_audience="Managers", stage_id=done.id,
         objectives=[("Expliquer ce qu'est le cloud", "understand")], now=utcnow(),
     )  # fmt: skip
     create_brick(
         db_session, world.academy, actor=world.manager, title="Quiz RGPD",
-        format=BrickFormat.MICRO_LEARNING, learner_minutes=10, release_id=release.id, now=utcnow(),
+        format=BrickFormat.MICRO_LEARNING, learner_minutes=10, release_id=release.id,
+        stage_id=done.id, now=utcnow(),
     )  # fmt: skip
     return release
 

@@ -143,6 +143,9 @@ def round_page(round_id: int) -> Any:
         questions=questions,
         bricks=bricks,
         per_brick_without_bricks=any(q.per_brick for q in questions) and not bricks,
+        not_ready=questionnaire.bricks_not_ready(db.session, round_)
+        if round_.state == RoundState.DRAFT
+        else [],
         confirm_form=ConfirmForm(),
         results_url=endpoint_url("feedback.round_results", round_id=round_.id),
         triage_url=endpoint_url("feedback.triage_board", round_id=round_.id),
@@ -179,8 +182,21 @@ def open_round(round_id: int) -> Any:
         ConfirmForm(), lambda: rounds.open_round(db.session, round_, actor=current_user, now=now)
     ):
         flash(_("The round is open. Invite testers now."), "success")
+        _warn_not_ready(round_)
         return see_other("feedback.invite", round_id=round_.id)
     return see_other("feedback.round", round_id=round_.id)
+
+
+def _warn_not_ready(round_: FeedbackRound) -> None:
+    waiting = questionnaire.bricks_not_ready(db.session, round_)
+    if waiting:
+        flash(
+            _(
+                "Not yet in review or done: %(keys)s. Testers will see them as they are.",
+                keys=", ".join(b.key for b in waiting),
+            ),
+            "warning",
+        )
 
 
 @bp.route("/rounds/<int:round_id>/close", methods=["POST"])

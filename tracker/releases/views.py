@@ -191,6 +191,8 @@ def mark_released(release_id: int) -> Any:
             db.session,
             release,
             override_reason=form.override_reason.data or "",
+            destinations=_destinations(release),
+            unfinished_reason=form.unfinished_reason.data or "",
             actor=current_user,
             now=utcnow(),
         )
@@ -207,11 +209,32 @@ def mark_released(release_id: int) -> Any:
     return see_other("releases.show", release_id=release.id)
 
 
+def _destinations(release: Release) -> dict[int, int | str | None]:
+    """Each unfinished brick's destination as posted (brick_<number>): KEEP, "" for no
+    release, or a release id; a brick the page did not show is missing (a Conflict)."""
+    found: dict[int, int | str | None] = {}
+    for brick in services.unfinished_bricks(db.session, release):
+        value = request.form.get(f"brick_{brick.number}")
+        if value is None:
+            continue
+        found[brick.number] = (
+            None if value == "" else int(value) if value.isdigit() else services.KEEP
+            if value == services.KEEP else "?"
+        )  # fmt: skip
+    return found
+
+
 def _mark_released_page(release_id: int, form: MarkReleasedForm, status: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)  # as it is now
-    readiness = release_readiness(db.session, release)
     page = render_template(
-        "releases/mark_released.html", release=release, form=form, readiness=readiness
+        "releases/mark_released.html",
+        release=release,
+        form=form,
+        readiness=release_readiness(db.session, release),
+        unfinished=services.unfinished_bricks(db.session, release),
+        targets=services.other_releases(db.session, release),
+        chosen=request.form if request.method == "POST" else {},
+        keep=services.KEEP,
     )
     return page, status
 
