@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.feedback.labels import ITEM_STATUS_LABELS
-from tracker.forms import choices
+from tracker.forms import choices, once_field
 
 
 class _BoardForm(FlaskForm):
@@ -36,6 +36,7 @@ class MoveItemForm(_BoardForm):
 
 
 class CreateBrickFromItemForm(_BoardForm):
+    once = once_field()
     title = StringField(_l("Brick title"), validators=[DataRequired(), Length(max=200)])
     format = SelectField(
         _l("Format"), choices=choices([(f.value, label) for f, label in FORMAT_LABELS.items()])
