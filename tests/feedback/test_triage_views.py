@@ -179,3 +179,4 @@ def test_a_brick_form_sent_twice_makes_one_brick(client, login, db_session, worl
     assert (first.status_code, second.status_code) == (303, 303)
     made = db_session.scalars(select(Brick).where(Brick.title == "Louder sound")).all()
     assert len(made) == 1
+    assert made[0].sprint_id is None  # triage never touches a sprint's scope
