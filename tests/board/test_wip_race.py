@@ -6,12 +6,14 @@ holds more than 2 cards.
 Against a real multi-process server (gunicorn, 2 worker processes x 10 threads) on a committed
 database, as tests/board/test_concurrency.py: a temporary SQLite file, or a scratch PostgreSQL
 database when TRACKER_TEST_DATABASE_URL is set. One server serves every trial; between trials
-the cards go back to the backlog.
+the cards go back to the backlog. The same server also takes one comment form sent nine times
+at once (a create form creates once: tracker.submissions).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 import urllib.parse
@@ -30,7 +32,7 @@ from tests.factories import make_academy, make_member
 from tracker import create_app, migrate
 from tracker.academies.models import Role, StageCategory, WipPolicy
 from tracker.backlog import services
-from tracker.backlog.models import Brick
+from tracker.backlog.models import Brick, Comment
 from tracker.db import db, utcnow
 
 pytestmark = pytest.mark.slow
@@ -220,3 +222,51 @@ def test_nine_simultaneous_edit_forms_never_overfill_a_column_limited_to_two(
     assert outcomes == [[303] * LIMIT + [422] * (EDITORS - LIMIT)] * TRIALS, outcomes
     # The refusal is the limit's (in the academy's language).
     assert all("its limit is 2 cards" in body for body in refusals), refusals[:1]
+
+
+def test_one_comment_form_sent_nine_times_at_once_posts_one_comment(served: Served) -> None:
+    """The same person's form (one token), sent from nine connections at the same moment: the
+    unique claim serializes them, one comment is posted and every send leads to it."""
+    clients = [Client(served.url, n) for n in range(EDITORS)]
+    for client in clients:
+        log_in(client, "0", served.logins)
+    number = served.numbers[0]
+    page = clients[0].send(Request(f"/a/{served.slug}/bricks/{number}"))
+    token = re.search(rb'name="once" type="hidden" value="([^"]+)"', page.body)
+    assert token is not None
+    barrier = threading.Barrier(EDITORS)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def send(client: Client) -> None:
+        body = {"csrf_token": client.csrf_token, "once": token.group(1).decode(), "body": "Vu."}
+        try:
+            barrier.wait(timeout=30)
+            response = client.send(
+                Request(
+                    f"/a/{served.slug}/bricks/{number}/comments",
+                    method="POST",
+                    body=urllib.parse.urlencode(body).encode(),
+                )
+            )
+            statuses.append(response.status)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for client in clients:
+            client.close()
+
+    assert not errors, errors
+    assert statuses == [303] * EDITORS, statuses
+    with served.app.app_context():  # type: ignore[attr-defined]
+        posted = db.session.scalar(
+            select(func.count(Comment.id)).where(Comment.brick_id == served.bricks[0])
+        )
+    assert posted == 1
