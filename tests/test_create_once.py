@@ -18,7 +18,7 @@ from tests.feedback.factories import make_round
 from tracker import submissions
 from tracker.academies.models import Academy, Stage
 from tracker.backlog import services as brick_services
-from tracker.backlog.models import Brick, Comment, LearningPath, TrainingNeed
+from tracker.backlog.models import Brick, ChecklistTemplate, Comment, LearningPath, TrainingNeed
 from tracker.db import utcnow
 from tracker.feedback.models import FeedbackRound, Question, Segment
 from tracker.releases.models import Release
@@ -140,6 +140,9 @@ CASES = [
          lambda w: f"{a(w)}/rounds/{w.round_id}/questions/new",
          lambda w, s: {"prompt": "Twice?", "kind": "yes_no"},
          _count(Question, Question.prompt == "Twice?")),
+    Case("checklist item", "manager", lambda w: f"{a(w)}/checklists/video",
+         lambda w, s: {"label": "Twice"},
+         _count(ChecklistTemplate, ChecklistTemplate.label == "Twice")),
     Case("comment", "manager", lambda w: f"{a(w)}/bricks/{w.brick_number}",
          lambda w, s: {"body": "Twice"}, _count(Comment, Comment.body == "Twice")),
 ]  # fmt: skip

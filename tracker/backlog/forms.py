@@ -264,6 +264,7 @@ class TickItemForm(FlaskForm):
 
 
 class AddChecklistItemForm(FlaskForm):
+    once = once_field()
     label = StringField(
         _l("New item"), validators=[DataRequired(), Length(max=255)], filters=[_strip]
     )

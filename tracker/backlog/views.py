@@ -36,7 +36,7 @@ from tracker.backlog.forms import (
     TickItemForm,
 )
 from tracker.backlog.labels import FORMAT_LABELS, format_duration, language_name
-from tracker.backlog.models import BloomLevel, Brick, BrickFormat, Comment
+from tracker.backlog.models import BloomLevel, Brick, BrickFormat, ChecklistTemplate, Comment
 from tracker.backlog.presenting import ConflictRow, current_locale_code
 from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
@@ -395,8 +395,10 @@ def checklist_format(format: str) -> Any:
 def add_checklist_item(format: str) -> Any:
     brick_format = services.get_brick_format(format)
     form = AddChecklistItemForm()
-    done = submit(
+    done = submit_once(
         form,
+        "checklist-item",
+        ChecklistTemplate,
         lambda: checklists.add_template_item(
             db.session, g.academy, brick_format, form.label.data or ""
         ),
