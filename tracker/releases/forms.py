@@ -41,6 +41,7 @@ class EditReleaseForm(CreateReleaseForm):
 
 
 class RecordDecisionForm(FlaskForm):
+    once = once_field()
     """Go, go with reserves, or no-go, on the release's last closed round."""
 
     outcome = RadioField(

@@ -137,7 +137,7 @@ def show(release_id: int) -> Any:
 def decide(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     form = RecordDecisionForm()
-    done = submit(form, lambda: _record_decision(release, form))
+    done = submit_once(form, "decision", Decision, lambda: _record_decision(release, form))
     if done and done.value:
         if done.value.outcome == DecisionOutcome.NO_GO:
             flash(
