@@ -17,17 +17,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests import factories
+from tests.factories import PASSWORD, SECRET
 from tracker import create_app, migrate
 from tracker.db import count_queries, make_engine
 
 TEST_DATABASE_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
-SECRET = "test-secret-key-not-used-anywhere-else"
 
 
 def reset_database(engine: Engine) -> None:
@@ -64,6 +65,40 @@ def scratch_postgres_database(url: str, suffix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def committed_database(directory: Path, label: str) -> Iterator[str]:
+    """The URL of a database of its own whose transactions really commit (threads and servers
+    cannot share the rolled-back test transaction): a SQLite file in `directory`, or a scratch
+    PostgreSQL database named after `label` when TRACKER_TEST_DATABASE_URL is set."""
+    if TEST_DATABASE_URL:
+        with scratch_postgres_database(TEST_DATABASE_URL, f"{label}{os.getpid()}") as url:
+            yield url
+    else:
+        yield f"sqlite:///{directory / f'{label}.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def real_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated committed database (see committed_database) for the tests of one module,
+    with a pool large enough for a dozen threads."""
+    label = re.sub(r"\W", "", request.module.__name__.replace("tests.", "").replace(".", "_"))
+    with committed_database(tmp_path_factory.mktemp(label), label) as url:
+        engine = make_engine(url, pool_size=12) if TEST_DATABASE_URL else make_engine(url)
+        try:
+            migrate.upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def sessions(real_engine: Engine) -> sessionmaker[Session]:
+    """Sessions on real_engine, one per thread, each committing for real."""
+    return sessionmaker(bind=real_engine, expire_on_commit=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if TEST_DATABASE_URL:
@@ -87,7 +122,7 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET,
-        "BASE_URL": "http://brique.test",
+        "BASE_URL": factories.BASE_URL,
         "CHEAP_PASSWORD_HASHING": True,
         "LOG_LEVEL": "WARNING",
         "SMTP_HOST": "",
@@ -157,9 +192,6 @@ def client(app: Flask, db_session: Session) -> FlaskClient:
     return app.test_client()
 
 
-PASSWORD = "correct horse battery staple"
-
-
 @pytest.fixture
 def login(client: FlaskClient) -> Any:
     """login(user) logs the test client in through the real login form."""
@@ -170,6 +202,14 @@ def login(client: FlaskClient) -> Any:
         return response
 
     return do_login
+
+
+@pytest.fixture
+def english_request(app: Flask) -> Iterator[None]:
+    """A request context in English, for code that reads the request's locale (messages,
+    number formats) without a client."""
+    with app.test_request_context(), force_locale("en"):
+        yield
 
 
 @pytest.fixture

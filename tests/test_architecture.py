@@ -3,7 +3,7 @@
 From the bottom up:
 
 1. Shared infrastructure (INFRASTRUCTURE): errors, settings, the database, Markdown, tokens,
-   spreadsheets, imports. It knows no domain.
+   spreadsheets, imports, reading rows, cleaning typed text. It knows no domain.
 2. Every domain's models: the tables are one schema, and a model names another domain's model
    by string only (`Mapped["Sprint"]`), importing it for type checking alone.
 3. Every domain's rules (services, queries, labels, read models), in the order of DOMAINS: a
@@ -36,11 +36,15 @@ INFRASTRUCTURE = (
     "tracker.db",
     "tracker.history",
     "tracker.markdown",
+    "tracker.formatting",
+    "tracker.collation",
     "tracker.tokens",
     "tracker.spreadsheets",
     "tracker.imports",
     "tracker.migrate",
     "tracker.submissions",
+    "tracker.rows",
+    "tracker.cleaning",
 )
 # Each domain's rules call only the rules of the domains before it:
 #   auth       accounts, sessions, the permission rule          (no other domain's rules)

@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from tests.conftest import SECRET
+from tests.factories import SECRET
 from tracker import demo
 from tracker.academies.models import Academy, Membership, StageCategory
 from tracker.academies.services import list_stages
@@ -124,9 +124,9 @@ def counts(session) -> dict[str, int]:
     return result
 
 
-def seed(session):
+def seed(session, now=None):
     with force_locale("fr"):
-        academy, _people = seed_demo(session, password=PASSWORD)
+        academy, _people = seed_demo(session, password=PASSWORD, now=now)
     session.flush()
     return academy
 
@@ -331,11 +331,10 @@ def test_seeding_twice_duplicates_nothing(db_session):
         dt.datetime(2026, 10, 25, 23, 50),  # a Sunday night, the day the clocks go back
     ],
 )
-def test_the_story_fits_in_the_past_whatever_the_day(db_session, monkeypatch, local_now):
+def test_the_story_fits_in_the_past_whatever_the_day(db_session, local_now):
     now = local_now.replace(tzinfo=PARIS).astimezone(dt.UTC)
-    monkeypatch.setattr(demo, "utcnow", lambda: now)
 
-    academy = seed(db_session)  # the story checks that every event is before `now`
+    academy = seed(db_session, now=now)  # the story checks that every event is before `now`
 
     round_ = by_name(db_session, FeedbackRound, academy, FeedbackRound.title, SOCLE_ROUND)
     assert round_.state == RoundState.OPEN and round_.closes_at > now

@@ -4,11 +4,9 @@ a dry run, and the upload parked between the dry run and the confirmation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from flask import Blueprint, Flask
-from flask_babel import force_locale
+from flask import Blueprint
 
 from tracker import imports, imports_web
 from tracker.auth.permissions import Permission as P
@@ -16,11 +14,7 @@ from tracker.errors import DomainError
 from tracker.imports import Column, DiskUploads, ImportPlan, ImportRow
 from tracker.spreadsheets import ImportFileError
 
-
-@pytest.fixture(autouse=True)
-def english(app: Flask) -> Iterator[None]:
-    with app.test_request_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_request")
 
 
 COLUMNS = (

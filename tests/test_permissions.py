@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.factories import PRINCIPALS, World, make_user
+from tests.factories import PRINCIPALS, World, make_brick, make_user
 from tracker.academies.models import Membership
 from tracker.academies.services import invite_member
 from tracker.db import utcnow
@@ -92,9 +92,7 @@ def _need(w: World, s: Session) -> int:
 
 
 def _brick(w: World, s: Session) -> int:
-    from tracker.backlog.services import create_brick
-
-    return create_brick(s, w.academy, actor=w.manager, title="Quiz", format="mooc", now=utcnow()).id
+    return make_brick(s, w, "Quiz", format="mooc").id
 
 
 def _release(w: World, s: Session) -> int:
@@ -129,7 +127,7 @@ def _sprint(w: World, s: Session) -> int:
 
 def _results_round(w: World, s: Session) -> int:
     """A round with one feedback item (the results side: results, triage, exports)."""
-    from tests.feedback.factories import add_item, add_round
+    from tests.factories import add_item, add_round
 
     round_ = add_round(s, w.academy)
     add_item(s, round_, title="Slide 4 unreadable")
@@ -138,7 +136,7 @@ def _results_round(w: World, s: Session) -> int:
 
 def _results_item_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
-        from tests.feedback.factories import add_item, add_round
+        from tests.factories import add_item, add_round
 
         round_ = add_round(s, w.academy)
         item = add_item(s, round_, title="Slide 4 unreadable")
@@ -151,20 +149,14 @@ def _brick_url(suffix: str = "") -> Path:
     """A brick of the academy (brick pages are addressed by its number)."""
 
     def path(w: World, s: Session) -> str:
-        from tracker.backlog.services import create_brick
-
-        brick = create_brick(
-            s, w.academy, actor=w.manager, title="Page", format="video", now=utcnow()
-        )
+        brick = make_brick(s, w, "Page")
         return f"/a/{w.academy.slug}/bricks/{brick.number}{suffix}"
 
     return path
 
 
 def _tick_url(w: World, s: Session) -> str:
-    from tracker.backlog.services import create_brick
-
-    brick = create_brick(s, w.academy, actor=w.manager, title="Tick", format="video", now=utcnow())
+    brick = make_brick(s, w, "Tick")
     return f"/a/{w.academy.slug}/bricks/{brick.number}/checklist/{brick.checklist[0].id}"
 
 
@@ -183,20 +175,14 @@ def _backlog_brick_url(action: str) -> Path:
     """/a/<slug>/backlog/<number>/<action> for a new brick of the academy."""
 
     def path(w: World, s: Session) -> str:
-        from tracker.backlog.services import create_brick
-
-        brick = create_brick(
-            s, w.academy, actor=w.manager, title="Listed", format="video", now=utcnow()
-        )
+        brick = make_brick(s, w, "Listed")
         return f"/a/{w.academy.slug}/backlog/{brick.number}/{action}"
 
     return path
 
 
 def _board_move_url(w: World, s: Session) -> str:
-    from tracker.backlog.services import create_brick
-
-    brick = create_brick(s, w.academy, actor=w.manager, title="Card", format="video", now=utcnow())
+    brick = make_brick(s, w, "Card")
     return f"/a/{w.academy.slug}/board/{brick.number}/move"
 
 
@@ -214,7 +200,7 @@ def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = 
     """A feedback round of the academy (draft, or open; the tester invited or not) + suffix."""
 
     def path(w: World, s: Session) -> str:
-        from tests.feedback.factories import give_profile, invite, make_round
+        from tests.factories import give_profile, invite, make_round
 
         setup = make_round(s, w.academy, w.manager, open_it=state == "open")
         if invite_tester:
@@ -227,7 +213,7 @@ def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = 
 
 def _question_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
-        from tests.feedback.factories import make_round
+        from tests.factories import make_round
 
         setup = make_round(s, w.academy, w.manager, open_it=False)
         question = setup.round.questions[-1]
@@ -239,7 +225,7 @@ def _question_url(action: str) -> Path:
 def _tester_item(w: World, s: Session) -> tuple[int, int, str]:
     """(round id, item id, personal link token) of an item the tester reported."""
     from tests.conftest import SECRET
-    from tests.feedback.factories import give_profile, invite, make_round, token_of
+    from tests.factories import give_profile, invite, make_round, token_of
     from tracker.db import utcnow
     from tracker.feedback.items import ItemInput, report_item
 
@@ -254,7 +240,7 @@ def _tester_item(w: World, s: Session) -> tuple[int, int, str]:
 
 
 def _profile(w: World, s: Session) -> int:
-    from tests.feedback.factories import give_profile
+    from tests.factories import give_profile
 
     return give_profile(s, w.academy, w.tester).id
 
@@ -441,8 +427,9 @@ ROUTES: dict[str, Route] = {
     "stages.edit": Route(_stage_url("edit"), allowed={"manager"}),
     "stages.move": Route(_stage_url("move"), "POST", allowed={"manager"}, data={"direction": "up"}),
     "stages.remove": Route(_stage_url("remove"), allowed={"manager"}),
-    # Bricks: builders view, edit, comment and tick; managers create, delete, edit checklists.
-    "backlog.new_brick": Route(academy("bricks/new"), allowed={"manager"}),
+    # Bricks: builders create, view, edit, comment and tick (a designer may already turn a
+    # feedback item into a brick); managers delete, import and edit checklists.
+    "backlog.new_brick": Route(academy("bricks/new"), allowed={"manager", "designer"}),
     "backlog.brick": Route(_brick_url(), allowed={"manager", "designer"}),
     "backlog.edit_brick": Route(_brick_url("/edit"), allowed={"manager", "designer"}),
     "backlog.delete_brick": Route(_brick_url("/delete"), allowed={"manager"}),

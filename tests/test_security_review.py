@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import World
+from tests.factories import World, make_brick
 from tests.test_permissions import ROUTES
 from tracker.db import Base, utcnow
 
@@ -78,13 +78,9 @@ def test_other_academy_manager_cannot_reach_ids_of_this_academy(
 
 
 def test_the_snapshot_sees_a_change(db_session, world: World) -> None:
-    from tracker.backlog.services import create_brick
-
     before = _snapshot(db_session)
 
-    create_brick(
-        db_session, world.academy, actor=world.manager, title="New", format="video", now=utcnow()
-    )
+    make_brick(db_session, world, "New")
 
     assert _snapshot(db_session) != before
 
@@ -96,13 +92,10 @@ def _foreign_objects(s: Session, w: World) -> dict[str, int]:
     """A stage, sprint, release, path and brick of `w.academy` (the victim)."""
     from tracker.academies.services import list_stages
     from tracker.backlog.paths_services import create_path
-    from tracker.backlog.services import create_brick
     from tracker.releases.services import create_release
     from tracker.sprints.services import create_sprint
 
-    brick = create_brick(
-        s, w.academy, actor=w.manager, title="Secret", format="video", now=utcnow()
-    )
+    brick = make_brick(s, w, "Secret")
     return {
         "stage_id": list_stages(s, w.academy)[-1].id,
         "sprint_id": create_sprint(s, w.academy, name="Victim sprint").id,
@@ -116,11 +109,7 @@ def _foreign_objects(s: Session, w: World) -> dict[str, int]:
 
 
 def _own_brick(s: Session, w: World) -> Any:
-    from tracker.backlog.services import create_brick
-
-    return create_brick(
-        s, w.other_academy, actor=w.outsider, title="Mine", format="video", now=utcnow()
-    )
+    return make_brick(s, w.other_academy, "Mine", actor=w.outsider)
 
 
 def test_board_move_json_refuses_a_stage_of_another_academy(
@@ -243,7 +232,7 @@ def test_round_cannot_use_a_release_of_another_academy(
 def test_invite_ignores_testers_and_segments_of_another_academy(
     client, db_session, world: World, login
 ) -> None:
-    from tests.feedback.factories import give_profile, make_round
+    from tests.factories import give_profile, make_round
     from tracker.feedback.panel import create_segment
 
     give_profile(db_session, world.academy, world.tester)
@@ -266,7 +255,7 @@ def test_invite_ignores_testers_and_segments_of_another_academy(
 def test_triage_duplicate_must_be_an_item_of_the_same_round(
     client, db_session, world: World, login
 ) -> None:
-    from tests.feedback.factories import add_item, add_round
+    from tests.factories import add_item, add_round
 
     victim = add_item(db_session, add_round(db_session, world.academy), title="Victim")
     round_ = add_round(db_session, world.other_academy)
@@ -289,7 +278,7 @@ def test_triage_duplicate_must_be_an_item_of_the_same_round(
 def test_personal_link_stops_when_the_tester_leaves_the_academy(
     client, db_session, world: World
 ) -> None:
-    from tests.feedback.factories import give_profile, invite, make_round, token_of
+    from tests.factories import give_profile, invite, make_round, token_of
     from tracker.academies.models import Membership
     from tracker.academies.services import remove_member
 
@@ -331,10 +320,9 @@ def _assert_escaped(body: str, where: str) -> None:
 
 def _hostile_world(s: Session, w: World) -> dict[str, Any]:
     """Everything that has a name, named to break out of HTML, SVG, XML or a spreadsheet."""
-    from tests.feedback.factories import add_item, add_question, add_round, respond
+    from tests.factories import add_item, add_question, add_round, respond
     from tracker.backlog.needs_services import link_brick, submit_need
     from tracker.backlog.paths_services import create_path
-    from tracker.backlog.services import create_brick
     from tracker.board.stages import add_stage
     from tracker.db import utcnow
     from tracker.feedback.models import QuestionKind
@@ -358,17 +346,15 @@ def _hostile_world(s: Session, w: World) -> dict[str, Any]:
         end_date=today + dt.timedelta(days=10),
     )
     bricks = [
-        create_brick(
+        make_brick(
             s,
             w.academy,
+            title,
             actor=w.manager,
-            title=title,
-            format="video",
             description=SCRIPT,
             release_id=release.id,
             sprint_id=sprint.id,
             learning_path_id=path.id,
-            now=utcnow(),
         )
         for title in (SCRIPT, ATTRIBUTE, FORMULA)
     ]
@@ -511,14 +497,8 @@ def test_exports_neutralise_formulas(client, db_session, world: World, login) ->
 def test_json_endpoints_refuse_a_post_without_the_csrf_header(
     path, client, db_session, world: World, login
 ) -> None:
-    from tracker.backlog.services import create_brick
-
-    first = create_brick(
-        db_session, world.academy, actor=world.manager, title="A", format="video", now=utcnow()
-    )
-    second = create_brick(
-        db_session, world.academy, actor=world.manager, title="B", format="video", now=utcnow()
-    )
+    first = make_brick(db_session, world, "A")
+    second = make_brick(db_session, world, "B")
     login(world.manager)
     payload = {"brick": second.number, "before": first.number, "version": second.version}
     payload["stage"] = second.stage_id

@@ -4,43 +4,21 @@ export writes; the one guard that keeps a cell from running as a formula."""
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
-from flask_babel import force_locale
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from tests.factories import csv_bytes, xlsx_bytes
 from tracker import spreadsheets
 from tracker.spreadsheets import ImportFileError
 
-
-@pytest.fixture(autouse=True)
-def english(app: Flask) -> Iterator[None]:
-    with app.test_request_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_request")
 
 
 ROWS = [["titre", "durée"], ["Sécurité à l'écran", "12"], ["Œuvre €", ""]]
-
-
-def csv_bytes(rows: list[list[str]], sep: str, encoding: str, bom: bytes = b"") -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=sep, lineterminator="\r\n").writerows(rows)
-    return bom + buffer.getvalue().encode(encoding)
-
-
-def xlsx_bytes(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 # -- Reading CSV ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Enum,
+    ForeignKey,
     MetaData,
     String,
     TypeDecorator,
@@ -22,8 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from tracker import collation
 from tracker.errors import DomainError
 
 NAMING_CONVENTION = {
@@ -37,6 +39,15 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AcademyRow:
+    """A row that belongs to one academy (and goes with it): its id, then its academy's."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+    academy_id: Mapped[int] = mapped_column(
+        ForeignKey("academy.id", ondelete="CASCADE"), sort_order=-1
+    )
 
 
 def utcnow() -> dt.datetime:
@@ -108,6 +119,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        collation.register_sqlite_function(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:

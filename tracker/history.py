@@ -7,10 +7,10 @@ imports no domain: every domain's event table builds on it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy import ColumnElement, ForeignKey, select
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, selectinload
 
 from tracker.db import UTCDateTime, utcnow
 
@@ -31,3 +31,29 @@ class EventMixin:
     @declared_attr
     def actor(cls) -> Mapped[User | None]:
         return relationship("User")
+
+
+E = TypeVar("E", bound=EventMixin)
+
+
+def record(
+    session: Session, table: type[E], *, actor: User | None, at: dt.datetime, **event: Any
+) -> E:
+    """Append an event to a history table: who did it (None: the system), when, and what."""
+    make: Any = table  # a mapped class: its constructor takes its columns
+    row: E = make(actor_id=actor.id if actor else None, at=at, **event)
+    session.add(row)
+    return row
+
+
+def newest_first(session: Session, table: type[E], *where: ColumnElement[bool]) -> list[E]:
+    """The events of a history table that match, newest first, with their actors."""
+    events: Any = table
+    return list(
+        session.scalars(
+            select(events)
+            .where(*where)
+            .options(selectinload(events.actor))
+            .order_by(events.at.desc(), events.id.desc())
+        )
+    )

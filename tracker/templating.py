@@ -8,6 +8,7 @@ from flask import Flask, g
 from flask_babel import get_locale
 from flask_login import current_user
 
+from tracker import formatting
 from tracker.academies.labels import (
     ROLE_DESCRIPTIONS,
     ROLE_LABELS,
@@ -22,7 +23,7 @@ from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.paths_services import colour_class
 from tracker.db import db
 from tracker.mail.labels import MAIL_STATUS_LABELS
-from tracker.markdown import render_markdown
+from tracker.markdown import markdown_to_text, render_markdown
 from tracker.releases.labels import RELEASE_STATE_LABELS
 from tracker.sprints.labels import SPRINT_STATE_LABELS
 
@@ -41,7 +42,10 @@ def my_academies() -> list[Any]:
 
 
 def init_app(app: Flask) -> None:
+    formatting.init_app(app)
     app.jinja_env.filters["markdown"] = render_markdown
+    # The text part of an e-mail that carries Markdown (its HTML part uses `markdown`).
+    app.jinja_env.filters["markdown_text"] = markdown_to_text
     # A learning path's colour as a CSS class (static/css/brique.css): no inline style.
     app.jinja_env.globals["path_colour_class"] = colour_class
     app.jinja_env.globals.update(

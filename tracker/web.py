@@ -3,13 +3,13 @@ JSON problems, redirects. (Academy blueprints: tracker/academies/routing.py.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, g, jsonify, redirect, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -78,6 +78,12 @@ def see_other(endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values), code=303)
 
 
+def success(message: str, endpoint: str, **values: Any) -> Response:
+    """A change done: say so, then Post/Redirect/Get to the page that shows it."""
+    flash(message, "success")
+    return see_other(endpoint, **values)
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only same-site relative paths: no scheme, no host, no protocol-relative //, no backslash."""
     if not target or not target.startswith("/") or target.startswith("//"):
@@ -86,6 +92,22 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def carried_args(form: FlaskForm, names: Iterable[str]) -> dict[str, str]:
+    """The query-string filters to carry along in links (pages, sorting, exports): those given
+    and valid in `form`, a GET filter form."""
+    return {
+        name: str(request.args[name])
+        for name in names
+        if request.args.get(name) and not getattr(form, name).errors
+    }
+
+
+def name_rule(is_taken: Callable[..., bool], except_id: int | None = None) -> Callable[[str], bool]:
+    """A UniqueNameForm's `is_name_taken`: the service's rule `is_taken(session, academy, name,
+    except_id=...)` in the current academy; `except_id` is the row being renamed."""
+    return lambda name: is_taken(db.session, g.academy, name, except_id=except_id)
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:

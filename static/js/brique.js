@@ -11,6 +11,12 @@
     return meta ? meta.getAttribute("content") : "";
   };
 
+  // A page re-rendered by a form's action (an error to correct) shows the page's own address.
+  var pageUrl = document.querySelector('meta[name="page-url"]');
+  if (pageUrl && window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", pageUrl.getAttribute("content"));
+  }
+
   // Buttons with data-confirm ask before submitting their form.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from tests.factories import make_member
-from tracker.academies.models import Role, Stage, StageCategory
-from tracker.backlog import services as bricks
+from tests.factories import make_brick, make_member, stage_of
+from tracker.academies.models import Role, StageCategory
 from tracker.db import utcnow
 from tracker.feedback.models import FeedbackRound, RoundInvitation, RoundState
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint, SprintState
-
-
-def _stage(db_session, academy, category):
-    return db_session.scalars(
-        select(Stage).where(Stage.academy_id == academy.id, Stage.category == category)
-    ).first()
 
 
 def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_session, world, login):
@@ -25,15 +16,25 @@ def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_sessio
     release = Release(academy_id=academy.id, name="Increment 2")
     db_session.add_all([sprint, release])
     db_session.flush()
-    done = _stage(db_session, academy, StageCategory.DONE)
-    bricks.create_brick(
-        db_session, academy, actor=world.manager, title="A", format="video",
-        sprint_id=sprint.id, estimate_points=3, stage_id=done.id, now=utcnow(),
-    )  # fmt: skip
-    bricks.create_brick(
-        db_session, academy, actor=world.manager, title="B", format="mooc",
-        sprint_id=sprint.id, estimate_points=5, now=utcnow(),
-    )  # fmt: skip
+    done = stage_of(db_session, academy, StageCategory.DONE)
+    make_brick(
+        db_session,
+        academy,
+        "A",
+        actor=world.manager,
+        sprint_id=sprint.id,
+        estimate_points=3,
+        stage_id=done.id,
+    )
+    make_brick(
+        db_session,
+        academy,
+        "B",
+        actor=world.manager,
+        format="mooc",
+        sprint_id=sprint.id,
+        estimate_points=5,
+    )
     sprint.state = SprintState.ACTIVE  # started with these two bricks
     round_ = FeedbackRound(
         academy_id=academy.id, release_id=release.id, title="Beta 2", state=RoundState.OPEN
@@ -55,7 +56,7 @@ def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_sessio
     page = client.get(f"/a/{academy.slug}/").get_data(as_text=True)
 
     assert "Sprint 9" in page and "3 of 8 points done" in page
-    assert "Beta 2" in page and "1 of 2 testers answered (50 %)" in page
+    assert "Beta 2" in page and "1 of 2 testers answered (50%)" in page
 
 
 def test_testers_do_not_see_the_builders_pulse(client, world, login):

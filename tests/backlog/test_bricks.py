@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_academy
+from tests.factories import make_academy, make_brick, stage_of
 from tracker.academies.defaults import default_items
 from tracker.backlog import checklists, services
 from tracker.backlog.labels import format_duration, parse_duration
@@ -28,14 +28,6 @@ from tracker.sprints.models import Sprint
 
 def brick_url(world, brick, suffix=""):
     return f"/a/{world.academy.slug}/bricks/{brick.number}{suffix}"
-
-
-def make_brick(db_session, world, **values):
-    values.setdefault("title", "Phishing basics")
-    values.setdefault("format", BrickFormat.VIDEO)
-    return services.create_brick(
-        db_session, world.academy, actor=world.manager, **values, now=utcnow()
-    )
 
 
 class _FormReader(HTMLParser):
@@ -216,6 +208,26 @@ def test_create_and_add_another_keeps_the_format_and_path(client, db_session, wo
     assert re.search(r'<option (selected value="podcast"|value="podcast" selected)', page)
 
 
+def test_a_designer_creates_a_brick_but_cannot_delete_it(client, db_session, world, login):
+    # Designers add bricks one by one (as from a feedback item); deleting stays the manager's.
+    login(world.designer)
+    stage = world.academy.stages[0]
+
+    created = client.post(
+        f"/a/{world.academy.slug}/bricks/new",
+        data={"title": "Podcast 2", "format": "podcast", "stage_id": str(stage.id),
+              "language": "fr"},
+    )  # fmt: skip
+
+    assert created.status_code == 303
+    brick = db_session.scalar(select(Brick).where(Brick.title == "Podcast 2"))
+    assert brick is not None
+    deleted = client.post(f"/a/{world.academy.slug}/bricks/{brick.number}/delete")
+    assert deleted.status_code == 403
+    list_page = client.get(f"/a/{world.academy.slug}/backlog").get_data(as_text=True)
+    assert f'href="/a/{world.academy.slug}/bricks/new"' in list_page
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -292,7 +304,9 @@ def test_the_form_suggests_verbs_in_french_and_english(client, world, login):
 
 
 def test_an_edit_is_recorded_in_a_readable_history(client, db_session, world, login):
-    brick = make_brick(db_session, world, objectives=[("Spot a fake sender", "remember")])
+    brick = make_brick(
+        db_session, world, "Phishing basics", objectives=[("Spot a fake sender", "remember")]
+    )
     sprint = Sprint(academy_id=world.academy.id, name="Sprint 7")
     db_session.add(sprint)
     db_session.flush()
@@ -690,20 +704,12 @@ def test_a_brick_keeps_an_owner_who_changed_role(client, db_session, world, logi
 # -- The board's rules hold on the edit form too ------------------------------------------------
 
 
-def _stage(db_session, world, category):
-    from tracker.academies.models import Stage
-
-    return db_session.scalars(
-        select(Stage).where(Stage.academy_id == world.academy.id, Stage.category == category)
-    ).first()
-
-
 def test_the_edit_form_cannot_put_an_unfinished_brick_in_done(client, db_session, world, login):
     from tracker.academies.models import StageCategory
 
     brick = make_brick(db_session, world)
     assert brick.checklist and not any(item.done for item in brick.checklist)
-    done = _stage(db_session, world, StageCategory.DONE)
+    done = stage_of(db_session, world, StageCategory.DONE)
     login(world.manager)
     data = form_fields(client.get(brick_url(world, brick, "/edit")).get_data(as_text=True))
 
@@ -720,7 +726,7 @@ def test_the_edit_form_cannot_put_an_unfinished_brick_in_done(client, db_session
 def test_the_edit_form_respects_a_blocking_wip_limit(client, db_session, world, login):
     from tracker.academies.models import StageCategory, WipPolicy
 
-    active = _stage(db_session, world, StageCategory.ACTIVE)
+    active = stage_of(db_session, world, StageCategory.ACTIVE)
     active.wip_limit, active.wip_policy = 1, WipPolicy.BLOCK
     make_brick(db_session, world, stage_id=active.id)
     brick = make_brick(db_session, world)

@@ -7,45 +7,20 @@ TRACKER_TEST_DATABASE_URL is set, migrated from scratch, with one Session per th
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
 from tests.factories import make_academy, make_user
-from tracker import migrate
 from tracker.backlog import services
 from tracker.backlog.models import Brick
-from tracker.db import make_engine, utcnow
+from tracker.db import utcnow
 from tracker.errors import Conflict
 
 THREADS = 10
 BRICKS_PER_THREAD = 5
-
-
-@pytest.fixture(scope="module")
-def real_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    if TEST_DATABASE_URL:
-        with scratch_postgres_database(TEST_DATABASE_URL, f"conc{os.getpid()}") as url:
-            engine = make_engine(url, pool_size=THREADS + 2)
-            migrate.upgrade(engine)
-            yield engine
-            engine.dispose()
-    else:
-        path = tmp_path_factory.mktemp("concurrency") / "bricks.sqlite3"
-        engine = make_engine(f"sqlite:///{path}")
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-
-
-@pytest.fixture
-def sessions(real_engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=real_engine, expire_on_commit=False)
 
 
 @pytest.fixture

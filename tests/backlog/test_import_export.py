@@ -9,16 +9,14 @@ import re
 
 import pytest
 from flask_babel import force_locale
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.factories import make_member
+from tests.factories import csv_bytes, make_brick, make_member, xlsx_bytes
 from tracker import spreadsheets
 from tracker.academies.models import Role
 from tracker.backlog import io as backlog_io
-from tracker.backlog import services
 from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, LearningPath
-from tracker.db import utcnow
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -50,25 +48,6 @@ def bricks_of(db_session, academy) -> list[Brick]:
             select(Brick).where(Brick.academy_id == academy.id).order_by(Brick.rank, Brick.id)
         )
     )
-
-
-def csv_bytes(
-    rows: list[list[str]], *, sep: str = ";", encoding: str = "utf-8", bom: bool = False
-) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=sep, lineterminator="\r\n").writerows(rows)
-    data = buffer.getvalue().encode(encoding)
-    return (codecs.BOM_UTF8 + data) if bom else data
-
-
-def xlsx_bytes(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -391,11 +370,11 @@ def test_the_template_itself_imports(db_session, world):
 def make_backlog(db_session, world, planning) -> list[Brick]:
     sprint, release, path = planning
     return [
-        services.create_brick(
+        make_brick(
             db_session,
             world.academy,
+            "Sécurité : les réflexes",
             actor=world.manager,
-            title="Sécurité : les réflexes",
             format="serious_game",
             learner_minutes=90,
             estimate_points=3,
@@ -410,27 +389,23 @@ def make_backlog(db_session, world, planning) -> list[Brick]:
             language="fr",
             prerequisites="Aucun",
             content_url="https://example.com/a",
-            now=utcnow(),
         ),
-        services.create_brick(
+        make_brick(
             db_session,
             world.academy,
+            '=HYPERLINK("http://evil")',
             actor=world.manager,
-            title='=HYPERLINK("http://evil")',
-            format="video",
             summary="+1",
             vendor="@vendor",
             description="'- quoted",
-            now=utcnow(),
         ),
-        services.create_brick(
+        make_brick(
             db_session,
             world.academy,
+            "Plain",
             actor=world.manager,
-            title="Plain",
             format="document",
             language="en",
-            now=utcnow(),
         ),
     ]
 

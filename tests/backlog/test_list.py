@@ -7,24 +7,15 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_member
+from tests.factories import make_brick, make_member
 from tracker.academies.models import Role
-from tracker.backlog import services
 from tracker.backlog.models import Activity, ActivityKind, Brick, LearningPath
-from tracker.db import utcnow
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
 
 def url(world, suffix: str = "") -> str:
     return f"/a/{world.academy.slug}/backlog{suffix}"
-
-
-def brick(db_session, world, title: str, **values):
-    values.setdefault("format", "video")
-    return services.create_brick(
-        db_session, world.academy, actor=world.manager, title=title, **values, now=utcnow()
-    )
 
 
 def shown(response) -> list[str]:
@@ -56,7 +47,7 @@ def test_the_backlog_lists_bricks_in_rank_order_with_their_details(
     client, db_session, world, login, planning
 ):
     sprint, release, path = planning
-    first = brick(
+    first = make_brick(
         db_session,
         world,
         "Phishing",
@@ -67,7 +58,7 @@ def test_the_backlog_lists_bricks_in_rank_order_with_their_details(
         learning_path_id=path.id,
         owner_id=world.designer.id,
     )
-    second = brick(db_session, world, "Passwords", format="serious_game")
+    second = make_brick(db_session, world, "Passwords", format="serious_game")
     db_session.execute(Brick.__table__.update().where(Brick.id == second.id).values(rank=0))
     login(world.designer)
 
@@ -94,7 +85,7 @@ def test_the_backlog_lists_bricks_in_rank_order_with_their_details(
 
 def test_the_page_shows_running_totals_of_every_matching_brick(client, db_session, world, login):
     for n in range(120):
-        brick(db_session, world, f"Brick {n}", learner_minutes=30, estimate_points=2)
+        make_brick(db_session, world, f"Brick {n}", learner_minutes=30, estimate_points=2)
     login(world.manager)
 
     response = client.get(url(world))
@@ -109,7 +100,7 @@ def test_the_page_shows_running_totals_of_every_matching_brick(client, db_sessio
 
 def test_filters_narrow_the_list_and_the_totals(client, db_session, world, login, planning):
     sprint, release, path = planning
-    a = brick(
+    a = make_brick(
         db_session,
         world,
         "Cyber basics",
@@ -120,10 +111,10 @@ def test_filters_narrow_the_list_and_the_totals(client, db_session, world, login
         owner_id=world.designer.id,
         language="en",
     )
-    b = brick(
+    b = make_brick(
         db_session, world, "Cyber advanced", format="mooc", release_id=release.id, estimate_points=8
     )
-    c = brick(db_session, world, "Welcome", format="video")
+    c = make_brick(db_session, world, "Welcome", format="video")
     login(world.manager)
     cases = {
         "?format=mooc": [a, b],
@@ -149,7 +140,7 @@ def test_filters_narrow_the_list_and_the_totals(client, db_session, world, login
 
 def test_positions_count_the_rows_a_filter_hides(client, db_session, world, login):
     for title, fmt in (("a", "mooc"), ("b", "video"), ("c", "mooc"), ("d", "video")):
-        brick(db_session, world, title, format=fmt)
+        make_brick(db_session, world, title, format=fmt)
     login(world.manager)
 
     filtered = client.get(url(world, "?format=mooc")).get_data(as_text=True)
@@ -162,11 +153,11 @@ def test_positions_count_the_rows_a_filter_hides(client, db_session, world, logi
 def test_free_text_searches_titles_and_descriptions_ignoring_case_and_accents_case(
     client, db_session, world, login
 ):
-    a = brick(db_session, world, "Sécurité des données")
-    b = brick(
+    a = make_brick(db_session, world, "Sécurité des données")
+    b = make_brick(
         db_session, world, "Onboarding", description="Les règles de SÉCURITÉ et 100% du reste"
     )
-    brick(db_session, world, "Excel avancé")
+    make_brick(db_session, world, "Excel avancé")
     login(world.manager)
 
     assert shown(client.get(url(world, "?q=s%C3%89curit%C3%A9"))) == [key(world, a), key(world, b)]
@@ -179,8 +170,22 @@ def test_free_text_searches_titles_and_descriptions_ignoring_case_and_accents_ca
     assert shown(client.get(url(world, "?q=_"))) == []  # _ is literal too
 
 
+def test_free_text_ignores_accents_both_ways(client, db_session, world, login):
+    # Arrange
+    a = make_brick(db_session, world, "Sécurité des données")
+    b = make_brick(db_session, world, "Securite reseau", description="Pare-feu")
+    c = make_brick(db_session, world, "Excel avancé")
+    login(world.manager)
+
+    # Act / Assert: typed without accents, typed with them, in capitals
+    assert shown(client.get(url(world, "?q=securite"))) == [key(world, a), key(world, b)]
+    assert shown(client.get(url(world, "?q=S%C3%89CURIT%C3%89"))) == [key(world, a), key(world, b)]
+    assert shown(client.get(url(world, "?q=donnees"))) == [key(world, a)]
+    assert shown(client.get(url(world, "?q=AVANCE"))) == [key(world, c)]
+
+
 def test_a_stale_or_hostile_filter_value_is_ignored_not_an_error(client, db_session, world, login):
-    a = brick(db_session, world, "A")
+    a = make_brick(db_session, world, "A")
     login(world.manager)
 
     for query in (
@@ -198,8 +203,8 @@ def test_a_stale_or_hostile_filter_value_is_ignored_not_an_error(client, db_sess
 
 def test_pagination_keeps_the_filters_in_its_links(client, db_session, world, login):
     for n in range(230):
-        brick(db_session, world, f"Cyber {n}", format="mooc")
-    brick(db_session, world, "Other", format="video")
+        make_brick(db_session, world, f"Cyber {n}", format="mooc")
+    make_brick(db_session, world, "Other", format="video")
     login(world.manager)
 
     first = client.get(url(world, "?format=mooc&q=cyber")).get_data(as_text=True)
@@ -219,7 +224,7 @@ def test_the_number_of_queries_does_not_grow_with_the_bricks(
 
     def count_for(n: int) -> int:
         for i in range(n):
-            brick(
+            make_brick(
                 db_session,
                 world,
                 f"Brick {i}",
@@ -251,7 +256,7 @@ def test_the_nav_shows_the_backlog_to_builders_only(client, db_session, world, l
 
 
 def test_only_managers_see_the_move_controls(client, db_session, world, login):
-    brick(db_session, world, "A")
+    make_brick(db_session, world, "A")
     login(world.designer)
 
     html = client.get(url(world)).get_data(as_text=True)
@@ -277,7 +282,7 @@ def test_only_managers_see_the_move_controls(client, db_session, world, login):
 def test_the_move_buttons_post_a_form_and_come_back_to_the_row(
     client, db_session, world, login, data, expected
 ):
-    bricks = {t: brick(db_session, world, t) for t in "abcd"}
+    bricks = {t: make_brick(db_session, world, t) for t in "abcd"}
     login(world.manager)
 
     response = client.post(url(world, f"/{bricks['c'].number}/move?q=&format=video"), data=data)
@@ -294,9 +299,9 @@ def test_the_move_buttons_post_a_form_and_come_back_to_the_row(
 
 
 def test_moving_up_in_a_filtered_view_jumps_over_hidden_bricks(client, db_session, world, login):
-    a = brick(db_session, world, "a", format="mooc")
-    brick(db_session, world, "b", format="video")
-    c = brick(db_session, world, "c", format="mooc")
+    a = make_brick(db_session, world, "a", format="mooc")
+    make_brick(db_session, world, "b", format="video")
+    c = make_brick(db_session, world, "c", format="mooc")
     login(world.manager)
 
     client.post(url(world, f"/{c.number}/move?format=mooc"), data={"action": "up"})
@@ -309,7 +314,7 @@ def test_moving_up_in_a_filtered_view_jumps_over_hidden_bricks(client, db_sessio
 
 
 def test_the_redirect_goes_to_the_page_where_the_brick_now_is(client, db_session, world, login):
-    bricks = [brick(db_session, world, f"b{n}") for n in range(150)]
+    bricks = [make_brick(db_session, world, f"b{n}") for n in range(150)]
     login(world.manager)
 
     response = client.post(url(world, f"/{bricks[0].number}/move"), data={"action": "bottom"})
@@ -320,7 +325,7 @@ def test_the_redirect_goes_to_the_page_where_the_brick_now_is(client, db_session
 def test_a_bad_position_comes_back_with_a_message_and_moves_nothing(
     client, db_session, world, login
 ):
-    bricks = [brick(db_session, world, t) for t in "ab"]
+    bricks = [make_brick(db_session, world, t) for t in "ab"]
     login(world.manager)
 
     response = client.post(
@@ -343,7 +348,7 @@ def test_moving_an_unknown_brick_is_404(client, db_session, world, login):
 
 
 def test_the_json_endpoint_moves_relative_to_a_neighbour(client, db_session, world, login):
-    a, b, c = (brick(db_session, world, t) for t in "abc")
+    a, b, c = (make_brick(db_session, world, t) for t in "abc")
     login(world.manager)
 
     response = client.post(url(world, "/reorder"), json={"brick": c.number, "before": a.number})
@@ -377,8 +382,8 @@ def test_the_json_endpoint_moves_relative_to_a_neighbour(client, db_session, wor
 def test_the_json_endpoint_answers_errors_in_json(
     client, db_session, world, login, payload, status
 ):
-    brick(db_session, world, "a")
-    brick(db_session, world, "b")
+    make_brick(db_session, world, "a")
+    make_brick(db_session, world, "b")
     login(world.manager)
 
     response = client.post(url(world, "/reorder"), json=payload)
@@ -388,7 +393,7 @@ def test_the_json_endpoint_answers_errors_in_json(
 
 
 def test_the_json_endpoint_needs_the_csrf_token(client, db_session, world, login):
-    a, b = brick(db_session, world, "a"), brick(db_session, world, "b")
+    a, b = make_brick(db_session, world, "a"), make_brick(db_session, world, "b")
     login(world.manager)
 
     response = client.post(
@@ -403,7 +408,7 @@ def test_the_json_endpoint_needs_the_csrf_token(client, db_session, world, login
 
 
 def test_designers_cannot_reorder(client, db_session, world, login):
-    a, b = brick(db_session, world, "a"), brick(db_session, world, "b")
+    a, b = make_brick(db_session, world, "a"), make_brick(db_session, world, "b")
     login(world.designer)
 
     response = client.post(url(world, "/reorder"), json={"brick": b.number, "before": a.number})
@@ -416,7 +421,7 @@ def test_designers_cannot_reorder(client, db_session, world, login):
 
 def test_bulk_assignment_goes_through_the_history(client, db_session, world, login, planning):
     sprint, release, path = planning
-    a, b, c = (brick(db_session, world, t) for t in "abc")
+    a, b, c = (make_brick(db_session, world, t) for t in "abc")
     login(world.designer)
 
     response = client.post(
@@ -453,7 +458,7 @@ def test_bulk_assignment_can_clear_a_field_and_leave_others(
     client, db_session, world, login, planning
 ):
     sprint, release, _path = planning
-    a = brick(db_session, world, "a", sprint_id=sprint.id, release_id=release.id)
+    a = make_brick(db_session, world, "a", sprint_id=sprint.id, release_id=release.id)
     login(world.manager)
 
     client.post(url(world, "/assign"), data={"bricks": [str(a.number)], "sprint": "none"})
@@ -473,7 +478,7 @@ def test_bulk_assignment_can_clear_a_field_and_leave_others(
     ],
 )
 def test_bulk_assignment_mistakes_come_back_with_a_message(client, db_session, world, login, data):
-    first = brick(db_session, world, "a")
+    first = make_brick(db_session, world, "a")
     assert first.number == 1
     login(world.manager)
 
@@ -488,7 +493,7 @@ def test_bulk_assignment_mistakes_come_back_with_a_message(client, db_session, w
 
 
 def test_bulk_owner_must_build_bricks_here(client, db_session, world, login):
-    a = brick(db_session, world, "a")
+    a = make_brick(db_session, world, "a")
     login(world.manager)
 
     response = client.post(
@@ -504,9 +509,7 @@ def test_bricks_of_another_academy_are_not_touched_in_bulk(
     client, db_session, world, login, planning
 ):
     sprint, _release, _path = planning
-    stranger = services.create_brick(
-        db_session, world.other_academy, actor=None, title="x", format="video", now=utcnow()
-    )
+    stranger = make_brick(db_session, world.other_academy, "x", actor=None)
     login(world.manager)
 
     response = client.post(
@@ -544,7 +547,7 @@ def test_new_designers_appear_as_owners(client, db_session, world, login):
 def test_hostile_input_gets_an_answer_not_an_error(
     client, db_session, world, login, method, suffix, payload, status
 ):
-    brick(db_session, world, "a")
+    make_brick(db_session, world, "a")
     login(world.manager)
 
     if method == "GET":
@@ -558,7 +561,7 @@ def test_hostile_input_gets_an_answer_not_an_error(
 
 
 def test_page_two_shows_the_second_page_only(client, db_session, world, login):
-    bricks = [brick(db_session, world, f"b{n}") for n in range(130)]
+    bricks = [make_brick(db_session, world, f"b{n}") for n in range(130)]
     login(world.manager)
 
     first, second = client.get(url(world)), client.get(url(world, "?page=2"))
@@ -572,8 +575,8 @@ def test_page_two_shows_the_second_page_only(client, db_session, world, login):
 def test_a_page_past_the_end_sends_to_the_last_page_not_another_pages_rows(
     client, db_session, world, login, page
 ):
-    brick(db_session, world, "a", format="mooc")
-    brick(db_session, world, "b", format="video")
+    make_brick(db_session, world, "a", format="mooc")
+    make_brick(db_session, world, "b", format="video")
     login(world.manager)
 
     response = client.get(url(world, f"?format=mooc&page={page}"))

@@ -15,9 +15,8 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import update
 
-from tracker.backlog import services
+from tests.factories import make_brick
 from tracker.backlog.models import Brick
-from tracker.db import utcnow
 from tracker.markdown import render_markdown
 
 PAYLOADS = [
@@ -140,19 +139,17 @@ def test_the_renderer_makes_the_payload_inert(payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_a_hostile_brick_and_comment_render_inert(client, db_session, world, login, payload):
-    brick = services.create_brick(
+    brick = make_brick(
         db_session,
         world.academy,
+        payload[:200],
         actor=world.manager,
-        title=payload[:200],
-        format="video",
         summary=payload[:500],
         description=payload,
         prerequisites=payload,
         vendor=payload[:120],
         target_audience=payload[:255],
         objectives=[(payload[:500], "apply")],
-        now=utcnow(),
     )
     # A link stored without the service's check (an old import, say) is not linked either.
     db_session.execute(

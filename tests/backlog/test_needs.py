@@ -7,28 +7,13 @@ import re
 
 import pytest
 
-from tests.factories import make_member
+from tests.factories import make_brick, make_member, make_need
 from tracker.academies.models import Role
 from tracker.backlog import needs_services as services
-from tracker.backlog import services as brick_services
 from tracker.backlog.models import NeedStatus, TrainingNeed
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
 from tracker.db import utcnow
 from tracker.errors import DomainError
-
-
-def make_need(session, world, *, actor=None, **values):
-    values.setdefault("title", "Need")
-    values.setdefault("business_unit", "DRH")
-    return services.submit_need(
-        session, world.academy, actor=actor or world.manager, **values, now=utcnow()
-    )
-
-
-def make_brick(session, academy, actor, title="A brick"):
-    return brick_services.create_brick(
-        session, academy, actor=actor, title=title, format="mooc", now=utcnow()
-    )
 
 
 def events_of(session, need):
@@ -65,8 +50,15 @@ def test_the_score_is_stated_on_the_needs_page(client, login, world):
 
 def test_needs_are_listed_by_score_and_filtered(db_session, world):
     low = make_need(db_session, world, title="Low", criticality=1, urgency=2, headcount=5)
-    high = make_need(db_session, world, title="High", criticality=5, urgency=5, headcount=200,
-                     business_unit="Banque de détail")  # fmt: skip
+    high = make_need(
+        db_session,
+        world,
+        title="High",
+        criticality=5,
+        urgency=5,
+        headcount=200,
+        business_unit="Banque de détail",
+    )
     mid = make_need(db_session, world, title="Mid", criticality=3, urgency=3, headcount=1000)
     services.change_need_status(db_session, mid, "accepted", actor=world.manager, now=utcnow())
 
@@ -183,8 +175,14 @@ def test_an_edit_changes_fields_and_is_recorded(db_session, world):
 
 def test_linking_and_unlinking_bricks_is_traced(db_session, world):
     need = make_need(db_session, world)
-    brick = make_brick(db_session, world.academy, world.manager, "Phishing : les bons réflexes")
-    theirs = make_brick(db_session, world.other_academy, world.outsider)
+    brick = make_brick(
+        db_session,
+        world.academy,
+        "Phishing : les bons réflexes",
+        actor=world.manager,
+        format="mooc",
+    )
+    theirs = make_brick(db_session, world.other_academy, actor=world.outsider, format="mooc")
 
     assert services.link_brick(db_session, need, brick, actor=world.manager, now=utcnow()) is True
     assert services.link_brick(db_session, need, brick, actor=world.manager, now=utcnow()) is False
@@ -203,9 +201,15 @@ def test_linking_and_unlinking_bricks_is_traced(db_session, world):
 
 
 def test_bricks_are_found_by_key_number_or_title(db_session, world):
-    first = make_brick(db_session, world.academy, world.manager, "Cybersécurité 100%")
-    second = make_brick(db_session, world.academy, world.manager, "Data visualisation")
-    make_brick(db_session, world.other_academy, world.outsider, "Data elsewhere")
+    first = make_brick(
+        db_session, world.academy, "Cybersécurité 100%", actor=world.manager, format="mooc"
+    )
+    second = make_brick(
+        db_session, world.academy, "Data visualisation", actor=world.manager, format="mooc"
+    )
+    make_brick(
+        db_session, world.other_academy, "Data elsewhere", actor=world.outsider, format="mooc"
+    )
     prefix = world.academy.key_prefix
 
     assert services.find_bricks(db_session, world.academy, f"{prefix}-{second.number}") == [second]
@@ -220,7 +224,7 @@ def test_bricks_are_found_by_key_number_or_title(db_session, world):
 
 
 def test_coverage_groups_needs_per_business_unit(db_session, world):
-    brick = make_brick(db_session, world.academy, world.manager)
+    brick = make_brick(db_session, world.academy, actor=world.manager, format="mooc")
     delivered = make_need(db_session, world, title="Delivered", business_unit="DSI")
     services.change_need_status(
         db_session, delivered, "delivered", actor=world.manager, now=utcnow()
@@ -296,8 +300,14 @@ def test_a_stakeholder_sees_only_their_own_needs(client, login, world, db_sessio
 
 
 def test_stakeholders_read_coverage_as_aggregates(client, login, world, db_session):
-    make_need(db_session, world, title="Excel avancé", business_unit="Conformité",
-              requester_name="Jeanne Secret", description="Private detail")  # fmt: skip
+    make_need(
+        db_session,
+        world,
+        title="Excel avancé",
+        business_unit="Conformité",
+        requester_name="Jeanne Secret",
+        description="Private detail",
+    )
     login(world.stakeholder)
 
     page = client.get(f"/a/{world.academy.slug}/needs/coverage").get_data(as_text=True)
@@ -349,7 +359,9 @@ def test_bad_submissions_are_refused_with_the_typed_values_kept(client, login, w
 
 def test_a_manager_finds_and_links_a_brick_from_the_need_page(client, login, world, db_session):
     need = make_need(db_session, world)
-    brick = make_brick(db_session, world.academy, world.manager, "Serious game conformité")
+    brick = make_brick(
+        db_session, world.academy, "Serious game conformité", actor=world.manager, format="mooc"
+    )
     login(world.manager)
     page_url = f"/a/{world.academy.slug}/needs/{need.id}/"
 
@@ -399,12 +411,13 @@ def test_another_academys_need_is_not_found(client, login, world, db_session):
 def test_need_lists_run_the_same_queries_for_few_or_many_needs(
     client, login, world, db_session, queries, page
 ):
-    brick = make_brick(db_session, world.academy, world.manager)
+    brick = make_brick(db_session, world.academy, actor=world.manager, format="mooc")
 
     def add(n):
         for i in range(n):
-            need = make_need(db_session, world, title=f"Need {i}", business_unit=f"BU {i % 4}",
-                             headcount=i * 10)  # fmt: skip
+            need = make_need(
+                db_session, world, title=f"Need {i}", business_unit=f"BU {i % 4}", headcount=i * 10
+            )
             if i % 2:
                 services.link_brick(db_session, need, brick, actor=world.manager, now=utcnow())
 

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import make_brick
 from tracker.backlog import paths_services as services
-from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, Brick, LearningPath
 from tracker.db import utcnow
 from tracker.errors import DomainError
-
-
-def make_brick(session, world, **values):
-    values.setdefault("title", "A brick")
-    values.setdefault("format", "video")
-    return brick_services.create_brick(
-        session, world.academy, actor=world.manager, **values, now=utcnow()
-    )
 
 
 def names(session, academy):
@@ -81,11 +73,23 @@ def test_deleting_a_path_keeps_its_bricks_and_records_the_change(db_session, wor
 
 def test_path_bricks_come_in_backlog_order_with_totals(db_session, world):
     path = services.create_path(db_session, world.academy, name="Data & IA")
-    first = make_brick(db_session, world, title="Intro", estimate_points=3, learner_minutes=30,
-                       learning_path_id=path.id)  # fmt: skip
+    first = make_brick(
+        db_session,
+        world,
+        title="Intro",
+        estimate_points=3,
+        learner_minutes=30,
+        learning_path_id=path.id,
+    )
     make_brick(db_session, world, title="Elsewhere", estimate_points=8)
-    second = make_brick(db_session, world, title="Advanced", estimate_points=5,
-                        learner_minutes=None, learning_path_id=path.id)  # fmt: skip
+    second = make_brick(
+        db_session,
+        world,
+        title="Advanced",
+        estimate_points=5,
+        learner_minutes=None,
+        learning_path_id=path.id,
+    )
     second.rank = first.rank - 10  # now first in the backlog
     db_session.flush()
 

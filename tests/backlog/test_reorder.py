@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import random
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from tests.conftest import (
-    TEST_DATABASE_URL,
-    make_test_app,
-    reset_database,
-    scratch_postgres_database,
-)
-from tests.factories import make_academy, make_member
+from tests.conftest import committed_database, make_test_app, reset_database
+from tests.factories import backlog_titles, by_title, make_academy, make_bricks, make_member
 from tracker import migrate
 from tracker.academies.models import Role
 from tracker.auth.models import User
@@ -28,23 +20,6 @@ from tracker.db import make_engine, utcnow
 from tracker.errors import DomainError
 
 STEP = ranking.STEP
-
-
-def order(session: Session, academy) -> list[str]:
-    return list(
-        session.scalars(
-            select(Brick.title).where(Brick.academy_id == academy.id).order_by(Brick.rank, Brick.id)
-        )
-    )
-
-
-def make_bricks(session: Session, academy, actor, titles: str) -> dict[str, Brick]:
-    return {
-        title: services.create_brick(
-            session, academy, actor=actor, title=title, format="video", now=utcnow()
-        )
-        for title in titles.split()
-    }
 
 
 # -- Rank arithmetic -----------------------------------------------------------------------------
@@ -74,7 +49,7 @@ def test_sixteen_moves_into_one_gap_fit_before_a_rebalance_is_needed():
 
 
 def test_rebalance_spaces_ranks_a_step_apart_and_keeps_the_order(db_session, world):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b c d")
+    bricks = by_title(make_bricks(db_session, world, *"abcd"))
     # Squeeze the ranks together, with a tie broken by id.
     for title, rank in (("a", 7), ("b", 8), ("c", 8), ("d", 9)):
         db_session.execute(update(Brick).where(Brick.id == bricks[title].id).values(rank=rank))
@@ -100,7 +75,7 @@ def test_rebalance_spaces_ranks_a_step_apart_and_keeps_the_order(db_session, wor
 
 
 def test_a_move_writes_only_the_moved_bricks_rank_and_records_it(db_session, world):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b c d")
+    bricks = by_title(make_bricks(db_session, world, *"abcd"))
     before = {b.id: b.rank for b in bricks.values()}
     version = bricks["d"].version
 
@@ -109,7 +84,7 @@ def test_a_move_writes_only_the_moved_bricks_rank_and_records_it(db_session, wor
     )
 
     assert moved is True
-    assert order(db_session, world.academy) == ["a", "d", "b", "c"]
+    assert backlog_titles(db_session, world.academy) == ["a", "d", "b", "c"]
     after = dict(
         db_session.execute(
             select(Brick.id, Brick.rank).where(Brick.academy_id == world.academy.id)
@@ -130,7 +105,7 @@ def test_a_move_writes_only_the_moved_bricks_rank_and_records_it(db_session, wor
 
 
 def test_a_reorder_does_not_conflict_with_an_edit_in_progress(db_session, world):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b")
+    bricks = by_title(make_bricks(db_session, world, *"ab"))
     seen = bricks["b"].version  # someone opens b's edit form
 
     reorder.move_brick(
@@ -145,18 +120,18 @@ def test_a_reorder_does_not_conflict_with_an_edit_in_progress(db_session, world)
         now=utcnow(),
     )
 
-    assert order(db_session, world.academy) == ["b2", "a"]
+    assert backlog_titles(db_session, world.academy) == ["b2", "a"]
 
 
 def test_move_after_and_to_the_ends(db_session, world):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b c d")
+    bricks = by_title(make_bricks(db_session, world, *"abcd"))
 
     reorder.move_brick(db_session, bricks["a"], actor=None, after=bricks["c"], now=utcnow())
-    assert order(db_session, world.academy) == ["b", "c", "a", "d"]
+    assert backlog_titles(db_session, world.academy) == ["b", "c", "a", "d"]
     reorder.step_brick(db_session, bricks["d"], "top", actor=None, now=utcnow())
-    assert order(db_session, world.academy) == ["d", "b", "c", "a"]
+    assert backlog_titles(db_session, world.academy) == ["d", "b", "c", "a"]
     reorder.step_brick(db_session, bricks["d"], "bottom", actor=None, now=utcnow())
-    assert order(db_session, world.academy) == ["b", "c", "a", "d"]
+    assert backlog_titles(db_session, world.academy) == ["b", "c", "a", "d"]
 
 
 @pytest.mark.parametrize(
@@ -169,15 +144,15 @@ def test_move_after_and_to_the_ends(db_session, world):
     ],
 )
 def test_move_to_a_position(db_session, world, position, expected):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b c d")
+    bricks = by_title(make_bricks(db_session, world, *"abcd"))
 
     reorder.move_brick_to_position(db_session, bricks["c"], position, actor=None, now=utcnow())
 
-    assert order(db_session, world.academy) == expected
+    assert backlog_titles(db_session, world.academy) == expected
 
 
 def test_a_move_to_where_the_brick_already_is_changes_and_records_nothing(db_session, world):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b c")
+    bricks = by_title(make_bricks(db_session, world, *"abc"))
     rank = bricks["b"].rank
 
     assert (
@@ -198,17 +173,17 @@ def test_a_move_to_where_the_brick_already_is_changes_and_records_nothing(db_ses
 
 
 def test_up_and_down_skip_the_bricks_a_filtered_view_hides(db_session, world):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b c d e")
+    bricks = by_title(make_bricks(db_session, world, *"abcde"))
     shown = [Brick.title.in_(["a", "c", "e"])]  # b and d are filtered out
 
     reorder.step_brick(db_session, bricks["e"], "up", actor=None, scope=shown, now=utcnow())
-    assert order(db_session, world.academy) == ["a", "b", "e", "c", "d"]
+    assert backlog_titles(db_session, world.academy) == ["a", "b", "e", "c", "d"]
     reorder.step_brick(db_session, bricks["a"], "down", actor=None, scope=shown, now=utcnow())
-    assert order(db_session, world.academy) == ["b", "e", "a", "c", "d"]
+    assert backlog_titles(db_session, world.academy) == ["b", "e", "a", "c", "d"]
 
 
 def test_moves_that_exhaust_a_gap_rebalance_and_keep_a_total_order(db_session, world, monkeypatch):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b c d e f g h i j")
+    bricks = by_title(make_bricks(db_session, world, *"abcdefghij"))
     rebalances = []
     original = ranking.rebalance
     monkeypatch.setattr(ranking, "rebalance", lambda *args: rebalances.append(1) or original(*args))
@@ -216,18 +191,18 @@ def test_moves_that_exhaust_a_gap_rebalance_and_keep_a_total_order(db_session, w
 
     # Always move the last brick right after "a": each move halves the same gap.
     for _ in range(40):
-        last = order(db_session, world.academy)[-1]
+        last = backlog_titles(db_session, world.academy)[-1]
         reorder.move_brick(db_session, bricks[last], actor=None, after=bricks["a"], now=utcnow())
         expected.insert(1, expected.pop())
 
     assert len(rebalances) == 2  # a gap of 2**16 takes 16 halvings: moves 17 and 34
-    assert order(db_session, world.academy) == expected
+    assert backlog_titles(db_session, world.academy) == expected
     ranks = db_session.scalars(select(Brick.rank).where(Brick.academy_id == world.academy.id)).all()
     assert len(set(ranks)) == len(expected)
 
 
 def test_a_brick_cannot_move_next_to_itself_or_to_another_academy(db_session, world):
-    bricks = make_bricks(db_session, world.academy, world.manager, "a b")
+    bricks = by_title(make_bricks(db_session, world, *"ab"))
     stranger = services.create_brick(
         db_session, world.other_academy, actor=None, title="x", format="video", now=utcnow()
     )
@@ -243,18 +218,8 @@ def test_a_brick_cannot_move_next_to_itself_or_to_another_academy(db_session, wo
 # -- Two people reordering at once ---------------------------------------------------------------
 
 
-@contextmanager
-def committed_database(tmp_path) -> Iterator[str]:
-    """A real database whose transactions commit (not the test's rolled-back one)."""
-    if TEST_DATABASE_URL:
-        with scratch_postgres_database(TEST_DATABASE_URL, f"reorder{os.getpid()}") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path / 'reorder.sqlite3'}"
-
-
 def test_concurrent_moves_keep_one_total_order_without_duplicate_ranks(tmp_path):
-    with committed_database(tmp_path) as url:
+    with committed_database(tmp_path, "reorder") as url:
         engine = make_engine(url)
         try:
             reset_database(engine)

@@ -9,7 +9,6 @@ login form (bench.run's client) and posts the board's JSON move with the version
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -22,13 +21,12 @@ from sqlalchemy import func, select
 from bench.cases import PASSWORD, Request
 from bench.run import Client, log_in
 from bench.server import clean_environment, serve
-from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
-from tests.factories import make_academy, make_member
+from tests.conftest import committed_database
+from tests.factories import make_academy, make_brick, make_member
 from tracker import create_app, migrate
 from tracker.academies.models import Role, Stage, StageCategory
-from tracker.backlog import services
 from tracker.backlog.models import Activity, ActivityKind, Brick
-from tracker.db import db, utcnow
+from tracker.db import db
 
 pytestmark = pytest.mark.slow
 
@@ -50,12 +48,8 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     workdir: Path = tmp_path_factory.mktemp("board_concurrency")
     secret_key = secrets.token_urlsafe(32)
-    if TEST_DATABASE_URL:
-        context = scratch_postgres_database(TEST_DATABASE_URL, f"board{os.getpid()}")
-        database_url = context.__enter__()
-    else:
-        context = None
-        database_url = f"sqlite:///{workdir / 'board.sqlite3'}"
+    context = committed_database(workdir, "board")
+    database_url = context.__enter__()
     app = create_app(
         {
             "DATABASE_URL": database_url,
@@ -75,9 +69,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                             password=PASSWORD)
                 for n in range(CLIENTS)
             ]  # fmt: skip
-            brick = services.create_brick(
-                session, academy, actor=people[0], title="Contested", format="video", now=utcnow()
-            )
+            brick = make_brick(session, academy, "Contested", actor=people[0])
             session.commit()
             # Not the done column: a card with an unticked checklist may not go there (422).
             stages = [
@@ -101,8 +93,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                          {str(n): p.email for n, p in enumerate(people)})  # fmt: skip
     finally:
         app.extensions["database"].engine.dispose()
-        if context is not None:
-            context.__exit__(None, None, None)
+        context.__exit__(None, None, None)
 
 
 def test_twenty_simultaneous_moves_at_one_version_let_exactly_one_through(served: Served) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select, update
 
-from tests.factories import PRINCIPALS
+from tests.factories import PRINCIPALS, backlog_titles, make_bricks, make_member
 from tracker.academies.models import Role, Stage, StageCategory, WipPolicy
 from tracker.academies.services import add_member
 from tracker.auth.permissions import Permission, allows, can, forget_roles
@@ -24,12 +23,6 @@ from tracker.errors import Conflict, DomainError
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def english(app, db_session):
-    with force_locale("en"):
-        yield
-
-
 def stages(world) -> dict[str, Stage]:
     """The default English stages by category order: backlog, analysis, design, ..., ready."""
     found = {s.name: s for s in world.academy.stages}
@@ -37,38 +30,10 @@ def stages(world) -> dict[str, Stage]:
     return found
 
 
-def make(db_session, world, *titles: str, stage: Stage | None = None) -> list[Brick]:
-    made = []
-    for title in titles:
-        values = {"stage_id": stage.id} if stage else {}
-        made.append(
-            brick_services.create_brick(
-                db_session,
-                world.academy,
-                actor=world.manager,
-                title=title,
-                format="mooc",
-                **values,
-                now=utcnow(),
-            )
-        )
-    return made
-
-
 def column(db_session, stage: Stage) -> list[str]:
     return list(
         db_session.scalars(
             select(Brick.title).where(Brick.stage_id == stage.id).order_by(Brick.rank, Brick.id)
-        )
-    )
-
-
-def backlog_order(db_session, world) -> list[str]:
-    return list(
-        db_session.scalars(
-            select(Brick.title)
-            .where(Brick.academy_id == world.academy.id)
-            .order_by(Brick.rank, Brick.id)
         )
     )
 
@@ -89,7 +54,7 @@ def move(db_session, world, brick, stage, position=1, actor=None, **kwargs):
 
 def test_a_move_to_another_column_sets_stage_time_version_and_records_it(db_session, world):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz RGPD")
+    (brick,) = make_bricks(db_session, world, "Quiz RGPD", format="mooc")
     before = brick.stage_entered_at
     version = brick.version
 
@@ -114,8 +79,8 @@ def test_a_move_to_another_column_sets_stage_time_version_and_records_it(db_sess
 )
 def test_a_card_lands_at_its_position_in_the_column(db_session, world, position, expected):
     s = stages(world)
-    make(db_session, world, "a", "b", "c", stage=s["Design"])
-    (x,) = make(db_session, world, "x")
+    make_bricks(db_session, world, "a", "b", "c", format="mooc", stage_id=s["Design"].id)
+    (x,) = make_bricks(db_session, world, "x", format="mooc")
 
     result = move(db_session, world, x, s["Design"], position)
 
@@ -127,7 +92,7 @@ def test_within_a_column_the_card_takes_the_midpoint_and_the_rest_keep_their_ran
     db_session, world
 ):
     s = stages(world)
-    a, b, c = make(db_session, world, "a", "b", "c", stage=s["Design"])
+    a, b, c = make_bricks(db_session, world, "a", "b", "c", format="mooc", stage_id=s["Design"].id)
     ranks = {x.id: x.rank for x in (a, b)}
 
     result = move(db_session, world, c, s["Design"], 2)
@@ -141,19 +106,19 @@ def test_within_a_column_the_card_takes_the_midpoint_and_the_rest_keep_their_ran
 
 def test_entering_a_column_where_its_rank_already_fits_keeps_the_backlog_order(db_session, world):
     s = stages(world)
-    make(db_session, world, "a")
-    (b,) = make(db_session, world, "b")
-    make(db_session, world, "c")
+    make_bricks(db_session, world, "a", format="mooc")
+    (b,) = make_bricks(db_session, world, "b", format="mooc")
+    make_bricks(db_session, world, "c", format="mooc")
     rank = b.rank
 
     move(db_session, world, b, s["Production"], 1)  # an empty column
 
-    assert b.rank == rank and backlog_order(db_session, world) == ["a", "b", "c"]
+    assert b.rank == rank and backlog_titles(db_session, world) == ["a", "b", "c"]
 
 
 def test_a_move_to_where_the_card_is_changes_and_records_nothing(db_session, world):
     s = stages(world)
-    a, _b = make(db_session, world, "a", "b", stage=s["Design"])
+    a, _b = make_bricks(db_session, world, "a", "b", format="mooc", stage_id=s["Design"].id)
     version = a.version
 
     result = move(db_session, world, a, s["Design"], 1)
@@ -166,7 +131,7 @@ def test_a_move_to_where_the_card_is_changes_and_records_nothing(db_session, wor
 
 def test_a_stale_version_is_a_conflict_and_changes_nothing(db_session, world):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz")
+    (brick,) = make_bricks(db_session, world, "Quiz", format="mooc")
     brick_services.update_brick(
         db_session, brick, actor=world.manager, expected_version=brick.version,
         summary="Edited meanwhile",
@@ -182,8 +147,8 @@ def test_a_full_blocking_column_refuses_a_card_but_lets_its_own_cards_move(db_se
     s = stages(world)
     design = s["Design"]
     design.wip_limit, design.wip_policy = 2, WipPolicy.BLOCK
-    _a, b = make(db_session, world, "a", "b", stage=design)
-    (x,) = make(db_session, world, "x")
+    _a, b = make_bricks(db_session, world, "a", "b", format="mooc", stage_id=design.id)
+    (x,) = make_bricks(db_session, world, "x", format="mooc")
 
     with pytest.raises(services.WipLimitReached) as refused:
         move(db_session, world, x, design)
@@ -198,8 +163,8 @@ def test_a_warning_column_takes_the_card_and_says_it_is_over(db_session, world):
     s = stages(world)
     design = s["Design"]
     design.wip_limit, design.wip_policy = 1, WipPolicy.WARN
-    make(db_session, world, "a", stage=design)
-    (x,) = make(db_session, world, "x")
+    make_bricks(db_session, world, "a", format="mooc", stage_id=design.id)
+    (x,) = make_bricks(db_session, world, "x", format="mooc")
 
     result = move(db_session, world, x, design)
 
@@ -214,7 +179,9 @@ def _tick_all(db_session, brick, done=True):
 
 def test_done_needs_a_complete_checklist(db_session, world):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    (brick,) = make_bricks(
+        db_session, world, "Quiz", format="mooc", stage_id=s["Review (alpha)"].id
+    )
     assert brick.checklist, "mooc bricks get a definition of done"
 
     with pytest.raises(services.DefinitionOfDoneIncomplete) as refused:
@@ -231,7 +198,9 @@ def test_a_manager_overrides_the_definition_of_done_with_a_reason_kept_in_the_hi
     db_session, world
 ):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    (brick,) = make_bricks(
+        db_session, world, "Quiz", format="mooc", stage_id=s["Review (alpha)"].id
+    )
 
     with pytest.raises(services.DefinitionOfDoneIncomplete):
         move(db_session, world, brick, s["Ready"], actor=world.manager, override_reason="  ")
@@ -245,12 +214,32 @@ def test_a_manager_overrides_the_definition_of_done_with_a_reason_kept_in_the_hi
 
 def test_a_designer_cannot_override_the_definition_of_done(db_session, world):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    (brick,) = make_bricks(
+        db_session, world, "Quiz", format="mooc", stage_id=s["Review (alpha)"].id
+    )
 
     with pytest.raises(services.DefinitionOfDoneIncomplete) as refused:
         move(db_session, world, brick, s["Ready"], actor=world.designer, override_reason="Please")
 
     assert "manager" in refused.value.message and brick.stage_id == s["Review (alpha)"].id
+    # ... and who may grant it: the academy's manager, by name
+    assert world.manager.display_name in refused.value.message
+
+
+def test_a_refused_override_names_the_managers_even_without_a_reason(db_session, world):
+    # Arrange: a second manager; the designer's form has no reason field
+    s = stages(world)
+    (brick,) = make_bricks(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    make_member(db_session, world.academy, Role.MANAGER, name="Aline Ébert")
+
+    # Act
+    with pytest.raises(services.DefinitionOfDoneIncomplete) as refused:
+        move(db_session, world, brick, s["Ready"], actor=world.designer)
+
+    # Assert: both managers, accents aside in alphabetical order
+    message = refused.value.message
+    assert "not complete" in message
+    assert "ask Aline Ébert or Maya Manager" in message
 
 
 def test_between_two_done_columns_the_checklist_is_not_checked_again(db_session, world):
@@ -258,7 +247,7 @@ def test_between_two_done_columns_the_checklist_is_not_checked_again(db_session,
     archive = Stage(academy_id=world.academy.id, name="Archived", position=9,
                     category=StageCategory.DONE)  # fmt: skip
     db_session.add(archive)
-    (brick,) = make(db_session, world, "Quiz", stage=s["Ready"])
+    (brick,) = make_bricks(db_session, world, "Quiz", format="mooc", stage_id=s["Ready"].id)
 
     result = move(db_session, world, brick, archive)
 
@@ -266,7 +255,7 @@ def test_between_two_done_columns_the_checklist_is_not_checked_again(db_session,
 
 
 def test_a_stage_of_another_academy_is_refused(db_session, world):
-    (brick,) = make(db_session, world, "Quiz")
+    (brick,) = make_bricks(db_session, world, "Quiz", format="mooc")
     foreign = world.other_academy.stages[1]
 
     with pytest.raises(DomainError) as refused:
@@ -277,9 +266,11 @@ def test_a_stage_of_another_academy_is_refused(db_session, world):
 
 def test_a_gap_used_up_renumbers_the_ranks_and_keeps_the_whole_backlog_order(db_session, world):
     s = stages(world)
-    a, b = make(db_session, world, "a", "b", stage=s["Design"])
-    make(db_session, world, "other")  # another column, after them in the backlog
-    (x,) = make(db_session, world, "x")
+    a, b = make_bricks(db_session, world, "a", "b", format="mooc", stage_id=s["Design"].id)
+    make_bricks(
+        db_session, world, "other", format="mooc"
+    )  # another column, after them in the backlog
+    (x,) = make_bricks(db_session, world, "x", format="mooc")
     # a and b sit on neighbouring integers: nothing fits between them.
     db_session.execute(update(Brick).where(Brick.id == b.id).values(rank=a.rank + 1))
     db_session.expire_all()
@@ -287,7 +278,7 @@ def test_a_gap_used_up_renumbers_the_ranks_and_keeps_the_whole_backlog_order(db_
     move(db_session, world, x, s["Design"], 2)
 
     assert column(db_session, s["Design"]) == ["a", "x", "b"]
-    assert backlog_order(db_session, world) == ["a", "x", "b", "other"]
+    assert backlog_titles(db_session, world) == ["a", "x", "b", "other"]
     ranks = db_session.scalars(select(Brick.rank).where(Brick.academy_id == world.academy.id)).all()
     assert len(set(ranks)) == len(ranks)
     assert all(r % ranking.STEP == 0 for r in ranks if r != x.rank)
@@ -295,7 +286,7 @@ def test_a_gap_used_up_renumbers_the_ranks_and_keeps_the_whole_backlog_order(db_
 
 def test_days_in_column_restart_only_when_the_stage_changes(db_session, world):
     s = stages(world)
-    a, _b = make(db_session, world, "a", "b", stage=s["Design"])
+    a, _b = make_bricks(db_session, world, "a", "b", format="mooc", stage_id=s["Design"].id)
     old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     a.stage_entered_at = old
     db_session.flush()
@@ -311,7 +302,7 @@ def test_days_in_column_restart_only_when_the_stage_changes(db_session, world):
 
 def test_a_move_is_dated_by_the_clock_it_is_given(db_session, world):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz")
+    (brick,) = make_bricks(db_session, world, "Quiz", format="mooc")
 
     move(db_session, world, brick, s["Design"], now=NOW)
 
@@ -323,7 +314,7 @@ def test_a_version_changed_behind_the_loaded_card_is_a_conflict_found_under_the_
     db_session, world
 ):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz")
+    (brick,) = make_bricks(db_session, world, "Quiz", format="mooc")
     seen = brick.version
     # Another transaction moved it: the row has a newer version than the object in memory.
     db_session.execute(update(Brick).where(Brick.id == brick.id).values(version=seen + 1))
@@ -340,7 +331,7 @@ def test_a_version_changed_behind_the_loaded_card_is_a_conflict_found_under_the_
 def test_a_card_moved_inside_a_full_blocking_column_keeps_its_place_rules(db_session, world):
     s = stages(world)
     design = s["Design"]
-    _a, b = make(db_session, world, "a", "b", stage=design)
+    _a, b = make_bricks(db_session, world, "a", "b", format="mooc", stage_id=design.id)
     design.wip_limit, design.wip_policy = 1, WipPolicy.BLOCK  # already over its limit
 
     result = move(db_session, world, b, design, 1)
@@ -354,7 +345,9 @@ def test_a_card_moved_inside_a_full_blocking_column_keeps_its_place_rules(db_ses
 @pytest.mark.parametrize("name", [p for p in PRINCIPALS if p != "anonymous"])
 def test_the_override_follows_the_permission_engine_for_every_principal(db_session, world, name):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    (brick,) = make_bricks(
+        db_session, world, "Quiz", format="mooc", stage_id=s["Review (alpha)"].id
+    )
     person = world.principal(name)
     allowed = can(person, Permission.DONE_OVERRIDE, world.academy)
 
@@ -372,7 +365,9 @@ def test_the_override_follows_the_permission_engine_for_every_principal(db_sessi
 
 def test_a_site_admin_overrides_only_with_a_manager_role_in_the_academy(db_session, world):
     s = stages(world)
-    first, second = make(db_session, world, "First", "Second", stage=s["Review (alpha)"])
+    first, second = make_bricks(
+        db_session, world, "First", "Second", format="mooc", stage_id=s["Review (alpha)"].id
+    )
 
     with pytest.raises(services.DefinitionOfDoneIncomplete) as refused:
         move(db_session, world, first, s["Ready"], actor=world.admin, override_reason="Admin says")
@@ -388,7 +383,9 @@ def test_a_site_admin_overrides_only_with_a_manager_role_in_the_academy(db_sessi
 
 def test_a_deactivated_manager_cannot_override(db_session, world):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    (brick,) = make_bricks(
+        db_session, world, "Quiz", format="mooc", stage_id=s["Review (alpha)"].id
+    )
     world.manager.is_active_account = False
 
     with pytest.raises(services.DefinitionOfDoneIncomplete):
@@ -399,7 +396,9 @@ def test_a_deactivated_manager_cannot_override(db_session, world):
 
 def test_an_override_reason_over_1000_characters_is_refused(db_session, world):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    (brick,) = make_bricks(
+        db_session, world, "Quiz", format="mooc", stage_id=s["Review (alpha)"].id
+    )
 
     with pytest.raises(DomainError) as refused:
         move(db_session, world, brick, s["Ready"], actor=world.manager, override_reason="x" * 1001)
@@ -420,8 +419,8 @@ def drop(db_session, world, brick, stage, **where):
 
 def test_a_drop_lands_after_or_before_its_neighbour_and_counts_both_columns(db_session, world):
     s = stages(world)
-    a, _b, c = make(db_session, world, "a", "b", "c", stage=s["Design"])
-    x, y, _z = make(db_session, world, "x", "y", "z")
+    a, _b, c = make_bricks(db_session, world, "a", "b", "c", format="mooc", stage_id=s["Design"].id)
+    x, y, _z = make_bricks(db_session, world, "x", "y", "z", format="mooc")
 
     after = drop(db_session, world, x, s["Design"], after=a.number)
     before = drop(db_session, world, y, s["Design"], before=c.number)
@@ -434,9 +433,11 @@ def test_a_drop_lands_after_or_before_its_neighbour_and_counts_both_columns(db_s
 
 def test_a_drop_without_a_usable_neighbour_goes_to_the_bottom_or_to_its_position(db_session, world):
     s = stages(world)
-    make(db_session, world, "a", "b", stage=s["Design"])
-    (elsewhere,) = make(db_session, world, "elsewhere", stage=s["Production"])
-    x, y = make(db_session, world, "x", "y")
+    make_bricks(db_session, world, "a", "b", format="mooc", stage_id=s["Design"].id)
+    (elsewhere,) = make_bricks(
+        db_session, world, "elsewhere", format="mooc", stage_id=s["Production"].id
+    )
+    x, y = make_bricks(db_session, world, "x", "y", format="mooc")
 
     drop(db_session, world, x, s["Design"], after=elsewhere.number)  # not in that column
     drop(db_session, world, y, s["Design"], position=1, after=elsewhere.number)
@@ -447,7 +448,7 @@ def test_a_drop_without_a_usable_neighbour_goes_to_the_bottom_or_to_its_position
 @pytest.mark.parametrize("what", ["brick", "stage", "foreign stage"])
 def test_a_drop_naming_what_no_longer_exists_is_card_gone(db_session, world, what):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz")
+    (brick,) = make_bricks(db_session, world, "Quiz", format="mooc")
     stage_id = {
         "brick": s["Design"].id,
         "stage": 2**31 - 1,
@@ -465,8 +466,8 @@ def test_a_drop_naming_what_no_longer_exists_is_card_gone(db_session, world, wha
 
 def test_after_a_stale_drop_the_card_place_says_where_it_really_is(db_session, world):
     s = stages(world)
-    make(db_session, world, "a", stage=s["Production"])
-    (brick,) = make(db_session, world, "Quiz")
+    make_bricks(db_session, world, "a", format="mooc", stage_id=s["Production"].id)
+    (brick,) = make_bricks(db_session, world, "Quiz", format="mooc")
     seen = brick.version
     move(db_session, world, brick, s["Production"], 2)
 
@@ -501,8 +502,8 @@ def test_the_edit_form_cannot_put_a_card_in_a_full_blocking_column(db_session, w
     s = stages(world)
     design = s["Design"]
     design.wip_limit, design.wip_policy = 1, WipPolicy.BLOCK
-    make(db_session, world, "a", stage=design)
-    (x,) = make(db_session, world, "x")
+    make_bricks(db_session, world, "a", format="mooc", stage_id=design.id)
+    (x,) = make_bricks(db_session, world, "x", format="mooc")
 
     with pytest.raises(services.WipLimitReached) as refused:
         edit(db_session, world, x, stage_id=design.id, title="x renamed")
@@ -515,8 +516,8 @@ def test_the_edit_form_lets_a_warning_column_take_the_card(db_session, world):
     s = stages(world)
     design = s["Design"]
     design.wip_limit, design.wip_policy = 1, WipPolicy.WARN
-    make(db_session, world, "a", stage=design)
-    (x,) = make(db_session, world, "x")
+    make_bricks(db_session, world, "a", format="mooc", stage_id=design.id)
+    (x,) = make_bricks(db_session, world, "x", format="mooc")
 
     changes = edit(db_session, world, x, stage_id=design.id)
 
@@ -527,7 +528,9 @@ def test_the_edit_form_needs_a_complete_checklist_for_done_and_offers_no_overrid
     db_session, world
 ):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    (brick,) = make_bricks(
+        db_session, world, "Quiz", format="mooc", stage_id=s["Review (alpha)"].id
+    )
 
     with pytest.raises(services.DefinitionOfDoneIncomplete) as refused:
         services.edit_brick(db_session, brick, actor=world.manager, now=utcnow(),
@@ -548,8 +551,8 @@ def test_the_edit_form_needs_a_complete_checklist_for_done_and_offers_no_overrid
 def test_the_edit_form_checks_nothing_when_the_stage_stays(db_session, world):
     s = stages(world)
     design = s["Design"]
-    make(db_session, world, "a", stage=design)
-    (x,) = make(db_session, world, "x", stage=design)
+    make_bricks(db_session, world, "a", format="mooc", stage_id=design.id)
+    (x,) = make_bricks(db_session, world, "x", format="mooc", stage_id=design.id)
     design.wip_limit, design.wip_policy = 1, WipPolicy.BLOCK  # already over its limit
 
     changes = edit(db_session, world, x, stage_id=design.id, title="x renamed")
@@ -559,7 +562,7 @@ def test_the_edit_form_checks_nothing_when_the_stage_stays(db_session, world):
 
 def test_a_stale_edit_is_still_a_conflict(db_session, world):
     s = stages(world)
-    (brick,) = make(db_session, world, "Quiz")
+    (brick,) = make_bricks(db_session, world, "Quiz", format="mooc")
 
     with pytest.raises(Conflict):
         services.edit_brick(

@@ -6,38 +6,20 @@ import datetime as dt
 import re
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
+from tests.factories import make_brick, stage_named
 from tracker.academies.models import Stage, StageCategory, WipPolicy
 from tracker.academies.services import list_stages
-from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, ActivityKind, Brick
 from tracker.board import stages as services
-from tracker.db import utcnow
 from tracker.errors import DomainError
 
 NOW = dt.datetime(2026, 3, 2, 10, 30, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def english(app, db_session):
-    with force_locale("en"):
-        yield
-
-
 def names(db_session, world) -> list[str]:
     return [s.name for s in list_stages(db_session, world.academy)]
-
-
-def stage(world, name: str) -> Stage:
-    return next(s for s in world.academy.stages if s.name == name)
-
-
-def brick(db_session, world, title: str, stage_: Stage) -> Brick:
-    return brick_services.create_brick(db_session, world.academy, actor=world.manager, title=title,
-                                       format="video", stage_id=stage_.id,
-                                       now=utcnow())  # fmt: skip
 
 
 def url(world, suffix: str = "") -> str:
@@ -83,9 +65,9 @@ def test_names_are_unique_per_academy_only(db_session, world):
 
 
 def test_rename_and_set_a_wip_limit_lower_than_the_cards_held(db_session, world):
-    design = stage(world, "Design")
+    design = stage_named(world, "Design")
     for n in range(3):
-        brick(db_session, world, f"B{n}", design)
+        make_brick(db_session, world, f"B{n}", stage_id=design.id)
 
     services.update_stage(db_session, design, name="Storyboard", category="active", wip_limit=2,
                           wip_policy="block")  # fmt: skip
@@ -97,18 +79,18 @@ def test_rename_and_set_a_wip_limit_lower_than_the_cards_held(db_session, world)
 
 
 def test_reorder_left_and_right_stops_at_the_ends(db_session, world):
-    design = stage(world, "Design")
+    design = stage_named(world, "Design")
 
     assert services.move_stage(db_session, design, -1)
-    assert not services.move_stage(db_session, stage(world, "Backlog"), -1)
-    assert not services.move_stage(db_session, stage(world, "Ready"), 1)
+    assert not services.move_stage(db_session, stage_named(world, "Backlog"), -1)
+    assert not services.move_stage(db_session, stage_named(world, "Ready"), 1)
 
     assert names(db_session, world)[:3] == ["Backlog", "Design", "Analysis"]
 
 
 def test_removing_a_stage_sends_its_cards_where_the_manager_says(db_session, world):
-    design, production = stage(world, "Design"), stage(world, "Production")
-    cards = [brick(db_session, world, f"B{n}", design) for n in range(2)]
+    design, production = stage_named(world, "Design"), stage_named(world, "Production")
+    cards = [make_brick(db_session, world, f"B{n}", stage_id=design.id) for n in range(2)]
     versions = [b.version for b in cards]
 
     moved = services.remove_stage(db_session, design, destination=production, actor=world.manager,
@@ -129,8 +111,8 @@ def test_removing_a_stage_sends_its_cards_where_the_manager_says(db_session, wor
 
 
 def test_a_stage_with_cards_needs_a_destination_of_the_same_academy(db_session, world):
-    design = stage(world, "Design")
-    brick(db_session, world, "B", design)
+    design = stage_named(world, "Design")
+    make_brick(db_session, world, "B", stage_id=design.id)
 
     with pytest.raises(DomainError) as missing:
         services.remove_stage(db_session, design, destination=None, actor=world.manager, now=NOW)
@@ -149,7 +131,7 @@ def test_an_empty_stage_goes_without_a_destination_but_the_last_stage_stays(db_s
         services.remove_stage(db_session, s, destination=None, actor=world.manager, now=NOW)
 
     with pytest.raises(DomainError):
-        services.remove_stage(db_session, stage(world, "Backlog"), destination=None,
+        services.remove_stage(db_session, stage_named(world, "Backlog"), destination=None,
                               actor=world.manager, now=NOW)  # fmt: skip
 
     assert names(db_session, world) == ["Backlog"]
@@ -157,12 +139,12 @@ def test_an_empty_stage_goes_without_a_destination_but_the_last_stage_stays(db_s
 
 def test_the_destination_rules_apply_to_a_removal(db_session, world):
     design, production, ready = (
-        stage(world, "Design"),
-        stage(world, "Production"),
-        stage(world, "Ready"),
+        stage_named(world, "Design"),
+        stage_named(world, "Production"),
+        stage_named(world, "Ready"),
     )
-    brick(db_session, world, "B1", design)
-    brick(db_session, world, "B2", design)
+    make_brick(db_session, world, "B1", stage_id=design.id)
+    make_brick(db_session, world, "B2", stage_id=design.id)
     production.wip_limit, production.wip_policy = 1, WipPolicy.BLOCK
 
     with pytest.raises(DomainError) as full:
@@ -179,10 +161,10 @@ def test_the_destination_rules_apply_to_a_removal(db_session, world):
 
 
 def test_the_page_lists_stages_with_their_cards_and_limits(client, db_session, world, login):
-    design = stage(world, "Design")
+    design = stage_named(world, "Design")
     design.wip_limit, design.wip_policy = 1, WipPolicy.BLOCK
-    brick(db_session, world, "B1", design)
-    brick(db_session, world, "B2", design)
+    make_brick(db_session, world, "B1", stage_id=design.id)
+    make_brick(db_session, world, "B2", stage_id=design.id)
     login(world.manager)
 
     html = client.get(url(world)).get_data(as_text=True)
@@ -231,8 +213,8 @@ def test_add_edit_and_move_through_the_pages(client, db_session, world, login):
 
 
 def test_removing_through_the_page_asks_where_the_cards_go(client, db_session, world, login):
-    design, production = stage(world, "Design"), stage(world, "Production")
-    b = brick(db_session, world, "B", design)
+    design, production = stage_named(world, "Design"), stage_named(world, "Production")
+    b = make_brick(db_session, world, "B", stage_id=design.id)
     login(world.manager)
 
     page = client.get(url(world, f"/{design.id}/remove"))
@@ -242,7 +224,7 @@ def test_removing_through_the_page_asks_where_the_cards_go(client, db_session, w
 
     assert "This stage holds 1 card." in page.get_data(as_text=True)
     assert refused.status_code == 422
-    assert re.search(r'id="destination-error">Choose the stage that receives its 1 cards',
+    assert re.search(r'id="destination-error">Choose the stage that receives its card\.',
                      refused.get_data(as_text=True))  # fmt: skip
     assert done.status_code == 303
     assert db_session.get(Brick, b.id).stage_id == production.id

@@ -6,12 +6,11 @@ import datetime as dt
 import re
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, insert, select
 
-from tracker.academies.models import Stage, StageCategory, WipPolicy
+from tests.factories import make_brick, stage_named
+from tracker.academies.models import StageCategory, WipPolicy
 from tracker.academies.services import list_stages
-from tracker.backlog import services
 from tracker.backlog.checklists import tick_checklist_item
 from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, ChecklistItem
 from tracker.backlog.paths_services import create_path
@@ -24,24 +23,8 @@ from tracker.sprints.models import Sprint, SprintState
 from tracker.sprints.services import create_sprint
 
 
-@pytest.fixture(autouse=True)
-def english(app, db_session):
-    with force_locale("en"):
-        yield
-
-
 def url(world, query: str = "") -> str:
     return f"/a/{world.academy.slug}/board{query}"
-
-
-def stage(world, name: str) -> Stage:
-    return next(s for s in world.academy.stages if s.name == name)
-
-
-def brick(db_session, world, title: str, **values) -> Brick:
-    values.setdefault("format", "mooc")
-    return services.create_brick(db_session, world.academy, actor=world.manager, title=title,
-                                 **values, now=utcnow())  # fmt: skip
 
 
 def column(html: str, stage_id: int) -> list[int]:
@@ -73,10 +56,10 @@ def move_json(client, world, payload):
 
 
 def test_one_column_per_stage_with_its_cards_in_rank_order(client, db_session, world, login):
-    design = stage(world, "Design")
-    a = brick(db_session, world, "A", stage_id=design.id)
-    b = brick(db_session, world, "B")
-    c = brick(db_session, world, "C", stage_id=design.id)
+    design = stage_named(world, "Design")
+    a = make_brick(db_session, world, "A", format="mooc", stage_id=design.id)
+    b = make_brick(db_session, world, "B", format="mooc")
+    c = make_brick(db_session, world, "C", format="mooc", stage_id=design.id)
     board_services.move_brick(db_session, c, design, 1, actor=world.manager,
                               expected_version=c.version, now=utcnow())  # fmt: skip
     login(world.designer)
@@ -86,13 +69,21 @@ def test_one_column_per_stage_with_its_cards_in_rank_order(client, db_session, w
     titles = re.findall(r'<h2 class="column-title"[^>]*>([^<]+)</h2>', html)
     assert titles == [s.name for s in world.academy.stages]
     assert column(html, design.id) == [c.number, a.number]
-    assert column(html, stage(world, "Backlog").id) == [b.number]
+    assert column(html, stage_named(world, "Backlog").id) == [b.number]
 
 
 def test_a_card_shows_what_a_dlm_looks_for(client, db_session, world, login):
     path = create_path(db_session, world.academy, name="Data & IA", colour="#0b6e4f")
-    b = brick(db_session, world, "Cyber <basics>", learner_minutes=90, estimate_points=5,
-              owner_id=world.designer.id, learning_path_id=path.id)  # fmt: skip
+    b = make_brick(
+        db_session,
+        world,
+        "Cyber <basics>",
+        format="mooc",
+        learner_minutes=90,
+        estimate_points=5,
+        owner_id=world.designer.id,
+        learning_path_id=path.id,
+    )
     tick_checklist_item(
         db_session, b, b.checklist[0], done=True, actor=world.designer, now=utcnow()
     )
@@ -115,13 +106,13 @@ def test_a_card_shows_what_a_dlm_looks_for(client, db_session, world, login):
 def test_the_column_head_shows_count_points_and_an_over_limit_state(
     client, db_session, world, login
 ):
-    design = stage(world, "Design")
+    design = stage_named(world, "Design")
     design.wip_limit, design.wip_policy = 2, WipPolicy.WARN
-    production = stage(world, "Production")
+    production = stage_named(world, "Production")
     production.wip_limit = 5
     for n in range(3):
-        brick(db_session, world, f"D{n}", stage_id=design.id, estimate_points=2)
-    brick(db_session, world, "P", stage_id=production.id, estimate_points=1)
+        make_brick(db_session, world, f"D{n}", format="mooc", stage_id=design.id, estimate_points=2)
+    make_brick(db_session, world, "P", format="mooc", stage_id=production.id, estimate_points=1)
     login(world.designer)
 
     html = client.get(url(world)).get_data(as_text=True)
@@ -136,11 +127,11 @@ def test_the_column_head_shows_count_points_and_an_over_limit_state(
 def test_the_active_sprint_is_shown_by_default_and_all_on_demand(client, db_session, world, login):
     active = create_sprint(db_session, world.academy, name="Sprint 2")
     planned = create_sprint(db_session, world.academy, name="Sprint 3")
-    in_sprint = brick(db_session, world, "In", sprint_id=active.id)
+    in_sprint = make_brick(db_session, world, "In", format="mooc", sprint_id=active.id)
     active.state = SprintState.ACTIVE
-    later = brick(db_session, world, "Later", sprint_id=planned.id)
-    loose = brick(db_session, world, "Loose")
-    backlog = stage(world, "Backlog").id
+    later = make_brick(db_session, world, "Later", format="mooc", sprint_id=planned.id)
+    loose = make_brick(db_session, world, "Loose", format="mooc")
+    backlog = stage_named(world, "Backlog").id
     login(world.manager)
 
     default = client.get(url(world)).get_data(as_text=True)
@@ -161,10 +152,10 @@ def test_filters_by_owner_format_and_path_and_a_stale_value_is_ignored(
     client, db_session, world, login
 ):
     path = create_path(db_session, world.academy, name="Onboarding")
-    mine = brick(db_session, world, "Mine", owner_id=world.designer.id, format="video")
-    pathed = brick(db_session, world, "Pathed", learning_path_id=path.id)
-    nobody = brick(db_session, world, "Nobody's")
-    backlog = stage(world, "Backlog").id
+    mine = make_brick(db_session, world, "Mine", owner_id=world.designer.id, format="video")
+    pathed = make_brick(db_session, world, "Pathed", format="mooc", learning_path_id=path.id)
+    nobody = make_brick(db_session, world, "Nobody's", format="mooc")
+    backlog = stage_named(world, "Backlog").id
     login(world.designer)
 
     def shown(query: str) -> list[int]:
@@ -183,9 +174,9 @@ def test_swimlanes_by_learning_path_keep_the_filters_in_their_links(
 ):
     first = create_path(db_session, world.academy, name="Alpha path", colour="#6a3d9a")
     second = create_path(db_session, world.academy, name="Beta path")
-    a = brick(db_session, world, "A", learning_path_id=second.id)
-    b = brick(db_session, world, "B", learning_path_id=first.id)
-    c = brick(db_session, world, "C")
+    a = make_brick(db_session, world, "A", format="mooc", learning_path_id=second.id)
+    b = make_brick(db_session, world, "B", format="mooc", learning_path_id=first.id)
+    c = make_brick(db_session, world, "C", format="mooc")
     login(world.manager)
 
     html = client.get(url(world, "?lanes=path&format=mooc")).get_data(as_text=True)
@@ -194,7 +185,7 @@ def test_swimlanes_by_learning_path_keep_the_filters_in_their_links(
     assert [re.sub(r"<[^>]+>", "", lane).strip() for lane in lanes] == [
         "Alpha path", "Beta path", "No learning path",
     ]  # fmt: skip
-    backlog = stage(world, "Backlog").id
+    backlog = stage_named(world, "Backlog").id
     assert re.findall(rf'data-stage="{backlog}" data-lane="(\d+)"', html) == [
         str(first.id), str(second.id), "0",
     ]  # fmt: skip
@@ -206,7 +197,7 @@ def test_swimlanes_by_learning_path_keep_the_filters_in_their_links(
 
 
 def test_a_done_column_shows_its_latest_cards_and_all_on_demand(client, db_session, world, login):
-    ready = stage(world, "Ready")
+    ready = stage_named(world, "Ready")
     now = dt.datetime.now(dt.UTC)
     total = DONE_SHOWN + 5
     first = world.academy.brick_counter + 1
@@ -236,7 +227,7 @@ def test_a_done_column_shows_its_latest_cards_and_all_on_demand(client, db_sessi
 
 
 def test_any_change_shows_on_the_next_load(client, db_session, world, login):
-    b = brick(db_session, world, "Quiz", owner_id=world.designer.id)
+    b = make_brick(db_session, world, "Quiz", format="mooc", owner_id=world.designer.id)
     login(world.manager)
     before = card(client.get(url(world)).get_data(as_text=True), b.number)
 
@@ -252,7 +243,7 @@ def test_any_change_shows_on_the_next_load(client, db_session, world, login):
 def test_builders_get_the_move_controls_and_only_managers_the_override_and_stages(
     client, db_session, world, login
 ):
-    brick(db_session, world, "A")
+    make_brick(db_session, world, "A", format="mooc")
     login(world.designer)
     designer = client.get(url(world)).get_data(as_text=True)
     client.post("/logout")
@@ -273,10 +264,10 @@ def test_builders_get_the_move_controls_and_only_managers_the_override_and_stage
 def test_a_drop_moves_the_card_after_its_neighbour_and_answers_the_new_state(
     client, db_session, world, login
 ):
-    design = stage(world, "Design")
-    a = brick(db_session, world, "A", stage_id=design.id)
-    b = brick(db_session, world, "B", stage_id=design.id)
-    x = brick(db_session, world, "X")
+    design = stage_named(world, "Design")
+    a = make_brick(db_session, world, "A", format="mooc", stage_id=design.id)
+    b = make_brick(db_session, world, "B", format="mooc", stage_id=design.id)
+    x = make_brick(db_session, world, "X", format="mooc")
     login(world.designer)
 
     response = move_json(client, world, {"brick": x.number, "version": x.version,
@@ -294,10 +285,10 @@ def test_a_drop_moves_the_card_after_its_neighbour_and_answers_the_new_state(
 def test_a_drop_on_a_filtered_board_lands_next_to_the_visible_neighbour(
     client, db_session, world, login
 ):
-    design = stage(world, "Design")
-    a = brick(db_session, world, "A", stage_id=design.id, format="video")
-    hidden = brick(db_session, world, "Hidden", stage_id=design.id)
-    b = brick(db_session, world, "B", stage_id=design.id, format="video")
+    design = stage_named(world, "Design")
+    a = make_brick(db_session, world, "A", stage_id=design.id, format="video")
+    hidden = make_brick(db_session, world, "Hidden", format="mooc", stage_id=design.id)
+    b = make_brick(db_session, world, "B", stage_id=design.id, format="video")
     login(world.designer)
 
     # On ?format=video the person sees A, B and drops B above A ("before": A).
@@ -310,8 +301,8 @@ def test_a_drop_on_a_filtered_board_lands_next_to_the_visible_neighbour(
 
 
 def test_a_stale_version_gets_409_with_where_the_card_really_is(client, db_session, world, login):
-    design, production = stage(world, "Design"), stage(world, "Production")
-    x = brick(db_session, world, "X")
+    design, production = stage_named(world, "Design"), stage_named(world, "Production")
+    x = make_brick(db_session, world, "X", format="mooc")
     seen = x.version
     board_services.move_brick(db_session, x, production, 1, actor=world.manager,
                               expected_version=seen, now=utcnow())  # fmt: skip
@@ -329,10 +320,10 @@ def test_a_stale_version_gets_409_with_where_the_card_really_is(client, db_sessi
 
 
 def test_a_full_blocking_column_refuses_the_drop_on_the_server(client, db_session, world, login):
-    design = stage(world, "Design")
+    design = stage_named(world, "Design")
     design.wip_limit, design.wip_policy = 1, WipPolicy.BLOCK
-    brick(db_session, world, "In", stage_id=design.id)
-    x = brick(db_session, world, "X")
+    make_brick(db_session, world, "In", format="mooc", stage_id=design.id)
+    x = make_brick(db_session, world, "X", format="mooc")
     login(world.designer)
 
     response = move_json(client, world, {"brick": x.number, "version": x.version,
@@ -343,16 +334,18 @@ def test_a_full_blocking_column_refuses_the_drop_on_the_server(client, db_sessio
     assert response.get_json() == {
         "type": "urn:brique:problem:wip_limit", "title": "Unprocessable Entity",
         "status": 422, "code": "wip_limit",
-        "detail": "Design is full: its limit is 1 cards. Move one out first.",
+        "detail": "Design is full: its limit is 1 card. Move it out first.",
     }  # fmt: skip
-    assert db_session.get(Brick, x.id).stage_id == stage(world, "Backlog").id
+    assert db_session.get(Brick, x.id).stage_id == stage_named(world, "Backlog").id
 
 
 def test_done_with_an_incomplete_checklist_is_422_and_a_manager_may_override(
     client, db_session, world, login
 ):
-    ready = stage(world, "Ready")
-    x = brick(db_session, world, "X", stage_id=stage(world, "Review (alpha)").id)
+    ready = stage_named(world, "Ready")
+    x = make_brick(
+        db_session, world, "X", format="mooc", stage_id=stage_named(world, "Review (alpha)").id
+    )
     login(world.designer)
     payload = {"brick": x.number, "version": x.version, "stage": ready.id}
 
@@ -389,11 +382,12 @@ def test_done_with_an_incomplete_checklist_is_422_and_a_manager_may_override(
     ],
 )
 def test_bad_json_gets_a_json_error_not_a_500(client, db_session, world, login, payload, status):
-    x = brick(db_session, world, "X")
+    x = make_brick(db_session, world, "X", format="mooc")
     foreign = world.other_academy.stages[0].id
+    design = stage_named(world, "Design").id
     if isinstance(payload, dict):
         payload = {
-            k: {"STAGE": stage(world, "Design").id, "FOREIGN": foreign, "BRICK": x.number}.get(v, v)
+            k: {"STAGE": design, "FOREIGN": foreign, "BRICK": x.number}.get(v, v)
             if isinstance(v, str) else v
             for k, v in payload.items()
         }  # fmt: skip
@@ -410,15 +404,15 @@ def test_bad_json_gets_a_json_error_not_a_500(client, db_session, world, login, 
 
 
 def test_a_json_move_without_the_csrf_token_is_refused(client, db_session, world, login):
-    x = brick(db_session, world, "X")
+    x = make_brick(db_session, world, "X", format="mooc")
     login(world.designer)
 
     response = client.post(url(world, "/move"), csrf=False, headers={"Accept": "application/json"},
                            json={"brick": x.number, "version": x.version,
-                                 "stage": stage(world, "Design").id})  # fmt: skip
+                                 "stage": stage_named(world, "Design").id})  # fmt: skip
 
     assert response.status_code == 400
-    assert db_session.get(Brick, x.id).stage_id == stage(world, "Backlog").id
+    assert db_session.get(Brick, x.id).stage_id == stage_named(world, "Backlog").id
 
 
 # -- Moving by the form (keyboard, no JavaScript) ------------------------------------------------
@@ -429,9 +423,9 @@ def move_url(world, b, query: str = "") -> str:
 
 
 def test_the_move_form_moves_and_comes_back_to_the_same_board(client, db_session, world, login):
-    design = stage(world, "Design")
-    a = brick(db_session, world, "A", stage_id=design.id)
-    x = brick(db_session, world, "X")
+    design = stage_named(world, "Design")
+    a = make_brick(db_session, world, "A", format="mooc", stage_id=design.id)
+    x = make_brick(db_session, world, "X", format="mooc")
     login(world.designer)
 
     page = client.get(move_url(world, x, "?sprint=all&lanes=path"))
@@ -449,9 +443,9 @@ def test_the_move_form_moves_and_comes_back_to_the_same_board(client, db_session
 
 
 def test_an_empty_position_puts_the_card_at_the_bottom(client, db_session, world, login):
-    design = stage(world, "Design")
-    a = brick(db_session, world, "A", stage_id=design.id)
-    x = brick(db_session, world, "X", stage_id=design.id)
+    design = stage_named(world, "Design")
+    a = make_brick(db_session, world, "A", format="mooc", stage_id=design.id)
+    x = make_brick(db_session, world, "X", format="mooc", stage_id=design.id)
     board_services.move_brick(db_session, x, design, 1, actor=world.manager,
                               expected_version=x.version, now=utcnow())  # fmt: skip
     login(world.designer)
@@ -463,10 +457,10 @@ def test_an_empty_position_puts_the_card_at_the_bottom(client, db_session, world
 
 
 def test_a_refused_form_move_says_why_beside_the_field(client, db_session, world, login):
-    design = stage(world, "Design")
+    design = stage_named(world, "Design")
     design.wip_limit, design.wip_policy = 1, WipPolicy.BLOCK
-    brick(db_session, world, "In", stage_id=design.id)
-    x = brick(db_session, world, "X")
+    make_brick(db_session, world, "In", format="mooc", stage_id=design.id)
+    x = make_brick(db_session, world, "X", format="mooc")
     login(world.designer)
 
     response = client.post(move_url(world, x), data={"stage": str(design.id),
@@ -479,14 +473,14 @@ def test_a_refused_form_move_says_why_beside_the_field(client, db_session, world
 
 
 def test_a_stale_form_move_says_so_and_offers_the_form_again(client, db_session, world, login):
-    production = stage(world, "Production")
-    x = brick(db_session, world, "X")
+    production = stage_named(world, "Production")
+    x = make_brick(db_session, world, "X", format="mooc")
     seen = x.version
     board_services.move_brick(db_session, x, production, 1, actor=world.manager,
                               expected_version=seen, now=utcnow())  # fmt: skip
     login(world.designer)
 
-    response = client.post(move_url(world, x), data={"stage": str(stage(world, "Design").id),
+    response = client.post(move_url(world, x), data={"stage": str(stage_named(world, "Design").id),
                                                      "version": str(seen)})  # fmt: skip
 
     html = response.get_data(as_text=True)
@@ -496,11 +490,13 @@ def test_a_stale_form_move_says_so_and_offers_the_form_again(client, db_session,
 
 
 def test_a_designer_form_move_to_done_shows_the_checklist_message(client, db_session, world, login):
-    x = brick(db_session, world, "X", stage_id=stage(world, "Review (alpha)").id)
+    x = make_brick(
+        db_session, world, "X", format="mooc", stage_id=stage_named(world, "Review (alpha)").id
+    )
     login(world.designer)
 
     response = client.post(move_url(world, x), data={
-        "stage": str(stage(world, "Ready").id), "version": str(x.version),
+        "stage": str(stage_named(world, "Ready").id), "version": str(x.version),
         "override_reason": "ignored: designers have no such field"})  # fmt: skip
 
     assert response.status_code == 422
@@ -593,7 +589,7 @@ def test_the_stages_link_and_the_nav_entry(client, db_session, world, login):
 
 
 def test_a_stage_made_done_collapses_too(db_session, world):
-    review = stage(world, "Review (alpha)")
+    review = stage_named(world, "Review (alpha)")
     review.category = StageCategory.DONE
     stages = list_stages(db_session, world.academy)
 
@@ -605,13 +601,13 @@ def test_a_stage_made_done_collapses_too(db_session, world):
 def test_a_sprint_filter_value_of_another_academy_is_ignored(client, db_session, world, login):
     foreign = Sprint(academy_id=world.other_academy.id, name="Elsewhere")
     db_session.add(foreign)
-    x = brick(db_session, world, "X")
+    x = make_brick(db_session, world, "X", format="mooc")
     db_session.flush()
     login(world.manager)
 
     html = client.get(url(world, f"?sprint={foreign.id}")).get_data(as_text=True)
 
-    assert column(html, stage(world, "Backlog").id) == [x.number]
+    assert column(html, stage_named(world, "Backlog").id) == [x.number]
 
 
 def test_the_rendered_boards_cache_renders_once_per_key_and_forgets_the_oldest():

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import LiveServer
-from tests.releases.helpers import add_bricks, make_testers, run_round
+from tests.factories import add_bricks, make_testers, run_round
 from tracker.academies.models import Academy, Role
 from tracker.academies.services import add_member, create_academy
 from tracker.auth.services import create_user

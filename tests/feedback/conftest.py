@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.feedback.factories import Setup, invite, make_round, make_tester
+from tests.factories import Setup, invite, make_round, make_tester
 from tracker.feedback.models import RoundInvitation
 
 # When the round opens and the tester is invited (the NOW of test_answers.py and test_items.py).

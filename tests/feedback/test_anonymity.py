@@ -7,8 +7,7 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from tests.conftest import SECRET
-from tests.feedback.factories import complete_values, invite, make_round, make_tester
+from tests.factories import SECRET, complete_values, invite, make_round, make_tester
 from tracker.feedback.answers import my_response, save_response
 from tracker.feedback.items import ItemInput, my_items, report_item
 from tracker.feedback.keys import lookup_key

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import SECRET
-from tests.feedback.factories import complete_values, invite, make_round, make_tester
+from tests.factories import SECRET, complete_values, invite, make_round, make_tester
 from tracker.feedback.answers import (
     AnswerErrors,
     my_response,

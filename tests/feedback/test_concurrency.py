@@ -5,10 +5,8 @@ database when TRACKER_TEST_DATABASE_URL is set)."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,20 +14,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from bench.round_burst import check_round, figures, run_burst, seed_round, served_round
-from tests.conftest import SECRET, TEST_DATABASE_URL, make_test_app, scratch_postgres_database
+from tests.conftest import SECRET, committed_database, make_test_app
 from tracker import migrate
 from tracker.db import db, utcnow
 from tracker.feedback.answers import save_response
 from tracker.feedback.models import Answer, Response, RoundInvitation
-
-
-@contextmanager
-def committed_database(tmp_path: Path, label: str) -> Iterator[str]:
-    if TEST_DATABASE_URL:
-        with scratch_postgres_database(TEST_DATABASE_URL, f"{label}{os.getpid()}") as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path / f'{label}.sqlite3'}"
 
 
 @pytest.fixture(scope="module")

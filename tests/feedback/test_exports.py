@@ -10,13 +10,13 @@ import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
 
-from tests.factories import make_user
-from tests.feedback.factories import (
+from tests.factories import (
     add_brick,
     add_item,
     add_question,
     add_round,
     make_release,
+    make_user,
     respond,
 )
 from tracker import spreadsheets

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_user
-from tests.feedback.factories import (
+from tests.factories import (
     add_invitation,
     add_item,
     add_question,
     add_round,
+    make_user,
     respond,
 )
 from tracker.feedback.gate import compute_gate, evaluate_gate

@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
-from tests.conftest import SECRET
-from tests.feedback.factories import BASE_URL, invite, make_round, make_tester, token_of
+from tests.factories import BASE_URL, SECRET, invite, make_round, make_tester, token_of
 from tracker.academies.models import Membership, Role
 from tracker.db import utcnow
 from tracker.errors import DomainError
@@ -250,7 +249,7 @@ def test_a_reminder_after_a_change_of_secret_key_carries_a_link_that_works(db_se
 
 
 def test_a_member_with_another_role_and_a_profile_can_be_invited(db_session, world):
-    from tests.feedback.factories import give_profile
+    from tests.factories import give_profile
 
     setup = make_round(db_session, world.academy, world.manager, now=NOW)
     give_profile(db_session, world.academy, world.designer)

@@ -8,8 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import SECRET
-from tests.feedback.factories import invite, make_tester
+from tests.factories import SECRET, invite, make_tester
 from tracker.errors import DomainError, NotFound
 from tracker.feedback.items import ItemInput, get_my_item, my_items, report_item, update_item
 from tracker.feedback.models import (

@@ -14,8 +14,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from tests.factories import make_user
-from tests.feedback.factories import invite, make_round, make_tester
+from tests.factories import invite, make_round, make_tester, make_user
 from tracker.academies.models import Membership, Role
 from tracker.auth.models import User
 from tracker.errors import Conflict, DomainError

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.feedback.factories import make_round
+from tests.factories import make_round
 from tracker.errors import DomainError
 from tracker.feedback.models import (
     Question,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_user
-from tests.feedback.factories import (
+from tests.factories import (
     add_brick,
     add_invitation,
     add_item,
     add_question,
     add_round,
     make_release,
+    make_user,
     respond,
 )
 from tracker.feedback import results

@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import func, select
 
-from tests.feedback.factories import (
+from tests.factories import (
     make_round,
     make_tester,
 )

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from tests.feedback.factories import invite, make_round, make_tester
+from tests.factories import invite, make_round, make_tester, plan_release
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.feedback.answers import save_response
@@ -43,10 +43,6 @@ from tracker.releases.services import create_release
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
-def _release(db_session, world, name="Incrément 1"):
-    return create_release(db_session, world.academy, name=name, actor=world.manager, now=utcnow())
-
-
 # -- Creation and editing ---------------------------------------------------------------------
 
 
@@ -57,7 +53,7 @@ def test_a_new_round_copies_the_academy_gate_and_starts_from_the_default_questio
     world.academy.gate_min_responses = 120
     world.academy.gate_min_nps = 10
     world.academy.default_locale = "fr"
-    release = _release(db_session, world)
+    release = plan_release(db_session, world, "Incrément 1")
 
     # Act
     round_ = create_round(
@@ -89,7 +85,7 @@ def test_a_new_round_copies_the_academy_gate_and_starts_from_the_default_questio
 
 
 def test_the_default_questionnaire_follows_the_academy_language(db_session, world):
-    release = _release(db_session, world)
+    release = plan_release(db_session, world, "Incrément 1")
     world.academy.default_locale = "en"
 
     round_ = create_round(
@@ -117,7 +113,7 @@ def test_the_default_questionnaire_follows_the_academy_language(db_session, worl
 def test_the_closing_time_must_be_ahead_and_after_the_opening(
     db_session, world, opens, closes, field
 ):
-    release = _release(db_session, world)
+    release = plan_release(db_session, world, "Incrément 1")
 
     with pytest.raises(DomainError) as refused:
         create_round(
@@ -138,7 +134,7 @@ def test_a_round_goes_on_a_release_of_its_academy_that_is_not_past_beta(db_sessi
     other = create_release(
         db_session, world.other_academy, name="Ailleurs", actor=world.outsider, now=utcnow()
     )
-    done = _release(db_session, world, "Livrée")
+    done = plan_release(db_session, world, "Livrée")
     done.state = ReleaseState.RELEASED
 
     for release in (other, done):

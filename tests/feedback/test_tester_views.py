@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.feedback.factories import (
+from tests.factories import (
     complete_values,
     give_profile,
     invite,
@@ -166,7 +166,10 @@ def test_reporting_and_editing_an_item_through_the_link(client, db_session, worl
     assert edited.status_code == 303
     db_session.refresh(item)
     assert (item.location, item.severity.value) == ("slide 5", "major")
-    assert "Le quiz bloque" in text_of(client.get(url))
+    page = text_of(client.get(url))
+    assert "Le quiz bloque" in page
+    # "My feedback" says which brick the item is about, then where in it (no stray "·")
+    assert f'<small class="item-where">{brick.title} · slide 5</small>' in page
 
 
 def test_a_tester_cannot_touch_another_testers_item(client, db_session, world, invited):

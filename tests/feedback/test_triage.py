@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from flask_babel import force_locale
 
-from tests.feedback.factories import add_brick, add_item, add_round, make_release
+from tests.factories import add_brick, add_item, add_round, make_release
 from tracker.backlog.models import BrickFormat
 from tracker.errors import DomainError
 from tracker.feedback import triage

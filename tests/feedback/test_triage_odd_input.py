@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.feedback.factories import add_item, add_round
+from tests.factories import add_item, add_round
 
 HUGE = "9" * 25
 

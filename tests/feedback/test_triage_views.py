@@ -7,8 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_user
-from tests.feedback.factories import add_brick, add_item, add_round, make_release
+from tests.factories import add_brick, add_item, add_round, make_release, make_user
 from tracker.backlog.models import Brick
 from tracker.feedback.models import ItemStatus, Severity
 

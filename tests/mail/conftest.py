@@ -1,15 +1,14 @@
-"""A real SMTP server on loopback (aiosmtpd), and a committed database for multi-thread tests."""
+"""A real SMTP server on loopback (aiosmtpd), and a committed database (tests/conftest.py's
+real_engine) emptied of mail around each test."""
 
 from __future__ import annotations
 
 import asyncio
 import email
 import email.policy
-import os
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack
 from email.message import EmailMessage
 from typing import Any
 
@@ -17,9 +16,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, delete
 
-from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
-from tracker import migrate
-from tracker.db import make_engine
 from tracker.mail.models import MailMessage
 
 
@@ -71,26 +67,10 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-@pytest.fixture(scope="module")
-def committed_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A migrated database whose commits are real (threads cannot share a rolled-back one)."""
-    with ExitStack() as stack:
-        if TEST_DATABASE_URL:
-            url = stack.enter_context(
-                scratch_postgres_database(TEST_DATABASE_URL, f"mail{os.getpid()}")
-            )
-        else:
-            url = f"sqlite:///{tmp_path_factory.mktemp('mail') / 'mail.sqlite3'}"
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        migrate.upgrade(engine)
-        yield engine
-
-
 @pytest.fixture
-def clean_engine(committed_engine: Engine) -> Iterator[Engine]:
-    with committed_engine.begin() as connection:
+def clean_engine(real_engine: Engine) -> Iterator[Engine]:
+    with real_engine.begin() as connection:
         connection.execute(delete(MailMessage))
-    yield committed_engine
-    with committed_engine.begin() as connection:
+    yield real_engine
+    with real_engine.begin() as connection:
         connection.execute(delete(MailMessage))

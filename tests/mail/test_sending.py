@@ -324,13 +324,13 @@ def test_the_sender_holds_no_database_lock_while_talking_to_smtp(clean_engine, s
     assert report.sent == 2
 
 
-def test_the_flask_command_line_sends_mail(committed_engine, clean_engine, smtp_server, tmp_path):
+def test_the_flask_command_line_sends_mail(real_engine, clean_engine, smtp_server, tmp_path):
     """`flask --app app send-mail` as cron runs it, configured by the environment only."""
     inbox, port = smtp_server
     add_messages(clean_engine, 2)
     env = {
         **os.environ,
-        "TRACKER_DATABASE_URL": committed_engine.url.render_as_string(hide_password=False),
+        "TRACKER_DATABASE_URL": real_engine.url.render_as_string(hide_password=False),
         "TRACKER_INSTANCE_PATH": str(tmp_path),
         "TRACKER_SMTP_HOST": "127.0.0.1",
         "TRACKER_SMTP_PORT": str(port),

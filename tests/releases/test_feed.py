@@ -9,8 +9,7 @@ from xml.etree import ElementTree as ET
 import feedparser
 import pytest
 
-from tests.conftest import SECRET
-from tests.releases.helpers import make_testers, run_round
+from tests.factories import SECRET, make_testers, run_round
 from tracker.academies.models import Membership
 from tracker.academies.services import remove_member
 from tracker.db import utcnow

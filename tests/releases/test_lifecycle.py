@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.releases.helpers import add_bricks, make_testers, run_round
+from tests.factories import (
+    failing_round,
+    passing_round,
+)
 from tracker.db import utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.feedback.models import ItemStatus
@@ -19,31 +21,6 @@ from tracker.releases.models import (
     ReleaseEventKind,
     ReleaseState,
 )
-
-
-@pytest.fixture
-def beta(db_session, world):
-    """A release with two bricks and three testers of the academy's panel."""
-    release = services.create_release(
-        db_session, world.academy, name="Socle", actor=world.manager, now=utcnow()
-    )
-    add_bricks(db_session, world.academy, release)
-    testers = make_testers(db_session, world.academy, 3)
-    return release, testers
-
-
-def failing_round(db_session, world, release, testers, **kwargs):
-    return run_round(
-        db_session, world.academy, release, world.manager, testers, secret_key=SECRET,
-        rating=2, nps=3, blocking=["La vidéo ne démarre pas"], **kwargs,
-    )  # fmt: skip
-
-
-def passing_round(db_session, world, release, testers, **kwargs):
-    return run_round(
-        db_session, world.academy, release, world.manager, testers, secret_key=SECRET,
-        rating=5, nps=10, **kwargs,
-    )  # fmt: skip
 
 
 def states(db_session, release):

@@ -9,14 +9,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tests.conftest import SECRET
-from tests.factories import make_member
-from tests.feedback.factories import add_item
-from tests.releases.helpers import make_testers, run_round
+from tests.factories import SECRET, add_item, make_brick, make_member, make_testers, run_round
 from tracker.academies.models import Role, Stage, StageCategory
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.paths_services import create_path
-from tracker.backlog.services import create_brick
 from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.feedback.models import ItemKind, ItemStatus, Severity
@@ -37,17 +33,28 @@ def release(db_session, world):
     )  # fmt: skip
     path = create_path(db_session, world.academy, name="Culture digitale", target_population="Tous")
     db_session.flush()
-    create_brick(
-        db_session, world.academy, actor=world.manager, title="Les bases du cloud",
-        format=BrickFormat.VIDEO, learner_minutes=90, release_id=release.id,
-        learning_path_id=path.id, target_audience="Managers", stage_id=done.id,
-        objectives=[("Expliquer ce qu'est le cloud", "understand")], now=utcnow(),
-    )  # fmt: skip
-    create_brick(
-        db_session, world.academy, actor=world.manager, title="Quiz RGPD",
-        format=BrickFormat.MICRO_LEARNING, learner_minutes=10, release_id=release.id,
-        stage_id=done.id, now=utcnow(),
-    )  # fmt: skip
+    make_brick(
+        db_session,
+        world.academy,
+        "Les bases du cloud",
+        actor=world.manager,
+        learner_minutes=90,
+        release_id=release.id,
+        stage_id=done.id,
+        learning_path_id=path.id,
+        target_audience="Managers",
+        objectives=[("Expliquer ce qu'est le cloud", "understand")],
+    )
+    make_brick(
+        db_session,
+        world.academy,
+        "Quiz RGPD",
+        actor=world.manager,
+        format=BrickFormat.MICRO_LEARNING,
+        learner_minutes=10,
+        release_id=release.id,
+        stage_id=done.id,
+    )
     return release
 
 
@@ -94,8 +101,8 @@ def test_the_draft_gives_the_beta_figures_of_the_last_round(db_session, world, r
 
     draft = notes.generate_notes(db_session, release)
 
-    assert "Responses: 3 of 3 invited testers (response rate: 100\u00a0%)" in draft
-    assert "Satisfaction (CSAT): 100\u00a0%" in draft
+    assert "Responses: 3 of 3 invited testers (response rate: 100%)" in draft
+    assert "Satisfaction (CSAT): 100%" in draft
     assert "Net Promoter Score (NPS): +100" in draft
     assert "Indicative figures: fewer than 30 answers." in draft
 
@@ -115,13 +122,10 @@ def test_you_told_us_lists_only_the_feedback_acted_on(db_session, world, release
             Stage.academy_id == world.academy.id, Stage.category == StageCategory.DONE
         )
     )
-    fix = create_brick(
-        db_session, world.academy, actor=world.manager, title="Sous-titres", format="video",
-        stage_id=done_stage.id, now=utcnow(),
-    )  # fmt: skip
-    unfinished = create_brick(
-        db_session, world.academy, actor=None, title="Plus tard", format="video", now=utcnow()
+    fix = make_brick(
+        db_session, world.academy, "Sous-titres", actor=world.manager, stage_id=done_stage.id
     )
+    unfinished = make_brick(db_session, world.academy, "Plus tard", actor=None)
     add_item(db_session, run.round, title="Ajouter des sous-titres", kind=ItemKind.IDEA,
              status=ItemStatus.PLANNED, created_brick_id=fix.id)  # fmt: skip
     add_item(db_session, run.round, title="Encore ouvert", status=ItemStatus.ACCEPTED)
@@ -141,10 +145,13 @@ def test_you_told_us_lists_only_the_feedback_acted_on(db_session, world, release
 
 
 def test_what_people_typed_cannot_become_markup(db_session, world, release):
-    create_brick(
-        db_session, world.academy, actor=None, title="<script>alert(1)</script> *gras* [x](y)",
-        format="video", release_id=release.id, now=utcnow(),
-    )  # fmt: skip
+    make_brick(
+        db_session,
+        world.academy,
+        "<script>alert(1)</script> *gras* [x](y)",
+        actor=None,
+        release_id=release.id,
+    )
 
     draft = notes.generate_notes(db_session, release)
     html = str(render_markdown(draft))
@@ -190,8 +197,8 @@ def test_publishing_emails_each_stakeholder_once_in_their_language(db_session, w
     before = db_session.query(MailMessage).count()
 
     first = notes.publish_notes(
-        db_session, release, body="# Incrément 1\n\nBienvenue.", actor=world.manager,
-        now=utcnow(), base_url="http://brique.test",
+        db_session, release, body="# Incrément 1\n\nBienvenue.\n\n- **Quiz** [lien](https://x.test/q)",
+        actor=world.manager, now=utcnow(), base_url="http://brique.test",
     )  # fmt: skip
     again = notes.publish_notes(
         db_session, release, body="# Incrément 1\n\nBienvenue !", actor=world.manager,
@@ -204,7 +211,14 @@ def test_publishing_emails_each_stakeholder_once_in_their_language(db_session, w
     link = f"http://brique.test/a/{world.academy.slug}/releases/{release.id}/notes"
     for mail in mails:
         assert link in mail.body_text and "Bienvenue." in mail.body_text
+        # Multipart: the text part reads as text (no Markdown left), the HTML part is rendered
+        assert (
+            "\nIncrément 1\n" in mail.body_text
+            and "- Quiz lien (https://x.test/q)" in mail.body_text
+        )
+        assert "#" not in mail.body_text and "**" not in mail.body_text
         assert "<h1>Incrément 1</h1>" in (mail.body_html or "")
+        assert "<strong>Quiz</strong>" in (mail.body_html or "")
     by_address = {m.to_address: m for m in mails}
     assert by_address[english.email].subject.startswith(f"{world.academy.name}: the release notes")
     with force_locale("fr"):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SECRET
-from tests.releases.helpers import add_bricks, make_testers, run_round
+from tests.factories import SECRET, add_bricks, make_testers, run_round
 from tracker.db import utcnow
 from tracker.releases import notes, readiness, services
 from tracker.releases.models import ReleaseState

@@ -6,19 +6,11 @@ import datetime as dt
 
 import pytest
 
-from tracker.backlog import services as brick_services
+from tests.factories import make_brick
 from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.releases import services
 from tracker.releases.models import Release, ReleaseEvent, ReleaseEventKind, ReleaseState
-
-
-def make_brick(session, world, **values):
-    values.setdefault("title", "A brick")
-    values.setdefault("format", "podcast")
-    return brick_services.create_brick(
-        session, world.academy, actor=world.manager, **values, now=utcnow()
-    )
 
 
 def test_a_new_release_is_planned_and_its_creation_recorded(db_session, world):
@@ -126,10 +118,22 @@ def test_the_release_page_lists_its_bricks_with_totals(client, login, world, db_
     release = services.create_release(
         db_session, world.academy, name="R1", actor=world.manager, now=utcnow()
     )
-    make_brick(db_session, world, title="Podcast IA", release_id=release.id, estimate_points=3,
-               learner_minutes=20)  # fmt: skip
-    make_brick(db_session, world, title="MOOC Data", release_id=release.id, estimate_points=8,
-               learner_minutes=100)  # fmt: skip
+    make_brick(
+        db_session,
+        world,
+        title="Podcast IA",
+        release_id=release.id,
+        estimate_points=3,
+        learner_minutes=20,
+    )
+    make_brick(
+        db_session,
+        world,
+        title="MOOC Data",
+        release_id=release.id,
+        estimate_points=8,
+        learner_minutes=100,
+    )
     make_brick(db_session, world, title="Not in it", estimate_points=13)
     login(world.designer)
 
@@ -166,8 +170,13 @@ def test_release_pages_run_the_same_queries_for_few_or_many_bricks(
 
     def add(n):
         for i in range(n):
-            make_brick(db_session, world, release_id=release.id, owner_id=owners[i % 2].id,
-                       estimate_points=i)  # fmt: skip
+            make_brick(
+                db_session,
+                world,
+                release_id=release.id,
+                owner_id=owners[i % 2].id,
+                estimate_points=i,
+            )
             services.create_release(
                 db_session, world.academy, name=f"Other {i} {n}", actor=None, now=utcnow()
             )

@@ -1,4 +1,4 @@
-"""Sprint test helpers: a clock the tests set, stages by category, bricks in a few words."""
+"""Sprint tests: a clock the tests set (the sprint pages read it)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.factories import change_brick, make_brick, stage_of
 from tracker.academies.models import Academy, Stage, StageCategory
-from tracker.academies.services import list_stages
-from tracker.backlog import services as brick_services
 from tracker.backlog.models import Brick
-from tracker.db import utcnow
 from tracker.sprints import views as sprint_views
 
 UTC = dt.UTC
@@ -40,22 +38,16 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return clock
 
 
+# Kept for tests written before tests/factories/: use stage_of, make_brick and change_brick.
+
+
 def stage(session: Session, academy: Academy, category: StageCategory, nth: int = 0) -> Stage:
-    stages = [s for s in list_stages(session, academy) if s.category == category]
-    return stages[nth]
+    return stage_of(session, academy, category, nth)
 
 
-def brick(session: Session, academy: Academy, actor: Any, title: str, points: int | None, *,
-          now: dt.datetime | None = None, **values: Any) -> Brick:  # fmt: skip
-    values.setdefault("format", "video")
-    return brick_services.create_brick(
-        session, academy, actor=actor, title=title, estimate_points=points, now=now or utcnow(),
-        **values,
-    )  # fmt: skip
+def brick(session: Session, academy: Academy, actor: Any, title: str, points: int | None,
+          **values: Any) -> Brick:  # fmt: skip
+    return make_brick(session, academy, title, actor=actor, estimate_points=points, **values)
 
 
-def edit(session: Session, brick: Brick, actor: Any, *, now: dt.datetime | None = None,
-         **values: Any) -> None:  # fmt: skip
-    brick_services.update_brick(
-        session, brick, actor=actor, expected_version=brick.version, now=now or utcnow(), **values
-    )
+edit = change_brick

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from tests.sprints.conftest import brick, edit, stage
+from tests.factories import change_brick, make_brick, stage_of
 from tracker.academies.models import StageCategory
 from tracker.academies.services import list_stages
 from tracker.sprints import charts, services
@@ -23,20 +23,22 @@ D = dt.date
 def test_a_full_sprint_burns_down_as_its_events_say(db_session, world, clock):
     # -- Arrange: plan ---------------------------------------------------------------------
     academy, manager = world.academy, world.manager
-    active = stage(db_session, academy, StageCategory.ACTIVE)
-    done = stage(db_session, academy, StageCategory.DONE)
+    active = stage_of(db_session, academy, StageCategory.ACTIVE)
+    done = stage_of(db_session, academy, StageCategory.DONE)
     clock.set(2026, 3, 25, 10, 0)
     sprint = services.create_sprint(db_session, academy, name="Sprint 1", goal="Socle RGPD",
                                     start_date=D(2026, 3, 26), end_date=D(2026, 4, 1),
                                     capacity_points=20)  # fmt: skip
     after = services.create_sprint(db_session, academy, name="Sprint 2",
                                    start_date=D(2026, 4, 2), end_date=D(2026, 4, 15))  # fmt: skip
-    a = brick(db_session, academy, manager, "A", 3, now=clock.now)
-    b = brick(db_session, academy, manager, "B", 5, now=clock.now)
-    c = brick(db_session, academy, manager, "C", 8, now=clock.now)
-    d = brick(db_session, academy, manager, "D", 2, now=clock.now)
-    f = brick(db_session, academy, manager, "F", 4, now=clock.now)
-    e = brick(db_session, academy, manager, "E", 1, now=clock.now)  # added mid-sprint
+    a = make_brick(db_session, academy, "A", actor=manager, estimate_points=3, now=clock.now)
+    b = make_brick(db_session, academy, "B", actor=manager, estimate_points=5, now=clock.now)
+    c = make_brick(db_session, academy, "C", actor=manager, estimate_points=8, now=clock.now)
+    d = make_brick(db_session, academy, "D", actor=manager, estimate_points=2, now=clock.now)
+    f = make_brick(db_session, academy, "F", actor=manager, estimate_points=4, now=clock.now)
+    e = make_brick(
+        db_session, academy, "E", actor=manager, estimate_points=1, now=clock.now
+    )  # added mid-sprint
     clock.set(2026, 3, 25, 11, 0)
     services.commit_bricks(db_session, sprint, [a.number, b.number, c.number, d.number,
                                                 f.number], actor=manager,
@@ -46,11 +48,11 @@ def test_a_full_sprint_burns_down_as_its_events_say(db_session, world, clock):
     clock.set(2026, 3, 26, 8, 0)
     baseline = services.start_sprint(db_session, sprint, actor=manager, now=clock.now)
     clock.set(2026, 3, 26, 9, 0)
-    edit(db_session, a, manager, stage_id=active.id, now=clock.now)
+    change_brick(db_session, a, manager, stage_id=active.id, now=clock.now)
     clock.set(2026, 3, 26, 15, 0)
-    edit(db_session, a, manager, stage_id=done.id, now=clock.now)  # day 1: 22 - 3 = 19
+    change_brick(db_session, a, manager, stage_id=done.id, now=clock.now)  # day 1: 22 - 3 = 19
     clock.set(2026, 3, 28, 22, 30)  # 23:30 in Paris: still the 28th
-    edit(db_session, b, manager, stage_id=done.id, now=clock.now)  # day 3: 19 - 5 = 14
+    change_brick(db_session, b, manager, stage_id=done.id, now=clock.now)  # day 3: 19 - 5 = 14
     clock.set(2026, 3, 29, 10, 0)
     services.commit_bricks(db_session, sprint, [e.number], actor=manager,
                            reason="Urgent request from HR", now=clock.now)  # fmt: skip  # day 4: 15
@@ -58,11 +60,13 @@ def test_a_full_sprint_burns_down_as_its_events_say(db_session, world, clock):
     services.remove_bricks(db_session, sprint, [f.number], actor=manager,
                            reason="Waiting for the vendor", now=clock.now)  # fmt: skip  # day 4: 11
     clock.set(2026, 3, 29, 22, 30)  # 00:30 on the 30th in Paris (summer time, UTC+2)
-    edit(db_session, c, manager, stage_id=done.id, now=clock.now)  # day 5: 11 - 8 = 3
+    change_brick(db_session, c, manager, stage_id=done.id, now=clock.now)  # day 5: 11 - 8 = 3
     clock.set(2026, 3, 31, 12, 0)
-    edit(db_session, e, manager, stage_id=done.id, now=clock.now)  # day 6: 3 - 1 = 2
+    change_brick(db_session, e, manager, stage_id=done.id, now=clock.now)  # day 6: 3 - 1 = 2
     clock.set(2026, 4, 1, 9, 0)
-    edit(db_session, d, manager, estimate_points=3, now=clock.now)  # day 7: re-estimated, 2 -> 3
+    change_brick(
+        db_session, d, manager, estimate_points=3, now=clock.now
+    )  # day 7: re-estimated, 2 -> 3
     clock.set(2026, 4, 1, 16, 0)
     unfinished = services.unfinished_bricks(db_session, sprint)
     result = services.close_sprint(
@@ -70,8 +74,8 @@ def test_a_full_sprint_burns_down_as_its_events_say(db_session, world, clock):
     )
     # After the close, nothing rewrites the sprint's past.
     clock.set(2026, 4, 3, 10, 0)
-    edit(db_session, a, manager, estimate_points=13, now=clock.now)
-    edit(db_session, c, manager, stage_id=active.id, now=clock.now)
+    change_brick(db_session, a, manager, estimate_points=13, now=clock.now)
+    change_brick(db_session, c, manager, stage_id=active.id, now=clock.now)
     series = charts.sprint_series(
         db_session, sprint, charts.done_stage_ids(list_stages(db_session, academy)),
         tz=PARIS, now=clock.now,

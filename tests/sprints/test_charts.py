@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.sprints.conftest import brick, edit, stage
+from tests.factories import change_brick, make_brick, stage_of
 from tracker.academies.models import StageCategory
 from tracker.academies.services import list_stages
 from tracker.backlog import services as brick_services
@@ -25,20 +25,20 @@ def test_cumulative_flow_counts_bricks_per_stage_at_the_end_of_each_day(db_sessi
     academy, manager = world.academy, world.manager
     stages = list_stages(db_session, academy)
     backlog, active, done = (
-        stage(db_session, academy, category)
+        stage_of(db_session, academy, category)
         for category in (StageCategory.BACKLOG, StageCategory.ACTIVE, StageCategory.DONE)
     )
     clock.set(2026, 3, 1, 10, 0)
-    c = brick(
-        db_session, academy, manager, "C", 1, now=clock.now
+    c = make_brick(
+        db_session, academy, "C", actor=manager, estimate_points=1, now=clock.now
     )  # before the period, stays in the backlog
     clock.set(2026, 3, 2, 10, 0)
-    a = brick(db_session, academy, manager, "A", 1, now=clock.now)
+    a = make_brick(db_session, academy, "A", actor=manager, estimate_points=1, now=clock.now)
     clock.set(2026, 3, 3, 10, 0)
-    b = brick(db_session, academy, manager, "B", 1, now=clock.now)
-    edit(db_session, a, manager, stage_id=active.id, now=clock.now)
+    b = make_brick(db_session, academy, "B", actor=manager, estimate_points=1, now=clock.now)
+    change_brick(db_session, a, manager, stage_id=active.id, now=clock.now)
     clock.set(2026, 3, 4, 10, 0)
-    edit(db_session, a, manager, stage_id=done.id, now=clock.now)
+    change_brick(db_session, a, manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 4, 12, 0)
     brick_services.delete_brick(db_session, b, actor=manager, now=clock.now)
 
@@ -63,22 +63,26 @@ def test_cumulative_flow_counts_bricks_per_stage_at_the_end_of_each_day(db_sessi
 def test_lead_and_cycle_times_of_the_bricks_finished_in_the_period(db_session, world, clock):
     academy, manager = world.academy, world.manager
     stages = list_stages(db_session, academy)
-    active = stage(db_session, academy, StageCategory.ACTIVE)
-    done = stage(db_session, academy, StageCategory.DONE)
+    active = stage_of(db_session, academy, StageCategory.ACTIVE)
+    done = stage_of(db_session, academy, StageCategory.DONE)
     clock.set(2026, 3, 1, 10, 0)
-    d = brick(db_session, academy, manager, "Straight to done", 1, now=clock.now)
-    e = brick(db_session, academy, manager, "Reopened", 1, now=clock.now)
+    d = make_brick(
+        db_session, academy, "Straight to done", actor=manager, estimate_points=1, now=clock.now
+    )
+    e = make_brick(db_session, academy, "Reopened", actor=manager, estimate_points=1, now=clock.now)
     clock.set(2026, 3, 2, 10, 0)
-    a = brick(db_session, academy, manager, "A", 1, now=clock.now)
-    edit(db_session, e, manager, stage_id=active.id, now=clock.now)
+    a = make_brick(db_session, academy, "A", actor=manager, estimate_points=1, now=clock.now)
+    change_brick(db_session, e, manager, stage_id=active.id, now=clock.now)
     clock.set(2026, 3, 3, 10, 0)
-    edit(db_session, a, manager, stage_id=active.id, now=clock.now)
-    edit(db_session, e, manager, stage_id=done.id, now=clock.now)
+    change_brick(db_session, a, manager, stage_id=active.id, now=clock.now)
+    change_brick(db_session, e, manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 3, 22, 0)  # 23:00 in Paris
-    edit(db_session, d, manager, stage_id=done.id, now=clock.now)
+    change_brick(db_session, d, manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 4, 10, 0)
-    edit(db_session, a, manager, stage_id=done.id, now=clock.now)
-    edit(db_session, e, manager, stage_id=active.id, now=clock.now)  # reopened: not finished
+    change_brick(db_session, a, manager, stage_id=done.id, now=clock.now)
+    change_brick(
+        db_session, e, manager, stage_id=active.id, now=clock.now
+    )  # reopened: not finished
 
     times = flow_times(db_session, academy, stages, D(2026, 3, 2), D(2026, 3, 5),
                               tz=PARIS, now=dt.datetime(2026, 4, 1, tzinfo=UTC))  # fmt: skip
@@ -120,21 +124,25 @@ def test_time_bins_are_half_open_and_the_last_has_no_end():
 
 def test_velocity_is_the_mean_of_the_last_three_closed_sprints(db_session, world, clock):
     academy, manager = world.academy, world.manager
-    done = stage(db_session, academy, StageCategory.DONE)
+    done = stage_of(db_session, academy, StageCategory.DONE)
     for k, points in enumerate((10, 20, 30, 40)):
         day = D(2026, 3, 2) + dt.timedelta(days=7 * k)
         clock.set(day.year, day.month, day.day, 7, 0)
         sprint = services.create_sprint(db_session, academy, name=f"S{k}", start_date=day,
                                         end_date=day + dt.timedelta(days=4))  # fmt: skip
-        finished = brick(db_session, academy, manager, f"Done {k}", points, now=clock.now)
-        left = brick(db_session, academy, manager, f"Left {k}", 5, now=clock.now)
+        finished = make_brick(
+            db_session, academy, f"Done {k}", actor=manager, estimate_points=points, now=clock.now
+        )
+        left = make_brick(
+            db_session, academy, f"Left {k}", actor=manager, estimate_points=5, now=clock.now
+        )
         services.commit_bricks(
             db_session, sprint, [finished.number, left.number], actor=manager, now=clock.now
         )
         clock.set(day.year, day.month, day.day, 8, 0)
         services.start_sprint(db_session, sprint, actor=manager, now=clock.now)
         clock.set(day.year, day.month, day.day + 1, 8, 0)
-        edit(db_session, finished, manager, stage_id=done.id, now=clock.now)
+        change_brick(db_session, finished, manager, stage_id=done.id, now=clock.now)
         clock.set(day.year, day.month, day.day + 4, 17, 0)
         services.close_sprint(db_session, sprint, {left.number: None}, actor=manager, now=clock.now)
     active = services.create_sprint(db_session, academy, name="Running")

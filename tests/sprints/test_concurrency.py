@@ -10,44 +10,18 @@ one active (SQLite serializes writers). The service turns both into a Conflict.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
-from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
 from tests.factories import make_academy, make_user
-from tracker import migrate
-from tracker.db import make_engine, utcnow
+from tracker.db import utcnow
 from tracker.errors import Conflict
 from tracker.sprints import services
 from tracker.sprints.models import Sprint, SprintState
 
 THREADS = 8
-
-
-@pytest.fixture(scope="module")
-def real_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    if TEST_DATABASE_URL:
-        with scratch_postgres_database(TEST_DATABASE_URL, f"sprintconc{os.getpid()}") as url:
-            engine = make_engine(url, pool_size=THREADS + 2)
-            migrate.upgrade(engine)
-            yield engine
-            engine.dispose()
-    else:
-        path = tmp_path_factory.mktemp("sprint-concurrency") / "sprints.sqlite3"
-        engine = make_engine(f"sqlite:///{path}")
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-
-
-@pytest.fixture
-def sessions(real_engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=real_engine, expire_on_commit=False)
 
 
 def _academy_with_sprints(app, sessions) -> tuple[int, int, list[int]]:

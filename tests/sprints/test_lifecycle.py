@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.sprints.conftest import brick, edit, stage
+from tests.factories import change_brick, make_brick, make_sprint, stage_of
 from tracker.academies.models import StageCategory
 from tracker.backlog.models import Activity, ActivityKind
 from tracker.db import utcnow
@@ -20,15 +20,9 @@ from tracker.sprints.models import ScopeChangeKind, Sprint, SprintResult, Sprint
 D = dt.date
 
 
-def _sprint(db_session, world, name="Sprint 1", **values):
-    values.setdefault("start_date", D(2026, 3, 2))
-    values.setdefault("end_date", D(2026, 3, 13))
-    return services.create_sprint(db_session, world.academy, name=name, **values)
-
-
 def test_committing_to_a_planned_sprint_is_planning_not_a_scope_change(db_session, world):
-    sprint = _sprint(db_session, world)
-    a = brick(db_session, world.academy, world.manager, "A", 3)
+    sprint = make_sprint(db_session, world)
+    a = make_brick(db_session, world.academy, "A", actor=world.manager, estimate_points=3)
 
     moved = services.commit_bricks(
         db_session, sprint, [a.number], actor=world.manager, now=utcnow()
@@ -41,14 +35,20 @@ def test_committing_to_a_planned_sprint_is_planning_not_a_scope_change(db_sessio
 
 
 def test_start_freezes_the_baseline_and_later_changes_need_a_reason(db_session, world, clock):
-    sprint = _sprint(db_session, world)
-    a = brick(db_session, world.academy, world.manager, "A", 3, now=clock.now)
-    b = brick(db_session, world.academy, world.manager, "B", 5, now=clock.now)
+    sprint = make_sprint(db_session, world)
+    a = make_brick(
+        db_session, world.academy, "A", actor=world.manager, estimate_points=3, now=clock.now
+    )
+    b = make_brick(
+        db_session, world.academy, "B", actor=world.manager, estimate_points=5, now=clock.now
+    )
     services.commit_bricks(db_session, sprint, [a.number], actor=world.manager, now=clock.now)
     clock.set(2026, 3, 2, 8, 0)
     services.start_sprint(db_session, sprint, actor=world.manager, now=clock.now)
     clock.set(2026, 3, 3, 8, 0)
-    edit(db_session, a, world.manager, estimate_points=13, now=clock.now)  # the baseline keeps 3
+    change_brick(
+        db_session, a, world.manager, estimate_points=13, now=clock.now
+    )  # the baseline keeps 3
 
     with pytest.raises(DomainError) as refused:
         services.commit_bricks(
@@ -77,7 +77,7 @@ def test_start_freezes_the_baseline_and_later_changes_need_a_reason(db_session, 
 
 def test_a_sprint_without_dates_or_already_started_does_not_start(db_session, world):
     undated = services.create_sprint(db_session, world.academy, name="Someday")
-    sprint = _sprint(db_session, world)
+    sprint = make_sprint(db_session, world)
     services.start_sprint(db_session, sprint, actor=world.manager, now=utcnow())
 
     with pytest.raises(DomainError):
@@ -87,8 +87,8 @@ def test_a_sprint_without_dates_or_already_started_does_not_start(db_session, wo
 
 
 def test_only_one_sprint_is_active_per_academy(db_session, world):
-    first = _sprint(db_session, world, "S1")
-    second = _sprint(db_session, world, "S2")
+    first = make_sprint(db_session, world, "S1")
+    second = make_sprint(db_session, world, "S2")
     elsewhere = services.create_sprint(
         db_session, world.other_academy, name="S1", start_date=D(2026, 3, 2),
         end_date=D(2026, 3, 6),
@@ -106,8 +106,8 @@ def test_only_one_sprint_is_active_per_academy(db_session, world):
 
 def test_the_database_itself_refuses_a_second_active_sprint(db_session, world):
     """The partial unique index holds even when a write skips the service's check."""
-    first = _sprint(db_session, world, "S1")
-    second = _sprint(db_session, world, "S2")
+    first = make_sprint(db_session, world, "S1")
+    second = make_sprint(db_session, world, "S2")
     services.start_sprint(db_session, first, actor=world.manager, now=utcnow())
     savepoint = db_session.begin_nested()
 
@@ -116,7 +116,7 @@ def test_the_database_itself_refuses_a_second_active_sprint(db_session, world):
         db_session.flush()
     savepoint.rollback()
 
-    closed = _sprint(db_session, world, "S3")
+    closed = make_sprint(db_session, world, "S3")
     closed.state = SprintState.CLOSED
     db_session.flush()  # closed and planned sprints are not limited
 
@@ -124,8 +124,8 @@ def test_the_database_itself_refuses_a_second_active_sprint(db_session, world):
 def test_a_start_that_races_past_the_check_is_a_conflict_not_a_crash(
     db_session, world, monkeypatch
 ):
-    first = _sprint(db_session, world, "S1")
-    second = _sprint(db_session, world, "S2")
+    first = make_sprint(db_session, world, "S1")
+    second = make_sprint(db_session, world, "S2")
     services.start_sprint(db_session, first, actor=world.manager, now=utcnow())
     monkeypatch.setattr(services, "active_sprint", lambda *args: None)  # as if read before
 
@@ -136,9 +136,9 @@ def test_a_start_that_races_past_the_check_is_a_conflict_not_a_crash(
 
 
 def test_bricks_of_a_started_sprint_are_not_taken_by_another(db_session, world):
-    running = _sprint(db_session, world, "S1")
-    later = _sprint(db_session, world, "S2")
-    a = brick(db_session, world.academy, world.manager, "A", 3)
+    running = make_sprint(db_session, world, "S1")
+    later = make_sprint(db_session, world, "S2")
+    a = make_brick(db_session, world.academy, "A", actor=world.manager, estimate_points=3)
     services.commit_bricks(db_session, running, [a.number], actor=world.manager, now=utcnow())
     services.start_sprint(db_session, running, actor=world.manager, now=utcnow())
 
@@ -149,9 +149,11 @@ def test_bricks_of_a_started_sprint_are_not_taken_by_another(db_session, world):
 
 
 def test_another_academys_bricks_are_not_found(db_session, world):
-    sprint = _sprint(db_session, world)
-    theirs = brick(db_session, world.other_academy, world.outsider, "Theirs", 3)
-    ours = brick(db_session, world.academy, world.manager, "Ours", 1)
+    sprint = make_sprint(db_session, world)
+    theirs = make_brick(
+        db_session, world.other_academy, "Theirs", actor=world.outsider, estimate_points=3
+    )
+    ours = make_brick(db_session, world.academy, "Ours", actor=world.manager, estimate_points=1)
 
     services.commit_bricks(db_session, sprint, [ours.number], actor=world.manager, now=utcnow())
 
@@ -159,11 +161,15 @@ def test_another_academys_bricks_are_not_found(db_session, world):
 
 
 def test_close_needs_a_destination_for_every_unfinished_brick(db_session, world, clock):
-    sprint = _sprint(db_session, world, "S1")
-    closed = _sprint(db_session, world, "S0")
+    sprint = make_sprint(db_session, world, "S1")
+    closed = make_sprint(db_session, world, "S0")
     closed.state = SprintState.CLOSED
-    a = brick(db_session, world.academy, world.manager, "A", 3, now=clock.now)
-    b = brick(db_session, world.academy, world.manager, "B", 2, now=clock.now)
+    a = make_brick(
+        db_session, world.academy, "A", actor=world.manager, estimate_points=3, now=clock.now
+    )
+    b = make_brick(
+        db_session, world.academy, "B", actor=world.manager, estimate_points=2, now=clock.now
+    )
     services.commit_bricks(
         db_session, sprint, [a.number, b.number], actor=world.manager, now=clock.now
     )
@@ -184,25 +190,31 @@ def test_close_needs_a_destination_for_every_unfinished_brick(db_session, world,
 def test_closing_keeps_the_results_and_empties_the_sprint_of_unfinished_work(
     db_session, world, clock
 ):
-    done = stage(db_session, world.academy, StageCategory.DONE)
-    sprint = _sprint(db_session, world, "S1")
-    after = _sprint(db_session, world, "S2", start_date=D(2026, 3, 16), end_date=D(2026, 3, 27))
-    a = brick(db_session, world.academy, world.manager, "A", 3, now=clock.now)
-    b = brick(db_session, world.academy, world.manager, "B", 2, now=clock.now)
-    c = brick(db_session, world.academy, world.manager, "C", None, now=clock.now)
+    done = stage_of(db_session, world.academy, StageCategory.DONE)
+    sprint = make_sprint(db_session, world, "S1")
+    after = make_sprint(db_session, world, "S2", start_date=D(2026, 3, 16), end_date=D(2026, 3, 27))
+    a = make_brick(
+        db_session, world.academy, "A", actor=world.manager, estimate_points=3, now=clock.now
+    )
+    b = make_brick(
+        db_session, world.academy, "B", actor=world.manager, estimate_points=2, now=clock.now
+    )
+    c = make_brick(
+        db_session, world.academy, "C", actor=world.manager, estimate_points=None, now=clock.now
+    )
     clock.set(2026, 3, 1, 9, 0)
     services.commit_bricks(db_session, sprint, [a.number, b.number, c.number],
                            actor=world.manager, now=clock.now)  # fmt: skip
     clock.set(2026, 3, 2, 9, 0)
     services.start_sprint(db_session, sprint, actor=world.manager, now=clock.now)
     clock.set(2026, 3, 5, 9, 0)
-    edit(db_session, a, world.manager, stage_id=done.id, now=clock.now)
+    change_brick(db_session, a, world.manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 13, 17, 0)
 
     result = services.close_sprint(db_session, sprint, {b.number: after.id, c.number: None},
                                    actor=world.manager, now=clock.now)  # fmt: skip
     clock.set(2026, 3, 20, 9, 0)
-    edit(db_session, a, world.manager, estimate_points=8, now=clock.now)
+    change_brick(db_session, a, world.manager, estimate_points=8, now=clock.now)
 
     stored = db_session.get(SprintResult, sprint.id)
     assert stored is result
@@ -218,13 +230,24 @@ def test_closing_keeps_the_results_and_empties_the_sprint_of_unfinished_work(
 
 
 def test_planning_candidates_are_unplanned_unfinished_bricks_in_rank_order(db_session, world):
-    done = stage(db_session, world.academy, StageCategory.DONE)
-    sprint = _sprint(db_session, world)
-    first = brick(db_session, world.academy, world.manager, "First", 1)
-    brick(db_session, world.academy, world.manager, "Finished", 1, stage_id=done.id)
-    planned = brick(db_session, world.academy, world.manager, "Planned", 1)
+    done = stage_of(db_session, world.academy, StageCategory.DONE)
+    sprint = make_sprint(db_session, world)
+    first = make_brick(db_session, world.academy, "First", actor=world.manager, estimate_points=1)
+    make_brick(
+        db_session,
+        world.academy,
+        "Finished",
+        actor=world.manager,
+        estimate_points=1,
+        stage_id=done.id,
+    )
+    planned = make_brick(
+        db_session, world.academy, "Planned", actor=world.manager, estimate_points=1
+    )
     services.commit_bricks(db_session, sprint, [planned.number], actor=world.manager, now=utcnow())
-    last = brick(db_session, world.academy, world.manager, "Last", 2, format="mooc")
+    last = make_brick(
+        db_session, world.academy, "Last", actor=world.manager, estimate_points=2, format="mooc"
+    )
 
     everything = queries.planning_candidates(db_session, world.academy)
     moocs = queries.planning_candidates(db_session, world.academy, format="mooc")

@@ -319,6 +319,48 @@ def test_the_create_form_into_the_active_sprint_asks_a_reason_and_logs_it(
     assert_burnup_agrees(db_session, world, sprint)
 
 
+def test_the_designers_create_form_into_the_active_sprint_is_refused(
+    client, db_session, world, login, running
+):
+    # Designers create bricks, but the scope of a started sprint is a planner's to change.
+    sprint, _inside, _loose = running
+    login(world.designer)
+    address = f"{base(world)}/bricks/new"
+    data = form_fields(client.get(address).get_data(as_text=True))
+    data.update(
+        {"title": "Sneaked in", "format": "video", "sprint_id": str(sprint.id),
+         "scope_reason": "I want it"}
+    )  # fmt: skip
+
+    response = client.post(address, data=data)
+
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "only someone who plans sprints" in page
+    assert 'value="Sneaked in"' in page
+    db_session.expire_all()
+    assert db_session.scalar(select(Brick.id).where(Brick.title == "Sneaked in")) is None
+    assert logged(db_session, sprint) == []
+
+
+def test_a_designer_creates_a_brick_into_a_planned_sprint_not_the_active_one(
+    db_session, world, running
+):
+    sprint, _inside, _loose = running
+    later = services.create_sprint(db_session, world.academy, name="Sprint 7")
+
+    planned = scope.create_brick(
+        db_session, world.academy, actor=world.designer, title="Planned", format="video",
+        sprint_id=later.id, now=utcnow(),
+    )  # fmt: skip
+    assert planned.sprint_id == later.id
+    with pytest.raises(Forbidden):
+        scope.create_brick(
+            db_session, world.academy, actor=world.designer, title="Active", format="video",
+            sprint_id=sprint.id, scope_reason="Urgent", now=utcnow(),
+        )  # fmt: skip
+
+
 def test_an_import_into_the_active_sprint_is_refused_with_the_row(
     client, db_session, world, login, running
 ):

@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tracker.backlog import services as brick_services
-from tracker.db import utcnow
+from tests.factories import make_brick
 from tracker.errors import DomainError
 from tracker.sprints import services
 from tracker.sprints.models import Sprint, SprintState
@@ -119,9 +118,9 @@ def test_a_manager_plans_and_edits_a_sprint_and_sees_committed_points(
               "end_date": "2026-12-14", "capacity_points": "5"},
     )  # fmt: skip
     sprint = db_session.query(Sprint).filter_by(name="Sprint 1").one()
-    brick_services.create_brick(db_session, world.academy, actor=world.manager, title="B",
-                                format="video", estimate_points=8, sprint_id=sprint.id,
-                                now=utcnow())  # fmt: skip
+    make_brick(
+        db_session, world.academy, "B", actor=world.manager, estimate_points=8, sprint_id=sprint.id
+    )
     edited = client.post(
         f"{base}/{sprint.id}/edit",
         data={"name": "Sprint 1", "goal": "Socle", "start_date": "2026-12-01",

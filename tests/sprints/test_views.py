@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.sprints.conftest import brick, edit, stage
+from tests.factories import change_brick, make_brick, make_sprint, stage_of
 from tracker.academies.models import StageCategory
 from tracker.db import utcnow
 from tracker.sprints import services
@@ -21,27 +21,31 @@ def _url(world, suffix=""):
     return f"/a/{world.academy.slug}/{suffix}"
 
 
-def _sprint(db_session, world, name="Sprint 1", **values):
-    values.setdefault("start_date", D(2026, 3, 2))
-    values.setdefault("end_date", D(2026, 3, 6))
-    return services.create_sprint(db_session, world.academy, name=name, **values)
-
-
 def work_a_sprint(db_session, world, clock, size):
     """A sprint of `size` bricks: planned, started, half done over its days, one scope change,
     closed with the rest carried over; then a second sprint, active, with the carried bricks."""
     manager, academy = world.manager, world.academy
-    done = stage(db_session, academy, StageCategory.DONE)
-    active = stage(db_session, academy, StageCategory.ACTIVE)
+    done = stage_of(db_session, academy, StageCategory.DONE)
+    active = stage_of(db_session, academy, StageCategory.ACTIVE)
     clock.set(2026, 2, 27, 9, 0)
-    first = _sprint(db_session, world, "Sprint 1", capacity_points=size)
-    second = _sprint(db_session, world, "Sprint 2", start_date=D(2026, 3, 9),
-                     end_date=D(2026, 3, 13))  # fmt: skip
+    first = make_sprint(db_session, world, "Sprint 1", capacity_points=size, end_date=D(2026, 3, 6))
+    second = make_sprint(
+        db_session, world, "Sprint 2", start_date=D(2026, 3, 9), end_date=D(2026, 3, 13)
+    )
     bricks = [
-        brick(db_session, academy, manager, f"Brick {n}", 1 + n % 3, now=clock.now)
+        make_brick(
+            db_session,
+            academy,
+            f"Brick {n}",
+            actor=manager,
+            estimate_points=1 + n % 3,
+            now=clock.now,
+        )
         for n in range(size)
     ]
-    extra = brick(db_session, academy, manager, "Extra", 2, now=clock.now)
+    extra = make_brick(
+        db_session, academy, "Extra", actor=manager, estimate_points=2, now=clock.now
+    )
     services.commit_bricks(
         db_session, first, [b.number for b in bricks], actor=manager, now=clock.now
     )
@@ -49,10 +53,10 @@ def work_a_sprint(db_session, world, clock, size):
     services.start_sprint(db_session, first, actor=manager, now=clock.now)
     for n, b in enumerate(bricks):
         clock.set(2026, 3, 2 + n % 5, 10, 0)
-        edit(db_session, b, manager, stage_id=active.id, now=clock.now)
+        change_brick(db_session, b, manager, stage_id=active.id, now=clock.now)
         if n % 2 == 0:
             clock.set(2026, 3, 2 + n % 5, 15, 0)
-            edit(db_session, b, manager, stage_id=done.id, now=clock.now)
+            change_brick(db_session, b, manager, stage_id=done.id, now=clock.now)
     clock.set(2026, 3, 4, 11, 0)
     services.commit_bricks(
         db_session, first, [extra.number], actor=manager, reason="Urgent", now=clock.now
@@ -68,9 +72,9 @@ def work_a_sprint(db_session, world, clock, size):
 
 
 def test_a_manager_commits_ticked_bricks_and_sees_the_capacity(client, login, world, db_session):
-    sprint = _sprint(db_session, world, capacity_points=4)
-    a = brick(db_session, world.academy, world.manager, "Alpha", 3)
-    b = brick(db_session, world.academy, world.manager, "Beta", 2)
+    sprint = make_sprint(db_session, world, capacity_points=4, end_date=D(2026, 3, 6))
+    a = make_brick(db_session, world.academy, "Alpha", actor=world.manager, estimate_points=3)
+    b = make_brick(db_session, world.academy, "Beta", actor=world.manager, estimate_points=2)
     login(world.manager)
 
     page = client.get(_url(world, f"sprints/{sprint.id}/plan")).get_data(as_text=True)
@@ -81,14 +85,14 @@ def test_a_manager_commits_ticked_bricks_and_sees_the_capacity(client, login, wo
     assert f'name="brick" value="{a.number}" form="commit-form"' in page
     assert committed.status_code == 303
     assert (a.sprint_id, b.sprint_id) == (sprint.id, sprint.id)
-    assert "Over capacity by 1 points." in after
+    assert "Over capacity by 1 point." in after
     assert f'value="{a.number}" form="remove-form"' in after
 
 
 def test_an_active_sprint_asks_why_its_scope_changes(client, login, world, db_session):
-    sprint = _sprint(db_session, world)
+    sprint = make_sprint(db_session, world, end_date=D(2026, 3, 6))
     services.start_sprint(db_session, sprint, actor=world.manager, now=utcnow())
-    a = brick(db_session, world.academy, world.manager, "Alpha", 3)
+    a = make_brick(db_session, world.academy, "Alpha", actor=world.manager, estimate_points=3)
     login(world.manager)
 
     refused = client.post(_url(world, f"sprints/{sprint.id}/commit"), data={"brick": a.number})
@@ -100,13 +104,16 @@ def test_an_active_sprint_asks_why_its_scope_changes(client, login, world, db_se
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert 'id="commit-reason-error"' in page and "say why its scope changes" in page
+    # The page shows the planning page's address, not the action's (a reload reaches the page)
+    plan_url = _url(world, f"sprints/{sprint.id}/plan")
+    assert f'<meta name="page-url" content="{plan_url}">' in page
     assert (accepted.status_code, removed.status_code) == (303, 303)
     reasons = db_session.scalars(select(SprintScopeChange.reason)).all()
     assert reasons == ["HR deadline", "Vendor late"]
 
 
 def test_junk_in_the_planning_forms_is_a_4xx_never_a_500(client, login, world, db_session):
-    sprint = _sprint(db_session, world)
+    sprint = make_sprint(db_session, world, end_date=D(2026, 3, 6))
     login(world.manager)
 
     for data in ({}, {"brick": "x"}, {"brick": "-4"}, {"brick": "99999"}):
@@ -119,12 +126,13 @@ def test_junk_in_the_planning_forms_is_a_4xx_never_a_500(client, login, world, d
 
 
 def test_start_then_close_with_carry_over_through_the_pages(client, login, world, db_session):
-    done = stage(db_session, world.academy, StageCategory.DONE)
-    sprint = _sprint(db_session, world)
-    after = _sprint(db_session, world, "Sprint 2", start_date=D(2026, 3, 9),
-                    end_date=D(2026, 3, 13))  # fmt: skip
-    a = brick(db_session, world.academy, world.manager, "Alpha", 3)
-    b = brick(db_session, world.academy, world.manager, "Beta", 2)
+    done = stage_of(db_session, world.academy, StageCategory.DONE)
+    sprint = make_sprint(db_session, world, end_date=D(2026, 3, 6))
+    after = make_sprint(
+        db_session, world, "Sprint 2", start_date=D(2026, 3, 9), end_date=D(2026, 3, 13)
+    )
+    a = make_brick(db_session, world.academy, "Alpha", actor=world.manager, estimate_points=3)
+    b = make_brick(db_session, world.academy, "Beta", actor=world.manager, estimate_points=2)
     services.commit_bricks(
         db_session, sprint, [a.number, b.number], actor=world.manager, now=utcnow()
     )
@@ -133,7 +141,7 @@ def test_start_then_close_with_carry_over_through_the_pages(client, login, world
     confirm = client.get(_url(world, f"sprints/{sprint.id}/start")).get_data(as_text=True)
     started = client.post(_url(world, f"sprints/{sprint.id}/start"))
     second_start = client.post(_url(world, f"sprints/{after.id}/start"))
-    edit(db_session, a, world.manager, stage_id=done.id)
+    change_brick(db_session, a, world.manager, stage_id=done.id)
     close_page = client.get(_url(world, f"sprints/{sprint.id}/close")).get_data(as_text=True)
     closed = client.post(_url(world, f"sprints/{sprint.id}/close"),
                          data={f"brick_{b.number}": str(after.id)})  # fmt: skip
@@ -151,11 +159,11 @@ def test_start_then_close_with_carry_over_through_the_pages(client, login, world
 def test_a_stale_close_page_is_a_conflict_showing_the_sprint_as_it_is(
     client, login, world, db_session
 ):
-    sprint = _sprint(db_session, world)
-    a = brick(db_session, world.academy, world.manager, "Alpha", 3)
+    sprint = make_sprint(db_session, world, end_date=D(2026, 3, 6))
+    a = make_brick(db_session, world.academy, "Alpha", actor=world.manager, estimate_points=3)
     services.commit_bricks(db_session, sprint, [a.number], actor=world.manager, now=utcnow())
     services.start_sprint(db_session, sprint, actor=world.manager, now=utcnow())
-    late = brick(db_session, world.academy, world.manager, "Late", 1)
+    late = make_brick(db_session, world.academy, "Late", actor=world.manager, estimate_points=1)
     services.commit_bricks(
         db_session, sprint, [late.number], actor=world.manager, reason="HR", now=utcnow()
     )

@@ -11,13 +11,12 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
-    TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
-from tracker.forms import LocaleDecimalField, choices, once_field
+from tracker.forms import LocaleDecimalField, choices, once_field, text_field
 
 ROLE_CHOICES = choices(
     [
@@ -32,7 +31,7 @@ ACADEMY_LOCALES = choices([("fr", "Français"), ("en", "English")])
 
 class CreateAcademyForm(FlaskForm):
     once = once_field()
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = text_field(_l("Name"), 120, required=True)
     slug = StringField(
         _l("Address"),
         validators=[DataRequired(), Length(min=2, max=60)],
@@ -44,9 +43,7 @@ class CreateAcademyForm(FlaskForm):
         description=_l("Bricks are numbered ACAD-1, ACAD-2… with this prefix."),
     )
     default_locale = SelectField(_l("Language of the academy"), choices=ACADEMY_LOCALES)
-    description = TextAreaField(
-        _l("Description"), validators=[Length(max=5000)], description=_l("Markdown.")
-    )
+    description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
 
     def __init__(self, *args: object, is_slug_taken: Callable[[str], bool], **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -58,10 +55,8 @@ class CreateAcademyForm(FlaskForm):
 
 
 class EditAcademyForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    description = TextAreaField(
-        _l("Description"), validators=[Length(max=5000)], description=_l("Markdown.")
-    )
+    name = text_field(_l("Name"), 120, required=True)
+    description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
     default_locale = SelectField(_l("Language of the academy"), choices=ACADEMY_LOCALES)
     sprint_length_days = IntegerField(
         _l("Sprint length (days)"), validators=[DataRequired(), NumberRange(min=1, max=90)]

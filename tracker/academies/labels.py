@@ -17,7 +17,7 @@ ROLE_DESCRIPTIONS = {
     Role.MANAGER: _l(
         "Everything in the academy: members, board, sprints, rounds, go/no-go, publishing."
     ),
-    Role.DESIGNER: _l("Edits bricks, moves cards, comments, triages feedback."),
+    Role.DESIGNER: _l("Creates and edits bricks, moves cards, comments, triages feedback."),
     Role.TESTER: _l("Answers the rounds they are invited to and reports feedback."),
     Role.STAKEHOLDER: _l(
         "Reads the roadmap, aggregates and release notes; submits training needs."

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, email_column, enum_column, utcnow
+from tracker.db import AcademyRow, Base, UTCDateTime, email_column, enum_column, utcnow
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -89,13 +89,11 @@ class Academy(Base):
         return f"<Academy {self.slug}>"
 
 
-class Stage(Base):
+class Stage(AcademyRow, Base):
     """A column of the board."""
 
     __tablename__ = "stage"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(60))
     position: Mapped[int] = mapped_column(Integer)
     category: Mapped[StageCategory] = mapped_column(enum_column(StageCategory))
@@ -110,11 +108,9 @@ class Stage(Base):
     )
 
 
-class Membership(Base):
+class Membership(AcademyRow, Base):
     __tablename__ = "membership"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -128,13 +124,11 @@ class Membership(Base):
     )
 
 
-class AcademyInvitation(Base):
+class AcademyInvitation(AcademyRow, Base):
     """An invitation to join an academy with a role. The link's token is stored hashed."""
 
     __tablename__ = "academy_invitation"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(email_column())
     role: Mapped[Role] = mapped_column(enum_column(Role))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

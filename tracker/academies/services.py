@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
+from tracker import rows
 from tracker.academies.defaults import DEFAULT_STAGES, install_default_checklists
 from tracker.academies.models import (
     Academy,
@@ -21,6 +23,7 @@ from tracker.academies.models import (
 )
 from tracker.auth.models import User
 from tracker.auth.services import create_user, get_user_by_email, normalize_email, set_password
+from tracker.collation import folded
 from tracker.errors import DomainError, NotFound
 from tracker.mail.services import queue_mail
 from tracker.tokens import hash_token, new_token
@@ -126,13 +129,13 @@ def academies_of(session: Session, user: User) -> list[tuple[Academy, Role]]:
         select(Academy, Membership.role)
         .join(Membership, Membership.academy_id == Academy.id)
         .where(Membership.user_id == user.id, Academy.archived.is_(False))
-        .order_by(Academy.name)
+        .order_by(folded(Academy.name), Academy.id)
     ).all()
     return [(academy, role) for academy, role in rows]
 
 
 def all_academies(session: Session) -> list[Academy]:
-    return list(session.scalars(select(Academy).order_by(Academy.name)))
+    return list(session.scalars(select(Academy).order_by(folded(Academy.name), Academy.id)))
 
 
 def list_stages(session: Session, academy: Academy) -> list[Stage]:
@@ -146,6 +149,21 @@ def list_stages(session: Session, academy: Academy) -> list[Stage]:
 
 
 # -- Members ------------------------------------------------------------------------------------
+
+
+def brick_owners(session: Session, academy: Academy) -> list[User]:
+    """The members who may own a brick (managers and designers), by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.academy_id == academy.id,
+                Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
+            )
+            .order_by(folded(User.display_name), User.id)
+        )
+    )
 
 
 def role_counts(session: Session, academy: Academy) -> dict[Role, int]:
@@ -166,7 +184,7 @@ def list_members(session: Session, academy: Academy) -> list[Membership]:
             .join(User, User.id == Membership.user_id)
             .options(contains_eager(Membership.user))
             .where(Membership.academy_id == academy.id)
-            .order_by(Membership.role, func.lower(User.display_name))
+            .order_by(Membership.role, folded(User.display_name), User.id)
         )
     )
 
@@ -197,10 +215,9 @@ def _manager_count(session: Session, academy: Academy) -> int:
 
 
 def get_membership(session: Session, academy: Academy, membership_id: int) -> Membership:
-    membership = session.get(Membership, membership_id)
-    if membership is None or membership.academy_id != academy.id:
-        raise NotFound(_("No such member."))
-    return membership
+    return rows.get_in(
+        session, Membership, membership_id, _("No such member."), academy_id=academy.id
+    )
 
 
 def change_role(session: Session, membership: Membership, role: Role) -> None:
@@ -245,19 +262,11 @@ def invite_member(
     if user is not None and user.erased_at is None:
         membership = add_member(session, academy, user, role)
         with force_locale(user.locale or academy.default_locale):
-            queue_mail(
-                session,
-                to=user.email,
-                template="mail/added_to_academy",
-                category="academy_membership",
-                academy_id=academy.id,
-                context={
-                    "academy": academy,
-                    "role": role,
-                    "actor": actor,
-                    "link": f"{base_url}/a/{academy.slug}/",
-                },
-            )
+            link = f"{base_url}/a/{academy.slug}/"
+            _mail_newcomer(
+                session, user.email, ("mail/added_to_academy", "academy_membership"), academy,
+                role, actor, link,
+            )  # fmt: skip
         return membership
     token = new_token()
     invitation = AcademyInvitation(
@@ -271,21 +280,33 @@ def invite_member(
     session.add(invitation)
     session.flush()
     with force_locale(academy.default_locale):
-        queue_mail(
-            session,
-            to=email,
-            template="mail/academy_invitation",
-            category="academy_invitation",
-            academy_id=academy.id,
-            context={
-                "academy": academy,
-                "role": role,
-                "actor": actor,
-                "link": f"{base_url}/invitations/{token}",
-                "expires_at": invitation.expires_at,
-            },
-        )
+        link = f"{base_url}/invitations/{token}"
+        _mail_newcomer(
+            session, email, ("mail/academy_invitation", "academy_invitation"), academy, role,
+            actor, link,
+            expires_at=invitation.expires_at,
+        )  # fmt: skip
     return invitation
+
+
+def _mail_newcomer(
+    session: Session,
+    to: str,
+    mail: tuple[str, str],
+    academy: Academy,
+    role: Role,
+    actor: User,
+    link: str,
+    **more: Any,
+) -> None:
+    """Tell someone they were added to the academy (`link`: its home) or invited to it
+    (`link`: the invitation), by whom and with which role. `mail`: template and category."""
+    template, category = mail
+    context = {"academy": academy, "role": role, "actor": actor, "link": link, **more}
+    queue_mail(
+        session, to=to, template=template, category=category, academy_id=academy.id,
+        context=context,
+    )  # fmt: skip
 
 
 def find_invitation(session: Session, token: str, *, now: dt.datetime) -> AcademyInvitation:
@@ -357,10 +378,13 @@ def accept_invitation(
 
 
 def get_invitation(session: Session, academy: Academy, invitation_id: int) -> AcademyInvitation:
-    invitation = session.get(AcademyInvitation, invitation_id)
-    if invitation is None or invitation.academy_id != academy.id:
-        raise NotFound(_("This page does not exist, or no longer does."))
-    return invitation
+    return rows.get_in(
+        session,
+        AcademyInvitation,
+        invitation_id,
+        _("This page does not exist, or no longer does."),
+        academy_id=academy.id,
+    )
 
 
 def revoke_invitation(session: Session, invitation: AcademyInvitation, *, now: dt.datetime) -> None:

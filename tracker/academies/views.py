@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, flash, g, render_template, request, session
@@ -23,7 +24,7 @@ from tracker.auth.permissions import Permission, can, forget_roles, role_in
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
 from tracker.templating import my_academies
-from tracker.web import authenticated, requires, see_other, submit, submit_once
+from tracker.web import authenticated, requires, see_other, submit, submit_once, success
 
 
 def _flash_refusal(form: FlaskForm) -> None:
@@ -92,8 +93,7 @@ def settings() -> Any:
         form, lambda: services.update_academy(db.session, academy, **_settings(form, academy))
     )
     if done:
-        flash(_("The settings are saved."), "success")
-        return see_other("academy.settings")
+        return success(_("The settings are saved."), "academy.settings")
     return render_template("academies/settings.html", form=form), done.status
 
 
@@ -187,19 +187,26 @@ def _flash_invited(result: AcademyInvitation | Membership) -> None:
 def change_role(membership_id: int) -> Any:
     membership = services.get_membership(db.session, g.academy, membership_id)
     form = ChangeRoleForm(prefix=f"m{membership.id}")
-    done = submit(form, lambda: services.change_role(db.session, membership, Role(form.role.data)))
-    if done:
+    if form.is_submitted() and form.role.data not in {role.value for role in Role}:
+        flash(_("Choose a role."), "error")  # a request made by hand
+        return see_other("academy.members")
+    return _change_members(
+        form,
+        lambda: services.change_role(db.session, membership, Role(form.role.data)),
+        lambda: _(
+            "%(name)s is now %(role)s.",
+            name=membership.user.display_name,
+            role=ROLE_LABELS[membership.role],
+        ),
+    )
+
+
+def _change_members(form: FlaskForm, change: Callable[[], object], said: Callable[[], str]) -> Any:
+    """Change the members (the roles read so far are forgotten), then back to their page,
+    saying what changed or why not."""
+    if submit(form, change):
         forget_roles()
-        flash(
-            _(
-                "%(name)s is now %(role)s.",
-                name=membership.user.display_name,
-                role=ROLE_LABELS[membership.role],
-            ),
-            "success",
-        )
-    elif form.role.data not in {role.value for role in Role}:  # a request made by hand
-        flash(_("Choose a role."), "error")
+        flash(said(), "success")
     else:
         _flash_refusal(form)
     return see_other("academy.members")
@@ -210,13 +217,11 @@ def change_role(membership_id: int) -> Any:
 def remove_member(membership_id: int) -> Any:
     membership = services.get_membership(db.session, g.academy, membership_id)
     name = membership.user.display_name
-    form = ConfirmForm()
-    if submit(form, lambda: services.remove_member(db.session, membership)):
-        forget_roles()
-        flash(_("%(name)s is no longer a member.", name=name), "success")
-    else:
-        _flash_refusal(form)
-    return see_other("academy.members")
+    return _change_members(
+        ConfirmForm(),
+        lambda: services.remove_member(db.session, membership),
+        lambda: _("%(name)s is no longer a member.", name=name),
+    )
 
 
 @academy_bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])

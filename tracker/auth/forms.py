@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from tracker.forms import choices
+from tracker.forms import choices, text_field
 
 LOCALE_CHOICES = choices([("", _l("Browser language")), ("fr", "Français"), ("en", "English")])
 
@@ -48,12 +48,12 @@ class ChangePasswordForm(FlaskForm):
 
 
 class EditProfileForm(FlaskForm):
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    display_name = text_field(_l("Name"), 120, required=True)
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
 
 
 class AcceptInvitationForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    display_name = text_field(_l("Your name"), 120, required=True)
     password = PasswordField(
         _l("Choose a password"),
         validators=[DataRequired(), Length(max=256)],

@@ -12,6 +12,7 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -82,10 +83,18 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     """
     problems: list[str] = []
     if len(password) < MIN_LENGTH:
-        problems.append(_("Use at least %(n)d characters.", n=MIN_LENGTH))
+        problems.append(
+            ngettext(
+                "Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_LENGTH
+            )
+        )
         return problems
     if len(password) > MAX_LENGTH:
-        problems.append(_("Use at most %(n)d characters.", n=MAX_LENGTH))
+        problems.append(
+            ngettext(
+                "Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_LENGTH
+            )
+        )
         return problems
     lowered = password.lower()
     stem = _TRAILING.sub("", lowered)

@@ -85,10 +85,13 @@ ADMIN_IN_ACADEMY: frozenset[Permission] = frozenset(
 
 _ALL_MEMBERS: frozenset[Permission] = frozenset({P.ACADEMY_VIEW})
 
-# The people who build bricks: they see the whole backlog and work on it.
+# The people who build bricks: they see the whole backlog and work on it, and add bricks to it
+# (one by one, as they already do from a feedback item; importing, deleting and reordering the
+# backlog stay the manager's).
 _BUILDERS: frozenset[Permission] = frozenset(
     {
         P.BRICK_VIEW,
+        P.BRICK_CREATE,
         P.BRICK_EDIT,
         P.BRICK_COMMENT,
         P.BACKLOG_EXPORT,
@@ -118,7 +121,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.MEMBER_LIST,
         P.MEMBER_INVITE,
         P.MEMBER_MANAGE,
-        P.BRICK_CREATE,
         P.BRICK_DELETE,
         P.BACKLOG_REORDER,
         P.BACKLOG_IMPORT,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.academies.models import Academy, AcademyInvitation, Membership
 from tracker.auth.models import LOCALES, LoginFailure, User, UserSession
 from tracker.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from tracker.collation import folded
 from tracker.errors import DomainError, NotFound, Throttled
 from tracker.mail.models import MailMessage
 from tracker.tokens import hash_token, new_token
@@ -35,7 +36,7 @@ def get_user(session: Session, user_id: int) -> User:
 
 def find_users(session: Session, search: str, *, limit: int = 200) -> list[User]:
     """Accounts by name, those whose e-mail or name contains `search` (lower case) if given."""
-    statement = select(User).order_by(func.lower(User.display_name)).limit(limit)
+    statement = select(User).order_by(folded(User.display_name), User.id).limit(limit)
     if search:
         like = f"%{search}%"
         statement = statement.where(
@@ -242,7 +243,7 @@ def export_personal_data(session: Session, user: User) -> dict[str, Any]:
         select(Academy.name, Academy.slug, Membership.role, Membership.created_at)
         .join(Membership, Membership.academy_id == Academy.id)
         .where(Membership.user_id == user.id)
-        .order_by(Academy.name)
+        .order_by(folded(Academy.name), Academy.id)
     ).all()
     sessions = session.scalars(
         select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)

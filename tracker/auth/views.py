@@ -37,6 +37,7 @@ from tracker.web import (
     requires,
     see_other,
     submit,
+    success,
 )
 
 
@@ -155,8 +156,7 @@ def profile() -> Any:
         ),
     )
     if done:
-        flash(_("Your profile is saved."), "success")
-        return see_other("auth.profile")
+        return success(_("Your profile is saved."), "auth.profile")
     return render_template("auth/profile.html", form=form), done.status
 
 
@@ -166,8 +166,9 @@ def change_password() -> Any:
     form = ChangePasswordForm()
     done = submit(form, lambda: _change_password(form))
     if done:
-        flash(_("Your password is changed. Your other sessions are logged out."), "success")
-        return see_other("auth.profile")
+        return success(
+            _("Your password is changed. Your other sessions are logged out."), "auth.profile"
+        )
     return render_template("auth/password.html", form=form), done.status
 
 
@@ -218,8 +219,11 @@ def accept_invitation(token: str) -> Any:
     form = AcceptInvitationForm()
     done = submit(form, lambda: _accept(invitation, form))
     if done:
-        flash(_("Welcome to %(academy)s.", academy=invitation.academy.name), "success")
-        return see_other("academy.home", slug=invitation.academy.slug)
+        return success(
+            _("Welcome to %(academy)s.", academy=invitation.academy.name),
+            "academy.home",
+            slug=invitation.academy.slug,
+        )
     page = render_template("auth/accept_invitation.html", form=form, invitation=invitation)
     return page, done.status
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker import rows
 from tracker.academies.defaults import install_default_checklists
 from tracker.academies.models import Academy
 from tracker.auth.models import User
@@ -28,6 +29,7 @@ from tracker.backlog.models import (
     ChecklistTemplate,
 )
 from tracker.backlog.services import record_activity
+from tracker.cleaning import one_of
 from tracker.errors import DomainError, NotFound
 
 
@@ -67,10 +69,9 @@ def templates_by_format(
 
 
 def get_template_item(session: Session, academy: Academy, item_id: int) -> ChecklistTemplate:
-    item = session.get(ChecklistTemplate, item_id)
-    if item is None or item.academy_id != academy.id:
-        raise NotFound(_("No such checklist item."))
-    return item
+    return rows.get_in(
+        session, ChecklistTemplate, item_id, _("No such checklist item."), academy_id=academy.id
+    )
 
 
 def _items_of(session: Session, academy_id: int, format: BrickFormat) -> list[ChecklistTemplate]:
@@ -79,7 +80,7 @@ def _items_of(session: Session, academy_id: int, format: BrickFormat) -> list[Ch
             select(ChecklistTemplate)
             .where(ChecklistTemplate.academy_id == academy_id, ChecklistTemplate.format == format)
             .order_by(ChecklistTemplate.position, ChecklistTemplate.id)
-        ).all()
+        )
     )
 
 
@@ -96,10 +97,7 @@ def add_template_item(
     session: Session, academy: Academy, format: BrickFormat | str, label: str
 ) -> ChecklistTemplate:
     """Add an item at the end of a format's definition of done."""
-    try:
-        format = BrickFormat(format)
-    except ValueError:
-        raise DomainError(_("Choose a value from the list."), field="format") from None
+    format = one_of(BrickFormat, format, field="format", message=_("Choose a value from the list."))
     items = _items_of(session, academy.id, format)
     item = ChecklistTemplate(
         academy_id=academy.id,
@@ -125,13 +123,9 @@ def remove_template_item(session: Session, item: ChecklistTemplate) -> None:
 
 def move_template_item(session: Session, item: ChecklistTemplate, offset: int) -> None:
     """Move an item up (-1) or down (+1) in its format's list; positions become 0..n-1."""
-    items = _items_of(session, item.academy_id, item.format)
-    index = items.index(item)
-    target = max(0, min(len(items) - 1, index + offset))
-    items.insert(target, items.pop(index))
-    for position, each in enumerate(items):
-        each.position = position
-    session.flush()
+    rows.swap_with_neighbour(
+        session, _items_of(session, item.academy_id, item.format), item, offset
+    )
 
 
 def get_checklist_item(brick: Brick, item_id: int) -> ChecklistItem:

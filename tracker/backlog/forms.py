@@ -282,14 +282,6 @@ class RenameChecklistItemForm(FlaskForm):
     )
 
 
-class MoveChecklistItemForm(FlaskForm):
-    direction = HiddenField(validators=[DataRequired()])
-
-    def validate_direction(self, field: HiddenField) -> None:
-        if field.data not in ("up", "down"):
-            raise ValidationError(_l("Not a valid choice."))
-
-
 def bloom_level_of(value: str | None) -> BloomLevel:
     try:
         return BloomLevel(value or DEFAULT_LEVEL.value)

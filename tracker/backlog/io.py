@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import spreadsheets
-from tracker.academies.models import Academy, Membership, Role, Stage, WipPolicy
+from tracker.academies.models import Academy, Stage, WipPolicy
+from tracker.academies.services import brick_owners
 from tracker.auth.models import User
 from tracker.backlog import ranking, services
 from tracker.backlog.labels import FORMAT_LABELS, parse_duration
@@ -115,14 +117,7 @@ def _lookups(session: Session, academy: Academy) -> _Lookups:
         items = session.scalars(select(model).where(model.academy_id == academy.id)).all()
         return {normalize(item.name): item for item in items}
 
-    owners = session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.academy_id == academy.id,
-            Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
-        )
-    ).all()
+    owners = brick_owners(session, academy)
     by_display: dict[str, list[User]] = {}
     for user in owners:
         by_display.setdefault(normalize(user.display_name), []).append(user)
@@ -172,7 +167,12 @@ def _check_row(line: int, cells: dict[str, str], lookups: _Lookups) -> ImportRow
     for name, text in cells.items():
         column = COLUMNS_BY_NAME[name]
         if column.max_length is not None and len(text) > column.max_length:
-            fail(name, _("At most %(n)s characters.", n=column.max_length))
+            fail(
+                name,
+                ngettext(
+                    "At most %(num)s character.", "At most %(num)s characters.", column.max_length
+                ),
+            )
     title = cells.get("title", "")
     if not title:
         fail("title", _("The title is missing."))
@@ -309,7 +309,11 @@ def plan_import(
             continue  # nothing in the columns read (blank lines often end a sheet)
         if len(plan.rows) >= spreadsheets.MAX_ROWS:
             raise ImportFileError(
-                _("The file has more than %(n)s bricks: split it.", n=spreadsheets.MAX_ROWS)
+                ngettext(
+                    "The file has more than %(num)s brick: split it.",
+                    "The file has more than %(num)s bricks: split it.",
+                    spreadsheets.MAX_ROWS,
+                )
             )
         plan.rows.append(_check_row(line, texts, lookups))
     if not plan.rows:
@@ -344,11 +348,13 @@ def _beyond_wip_limits(
             refused.append(
                 (
                     row,
-                    _(
-                        "%(stage)s is full: its limit is %(limit)s cards. Import this brick "
+                    ngettext(
+                        "%(stage)s is full: its limit is %(num)s card. Import this brick "
                         "into another stage.",
+                        "%(stage)s is full: its limit is %(num)s cards. Import this brick "
+                        "into another stage.",
+                        stage.wip_limit,
                         stage=stage.name,
-                        limit=stage.wip_limit,
                     ),
                 )
             )

@@ -9,6 +9,7 @@ from babel import Locale
 from flask_babel import lazy_gettext as _l
 
 from tracker.backlog.models import ActivityKind, BrickFormat, NeedStatus
+from tracker.formatting import duration
 
 FORMAT_LABELS = {
     BrickFormat.MOOC: _l("MOOC"),
@@ -63,13 +64,8 @@ def language_name(code: str, locale: str) -> str:
 
 
 def format_duration(minutes: int | None) -> str:
-    """90 → "1 h 30", 120 → "2 h", 45 → "45 min" (the way French training catalogues write it)."""
-    if minutes is None:
-        return ""
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+    """90 → "1 h 30", 120 → "2 h", 45 → "45 min": the one duration format (tracker.formatting)."""
+    return duration(minutes)
 
 
 _DURATION = re.compile(

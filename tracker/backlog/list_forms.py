@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,10 +19,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
-from tracker.backlog.models import BrickFormat
+from tracker.backlog.models import BrickFormat, LearningPath
 from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
 from tracker.forms import choices
+
+if TYPE_CHECKING:
+    from tracker.releases.models import Release
+    from tracker.sprints.models import Sprint
 
 
 def _printable(text: str) -> str:
@@ -105,6 +110,16 @@ class FilterBacklogForm(FlaskForm):
         )
 
 
+def check_chosen_bricks(field: SelectMultipleField) -> None:
+    """Bricks chosen by their checkboxes: at least one, at most 1,000, each a possible id."""
+    if not field.data:
+        raise ValidationError(_l("Select at least one brick."))
+    if len(field.data) > 1000:
+        raise ValidationError(_l("Select at most 1,000 bricks at once."))
+    if any(not 0 < number < 2**31 for number in field.data):
+        raise ValidationError(_l("Choose a value from the list."))
+
+
 class MoveBrickForm(FlaskForm):
     """The keyboard and no-JavaScript move controls of one row."""
 
@@ -137,35 +152,22 @@ class AssignBricksForm(FlaskForm):
 
     def __init__(self, *args: Any, options: BacklogChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unchanged = _l("Unchanged")
-        self.sprint.choices = _reference_choices(
-            [(s.id, s.name) for s in options.sprints],
-            empty=unchanged,
-            none_label=_l("Remove from its sprint"),
-        )
-        self.release.choices = _reference_choices(
-            [(r.id, r.name) for r in options.releases],
-            empty=unchanged,
-            none_label=_l("Remove from its release"),
-        )
-        self.path.choices = _reference_choices(
-            [(p.id, p.name) for p in options.paths],
-            empty=unchanged,
-            none_label=_l("Remove from its path"),
-        )
+        named: list[tuple[SelectField, Sequence[Sprint | Release | LearningPath], Any]] = [
+            (self.sprint, options.sprints, _l("Remove from its sprint")),
+            (self.release, options.releases, _l("Remove from its release")),
+            (self.path, options.paths, _l("Remove from its path")),
+        ]
+        for field, rows, none_label in named:
+            pairs = [(row.id, row.name) for row in rows]
+            field.choices = _reference_choices(pairs, empty=_l("Unchanged"), none_label=none_label)
         self.owner.choices = _reference_choices(
             [(u.id, u.display_name) for u in options.owners],
-            empty=unchanged,
+            empty=_l("Unchanged"),
             none_label=_l("Nobody"),
         )
 
     def validate_bricks(self, field: SelectMultipleField) -> None:
-        if not field.data:
-            raise ValidationError(_l("Select at least one brick."))
-        if len(field.data) > 1000:
-            raise ValidationError(_l("Select at most 1,000 bricks at once."))
-        if any(not 0 < number < 2**31 for number in field.data):
-            raise ValidationError(_l("Choose a value from the list."))
+        check_chosen_bricks(field)
 
     def changes(self) -> dict[str, int | None]:
         """The brick fields to set ({} when every select says "unchanged")."""

@@ -37,7 +37,7 @@ from tracker.backlog.models import Brick
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.sprints import scope
-from tracker.web import problem, requires, submit
+from tracker.web import carried_args, problem, requires, submit
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
 
@@ -46,13 +46,7 @@ def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str
     """The filter form from the query string, the filters, the args to carry along, choices."""
     options = queries.backlog_choices(db.session, g.academy)
     form = FilterBacklogForm(request.args, options=options)
-    filters = form.to_filters()
-    carried = {
-        name: str(request.args[name])
-        for name in FILTER_ARGS
-        if request.args.get(name) and not getattr(form, name).errors
-    }
-    return form, filters, carried, options
+    return form, form.to_filters(), carried_args(form, FILTER_ARGS), options
 
 
 def _page_number() -> int:
@@ -145,6 +139,32 @@ def _move_brick(brick: Brick, form: MoveBrickForm, filters: queries.BacklogFilte
     )
 
 
+def _brick_number(payload: dict[str, Any], key: str) -> int | None:
+    """A brick number, given as an integer or as digits (None: not given)."""
+    value = payload.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise ValueError(_("“%(key)s” must be a brick number.", key=key))
+    if int(value) > services.MAX_BRICK_NUMBER:
+        raise ValueError(_("“%(key)s” must be a brick number.", key=key))
+    return int(value)
+
+
+def _reorder_request() -> tuple[int, int, bool]:
+    """The JSON body of a drag and drop: the brick moved, the brick it is dropped beside, and
+    whether it goes before that one. ValueError (the message to answer) when malformed."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValueError(_("Send a JSON object."))
+    moved, before, after = (_brick_number(payload, key) for key in ("brick", "before", "after"))
+    if moved is None or (before is None) == (after is None):
+        raise ValueError(_("Give the brick and either “before” or “after”."))
+    target = before if before is not None else after
+    assert target is not None
+    return moved, target, before is not None
+
+
 @bp.route("/backlog/reorder", methods=["POST"])
 @requires(Permission.BACKLOG_REORDER)
 def reorder_json() -> Any:
@@ -153,28 +173,10 @@ def reorder_json() -> Any:
     Moves name a neighbour rather than a position, so that a move made on a filtered view is
     right in the whole backlog.
     """
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        return problem(400, _("Send a JSON object."))
-
-    def number(key: str) -> int | None:
-        value = payload.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-            raise ValueError(key)
-        if int(value) > services.MAX_BRICK_NUMBER:
-            raise ValueError(key)
-        return int(value)
-
     try:
-        moved_number, before, after = number("brick"), number("before"), number("after")
+        moved_number, target_number, goes_before = _reorder_request()
     except ValueError as error:
-        return problem(400, _("“%(key)s” must be a brick number.", key=str(error)))
-    if moved_number is None or (before is None) == (after is None):
-        return problem(400, _("Give the brick and either “before” or “after”."))
-    target_number = before if before is not None else after
-    assert target_number is not None
+        return problem(400, str(error))
     try:
         brick = services.get_brick(db.session, g.academy, moved_number)
         target = services.get_brick(db.session, g.academy, target_number)
@@ -182,8 +184,8 @@ def reorder_json() -> Any:
             db.session,
             brick,
             actor=current_user,
-            before=target if before is not None else None,
-            after=target if after is not None else None,
+            before=target if goes_before else None,
+            after=None if goes_before else target,
             now=utcnow(),
         )
     except DomainError as error:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, enum_column, utcnow
+from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 from tracker.history import EventMixin
 
 if TYPE_CHECKING:
@@ -77,13 +77,11 @@ class ActivityKind(enum.StrEnum):
     DELETED = "deleted"
 
 
-class LearningPath(Base):
+class LearningPath(AcademyRow, Base):
     """A parcours: groups bricks (an epic) for a target population."""
 
     __tablename__ = "learning_path"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     # A hex colour (#1f77b4) from a fixed, accessible palette.
@@ -104,13 +102,11 @@ need_brick = Table(
 )
 
 
-class Brick(Base):
+class Brick(AcademyRow, Base):
     """A backlog item: one piece of training, from idea to release."""
 
     __tablename__ = "brick"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     # The number in the key (ACAD-42); allocated from academy.brick_counter, never reused.
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
@@ -206,13 +202,11 @@ class LearningObjective(Base):
     __table_args__ = (Index("ix_learning_objective_brick_id", "brick_id"),)
 
 
-class ChecklistTemplate(Base):
+class ChecklistTemplate(AcademyRow, Base):
     """A definition-of-done item that new bricks of a format receive (per academy)."""
 
     __tablename__ = "checklist_template"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     format: Mapped[BrickFormat] = mapped_column(enum_column(BrickFormat))
     position: Mapped[int] = mapped_column(Integer, default=0)
     label: Mapped[str] = mapped_column(String(255))
@@ -284,13 +278,11 @@ class Activity(EventMixin, Base):
     )
 
 
-class TrainingNeed(Base):
+class TrainingNeed(AcademyRow, Base):
     """A need for training collected from a business unit."""
 
     __tablename__ = "training_need"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     business_unit: Mapped[str] = mapped_column(String(120))

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.models import NeedStatus
-from tracker.forms import choices, once_field
+from tracker.forms import choices, once_field, text_field
 
 CRITICALITY_CHOICES = choices(
     [
@@ -40,14 +40,16 @@ STATUS_CHOICES = choices([(s.value, NEED_STATUS_LABELS[s]) for s in NeedStatus])
 
 class SubmitNeedForm(FlaskForm):
     once = once_field()  # the edit form inherits it, unused
-    title = StringField(
+    title = text_field(
         _l("Title"),
-        validators=[DataRequired(), Length(max=200)],
+        200,
+        required=True,
         description=_l("The need in a few words, e.g. “Spot phishing e-mails”."),
     )
-    description = TextAreaField(
+    description = text_field(
         _l("Description"),
-        validators=[Length(max=10000)],
+        10000,
+        multiline=True,
         description=_l("What people must be able to do, and why now."),
     )
     business_unit = StringField(
@@ -57,15 +59,13 @@ class SubmitNeedForm(FlaskForm):
         # The page offers the units named so far, so that “DRH” stays one unit.
         render_kw={"list": "business-units", "autocomplete": "off"},
     )
-    requester_name = StringField(
+    requester_name = text_field(
         _l("Requester"),
-        validators=[Length(max=120)],
+        120,
         description=_l("Who asked for it in the business (your name if left empty)."),
     )
-    population = StringField(
-        _l("Population"),
-        validators=[Length(max=255)],
-        description=_l("Who should be trained, e.g. “branch advisers”."),
+    population = text_field(
+        _l("Population"), 255, description=_l("Who should be trained, e.g. “branch advisers”.")
     )
     headcount = IntegerField(
         _l("Headcount"),
@@ -82,9 +82,10 @@ class EditNeedForm(SubmitNeedForm):
 
 class TriageNeedForm(FlaskForm):
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
-    reason = TextAreaField(
+    reason = text_field(
         _l("Reason for declining"),
-        validators=[Length(max=5000)],
+        5000,
+        multiline=True,
         description=_l("Required when you decline the need: the requester reads it."),
     )
 
@@ -103,4 +104,4 @@ class FindBrickForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Find a brick by key or title"), validators=[Length(max=200)])
+    q = text_field(_l("Find a brick by key or title"), 200)

@@ -14,11 +14,14 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker import rows
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, NeedStatus, TrainingNeed, need_brick
 from tracker.backlog.needs_models import NeedEvent, NeedEventKind
-from tracker.errors import DomainError, NotFound
+from tracker.collation import sort_key
+from tracker.errors import DomainError
+from tracker.history import newest_first, record
 
 # The priority score, as stated on the needs pages:
 #   score = criticality * urgency * log10(headcount + 10)
@@ -79,17 +82,10 @@ def _event(
     note: str = "",
     at: dt.datetime,
 ) -> NeedEvent:
-    event = NeedEvent(
-        need_id=need.id,
-        actor_id=actor.id if actor else None,
-        at=at,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-    )
-    session.add(event)
-    return event
+    return record(
+        session, NeedEvent, actor=actor, at=at, need_id=need.id, kind=kind,
+        from_status=from_status, to_status=to_status, note=note,
+    )  # fmt: skip
 
 
 def submit_need(
@@ -194,8 +190,21 @@ def change_need_status(
     return True
 
 
-def _brick_key(academy: Academy, brick: Brick) -> str:
-    return f"{academy.key_prefix}-{brick.number}"
+def _brick_event(
+    session: Session,
+    need: TrainingNeed,
+    brick: Brick,
+    kind: NeedEventKind,
+    *,
+    actor: User | None,
+    now: dt.datetime,
+) -> None:
+    """The need's history names the brick linked or unlinked by its key and title."""
+    academy = session.get(Academy, need.academy_id)
+    assert academy is not None
+    note = f"{academy.key_prefix}-{brick.number} {brick.title}"
+    _event(session, need, kind, actor=actor, note=note, at=now)
+    session.flush()
 
 
 def link_brick(
@@ -207,17 +216,7 @@ def link_brick(
     if brick in need.bricks:
         return False
     need.bricks.append(brick)
-    academy = session.get(Academy, need.academy_id)
-    assert academy is not None
-    _event(
-        session,
-        need,
-        NeedEventKind.BRICK_LINKED,
-        actor=actor,
-        note=f"{_brick_key(academy, brick)} {brick.title}",
-        at=now,
-    )
-    session.flush()
+    _brick_event(session, need, brick, NeedEventKind.BRICK_LINKED, actor=actor, now=now)
     return True
 
 
@@ -227,17 +226,7 @@ def unlink_brick(
     if brick not in need.bricks:
         return False
     need.bricks.remove(brick)
-    academy = session.get(Academy, need.academy_id)
-    assert academy is not None
-    _event(
-        session,
-        need,
-        NeedEventKind.BRICK_UNLINKED,
-        actor=actor,
-        note=f"{_brick_key(academy, brick)} {brick.title}",
-        at=now,
-    )
-    session.flush()
+    _brick_event(session, need, brick, NeedEventKind.BRICK_UNLINKED, actor=actor, now=now)
     return True
 
 
@@ -245,10 +234,9 @@ def unlink_brick(
 
 
 def get_need(session: Session, academy: Academy, need_id: int) -> TrainingNeed:
-    need = session.get(TrainingNeed, need_id)
-    if need is None or need.academy_id != academy.id:
-        raise NotFound(_("No such training need."))
-    return need
+    return rows.get_in(
+        session, TrainingNeed, need_id, _("No such training need."), academy_id=academy.id
+    )
 
 
 @dataclass(frozen=True)
@@ -309,18 +297,11 @@ def business_units(session: Session, academy: Academy) -> list[str]:
     seen: dict[str, str] = {}
     for name in sorted(names):
         seen.setdefault(name.casefold(), name)
-    return sorted(seen.values(), key=str.casefold)
+    return sorted(seen.values(), key=sort_key)
 
 
 def need_history(session: Session, need: TrainingNeed) -> list[NeedEvent]:
-    return list(
-        session.scalars(
-            select(NeedEvent)
-            .where(NeedEvent.need_id == need.id)
-            .options(selectinload(NeedEvent.actor))
-            .order_by(NeedEvent.at.desc(), NeedEvent.id.desc())
-        )
-    )
+    return newest_first(session, NeedEvent, NeedEvent.need_id == need.id)
 
 
 KEY_RE = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9]*-)?(\d+)\s*$")
@@ -355,10 +336,7 @@ def bricks_to_link(
 
 
 def get_brick_by_id(session: Session, academy: Academy, brick_id: int) -> Brick:
-    brick = session.get(Brick, brick_id)
-    if brick is None or brick.academy_id != academy.id:
-        raise NotFound(_("No such brick."))
-    return brick
+    return rows.get_in(session, Brick, brick_id, _("No such brick."), academy_id=academy.id)
 
 
 # -- Coverage -----------------------------------------------------------------------------------
@@ -415,4 +393,4 @@ def coverage(session: Session, academy: Academy) -> list[UnitCoverage]:
             unit.covered.append(need)
         else:
             unit.uncovered.append(need)
-    return sorted(units.values(), key=lambda u: u.business_unit.casefold())
+    return sorted(units.values(), key=lambda u: sort_key(u.business_unit))

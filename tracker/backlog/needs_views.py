@@ -20,8 +20,8 @@ from tracker.backlog.needs_forms import (
     TriageNeedForm,
 )
 from tracker.db import db, utcnow
-from tracker.forms import ConfirmForm
-from tracker.web import requires, see_other, submit, submit_once
+from tracker.forms import ConfirmForm, form_values
+from tracker.web import requires, see_other, submit, submit_once, success
 
 
 def may_read(need: TrainingNeed) -> bool:
@@ -37,16 +37,8 @@ def may_read(need: TrainingNeed) -> bool:
 
 
 def _need_fields(form: SubmitNeedForm) -> dict[str, Any]:
-    return {
-        "title": form.title.data or "",
-        "description": form.description.data or "",
-        "business_unit": form.business_unit.data or "",
-        "requester_name": form.requester_name.data or "",
-        "population": form.population.data or "",
-        "headcount": form.headcount.data,
-        "criticality": form.criticality.data,
-        "urgency": form.urgency.data,
-    }
+    texts = ("title", "description", "business_unit", "requester_name", "population")
+    return form_values(form, "headcount", "criticality", "urgency", texts=texts)
 
 
 @bp.route("/needs/")
@@ -94,8 +86,11 @@ def submit_need() -> Any:
         ),
     )
     if done and done.value:
-        flash(_("Thank you: the need is submitted. Follow it here."), "success")
-        return see_other("needs.show", need_id=done.value.id)
+        return success(
+            _("Thank you: the need is submitted. Follow it here."),
+            "needs.show",
+            need_id=done.value.id,
+        )
     return _form_page(form, None, done.status)
 
 
@@ -158,8 +153,7 @@ def edit(need_id: int) -> Any:
         ),
     )
     if done:
-        flash(_("The need is saved."), "success")
-        return see_other("needs.show", need_id=need.id)
+        return success(_("The need is saved."), "needs.show", need_id=need.id)
     return _form_page(form, need, done.status)
 
 

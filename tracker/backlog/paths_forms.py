@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, TextAreaField, ValidationError
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms import RadioField
+from wtforms.validators import DataRequired
 
 from tracker.backlog.paths_services import PALETTE, PALETTE_HEXES
-from tracker.forms import choices, once_field
+from tracker.forms import UniqueNameForm, choices, once_field, text_field
 
 
-class EditPathForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+class EditPathForm(UniqueNameForm):
+    name_taken_message = _l("Another learning path already has this name.")
+
+    name = text_field(_l("Name"), 120, required=True)
     colour = RadioField(
         _l("Colour"),
         choices=choices(list(PALETTE)),
@@ -22,27 +21,13 @@ class EditPathForm(FlaskForm):
         validators=[DataRequired()],
         description=_l("Shown on the board and in the backlog; the name is always shown too."),
     )
-    target_population = StringField(
+    target_population = text_field(
         _l("Target population"),
-        validators=[Length(max=255)],
+        255,
         description=_l("Who this path is for, e.g. “all employees” or “branch advisers”."),
     )
-    description = TextAreaField(
-        _l("Description"), validators=[Length(max=5000)], description=_l("Markdown.")
-    )
-
-    def __init__(self, *args: object, is_name_taken: Callable[[str], bool], **kwargs: object):
-        super().__init__(*args, **kwargs)
-        self._is_name_taken = is_name_taken
-
-    def validate_name(self, field: StringField) -> None:
-        if field.data and self._is_name_taken(field.data):
-            raise ValidationError(_l("Another learning path already has this name."))
+    description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
 
 
 class CreatePathForm(EditPathForm):
     once = once_field()
-
-
-class MovePathForm(FlaskForm):
-    direction = HiddenField(validators=[AnyOf(["up", "down"])])

@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from tracker import rows
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import ActivityKind, Brick, LearningPath
 from tracker.backlog.services import record_activity
 from tracker.db import unique_name
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 
 # A fixed palette: each colour gives white text a contrast of at least 4.5:1 (WCAG AA), so a
 # path badge is readable whichever colour it has. Templates use the CSS class
@@ -119,32 +120,22 @@ def bricks_where(session: Session, academy: Academy, *criteria: ColumnElement[bo
 
 
 def list_paths(session: Session, academy: Academy) -> list[LearningPath]:
-    return list(
-        session.scalars(
-            select(LearningPath)
-            .where(LearningPath.academy_id == academy.id)
-            .order_by(LearningPath.position, LearningPath.id)
-        )
-    )
+    order = (LearningPath.position, LearningPath.id)
+    return rows.all_in(session, LearningPath, *order, academy_id=academy.id)
 
 
 def get_path(session: Session, academy: Academy, path_id: int) -> LearningPath:
-    path = session.get(LearningPath, path_id)
-    if path is None or path.academy_id != academy.id:
-        raise NotFound(_("No such learning path."))
-    return path
+    return rows.get_in(
+        session, LearningPath, path_id, _("No such learning path."), academy_id=academy.id
+    )
 
 
 def is_path_name_taken(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> bool:
-    query = select(LearningPath.id).where(
-        LearningPath.academy_id == academy.id,
-        func.lower(LearningPath.name) == name.strip().lower(),
+    return rows.name_taken(
+        session, LearningPath.name, name, except_id=except_id, academy_id=academy.id
     )
-    if except_id is not None:
-        query = query.where(LearningPath.id != except_id)
-    return session.scalar(query) is not None
 
 
 def _check(
@@ -214,16 +205,7 @@ def move_path(session: Session, path: LearningPath, offset: int) -> bool:
     """
     academy = session.get(Academy, path.academy_id)
     assert academy is not None
-    paths = list_paths(session, academy)
-    index = paths.index(path)
-    target = index + offset
-    if target < 0 or target >= len(paths):
-        return False
-    paths[index], paths[target] = paths[target], paths[index]
-    for position, each in enumerate(paths):
-        each.position = position
-    session.flush()
-    return True
+    return rows.swap_with_neighbour(session, list_paths(session, academy), path, offset)
 
 
 def delete_path(

@@ -13,10 +13,10 @@ from tracker.auth.permissions import Permission
 from tracker.backlog import paths_bp as bp
 from tracker.backlog import paths_services as services
 from tracker.backlog.models import Brick, LearningPath
-from tracker.backlog.paths_forms import CreatePathForm, EditPathForm, MovePathForm
+from tracker.backlog.paths_forms import CreatePathForm, EditPathForm
 from tracker.db import db, utcnow
-from tracker.forms import ConfirmForm
-from tracker.web import requires, see_other, submit, submit_once
+from tracker.forms import ConfirmForm, MoveForm, form_values
+from tracker.web import name_rule, requires, see_other, submit, submit_once, success
 
 
 @bp.route("/paths/")
@@ -27,16 +27,14 @@ def index() -> Any:
         "paths/index.html",
         paths=paths,
         totals=services.totals_by(db.session, g.academy, Brick.learning_path_id),
-        move_form=MovePathForm(),
+        move_form=MoveForm(),
     )
 
 
 @bp.route("/paths/new", methods=["GET", "POST"])
 @requires(Permission.PATH_MANAGE)
 def create() -> Any:
-    form = CreatePathForm(
-        is_name_taken=lambda name: services.is_path_name_taken(db.session, g.academy, name)
-    )
+    form = CreatePathForm(is_name_taken=name_rule(services.is_path_name_taken))
     done = submit_once(
         form,
         "path",
@@ -44,18 +42,16 @@ def create() -> Any:
         lambda: services.create_path(db.session, g.academy, **_path_fields(form)),
     )
     if done and done.value:
-        flash(_("The learning path %(name)s is created.", name=done.value.name), "success")
-        return see_other("paths.show", path_id=done.value.id)
+        return success(
+            _("The learning path %(name)s is created.", name=done.value.name),
+            "paths.show",
+            path_id=done.value.id,
+        )
     return render_template("paths/form.html", form=form, path=None), done.status
 
 
 def _path_fields(form: CreatePathForm) -> dict[str, str]:
-    return {
-        "name": form.name.data or "",
-        "colour": form.colour.data or "",
-        "description": form.description.data or "",
-        "target_population": form.target_population.data or "",
-    }
+    return form_values(form, texts=("name", "colour", "description", "target_population"))
 
 
 @bp.route("/paths/<int:path_id>/")
@@ -78,14 +74,11 @@ def edit(path_id: int) -> Any:
     path = services.get_path(db.session, g.academy, path_id)
     form = EditPathForm(
         obj=path if request.method == "GET" else None,
-        is_name_taken=lambda name: services.is_path_name_taken(
-            db.session, g.academy, name, except_id=path.id
-        ),
+        is_name_taken=name_rule(services.is_path_name_taken, path.id),
     )
     done = submit(form, lambda: services.update_path(db.session, path, **_path_fields(form)))
     if done:
-        flash(_("The learning path is saved."), "success")
-        return see_other("paths.show", path_id=path.id)
+        return success(_("The learning path is saved."), "paths.show", path_id=path.id)
     return render_template("paths/form.html", form=form, path=path), done.status
 
 
@@ -93,9 +86,8 @@ def edit(path_id: int) -> Any:
 @requires(Permission.PATH_MANAGE)
 def move(path_id: int) -> Any:
     path = services.get_path(db.session, g.academy, path_id)
-    form = MovePathForm()
-    offset = -1 if form.direction.data == "up" else 1
-    done = submit(form, lambda: services.move_path(db.session, path, offset))
+    form = MoveForm()
+    done = submit(form, lambda: services.move_path(db.session, path, form.offset))
     if not done:
         abort(400)
     if done.value:

@@ -24,6 +24,7 @@ from tracker.backlog.labels import (
     language_name,
 )
 from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat
+from tracker.formatting import nested
 
 
 def current_locale_code() -> str:
@@ -90,9 +91,9 @@ def present_activity(activity: Activity, book: services.NameBook) -> HistoryEntr
     if activity.kind == ActivityKind.CHECKLIST:
         done = bool(changes.get("done", [None, True])[1])
         title = (
-            _("Ticked “%(item)s”", item=activity.note)
+            _("Ticked “%(item)s”", item=nested(activity.note))
             if done
-            else _("Unticked “%(item)s”", item=activity.note)
+            else _("Unticked “%(item)s”", item=nested(activity.note))
         )
         return HistoryEntry(activity, actor, title)
     lines = []

@@ -12,15 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, func, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
-from tracker.academies.models import Academy, Membership, Role, Stage
+from tracker import rows
+from tracker.academies.models import Academy, Stage
+from tracker.academies.services import brick_owners, list_stages
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
+from tracker.backlog.paths_services import Totals
+from tracker.collation import fold, folded
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint
 
@@ -59,19 +60,6 @@ class BacklogFilters:
         )
 
 
-@dataclass(frozen=True)
-class Totals:
-    """What the shown bricks weigh."""
-
-    count: int = 0
-    points: int = 0
-    learner_minutes: int = 0
-
-    @property
-    def learner_hours(self) -> float:
-        return round(self.learner_minutes / 60, 1)
-
-
 @dataclass
 class BacklogPage:
     rows: list[tuple[Brick, int]]  # (brick, its position in the whole backlog)
@@ -85,37 +73,7 @@ class BacklogPage:
         return (self.page - 1) * self.per_page
 
 
-# -- Case-insensitive text search on both engines ------------------------------------------------
-
-
-class casefold(FunctionElement[str]):  # a SQL function: lower case like lower()
-    """lower() that knows accented letters: PostgreSQL's does; SQLite's only folds ASCII."""
-
-    type = String()
-    name = "casefold"
-    inherit_cache = True
-
-
-@compiles(casefold)
-def _casefold_default(element: casefold, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(casefold, "sqlite")
-def _casefold_sqlite(element: casefold, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"brique_lower({compiler.process(element.clauses, **kw)})"
-
-
-def _python_lower(value: str | None) -> str | None:
-    return None if value is None else value.lower()
-
-
-def prepare_search(session: Session) -> None:
-    """Give this session's SQLite connection the Unicode-aware lower() the search uses."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        raw: Any = connection.connection.driver_connection
-        raw.create_function("brique_lower", 1, _python_lower, deterministic=True)
+# -- Text search on both engines: case and accents aside (tracker.collation) ---------------------
 
 
 _KEY_RE = re.compile(r"^(?:([A-Za-z][A-Za-z0-9]*)-)?(\d{1,9})$")
@@ -142,10 +100,10 @@ def filter_conditions(academy: Academy, filters: BacklogFilters) -> list[ColumnE
     if filters.language:
         conditions.append(Brick.language == filters.language)
     for word in filters.text.split():
-        term = word.lower()
+        term = fold(word)
         matches: list[ColumnElement[bool]] = [
-            casefold(Brick.title).contains(term, autoescape=True),
-            casefold(Brick.description).contains(term, autoescape=True),
+            folded(Brick.title).contains(term, autoescape=True),
+            folded(Brick.description).contains(term, autoescape=True),
         ]
         key = _KEY_RE.match(word)
         if key and (key.group(1) is None or key.group(1).upper() == academy.key_prefix.upper()):
@@ -154,14 +112,8 @@ def filter_conditions(academy: Academy, filters: BacklogFilters) -> list[ColumnE
     return conditions
 
 
-def _search(session: Session, filters: BacklogFilters) -> None:
-    if filters.text.strip():
-        prepare_search(session)
-
-
 def backlog_totals(session: Session, academy: Academy, filters: BacklogFilters) -> Totals:
     """Count, points and learner minutes of every brick matching `filters` (one query)."""
-    _search(session, filters)
     count, points, minutes = session.execute(
         select(
             func.count(Brick.id),
@@ -243,7 +195,6 @@ def backlog_page(
 
 def filtered_bricks(session: Session, academy: Academy, filters: BacklogFilters) -> list[Brick]:
     """Every matching brick in backlog order (exports), references eager-loaded."""
-    _search(session, filters)
     return list(
         session.scalars(
             select(Brick)
@@ -268,7 +219,6 @@ def page_of(
     per_page: int = PER_PAGE,
 ) -> int:
     """The page of the filtered list where `brick` is now (1 when it is filtered out)."""
-    _search(session, filters)
     rank = session.scalar(select(Brick.rank).where(Brick.id == brick.id))
     if rank is None:
         return 1
@@ -296,44 +246,17 @@ class BacklogChoices:
 
 def backlog_choices(session: Session, academy: Academy) -> BacklogChoices:
     """The academy's stages, paths, sprints, releases, possible owners and languages in use."""
+    mine: dict[str, Any] = {"academy_id": academy.id}
     return BacklogChoices(
-        stages=list(
-            session.scalars(
-                select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position)
-            )
+        stages=list_stages(session, academy),
+        paths=rows.all_in(session, LearningPath, LearningPath.position, LearningPath.id, **mine),
+        sprints=rows.all_in(
+            session, Sprint, Sprint.start_date.is_(None), Sprint.start_date, Sprint.id, **mine
         ),
-        paths=list(
-            session.scalars(
-                select(LearningPath)
-                .where(LearningPath.academy_id == academy.id)
-                .order_by(LearningPath.position, LearningPath.id)
-            )
+        releases=rows.all_in(
+            session, Release, Release.target_date.is_(None), Release.target_date, Release.id, **mine
         ),
-        sprints=list(
-            session.scalars(
-                select(Sprint)
-                .where(Sprint.academy_id == academy.id)
-                .order_by(Sprint.start_date.is_(None), Sprint.start_date, Sprint.id)
-            )
-        ),
-        releases=list(
-            session.scalars(
-                select(Release)
-                .where(Release.academy_id == academy.id)
-                .order_by(Release.target_date.is_(None), Release.target_date, Release.id)
-            )
-        ),
-        owners=list(
-            session.scalars(
-                select(User)
-                .join(Membership, Membership.user_id == User.id)
-                .where(
-                    Membership.academy_id == academy.id,
-                    Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
-                )
-                .order_by(User.display_name, User.id)
-            )
-        ),
+        owners=brick_owners(session, academy),
         languages=sorted(
             {
                 str(language)

@@ -213,27 +213,21 @@ def step_brick(
     if step is Step.BOTTOM:
         last = _neighbour(session, academy_id, Brick.id.is_not(None), exclude=brick.id, last=True)
         return _place(session, brick, last, None, actor=actor, now=now)
-    if step is Step.UP:
-        above = _neighbour(
-            session, academy_id, _before(rank, brick.id), exclude=brick.id, last=True, scope=scope
-        )
-        if above is None:
-            return False
-        target = _ranks(session, [above])[0]
-        assert target is not None
-        previous_id = _neighbour(
-            session, academy_id, _before(target, above), exclude=brick.id, last=True
-        )
-        return _place(session, brick, previous_id, above, actor=actor, now=now)
-    below = _neighbour(
-        session, academy_id, _after(rank, brick.id), exclude=brick.id, last=False, scope=scope
+    up = step is Step.UP
+    beyond = _before if up else _after
+    # The neighbour in the view, then the brick just beyond it in the whole backlog: the
+    # brick goes between them.
+    neighbour = _neighbour(
+        session, academy_id, beyond(rank, brick.id), exclude=brick.id, last=up, scope=scope
     )
-    if below is None:
+    if neighbour is None:
         return False
-    target = _ranks(session, [below])[0]
+    target = _ranks(session, [neighbour])[0]
     assert target is not None
-    next_id = _neighbour(session, academy_id, _after(target, below), exclude=brick.id, last=False)
-    return _place(session, brick, below, next_id, actor=actor, now=now)
+    other = _neighbour(session, academy_id, beyond(target, neighbour), exclude=brick.id, last=up)
+    if up:
+        return _place(session, brick, other, neighbour, actor=actor, now=now)
+    return _place(session, brick, neighbour, other, actor=actor, now=now)
 
 
 def describe_move(session: Session, brick: Brick) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from tracker import rows
 from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
+from tracker.academies.services import brick_owners, list_stages
 from tracker.auth.models import User
 from tracker.backlog import ranking
 from tracker.backlog.models import (
@@ -511,13 +513,9 @@ def load_brick_page(session: Session, academy: Academy, number: int) -> Brick:
 
 
 def brick_comments(session: Session, brick: Brick) -> list[Comment]:
-    return list(
-        session.scalars(
-            select(Comment)
-            .where(Comment.brick_id == brick.id)
-            .options(joinedload(Comment.author))
-            .order_by(Comment.created_at, Comment.id)
-        ).all()
+    oldest_first = (Comment.created_at, Comment.id)
+    return rows.all_in(
+        session, Comment, *oldest_first, load=[joinedload(Comment.author)], brick_id=brick.id
     )
 
 
@@ -613,42 +611,15 @@ class BrickChoices:
 
 
 def brick_choices(session: Session, academy: Academy) -> BrickChoices:
+    mine: dict[str, Any] = {"academy_id": academy.id}
     return BrickChoices(
-        stages=list(
-            session.scalars(
-                select(Stage).where(Stage.academy_id == academy.id).order_by(Stage.position)
-            ).all()
+        stages=list_stages(session, academy),
+        sprints=rows.all_in(session, Sprint, Sprint.start_date.desc(), Sprint.id.desc(), **mine),
+        releases=rows.all_in(
+            session, Release, Release.target_date.desc(), Release.id.desc(), **mine
         ),
-        sprints=list(
-            session.scalars(
-                select(Sprint)
-                .where(Sprint.academy_id == academy.id)
-                .order_by(Sprint.start_date.desc(), Sprint.id.desc())
-            ).all()
+        learning_paths=rows.all_in(
+            session, LearningPath, LearningPath.position, LearningPath.name, **mine
         ),
-        releases=list(
-            session.scalars(
-                select(Release)
-                .where(Release.academy_id == academy.id)
-                .order_by(Release.target_date.desc(), Release.id.desc())
-            ).all()
-        ),
-        learning_paths=list(
-            session.scalars(
-                select(LearningPath)
-                .where(LearningPath.academy_id == academy.id)
-                .order_by(LearningPath.position, LearningPath.name)
-            ).all()
-        ),
-        owners=list(
-            session.scalars(
-                select(User)
-                .join(Membership, Membership.user_id == User.id)
-                .where(
-                    Membership.academy_id == academy.id,
-                    Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
-                )
-                .order_by(User.display_name)
-            ).all()
-        ),
+        owners=brick_owners(session, academy),
     )

@@ -31,18 +31,18 @@ from tracker.backlog.forms import (
     CommentBrickForm,
     CreateBrickForm,
     EditBrickForm,
-    MoveChecklistItemForm,
     RenameChecklistItemForm,
     TickItemForm,
 )
-from tracker.backlog.labels import FORMAT_LABELS, format_duration, language_name
+from tracker.backlog.labels import FORMAT_LABELS, language_name
 from tracker.backlog.models import BloomLevel, Brick, BrickFormat, ChecklistTemplate, Comment
 from tracker.backlog.presenting import ConflictRow, current_locale_code
 from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.forms import ConfirmForm
+from tracker.formatting import nested
+from tracker.forms import ConfirmForm, MoveForm
 from tracker.sprints import scope
-from tracker.web import attach_error, requires, see_other, submit, submit_once
+from tracker.web import attach_error, requires, see_other, submit, submit_once, success
 
 # For every template (the backlog list shows formats and durations too).
 bp.record_once(
@@ -50,7 +50,6 @@ bp.record_once(
         FORMAT_LABELS=FORMAT_LABELS, BLOOM_LABELS=BLOOM_LABELS
     )
 )
-bp.add_app_template_filter(format_duration, "duration")
 
 
 @bp.app_template_test("web_url")
@@ -121,8 +120,9 @@ def comment(number: int) -> Any:
         ),
     )
     if done:
-        flash(_("Your comment is posted."), "success")
-        return see_other("backlog.brick", number=number, _anchor="comments")
+        return success(
+            _("Your comment is posted."), "backlog.brick", number=number, _anchor="comments"
+        )
     return _brick_page(number, form, done.status)
 
 
@@ -333,7 +333,7 @@ def delete_brick(number: int) -> Any:
         lambda: services.delete_brick(db.session, brick, actor=current_user, now=utcnow()),
     )
     if done:
-        flash(_("%(key)s “%(title)s” is deleted.", key=key, title=title), "success")
+        flash(_("%(key)s “%(title)s” is deleted.", key=key, title=nested(title)), "success")
         return redirect(_backlog_url(), code=303)
     return render_template("backlog/brick_delete.html", brick=brick, form=form), done.status
 
@@ -404,8 +404,9 @@ def add_checklist_item(format: str) -> Any:
         ),
     )
     if done:
-        flash(_("The item is added."), "success")
-        return see_other("backlog.checklist_format", format=brick_format.value)
+        return success(
+            _("The item is added."), "backlog.checklist_format", format=brick_format.value
+        )
     return _format_page(brick_format, form), done.status
 
 
@@ -430,17 +431,19 @@ def remove_checklist_item(item_id: int) -> Any:
     format = item.format.value
     if not submit(ConfirmForm(), lambda: checklists.remove_template_item(db.session, item)):
         abort(400)
-    flash(_("The item is removed. Bricks that already have it keep theirs."), "success")
-    return see_other("backlog.checklist_format", format=format)
+    return success(
+        _("The item is removed. Bricks that already have it keep theirs."),
+        "backlog.checklist_format",
+        format=format,
+    )
 
 
 @bp.route("/checklists/items/<int:item_id>/move", methods=["POST"])
 @requires(Permission.CHECKLIST_MANAGE)
 def move_checklist_item(item_id: int) -> Any:
     item = checklists.get_template_item(db.session, g.academy, item_id)
-    form = MoveChecklistItemForm()
-    offset = -1 if form.direction.data == "up" else 1
-    if not submit(form, lambda: checklists.move_template_item(db.session, item, offset)):
+    form = MoveForm()
+    if not submit(form, lambda: checklists.move_template_item(db.session, item, form.offset)):
         abort(400)
     return see_other(
         "backlog.checklist_format", format=item.format.value, _anchor=f"item-{item.id}"

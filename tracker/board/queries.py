@@ -29,9 +29,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
+from tracker import rows
+from tracker.academies.models import Academy, Stage, StageCategory
+from tracker.academies.services import brick_owners
 from tracker.auth.models import User
 from tracker.backlog.models import Brick, BrickFormat, ChecklistItem, LearningPath
+from tracker.backlog.paths_services import list_paths
 from tracker.sprints.models import Sprint, SprintState
 
 # Done columns show this many cards (the most recently finished) unless all are asked for.
@@ -79,26 +82,18 @@ class BoardOptions:
 
 
 def board_options(session: Session, academy: Academy) -> BoardOptions:
-    sprints = session.scalars(
-        select(Sprint)
-        .where(Sprint.academy_id == academy.id)
-        .order_by(Sprint.start_date.is_(None), Sprint.start_date.desc(), Sprint.id.desc())
+    return BoardOptions(
+        sprints=rows.all_in(
+            session,
+            Sprint,
+            Sprint.start_date.is_(None),
+            Sprint.start_date.desc(),
+            Sprint.id.desc(),
+            academy_id=academy.id,
+        ),
+        owners=brick_owners(session, academy),
+        paths=list_paths(session, academy),
     )
-    owners = session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.academy_id == academy.id,
-            Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
-        )
-        .order_by(User.display_name, User.id)
-    )
-    paths = session.scalars(
-        select(LearningPath)
-        .where(LearningPath.academy_id == academy.id)
-        .order_by(LearningPath.position, LearningPath.id)
-    )
-    return BoardOptions(sprints=list(sprints), owners=list(owners), paths=list(paths))
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,18 @@ under the same rules (board.stages.remove_stage).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from babel.lists import format_list
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.academies.models import Academy, Membership, Stage, StageCategory, WipPolicy
+from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory, WipPolicy
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission, allows
 from tracker.backlog import ranking
@@ -31,7 +32,9 @@ from tracker.backlog.models import (
     ChecklistItem,
     ChecklistTemplate,
 )
-from tracker.backlog.services import ObjectiveInput, apply_changes, record_activity
+from tracker.backlog.services import apply_changes, record_activity
+from tracker.cleaning import one_line
+from tracker.collation import folded
 from tracker.errors import Conflict, DomainError, NotFound
 
 
@@ -62,6 +65,9 @@ class BoardMove:
 def lock_board(session: Session, academy_id: int) -> None:
     """Serialize the academy's board moves (and backlog reorders): see ranking.lock_backlog."""
     ranking.lock_backlog(session, academy_id)
+
+
+MANAGERS_NAMED = 3  # a refused override names at most this many managers
 
 
 # -- The rules -----------------------------------------------------------------------------------
@@ -105,10 +111,11 @@ def _checklist_progress(session: Session, brick_id: int) -> tuple[int, int]:
 
 def _full(stage: Stage, *, field: str) -> WipLimitReached:
     return WipLimitReached(
-        _(
-            "%(stage)s is full: its limit is %(limit)s cards. Move one out first.",
+        ngettext(
+            "%(stage)s is full: its limit is %(num)s card. Move it out first.",
+            "%(stage)s is full: its limit is %(num)s cards. Move one out first.",
+            stage.wip_limit or 0,
             stage=stage.name,
-            limit=stage.wip_limit,
         ),
         field=field,
     )
@@ -116,10 +123,11 @@ def _full(stage: Stage, *, field: str) -> WipLimitReached:
 
 def _incomplete(done: int, total: int, *, field: str) -> DefinitionOfDoneIncomplete:
     return DefinitionOfDoneIncomplete(
-        _(
-            "Its definition of done is not complete (%(done)s of %(total)s ticked).",
+        ngettext(
+            "Its definition of done is not complete (%(done)s of %(num)s item ticked).",
+            "Its definition of done is not complete (%(done)s of %(num)s items ticked).",
+            total,
             done=done,
-            total=total,
         ),
         field=field,
     )
@@ -132,16 +140,46 @@ def _check_definition_of_done(
     done, total = _checklist_progress(session, brick.id)
     if done >= total:
         return ""
-    reason = " ".join((override_reason or "").split())
+    if not _may_override_done(session, actor, brick.academy_id):
+        # Whoever may not override learns who may, rather than a dead end.
+        refused = _incomplete(done, total, field="override_reason")
+        raise DefinitionOfDoneIncomplete(
+            f"{refused} {_who_may_override(session, brick.academy_id)}", field="override_reason"
+        )
+    reason = one_line(override_reason)
     if not reason:
         raise _incomplete(done, total, field="override_reason")
     if len(reason) > 1000:
         raise DomainError(_("Keep the reason under 1,000 characters."), field="override_reason")
-    if not _may_override_done(session, actor, brick.academy_id):
-        raise DefinitionOfDoneIncomplete(
-            _("Only a manager can override the definition of done."), field="override_reason"
-        )
     return reason
+
+
+def _who_may_override(session: Session, academy_id: int) -> str:
+    """ "Only a manager may override it: ask Maya Manager or Paul Roux." """
+    names = list(
+        session.scalars(
+            select(User.display_name)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.academy_id == academy_id,
+                Membership.role == Role.MANAGER,
+                User.is_active_account.is_(True),
+            )
+            .order_by(folded(User.display_name), User.id)
+            .limit(MANAGERS_NAMED + 1)
+        )
+    )
+    if not names:
+        return _("Only a manager of the academy may override it.")
+    shown = names[:MANAGERS_NAMED] if len(names) <= MANAGERS_NAMED else names[: MANAGERS_NAMED - 1]
+    if len(names) > MANAGERS_NAMED:
+        shown.append(_("another manager"))
+    return ngettext(
+        "Only a manager of the academy may override it: ask %(names)s.",
+        "Only a manager of the academy may override it: ask %(names)s.",
+        len(shown),
+        names=format_list(shown, style="or", locale=get_locale()),
+    )
 
 
 def check_stage_entry(session: Session, brick: Brick, stage_id: int) -> None:
@@ -466,20 +504,21 @@ def edit_brick(
     brick: Brick,
     *,
     actor: User | None,
-    expected_version: int,
-    objectives: Sequence[ObjectiveInput] | None = None,
     now: dt.datetime,
     scope_checked: bool = False,
-    **values: Any,
+    **edit: Any,
 ) -> dict[str, list[Any]]:
     """Save the brick's edit form: a new stage must pass the board's entry rules
     (check_stage_entry, under the board lock like a move), then backlog.services.update_brick
-    applies the changes. Returns what changed, as update_brick does. `scope_checked`: the
-    sprint's scope rule was applied (sprints.scope.edit_brick)."""
-    stage_id = values.get("stage_id")
+    applies the `edit` (expected_version, objectives, the fields, as it takes them). Returns
+    what changed, as update_brick does. `scope_checked`: the sprint's scope rule was applied
+    (sprints.scope.edit_brick)."""
+    stage_id = edit.get("stage_id")
     if stage_id is not None and stage_id != brick.stage_id:
         lock_board(session, brick.academy_id)
         check_stage_entry(session, brick, stage_id)
+    expected_version = edit.pop("expected_version")
+    objectives = edit.pop("objectives", None)
     return apply_changes(
         session,
         brick,
@@ -488,5 +527,5 @@ def edit_brick(
         objectives=objectives,
         now=now,
         scope_checked=scope_checked,
-        values=values,
+        values=edit,
     )

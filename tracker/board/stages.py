@@ -12,24 +12,24 @@ import datetime as dt
 from typing import cast
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker import rows
 from tracker.academies.models import Academy, Stage, StageCategory, WipPolicy
 from tracker.academies.services import list_stages
 from tracker.auth.models import User
 from tracker.backlog.models import Activity, ActivityKind, Brick, ChecklistItem
 from tracker.board.services import lock_board
+from tracker.cleaning import one_line, one_of
 from tracker.db import unique_name
-from tracker.errors import DomainError, NotFound
+from tracker.errors import DomainError
 
 
 def get_stage(session: Session, academy: Academy, stage_id: int) -> Stage:
-    stage = session.get(Stage, stage_id)
-    if stage is None or stage.academy_id != academy.id:
-        raise NotFound(_("No such stage."))
-    return stage
+    return rows.get_in(session, Stage, stage_id, _("No such stage."), academy_id=academy.id)
 
 
 def card_counts(session: Session, academy: Academy) -> dict[int, int]:
@@ -45,12 +45,7 @@ def card_counts(session: Session, academy: Academy) -> dict[int, int]:
 def is_stage_name_taken(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> bool:
-    query = select(Stage.id).where(
-        Stage.academy_id == academy.id, func.lower(Stage.name) == name.strip().lower()
-    )
-    if except_id is not None:
-        query = query.where(Stage.id != except_id)
-    return session.scalar(query) is not None
+    return rows.name_taken(session, Stage.name, name, except_id=except_id, academy_id=academy.id)
 
 
 def _check(
@@ -63,21 +58,19 @@ def _check(
     wip_policy: WipPolicy | str,
     except_id: int | None = None,
 ) -> tuple[str, StageCategory, WipPolicy]:
-    name = " ".join(name.split())
+    name = one_line(name)
     if not name:
         raise DomainError(_("Give the stage a name."), field="name")
     if len(name) > 60:
         raise DomainError(_("Keep the name under 60 characters."), field="name")
     if is_stage_name_taken(session, academy, name, except_id=except_id):
         raise DomainError(_("Another stage already has this name."), field="name")
-    try:
-        category = StageCategory(category)
-    except ValueError:
-        raise DomainError(_("Choose a value from the list."), field="category") from None
-    try:
-        wip_policy = WipPolicy(wip_policy)
-    except ValueError:
-        raise DomainError(_("Choose a value from the list."), field="wip_policy") from None
+    category = one_of(
+        StageCategory, category, field="category", message=_("Choose a value from the list.")
+    )
+    wip_policy = one_of(
+        WipPolicy, wip_policy, field="wip_policy", message=_("Choose a value from the list.")
+    )
     if wip_limit is not None and wip_limit < 1:
         raise DomainError(_("Use a number of 1 or more, or leave it empty."), field="wip_limit")
     return name, category, wip_policy
@@ -143,16 +136,7 @@ def move_stage(session: Session, stage: Stage, offset: int) -> bool:
     """Swap the stage with its neighbour left (-1) or right (+1); False at either end."""
     academy = session.get(Academy, stage.academy_id)
     assert academy is not None
-    stages = list_stages(session, academy)
-    index = stages.index(stage)
-    other = index + (1 if offset > 0 else -1)
-    if not 0 <= other < len(stages):
-        return False
-    stages[index], stages[other] = stages[other], stages[index]
-    for position, each in enumerate(stages):
-        each.position = position
-    session.flush()
-    return True
+    return rows.swap_with_neighbour(session, list_stages(session, academy), stage, offset)
 
 
 def remove_stage(
@@ -184,7 +168,11 @@ def remove_stage(
     if cards:
         if destination is None:
             raise DomainError(
-                _("Choose the stage that receives its %(num)s cards.", num=len(cards)),
+                ngettext(
+                    "Choose the stage that receives its card.",
+                    "Choose the stage that receives its %(num)s cards.",
+                    len(cards),
+                ),
                 field="destination",
             )
         if destination.id == stage.id or destination.academy_id != academy.id:
@@ -244,10 +232,11 @@ def _check_destination(session: Session, stage: Stage, destination: Stage, count
         held = session.scalar(select(func.count(Brick.id)).where(Brick.stage_id == destination.id))
         if int(held or 0) + count > destination.wip_limit:
             raise DomainError(
-                _(
-                    "%(stage)s cannot take them: its limit is %(limit)s cards.",
+                ngettext(
+                    "%(stage)s cannot take them: its limit is %(num)s card.",
+                    "%(stage)s cannot take them: its limit is %(num)s cards.",
+                    destination.wip_limit,
                     stage=destination.name,
-                    limit=destination.wip_limit,
                 ),
                 field="destination",
             )

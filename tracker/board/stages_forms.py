@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, ValidationError
-from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+from wtforms import IntegerField, RadioField, SelectField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from tracker.academies.models import Stage, StageCategory, WipPolicy
-from tracker.forms import choices, once_field
+from tracker.forms import UniqueNameForm, choices, once_field, text_field
 
 CATEGORY_CHOICES = choices(
     [
@@ -29,8 +28,10 @@ POLICY_CHOICES = choices(
 )
 
 
-class EditStageForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+class EditStageForm(UniqueNameForm):
+    name_taken_message = _l("Another stage already has this name.")
+
+    name = text_field(_l("Name"), 60, required=True)
     category = SelectField(
         _l("Category"),
         choices=CATEGORY_CHOICES,
@@ -49,21 +50,9 @@ class EditStageForm(FlaskForm):
         validators=[DataRequired()],
     )
 
-    def __init__(self, *args: Any, is_name_taken: Callable[[str], bool], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._is_name_taken = is_name_taken
-
-    def validate_name(self, field: StringField) -> None:
-        if field.data and self._is_name_taken(field.data):
-            raise ValidationError(_l("Another stage already has this name."))
-
 
 class AddStageForm(EditStageForm):
     once = once_field()
-
-
-class MoveStageForm(FlaskForm):
-    direction = HiddenField(validators=[AnyOf(["up", "down"])])
 
 
 class RemoveStageForm(FlaskForm):

@@ -17,17 +17,15 @@ from tracker.board import stages_bp as bp
 from tracker.board.stages_forms import (
     AddStageForm,
     EditStageForm,
-    MoveStageForm,
     RemoveStageForm,
 )
 from tracker.db import db, utcnow
-from tracker.web import requires, see_other, submit, submit_once
+from tracker.forms import MoveForm
+from tracker.web import name_rule, requires, see_other, submit, submit_once, success
 
 
 def _taken(except_id: int | None = None) -> Any:
-    return lambda name: services.is_stage_name_taken(
-        db.session, g.academy, name, except_id=except_id
-    )
+    return name_rule(services.is_stage_name_taken, except_id)
 
 
 def _settings(form: EditStageForm) -> dict[str, Any]:
@@ -68,8 +66,11 @@ def create() -> Any:
     if not done or done.value is None:
         return _index(form, done.status)
     stage = done.value
-    flash(_("The stage %(name)s is added at the end of the board.", name=stage.name), "success")
-    return see_other("stages.index", _anchor=f"stage-{stage.id}")
+    return success(
+        _("The stage %(name)s is added at the end of the board.", name=stage.name),
+        "stages.index",
+        _anchor=f"stage-{stage.id}",
+    )
 
 
 @bp.route("/stages/<int:stage_id>/edit", methods=["GET", "POST"])
@@ -84,8 +85,11 @@ def edit(stage_id: int) -> Any:
         form.wip_policy.data = stage.wip_policy.value
     done = submit(form, lambda: services.update_stage(db.session, stage, **_settings(form)))
     if done:
-        flash(_("The stage %(name)s is saved.", name=stage.name), "success")
-        return see_other("stages.index", _anchor=f"stage-{stage.id}")
+        return success(
+            _("The stage %(name)s is saved.", name=stage.name),
+            "stages.index",
+            _anchor=f"stage-{stage.id}",
+        )
     return render_template("board/stages_edit.html", form=form, stage=stage), done.status
 
 
@@ -93,10 +97,10 @@ def edit(stage_id: int) -> Any:
 @requires(Permission.STAGE_MANAGE)
 def move(stage_id: int) -> Any:
     stage = services.get_stage(db.session, g.academy, stage_id)
-    form = MoveStageForm()
+    form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    moved = services.move_stage(db.session, stage, -1 if form.direction.data == "up" else 1)
+    moved = services.move_stage(db.session, stage, form.offset)
     db.session.commit()
     if moved:
         flash(_("%(name)s moved.", name=stage.name), "success")
@@ -120,8 +124,7 @@ def remove(stage_id: int) -> Any:
         ),
     )
     if done:
-        flash(_removed(name, done.value or 0, destination), "success")
-        return see_other("stages.index")
+        return success(_removed(name, done.value or 0, destination), "stages.index")
     return render_template(
         "board/stages_remove.html", form=form, stage=stage, count=count, last=len(all_stages) <= 1
     ), done.status

@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import flash, g, jsonify, render_template, request
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -42,7 +42,7 @@ from tracker.board.queries import (
 )
 from tracker.db import db, utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.web import attach_error, problem, requires, see_other
+from tracker.web import attach_error, carried_args, problem, requires, see_other
 
 FILTER_ARGS = ("sprint", "owner", "format", "path", "lanes", "done")
 
@@ -93,13 +93,7 @@ def _filters() -> tuple[FilterBoardForm, BoardFilters, dict[str, str], BoardOpti
     """The filter form from the query string, the filters, the args to carry along, choices."""
     options = board_options(db.session, g.academy)
     form = FilterBoardForm(request.args, options=options)
-    filters = form.to_filters()
-    carried = {
-        name: str(request.args[name])
-        for name in FILTER_ARGS
-        if request.args.get(name) and not getattr(form, name).errors
-    }
-    return form, filters, carried, options
+    return form, form.to_filters(), carried_args(form, FILTER_ARGS), options
 
 
 def _today_and_zone() -> tuple[dt.date, dt.tzinfo]:
@@ -252,10 +246,11 @@ def _move_message(brick: Brick, stage: Stage, result: services.BoardMove) -> str
     else:
         message = _("%(key)s moved to %(stage)s.", key=brick.key, stage=stage.name)
     if result.over_limit:
-        message += " " + _(
-            "%(stage)s is over its limit of %(limit)s cards.",
+        message += " " + ngettext(
+            "%(stage)s is over its limit of %(num)s card.",
+            "%(stage)s is over its limit of %(num)s cards.",
+            stage.wip_limit or 0,
             stage=stage.name,
-            limit=stage.wip_limit,
         )
     return message
 
@@ -278,6 +273,12 @@ def move_json() -> Any:
         db.session.rollback()
         return _drop_refused(error, drop.number)
     db.session.commit()
+    return _moved_json(done)
+
+
+def _moved_json(done: services.CardMoved) -> Any:
+    """What the board updates after a drop: the card's place and version, the columns' totals,
+    the message to announce."""
     result = done.move
     return jsonify(
         ok=True,

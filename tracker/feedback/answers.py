@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +36,6 @@ from tracker.feedback.models import (
 from tracker.feedback.phases import lock_round_for_answers, round_phase
 from tracker.feedback.questionnaire import (
     TEXT_ANSWER_LENGTH,
-    TEXT_LIMIT,
     Slot,
     allowed_values,
     field_name,
@@ -140,7 +140,12 @@ def _parse_answers(
         else:  # text
             text = "\n".join(raw)
             if len(text) > TEXT_ANSWER_LENGTH:
-                parsed.errors[slot.name] = _("At most %(max)s characters.", max=TEXT_LIMIT)
+                parsed.errors[slot.name] = ngettext(
+                    "At most %(limit)s character.",
+                    "At most %(limit)s characters.",
+                    TEXT_ANSWER_LENGTH,
+                    limit=format_number(TEXT_ANSWER_LENGTH),
+                )
                 continue
             parsed.rows.append((question.id, brick_id, None, text))
     return parsed

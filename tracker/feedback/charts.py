@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from tracker.feedback import metrics
 from tracker.feedback.models import QuestionKind
+from tracker.formatting import percent
 
 WIDTH = 320
 BAR_HEIGHT = 150
@@ -52,7 +53,7 @@ class BarChart:
 
 
 def pct(value: float) -> str:
-    return format_decimal(round(value, 1), format="#,##0.#") + " %"
+    return percent(value)
 
 
 def _tone(kind: QuestionKind, value: object) -> str:
@@ -224,12 +225,15 @@ def nps_chart(chart_id: str, title: str, result: metrics.Nps) -> NpsChart:
     def at(score: float) -> float:
         return round(left + (score + 100) / 200 * span, 1)
 
-    desc = _(
-        "NPS %(score)s, plus or minus %(margin)s points (95 %% confidence), from %(n)s answers: "
-        "%(detractors)s detractors, %(passives)s passives, %(promoters)s promoters.",
+    desc = ngettext(
+        "NPS %(score)s, margin of error ± %(margin)s (%(level)s confidence), from %(num)s "
+        "answer: detractors %(detractors)s, passives %(passives)s, promoters %(promoters)s.",
+        "NPS %(score)s, margin of error ± %(margin)s (%(level)s confidence), from %(num)s "
+        "answers: detractors %(detractors)s, passives %(passives)s, promoters %(promoters)s.",
+        result.n,
+        level=percent(95, 0),
         score=format_decimal(round(result.score, 1), format="+#,##0.#;-#,##0.#"),
         margin=format_decimal(round(result.margin, 1), format="#,##0.#"),
-        n=result.n,
         detractors=result.detractors,
         passives=result.passives,
         promoters=result.promoters,

@@ -21,7 +21,6 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
     ValidationError,
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
@@ -33,7 +32,7 @@ from tracker.feedback.models import (
     ItemKind,
     Severity,
 )
-from tracker.forms import LocaleDecimalField, once_field
+from tracker.forms import LocaleDecimalField, once_field, text_field
 from tracker.forms import choices as options
 
 LANGUAGE_CHOICES: list[tuple[str, object]] = [("fr", "Français"), ("en", "English")]
@@ -64,10 +63,11 @@ def utc_to_local(value: dt.datetime | None, zone: str) -> dt.datetime | None:
 
 class EditRoundForm(FlaskForm):
     release_id = SelectField(_l("Release"), validators=[DataRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    instructions = TextAreaField(
+    title = text_field(_l("Title"), 200, required=True)
+    instructions = text_field(
         _l("Instructions for testers"),
-        validators=[Length(max=5000)],
+        5000,
+        multiline=True,
         description=_l("Markdown. Shown at the top of the questionnaire."),
     )
     opens_at = DateTimeLocalField(
@@ -147,15 +147,14 @@ class EditQuestionForm(FlaskForm):
     kind = SelectField(
         _l("Kind of question"), choices=options(QUESTION_KIND_CHOICES), validate_choice=False
     )
-    prompt = StringField(_l("Question"), validators=[DataRequired(), Length(max=500)])
-    help_text = StringField(
-        _l("Help text"),
-        validators=[Length(max=500)],
-        description=_l("Optional: what the ends of a scale mean, an example…"),
+    prompt = text_field(_l("Question"), 500, required=True)
+    help_text = text_field(
+        _l("Help text"), 500, description=_l("Optional: what the ends of a scale mean, an example…")
     )
-    choices = TextAreaField(
+    choices = text_field(
         _l("Choices"),
-        validators=[Length(max=5000)],
+        5000,
+        multiline=True,
         description=_l("One per line, for single and multiple choice questions."),
     )
     required = BooleanField(_l("An answer is required"))
@@ -177,18 +176,14 @@ class AddQuestionForm(EditQuestionForm):
     once = once_field()
 
 
-class MoveQuestionForm(FlaskForm):
-    direction = HiddenField(validators=[AnyOf(["up", "down"])])
-
-
 class ImportTestersForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
 
 
 class EditTesterForm(FlaskForm):
-    business_unit = StringField(_l("Business unit"), validators=[Length(max=120)])
-    job_family = StringField(_l("Job family"), validators=[Length(max=120)])
-    site = StringField(_l("Site"), validators=[Length(max=120)])
+    business_unit = text_field(_l("Business unit"), 120)
+    job_family = text_field(_l("Job family"), 120)
+    site = text_field(_l("Site"), 120)
     language = SelectField(_l("Language"), choices=options(LANGUAGE_CHOICES))
     active = BooleanField(_l("Active: may be invited to rounds"))
 
@@ -199,7 +194,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class EditSegmentForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = text_field(_l("Name"), 120, required=True)
     business_unit = MultiCheckboxField(_l("Business units"), validate_choice=False)
     job_family = MultiCheckboxField(_l("Job families"), validate_choice=False)
     site = MultiCheckboxField(_l("Sites"), validate_choice=False)
@@ -253,10 +248,11 @@ class ReportItemForm(FlaskForm):
         choices=options([(s.value, label) for s, label in SEVERITY_LABELS.items()]),
         default=Severity.MINOR.value,
     )
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(
+    title = text_field(_l("Title"), 200, required=True)
+    description = text_field(
         _l("Description"),
-        validators=[Length(max=10000)],
+        10000,
+        multiline=True,
         description=_l("What happened, what you expected, how to see it again."),
     )
 

@@ -13,9 +13,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker import rows
 from tracker.feedback import metrics
 from tracker.feedback.models import (
     Answer,
@@ -100,6 +100,28 @@ def _metric_counts(
     return len(question_ids), {int(value): int(count) for value, count in rows if value is not None}
 
 
+def _score(
+    name: str,
+    value: float | None,
+    threshold: float,
+    lowest: float,
+    questions: int,
+    counts: dict[int, int],
+    **more: Any,
+) -> dict[str, Any]:
+    """A criterion on a score (CSAT, NPS) of the questions feeding it. With no answer it has
+    no value, and passes only when its threshold is the `lowest` score (it asks nothing)."""
+    return _criterion(
+        name,
+        value,
+        threshold,
+        threshold <= lowest if value is None else value >= threshold,
+        reason=None if value is not None else (NO_ANSWERS if questions else NO_QUESTION),
+        n=metrics.total(counts),
+        **more,
+    )
+
+
 def compute_gate(session: Session, round_: FeedbackRound) -> dict[str, Any]:
     """Evaluate every criterion now, without storing anything (the round page can preview it)."""
     invited, completed = session.execute(
@@ -151,31 +173,13 @@ def compute_gate(session: Session, round_: FeedbackRound) -> dict[str, Any]:
 
     questions, counts = _metric_counts(session, round_, GateMetric.CSAT, QuestionKind.RATING)
     csat = metrics.csat(counts)
-    threshold = round_.gate_min_csat
-    criteria.append(
-        _criterion(
-            "min_csat",
-            csat,
-            threshold,
-            threshold <= 0 if csat is None else csat >= threshold,
-            reason=None if csat is not None else (NO_ANSWERS if questions else NO_QUESTION),
-            n=metrics.total(counts),
-        )
-    )
+    criteria.append(_score("min_csat", csat, round_.gate_min_csat, 0, questions, counts))
 
     questions, counts = _metric_counts(session, round_, GateMetric.NPS, QuestionKind.NPS)
     nps = metrics.nps(counts)
-    threshold = round_.gate_min_nps
+    score, margin = (None, None) if nps is None else (nps.score, nps.margin)
     criteria.append(
-        _criterion(
-            "min_nps",
-            None if nps is None else nps.score,
-            threshold,
-            threshold <= -100 if nps is None else nps.score >= threshold,
-            reason=None if nps is not None else (NO_ANSWERS if questions else NO_QUESTION),
-            n=metrics.total(counts),
-            margin=None if nps is None else nps.margin,
-        )
+        _score("min_nps", score, round_.gate_min_nps, -100, questions, counts, margin=margin)
     )
 
     criteria.append(
@@ -210,16 +214,8 @@ def evaluate_gate(session: Session, round_: FeedbackRound, *, now: dt.datetime) 
         invited=figures["invited"],
         completed=figures["completed"],
     )
-    try:
-        with session.begin_nested():
-            session.add(snapshot)
-    except IntegrityError:
-        # Someone else closed the round at the same moment: theirs is the snapshot.
-        existing = gate_snapshot(session, round_)
-        if existing is None:
-            raise
-        return existing
-    return snapshot
+    # Someone else closing the round at the same moment: theirs is the snapshot.
+    return rows.add_once(session, snapshot, lambda: gate_snapshot(session, round_))
 
 
 def last_round_snapshot(

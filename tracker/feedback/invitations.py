@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from tracker.academies.models import Academy
 from tracker.auth.models import LOCALES, User
+from tracker.collation import folded
 from tracker.errors import DomainError
 from tracker.feedback import panel
 from tracker.feedback.keys import invitation_token
@@ -462,7 +463,7 @@ def list_invitations(
             .join(User, User.id == RoundInvitation.user_id)
             .where(RoundInvitation.round_id == round_.id)
             .options(joinedload(RoundInvitation.user))
-            .order_by(func.lower(User.display_name), RoundInvitation.id)
+            .order_by(folded(User.display_name), RoundInvitation.id)
             .offset((page - 1) * per_page)
             .limit(per_page)
         )

@@ -9,15 +9,17 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.cleaning import checked_line, one_of
 from tracker.errors import DomainError, NotFound
 from tracker.feedback.keys import item_lookup_key, stamp
 from tracker.feedback.models import FeedbackItem, FeedbackRound, ItemKind, RoundInvitation, Severity
 from tracker.feedback.phases import lock_round_for_answers
-from tracker.feedback.questionnaire import TEXT_ANSWER_LENGTH, TEXT_LIMIT, round_bricks
+from tracker.feedback.questionnaire import TEXT_ANSWER_LENGTH, round_bricks
 
 
 @dataclass(frozen=True)
@@ -35,25 +37,27 @@ def _clean_item(session: Session, round_: FeedbackRound, data: ItemInput) -> dic
         b.id for b in round_bricks(session, round_)
     }:
         raise DomainError(_("Choose a brick of this release."), field="brick_id")
-    try:
-        kind = ItemKind(data.kind)
-    except ValueError:
-        raise DomainError(_("Choose what kind of feedback this is."), field="kind") from None
-    try:
-        severity = Severity(data.severity)
-    except ValueError:
-        raise DomainError(_("Choose how serious it is."), field="severity") from None
-    title = " ".join(data.title.split())
-    if not title:
-        raise DomainError(_("Give it a short title."), field="title")
-    if len(title) > 200:
-        raise DomainError(_("At most %(max)s characters.", max=200), field="title")
-    location = " ".join(data.location.split())
-    if len(location) > 120:
-        raise DomainError(_("At most %(max)s characters.", max=120), field="location")
+    kind = one_of(
+        ItemKind, data.kind, field="kind", message=_("Choose what kind of feedback this is.")
+    )
+    severity = one_of(
+        Severity, data.severity, field="severity", message=_("Choose how serious it is.")
+    )
+    title = checked_line(
+        data.title, field="title", max_length=200, missing=_("Give it a short title.")
+    )
+    location = checked_line(data.location, field="location", max_length=120)
     description = data.description.strip()
     if len(description) > TEXT_ANSWER_LENGTH:
-        raise DomainError(_("At most %(max)s characters.", max=TEXT_LIMIT), field="description")
+        raise DomainError(
+            ngettext(
+                "At most %(limit)s character.",
+                "At most %(limit)s characters.",
+                TEXT_ANSWER_LENGTH,
+                limit=format_number(TEXT_ANSWER_LENGTH),
+            ),
+            field="description",
+        )
     return {
         "brick_id": data.brick_id,
         "location": location,

@@ -64,5 +64,5 @@ ITEM_STATUS_LABELS = {
 MY_STATUS_LABELS = {
     "not_started": _l("Not started"),
     ResponseState.DRAFT.value: _l("Draft saved"),
-    ResponseState.SUBMITTED.value: _l("Submitted"),
+    ResponseState.SUBMITTED.value: lazy_pgettext("response state", "Submitted"),
 }

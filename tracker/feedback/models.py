@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, enum_column, utcnow
+from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
@@ -84,13 +84,11 @@ class ItemStatus(enum.StrEnum):
     DUPLICATE = "duplicate"
 
 
-class TesterProfile(Base):
+class TesterProfile(AcademyRow, Base):
     """A member of the beta panel of one academy, with the attributes segments filter on."""
 
     __tablename__ = "tester_profile"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     business_unit: Mapped[str] = mapped_column(String(120), default="")
     job_family: Mapped[str] = mapped_column(String(120), default="")
@@ -107,13 +105,11 @@ class TesterProfile(Base):
     )
 
 
-class Segment(Base):
+class Segment(AcademyRow, Base):
     """A saved filter on tester attributes: {"business_unit": [...], "site": [...], ...}."""
 
     __tablename__ = "segment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -121,11 +117,9 @@ class Segment(Base):
     __table_args__ = (UniqueConstraint("academy_id", "name"),)
 
 
-class FeedbackRound(Base):
+class FeedbackRound(AcademyRow, Base):
     __tablename__ = "feedback_round"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, current_app, flash, url_for
-from flask_babel import format_date, format_time
 from flask_wtf import FlaskForm
 
 from tracker.backlog.labels import FORMAT_LABELS
@@ -23,6 +22,7 @@ from tracker.feedback.labels import (
     SEVERITY_HINTS,
     SEVERITY_LABELS,
 )
+from tracker.formatting import moment
 from tracker.web import Submission, submit
 
 T = TypeVar("T")
@@ -50,11 +50,10 @@ answer_bp.context_processor(feedback_labels)
 
 @bp.app_template_filter("round_time")
 def round_time(value: Any) -> str:
-    """A deadline as people read it, in the reader's language and time zone, without seconds:
-    "5 décembre 2026 17:56", "December 5, 2026 5:56 PM" (the mails use it too)."""
-    if value is None:
-        return ""
-    return f"{format_date(value, 'long')} {format_time(value, 'short')}"
+    """A deadline as people read it, in the reader's language and time zone, without seconds,
+    in the one style of a moment (tracker.formatting): "5 déc. 2026, 17:56", "Dec 5, 2026,
+    5:56 PM" (the mails use it too)."""
+    return moment(value)
 
 
 def secret_key() -> str:

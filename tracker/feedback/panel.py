@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import (
     ColumnElement,
     and_,
@@ -24,9 +25,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from tracker import rows
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import LOCALES, User
-from tracker.errors import DomainError, NotFound
+from tracker.cleaning import checked_line, one_line
+from tracker.collation import folded, sort_key
+from tracker.errors import DomainError
 from tracker.feedback.models import FeedbackRound, RoundInvitation, Segment, TesterProfile
 
 ATTRIBUTE_LENGTH = 120
@@ -40,7 +44,7 @@ ATTRIBUTES = ("business_unit", "job_family", "site", "language")
 
 def clean(value: str) -> str:
     """A person's typed value with its spaces tidied: none around, one between words."""
-    return " ".join((value or "").split())
+    return one_line(value)
 
 
 # -- Profiles and the panel list --------------------------------------------------------------
@@ -155,7 +159,7 @@ def list_testers(
     page = min(max(1, page), pages)
     rows = session.execute(
         _panel_statement(academy, condition)
-        .order_by(func.lower(User.display_name), User.id)
+        .order_by(folded(User.display_name), User.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
@@ -208,15 +212,14 @@ def attribute_values(session: Session, academy: Academy) -> dict[str, list[str]]
     for attribute, value in session.execute(union_all(*parts)):
         found[attribute].append(value)
     for values in found.values():
-        values.sort(key=str.casefold)
+        values.sort(key=sort_key)
     return found
 
 
 def get_profile(session: Session, academy: Academy, profile_id: int) -> TesterProfile:
-    profile = session.get(TesterProfile, profile_id)
-    if profile is None or profile.academy_id != academy.id:
-        raise NotFound(_("No such tester."))
-    return profile
+    return rows.get_in(
+        session, TesterProfile, profile_id, _("No such tester."), academy_id=academy.id
+    )
 
 
 def update_profile(
@@ -235,7 +238,12 @@ def update_profile(
     for name, value in values.items():
         cleaned = clean(value)
         if len(cleaned) > ATTRIBUTE_LENGTH:
-            raise DomainError(_("At most %(max)s characters.", max=ATTRIBUTE_LENGTH), field=name)
+            raise DomainError(
+                ngettext(
+                    "At most %(num)s character.", "At most %(num)s characters.", ATTRIBUTE_LENGTH
+                ),
+                field=name,
+            )
         setattr(profile, name, cleaned)
     profile.language = language
     profile.active = active
@@ -249,7 +257,7 @@ def clean_segment_filters(filters: Mapping[str, Iterable[str]]) -> dict[str, lis
     """Keep only known attributes and non-empty values, each list sorted and without repeats."""
     cleaned: dict[str, list[str]] = {}
     for name in ATTRIBUTES:
-        values = sorted({clean(v) for v in filters.get(name, []) if clean(v)}, key=str.casefold)
+        values = sorted({clean(v) for v in filters.get(name, []) if clean(v)}, key=sort_key)
         if values:
             cleaned[name] = values
     return cleaned
@@ -280,7 +288,7 @@ def list_segments(session: Session, academy: Academy) -> list[tuple[Segment, int
         session.scalars(
             select(Segment)
             .where(Segment.academy_id == academy.id)
-            .order_by(func.lower(Segment.name))
+            .order_by(folded(Segment.name), Segment.id)
         )
     )
     counts = segment_counts(session, academy, segments)
@@ -329,26 +337,14 @@ def count_matching(session: Session, academy: Academy, filters: Mapping[str, Any
 
 
 def get_segment(session: Session, academy: Academy, segment_id: int) -> Segment:
-    segment = session.get(Segment, segment_id)
-    if segment is None or segment.academy_id != academy.id:
-        raise NotFound(_("No such segment."))
-    return segment
+    return rows.get_in(session, Segment, segment_id, _("No such segment."), academy_id=academy.id)
 
 
 def _check_segment_name(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> str:
-    name = clean(name)
-    if not name:
-        raise DomainError(_("Give the segment a name."), field="name")
-    if len(name) > 120:
-        raise DomainError(_("At most %(max)s characters.", max=120), field="name")
-    query = select(Segment.id).where(
-        Segment.academy_id == academy.id, func.lower(Segment.name) == name.lower()
-    )
-    if except_id is not None:
-        query = query.where(Segment.id != except_id)
-    if session.scalar(query) is not None:
+    name = checked_line(name, field="name", max_length=120, missing=_("Give the segment a name."))
+    if rows.name_taken(session, Segment.name, name, except_id=except_id, academy_id=academy.id):
         raise DomainError(_("Another segment already has this name."), field="name")
     return name
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -96,7 +97,10 @@ def _check_row(row: TesterRow, default_language: str) -> None:
     if not values["name"]:
         row.fail("name", _("The name is missing."))
     elif len(values["name"]) > NAME_LENGTH:
-        row.fail("name", _("At most %(max)s characters.", max=NAME_LENGTH))
+        row.fail(
+            "name",
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", NAME_LENGTH),
+        )
     if not values["email"]:
         row.fail("email", _("The e-mail address is missing."))
     else:
@@ -108,7 +112,12 @@ def _check_row(row: TesterRow, default_language: str) -> None:
             values["email"] = normalize_email(values["email"])
     for attribute in ("business_unit", "job_family", "site"):
         if len(values[attribute]) > ATTRIBUTE_LENGTH:
-            row.fail(attribute, _("At most %(max)s characters.", max=ATTRIBUTE_LENGTH))
+            row.fail(
+                attribute,
+                ngettext(
+                    "At most %(num)s character.", "At most %(num)s characters.", ATTRIBUTE_LENGTH
+                ),
+            )
     if not values["language"]:
         values["language"] = default_language
     else:
@@ -129,7 +138,11 @@ def plan_tester_import(
     found, body = read_file(filename, data, IMPORT_COLUMNS)
     if len(body) > spreadsheets.MAX_ROWS:
         raise ImportFileError(
-            _("Import at most %(max)s testers at a time.", max=spreadsheets.MAX_ROWS)
+            ngettext(
+                "Import at most %(num)s tester at a time.",
+                "Import at most %(num)s testers at a time.",
+                spreadsheets.MAX_ROWS,
+            )
         )
     found.require(
         lambda names: _(

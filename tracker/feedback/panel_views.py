@@ -26,7 +26,7 @@ from tracker.feedback.forms import (
 from tracker.feedback.models import Segment
 from tracker.forms import ConfirmForm
 from tracker.imports import ImportPlan
-from tracker.web import requires, see_other, submit, submit_once
+from tracker.web import requires, see_other, submit, submit_once, success
 
 
 @bp.route("/panel/")
@@ -69,8 +69,10 @@ def edit_tester(profile_id: int) -> Any:
         ),
     )
     if done:
-        flash(_("The profile of %(name)s is saved.", name=profile.user.display_name), "success")
-        return see_other("feedback.panel_index")
+        return success(
+            _("The profile of %(name)s is saved.", name=profile.user.display_name),
+            "feedback.panel_index",
+        )
     return render_template("feedback/tester_form.html", form=form, profile=profile), done.status
 
 
@@ -139,8 +141,7 @@ def create_segment() -> Any:
         ),
     )
     if done:
-        flash(_("The segment is saved."), "success")
-        return see_other("feedback.segments")
+        return success(_("The segment is saved."), "feedback.segments")
     return render_template(
         "feedback/manager/segment_form.html", form=form, segment=None
     ), done.status
@@ -160,8 +161,7 @@ def edit_segment(segment_id: int) -> Any:
         ),
     )
     if done:
-        flash(_("The segment is saved."), "success")
-        return see_other("feedback.segments")
+        return success(_("The segment is saved."), "feedback.segments")
     return render_template(
         "feedback/manager/segment_form.html",
         form=form,
@@ -179,5 +179,4 @@ def delete_segment(segment_id: int) -> Any:
     name = segment.name
     panel.delete_segment(db.session, segment)
     db.session.commit()
-    flash(_("The segment %(name)s is deleted.", name=name), "success")
-    return see_other("feedback.segments")
+    return success(_("The segment %(name)s is deleted.", name=name), "feedback.segments")

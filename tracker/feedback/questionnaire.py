@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker import rows
 from tracker.academies.models import Stage, StageCategory
 from tracker.backlog.models import Brick
-from tracker.errors import DomainError, NotFound
+from tracker.cleaning import checked_line, one_line, one_of
+from tracker.errors import DomainError
 from tracker.feedback.models import FeedbackRound, GateMetric, Question, QuestionKind
 from tracker.feedback.phases import require_draft
 
@@ -30,7 +33,6 @@ GATE_METRIC_KIND = {GateMetric.CSAT: QuestionKind.RATING, GateMetric.NPS: Questi
 MAX_CHOICES = 20
 MAX_CHOICE_LENGTH = 200
 TEXT_ANSWER_LENGTH = 10_000
-TEXT_LIMIT = f"{TEXT_ANSWER_LENGTH:,}"  # as messages write it
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def parse_choices(text: str | Sequence[str]) -> list[str]:
     seen: set[str] = set()
     found: list[str] = []
     for line in lines:
-        choice = " ".join(line.split())
+        choice = one_line(line)
         if choice and choice.casefold() not in seen:
             seen.add(choice.casefold())
             found.append(choice)
@@ -147,10 +149,7 @@ def allowed_values(kind: QuestionKind) -> tuple[int, ...] | None:
 
 
 def get_question(session: Session, round_: FeedbackRound, question_id: int) -> Question:
-    question = session.get(Question, question_id)
-    if question is None or question.round_id != round_.id:
-        raise NotFound(_("No such question."))
-    return question
+    return rows.get_in(session, Question, question_id, _("No such question."), round_id=round_.id)
 
 
 @dataclass(frozen=True)
@@ -165,36 +164,35 @@ class QuestionInput:
 
 
 def _clean_question(data: QuestionInput) -> dict[str, Any]:
-    try:
-        kind = QuestionKind(data.kind)
-    except ValueError:
-        raise DomainError(_("Choose a kind of question."), field="kind") from None
-    prompt = " ".join(data.prompt.split())
-    if not prompt:
-        raise DomainError(_("Write the question."), field="prompt")
-    if len(prompt) > 500:
-        raise DomainError(_("At most %(max)s characters.", max=500), field="prompt")
-    help_text = " ".join(data.help_text.split())
-    if len(help_text) > 500:
-        raise DomainError(_("At most %(max)s characters.", max=500), field="help_text")
+    kind = one_of(QuestionKind, data.kind, field="kind", message=_("Choose a kind of question."))
+    prompt = checked_line(
+        data.prompt, field="prompt", max_length=500, missing=_("Write the question.")
+    )
+    help_text = checked_line(data.help_text, field="help_text", max_length=500)
     choices: list[str] = []
     if kind in CHOICE_KINDS:
         choices = parse_choices(data.choices)
         if len(choices) < 2:
             raise DomainError(_("Give at least two choices, one per line."), field="choices")
         if len(choices) > MAX_CHOICES:
-            raise DomainError(_("At most %(max)s choices.", max=MAX_CHOICES), field="choices")
+            raise DomainError(
+                ngettext("At most %(num)s choice.", "At most %(num)s choices.", MAX_CHOICES),
+                field="choices",
+            )
         if any(len(choice) > MAX_CHOICE_LENGTH for choice in choices):
             raise DomainError(
-                _("Each choice has at most %(max)s characters.", max=MAX_CHOICE_LENGTH),
+                ngettext(
+                    "Each choice has at most %(num)s character.",
+                    "Each choice has at most %(num)s characters.",
+                    MAX_CHOICE_LENGTH,
+                ),
                 field="choices",
             )
     gate_metric = None
     if data.gate_metric:
-        try:
-            gate_metric = GateMetric(data.gate_metric)
-        except ValueError:
-            raise DomainError(_("Unknown gate criterion."), field="gate_metric") from None
+        gate_metric = one_of(
+            GateMetric, data.gate_metric, field="gate_metric", message=_("Unknown gate criterion.")
+        )
         if GATE_METRIC_KIND[gate_metric] != kind:
             raise DomainError(
                 _("CSAT comes from a 1-5 rating question, NPS from an NPS question."),
@@ -247,15 +245,9 @@ def move_question(session: Session, question: Question, direction: str) -> None:
             .order_by(Question.position, Question.id)
         )
     )
-    index = siblings.index(question)
-    other = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= other < len(siblings):
-        return
-    siblings[index], siblings[other] = siblings[other], siblings[index]
-    for position, sibling in enumerate(siblings):
-        sibling.position = position
-    session.flush()
-    session.expire(question.round, ["questions"])
+    if direction in ("up", "down"):
+        rows.swap_with_neighbour(session, siblings, question, -1 if direction == "up" else 1)
+        session.expire(question.round, ["questions"])
 
 
 def round_bricks(session: Session, round_: FeedbackRound) -> list[Brick]:

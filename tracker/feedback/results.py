@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, distinct, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker import rows
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
+from tracker.collation import sort_key
 from tracker.feedback import metrics
 from tracker.feedback.models import (
     Answer,
@@ -188,13 +190,7 @@ class RoundResults:
 
 
 def round_questions(session: Session, round_: FeedbackRound) -> list[Question]:
-    return list(
-        session.scalars(
-            select(Question)
-            .where(Question.round_id == round_.id)
-            .order_by(Question.position, Question.id)
-        )
-    )
+    return rows.all_in(session, Question, Question.position, Question.id, round_id=round_.id)
 
 
 def round_bricks(session: Session, round_: FeedbackRound, extra_ids: Iterable[int]) -> list[Brick]:
@@ -426,7 +422,7 @@ def segment_results(
             continue  # a hidden segment's figures never reach the page
         counts[key][value] = counts[key].get(value, 0) + count
     numeric_list = list(numeric_questions.values())
-    ordered = sorted(sizes, key=lambda v: (v == "", v.casefold()))
+    ordered = sorted(sizes, key=lambda v: (v == "", sort_key(v)))
     return SegmentResults(
         dimension=dimension,
         questions=numeric_list,

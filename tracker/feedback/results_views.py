@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Response as HttpResponse
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,6 +31,7 @@ from tracker.feedback.models import (
     Severity,
 )
 from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
+from tracker.forms import form_values
 from tracker.web import requires, submit, submit_once
 
 DIMENSION_LABELS = {
@@ -55,24 +55,6 @@ NO_DATA_REASONS = {
 
 
 # -- Template helpers (app-wide: the release and brick pages include our partials) ----------
-
-
-def fb_pct(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return format_decimal(round(value, 1), format="#,##0.#") + "\u00a0%"
-
-
-def fb_num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return str(format_decimal(round(value, 1), format="#,##0.0"))
-
-
-def fb_signed(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return str(format_decimal(round(value, 1), format="+#,##0.#;-#,##0.#"))
 
 
 def last_gate_snapshot(release: Any) -> Any:
@@ -99,9 +81,6 @@ bp.record_once(
         GATE_NO_DATA_REASONS=NO_DATA_REASONS,
     )
 )
-bp.add_app_template_filter(fb_pct, "fb_pct")
-bp.add_app_template_filter(fb_num, "fb_num")
-bp.add_app_template_filter(fb_signed, "fb_signed")
 
 
 def _int_arg(name: str) -> int | None:
@@ -292,6 +271,12 @@ def _back_to_board(round_: FeedbackRound, item: FeedbackItem) -> Any:
     return redirect(f"{target}#item-{item.id}", code=303)
 
 
+def _round_item(round_id: int, item_id: int) -> tuple[FeedbackRound, FeedbackItem]:
+    """The round and one of its items, as the address names them."""
+    round_ = rounds.get_round(db.session, g.academy, round_id)
+    return round_, triage.get_item(db.session, round_, item_id)
+
+
 @bp.route("/rounds/<int:round_id>/triage")
 @requires(Permission.ITEM_TRIAGE)
 def triage_board(round_id: int) -> Any:
@@ -301,8 +286,7 @@ def triage_board(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/move", methods=["POST"])
 @requires(Permission.ITEM_TRIAGE)
 def triage_move(round_id: int, item_id: int) -> Any:
-    round_ = rounds.get_round(db.session, g.academy, round_id)
-    item = triage.get_item(db.session, round_, item_id)
+    round_, item = _round_item(round_id, item_id)
     form = MoveItemForm(prefix=f"item{item.id}")
     done = submit(
         form,
@@ -325,8 +309,7 @@ def triage_move(round_id: int, item_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/items/<int:item_id>/brick", methods=["POST"])
 @requires(Permission.ITEM_TRIAGE)
 def triage_to_brick(round_id: int, item_id: int) -> Any:
-    round_ = rounds.get_round(db.session, g.academy, round_id)
-    item = triage.get_item(db.session, round_, item_id)
+    round_, item = _round_item(round_id, item_id)
     form = CreateBrickFromItemForm(prefix=f"item{item.id}")
     # A path, not a full address: the link works whatever host serves the page.
     item_url = url_for("feedback.triage_board", round_id=round_.id, _anchor=f"item-{item.id}")
@@ -335,21 +318,12 @@ def triage_to_brick(round_id: int, item_id: int) -> Any:
         "item-brick",
         Brick,
         lambda: triage.create_brick_from_item(
-            db.session,
-            g.academy,
-            round_,
-            item,
-            actor=current_user,
-            title=form.title.data or "",
-            format=form.format.data or "",
-            item_url=item_url,
-            now=utcnow(),
+            db.session, g.academy, round_, item, actor=current_user, item_url=item_url,
+            now=utcnow(), **form_values(form, texts=("title", "format")),
         ),
-    )
+    )  # fmt: skip
     if done and done.value:
-        flash(
-            _("Brick %(key)s created from item #%(number)s.", key=done.value.key, number=item.id),
-            "success",
-        )
+        key = done.value.key
+        flash(_("Brick %(key)s created from item #%(number)s.", key=key, number=item.id), "success")
         return _back_to_board(round_, item)
     return _render_board(round_, status=422, failed=item, failed_form=form)

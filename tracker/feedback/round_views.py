@@ -7,6 +7,7 @@ the triage tracker/feedback/results_views.py, the panel tracker/feedback/panel_v
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, flash, g, render_template, request
@@ -23,7 +24,6 @@ from tracker.feedback.forms import (
     EditQuestionForm,
     EditRoundForm,
     InviteTestersForm,
-    MoveQuestionForm,
     utc_to_local,
 )
 from tracker.feedback.models import FeedbackRound, Question, RoundState
@@ -31,8 +31,8 @@ from tracker.feedback.pages import endpoint_url, press, secret_key, time_zone
 from tracker.feedback.phases import round_phase
 from tracker.feedback.questionnaire import QuestionInput, round_bricks, slots_of
 from tracker.feedback.rounds import GateCriteria
-from tracker.forms import ConfirmForm
-from tracker.web import requires, see_other, submit, submit_once
+from tracker.forms import ConfirmForm, MoveForm
+from tracker.web import Submission, requires, see_other, submit, submit_once, success
 
 # -- Rounds ---------------------------------------------------------------------------------------
 
@@ -168,8 +168,7 @@ def edit_round(round_id: int) -> Any:
         ),
     )
     if done:
-        flash(_("The round is saved."), "success")
-        return see_other("feedback.round", round_id=round_.id)
+        return success(_("The round is saved."), "feedback.round", round_id=round_.id)
     return render_template("feedback/manager/round_form.html", form=form, round=round_), done.status
 
 
@@ -182,7 +181,7 @@ def open_round(round_id: int) -> Any:
         ConfirmForm(), lambda: rounds.open_round(db.session, round_, actor=current_user, now=now)
     ):
         flash(_("The round is open. Invite testers now."), "success")
-        _warn_not_ready(round_)
+        _warn_not_ready(round_)  # after the news it qualifies
         return see_other("feedback.invite", round_id=round_.id)
     return see_other("feedback.round", round_id=round_.id)
 
@@ -256,19 +255,13 @@ def add_question(round_id: int) -> Any:
     round_ = rounds.get_round(db.session, g.academy, round_id)
     if round_.state != RoundState.DRAFT:
         return _frozen(round_)
-    form = AddQuestionForm()
-    done = submit_once(
-        form,
-        "question",
-        Question,
-        lambda: questionnaire.add_question(db.session, round_, _question_input(form)),
+    return _save_question(
+        round_,
+        None,
+        AddQuestionForm(),
+        lambda data: questionnaire.add_question(db.session, round_, data),
+        _("The question is added."),
     )
-    if done:
-        flash(_("The question is added."), "success")
-        return _to_questionnaire(round_)
-    return render_template(
-        "feedback/manager/question_form.html", form=form, round=round_, question=None
-    ), done.status
 
 
 @bp.route("/rounds/<int:round_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
@@ -278,12 +271,35 @@ def edit_question(round_id: int, question_id: int) -> Any:
     question = questionnaire.get_question(db.session, round_, question_id)
     if round_.state != RoundState.DRAFT:
         return _frozen(round_)
-    form = EditQuestionForm(data=_question_data(question) if request.method == "GET" else None)
-    done = submit(
-        form, lambda: questionnaire.update_question(db.session, question, _question_input(form))
+    return _save_question(
+        round_,
+        question,
+        EditQuestionForm(data=_question_data(question) if request.method == "GET" else None),
+        lambda data: questionnaire.update_question(db.session, question, data),
+        _("The question is saved."),
     )
+
+
+def _save_question(
+    round_: FeedbackRound,
+    question: Question | None,
+    form: EditQuestionForm,
+    save: Callable[[QuestionInput], object],
+    message: str,
+) -> Any:
+    """The question form, new or not: once saved, back to the questionnaire. A new question
+    is added once however many times its form is sent (tracker.submissions)."""
+
+    def action() -> object:
+        return save(_question_input(form))
+
+    done: Submission[object]
+    if question is None:
+        done = submit_once(form, "question", Question, action)
+    else:
+        done = submit(form, action)
     if done:
-        flash(_("The question is saved."), "success")
+        flash(message, "success")
         return _to_questionnaire(round_)
     return render_template(
         "feedback/manager/question_form.html", form=form, round=round_, question=question
@@ -305,7 +321,7 @@ def delete_question(round_id: int, question_id: int) -> Any:
 def move_question(round_id: int, question_id: int) -> Any:
     round_ = rounds.get_round(db.session, g.academy, round_id)
     question = questionnaire.get_question(db.session, round_, question_id)
-    form = MoveQuestionForm()
+    form = MoveForm()
     press(
         form, lambda: questionnaire.move_question(db.session, question, form.direction.data or "")
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session, joinedload
 
 from tracker.academies.models import Academy
 from tracker.auth.models import User
+from tracker.cleaning import checked_line
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.feedback.gate import evaluate_gate
 from tracker.feedback.models import FeedbackRound, Question, RoundInvitation, RoundState
 from tracker.feedback.phases import require_draft
 from tracker.feedback.questionnaire import default_questions
-from tracker.releases.models import Release, ReleaseEventKind, ReleaseState
-from tracker.releases.services import record_release_event
+from tracker.releases.models import Release, ReleaseState
+from tracker.releases.services import record_state_change
 
 # Releases a new round may be attached to.
 ROUND_RELEASE_STATES = (ReleaseState.PLANNED, ReleaseState.IN_BETA)
@@ -42,23 +43,17 @@ class GateCriteria:
 
     @classmethod
     def of_academy(cls, academy: Academy) -> GateCriteria:
-        return cls(
-            min_responses=academy.gate_min_responses,
-            min_response_rate=academy.gate_min_response_rate,
-            min_csat=academy.gate_min_csat,
-            min_nps=academy.gate_min_nps,
-            max_blocking=academy.gate_max_blocking,
-        )
+        """The criteria the academy sets for its new rounds."""
+        return cls._read(academy)
 
     @classmethod
     def of_round(cls, round_: FeedbackRound) -> GateCriteria:
-        return cls(
-            min_responses=round_.gate_min_responses,
-            min_response_rate=round_.gate_min_response_rate,
-            min_csat=round_.gate_min_csat,
-            min_nps=round_.gate_min_nps,
-            max_blocking=round_.gate_max_blocking,
-        )
+        return cls._read(round_)
+
+    @classmethod
+    def _read(cls, source: Academy | FeedbackRound) -> GateCriteria:
+        """From the `gate_<criterion>` columns an academy and a round both have."""
+        return cls(**{f.name: getattr(source, f"gate_{f.name}") for f in fields(cls)})
 
     def check(self) -> None:
         if not 0 <= self.min_responses <= 100_000:
@@ -109,11 +104,7 @@ def _check_round_fields(
     closes_at: dt.datetime | None,
     now: dt.datetime,
 ) -> str:
-    title = " ".join(title.split())
-    if not title:
-        raise DomainError(_("Give the round a title."), field="title")
-    if len(title) > 200:
-        raise DomainError(_("At most %(max)s characters.", max=200), field="title")
+    title = checked_line(title, field="title", max_length=200, missing=_("Give the round a title."))
     if closes_at is None:
         raise DomainError(_("Choose when the round closes."), field="closes_at")
     if closes_at <= now:
@@ -288,16 +279,10 @@ def open_round(
     release = session.get(Release, round_.release_id)
     if release is not None and release.state == ReleaseState.PLANNED:
         release.state = ReleaseState.IN_BETA
-        record_release_event(
-            session,
-            release,
-            ReleaseEventKind.STATE_CHANGED,
-            actor=actor,
-            from_state=ReleaseState.PLANNED,
-            to_state=ReleaseState.IN_BETA,
+        record_state_change(
+            session, release, ReleaseState.PLANNED, ReleaseState.IN_BETA, actor=actor, at=now,
             note=round_.title,
-            at=now,
-        )
+        )  # fmt: skip
     session.flush()
 
 

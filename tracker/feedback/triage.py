@@ -28,6 +28,7 @@ from tracker.feedback.models import (
     Severity,
 )
 from tracker.feedback.triage_models import FeedbackItemEvent
+from tracker.history import record
 
 # Board columns, left to right.
 STATUSES: tuple[ItemStatus, ...] = (
@@ -118,16 +119,10 @@ def _record(
     now: dt.datetime,
 ) -> None:
     item.updated_at = now
-    session.add(
-        FeedbackItemEvent(
-            item_id=item.id,
-            actor_id=actor.id if actor else None,
-            at=now,
-            from_status=from_status,
-            to_status=to_status,
-            note=note[:255],
-        )
-    )
+    record(
+        session, FeedbackItemEvent, actor=actor, at=now, item_id=item.id,
+        from_status=from_status, to_status=to_status, note=note[:255],
+    )  # fmt: skip
 
 
 def move_item(

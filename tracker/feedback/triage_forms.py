@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import IntegerField, SelectField
+from wtforms.validators import NumberRange, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.feedback.labels import ITEM_STATUS_LABELS
-from tracker.forms import choices, once_field
+from tracker.forms import choices, once_field, text_field
 
 
 class _BoardForm(FlaskForm):
@@ -37,7 +37,7 @@ class MoveItemForm(_BoardForm):
 
 class CreateBrickFromItemForm(_BoardForm):
     once = once_field()
-    title = StringField(_l("Brick title"), validators=[DataRequired(), Length(max=200)])
+    title = text_field(_l("Brick title"), 200, required=True)
     format = SelectField(
         _l("Format"), choices=choices([(f.value, label) for f, label in FORMAT_LABELS.items()])
     )

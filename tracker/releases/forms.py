@@ -2,38 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DateField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import choices, once_field
+from tracker.forms import UniqueNameForm, choices, once_field, text_field
 from tracker.releases.models import DecisionOutcome
 
 
-class CreateReleaseForm(FlaskForm):
+class CreateReleaseForm(UniqueNameForm):
+    name_taken_message = _l("Another release already has this name.")
+
     once = once_field()  # the edit form inherits it, unused
-    name = StringField(
+    name = text_field(
         _l("Name"),
-        validators=[DataRequired(), Length(max=120)],
+        120,
+        required=True,
         description=_l("For example “Increment 1 — Digital foundations”."),
     )
-    goal = TextAreaField(
+    goal = text_field(
         _l("Goal"),
-        validators=[Length(max=5000)],
+        5000,
+        multiline=True,
         description=_l("What this increment brings, and to whom. Markdown."),
     )
     target_date = DateField(_l("Target date"), validators=[Optional()])
-
-    def __init__(self, *args: object, is_name_taken: Callable[[str], bool], **kwargs: object):
-        super().__init__(*args, **kwargs)
-        self._is_name_taken = is_name_taken
-
-    def validate_name(self, field: StringField) -> None:
-        if field.data and self._is_name_taken(field.data):
-            raise ValidationError(_l("Another release already has this name."))
 
 
 class EditReleaseForm(CreateReleaseForm):
@@ -41,8 +35,9 @@ class EditReleaseForm(CreateReleaseForm):
 
 
 class RecordDecisionForm(FlaskForm):
-    once = once_field()
     """Go, go with reserves, or no-go, on the release's last closed round."""
+
+    once = once_field()
 
     outcome = RadioField(
         _l("Decision"),
@@ -55,14 +50,16 @@ class RecordDecisionForm(FlaskForm):
         ),
         validators=[InputRequired(_l("Choose a decision."))],
     )
-    reserves = TextAreaField(
+    reserves = text_field(
         _l("Reserves"),
-        validators=[Length(max=5000)],
+        5000,
+        multiline=True,
         description=_l("Required for a go with reserves: what must still be fixed, and by when."),
     )
-    comment = TextAreaField(
+    comment = text_field(
         _l("Comment"),
-        validators=[Length(max=5000)],
+        5000,
+        multiline=True,
         description=_l("Why this decision: the team and the history keep it."),
     )
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, UTCDateTime, enum_column, utcnow
+from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 from tracker.history import EventMixin
 
 if TYPE_CHECKING:
@@ -25,11 +25,9 @@ class ReleaseState(enum.StrEnum):
     RELEASED = "released"
 
 
-class Release(Base):
+class Release(AcademyRow, Base):
     __tablename__ = "release"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
     goal: Mapped[str] = mapped_column(Text, default="")
     target_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -149,7 +147,7 @@ class ReleaseNotes(Base):
         return self.published_at is not None
 
 
-class FeedToken(Base):
+class FeedToken(AcademyRow, Base):
     """A person's personal feed link to an academy's release notes (/feeds/<token>.atom).
 
     The token is an HMAC of `nonce` under the application's secret key, so the page can show
@@ -159,8 +157,6 @@ class FeedToken(Base):
 
     __tablename__ = "feed_token"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     nonce: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -13,16 +13,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from flask_babel import force_locale, format_decimal
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from tracker import rows
 from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
 from tracker.auth.models import LOCALES, User
 from tracker.backlog.labels import FORMAT_LABELS, format_duration
 from tracker.backlog.models import Brick, LearningPath
+from tracker.collation import sort_key
 from tracker.errors import DomainError
 from tracker.feedback.models import (
     FeedbackItem,
@@ -31,6 +32,8 @@ from tracker.feedback.models import (
     ItemStatus,
     RoundInvitation,
 )
+from tracker.feedback.triage import bricks_by_id
+from tracker.formatting import nested, percent, signed
 from tracker.mail.services import queue_mail
 from tracker.releases.models import Release, ReleaseEventKind, ReleaseNotes, ReleaseState
 from tracker.releases.readiness import BetaFigures, last_beta_figures
@@ -47,14 +50,6 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>|~#])")
 def md_text(text: str | None) -> str:
     """Someone's text on one line, its Markdown punctuation escaped (shown as typed)."""
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join((text or "").split()))
-
-
-def _percent(value: float) -> str:
-    return format_decimal(round(value, 1), format="#,##0.#") + "\u00a0%"
-
-
-def _signed(value: float) -> str:
-    return str(format_decimal(round(value, 1), format="+#,##0.#;-#,##0.#"))
 
 
 # -- Reading ----------------------------------------------------------------------------------
@@ -136,11 +131,8 @@ def acted_on_items(session: Session, release: Release) -> list[ActedOn]:
         )
         .order_by(FeedbackItem.id)
     ).all()
-    anchor_ids = {item.brick_id for item, _brick in rows if item.brick_id is not None}
-    anchors = (
-        {b.id: b for b in session.scalars(select(Brick).where(Brick.id.in_(anchor_ids)))}
-        if anchor_ids
-        else {}
+    anchors = bricks_by_id(
+        session, {item.brick_id for item, _brick in rows if item.brick_id is not None}
     )
     return [
         ActedOn(item, anchors.get(item.brick_id) if item.brick_id else None, brick)
@@ -168,7 +160,7 @@ def _by_path(bricks: list[Brick]) -> list[tuple[LearningPath | None, list[Brick]
         groups.setdefault(brick.learning_path_id, []).append(brick)
         if brick.learning_path is not None:
             paths[brick.learning_path.id] = brick.learning_path
-    ordered = sorted(paths.values(), key=lambda p: (p.position, p.name.casefold(), p.id))
+    ordered = sorted(paths.values(), key=lambda p: (p.position, sort_key(p.name), p.id))
     result: list[tuple[LearningPath | None, list[Brick]]] = [(p, groups[p.id]) for p in ordered]
     if None in groups:
         result.append((None, groups[None]))
@@ -195,7 +187,7 @@ def _figures_lines(figures: BetaFigures) -> list[str]:
     lines = [
         _(
             "The beta testers' panel evaluated this release in the round “%(title)s”.",
-            title=md_text(figures.round.title),
+            title=nested(md_text(figures.round.title)),
         ),
         "",
     ]
@@ -205,21 +197,21 @@ def _figures_lines(figures: BetaFigures) -> list[str]:
         lines.append(
             "- "
             + (
-                _(
-                    "Responses: %(responses)s of %(invited)s invited testers (response rate: "
-                    "%(rate)s)",
+                ngettext(
+                    "Responses: %(responses)s of %(num)s invited tester (response rate: %(rate)s)",
+                    "Responses: %(responses)s of %(num)s invited testers (response rate: %(rate)s)",
+                    figures.invited,
                     responses=responses,
-                    invited=figures.invited,
-                    rate=_percent(rate),
+                    rate=percent(rate),
                 )
                 if rate is not None
                 else _("Responses: %(responses)s", responses=responses)
             )
         )
     if figures.csat is not None:
-        lines.append("- " + _("Satisfaction (CSAT): %(value)s", value=_percent(figures.csat)))
+        lines.append("- " + _("Satisfaction (CSAT): %(value)s", value=percent(figures.csat)))
     if figures.nps is not None:
-        lines.append("- " + _("Net Promoter Score (NPS): %(value)s", value=_signed(figures.nps)))
+        lines.append("- " + _("Net Promoter Score (NPS): %(value)s", value=signed(figures.nps)))
     if figures.indicative:
         lines += ["", "*" + _("Indicative figures: fewer than 30 answers.") + "*"]
     return lines
@@ -228,12 +220,12 @@ def _figures_lines(figures: BetaFigures) -> list[str]:
 def _acted_on_line(acted: ActedOn) -> str:
     what = md_text(acted.item.title)
     if acted.brick is not None:
-        what = _("%(item)s (in “%(brick)s”)", item=what, brick=md_text(acted.brick.title))
+        what = _("%(item)s (in “%(brick)s”)", item=what, brick=nested(md_text(acted.brick.title)))
     if acted.created_brick is not None and acted.created_brick.id != acted.item.brick_id:
         return "- " + _(
             "%(item)s: answered by “%(brick)s”.",
             item=what,
-            brick=md_text(acted.created_brick.title),
+            brick=nested(md_text(acted.created_brick.title)),
         )
     return "- " + _("%(item)s: done.", item=what)
 
@@ -290,7 +282,10 @@ def generate_notes(session: Session, release: Release) -> str:
 def _check_body(body: str) -> str:
     body = clean_text(body.replace("\r\n", "\n"))
     if len(body) > MAX_BODY:
-        raise DomainError(_("At most %(max)s characters.", max=MAX_BODY), field="body")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", MAX_BODY),
+            field="body",
+        )
     return body
 
 
@@ -300,14 +295,7 @@ def _notes_row(session: Session, release: Release, now: dt.datetime) -> ReleaseN
     if notes is not None:
         return notes
     notes = ReleaseNotes(release_id=release.id, created_at=now, updated_at=now)
-    try:
-        with session.begin_nested():
-            session.add(notes)
-    except IntegrityError:
-        notes = get_notes(session, release)
-        if notes is None:
-            raise
-    return notes
+    return rows.add_once(session, notes, lambda: get_notes(session, release))
 
 
 def save_notes_draft(

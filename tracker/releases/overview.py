@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +20,10 @@ from tracker.auth.models import User
 from tracker.backlog.models import Brick, TrainingNeed
 from tracker.backlog.needs_services import UnitCoverage, coverage, needs_submitted_by
 from tracker.backlog.paths_services import Totals, totals_by
-from tracker.feedback.models import FeedbackRound, GateSnapshot
+from tracker.feedback.models import FeedbackRound
+from tracker.formatting import axis_month
 from tracker.releases.models import Release, ReleaseNotes, ReleaseState
-from tracker.releases.readiness import BetaFigures
+from tracker.releases.readiness import BetaFigures, gated_rounds
 from tracker.releases.services import list_releases
 from tracker.sprints.services import done_condition
 
@@ -53,14 +53,8 @@ def release_lines(session: Session, academy: Academy) -> list[ReleaseLine]:
     # What a released release delivered: its done bricks only.
     delivered = totals_by(session, academy, Brick.release_id, done_condition(academy.id))
     last: dict[int, BetaFigures] = {}
-    rows = session.execute(
-        select(FeedbackRound, GateSnapshot)
-        .join(GateSnapshot, GateSnapshot.round_id == FeedbackRound.id)
-        .where(FeedbackRound.academy_id == academy.id)
-        .order_by(GateSnapshot.evaluated_at, GateSnapshot.id)
-    ).all()
-    for round_, snapshot in rows:
-        last[round_.release_id] = BetaFigures(round_, snapshot)  # the latest one wins
+    for figures in gated_rounds(session, FeedbackRound.academy_id == academy.id):
+        last[figures.round.release_id] = figures  # the latest one wins
     notes = {
         n.release_id: n
         for n in session.scalars(
@@ -172,7 +166,7 @@ def timeline(lines: Sequence[ReleaseLine], today: dt.date) -> Timeline:
     ticks = [
         Tick(
             x_of(day),
-            format_date(day, "MMM yyyy" if step > 1 or day.month == 1 or not i else "MMM"),
+            axis_month(day, with_year=step > 1 or day.month == 1 or not i),
         )
         for i, day in enumerate(_month_starts(first, last, step))
     ]
@@ -207,7 +201,7 @@ def timeline_description(lines: Sequence[ReleaseLine]) -> str:
     for ln in lines:
         counts[phase_of(ln.release)] += 1
     return _(
-        "%(released)s released, %(in_beta)s in beta, %(planned)s planned. The table below "
+        "Released: %(released)s; in beta: %(in_beta)s; planned: %(planned)s. The table below "
         "gives the same dates and figures.",
         **{k: str(v) for k, v in counts.items()},
     )

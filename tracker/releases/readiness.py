@@ -13,12 +13,15 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import rows
 from tracker.backlog.models import Brick
 from tracker.feedback import gate
 from tracker.feedback.models import FeedbackItem, FeedbackRound, GateSnapshot, RoundState, Severity
+from tracker.feedback.triage import bricks_by_id
+from tracker.formatting import nested, percent, signed
 from tracker.releases.models import Decision, Release, ReleaseState
 
 # -- Beta figures, from the frozen gate snapshots -------------------------------------------------
@@ -38,9 +41,9 @@ def _criterion_value(name: str, value: float | None) -> str:
     if value is None:
         return _("no data")
     if name in _PERCENT_CRITERIA:
-        return format_decimal(round(value, 1), format="#,##0.#") + "\u00a0%"
+        return percent(value)
     if name == "min_nps":
-        return str(format_decimal(round(value, 1), format="+#,##0.#;-#,##0.#"))
+        return signed(value)
     return str(format_decimal(value, format="#,##0"))
 
 
@@ -123,10 +126,16 @@ class BetaFigures:
 
 def closed_rounds(session: Session, release: Release) -> list[BetaFigures]:
     """The release's closed rounds with their gate snapshots, oldest first: one query."""
+    return gated_rounds(session, FeedbackRound.release_id == release.id)
+
+
+def gated_rounds(session: Session, *where: ColumnElement[bool]) -> list[BetaFigures]:
+    """The closed rounds that match, with their gate snapshots, in the order the gates were
+    evaluated: one query."""
     rows = session.execute(
         select(FeedbackRound, GateSnapshot)
         .join(GateSnapshot, GateSnapshot.round_id == FeedbackRound.id)
-        .where(FeedbackRound.release_id == release.id)
+        .where(*where)
         .order_by(GateSnapshot.evaluated_at, GateSnapshot.id)
     ).all()
     return [BetaFigures(round_, snapshot) for round_, snapshot in rows]
@@ -170,14 +179,9 @@ def round_comparison(session: Session, release: Release) -> list[ComparedRound]:
 
 def release_decisions(session: Session, release: Release) -> list[Decision]:
     """Newest first, with who decided."""
-    return list(
-        session.scalars(
-            select(Decision)
-            .where(Decision.release_id == release.id)
-            .options(selectinload(Decision.decided_by))
-            .order_by(Decision.decided_at.desc(), Decision.id.desc())
-        )
-    )
+    newest_first = (Decision.decided_at.desc(), Decision.id.desc())
+    with_who = [selectinload(Decision.decided_by)]
+    return rows.all_in(session, Decision, *newest_first, load=with_who, release_id=release.id)
 
 
 def _open_round(session: Session, release: Release) -> FeedbackRound | None:
@@ -198,7 +202,7 @@ def decision_blocker(session: Session, release: Release) -> str | None:
     if open_round is not None:
         return _(
             "The round “%(title)s” is still open: close it before deciding.",
-            title=open_round.title,
+            title=nested(open_round.title),
         )
     last = last_beta_figures(session, release)
     if last is None:
@@ -206,7 +210,8 @@ def decision_blocker(session: Session, release: Release) -> str | None:
     decided = session.scalar(select(Decision.id).where(Decision.round_id == last.round.id))
     if decided is not None:
         return _(
-            "A decision was already recorded on the round “%(title)s”.", title=last.round.title
+            "A decision was already recorded on the round “%(title)s”.",
+            title=nested(last.round.title),
         )
     return None
 
@@ -239,7 +244,7 @@ class Readiness:
             return None
         return _(
             "The gate of the round “%(title)s” was not passed: %(failures)s.",
-            title=self.last.round.title,
+            title=nested(self.last.round.title),
             failures="; ".join(self.last.failures()),
         )
 
@@ -284,11 +289,8 @@ def items_to_act_on(session: Session, release: Release) -> list[OpenItem]:
         )
         .order_by(FeedbackItem.id)
     ).all()
-    brick_ids = {item.brick_id for item, _round in rows if item.brick_id is not None}
-    bricks = (
-        {b.id: b for b in session.scalars(select(Brick).where(Brick.id.in_(brick_ids)))}
-        if brick_ids
-        else {}
+    bricks = bricks_by_id(
+        session, {item.brick_id for item, _round in rows if item.brick_id is not None}
     )
     found = [
         OpenItem(item, round_, bricks.get(item.brick_id) if item.brick_id else None)

@@ -19,17 +19,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from flask_babel import ngettext
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from tracker import rows
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import bricks_where
 from tracker.backlog.services import update_brick
+from tracker.cleaning import one_of
 from tracker.db import unique_name
-from tracker.errors import Conflict, DomainError, NotFound
+from tracker.errors import Conflict, DomainError
+from tracker.formatting import nested
+from tracker.history import newest_first, record
 from tracker.releases.models import (
     Decision,
     DecisionOutcome,
@@ -54,21 +59,13 @@ def list_releases(session: Session, academy: Academy) -> list[Release]:
 
 
 def get_release(session: Session, academy: Academy, release_id: int) -> Release:
-    release = session.get(Release, release_id)
-    if release is None or release.academy_id != academy.id:
-        raise NotFound(_("No such release."))
-    return release
+    return rows.get_in(session, Release, release_id, _("No such release."), academy_id=academy.id)
 
 
 def is_release_name_taken(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> bool:
-    query = select(Release.id).where(
-        Release.academy_id == academy.id, func.lower(Release.name) == clean_text(name).lower()
-    )
-    if except_id is not None:
-        query = query.where(Release.id != except_id)
-    return session.scalar(query) is not None
+    return rows.name_taken(session, Release.name, name, except_id=except_id, academy_id=academy.id)
 
 
 def record_release_event(
@@ -83,18 +80,10 @@ def record_release_event(
     note: str = "",
     at: dt.datetime,
 ) -> ReleaseEvent:
-    event = ReleaseEvent(
-        release_id=release.id,
-        actor_id=actor.id if actor else None,
-        at=at,
-        kind=kind,
-        changes=changes or {},
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-    )
-    session.add(event)
-    return event
+    return record(
+        session, ReleaseEvent, actor=actor, at=at, release_id=release.id, kind=kind,
+        changes=changes or {}, from_state=from_state, to_state=to_state, note=note,
+    )  # fmt: skip
 
 
 def _check_name(
@@ -183,17 +172,34 @@ def release_bricks(session: Session, release: Release) -> list[Brick]:
 
 
 def release_history(session: Session, release: Release) -> list[ReleaseEvent]:
-    return list(
-        session.scalars(
-            select(ReleaseEvent)
-            .where(ReleaseEvent.release_id == release.id)
-            .options(selectinload(ReleaseEvent.actor))
-            .order_by(ReleaseEvent.at.desc(), ReleaseEvent.id.desc())
-        )
-    )
+    return newest_first(session, ReleaseEvent, ReleaseEvent.release_id == release.id)
 
 
 # -- The go/no-go decision --------------------------------------------------------------------
+
+
+def record_state_change(
+    session: Session,
+    release: Release,
+    from_state: ReleaseState,
+    to_state: ReleaseState,
+    *,
+    actor: User | None,
+    at: dt.datetime,
+    **details: Any,
+) -> ReleaseEvent:
+    """A lifecycle move in the release's history; `details`: its `note` (a reason), its
+    `changes` (the decision or override it came with)."""
+    return record_release_event(
+        session,
+        release,
+        ReleaseEventKind.STATE_CHANGED,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        at=at,
+        **details,
+    )
 
 
 def _move(
@@ -231,17 +237,20 @@ def record_decision(
     Go (with or without reserves): in_beta → approved. No-go: in_beta → rejected → planned;
     the open feedback items of its rounds are what to act on before the next round.
     """
-    try:
-        outcome = DecisionOutcome(outcome)
-    except ValueError:
-        raise DomainError(_("Choose a decision."), field="outcome") from None
+    outcome = one_of(DecisionOutcome, outcome, field="outcome", message=_("Choose a decision."))
     reserves, comment = clean_text(reserves), clean_text(comment)
     if outcome == DecisionOutcome.GO_WITH_RESERVES and not reserves:
         raise DomainError(_("Say what the reserves are."), field="reserves")
     if len(reserves) > 5000:
-        raise DomainError(_("At most %(max)s characters.", max=5000), field="reserves")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", 5000),
+            field="reserves",
+        )
     if len(comment) > 5000:
-        raise DomainError(_("At most %(max)s characters.", max=5000), field="comment")
+        raise DomainError(
+            ngettext("At most %(num)s character.", "At most %(num)s characters.", 5000),
+            field="comment",
+        )
     blocker = decision_blocker(session, release)
     if blocker:
         raise DomainError(blocker)
@@ -264,30 +273,20 @@ def record_decision(
             session.add(decision)
     except IntegrityError:
         raise Conflict(
-            _("A decision was already recorded on the round “%(title)s”.", title=last.round.title)
+            _(
+                "A decision was already recorded on the round “%(title)s”.",
+                title=nested(last.round.title),
+            )
         ) from None
-    record_release_event(
-        session,
-        release,
-        ReleaseEventKind.STATE_CHANGED,
-        actor=actor,
-        from_state=ReleaseState.IN_BETA,
-        to_state=to_state,
-        changes={"decision": outcome.value, "round": last.round.title},
-        note=comment,
-        at=now,
-    )
+    changes = {"decision": outcome.value, "round": last.round.title}
+    record_state_change(
+        session, release, ReleaseState.IN_BETA, to_state, actor=actor, at=now,
+        changes=changes, note=comment,
+    )  # fmt: skip
     if outcome == DecisionOutcome.NO_GO:
-        _move(session, release, ReleaseState.REJECTED, ReleaseState.PLANNED)
-        record_release_event(
-            session,
-            release,
-            ReleaseEventKind.STATE_CHANGED,
-            actor=actor,
-            from_state=ReleaseState.REJECTED,
-            to_state=ReleaseState.PLANNED,
-            at=now,
-        )
+        back = (ReleaseState.REJECTED, ReleaseState.PLANNED)
+        _move(session, release, *back)
+        record_state_change(session, release, *back, actor=actor, at=now)
     session.flush()
     return decision
 
@@ -376,7 +375,12 @@ def _unfinished_rule(
             )
         )
     if len(reason) > 2000:
-        reasons.append((_("At most %(max)s characters.", max=2000), "unfinished_reason"))
+        reasons.append(
+            (
+                ngettext("At most %(num)s character.", "At most %(num)s characters.", 2000),
+                "unfinished_reason",
+            )
+        )
     return moves, kept, reasons
 
 
@@ -410,7 +414,12 @@ def mark_released(
              "override_reason")
         )  # fmt: skip
     if len(reason) > 2000:
-        reasons.append((_("At most %(max)s characters.", max=2000), "override_reason"))
+        reasons.append(
+            (
+                ngettext("At most %(num)s character.", "At most %(num)s characters.", 2000),
+                "override_reason",
+            )
+        )
     moves, kept, unfinished_reasons = _unfinished_rule(
         session, release, destinations or {}, unfinished_why
     )
@@ -440,15 +449,8 @@ def mark_released(
             _("Released unfinished: %(keys)s. %(reason)s",
               keys=", ".join(b.key for b in kept), reason=unfinished_why)
         )  # fmt: skip
-    record_release_event(
-        session,
-        release,
-        ReleaseEventKind.STATE_CHANGED,
-        actor=actor,
-        from_state=ReleaseState.APPROVED,
-        to_state=ReleaseState.RELEASED,
-        changes=changes,
-        note=" ".join(notes),
-        at=now,
-    )
+    record_state_change(
+        session, release, ReleaseState.APPROVED, ReleaseState.RELEASED, actor=actor, at=now,
+        changes=changes, note=" ".join(notes),
+    )  # fmt: skip
     session.flush()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, g, render_template, request, url_for
-from flask_babel import force_locale, to_user_timezone
+from flask_babel import force_locale, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -20,7 +20,7 @@ from tracker.backlog.paths_services import totals_by, totals_of
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.feedback.labels import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, SEVERITY_LABELS
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, form_values
 from tracker.markdown import render_markdown
 from tracker.releases import bp, feed, feed_bp, notes, overview, services
 from tracker.releases.forms import (
@@ -48,7 +48,16 @@ from tracker.releases.readiness import (
     release_readiness,
     round_comparison,
 )
-from tracker.web import attach_error, public, requires, see_other, submit, submit_once
+from tracker.web import (
+    attach_error,
+    name_rule,
+    public,
+    requires,
+    see_other,
+    submit,
+    submit_once,
+    success,
+)
 
 
 @bp.context_processor
@@ -84,9 +93,7 @@ def index() -> Any:
 @bp.route("/releases/new", methods=["GET", "POST"])
 @requires(Permission.RELEASE_MANAGE)
 def create() -> Any:
-    form = CreateReleaseForm(
-        is_name_taken=lambda name: services.is_release_name_taken(db.session, g.academy, name)
-    )
+    form = CreateReleaseForm(is_name_taken=name_rule(services.is_release_name_taken))
     done = submit_once(
         form,
         "release",
@@ -96,17 +103,16 @@ def create() -> Any:
         ),
     )
     if done and done.value:
-        flash(_("The release %(name)s is created.", name=done.value.name), "success")
-        return see_other("releases.show", release_id=done.value.id)
+        return success(
+            _("The release %(name)s is created.", name=done.value.name),
+            "releases.show",
+            release_id=done.value.id,
+        )
     return render_template("releases/form.html", form=form, release=None), done.status
 
 
 def _release_fields(form: CreateReleaseForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data or "",
-        "goal": form.goal.data or "",
-        "target_date": form.target_date.data,
-    }
+    return form_values(form, "target_date", texts=("name", "goal"))
 
 
 @bp.route("/releases/<int:release_id>/")
@@ -145,6 +151,8 @@ def decide(release_id: int) -> Any:
                   "below, then run another round."),
                 "success",
             )  # fmt: skip
+        elif done.value.outcome == DecisionOutcome.GO_WITH_RESERVES:
+            flash(_("Go with reserves recorded: the release is approved."), "success")
         else:
             flash(_("Go recorded: the release is approved."), "success")
         return see_other("releases.show", release_id=release.id)
@@ -198,15 +206,21 @@ def mark_released(release_id: int) -> Any:
         )
     except DomainError as error:
         db.session.rollback()
-        reasons = [(error.message, error.field)]
-        if isinstance(error, services.ReleaseRefused):
-            reasons = error.reasons
-        for message, field in reasons:
-            attach_error(form, DomainError(message, field=field))
+        _attach_reasons(form, error)
         return _mark_released_page(release_id, form, error.status)
     db.session.commit()
-    flash(_("%(name)s is released.", name=release.name), "success")
-    return see_other("releases.show", release_id=release.id)
+    return success(
+        _("%(name)s is released.", name=release.name), "releases.show", release_id=release.id
+    )
+
+
+def _attach_reasons(form: MarkReleasedForm, error: DomainError) -> None:
+    """Each reason of a refusal beside its own field (a release refused may give several)."""
+    reasons = [(error.message, error.field)]
+    if isinstance(error, services.ReleaseRefused):
+        reasons = error.reasons
+    for message, field in reasons:
+        attach_error(form, DomainError(message, field=field))
 
 
 def _destinations(release: Release) -> dict[int, int | str | None]:
@@ -291,8 +305,11 @@ def issue_feed_link() -> Any:
         ),
     ):
         abort(400)
-    flash(_("Your personal feed link is ready. Any previous link no longer works."), "success")
-    return see_other("releases.notes_index", _anchor="feed")
+    return success(
+        _("Your personal feed link is ready. Any previous link no longer works."),
+        "releases.notes_index",
+        _anchor="feed",
+    )
 
 
 @bp.route("/notes/feed-link/revoke", methods=["POST"])
@@ -388,8 +405,11 @@ def _write_notes(release_id: int, release: Release, form: EditNotesForm, action:
         return _notes_form_page(release, form, row, status=error.status)
     db.session.commit()
     if action == "save":
-        flash(_("The draft is saved. Readers still see the published version, if any."), "success")
-        return see_other("releases.edit_notes", release_id=release.id)
+        return success(
+            _("The draft is saved. Readers still see the published version, if any."),
+            "releases.edit_notes",
+            release_id=release.id,
+        )
     _flash_published(publication)
     return see_other("releases.notes_page", release_id=release.id)
 
@@ -397,8 +417,9 @@ def _write_notes(release_id: int, release: Release, form: EditNotesForm, action:
 def _flash_published(publication: notes.Publication) -> None:
     if publication.first:
         flash(
-            _("The notes are published; %(count)s stakeholders will get them by e-mail.",
-              count=publication.mailed),
+            ngettext("The notes are published; %(num)s stakeholder will get them by e-mail.",
+                     "The notes are published; %(num)s stakeholders will get them by e-mail.",
+                     publication.mailed),
             "success",
         )  # fmt: skip
     else:
@@ -493,9 +514,7 @@ def edit(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     form = EditReleaseForm(
         obj=release if request.method == "GET" else None,
-        is_name_taken=lambda name: services.is_release_name_taken(
-            db.session, g.academy, name, except_id=release.id
-        ),
+        is_name_taken=name_rule(services.is_release_name_taken, release.id),
     )
     done = submit(
         form,
@@ -504,6 +523,5 @@ def edit(release_id: int) -> Any:
         ),
     )
     if done:
-        flash(_("The release is saved."), "success")
-        return see_other("releases.show", release_id=release.id)
+        return success(_("The release is saved."), "releases.show", release_id=release.id)
     return render_template("releases/form.html", form=form, release=release), done.status

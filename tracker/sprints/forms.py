@@ -4,38 +4,35 @@ bricks, close with a destination per unfinished brick, and the reports' period (
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from flask_babel import lazy_ngettext, lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
-    StringField,
-    TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
+from tracker.backlog.list_forms import check_chosen_bricks
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
-from tracker.forms import choices, once_field
+from tracker.forms import UniqueNameForm, choices, once_field, text_field
 from tracker.sprints.flow import MAX_PERIOD_DAYS
 from tracker.sprints.models import Sprint
 
 
-class PlanSprintForm(FlaskForm):
+class PlanSprintForm(UniqueNameForm):
+    name_taken_message = _l("Another sprint already has this name.")
+
     once = once_field()  # the edit form inherits it, unused
-    name = StringField(
-        _l("Name"),
-        validators=[DataRequired(), Length(max=120)],
-        description=_l("For example “Sprint 3”."),
-    )
-    goal = TextAreaField(_l("Goal"), validators=[Length(max=5000)])
+    name = text_field(_l("Name"), 120, required=True, description=_l("For example “Sprint 3”."))
+    goal = text_field(_l("Goal"), 5000, multiline=True)
     start_date = DateField(_l("Start"), validators=[DataRequired()])
     end_date = DateField(_l("End"), validators=[DataRequired()])
     capacity_points = IntegerField(
@@ -43,14 +40,6 @@ class PlanSprintForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=10000)],
         description=_l("How many points the team can take on in this sprint."),
     )
-
-    def __init__(self, *args: object, is_name_taken: Callable[[str], bool], **kwargs: object):
-        super().__init__(*args, **kwargs)
-        self._is_name_taken = is_name_taken
-
-    def validate_name(self, field: StringField) -> None:
-        if field.data and self._is_name_taken(field.data):
-            raise ValidationError(_l("Another sprint already has this name."))
 
     def validate_end_date(self, field: DateField) -> None:
         start = self.start_date.data
@@ -94,19 +83,14 @@ class _BricksForm(FlaskForm):
     """Bricks chosen by their checkboxes (numbers); a reason when the sprint has started."""
 
     brick = SelectMultipleField(_l("Bricks"), coerce=int, validate_choice=False)
-    reason = StringField(
+    reason = text_field(
         _l("Reason for the scope change"),
-        validators=[Length(max=1000)],
+        1000,
         description=_l("The sprint has started: the change is recorded with this reason."),
     )
 
     def validate_brick(self, field: SelectMultipleField) -> None:
-        if not field.data:
-            raise ValidationError(_l("Select at least one brick."))
-        if len(field.data) > 1000:
-            raise ValidationError(_l("Select at most 1,000 bricks at once."))
-        if any(not 0 < number < 2**31 for number in field.data):
-            raise ValidationError(_l("Choose a value from the list."))
+        check_chosen_bricks(field)
 
 
 class CommitBricksForm(_BricksForm):
@@ -180,7 +164,11 @@ class ReportPeriodForm(FlaskForm):
                 raise ValidationError(_l("The end comes on or after the start."))
             if (field.data - start).days + 1 > MAX_PERIOD_DAYS:
                 raise ValidationError(
-                    _l("Choose a period of at most %(days)s days.", days=MAX_PERIOD_DAYS)
+                    lazy_ngettext(
+                        "Choose a period of at most %(num)s day.",
+                        "Choose a period of at most %(num)s days.",
+                        MAX_PERIOD_DAYS,
+                    )
                 )
 
     def period(self, today: dt.date, default_days: int = 30) -> tuple[dt.date, dt.date]:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import Base, UTCDateTime, enum_column, utcnow
+from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 from tracker.history import EventMixin
 
 
@@ -33,11 +33,9 @@ class SprintState(enum.StrEnum):
     CLOSED = "closed"
 
 
-class Sprint(Base):
+class Sprint(AcademyRow, Base):
     __tablename__ = "sprint"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
     goal: Mapped[str] = mapped_column(Text, default="")
     start_date: Mapped[dt.date | None] = mapped_column(Date)

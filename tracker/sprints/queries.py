@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker import rows
 from tracker.academies.models import Academy, Stage
 from tracker.academies.services import list_stages
 from tracker.backlog.models import Brick, BrickFormat
@@ -68,31 +69,32 @@ def commitment(session: Session, sprint: Sprint) -> Commitment:
     )
 
 
+# What a brick's row shows besides the brick: its stage, path, owner and key (the academy).
+ROW_LOADS = (
+    joinedload(Brick.stage),
+    joinedload(Brick.learning_path),
+    joinedload(Brick.owner),
+    joinedload(Brick.academy),
+)
+
+
 def sprint_bricks(session: Session, sprint: Sprint) -> list[Brick]:
     """The sprint's bricks in backlog order, with what a row shows (one query)."""
     return list(
         session.scalars(
             select(Brick)
             .where(Brick.sprint_id == sprint.id)
-            .options(
-                joinedload(Brick.stage),
-                joinedload(Brick.learning_path),
-                joinedload(Brick.owner),
-                joinedload(Brick.academy),
-            )
+            .options(*ROW_LOADS)
             .order_by(Brick.rank, Brick.id)
         ).unique()
     )
 
 
 def scope_changes_of(session: Session, sprint: Sprint) -> list[SprintScopeChange]:
-    return list(
-        session.scalars(
-            select(SprintScopeChange)
-            .where(SprintScopeChange.sprint_id == sprint.id)
-            .options(joinedload(SprintScopeChange.actor))
-            .order_by(SprintScopeChange.at, SprintScopeChange.id)
-        )
+    oldest_first = (SprintScopeChange.at, SprintScopeChange.id)
+    with_actor = [joinedload(SprintScopeChange.actor)]
+    return rows.all_in(
+        session, SprintScopeChange, *oldest_first, load=with_actor, sprint_id=sprint.id
     )
 
 
@@ -137,12 +139,7 @@ def planning_candidates(
     bricks = session.scalars(
         select(Brick)
         .where(*conditions)
-        .options(
-            joinedload(Brick.stage),
-            joinedload(Brick.learning_path),
-            joinedload(Brick.owner),
-            joinedload(Brick.academy),
-        )
+        .options(*ROW_LOADS)
         .order_by(Brick.rank, Brick.id)
         .offset((page - 1) * per_page)
         .limit(per_page)

@@ -31,6 +31,7 @@ from tracker.backlog import services as brick_services
 from tracker.backlog.models import Activity, Brick, BrickFormat
 from tracker.backlog.services import ObjectiveInput
 from tracker.board import services as board_services
+from tracker.cleaning import one_line
 from tracker.errors import DomainError, Forbidden, NotFound
 from tracker.sprints.models import ScopeChangeKind, Sprint, SprintScopeChange, SprintState
 
@@ -55,7 +56,7 @@ def lock_sprint(session: Session, sprint: Sprint) -> SprintState:
 
 
 def clean_reason(reason: str | None, *, required: bool, field: str = "reason") -> str:
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
     if required and not reason:
         raise DomainError(_("The sprint has started: say why its scope changes."), field=field)
     if len(reason) > REASON_MAX:

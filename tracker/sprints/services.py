@@ -14,17 +14,19 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from tracker import rows
 from tracker.academies.models import Academy, Stage, StageCategory
 from tracker.academies.services import list_stages
 from tracker.auth.models import User
 from tracker.backlog import services as brick_services
 from tracker.backlog.models import Brick
 from tracker.db import unique_name
-from tracker.errors import Conflict, DomainError, NotFound
+from tracker.errors import Conflict, DomainError
 from tracker.sprints import charts, scope
 from tracker.sprints.models import (
     Sprint,
@@ -47,26 +49,14 @@ def list_sprints(session: Session, academy: Academy) -> list[Sprint]:
     )
 
 
-# Ids are 32-bit integers: a larger one in a URL names nothing (PostgreSQL would refuse it).
-MAX_ID = 2**31 - 1
-
-
 def get_sprint(session: Session, academy: Academy, sprint_id: int) -> Sprint:
-    sprint = session.get(Sprint, sprint_id) if 0 < sprint_id <= MAX_ID else None
-    if sprint is None or sprint.academy_id != academy.id:
-        raise NotFound(_("No such sprint."))
-    return sprint
+    return rows.get_in(session, Sprint, sprint_id, _("No such sprint."), academy_id=academy.id)
 
 
 def is_sprint_name_taken(
     session: Session, academy: Academy, name: str, *, except_id: int | None = None
 ) -> bool:
-    query = select(Sprint.id).where(
-        Sprint.academy_id == academy.id, func.lower(Sprint.name) == name.strip().lower()
-    )
-    if except_id is not None:
-        query = query.where(Sprint.id != except_id)
-    return session.scalar(query) is not None
+    return rows.name_taken(session, Sprint.name, name, except_id=except_id, academy_id=academy.id)
 
 
 def suggest_dates(session: Session, academy: Academy, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -98,7 +88,11 @@ def _check(
     if start_date and end_date and (end_date - start_date).days + 1 > MAX_SPRINT_DAYS:
         # Its charts have a point per day: keep them readable (and the page light).
         raise DomainError(
-            _("Choose a period of at most %(days)s days.", days=MAX_SPRINT_DAYS),
+            ngettext(
+                "Choose a period of at most %(num)s day.",
+                "Choose a period of at most %(num)s days.",
+                MAX_SPRINT_DAYS,
+            ),
             field="end_date",
         )
     if capacity_points is not None and capacity_points < 0:

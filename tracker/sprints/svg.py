@@ -12,9 +12,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
+from tracker.formatting import axis_day
 from tracker.sprints import charts
 from tracker.sprints.flow import CumulativeFlow, Distribution
 
@@ -277,7 +278,7 @@ def bar_chart(
 
 
 def day_label(day: dt.date) -> str:
-    return format_date(day, "d MMM")
+    return axis_day(day)
 
 
 def _points(value: float) -> str:
@@ -286,91 +287,81 @@ def _points(value: float) -> str:
 
 def _scope_title(event: charts.ScopeEvent, key_prefix: str) -> str:
     key = f"{key_prefix}-{event.number}"
+    points = event.points or 0
     if event.added:
-        text = _("%(key)s added (+%(points)s points)", key=key, points=event.points)
+        text = ngettext(
+            "%(key)s added (+%(num)s point)", "%(key)s added (+%(num)s points)", points, key=key
+        )
     else:
-        text = _("%(key)s removed (-%(points)s points)", key=key, points=event.points)
+        text = ngettext(
+            "%(key)s removed (-%(num)s point)", "%(key)s removed (-%(num)s points)", points, key=key
+        )
     return f"{text}: {event.reason}" if event.reason else text
 
 
-def burndown_chart(series: charts.SprintSeries, key_prefix: str) -> Chart:
-    labels = [_("Start"), *[day_label(d.date) for d in series.days]]
-    remaining = [
-        series.start.remaining_points,
-        *[d.tally.remaining_points if d.tally else None for d in series.days],
-    ]
-    ideal = [series.baseline_points, *[d.ideal for d in series.days]]
-    markers = []
-    for event in series.scope_events:
-        value = remaining[event.day_index]
-        markers.append(
-            (
-                event.day_index,
-                value if value is not None else 0,
-                "sc-marker-added" if event.added else "sc-marker-removed",
-                _scope_title(event, key_prefix),
-            )
+def _daily(
+    series: charts.SprintSeries, value: Callable[[charts.Tally], float]
+) -> list[float | None]:
+    """`value` at the start, then at the end of each day (None for the days to come)."""
+    return [value(series.start), *[value(d.tally) if d.tally else None for d in series.days]]
+
+
+def _sprint_chart(
+    series: charts.SprintSeries,
+    key_prefix: str,
+    heading: tuple[str, str, str],
+    lines: list[Series],
+    marked: list[float | None],
+) -> Chart:
+    """A sprint's chart: a point a day after the start, its scope changes marked on the
+    `marked` line, its baseline drawn across. `heading`: the chart's id, title and summary."""
+    markers = [
+        (
+            event.day_index,
+            marked[event.day_index] or 0,
+            "sc-marker-added" if event.added else "sc-marker-removed",
+            _scope_title(event, key_prefix),
         )
+        for event in series.scope_events
+    ]
+    kind, title, desc = heading
+    labels = [_("Start"), *[day_label(d.date) for d in series.days]]
+    baseline = (series.baseline_points, "sc-rule-baseline", _("Baseline"))
+    return line_chart(kind, title, desc, labels, lines, markers=markers, rules=[baseline])
+
+
+def burndown_chart(series: charts.SprintSeries, key_prefix: str) -> Chart:
+    remaining = _daily(series, lambda tally: tally.remaining_points)
+    ideal = [series.baseline_points, *[d.ideal for d in series.days]]
     desc = _(
         "Remaining points at the end of each day, from %(start)s at the start to %(now)s.",
         start=series.start.remaining_points,
         now=series.final.remaining_points,
     )
-    return line_chart(
-        "burndown",
-        _("Burndown"),
-        desc,
-        labels,
-        [
-            Series(_("Ideal"), "sc-line-ideal", ideal),
-            Series(_("Remaining"), "sc-line-remaining", remaining),
-        ],
-        markers=markers,
-        rules=[(series.baseline_points, "sc-rule-baseline", _("Baseline"))],
+    lines = [
+        Series(_("Ideal"), "sc-line-ideal", ideal),
+        Series(_("Remaining"), "sc-line-remaining", remaining),
+    ]
+    return _sprint_chart(
+        series, key_prefix, ("burndown", _("Burndown"), desc), lines, marked=remaining
     )
 
 
 def burnup_chart(series: charts.SprintSeries, key_prefix: str) -> Chart:
-    labels = [_("Start"), *[day_label(d.date) for d in series.days]]
-    done = [
-        series.start.done_points,
-        *[d.tally.done_points if d.tally else None for d in series.days],
-    ]
-    scope = [
-        series.start.scope_points,
-        *[d.tally.scope_points if d.tally else None for d in series.days],
-    ]
-    baseline = series.baseline_points
-    ideal = [0.0, *[baseline - d.ideal for d in series.days]]
-    markers = []
-    for event in series.scope_events:
-        value = scope[event.day_index]
-        markers.append(
-            (
-                event.day_index,
-                value if value is not None else 0,
-                "sc-marker-added" if event.added else "sc-marker-removed",
-                _scope_title(event, key_prefix),
-            )
-        )
+    done = _daily(series, lambda tally: tally.done_points)
+    scope = _daily(series, lambda tally: tally.scope_points)
+    ideal = [0.0, *[series.baseline_points - d.ideal for d in series.days]]
     desc = _(
         "Done points against the sprint's scope at the end of each day: %(done)s of %(scope)s.",
         done=series.final.done_points,
         scope=series.final.scope_points,
     )
-    return line_chart(
-        "burnup",
-        _("Burnup"),
-        desc,
-        labels,
-        [
-            Series(_("Ideal"), "sc-line-ideal", ideal),
-            Series(_("Scope"), "sc-line-scope", scope),
-            Series(_("Done"), "sc-line-done", done),
-        ],
-        markers=markers,
-        rules=[(baseline, "sc-rule-baseline", _("Baseline"))],
-    )
+    lines = [
+        Series(_("Ideal"), "sc-line-ideal", ideal),
+        Series(_("Scope"), "sc-line-scope", scope),
+        Series(_("Done"), "sc-line-done", done),
+    ]
+    return _sprint_chart(series, key_prefix, ("burnup", _("Burnup"), desc), lines, marked=scope)
 
 
 def _short(text: str, limit: int = 14) -> str:
@@ -380,12 +371,15 @@ def _short(text: str, limit: int = 14) -> str:
 def velocity_chart(velocity: charts.Velocity) -> Chart:
     labels = [_short(s.name) for s in velocity.sprints]
     mean = velocity.mean
-    desc = _(
-        "Committed against completed points of the last %(count)s closed sprints.",
-        count=len(velocity.sprints),
+    desc = ngettext(
+        "Committed against completed points of the last closed sprint.",
+        "Committed against completed points of the last %(num)s closed sprints.",
+        len(velocity.sprints),
     )
     if mean is not None:
-        desc += " " + _("Velocity (mean of the last three): %(mean)s points.", mean=_points(mean))
+        desc += " " + _(
+            "Velocity in points (mean of the last three): %(mean)s.", mean=_points(mean)
+        )
     return bar_chart(
         "velocity",
         _("Velocity"),
@@ -434,16 +428,22 @@ def bin_axis_label(low: float, high: float | None) -> str:
 
 def bin_label(low: float, high: float | None) -> str:
     if high is None:
-        return _("%(low)s days or more", low=_number(low))
-    return _("%(low)s to %(high)s days", low=_number(low), high=_number(high))
+        return ngettext("%(num)s day or more", "%(num)s days or more", int(low))
+    return ngettext(
+        "%(low)s to %(num)s day",
+        "%(low)s to %(num)s days",
+        int(high),
+        low=_number(low),
+    )
 
 
 def time_chart(chart_id: str, title: str, dist: Distribution) -> Chart:
     labels = [bin_axis_label(b.low, b.high) for b in dist.bins]
     if dist.count:
-        desc = _(
-            "%(count)s bricks. Median %(median)s days, 85th percentile %(p85)s days.",
-            count=dist.count,
+        desc = ngettext(
+            "%(num)s brick. In days: median %(median)s, 85th percentile %(p85)s.",
+            "%(num)s bricks. In days: median %(median)s, 85th percentile %(p85)s.",
+            dist.count,
             median=_points(dist.median or 0),
             p85=_points(dist.p85 or 0),
         )

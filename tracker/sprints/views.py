@@ -5,6 +5,7 @@ cycle times). Charts are SVG drawn on the server (sprints.svg) from the history 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from flask import (
     g,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -24,7 +26,7 @@ from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import list_paths, totals_by
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
-from tracker.forms import ConfirmForm
+from tracker.forms import ConfirmForm, form_values
 from tracker.sprints import bp, queries, services, svg
 from tracker.sprints.forms import (
     CloseSprintForm,
@@ -37,7 +39,16 @@ from tracker.sprints.forms import (
     close_sprint_form,
 )
 from tracker.sprints.models import Sprint, SprintResult, SprintState
-from tracker.web import attach_error, requires, see_other, submit, submit_once
+from tracker.web import (
+    Submission,
+    attach_error,
+    name_rule,
+    requires,
+    see_other,
+    submit,
+    submit_once,
+    success,
+)
 
 
 @bp.route("/sprints/")
@@ -53,9 +64,7 @@ def index() -> Any:
 @bp.route("/sprints/new", methods=["GET", "POST"])
 @requires(Permission.SPRINT_MANAGE)
 def create() -> Any:
-    form = PlanSprintForm(
-        is_name_taken=lambda name: services.is_sprint_name_taken(db.session, g.academy, name)
-    )
+    form = PlanSprintForm(is_name_taken=name_rule(services.is_sprint_name_taken))
     if request.method == "GET":
         form.start_date.data, form.end_date.data = services.suggest_dates(
             db.session, g.academy, utcnow().date()
@@ -67,19 +76,12 @@ def create() -> Any:
         lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form)),
     )
     if done and done.value:
-        flash(_("The sprint %(name)s is planned.", name=done.value.name), "success")
-        return see_other("sprints.index")
+        return success(_("The sprint %(name)s is planned.", name=done.value.name), "sprints.index")
     return render_template("sprints/form.html", form=form, sprint=None), done.status
 
 
 def _sprint_fields(form: PlanSprintForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data or "",
-        "goal": form.goal.data or "",
-        "start_date": form.start_date.data,
-        "end_date": form.end_date.data,
-        "capacity_points": form.capacity_points.data,
-    }
+    return form_values(form, "start_date", "end_date", "capacity_points", texts=("name", "goal"))
 
 
 @bp.route("/sprints/<int:sprint_id>/edit", methods=["GET", "POST"])
@@ -88,14 +90,11 @@ def edit(sprint_id: int) -> Any:
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = EditSprintForm(
         obj=sprint if request.method == "GET" else None,
-        is_name_taken=lambda name: services.is_sprint_name_taken(
-            db.session, g.academy, name, except_id=sprint.id
-        ),
+        is_name_taken=name_rule(services.is_sprint_name_taken, sprint.id),
     )
     done = submit(form, lambda: services.update_sprint(db.session, sprint, **_sprint_fields(form)))
     if done:
-        flash(_("The sprint is saved."), "success")
-        return see_other("sprints.index")
+        return success(_("The sprint is saved."), "sprints.index")
     return render_template("sprints/form.html", form=form, sprint=sprint), done.status
 
 
@@ -169,6 +168,7 @@ def _render_plan(
             commit_form=commit_form or CommitBricksForm(formdata=None),
             remove_form=remove_form or RemoveBricksForm(formdata=None),
             args=_planning_args(),
+            page_url=url_for("sprints.plan", sprint_id=sprint.id, **_planning_args()),
         ),
         status,
     )
@@ -185,25 +185,16 @@ def plan(sprint_id: int) -> Any:
 def commit(sprint_id: int) -> Any:
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = CommitBricksForm()
-    done = submit(
-        form,
-        lambda: services.commit_bricks(
-            db.session, sprint, form.brick.data or [], actor=current_user,
-            reason=form.reason.data, now=utcnow(),
-        ),
-    )  # fmt: skip
+    done = _change_scope(form, services.commit_bricks, sprint)
     if not done:
         return _render_plan(sprint, commit_form=form, status=done.status)
-    flash(
-        ngettext(
-            "%(num)s brick committed to %(name)s.",
-            "%(num)s bricks committed to %(name)s.",
-            done.value or 0,
-            name=sprint.name,
-        ),
-        "success",
+    message = ngettext(
+        "%(num)s brick committed to %(name)s.",
+        "%(num)s bricks committed to %(name)s.",
+        done.value or 0,
+        name=sprint.name,
     )
-    return see_other("sprints.plan", sprint_id=sprint.id, **_planning_args())
+    return success(message, "sprints.plan", sprint_id=sprint.id, **_planning_args())
 
 
 @bp.route("/sprints/<int:sprint_id>/remove", methods=["POST"])
@@ -211,24 +202,31 @@ def commit(sprint_id: int) -> Any:
 def remove(sprint_id: int) -> Any:
     sprint = services.get_sprint(db.session, g.academy, sprint_id)
     form = RemoveBricksForm()
-    done = submit(
+    done = _change_scope(form, services.remove_bricks, sprint)
+    if not done:
+        return _render_plan(sprint, remove_form=form, status=done.status)
+    message = ngettext(
+        "%(num)s brick sent back to the backlog.",
+        "%(num)s bricks sent back to the backlog.",
+        done.value or 0,
+    )
+    return success(message, "sprints.plan", sprint_id=sprint.id, **_planning_args())
+
+
+def _change_scope(
+    form: CommitBricksForm | RemoveBricksForm,
+    change: Callable[..., int],
+    sprint: Sprint,
+) -> Submission[int]:
+    """Commit bricks to the sprint, or send them back: the chosen bricks, with the reason
+    (required once the sprint has started)."""
+    return submit(
         form,
-        lambda: services.remove_bricks(
+        lambda: change(
             db.session, sprint, form.brick.data or [], actor=current_user,
             reason=form.reason.data, now=utcnow(),
         ),
     )  # fmt: skip
-    if not done:
-        return _render_plan(sprint, remove_form=form, status=done.status)
-    flash(
-        ngettext(
-            "%(num)s brick sent back to the backlog.",
-            "%(num)s bricks sent back to the backlog.",
-            done.value or 0,
-        ),
-        "success",
-    )
-    return see_other("sprints.plan", sprint_id=sprint.id, **_planning_args())
 
 
 # -- Start and close ---------------------------------------------------------------------------
@@ -246,8 +244,9 @@ def start(sprint_id: int) -> Any:
     if done:
         count = len(done.value or [])
         flash(
-            _("%(name)s has started: its baseline holds %(count)s bricks.",
-              name=sprint.name, count=count),
+            ngettext("%(name)s has started: its baseline holds %(num)s brick.",
+                     "%(name)s has started: its baseline holds %(num)s bricks.",
+                     count, name=sprint.name),
             "success",
         )  # fmt: skip
         return see_other("sprints.show", sprint_id=sprint.id)
@@ -298,7 +297,7 @@ def _close_page(sprint: Sprint, form: CloseSprintForm, unfinished: list[Brick], 
 def _flash_closed(sprint: Sprint, result: SprintResult) -> None:
     flash(
         _(
-            "%(name)s is closed: %(done)s points completed, %(carried)s carried over.",
+            "%(name)s is closed. Points completed: %(done)s; carried over: %(carried)s.",
             name=sprint.name,
             done=result.completed_points,
             carried=result.carried_points,

@@ -1,4 +1,4 @@
-"""Small factories for test data, going through the services where a rule applies."""
+"""People and academies: users, academies, memberships, and the `world` of one person per role."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from tracker.auth.models import User
 from tracker.auth.services import create_user
 
 PASSWORD = "correct horse battery staple"
+# The app's secret key in the tests (tokens in links are derived from it) and its base URL.
+SECRET = "test-secret-key-not-used-anywhere-else"
+BASE_URL = "http://brique.test"
 _counter = itertools.count(1)
 
 
