@@ -229,7 +229,9 @@ def test_a_designer_cannot_override_the_definition_of_done(db_session, world):
 def test_a_refused_override_names_the_managers_even_without_a_reason(db_session, world):
     # Arrange: a second manager; the designer's form has no reason field
     s = stages(world)
-    (brick,) = make_bricks(db_session, world, "Quiz", stage=s["Review (alpha)"])
+    (brick,) = make_bricks(
+        db_session, world, "Quiz", format="mooc", stage_id=s["Review (alpha)"].id
+    )
     make_member(db_session, world.academy, Role.MANAGER, name="Aline Ébert")
 
     # Act
