@@ -43,6 +43,7 @@ INFRASTRUCTURE = (
     "tracker.imports",
     "tracker.migrate",
     "tracker.logs",
+    "tracker.submissions",
     "tracker.rows",
     "tracker.cleaning",
 )

@@ -29,6 +29,7 @@ from wtforms.widgets import NumberInput, TextInput
 
 from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, parse_integer, parse_whole
 from tracker.mail.services import has_control_characters
+from tracker.submissions import TOKEN_MAX, new_token
 
 
 def whole(value: Any) -> int:
@@ -110,6 +111,12 @@ class MoveForm(FlaskForm):
 class ChooseLanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=choices([("fr", "Français"), ("en", "English")]))
     next = HiddenField()
+
+
+def once_field() -> HiddenField:
+    """A create form's token, drawn each time the form is shown (tracker.submissions): the
+    same form sent twice creates one object. Kept as sent when the form comes back."""
+    return HiddenField(default=new_token, validators=[Length(max=TOKEN_MAX)])
 
 
 class ConfirmForm(FlaskForm):

@@ -29,6 +29,7 @@ from tracker.feedback.triage_models import FeedbackItemEvent
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
+from tracker.submissions import FormSubmission
 
 __all__ = [
     "Academy",
@@ -45,6 +46,7 @@ __all__ = [
     "FeedbackItem",
     "FeedbackItemEvent",
     "FeedbackRound",
+    "FormSubmission",
     "GateSnapshot",
     "LearningObjective",
     "LearningPath",

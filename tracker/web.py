@@ -17,8 +17,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from tracker import submissions
 from tracker.auth.permissions import Permission, can
-from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, db, parse_integer
+from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, db, parse_integer, utcnow
 from tracker.errors import BadQuery, DomainError, NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,6 +136,31 @@ class Submission(Generic[T]):
 
     def __bool__(self) -> bool:
         return self.done
+
+
+def submit_once(
+    form: FlaskForm, kind: str, model: type[T], action: Callable[[], T]
+) -> Submission[T]:
+    """submit() for a create form: `action` creates at most once per display of `form` (its
+    `once` token, tracker.submissions). Sent again, the form is done with what the first
+    submission created (a `model` row), even before validation: a unique name taken by that
+    very first submission is no error to show."""
+    field = getattr(form, "once", None)
+    token = field.data if field is not None and request.method == "POST" else None
+    user_id = current_user.id if current_user.is_authenticated else None
+    found_id = submissions.earlier(db.session, token, user_id=user_id, kind=kind)
+    found = db.session.get(model, found_id) if found_id is not None else None
+    if found is not None:
+        return Submission(200, found, done=True)
+    return submit(
+        form,
+        lambda: submissions.once(
+            db.session, token, user_id=user_id, kind=kind, create=action,
+            load=lambda id_: db.session.get(model, id_),
+            id_of=lambda created: int(created.id),  # type: ignore[attr-defined]
+            now=utcnow(),
+        ),
+    )  # fmt: skip
 
 
 def submit(form: FlaskForm, action: Callable[[], T]) -> Submission[T]:

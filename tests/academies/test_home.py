@@ -12,7 +12,7 @@ from tracker.sprints.models import Sprint, SprintState
 
 def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_session, world, login):
     academy = world.academy
-    sprint = Sprint(academy_id=academy.id, name="Sprint 9", state=SprintState.ACTIVE)
+    sprint = Sprint(academy_id=academy.id, name="Sprint 9")
     release = Release(academy_id=academy.id, name="Increment 2")
     db_session.add_all([sprint, release])
     db_session.flush()
@@ -35,6 +35,7 @@ def test_builders_see_the_sprint_the_open_rounds_and_new_needs(client, db_sessio
         sprint_id=sprint.id,
         estimate_points=5,
     )
+    sprint.state = SprintState.ACTIVE  # started with these two bricks
     round_ = FeedbackRound(
         academy_id=academy.id, release_id=release.id, title="Beta 2", state=RoundState.OPEN
     )

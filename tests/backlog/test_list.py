@@ -564,3 +564,30 @@ def test_hostile_input_gets_an_answer_not_an_error(
         response = client.post(url(world, suffix), data=payload)
 
     assert response.status_code == status
+
+
+def test_page_two_shows_the_second_page_only(client, db_session, world, login):
+    bricks = [make_brick(db_session, world, f"b{n}") for n in range(130)]
+    login(world.manager)
+
+    first, second = client.get(url(world)), client.get(url(world, "?page=2"))
+
+    assert second.status_code == 200
+    assert shown(first) == [key(world, b) for b in bricks[:100]]
+    assert shown(second) == [key(world, b) for b in bricks[100:]]
+
+
+@pytest.mark.parametrize("page", ["2", "9"])
+def test_a_page_past_the_end_sends_to_the_last_page_not_another_pages_rows(
+    client, db_session, world, login, page
+):
+    make_brick(db_session, world, "a", format="mooc")
+    make_brick(db_session, world, "b", format="video")
+    login(world.manager)
+
+    response = client.get(url(world, f"?format=mooc&page={page}"))
+
+    assert response.status_code == 303
+    assert "page=" not in response.location
+    assert "format=mooc" in response.location
+    assert len(shown(client.get(response.location))) == 1

@@ -126,9 +126,9 @@ def test_the_column_head_shows_count_points_and_an_over_limit_state(
 
 def test_the_active_sprint_is_shown_by_default_and_all_on_demand(client, db_session, world, login):
     active = create_sprint(db_session, world.academy, name="Sprint 2")
-    active.state = SprintState.ACTIVE
     planned = create_sprint(db_session, world.academy, name="Sprint 3")
     in_sprint = make_brick(db_session, world, "In", format="mooc", sprint_id=active.id)
+    active.state = SprintState.ACTIVE
     later = make_brick(db_session, world, "Later", format="mooc", sprint_id=planned.id)
     loose = make_brick(db_session, world, "Loose", format="mooc")
     backlog = stage_named(world, "Backlog").id

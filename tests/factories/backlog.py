@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories.academies import World
-from tracker.academies.models import Academy
+from tracker.academies.models import Academy, StageCategory
 from tracker.auth.models import User
 from tracker.backlog import needs_services, paths_services
 from tracker.backlog import services as brick_services
@@ -102,10 +102,21 @@ def add_brick(session: Session, academy: Academy, release: Release, title: str =
     return make_brick(session, academy, title or None, release_id=release.id)
 
 
-def add_bricks(session: Session, academy: Academy, release: Release, count: int = 2) -> list[Brick]:
-    """`count` bricks "Module 1", "Module 2"... of 30 minutes in `release`."""
+def add_bricks(
+    session: Session, academy: Academy, release: Release, count: int = 2, *, done: bool = True
+) -> list[Brick]:
+    """`count` bricks "Module 1", "Module 2"... of 30 minutes in `release`, done by default (a
+    release delivers done bricks only)."""
+    stage = next(s for s in academy.stages if s.category == StageCategory.DONE) if done else None
     return [
-        make_brick(session, academy, f"Module {i + 1}", release_id=release.id, learner_minutes=30)
+        make_brick(
+            session,
+            academy,
+            f"Module {i + 1}",
+            release_id=release.id,
+            learner_minutes=30,
+            stage_id=stage.id if stage else None,
+        )
         for i in range(count)
     ]
 

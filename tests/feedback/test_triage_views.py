@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -156,3 +158,24 @@ def test_an_item_of_another_round_is_not_found(client, login, db_session, world,
     )
 
     assert response.status_code == 404
+
+
+def test_a_brick_form_sent_twice_makes_one_brick(client, login, db_session, world, board) -> None:
+    round_, _, blocking, _ = board
+    login(world.designer)
+    page = client.get(url(world, round_)).get_data(as_text=True)
+    token = re.search(rf'name="item{blocking.id}-once" type="hidden" value="([^"]+)"', page)
+    assert token is not None
+    data = {
+        f"item{blocking.id}-title": "Louder sound",
+        f"item{blocking.id}-format": "video",
+        f"item{blocking.id}-once": token.group(1),
+    }
+
+    first = client.post(url(world, round_, f"items/{blocking.id}/brick"), data=data)
+    second = client.post(url(world, round_, f"items/{blocking.id}/brick"), data=data)
+
+    assert (first.status_code, second.status_code) == (303, 303)
+    made = db_session.scalars(select(Brick).where(Brick.title == "Louder sound")).all()
+    assert len(made) == 1
+    assert made[0].sprint_id is None  # triage never touches a sprint's scope

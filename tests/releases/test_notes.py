@@ -24,7 +24,9 @@ from tracker.releases.models import ReleaseEvent, ReleaseEventKind, ReleaseState
 
 @pytest.fixture
 def release(db_session, world):
-    """A release with a path of two bricks (objectives, audience) and a brick without a path."""
+    """A release with a path of two bricks (objectives, audience) and a brick without a path,
+    all done (the notes list done bricks as delivered)."""
+    done = next(s for s in world.academy.stages if s.category == StageCategory.DONE)
     release = services.create_release(
         db_session, world.academy, name="Incrément 1", goal="Le **socle** commun.",
         actor=world.manager, now=utcnow(),
@@ -38,6 +40,7 @@ def release(db_session, world):
         actor=world.manager,
         learner_minutes=90,
         release_id=release.id,
+        stage_id=done.id,
         learning_path_id=path.id,
         target_audience="Managers",
         objectives=[("Expliquer ce qu'est le cloud", "understand")],
@@ -50,6 +53,7 @@ def release(db_session, world):
         format=BrickFormat.MICRO_LEARNING,
         learner_minutes=10,
         release_id=release.id,
+        stage_id=done.id,
     )
     return release
 

@@ -416,3 +416,19 @@ def test_the_release_page_does_not_grow_in_queries(client, db_session, world, lo
     assert after.count == before.count
     assert "Round after round" in page
     assert db_session.query(FeedbackItem).count() == 2
+
+
+def test_a_go_sent_twice_is_recorded_once(client, db_session, world, login, beta):
+    release, testers = beta
+    passing_round(db_session, world, release, testers)
+    login(world.manager)
+    page = text(client.get(url(world, release, "decide")))
+    token = re.search(r'name="once" type="hidden" value="([^"]+)"', page)
+    assert token is not None
+    data = {"outcome": "go", "comment": "OK", "once": token.group(1)}
+
+    first = client.post(url(world, release, "decide"), data=data)
+    second = client.post(url(world, release, "decide"), data=data)
+
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert len(db_session.query(Decision).filter_by(release_id=release.id).all()) == 1

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
-from tracker.forms import BoundedIntegerField, LocaleDecimalField, choices, text_field
+from tracker.forms import BoundedIntegerField, LocaleDecimalField, choices, once_field, text_field
 
 ROLE_CHOICES = choices(
     [
@@ -29,6 +29,7 @@ ACADEMY_LOCALES = choices([("fr", "Français"), ("en", "English")])
 
 
 class CreateAcademyForm(FlaskForm):
+    once = once_field()
     name = text_field(_l("Name"), 120, required=True, in_headers=True)
     slug = StringField(
         _l("Address"),

@@ -24,7 +24,7 @@ from tracker.auth.permissions import Permission, can, forget_roles, role_in
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
 from tracker.templating import my_academies
-from tracker.web import authenticated, requires, see_other, submit, success
+from tracker.web import authenticated, requires, see_other, submit, submit_once, success
 
 
 def _flash_refusal(form: FlaskForm) -> None:
@@ -45,8 +45,10 @@ def index() -> Any:
 @requires(Permission.ACADEMY_CREATE)
 def create() -> Any:
     form = CreateAcademyForm(is_slug_taken=lambda slug: services.is_slug_taken(db.session, slug))
-    done = submit(
+    done = submit_once(
         form,
+        "academy",
+        Academy,
         lambda: services.create_academy(
             db.session,
             name=form.name.data or "",

@@ -16,11 +16,28 @@ from tracker.backlog import services
 from tracker.backlog.models import Brick
 from tracker.errors import DomainError
 
-# The fields a bulk assignment may set (None clears them). Never the stage: a brick changes
-# stage only through the board's rules (tracker.board.services: a blocking WIP limit, the
-# definition of done), which ask for a version and an override reason per card, so bulk edits
-# leave stages to the board and call update_brick directly.
-ASSIGNABLE = ("sprint_id", "release_id", "learning_path_id", "owner_id")
+# The fields a bulk assignment may set here (None clears them). Never the stage: a brick
+# changes stage only through the board's rules (tracker.board.services: a blocking WIP limit,
+# the definition of done), which ask for a version and an override reason per card. Never the
+# sprint either: a sprint's membership changes only through its scope rule
+# (sprints.scope.assign_bricks applies it, with the other fields).
+ASSIGNABLE = ("release_id", "learning_path_id", "owner_id")
+
+
+def selected(session: Session, academy: Academy, numbers: Sequence[int]) -> list[Brick]:
+    """The academy's bricks numbered `numbers`, in backlog order; refuses when none is left."""
+    bricks = list(
+        session.scalars(
+            select(Brick)
+            .where(Brick.academy_id == academy.id, Brick.number.in_(set(numbers)))
+            .order_by(Brick.rank, Brick.id)
+        )
+    )
+    if not bricks:
+        raise DomainError(_("The selected bricks no longer exist."), field="bricks")
+    for brick in bricks:
+        brick.academy = academy
+    return bricks
 
 
 def assign_bricks(
@@ -38,24 +55,16 @@ def assign_bricks(
     person chose these bricks from a list, not from an edit form they might have kept open:
     there is no version they saw, so each brick's current version is the expected one.
     """
+    if not changes:
+        raise DomainError(_("Choose what to assign to the selected bricks."))
     unknown = set(changes) - set(ASSIGNABLE)
     if unknown:
         raise TypeError(f"not assignable in bulk: {sorted(unknown)}")
-    if not changes:
-        raise DomainError(_("Choose what to assign to the selected bricks."))
-    bricks = session.scalars(
-        select(Brick)
-        .where(Brick.academy_id == academy.id, Brick.number.in_(set(numbers)))
-        .order_by(Brick.rank, Brick.id)
-    ).all()
-    if not bricks:
-        raise DomainError(_("The selected bricks no longer exist."), field="bricks")
     values: dict[str, Any] = dict(changes)
-    changed = 0
-    for brick in bricks:
-        brick.academy = academy
+    return sum(
+        1
+        for brick in selected(session, academy, numbers)
         if services.update_brick(
             session, brick, actor=actor, expected_version=brick.version, now=now, **values
-        ):
-            changed += 1
-    return changed
+        )
+    )

@@ -33,7 +33,7 @@ from tracker.backlog.labels import (
 )
 from tracker.backlog.models import BloomLevel
 from tracker.db import INTEGER_MAX
-from tracker.forms import BoundedIntegerField, choices
+from tracker.forms import BoundedIntegerField, choices, once_field
 
 
 class DurationField(Field):
@@ -115,6 +115,16 @@ class BrickForm(FlaskForm):
     )
     stage_id = SelectField(_l("Stage"), coerce=optional_int, validators=[DataRequired()])
     sprint_id = SelectField(_l("Sprint"), coerce=optional_int)
+    # Not a brick field: why a sprint that has started gains or loses this brick (its scope log).
+    scope_reason = TextAreaField(
+        _l("Why the sprint's scope changes"),
+        validators=[Optional(), Length(max=1000)],
+        filters=[_strip],
+        description=_l(
+            "Needed when the brick joins or leaves a sprint that has started: kept in the "
+            "sprint's scope changes."
+        ),
+    )
     release_id = SelectField(_l("Release"), coerce=optional_int)
     learning_path_id = SelectField(_l("Learning path"), coerce=optional_int)
     owner_id = SelectField(_l("Owner"), coerce=optional_int)
@@ -228,7 +238,7 @@ class BrickForm(FlaskForm):
 
 
 class CreateBrickForm(BrickForm):
-    pass
+    once = once_field()
 
 
 class EditBrickForm(BrickForm):
@@ -241,6 +251,7 @@ class EditBrickForm(BrickForm):
 
 
 class CommentBrickForm(FlaskForm):
+    once = once_field()
     body = TextAreaField(
         _l("Comment"),
         validators=[DataRequired(), Length(max=20000)],
@@ -260,6 +271,7 @@ class TickItemForm(FlaskForm):
 
 
 class AddChecklistItemForm(FlaskForm):
+    once = once_field()
     label = StringField(
         _l("New item"), validators=[DataRequired(), Length(max=255)], filters=[_strip]
     )

@@ -17,21 +17,21 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import spreadsheets
-from tracker.academies.models import Academy, Stage
+from tracker.academies.models import Academy, Stage, WipPolicy
 from tracker.academies.services import brick_owners
 from tracker.auth.models import User
-from tracker.backlog import services
+from tracker.backlog import ranking, services
 from tracker.backlog.labels import FORMAT_LABELS, parse_duration
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
 from tracker.errors import DomainError
 from tracker.imports import Column, ImportPlan, ImportRow, ImportRules, normalize, read_file
 from tracker.releases.models import Release
 from tracker.spreadsheets import ImportFileError
-from tracker.sprints.models import Sprint
+from tracker.sprints.models import Sprint, SprintState
 
 # In the order of the export; `key` is written on export and ignored on import (a new brick
 # gets a new key).
@@ -222,6 +222,17 @@ def _check_row(line: int, cells: dict[str, str], lookups: _Lookups) -> ImportRow
         found = known.get(normalize(text))
         if found is None:
             fail(name, message % {"value": text})
+        elif isinstance(found, Sprint) and found.state != SprintState.PLANNED:
+            # A started sprint's scope changes with a reason, from its plan (sprints.scope);
+            # a closed one's no longer changes.
+            fail(
+                name,
+                _(
+                    "The sprint “%(value)s” has started or is closed: leave the sprint empty, "
+                    "then add the bricks from the sprint's plan (with a reason).",
+                    value=text,
+                ),
+            )
         else:
             values[attribute] = found.id
 
@@ -307,7 +318,48 @@ def plan_import(
         plan.rows.append(_check_row(line, texts, lookups))
     if not plan.rows:
         raise ImportFileError(_("The file has a header but no brick."))
+    for row, message in _beyond_wip_limits(session, academy, plan.rows):
+        row.fail("stage", message)
     return plan
+
+
+def _beyond_wip_limits(
+    session: Session, academy: Academy, rows: Sequence[ImportRow]
+) -> list[tuple[ImportRow, str]]:
+    """The rows a full column refuses: a blocking WIP limit holds for an import as on the
+    board (board.services), counted under the board lock when the import is applied."""
+    first: Stage | None = None
+    room: dict[int, int] = {}
+    refused = []
+    for row in rows:
+        if not row.ok:
+            continue
+        stage_id = row.values.get("stage_id")
+        if stage_id is None:
+            first = first or services.first_stage(session, academy)
+            stage_id = first.id
+        stage = session.get(Stage, stage_id)
+        if stage is None or stage.wip_limit is None or stage.wip_policy != WipPolicy.BLOCK:
+            continue
+        if stage_id not in room:
+            count = session.scalar(select(func.count(Brick.id)).where(Brick.stage_id == stage_id))
+            room[stage_id] = stage.wip_limit - int(count or 0)
+        if room[stage_id] <= 0:
+            refused.append(
+                (
+                    row,
+                    ngettext(
+                        "%(stage)s is full: its limit is %(num)s card. Import this brick "
+                        "into another stage.",
+                        "%(stage)s is full: its limit is %(num)s cards. Import this brick "
+                        "into another stage.",
+                        stage.wip_limit,
+                        stage=stage.name,
+                    ),
+                )
+            )
+        room[stage_id] -= 1
+    return refused
 
 
 def import_bricks(
@@ -322,15 +374,19 @@ def import_bricks(
 
     The caller commits once, so that the import is all or nothing.
 
-    Board rules: a row's brick is created straight in the stage the file names, NOT through
-    the board's move rules (a blocking WIP limit; a complete definition of done to enter a done
-    stage: check_stage_entry, move_brick). An import records where work already stands, as the
-    spreadsheet kept until now says, rather than moving cards; and refusing rows one by one at
-    confirmation would break the dry run's promise (every row shown with its stage, then all
-    or nothing). check_stage_entry's own docstring states the same policy for update_brick.
+    Board rules: a row's brick is created straight in the stage the file names. A blocking
+    WIP limit holds (the dry run refuses the rows beyond a full column's room, and the count
+    is made again here under the board lock). The definition of done is not asked to enter a
+    done stage: an import records where work already stands, as the spreadsheet kept until
+    now says, rather than moving cards.
     """
     if not plan.ok:
         raise DomainError(_("Correct the file: nothing is imported while a row is wrong."))
+    ranking.lock_backlog(session, academy.id)  # the board lock: the WIP limits hold
+    refused = _beyond_wip_limits(session, academy, plan.rows)
+    if refused:
+        row, message = refused[0]
+        raise DomainError(_("Line %(line)s: %(message)s", line=row.line, message=message))
     created = []
     for row in plan.rows:
         values = dict(row.values)

@@ -12,9 +12,10 @@ from wtforms import (
     SearchField,
     SelectField,
     SelectMultipleField,
+    StringField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat, LearningPath
@@ -143,6 +144,11 @@ class AssignBricksForm(FlaskForm):
     release = SelectField(_l("Release"), default="")
     path = SelectField(_l("Learning path"), default="")
     owner = SelectField(_l("Owner"), default="")
+    scope_reason = StringField(
+        _l("Why the sprint's scope changes"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Needed when bricks join or leave a sprint that has started."),
+    )
 
     def __init__(self, *args: Any, options: BacklogChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker import spreadsheets
 from tracker.auth.permissions import Permission
-from tracker.backlog import bp, bulk, io, queries, reorder, services
+from tracker.backlog import bp, io, queries, reorder, services
 from tracker.backlog.list_forms import (
     AssignBricksForm,
     FilterBacklogForm,
@@ -36,6 +36,7 @@ from tracker.backlog.list_forms import (
 from tracker.backlog.models import Brick
 from tracker.db import db, parse_whole, utcnow
 from tracker.errors import DomainError
+from tracker.sprints import scope
 from tracker.web import carried_args, problem, query_page, requires, submit
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
@@ -55,7 +56,12 @@ def _render_index(
     selected: set[int] | None = None,
 ) -> Any:
     filter_form, filters, carried, options = _filters()
-    page = queries.backlog_page(db.session, g.academy, filters, query_page())
+    asked = query_page()
+    page = queries.backlog_page(db.session, g.academy, filters, asked)
+    if request.method == "GET" and page.page != asked:
+        # Past the last page (or below the first): never another page's rows under this
+        # page's number; the address says which page is shown.
+        return _back_to_list(carried, page=page.page)
     if assign_form is None:
         assign_form = AssignBricksForm(options=options, formdata=None)
     return (
@@ -200,17 +206,18 @@ def assign() -> Any:
     selected = set(form.bricks.data or [])
     done = submit(
         form,
-        lambda: bulk.assign_bricks(
-            db.session, g.academy, sorted(selected), actor=current_user, now=utcnow(),
-            **form.changes(),
+        lambda: scope.assign_bricks(
+            db.session, g.academy, sorted(selected), actor=current_user,
+            scope_reason=form.scope_reason.data, now=utcnow(), **form.changes(),
         ),
     )  # fmt: skip
     if done:
         count = done.value or 0
         flash(ngettext("%(num)s brick updated.", "%(num)s bricks updated.", count), "success")
         return _back_to_list(carried, page=query_page())
-    # 422 whatever the refusal: the list is shown again with the selection and the message.
-    return _render_index(assign_form=form, status=422, selected=selected)
+    # The list is shown again with the selection, what was typed and the message (403 when
+    # the sprint's scope is not the person's to change).
+    return _render_index(assign_form=form, status=done.status, selected=selected)
 
 
 # -- Export ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.models import NeedStatus
 from tracker.db import INTEGER_MAX
-from tracker.forms import BoundedIntegerField, choices, text_field
+from tracker.forms import BoundedIntegerField, choices, once_field, text_field
 
 CRITICALITY_CHOICES = choices(
     [
@@ -39,6 +39,7 @@ STATUS_CHOICES = choices([(s.value, NEED_STATUS_LABELS[s]) for s in NeedStatus])
 
 
 class SubmitNeedForm(FlaskForm):
+    once = once_field()  # the edit form inherits it, unused
     title = text_field(
         _l("Title"),
         200,

@@ -21,7 +21,7 @@ from tracker.backlog.needs_forms import (
 )
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm, form_values
-from tracker.web import query_choice, query_text, requires, see_other, submit, success
+from tracker.web import query_choice, query_text, requires, see_other, submit, submit_once, success
 
 
 def may_read(need: TrainingNeed) -> bool:
@@ -75,8 +75,10 @@ def _form_page(form: SubmitNeedForm, need: TrainingNeed | None, status: int) -> 
 @requires(Permission.NEED_SUBMIT)
 def submit_need() -> Any:
     form = SubmitNeedForm()
-    done = submit(
+    done = submit_once(
         form,
+        "need",
+        TrainingNeed,
         lambda: services.submit_need(
             db.session, g.academy, actor=current_user, now=utcnow(), **_need_fields(form)
         ),

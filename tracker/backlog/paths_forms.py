@@ -7,7 +7,7 @@ from wtforms import RadioField
 from wtforms.validators import DataRequired
 
 from tracker.backlog.paths_services import PALETTE, PALETTE_HEXES
-from tracker.forms import UniqueNameForm, choices, text_field
+from tracker.forms import UniqueNameForm, choices, once_field, text_field
 
 
 class EditPathForm(UniqueNameForm):
@@ -30,4 +30,4 @@ class EditPathForm(UniqueNameForm):
 
 
 class CreatePathForm(EditPathForm):
-    pass
+    once = once_field()

@@ -71,9 +71,13 @@ def totals_of(bricks: list[Brick]) -> Totals:
 
 
 def totals_by(
-    session: Session, academy: Academy, column: InstrumentedAttribute[int | None]
+    session: Session,
+    academy: Academy,
+    column: InstrumentedAttribute[int | None],
+    *criteria: ColumnElement[bool],
 ) -> dict[int, Totals]:
-    """The academy's brick totals per path, release or sprint (`column`), in one query."""
+    """The academy's brick totals per path, release or sprint (`column`), in one query; only
+    the bricks matching `criteria` if any."""
     rows = session.execute(
         select(
             column,
@@ -81,7 +85,7 @@ def totals_by(
             func.coalesce(func.sum(Brick.estimate_points), 0),
             func.coalesce(func.sum(Brick.learner_minutes), 0),
         )
-        .where(Brick.academy_id == academy.id, column.is_not(None))
+        .where(Brick.academy_id == academy.id, column.is_not(None), *criteria)
         .group_by(column)
     ).all()
     return {

@@ -12,11 +12,11 @@ from flask_login import current_user
 from tracker.auth.permissions import Permission
 from tracker.backlog import paths_bp as bp
 from tracker.backlog import paths_services as services
-from tracker.backlog.models import Brick
+from tracker.backlog.models import Brick, LearningPath
 from tracker.backlog.paths_forms import CreatePathForm, EditPathForm
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm, MoveForm, form_values
-from tracker.web import name_rule, requires, see_other, submit, success
+from tracker.web import name_rule, requires, see_other, submit, submit_once, success
 
 
 @bp.route("/paths/")
@@ -35,7 +35,12 @@ def index() -> Any:
 @requires(Permission.PATH_MANAGE)
 def create() -> Any:
     form = CreatePathForm(is_name_taken=name_rule(services.is_path_name_taken))
-    done = submit(form, lambda: services.create_path(db.session, g.academy, **_path_fields(form)))
+    done = submit_once(
+        form,
+        "path",
+        LearningPath,
+        lambda: services.create_path(db.session, g.academy, **_path_fields(form)),
+    )
     if done and done.value:
         return success(
             _("The learning path %(name)s is created.", name=done.value.name),

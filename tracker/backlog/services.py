@@ -35,7 +35,7 @@ from tracker.backlog.models import (
 from tracker.db import INTEGER_MAX
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.releases.models import Release
-from tracker.sprints.models import Sprint
+from tracker.sprints.models import Sprint, SprintState
 
 # Fields a brick form edits, in display order. Relationship fields are edited by their id.
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -241,6 +241,25 @@ def _check_references(session: Session, academy: Academy, values: dict[str, Any]
             raise DomainError(_("The owner must be a manager or designer here."), field="owner_id")
 
 
+def _check_sprint_scope(session: Session, *sprint_ids: int | None) -> None:
+    """Refuse a change of a started sprint's membership made outside its scope rule.
+
+    sprints.scope.change_sprint is the one way a brick joins or leaves a sprint that has
+    started (a manager, a reason, a scope change kept): it passes scope_checked=True.
+    """
+    for sprint_id in sprint_ids:
+        sprint = session.get(Sprint, sprint_id) if sprint_id is not None else None
+        if sprint is not None and sprint.state == SprintState.ACTIVE:
+            raise DomainError(
+                _(
+                    "The sprint %(name)s has started: its scope changes from its plan, with "
+                    "a reason.",
+                    name=sprint.name,
+                ),
+                field="sprint_id",
+            )
+
+
 def _checklist_of(session: Session, academy_id: int, format: BrickFormat) -> list[ChecklistItem]:
     """Fresh checklist items from the academy's template for a format."""
     templates = session.scalars(
@@ -271,6 +290,7 @@ def create_brick(
     values = {**values, "title": title.strip(), "format": format}
     _check_values(values)
     _check_references(session, academy, values)
+    _check_sprint_scope(session, values.get("sprint_id"))
     cleaned_objectives = _clean_objectives(objectives)
     if values.get("stage_id") is None:
         values["stage_id"] = first_stage(session, academy).id
@@ -321,8 +341,52 @@ def update_brick(
 
     A plain edit: a person's change of stage goes through the board's rules first
     (board.services.edit_brick, or move_brick on the board); the other callers (bulk
-    assignment, sprint planning and closing, the demo) never change the stage.
+    assignment, sprint planning and closing, the demo) never change the stage. Likewise a
+    brick joins or leaves a sprint that has started only through sprints.scope.change_sprint
+    (which calls set_sprint): a change of such a sprint's membership here is refused.
     """
+    return apply_changes(
+        session,
+        brick,
+        actor=actor,
+        expected_version=expected_version,
+        objectives=objectives,
+        now=now,
+        scope_checked=False,
+        values=values,
+    )
+
+
+def set_sprint(
+    session: Session, brick: Brick, sprint_id: int | None, *, actor: User | None, now: dt.datetime
+) -> dict[str, list[Any]]:
+    """Put the brick in a sprint (None: in none), whatever its state: only the scope rule
+    (sprints.scope.change_sprint) calls this, after its checks."""
+    return apply_changes(
+        session,
+        brick,
+        actor=actor,
+        expected_version=brick.version,
+        objectives=None,
+        now=now,
+        scope_checked=True,
+        values={"sprint_id": sprint_id},
+    )
+
+
+def apply_changes(
+    session: Session,
+    brick: Brick,
+    *,
+    actor: User | None,
+    expected_version: int,
+    objectives: Sequence[ObjectiveInput] | None,
+    now: dt.datetime,
+    scope_checked: bool,
+    values: dict[str, Any],
+) -> dict[str, list[Any]]:
+    """update_brick's work. `scope_checked`: the caller applied the sprint's scope rule
+    (sprints.scope, alone to pass True); else a started sprint's membership is refused."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown brick fields: {sorted(unknown)}")
@@ -332,6 +396,8 @@ def update_brick(
     # Only new values are checked: a brick keeps an owner who has since changed role.
     changed = {k: v for k, v in values.items() if plain(getattr(brick, k)) != plain(v)}
     _check_references(session, brick.academy, changed)
+    if "sprint_id" in changed and not scope_checked:
+        _check_sprint_scope(session, brick.sprint_id, changed["sprint_id"])
     cleaned_objectives = None if objectives is None else _clean_objectives(objectives)
     changes: dict[str, list[Any]] = {}
     for field, new in values.items():
@@ -372,7 +438,20 @@ def update_brick(
 
 
 def delete_brick(session: Session, brick: Brick, *, actor: User | None, now: dt.datetime) -> None:
-    """Delete a brick; its activity stays (with the number) so that charts keep their past."""
+    """Delete a brick; its activity stays (with the number) so that charts keep their past.
+
+    A brick of a sprint that has started leaves it first, through its scope rule (a reason).
+    """
+    sprint = session.get(Sprint, brick.sprint_id) if brick.sprint_id is not None else None
+    if sprint is not None and sprint.state == SprintState.ACTIVE:
+        raise DomainError(
+            _(
+                "%(key)s is in the sprint %(name)s, which has started: remove it from the "
+                "sprint first, with a reason.",
+                key=brick.key,
+                name=sprint.name,
+            )
+        )
     record_activity(
         session,
         brick,

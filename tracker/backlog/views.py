@@ -35,14 +35,14 @@ from tracker.backlog.forms import (
     TickItemForm,
 )
 from tracker.backlog.labels import FORMAT_LABELS, language_name
-from tracker.backlog.models import BloomLevel, Brick, BrickFormat
+from tracker.backlog.models import BloomLevel, Brick, BrickFormat, ChecklistTemplate, Comment
 from tracker.backlog.presenting import ConflictRow, current_locale_code
-from tracker.board import services as board_services
 from tracker.db import _immediate, db, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.formatting import nested
 from tracker.forms import ConfirmForm, MoveForm
-from tracker.web import attach_error, query_int, requires, see_other, submit, success
+from tracker.sprints import scope
+from tracker.web import attach_error, query_int, requires, see_other, submit, submit_once, success
 
 # For every template (the backlog list shows formats and durations too).
 bp.record_once(
@@ -111,8 +111,10 @@ def brick(number: int) -> Any:
 def comment(number: int) -> Any:
     brick = services.load_brick_page(db.session, g.academy, number)
     form = CommentBrickForm()
-    done = submit(
+    done = submit_once(
         form,
+        "comment",
+        Comment,
         lambda: services.add_comment(
             db.session, brick, author=current_user, body=form.body.data or "", now=utcnow()
         ),
@@ -224,7 +226,7 @@ def new_brick() -> Any:
         return _form_page(form, None)
     form = CreateBrickForm()
     _prepare(form)
-    done = submit(form, lambda: _create_brick(form))
+    done = submit_once(form, "brick", Brick, lambda: _create_brick(form))
     if not done or done.value is None:
         return _form_page(form, None, done.status)
     brick = done.value
@@ -252,13 +254,14 @@ def _new_brick_data() -> dict[str, Any]:
 def _create_brick(form: CreateBrickForm) -> Brick:
     values = form.brick_values()
     with _objective_errors_above_the_form():
-        return services.create_brick(
+        return scope.create_brick(
             db.session,
             g.academy,
             actor=current_user,
             title=values.pop("title"),
             format=values.pop("format"),
             objectives=form.objective_values(),
+            scope_reason=form.scope_reason.data,
             now=utcnow(),
             **values,
         )
@@ -284,7 +287,7 @@ def edit_brick(number: int) -> Any:
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        return _form_page(form, brick, 422)
+        return _form_page(form, brick, error.status)
     db.session.commit()
     if changes:
         flash(_("%(key)s is saved.", key=brick.key), "success")
@@ -296,12 +299,13 @@ def edit_brick(number: int) -> Any:
 def _update_brick(brick: Brick, form: EditBrickForm) -> dict[str, list[Any]]:
     values = form.brick_values()
     with _objective_errors_above_the_form():
-        return board_services.edit_brick(
+        return scope.edit_brick(
             db.session,
             brick,
             actor=current_user,
             expected_version=form.version.data or 0,
             objectives=form.objective_values(),
+            scope_reason=form.scope_reason.data,
             now=utcnow(),
             **values,
         )
@@ -325,14 +329,14 @@ def delete_brick(number: int) -> Any:
     brick = services.load_brick_page(db.session, g.academy, number)
     key, title = brick.key, brick.title
     form = ConfirmForm()
-    if submit(
+    done = submit(
         form,
         lambda: services.delete_brick(db.session, brick, actor=current_user, now=utcnow()),
-    ):
+    )
+    if done:
         flash(_("%(key)s “%(title)s” is deleted.", key=key, title=nested(title)), "success")
         return redirect(_backlog_url(), code=303)
-    status = 400 if request.method == "POST" else 200
-    return render_template("backlog/brick_delete.html", brick=brick, form=form), status
+    return render_template("backlog/brick_delete.html", brick=brick, form=form), done.status
 
 
 # -- Definition-of-done templates ---------------------------------------------------------------
@@ -392,8 +396,10 @@ def checklist_format(format: str) -> Any:
 def add_checklist_item(format: str) -> Any:
     brick_format = services.get_brick_format(format)
     form = AddChecklistItemForm()
-    done = submit(
+    done = submit_once(
         form,
+        "checklist-item",
+        ChecklistTemplate,
         lambda: checklists.add_template_item(
             db.session, g.academy, brick_format, form.label.data or ""
         ),

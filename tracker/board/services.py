@@ -25,8 +25,14 @@ from tracker.academies.models import Academy, Membership, Role, Stage, StageCate
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission, allows
 from tracker.backlog import ranking
-from tracker.backlog.models import ActivityKind, Brick, ChecklistItem
-from tracker.backlog.services import record_activity, update_brick
+from tracker.backlog.models import (
+    ActivityKind,
+    Brick,
+    BrickFormat,
+    ChecklistItem,
+    ChecklistTemplate,
+)
+from tracker.backlog.services import apply_changes, record_activity
 from tracker.cleaning import one_line
 from tracker.collation import folded
 from tracker.errors import Conflict, DomainError, NotFound
@@ -78,6 +84,18 @@ def _may_override_done(session: Session, actor: User | None, academy_id: int) ->
     )
     academy = session.get(Academy, academy_id)
     return allows(actor, Permission.DONE_OVERRIDE, academy, role=role)
+
+
+def checklist_template_size(session: Session, academy_id: int, format: BrickFormat) -> int:
+    """How many items a new brick of this format gets in its definition of done."""
+    return int(
+        session.scalar(
+            select(func.count(ChecklistTemplate.id)).where(
+                ChecklistTemplate.academy_id == academy_id, ChecklistTemplate.format == format
+            )
+        )
+        or 0
+    )
 
 
 def _checklist_progress(session: Session, brick_id: int) -> tuple[int, int]:
@@ -188,6 +206,32 @@ def check_stage_entry(session: Session, brick: Brick, stage_id: int) -> None:
         done, total = _checklist_progress(session, brick.id)
         if done < total:
             raise _incomplete(done, total, field="stage_id")
+
+
+def check_new_card(
+    session: Session, academy: Academy, stage_id: int | None, format: BrickFormat | str
+) -> None:
+    """The board's rules for a brick created straight in a stage (the create form), under
+    the board lock until the transaction ends: a blocking WIP limit, and a done stage only
+    for a format whose definition of done is empty (a new brick has nothing ticked)."""
+    stage = session.get(Stage, stage_id) if stage_id is not None else None
+    if stage is None or stage.academy_id != academy.id:
+        return  # create_brick refuses a stage of another academy itself
+    lock_board(session, academy.id)
+    count = session.scalar(select(func.count(Brick.id)).where(Brick.stage_id == stage.id))
+    if (
+        stage.wip_limit is not None
+        and (count or 0) + 1 > stage.wip_limit
+        and stage.wip_policy == WipPolicy.BLOCK
+    ):
+        raise _full(stage, field="stage_id")
+    if stage.category == StageCategory.DONE:
+        try:
+            items = checklist_template_size(session, academy.id, BrickFormat(format))
+        except ValueError:
+            return  # create_brick refuses an unknown format itself
+        if items:
+            raise _incomplete(0, items, field="stage_id")
 
 
 # -- Moving a card on the board ------------------------------------------------------------------
@@ -456,14 +500,32 @@ def card_place(session: Session, academy: Academy, number: int) -> dict[str, int
 
 
 def edit_brick(
-    session: Session, brick: Brick, *, actor: User | None, now: dt.datetime, **edit: Any
+    session: Session,
+    brick: Brick,
+    *,
+    actor: User | None,
+    now: dt.datetime,
+    scope_checked: bool = False,
+    **edit: Any,
 ) -> dict[str, list[Any]]:
     """Save the brick's edit form: a new stage must pass the board's entry rules
     (check_stage_entry, under the board lock like a move), then backlog.services.update_brick
     applies the `edit` (expected_version, objectives, the fields, as it takes them). Returns
-    what changed, as update_brick does."""
+    what changed, as update_brick does. `scope_checked`: the sprint's scope rule was applied
+    (sprints.scope.edit_brick)."""
     stage_id = edit.get("stage_id")
     if stage_id is not None and stage_id != brick.stage_id:
         lock_board(session, brick.academy_id)
         check_stage_entry(session, brick, stage_id)
-    return update_brick(session, brick, actor=actor, now=now, **edit)
+    expected_version = edit.pop("expected_version")
+    objectives = edit.pop("objectives", None)
+    return apply_changes(
+        session,
+        brick,
+        actor=actor,
+        expected_version=expected_version,
+        objectives=objectives,
+        now=now,
+        scope_checked=scope_checked,
+        values=edit,
+    )

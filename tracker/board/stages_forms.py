@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectField
 from wtforms.validators import DataRequired, Optional
 
 from tracker.academies.models import Stage, StageCategory, WipPolicy
-from tracker.forms import BoundedIntegerField, UniqueNameForm, choices, text_field
+from tracker.forms import BoundedIntegerField, UniqueNameForm, choices, once_field, text_field
 
 CATEGORY_CHOICES = choices(
     [
@@ -54,7 +54,7 @@ class EditStageForm(UniqueNameForm):
 
 
 class AddStageForm(EditStageForm):
-    pass
+    once = once_field()
 
 
 class RemoveStageForm(FlaskForm):

@@ -21,7 +21,7 @@ from tracker.board.stages_forms import (
 )
 from tracker.db import db, utcnow
 from tracker.forms import MoveForm
-from tracker.web import name_rule, requires, see_other, submit, success
+from tracker.web import name_rule, requires, see_other, submit, submit_once, success
 
 
 def _taken(except_id: int | None = None) -> Any:
@@ -60,7 +60,9 @@ def index() -> Any:
 @requires(Permission.STAGE_MANAGE)
 def create() -> Any:
     form = AddStageForm(is_name_taken=_taken())
-    done = submit(form, lambda: services.add_stage(db.session, g.academy, **_settings(form)))
+    done = submit_once(
+        form, "stage", Stage, lambda: services.add_stage(db.session, g.academy, **_settings(form))
+    )
     if not done or done.value is None:
         return _index(form, done.status)
     stage = done.value

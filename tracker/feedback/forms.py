@@ -35,6 +35,7 @@ from tracker.forms import (
     BoundedDateTimeLocalField,
     BoundedIntegerField,
     LocaleDecimalField,
+    once_field,
     text_field,
 )
 from tracker.forms import choices as options
@@ -143,7 +144,7 @@ class EditRoundForm(FlaskForm):
 
 
 class CreateRoundForm(EditRoundForm):
-    pass
+    once = once_field()
 
 
 QUESTION_KIND_CHOICES = [(kind.value, label) for kind, label in QUESTION_KIND_LABELS.items()]
@@ -180,7 +181,7 @@ class EditQuestionForm(FlaskForm):
 
 
 class AddQuestionForm(EditQuestionForm):
-    pass
+    once = once_field()
 
 
 class ImportTestersForm(FlaskForm):
@@ -224,7 +225,7 @@ class EditSegmentForm(FlaskForm):
 
 
 class CreateSegmentForm(EditSegmentForm):
-    pass
+    once = once_field()
 
 
 class InviteTestersForm(FlaskForm):

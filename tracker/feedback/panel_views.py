@@ -28,9 +28,10 @@ from tracker.feedback.forms import (
     EditTesterForm,
     ImportTestersForm,
 )
+from tracker.feedback.models import Segment
 from tracker.forms import ConfirmForm
 from tracker.imports import ImportPlan
-from tracker.web import query_page, requires, see_other, submit, success
+from tracker.web import query_page, requires, see_other, submit, submit_once, success
 
 
 @bp.route("/panel/")
@@ -157,8 +158,10 @@ def _chosen(form: EditSegmentForm) -> dict[str, list[str]]:
 def create_segment() -> Any:
     values = panel.attribute_values(db.session, g.academy)
     form = CreateSegmentForm(values=values, chosen={})
-    done = submit(
+    done = submit_once(
         form,
+        "segment",
+        Segment,
         lambda: panel.create_segment(
             db.session, g.academy, name=form.name.data or "", filters=_chosen(form)
         ),

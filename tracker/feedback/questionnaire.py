@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker import rows
+from tracker.academies.models import Stage, StageCategory
 from tracker.backlog.models import Brick
 from tracker.cleaning import checked_line, one_line, one_of
 from tracker.errors import DomainError
@@ -259,6 +260,17 @@ def round_bricks(session: Session, round_: FeedbackRound) -> list[Brick]:
             .order_by(Brick.rank, Brick.id)
         )
     )
+
+
+def bricks_not_ready(session: Session, round_: FeedbackRound) -> list[Brick]:
+    """The release's bricks not yet in review or done: testers would try unfinished work.
+    Opening the round is not refused for them, but the manager is warned, with their keys."""
+    ready = select(Stage.id).where(
+        Stage.academy_id == round_.academy_id,
+        Stage.category.in_((StageCategory.REVIEW, StageCategory.DONE)),
+    )
+    ready_ids = set(session.scalars(ready))
+    return [b for b in round_bricks(session, round_) if b.stage_id not in ready_ids]
 
 
 # -- The order of the form ------------------------------------------------------------------------

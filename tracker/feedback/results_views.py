@@ -32,7 +32,7 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
 from tracker.forms import form_values
-from tracker.web import query_int, query_page, query_text, requires, submit
+from tracker.web import query_int, query_page, query_text, requires, submit, submit_once
 
 DIMENSION_LABELS = {
     results.Dimension.BUSINESS_UNIT: _l("Business unit"),
@@ -307,8 +307,10 @@ def triage_to_brick(round_id: int, item_id: int) -> Any:
     form = CreateBrickFromItemForm(prefix=f"item{item.id}")
     # A path, not a full address: the link works whatever host serves the page.
     item_url = url_for("feedback.triage_board", round_id=round_.id, _anchor=f"item-{item.id}")
-    done = submit(
+    done = submit_once(
         form,
+        "item-brick",
+        Brick,
         lambda: triage.create_brick_from_item(
             db.session, g.academy, round_, item, actor=current_user, item_url=item_url,
             now=utcnow(), **form_values(form, texts=("title", "format")),

@@ -32,7 +32,7 @@ from tracker.feedback.phases import round_phase
 from tracker.feedback.questionnaire import QuestionInput, round_bricks, slots_of
 from tracker.feedback.rounds import GateCriteria
 from tracker.forms import ConfirmForm, MoveForm
-from tracker.web import query_page, requires, see_other, submit, success
+from tracker.web import Submission, query_page, requires, see_other, submit, submit_once, success
 
 # -- Rounds ---------------------------------------------------------------------------------------
 
@@ -108,8 +108,10 @@ def _round_values(form: EditRoundForm, fallback: GateCriteria) -> dict[str, Any]
 @requires(Permission.ROUND_MANAGE)
 def create_round() -> Any:
     form = _round_form(CreateRoundForm, None)
-    done = submit(
+    done = submit_once(
         form,
+        "round",
+        FeedbackRound,
         lambda: rounds.create_round(
             db.session,
             g.academy,
@@ -141,6 +143,9 @@ def round_page(round_id: int) -> Any:
         questions=questions,
         bricks=bricks,
         per_brick_without_bricks=any(q.per_brick for q in questions) and not bricks,
+        not_ready=questionnaire.bricks_not_ready(db.session, round_)
+        if round_.state == RoundState.DRAFT
+        else [],
         confirm_form=ConfirmForm(),
         results_url=endpoint_url("feedback.round_results", round_id=round_.id),
         triage_url=endpoint_url("feedback.triage_board", round_id=round_.id),
@@ -175,10 +180,22 @@ def open_round(round_id: int) -> Any:
     if press(
         ConfirmForm(), lambda: rounds.open_round(db.session, round_, actor=current_user, now=now)
     ):
-        return success(
-            _("The round is open. Invite testers now."), "feedback.invite", round_id=round_.id
-        )
+        flash(_("The round is open. Invite testers now."), "success")
+        _warn_not_ready(round_)  # after the news it qualifies
+        return see_other("feedback.invite", round_id=round_.id)
     return see_other("feedback.round", round_id=round_.id)
+
+
+def _warn_not_ready(round_: FeedbackRound) -> None:
+    waiting = questionnaire.bricks_not_ready(db.session, round_)
+    if waiting:
+        flash(
+            _(
+                "Not yet in review or done: %(keys)s. Testers will see them as they are.",
+                keys=", ".join(b.key for b in waiting),
+            ),
+            "warning",
+        )
 
 
 @bp.route("/rounds/<int:round_id>/close", methods=["POST"])
@@ -270,8 +287,17 @@ def _save_question(
     save: Callable[[QuestionInput], object],
     message: str,
 ) -> Any:
-    """The question form, new or not: once saved, back to the questionnaire."""
-    done = submit(form, lambda: save(_question_input(form)))
+    """The question form, new or not: once saved, back to the questionnaire. A new question
+    is added once however many times its form is sent (tracker.submissions)."""
+
+    def action() -> object:
+        return save(_question_input(form))
+
+    done: Submission[object]
+    if question is None:
+        done = submit_once(form, "question", Question, action)
+    else:
+        done = submit(form, action)
     if done:
         flash(message, "success")
         return _to_questionnaire(round_)

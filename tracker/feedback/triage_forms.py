@@ -10,7 +10,7 @@ from wtforms.validators import Optional
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.db import INTEGER_MAX
 from tracker.feedback.labels import ITEM_STATUS_LABELS
-from tracker.forms import BoundedIntegerField, choices, text_field
+from tracker.forms import BoundedIntegerField, choices, once_field, text_field
 
 
 class _BoardForm(FlaskForm):
@@ -39,6 +39,7 @@ class MoveItemForm(_BoardForm):
 
 
 class CreateBrickFromItemForm(_BoardForm):
+    once = once_field()
     title = text_field(_l("Brick title"), 200, required=True)
     format = SelectField(
         _l("Format"), choices=choices([(f.value, label) for f, label in FORMAT_LABELS.items()])

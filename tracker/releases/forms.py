@@ -7,13 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import BoundedDateField, UniqueNameForm, choices, text_field
+from tracker.forms import BoundedDateField, UniqueNameForm, choices, once_field, text_field
 from tracker.releases.models import DecisionOutcome
 
 
 class CreateReleaseForm(UniqueNameForm):
     name_taken_message = _l("Another release already has this name.")
 
+    once = once_field()  # the edit form inherits it, unused
     name = text_field(
         _l("Name"),
         120,
@@ -36,6 +37,8 @@ class EditReleaseForm(CreateReleaseForm):
 
 class RecordDecisionForm(FlaskForm):
     """Go, go with reserves, or no-go, on the release's last closed round."""
+
+    once = once_field()
 
     outcome = RadioField(
         _l("Decision"),
@@ -63,6 +66,15 @@ class RecordDecisionForm(FlaskForm):
 
 
 class MarkReleasedForm(FlaskForm):
+    # Each unfinished brick's destination comes as brick_<number> (see releases.views).
+    unfinished_reason = TextAreaField(
+        _l("Reason for releasing unfinished bricks"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "Only for the bricks kept in the release although they are not done: why they "
+            "ship anyway. The release's history keeps it with their keys."
+        ),
+    )
     override_reason = TextAreaField(
         _l("Reason for the override"),
         validators=[Length(max=2000)],

@@ -38,6 +38,7 @@ from tracker.mail.services import queue_mail
 from tracker.releases.models import Release, ReleaseEventKind, ReleaseNotes, ReleaseState
 from tracker.releases.readiness import BetaFigures, last_beta_figures
 from tracker.releases.services import clean_text, record_release_event
+from tracker.sprints.services import done_condition
 
 MAX_BODY = 100_000
 # A release's notes are published once it has a go decision.
@@ -139,11 +140,13 @@ def acted_on_items(session: Session, release: Release) -> list[ActedOn]:
     ]
 
 
-def _release_bricks(session: Session, release: Release) -> list[Brick]:
+def _release_bricks(session: Session, release: Release, *, done: bool) -> list[Brick]:
+    """The release's bricks in a done stage (delivered), or the others (`done=False`)."""
+    finished = done_condition(release.academy_id)
     return list(
         session.scalars(
             select(Brick)
-            .where(Brick.release_id == release.id)
+            .where(Brick.release_id == release.id, finished if done else ~finished)
             .options(selectinload(Brick.objectives), selectinload(Brick.learning_path))
             .order_by(Brick.rank, Brick.id)
         )
@@ -231,7 +234,8 @@ def generate_notes(session: Session, release: Release) -> str:
     """A draft of the notes, in the academy's language (five queries, whatever the size)."""
     academy = session.get(Academy, release.academy_id)
     assert academy is not None
-    bricks = _release_bricks(session, release)
+    bricks = _release_bricks(session, release, done=True)
+    unfinished = _release_bricks(session, release, done=False)
     figures = last_beta_figures(session, release)
     acted = acted_on_items(session, release)
     language = academy.default_locale if academy.default_locale in LOCALES else "fr"
@@ -241,7 +245,7 @@ def generate_notes(session: Session, release: Release) -> str:
             lines += [release.goal.strip(), ""]
         lines += ["## " + _("What is in this release"), ""]
         if not bricks:
-            lines += [_("No bricks in this release yet."), ""]
+            lines += [_("No brick of this release is done yet."), ""]
         for path, group in _by_path(bricks):
             title = md_text(path.name) if path else _("Other bricks")
             lines += [f"### {title}", ""]
@@ -253,6 +257,11 @@ def generate_notes(session: Session, release: Release) -> str:
                 ]  # fmt: skip
             for brick in group:
                 lines += _brick_lines(brick)
+            lines.append("")
+        if unfinished:
+            # Only done bricks are delivered: the others are named, never listed as delivered.
+            lines += ["## " + _("Not delivered yet"), ""]
+            lines += [f"- {md_text(brick.title)}" for brick in unfinished]
             lines.append("")
         lines += ["## " + _("Beta results"), ""]
         if figures is None:

@@ -15,6 +15,7 @@ feed.py, the roadmap and the stakeholder's home in overview.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -28,6 +29,7 @@ from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
 from tracker.backlog.paths_services import bricks_where
+from tracker.backlog.services import update_brick
 from tracker.cleaning import one_of
 from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError
@@ -42,6 +44,7 @@ from tracker.releases.models import (
     ReleaseState,
 )
 from tracker.releases.readiness import decision_blocker, last_beta_figures, release_readiness
+from tracker.sprints.services import done_condition
 
 
 def list_releases(session: Session, academy: Academy) -> list[Release]:
@@ -299,20 +302,108 @@ class ReleaseRefused(DomainError):
         self.reasons = reasons
 
 
+KEEP = "keep"  # an unfinished brick released as it is (named in an override)
+
+
+def unfinished_bricks(session: Session, release: Release) -> list[Brick]:
+    """The release's bricks not in a done stage, in backlog order."""
+    academy = session.get(Academy, release.academy_id)
+    assert academy is not None
+    return bricks_where(
+        session, academy, Brick.release_id == release.id, ~done_condition(academy.id)
+    )
+
+
+def other_releases(session: Session, release: Release) -> list[Release]:
+    """Where unfinished bricks may go instead: the academy's releases not yet released."""
+    return [
+        r
+        for r in list_releases(session, _academy(session, release))
+        if r.id != release.id and r.state != ReleaseState.RELEASED
+    ]
+
+
+def _academy(session: Session, release: Release) -> Academy:
+    academy = session.get(Academy, release.academy_id)
+    assert academy is not None
+    return academy
+
+
+def _unfinished_rule(
+    session: Session,
+    release: Release,
+    destinations: Mapping[int, int | str | None],
+    reason: str,
+) -> tuple[list[tuple[Brick, int | None]], list[Brick], list[tuple[str, str | None]]]:
+    """Where each unfinished brick goes: (moves, kept, reasons to refuse). Every unfinished
+    brick needs a destination (another release, None for none, or KEEP); those kept need the
+    override's reason."""
+    unfinished = unfinished_bricks(session, release)
+    missing = [b.key for b in unfinished if b.number not in destinations]
+    if missing:
+        raise Conflict(
+            _(
+                "The release changed since you opened this page (%(keys)s): check the list again.",
+                keys=", ".join(missing),
+            )
+        )
+    targets = {r.id for r in other_releases(session, release)}
+    moves: list[tuple[Brick, int | None]] = []
+    kept: list[Brick] = []
+    reasons: list[tuple[str, str | None]] = []
+    for brick in unfinished:
+        target = destinations[brick.number]
+        if target == KEEP:
+            kept.append(brick)
+        elif target is None:
+            moves.append((brick, None))
+        elif isinstance(target, int) and target in targets:
+            moves.append((brick, target))
+        else:
+            reasons.append(
+                (_("Choose a release, no release, or keep it here."), f"brick_{brick.number}")
+            )
+    if kept and not reason:
+        reasons.append(
+            (
+                _(
+                    "Not done yet: %(keys)s. Move them to another release (or none), or give "
+                    "the reason for releasing them unfinished.",
+                    keys=", ".join(b.key for b in kept),
+                ),
+                "unfinished_reason",
+            )
+        )
+    if len(reason) > 2000:
+        reasons.append(
+            (
+                ngettext("At most %(num)s character.", "At most %(num)s characters.", 2000),
+                "unfinished_reason",
+            )
+        )
+    return moves, kept, reasons
+
+
 def mark_released(
     session: Session,
     release: Release,
     *,
     override_reason: str = "",
+    destinations: Mapping[int, int | str | None] | None = None,
+    unfinished_reason: str = "",
     actor: User | None,
     now: dt.datetime,
 ) -> None:
-    """approved → released, if the last closed round's gate passed, or with an override's
-    reason (kept on the release, shown wherever it is shown)."""
+    """approved → released, if the last closed round's gate passed (or with an override's
+    reason, kept on the release, shown wherever it is shown) and every brick is in a done
+    stage. `destinations` says where each unfinished brick goes (by number): another release
+    not yet released, None for no release, or KEEP to release it unfinished, which needs
+    `unfinished_reason` (kept in the release's history with the bricks it names)."""
     if release.state == ReleaseState.RELEASED:
         raise Conflict(_("This release is already released."))
     readiness = release_readiness(session, release)
     reason = clean_text(override_reason)
+    unfinished_why = clean_text(unfinished_reason)
     reasons: list[tuple[str, str | None]] = []
     if readiness.decision_problem:
         reasons.append((readiness.decision_problem, None))
@@ -329,8 +420,17 @@ def mark_released(
                 "override_reason",
             )
         )
+    moves, kept, unfinished_reasons = _unfinished_rule(
+        session, release, destinations or {}, unfinished_why
+    )
+    reasons += unfinished_reasons
     if reasons:
         raise ReleaseRefused(reasons)
+    for brick, target in moves:
+        update_brick(
+            session, brick, actor=actor, expected_version=brick.version, release_id=target,
+            now=now,
+        )  # fmt: skip
     override: dict[str, Any] = {}
     if problem:
         override = {"override_reason": reason, "override_by_id": actor.id if actor else None,
@@ -338,8 +438,19 @@ def mark_released(
     _move(
         session, release, ReleaseState.APPROVED, ReleaseState.RELEASED, released_at=now, **override
     )
+    changes: dict[str, Any] = {"override": True} if problem else {}
+    if moves:
+        changes["moved_out"] = [brick.key for brick, _target in moves]
+    if kept:
+        changes["unfinished"] = [brick.key for brick in kept]
+    notes = [reason] if problem else []
+    if kept:
+        notes.append(
+            _("Released unfinished: %(keys)s. %(reason)s",
+              keys=", ".join(b.key for b in kept), reason=unfinished_why)
+        )  # fmt: skip
     record_state_change(
         session, release, ReleaseState.APPROVED, ReleaseState.RELEASED, actor=actor, at=now,
-        changes={"override": True} if problem else {}, note=reason if problem else "",
+        changes=changes, note=" ".join(notes),
     )  # fmt: skip
     session.flush()

@@ -56,7 +56,16 @@ from tracker.releases.readiness import (
     release_readiness,
     round_comparison,
 )
-from tracker.web import attach_error, name_rule, public, requires, see_other, submit, success
+from tracker.web import (
+    attach_error,
+    name_rule,
+    public,
+    requires,
+    see_other,
+    submit,
+    submit_once,
+    success,
+)
 
 
 @bp.context_processor
@@ -89,8 +98,10 @@ def index() -> Any:
 @requires(Permission.RELEASE_MANAGE)
 def create() -> Any:
     form = CreateReleaseForm(is_name_taken=name_rule(services.is_release_name_taken))
-    done = submit(
+    done = submit_once(
         form,
+        "release",
+        Release,
         lambda: services.create_release(
             db.session, g.academy, actor=current_user, now=utcnow(), **_release_fields(form)
         ),
@@ -136,7 +147,7 @@ def show(release_id: int) -> Any:
 def decide(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     form = RecordDecisionForm()
-    done = submit(form, lambda: _record_decision(release, form))
+    done = submit_once(form, "decision", Decision, lambda: _record_decision(release, form))
     if done and done.value:
         if done.value.outcome == DecisionOutcome.NO_GO:
             flash(
@@ -192,6 +203,8 @@ def mark_released(release_id: int) -> Any:
             db.session,
             release,
             override_reason=form.override_reason.data or "",
+            destinations=_destinations(release),
+            unfinished_reason=form.unfinished_reason.data or "",
             actor=current_user,
             now=utcnow(),
         )
@@ -214,11 +227,32 @@ def _attach_reasons(form: MarkReleasedForm, error: DomainError) -> None:
         attach_error(form, DomainError(message, field=field))
 
 
+def _destinations(release: Release) -> dict[int, int | str | None]:
+    """Each unfinished brick's destination as posted (brick_<number>): KEEP, "" for no
+    release, or a release id; a brick the page did not show is missing (a Conflict)."""
+    found: dict[int, int | str | None] = {}
+    for brick in services.unfinished_bricks(db.session, release):
+        value = request.form.get(f"brick_{brick.number}")
+        if value is None:
+            continue
+        found[brick.number] = (
+            None if value == "" else int(value) if value.isdigit() else services.KEEP
+            if value == services.KEEP else "?"
+        )  # fmt: skip
+    return found
+
+
 def _mark_released_page(release_id: int, form: MarkReleasedForm, status: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)  # as it is now
-    readiness = release_readiness(db.session, release)
     page = render_template(
-        "releases/mark_released.html", release=release, form=form, readiness=readiness
+        "releases/mark_released.html",
+        release=release,
+        form=form,
+        readiness=release_readiness(db.session, release),
+        unfinished=services.unfinished_bricks(db.session, release),
+        targets=services.other_releases(db.session, release),
+        chosen=request.form if request.method == "POST" else {},
+        keep=services.KEEP,
     )
     return page, status
 

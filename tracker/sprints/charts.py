@@ -171,7 +171,7 @@ class ScopeEvent:
     day_index: int  # 1-based: the sprint day it happened in
     added: bool
     points: int
-    reason: str | None  # None: changed without a reason (e.g. from the brick form)
+    reason: str | None  # None: changed without a reason (before every path asked one)
 
 
 @dataclass(frozen=True)

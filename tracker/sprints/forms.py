@@ -26,6 +26,7 @@ from tracker.forms import (
     BoundedIntegerField,
     UniqueNameForm,
     choices,
+    once_field,
     text_field,
     whole,
 )
@@ -36,6 +37,7 @@ from tracker.sprints.models import Sprint
 class PlanSprintForm(UniqueNameForm):
     name_taken_message = _l("Another sprint already has this name.")
 
+    once = once_field()  # the edit form inherits it, unused
     name = text_field(_l("Name"), 120, required=True, description=_l("For example “Sprint 3”."))
     goal = text_field(_l("Goal"), 5000, multiline=True)
     start_date = BoundedDateField(_l("Start"), validators=[DataRequired()])

@@ -2,9 +2,10 @@
 baseline is frozen), change its scope with a reason while it runs, close it (unfinished bricks
 go back to the backlog or on to a planned sprint; its results are kept).
 
-Bricks change sprint only through backlog.services.update_brick, so that each change is a
-SPRINT_CHANGED Activity: the charts (sprints.charts) are derived from those. What the sprint
-pages read is in sprints/queries.py.
+Bricks change sprint only through sprints.scope.change_sprint (the scope rule: a manager and a
+reason when a started sprint is involved), which records each change as a SPRINT_CHANGED
+Activity: the charts (sprints.charts) are derived from those. What the sprint pages read is
+in sprints/queries.py.
 """
 
 from __future__ import annotations
@@ -23,21 +24,17 @@ from tracker.academies.models import Academy, Stage, StageCategory
 from tracker.academies.services import list_stages
 from tracker.auth.models import User
 from tracker.backlog import services as brick_services
-from tracker.backlog.models import Activity, Brick
-from tracker.cleaning import one_line
+from tracker.backlog.models import Brick
 from tracker.db import unique_name
-from tracker.errors import Conflict, DomainError, NotFound
-from tracker.sprints import charts
+from tracker.errors import Conflict, DomainError
+from tracker.sprints import charts, scope
 from tracker.sprints.models import (
-    ScopeChangeKind,
     Sprint,
     SprintBaselineItem,
     SprintResult,
-    SprintScopeChange,
     SprintState,
 )
 
-REASON_MAX = 1000
 MAX_SPRINT_DAYS = 366
 
 
@@ -204,32 +201,6 @@ def baseline_of(session: Session, sprint: Sprint) -> list[SprintBaselineItem]:
     )
 
 
-def _lock_sprint(session: Session, sprint: Sprint) -> SprintState:
-    """Serialize the changes of one sprint's scope and state; return its state under the lock.
-
-    FOR NO KEY UPDATE (PostgreSQL): an Activity naming the sprint takes a KEY SHARE lock on
-    its row, which this does not wait for (see board.services.lock_board). SQLite
-    serializes writers by itself.
-    """
-    state = session.scalar(
-        select(Sprint.state).where(Sprint.id == sprint.id).with_for_update(key_share=True)
-    )
-    if state is None:
-        raise NotFound(_("No such sprint."))
-    if state != sprint.state:
-        session.refresh(sprint)
-    return state
-
-
-def _clean_reason(reason: str | None, *, required: bool) -> str:
-    reason = one_line(reason)
-    if required and not reason:
-        raise DomainError(_("The sprint has started: say why its scope changes."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError(_("Keep the reason under 1,000 characters."), field="reason")
-    return reason
-
-
 def _bricks_numbered(session: Session, academy_id: int, numbers: Collection[int]) -> list[Brick]:
     if not numbers:
         raise DomainError(_("Select at least one brick."), field="brick")
@@ -244,38 +215,6 @@ def _bricks_numbered(session: Session, academy_id: int, numbers: Collection[int]
     if not bricks:
         raise DomainError(_("The selected bricks no longer exist."), field="brick")
     return bricks
-
-
-def _record_scope_change(
-    session: Session,
-    sprint: Sprint,
-    brick: Brick,
-    kind: ScopeChangeKind,
-    *,
-    points: int | None,
-    reason: str,
-    actor: User | None,
-) -> SprintScopeChange:
-    """Keep the reason beside the SPRINT_CHANGED Activity update_brick just recorded."""
-    activity = session.execute(
-        select(Activity.id, Activity.at)
-        .where(Activity.brick_id == brick.id)
-        .order_by(Activity.id.desc())
-        .limit(1)
-    ).one()
-    change = SprintScopeChange(
-        sprint_id=sprint.id,
-        activity_id=activity.id,
-        brick_id=brick.id,
-        brick_number=brick.number,
-        kind=kind,
-        points=points,
-        reason=reason,
-        actor_id=actor.id if actor else None,
-        at=activity.at,
-    )
-    session.add(change)
-    return change
 
 
 def commit_bricks(
@@ -293,17 +232,14 @@ def commit_bricks(
     the start, so it needs a reason, kept as a scope change. Bricks already in an active or
     closed sprint are refused: they leave it through that sprint (remove or close).
     """
-    state = _lock_sprint(session, sprint)
+    state = scope.lock_sprint(session, sprint)
     if state == SprintState.CLOSED:
         raise DomainError(_("This sprint is closed: its scope no longer changes."))
-    clean = _clean_reason(reason, required=state == SprintState.ACTIVE)
+    scope.clean_reason(reason, required=state == SprintState.ACTIVE)
     bricks = _bricks_numbered(session, sprint.academy_id, numbers)
-    moved = 0
     for brick in bricks:
-        if brick.sprint_id == sprint.id:
-            continue
         current = session.get(Sprint, brick.sprint_id) if brick.sprint_id else None
-        if current is not None and current.state != SprintState.PLANNED:
+        if current is not None and current.id != sprint.id and current.state != SprintState.PLANNED:
             raise DomainError(
                 _(
                     "%(key)s belongs to the sprint %(name)s, which has started: remove it "
@@ -313,27 +249,10 @@ def commit_bricks(
                 ),
                 field="brick",
             )
-        brick_services.update_brick(
-            session,
-            brick,
-            actor=actor,
-            expected_version=brick.version,
-            sprint_id=sprint.id,
-            now=now,
-        )
-        if state == SprintState.ACTIVE:
-            _record_scope_change(
-                session,
-                sprint,
-                brick,
-                ScopeChangeKind.ADDED,
-                points=brick.estimate_points,
-                reason=clean,
-                actor=actor,
-            )
-        moved += 1
-    session.flush()
-    return moved
+    moved = scope.change_sprint(
+        session, bricks, sprint.id, actor=actor, reason=reason, now=now, sprint_field="brick"
+    )
+    return len(moved)
 
 
 def remove_bricks(
@@ -349,30 +268,19 @@ def remove_bricks(
 
     From an active sprint this needs a reason, kept as a scope change.
     """
-    state = _lock_sprint(session, sprint)
+    state = scope.lock_sprint(session, sprint)
     if state == SprintState.CLOSED:
         raise DomainError(_("This sprint is closed: its scope no longer changes."))
-    clean = _clean_reason(reason, required=state == SprintState.ACTIVE)
-    removed = 0
-    for brick in _bricks_numbered(session, sprint.academy_id, numbers):
-        if brick.sprint_id != sprint.id:
-            continue
-        brick_services.update_brick(
-            session, brick, actor=actor, expected_version=brick.version, sprint_id=None, now=now
-        )
-        if state == SprintState.ACTIVE:
-            _record_scope_change(
-                session,
-                sprint,
-                brick,
-                ScopeChangeKind.REMOVED,
-                points=brick.estimate_points,
-                reason=clean,
-                actor=actor,
-            )
-        removed += 1
-    session.flush()
-    return removed
+    scope.clean_reason(reason, required=state == SprintState.ACTIVE)
+    bricks = [
+        brick
+        for brick in _bricks_numbered(session, sprint.academy_id, numbers)
+        if brick.sprint_id == sprint.id
+    ]
+    removed = scope.change_sprint(
+        session, bricks, None, actor=actor, reason=reason, now=now, sprint_field="brick"
+    )
+    return len(removed)
 
 
 # -- Starting and closing ------------------------------------------------------------------------
@@ -387,7 +295,7 @@ def start_sprint(
     partial unique index, so that of two starts at the same moment (two managers, two
     servers) one succeeds and the other is refused, on PostgreSQL as on SQLite.
     """
-    state = _lock_sprint(session, sprint)
+    state = scope.lock_sprint(session, sprint)
     if state != SprintState.PLANNED:
         raise DomainError(_("Only a planned sprint can start."))
     if sprint.start_date is None or sprint.end_date is None:
@@ -457,7 +365,7 @@ def close_sprint(
     close with a Conflict. The results are computed from the history up to this moment and
     stored, so that later edits never change them.
     """
-    state = _lock_sprint(session, sprint)
+    state = scope.lock_sprint(session, sprint)
     if state != SprintState.ACTIVE:
         raise DomainError(_("Only an active sprint can close."))
     unfinished = unfinished_bricks(session, sprint)
@@ -506,14 +414,7 @@ def close_sprint(
     session.add(result)
     # The carry-over is recorded at or after `now`: the closed sprint's charts stop before it.
     for brick in unfinished:
-        brick_services.update_brick(
-            session,
-            brick,
-            actor=actor,
-            expected_version=brick.version,
-            sprint_id=destinations[brick.number],
-            now=now,
-        )
+        brick_services.set_sprint(session, brick, destinations[brick.number], actor=actor, now=now)
     session.flush()
     return result
 

@@ -47,6 +47,7 @@ from tracker.web import (
     requires,
     see_other,
     submit,
+    submit_once,
     success,
 )
 
@@ -69,8 +70,11 @@ def create() -> Any:
         form.start_date.data, form.end_date.data = services.suggest_dates(
             db.session, g.academy, utcnow().date()
         )
-    done = submit(
-        form, lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form))
+    done = submit_once(
+        form,
+        "sprint",
+        Sprint,
+        lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form)),
     )
     if done and done.value:
         return success(_("The sprint %(name)s is planned.", name=done.value.name), "sprints.index")
