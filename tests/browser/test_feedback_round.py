@@ -22,6 +22,7 @@ from tracker.auth.models import User
 from tracker.backlog.models import BrickFormat
 from tracker.backlog.services import create_brick
 from tracker.db import utcnow
+from tracker.feedback import links
 from tracker.feedback.models import (
     FeedbackItem,
     FeedbackRound,
@@ -105,12 +106,14 @@ def test_a_round_from_the_panel_import_to_the_gate(
                 MailMessage.category == "academy_invitation",
             )
         ).all()
-    links = [re.search(r"https?://\S+/invitations/[A-Za-z0-9_-]+", b).group(0) for b in bodies]
-    assert len(links) == 5
+    invitation_links = [
+        re.search(r"https?://\S+/invitations/[A-Za-z0-9_-]+", b).group(0) for b in bodies
+    ]
+    assert len(invitation_links) == 5
     context = browser.new_context(locale="fr-FR")
     try:
         tester_page = context.new_page()
-        for link in links:
+        for link in invitation_links:
             tester_page.goto(link)
             with tester_page.expect_navigation():
                 tester_page.click("form[action*='/invitations/']:not([action$='/decline']) button")
