@@ -24,7 +24,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 from wtforms.widgets import NumberInput, TextInput
 
 from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, parse_integer, parse_whole
@@ -121,6 +121,15 @@ def once_field() -> HiddenField:
 
 class ConfirmForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+def optional_number(
+    label: Any, minimum: int, maximum: int, description: Any = "", **kwargs: Any
+) -> BoundedIntegerField:
+    """An optional whole number between two bounds: the most common number field."""
+    return BoundedIntegerField(
+        label, [Optional()], minimum=minimum, maximum=maximum, description=description, **kwargs
+    )
 
 
 class LocaleDecimalField(DecimalField):

@@ -15,7 +15,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
-from tracker.forms import BoundedIntegerField, LocaleDecimalField, choices, once_field, text_field
+from tracker.forms import (
+    BoundedIntegerField,
+    LocaleDecimalField,
+    choices,
+    once_field,
+    optional_number,
+    text_field,
+)
 
 ROLE_CHOICES = choices(
     [
@@ -60,13 +67,7 @@ class EditAcademyForm(FlaskForm):
     sprint_length_days = BoundedIntegerField(
         _l("Sprint length (days)"), validators=[InputRequired()], minimum=1, maximum=90
     )
-    gate_min_responses = BoundedIntegerField(
-        _l("Minimum responses"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=100000,
-        default=30,
-    )
+    gate_min_responses = optional_number(_l("Minimum responses"), 0, 100000, default=30)
     gate_min_response_rate = LocaleDecimalField(
         _l("Minimum response rate (%)"),
         places=1,
@@ -85,13 +86,7 @@ class EditAcademyForm(FlaskForm):
         validators=[Optional(), NumberRange(min=-100, max=100)],
         default=0,
     )
-    gate_max_blocking = BoundedIntegerField(
-        _l("Maximum open blocking issues"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=1000,
-        default=0,
-    )
+    gate_max_blocking = optional_number(_l("Maximum open blocking issues"), 0, 1000, default=0)
 
 
 class InviteMemberForm(FlaskForm):

@@ -10,12 +10,12 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.models import NeedStatus
 from tracker.db import INTEGER_MAX
-from tracker.forms import BoundedIntegerField, choices, once_field, text_field
+from tracker.forms import BoundedIntegerField, choices, once_field, optional_number, text_field
 
 CRITICALITY_CHOICES = choices(
     [
@@ -67,12 +67,8 @@ class SubmitNeedForm(FlaskForm):
     population = text_field(
         _l("Population"), 255, description=_l("Who should be trained, e.g. “branch advisers”.")
     )
-    headcount = BoundedIntegerField(
-        _l("Headcount"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=10_000_000,
-        description=_l("How many people, roughly."),
+    headcount = optional_number(
+        _l("Headcount"), 0, 10_000_000, description=_l("How many people, roughly.")
     )
     criticality = SelectField(_l("Criticality"), choices=CRITICALITY_CHOICES, coerce=int, default=3)
     urgency = SelectField(_l("Urgency"), choices=URGENCY_CHOICES, coerce=int, default=3)

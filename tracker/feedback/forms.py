@@ -36,6 +36,7 @@ from tracker.forms import (
     BoundedIntegerField,
     LocaleDecimalField,
     once_field,
+    optional_number,
     text_field,
 )
 from tracker.forms import choices as options
@@ -102,12 +103,7 @@ class EditRoundForm(FlaskForm):
     gate_min_nps = LocaleDecimalField(
         _l("Minimum NPS"), places=0, validators=[Optional(), NumberRange(min=-100, max=100)]
     )
-    gate_max_blocking = BoundedIntegerField(
-        _l("Maximum open blocking issues"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=1000,
-    )
+    gate_max_blocking = optional_number(_l("Maximum open blocking issues"), 0, 1000)
 
     def __init__(
         self,
