@@ -75,6 +75,11 @@ def text_field(
     )
 
 
+def long_text(label: Any, max_length: int, description: Any = "", **kwargs: Any) -> Any:
+    """An optional text area of at most `max_length` characters."""
+    return text_field(label, max_length, multiline=True, description=description, **kwargs)
+
+
 def form_values(form: FlaskForm, *names: str, texts: Sequence[str] = ()) -> dict[str, Any]:
     """The fields' values as the services take them, by field name: the text fields (`texts`,
     where empty gives "") first, then the others (`names`)."""

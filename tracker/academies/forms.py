@@ -19,6 +19,7 @@ from tracker.forms import (
     BoundedIntegerField,
     LocaleDecimalField,
     choices,
+    long_text,
     once_field,
     optional_number,
     text_field,
@@ -49,7 +50,7 @@ class CreateAcademyForm(FlaskForm):
         description=_l("Bricks are numbered ACAD-1, ACAD-2… with this prefix."),
     )
     default_locale = SelectField(_l("Language of the academy"), choices=ACADEMY_LOCALES)
-    description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
+    description = long_text(_l("Description"), 5000, _l("Markdown."))
 
     def __init__(self, *args: object, is_slug_taken: Callable[[str], bool], **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -62,7 +63,7 @@ class CreateAcademyForm(FlaskForm):
 
 class EditAcademyForm(FlaskForm):
     name = text_field(_l("Name"), 120, required=True, in_headers=True)
-    description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
+    description = long_text(_l("Description"), 5000, _l("Markdown."))
     default_locale = SelectField(_l("Language of the academy"), choices=ACADEMY_LOCALES)
     sprint_length_days = BoundedIntegerField(
         _l("Sprint length (days)"), validators=[InputRequired()], minimum=1, maximum=90

@@ -25,6 +25,7 @@ from tracker.forms import (
     BoundedDateField,
     UniqueNameForm,
     choices,
+    long_text,
     once_field,
     optional_number,
     text_field,
@@ -39,7 +40,7 @@ class PlanSprintForm(UniqueNameForm):
 
     once = once_field()  # the edit form inherits it, unused
     name = text_field(_l("Name"), 120, required=True, description=_l("For example “Sprint 3”."))
-    goal = text_field(_l("Goal"), 5000, multiline=True)
+    goal = long_text(_l("Goal"), 5000)
     start_date = BoundedDateField(_l("Start"), validators=[DataRequired()])
     end_date = BoundedDateField(_l("End"), validators=[DataRequired()])
     capacity_points = optional_number(

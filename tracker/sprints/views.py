@@ -72,7 +72,6 @@ def create() -> Any:
         )
     done = submit_once(
         form,
-        "sprint",
         Sprint,
         lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form)),
     )
