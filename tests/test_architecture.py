@@ -61,6 +61,7 @@ WEB_PLUMBING = (
     "tracker.web",
     "tracker.forms",
     "tracker.templating",
+    "tracker.navigation",
     "tracker.errors_web",
     "tracker.imports_web",
     "tracker.security",

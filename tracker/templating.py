@@ -25,6 +25,7 @@ from tracker.backlog.paths_services import colour_class
 from tracker.db import db
 from tracker.mail.labels import MAIL_STATUS_LABELS
 from tracker.markdown import markdown_to_text, render_markdown, render_markdown_for_email
+from tracker.navigation import academy_nav
 from tracker.releases.labels import RELEASE_STATE_LABELS
 from tracker.sprints.labels import SPRINT_STATE_LABELS
 
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         MAIL_STATUS_LABELS=MAIL_STATUS_LABELS,
         my_academies=my_academies,
+        academy_nav=academy_nav,
         current_locale=lambda: str(get_locale() or "fr"),
     )
 
