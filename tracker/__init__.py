@@ -131,8 +131,13 @@ def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:
     if not app.config["DATABASE_URL"]:
         instance.mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = config_module.sqlite_url(instance)
+    config_module.require_secret_key(str(app.config["DATABASE_URL"]), app.config["SECRET_KEY"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = config_module.load_or_create_secret(instance)
+    fallbacks = config_module.key_list(app.config["SECRET_KEY_FALLBACKS"])
+    app.config["SECRET_KEY_FALLBACKS"] = fallbacks  # Flask verifies session cookies with them
+    # Flask-WTF reads one key; itsdangerous verifies with any of a list and signs with the last.
+    app.config["WTF_CSRF_SECRET_KEY"] = [*reversed(fallbacks), app.config["SECRET_KEY"]]
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
     secure = app.config["SESSION_COOKIE_SECURE"]
     if secure is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -202,7 +203,10 @@ def send_reminders(max_per_invitation: int) -> None:
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
-    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail."""
+    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail, purge
+    expired parked uploads. A pass that fails (the database restarting...) is logged and the
+    next one tries again."""
+    from tracker.imports import purge_uploads
     from tracker.mail.services import SmtpSettings, send_queued_mail
 
     smtp = SmtpSettings.from_config(current_app.config)
@@ -215,11 +219,16 @@ def worker(interval: int) -> None:
             report = send_queued_mail(db.session, smtp, clock=utcnow)
             if report.sent or report.kept_in_outbox or report.failed or report.retried:
                 click.echo(f"mail: {report}")
+            purge_uploads(db.session, now=utcnow())
+            db.session.commit()
         except Exception as exc:
-            db.session.rollback()
             current_app.logger.exception("worker pass failed: %s", exc)
+            # The database may be away: the next pass tries again on a fresh connection.
+            with contextlib.suppress(Exception):
+                db.session.rollback()
         finally:
-            db.session.close()
+            with contextlib.suppress(Exception):
+                db.session.close()
         time.sleep(interval)
 
 
