@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import sessionmaker
 
@@ -55,18 +57,28 @@ def test_gunicorn_on_postgresql_without_a_key_says_why_it_stops(tmp_path) -> Non
     assert not (tmp_path / "secret_key").exists()
 
 
-def test_fallbacks_are_read_as_a_list(real_engine, tmp_path) -> None:
+def test_fallbacks_are_read_as_a_list(real_engine, tmp_path, apps) -> None:
     app = make_test_app(
         real_engine.url.render_as_string(hide_password=False),
         tmp_path,
         SECRET_KEY=NEW,
         SECRET_KEY_FALLBACKS=f"{OLD}, second-old",
     )
+    apps.append(app)
 
     assert app.config["SECRET_KEY_FALLBACKS"] == [OLD, "second-old"]
 
 
-def _app(real_engine, tmp_path, key: str, fallbacks: str = ""):  # type: ignore[no-untyped-def]
+@pytest.fixture
+def apps() -> Iterator[list[Flask]]:
+    """The apps a test makes, their connections closed afterwards."""
+    made: list[Flask] = []
+    yield made
+    for app in made:
+        app.extensions["database"].engine.dispose()
+
+
+def _app(real_engine, tmp_path, key: str, fallbacks: str = "", made=None):  # type: ignore[no-untyped-def]
     app = make_test_app(
         real_engine.url.render_as_string(hide_password=False),
         tmp_path,
@@ -74,6 +86,8 @@ def _app(real_engine, tmp_path, key: str, fallbacks: str = ""):  # type: ignore[
         SECRET_KEY_FALLBACKS=fallbacks,
     )
     app.test_client_class = Client
+    if made is not None:
+        made.append(app)
     return app
 
 
@@ -99,14 +113,14 @@ def _signed_by(app, key: str, cookie: str) -> bool:  # type: ignore[no-untyped-d
 
 
 def test_after_a_rotation_old_sessions_still_work_and_new_ones_use_the_new_key(
-    real_engine, tmp_path
+    real_engine, tmp_path, apps
 ) -> None:
     with sessionmaker(bind=real_engine, expire_on_commit=False)() as session:
         user = make_user(session)
         session.commit()
-    before = _app(real_engine, tmp_path, OLD)
-    rotated = _app(real_engine, tmp_path, NEW, OLD)
-    old_only_removed = _app(real_engine, tmp_path, NEW)
+    before = _app(real_engine, tmp_path, OLD, made=apps)
+    rotated = _app(real_engine, tmp_path, NEW, OLD, made=apps)
+    old_only_removed = _app(real_engine, tmp_path, NEW, made=apps)
 
     # Logged in before the rotation; a form shown before the rotation too.
     old_client = before.test_client()

@@ -94,6 +94,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import tracker.models  # noqa: F401
 
     Database(app)
+    from tracker.ops import metrics as ops_metrics
+    from tracker.ops import requests as request_log
+
+    request_log.init_app(app)  # first: its timing covers every other hook
+    ops_metrics.watch_pool(app.extensions["database"].engine)
     if app.config["CHEAP_PASSWORD_HASHING"]:
         from tracker.auth.passwords import use_cheap_hashing
 
@@ -220,6 +225,7 @@ DOMAINS = (
     "feedback",
     "releases",
     "mail",
+    "ops",
 )
 
 

@@ -52,6 +52,16 @@ DEFAULTS: dict[str, Any] = {
     # Benchmarks and tests only: count SQL statements per request in a response header.
     "QUERY_COUNT_HEADER": False,
     "LOG_LEVEL": "INFO",
+    # "json": one JSON object per log line (requests, worker passes); else key=value text.
+    "LOG_FORMAT": "text",
+    # Seconds a 503 (the database away) asks the client to wait before trying again.
+    "OUTAGE_RETRY_AFTER": 5,
+    # Write the client's address in the request log lines (off: personal data).
+    "LOG_CLIENT_ADDRESS": False,
+    # /metrics: a bearer token the scraper sends; without one, only these addresses (CIDR,
+    # comma-separated) may read it.
+    "METRICS_TOKEN": "",
+    "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     # Tests only: argon2id with tiny costs.
     "CHEAP_PASSWORD_HASHING": False,
 }
