@@ -45,11 +45,14 @@ from tests.mail.conftest import Inbox
 from tests.ops.plumbing import HAPROXY, TcpProxy, balancer
 from tracker import create_app, migrate
 from tracker.academies.models import Academy, Role, StageCategory
+from tracker.auth.models import User
 from tracker.auth.passwords import hash_password
 from tracker.backlog.models import Activity, ActivityKind, Brick
 from tracker.db import db, utcnow
 from tracker.feedback.models import FeedbackRound, GateSnapshot, RoundState
 from tracker.mail.models import MailMessage, MailStatus
+from tracker.releases.models import Release
+from tracker.releases.services import record_decision
 
 pytestmark = [
     pytest.mark.slow,
@@ -167,8 +170,6 @@ def _seed(session: Any, secret: str) -> dict[str, Any]:
     facts = seed_round(session, testers=TESTERS, secret_key=secret)
     academy = session.scalar(select(Academy).where(Academy.slug == "burst"))
     manager_email = "burst.manager@brique.example"
-    from tracker.auth.models import User
-
     manager = session.scalar(select(User).where(User.email == manager_email))
     manager.password_hash = hash_password(PASSWORD)
     stakeholders = [
@@ -558,10 +559,6 @@ def test_the_journey_through_the_balancer_loses_and_duplicates_nothing(site: Sit
 
     # 7. Go, then the notes published through the balancer; the sponsors e-mailed once each.
     with site.app.app_context():
-        from tracker.auth.models import User
-        from tracker.releases.models import Release
-        from tracker.releases.services import record_decision
-
         release = db.session.get(Release, site.release_id)
         actor = db.session.scalar(select(User).where(User.email == site.manager))
         record_decision(db.session, release, outcome="go", actor=actor, now=utcnow())
