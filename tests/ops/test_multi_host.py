@@ -36,13 +36,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
+from bench.balancer import HAPROXY, TcpProxy, balancer
 from bench.cases import PASSWORD
 from bench.round_burst import BurstFacts, check_round, run_burst, seed_round
 from bench.server import ROOT, clean_environment, serve, stop
 from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
 from tests.factories import make_brick, make_member
 from tests.mail.conftest import Inbox
-from tests.ops.plumbing import HAPROXY, TcpProxy, balancer
 from tracker import create_app, migrate
 from tracker.academies.models import Academy, Role, StageCategory
 from tracker.auth.models import User

@@ -1,4 +1,5 @@
-"""Real components for the multi-host tests: a TCP proxy in front of PostgreSQL that the test
+"""Real components for the multi-host test and bench (tests/ops/test_multi_host.py,
+bench/multi_host.py): a TCP proxy in front of PostgreSQL that the test
 can cut (a database outage without touching the shared server), and HAProxy as the load
 balancer (round robin, no stickiness), started from Debian's package."""
 
