@@ -243,6 +243,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 "TRACKER_SECRET_KEY": secret,
                 "TRACKER_INSTANCE_PATH": str(instance),
                 "TRACKER_CHEAP_PASSWORD_HASHING": "1",
+                # The manager logs in from several sessions at once (both hosts, the outage
+                # test): login throttling is tested elsewhere, not here.
+                "TRACKER_LOGIN_DELAY_AFTER": "1000",
+                "TRACKER_LOGIN_MAX_FAILURES": "1000",
                 "TRACKER_SMTP_HOST": "127.0.0.1",
                 "TRACKER_SMTP_PORT": str(smtp_port),
                 "TRACKER_LOG_FORMAT": "json",
@@ -671,12 +675,19 @@ def test_a_database_outage_under_load_is_503_then_recovers_and_keeps_every_ackno
                 version = json.loads(answer.body)["card"]["version"]
             time.sleep(0.05)
 
+    someone = Browser(site.url)  # about to log in when the database goes
+    login_csrf = someone.csrf("/login")
     threads = [threading.Thread(target=read), threading.Thread(target=write)]
     for thread in threads:
         thread.start()
     time.sleep(3)
     site.proxy.stop()  # the database is gone for four seconds
-    time.sleep(4)
+    time.sleep(1)
+    posted = someone.post_form(
+        "/login",
+        [("csrf_token", login_csrf), ("email", "tapé@brique.example"), ("password", "x" * 12)],
+    )
+    time.sleep(3)
     site.proxy.start()
     for thread in threads:
         thread.join(timeout=60)
@@ -690,6 +701,9 @@ def test_a_database_outage_under_load_is_503_then_recovers_and_keeps_every_ackno
             assert answer.headers.get("retry-after"), (kind, answer.headers)
     html_pages = [a for kind, a in seen if kind == "read" and a.status == 503]
     assert html_pages and all("Temporairement indisponible" in a.text for a in html_pages)
+    # The form posted meanwhile comes back with what was typed, ready to be sent again.
+    assert posted.status == 503 and posted.headers.get("retry-after")
+    assert "tapé@brique.example" in html.unescape(posted.text) and "x" * 12 not in posted.text
     # Recovered: the last answers of the run are good ones, and a new request too.
     assert seen[-1][1].status in (200, 409)
     assert reader.get(f"/a/{site.slug}/board").status == 200
