@@ -66,7 +66,8 @@ WEB_PLUMBING = (
     "tracker.imports_web",
     "tracker.security",
 )
-SITE_PAGES = "tracker.core"
+# Site-wide pages: the front door, and operations (readiness, metrics, request logs).
+SITE_PAGES = ("tracker.core", "tracker.ops")
 APP_FACTORY = "tracker"
 ASSEMBLY = ("tracker.models", "tracker.commands", "tracker.demo")
 # Modules of a domain that serve its views without being views themselves.
@@ -99,7 +100,7 @@ def layer_of(module: str) -> tuple[int, ...]:
         return (INFRA,)
     if within(WEB_PLUMBING):
         return (PLUMBING,)
-    if within((SITE_PAGES,)):
+    if within(SITE_PAGES):
         return (WEB, len(DOMAINS), VIEWS)
     parts = module.split(".")
     assert parts[1] in DOMAINS, f"{module}: place it in a layer (tests/test_architecture.py)"

@@ -3,16 +3,26 @@ a dry run, and the upload parked between the dry run and the confirmation."""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 
 import pytest
 from flask import Blueprint
+from sqlalchemy import func, select
 
+from tests.factories import make_academy, make_user
 from tracker import imports, imports_web
 from tracker.auth.permissions import Permission as P
 from tracker.errors import DomainError
-from tracker.imports import Column, DiskUploads, ImportPlan, ImportRow
+from tracker.imports import (
+    Column,
+    DatabaseUploads,
+    ImportPlan,
+    ImportRow,
+    ParkedUpload,
+    purge_uploads,
+)
 from tracker.spreadsheets import ImportFileError
+from tracker.tokens import hash_token
 
 pytestmark = pytest.mark.usefixtures("english_request")
 
@@ -85,86 +95,106 @@ def test_a_plan_is_ok_only_with_rows_and_none_wrong() -> None:
 # -- The upload parked between the dry run and the confirmation ----------------------------------
 
 
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
 
 
-def test_a_parked_upload_comes_back_to_the_same_person_in_the_same_academy(tmp_path) -> None:
-    store = DiskUploads(tmp_path / "imports")
+@pytest.fixture
+def owners(db_session):
+    """Two academies and two people: uploads are parked for (academy, person)."""
+    academy = make_academy(db_session)
+    other = make_academy(db_session)
+    return academy.id, other.id, make_user(db_session).id, make_user(db_session).id
 
-    token = store.park(academy_id=1, user_id=7, filename="panel.csv", data=b"a;b\r\n")
+
+def test_a_parked_upload_comes_back_to_the_same_person_in_the_same_academy(
+    db_session, owners
+) -> None:
+    academy, other_academy, user, other_user = owners
+    token = DatabaseUploads(db_session, now=NOW).park(
+        academy_id=academy, user_id=user, filename="panel.csv", data=b"a;b\r\n"
+    )
 
     assert len(token) == 32
-    assert store.load(token, academy_id=1, user_id=7) == ("panel.csv", b"a;b\r\n")
-    for academy_id, user_id in ((2, 7), (1, 8)):
-        with pytest.raises(DomainError, match="This import has expired") as refused:
-            store.load(token, academy_id=academy_id, user_id=user_id)
+    later = DatabaseUploads(db_session, now=NOW + dt.timedelta(minutes=5))
+    assert later.load(token, academy_id=academy, user_id=user) == ("panel.csv", b"a;b\r\n")
+    for academy_id, user_id in ((other_academy, user), (academy, other_user)):
+        with pytest.raises(
+            DomainError, match=r"This import has expired|Cet import a expiré"
+        ) as refused:
+            later.load(token, academy_id=academy_id, user_id=user_id)
         assert refused.value.field == "file"
 
 
-def test_a_parked_upload_expires_after_its_lifetime(tmp_path) -> None:
-    clock = Clock()
-    store = DiskUploads(tmp_path, lifetime=3600, clock=clock)
-    token = store.park(academy_id=1, user_id=7, filename="x.csv", data=b"x")
+def test_the_database_keeps_only_the_token_hash(db_session, owners) -> None:
+    academy, _other, user, _user2 = owners
+    token = DatabaseUploads(db_session, now=NOW).park(
+        academy_id=academy, user_id=user, filename="x.csv", data=b"x"
+    )
 
-    clock.now += 3600
-    assert store.load(token, academy_id=1, user_id=7) == ("x.csv", b"x")  # just in time
-    clock.now += 1
-    with pytest.raises(DomainError, match="expired"):
-        store.load(token, academy_id=1, user_id=7)
+    stored = db_session.scalars(select(ParkedUpload.token_hash)).all()
+    assert token not in stored and hash_token(token) in stored
 
 
-def test_old_uploads_are_deleted_when_a_new_one_is_parked(tmp_path) -> None:
-    clock = Clock()
-    store = DiskUploads(tmp_path, lifetime=60, clock=clock)
-    old = store.park(academy_id=1, user_id=7, filename="old.csv", data=b"old")
-    # Two minutes later (a file's age is read from the disk).
-    clock.now = (tmp_path / f"{old}.json").stat().st_mtime + 120
+def test_a_parked_upload_expires_after_its_lifetime(db_session, owners) -> None:
+    academy, _other, user, _user2 = owners
+    token = DatabaseUploads(db_session, now=NOW, lifetime=3600).park(
+        academy_id=academy, user_id=user, filename="x.csv", data=b"x"
+    )
 
-    fresh = store.park(academy_id=1, user_id=7, filename="new.csv", data=b"new")
+    just_in_time = DatabaseUploads(db_session, now=NOW + dt.timedelta(seconds=3600))
+    assert just_in_time.load(token, academy_id=academy, user_id=user) == ("x.csv", b"x")
+    too_late = DatabaseUploads(db_session, now=NOW + dt.timedelta(seconds=3601))
+    with pytest.raises(DomainError, match=r"expired|expiré"):
+        too_late.load(token, academy_id=academy, user_id=user)
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{fresh}.json", f"{fresh}.upload"]
+
+def test_expired_uploads_are_purged_when_a_new_one_is_parked(db_session, owners) -> None:
+    academy, _other, user, _user2 = owners
+    DatabaseUploads(db_session, now=NOW, lifetime=60).park(
+        academy_id=academy, user_id=user, filename="old.csv", data=b"old"
+    )
+    kept = DatabaseUploads(db_session, now=NOW + dt.timedelta(seconds=30)).park(
+        academy_id=academy, user_id=user, filename="kept.csv", data=b"kept"
+    )
+
+    DatabaseUploads(db_session, now=NOW + dt.timedelta(seconds=120)).park(
+        academy_id=academy, user_id=user, filename="new.csv", data=b"new"
+    )
+
+    names = sorted(db_session.scalars(select(ParkedUpload.filename)))
+    assert names == ["kept.csv", "new.csv"]
+    assert hash_token(kept) in db_session.scalars(select(ParkedUpload.token_hash)).all()
+
+
+def test_purge_deletes_only_what_expired(db_session, owners) -> None:
+    academy, _other, user, _user2 = owners
+    store = DatabaseUploads(db_session, now=NOW, lifetime=60)
+    store.park(academy_id=academy, user_id=user, filename="a.csv", data=b"a")
+
+    assert purge_uploads(db_session, now=NOW + dt.timedelta(seconds=60)) == 0
+    assert purge_uploads(db_session, now=NOW + dt.timedelta(seconds=61)) == 1
+    assert db_session.scalar(select(func.count()).select_from(ParkedUpload)) == 0
 
 
 @pytest.mark.parametrize("token", ["", "../../secret_key", "x" * 31, "x" * 32, "é" * 32])
-def test_a_bad_token_is_expired_and_reads_nothing(tmp_path, token) -> None:
-    (tmp_path / "secret_key").write_text("secret")
-    store = DiskUploads(tmp_path / "imports")
+def test_a_bad_token_is_expired_and_reads_nothing(db_session, owners, token) -> None:
+    academy, _other, user, _user2 = owners
+    store = DatabaseUploads(db_session, now=NOW)
 
-    with pytest.raises(DomainError, match="expired"):
-        store.load(token, academy_id=1, user_id=7)
+    with pytest.raises(DomainError, match=r"expired|expiré"):
+        store.load(token, academy_id=academy, user_id=user)
     store.discard(token)  # nothing to do, and no error
 
-    assert (tmp_path / "secret_key").exists()
 
-
-def test_a_discarded_or_damaged_upload_is_gone(tmp_path) -> None:
-    store = DiskUploads(tmp_path)
-    gone = store.park(academy_id=1, user_id=7, filename="x.csv", data=b"x")
-    damaged = store.park(academy_id=1, user_id=7, filename="y.csv", data=b"y")
-    (tmp_path / f"{damaged}.json").write_text("{not json", encoding="utf-8")
+def test_a_discarded_upload_is_gone(db_session, owners) -> None:
+    academy, _other, user, _user2 = owners
+    store = DatabaseUploads(db_session, now=NOW)
+    gone = store.park(academy_id=academy, user_id=user, filename="x.csv", data=b"x")
 
     store.discard(gone)
 
-    assert not list(tmp_path.glob(f"{gone}.*"))
-    for token in (gone, damaged):
-        with pytest.raises(DomainError, match="expired"):
-            store.load(token, academy_id=1, user_id=7)
-
-
-def test_the_metadata_says_whose_upload_it_is(tmp_path) -> None:
-    clock = Clock(1234.5)
-    token = DiskUploads(tmp_path, clock=clock).park(
-        academy_id=3, user_id=9, filename="é.csv", data=b""
-    )
-
-    meta = json.loads((tmp_path / f"{token}.json").read_text(encoding="utf-8"))
-
-    assert meta == {"academy_id": 3, "user_id": 9, "filename": "é.csv", "at": 1234.5}
+    with pytest.raises(DomainError, match=r"expired|expiré"):
+        store.load(gone, academy_id=academy, user_id=user)
 
 
 # -- Routes ---------------------------------------------------------------------------------------

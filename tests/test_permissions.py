@@ -298,6 +298,8 @@ ROUTES: dict[str, Route] = {
     # Site
     "core.index": Route(lambda w, s: "/", public=True),
     "core.health": Route(lambda w, s: "/healthz", public=True),
+    "ops.ready": Route(lambda w, s: "/readyz", public=True),
+    "ops.metrics_page": Route(lambda w, s: "/metrics", public=True),
     "core.choose_language": Route(
         lambda w, s: "/language", "POST", public=True, data={"locale": "fr"}
     ),

@@ -94,6 +94,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     import tracker.models  # noqa: F401
 
     Database(app)
+    from tracker.ops import metrics as ops_metrics
+    from tracker.ops import requests as request_log
+
+    request_log.init_app(app)  # first: its timing covers every other hook
+    ops_metrics.watch_pool(app.extensions["database"].engine)
     if app.config["CHEAP_PASSWORD_HASHING"]:
         from tracker.auth.passwords import use_cheap_hashing
 
@@ -131,8 +136,13 @@ def _configure(app: Flask, overrides: Mapping[str, Any]) -> None:
     if not app.config["DATABASE_URL"]:
         instance.mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = config_module.sqlite_url(instance)
+    config_module.require_secret_key(str(app.config["DATABASE_URL"]), app.config["SECRET_KEY"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = config_module.load_or_create_secret(instance)
+    fallbacks = config_module.key_list(app.config["SECRET_KEY_FALLBACKS"])
+    app.config["SECRET_KEY_FALLBACKS"] = fallbacks  # Flask verifies session cookies with them
+    # Flask-WTF reads one key; itsdangerous verifies with any of a list and signs with the last.
+    app.config["WTF_CSRF_SECRET_KEY"] = [*reversed(fallbacks), app.config["SECRET_KEY"]]
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
     secure = app.config["SESSION_COOKIE_SECURE"]
     if secure is None:
@@ -215,6 +225,7 @@ DOMAINS = (
     "feedback",
     "releases",
     "mail",
+    "ops",
 )
 
 

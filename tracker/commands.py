@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import secrets
 import time
@@ -202,24 +204,49 @@ def send_reminders(max_per_invitation: int) -> None:
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
-    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail."""
+    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail, purge
+    expired parked uploads. A pass that fails (the database restarting...) is logged and the
+    next one tries again."""
+    from tracker.imports import purge_uploads
     from tracker.mail.services import SmtpSettings, send_queued_mail
+    from tracker.ops.requests import emit
 
-    smtp = SmtpSettings.from_config(current_app.config)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    smtp = SmtpSettings.from_config(app.config)
     click.echo(f"Worker started; a pass every {interval} s.")
+    passes = 0
     while True:
+        passes += 1
+        started = time.perf_counter()
+        fields: dict[str, object] = {"pass": passes, "pid": os.getpid()}
         try:
             closed = run_close_due_rounds()
-            if closed:
-                click.echo(f"rounds closed: {closed}")
             report = send_queued_mail(db.session, smtp, clock=utcnow)
-            if report.sent or report.kept_in_outbox or report.failed or report.retried:
-                click.echo(f"mail: {report}")
+            purged = purge_uploads(db.session, now=utcnow())
+            db.session.commit()
+            fields |= {
+                "ok": True,
+                "rounds_closed": closed,
+                "mail_sent": report.sent,
+                "mail_outbox": report.kept_in_outbox,
+                "mail_failed": report.failed,
+                "mail_retried": report.retried,
+                "uploads_purged": purged,
+            }
         except Exception as exc:
-            db.session.rollback()
-            current_app.logger.exception("worker pass failed: %s", exc)
+            # The database may be away: logged, and the next pass tries on a new connection.
+            fields |= {"ok": False, "error": type(exc).__name__}
+            with contextlib.suppress(Exception):
+                db.session.rollback()
         finally:
-            db.session.close()
+            with contextlib.suppress(Exception):
+                db.session.close()
+        fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        busy = fields.get("rounds_closed") or any(
+            fields.get(key) for key in ("mail_sent", "mail_outbox", "mail_failed", "mail_retried")
+        )
+        if busy or not fields["ok"]:
+            emit(app, "worker_pass", fields, logging.INFO if fields["ok"] else logging.WARNING)
         time.sleep(interval)
 
 

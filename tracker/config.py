@@ -11,7 +11,12 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     # Empty means "a SQLite file in the instance folder".
     "DATABASE_URL": "",
+    # Signs sessions and CSRF tokens, keys the testers' draft HMACs. Required (the same on
+    # every server) outside the embedded SQLite mode.
     "SECRET_KEY": "",
+    # Keys being rotated out, comma-separated: they still verify (sessions, CSRF tokens,
+    # drafts), never sign. Remove them once every session signed with them has expired.
+    "SECRET_KEY_FALLBACKS": "",
     # Public address used in e-mails and feeds, e.g. https://brique.example.com
     "BASE_URL": "http://127.0.0.1:5000",
     # E-mail. No SMTP host means messages stay in the in-app outbox (development, demo).
@@ -47,6 +52,16 @@ DEFAULTS: dict[str, Any] = {
     # Benchmarks and tests only: count SQL statements per request in a response header.
     "QUERY_COUNT_HEADER": False,
     "LOG_LEVEL": "INFO",
+    # "json": one JSON object per log line (requests, worker passes); else key=value text.
+    "LOG_FORMAT": "text",
+    # Seconds a 503 (the database away) asks the client to wait before trying again.
+    "OUTAGE_RETRY_AFTER": 5,
+    # Write the client's address in the request log lines (off: personal data).
+    "LOG_CLIENT_ADDRESS": False,
+    # /metrics: a bearer token the scraper sends; without one, only these addresses (CIDR,
+    # comma-separated) may read it.
+    "METRICS_TOKEN": "",
+    "METRICS_ALLOW": "127.0.0.1/32,::1/128",
     # Tests only: argon2id with tiny costs.
     "CHEAP_PASSWORD_HASHING": False,
 }
@@ -73,6 +88,30 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
             except ValueError:
                 raise ValueError(f"TRACKER_{key} must be a whole number, not {raw!r}") from None
     return found
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot work: the message says which variable to set and why."""
+
+
+def key_list(value: Any) -> list[str]:
+    """TRACKER_SECRET_KEY_FALLBACKS as a list: comma- or space-separated, or already a list."""
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    return [str(part) for part in value or () if part]
+
+
+def require_secret_key(database_url: str, secret_key: str) -> None:
+    """Outside the embedded SQLite mode several servers share the database: each one making up
+    its own key would break sessions, CSRF tokens and drafts whenever the balancer switches."""
+    if not secret_key and not database_url.startswith("sqlite"):
+        raise ConfigurationError(
+            "TRACKER_SECRET_KEY is not set. With a shared database (not the embedded SQLite "
+            "mode) every server must be given the same secret key: set TRACKER_SECRET_KEY to a "
+            "long random value (python3 -c 'import secrets; print(secrets.token_urlsafe(48))') "
+            "on every server, and TRACKER_SECRET_KEY_FALLBACKS to the previous one(s) when "
+            "rotating."
+        )
 
 
 def load_or_create_secret(instance_path: Path) -> str:

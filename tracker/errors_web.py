@@ -1,14 +1,20 @@
 """Error pages (HTML in the reader's language, or an RFC 9457 JSON problem for JSON callers),
 never a stack trace; domain errors no view caught become their status here (NotFound 404,
-Forbidden 403, Conflict 409, Throttled 429)."""
+Forbidden 403, Conflict 409, Throttled 429). A database that does not answer (down, restarting,
+no connection left in the pool) is a 503 with Retry-After; a form posted then comes back with
+what was typed, ready to be sent again."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from tracker.db import db
@@ -31,6 +37,10 @@ MESSAGES: dict[int, tuple[Any, Any]] = {
     413: (_l("Too large"), _l("What you sent is larger than this server accepts.")),
     422: (_l("Cannot be processed"), _l("Some of what you sent is not valid.")),
     429: (_l("Too many attempts"), _l("Wait a few minutes before trying again.")),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("Brique cannot reach its database for a moment. Try again in a few seconds."),
+    ),
     500: (
         _l("Something went wrong"),
         _l("An unexpected error occurred. It has been logged; try again in a moment."),
@@ -90,6 +100,18 @@ def init_app(app: Flask) -> None:
         detail = error.message if error.status in (400, 409, 422, 429) else None
         return render_error(error.status, detail, headers=headers)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error: Exception) -> Any:
+        if not is_outage(error):  # a wrong statement is a bug: the 500 page, logged as one
+            app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
+            with suppress(Exception):
+                db.session.rollback()
+            return render_error(500)
+        app.logger.warning("database unavailable: %s", type(error).__name__)
+        return outage_page(int(app.config["OUTAGE_RETRY_AFTER"]))
+
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> Any:
         # Whatever failed, the session may hold a broken transaction: drop it.
@@ -98,3 +120,49 @@ def init_app(app: Flask) -> None:
         except Exception:
             app.logger.exception("rollback failed while rendering a 500")
         return render_error(500)
+
+
+def is_outage(error: Exception) -> bool:
+    """The database did not answer (no connection could be made, the connection dropped, no
+    connection left in the pool), as opposed to a statement it refused."""
+    if isinstance(error, PoolTimeout | InterfaceError):
+        return True
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated) or error.statement is None
+    return False
+
+
+def _posted_values() -> list[tuple[str, str]]:
+    """What a form posted, to send it again: text fields only (files are not sent back) and
+    never a password (it would be written into the page; the person types it again)."""
+    if request.method != "POST" or request.is_json:
+        return []
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if "password" not in name.lower()
+    ]
+
+
+def outage_page(retry_after: int) -> Any:
+    """503 while the database is away. Nothing of the request is known to be written (its
+    transaction did not commit). The page cannot read the database: the person is shown as
+    not logged in, in the language of their session or browser."""
+    with suppress(Exception):
+        db.session.rollback()
+    g._login_user = AnonymousUserMixin()
+    g.pop("_flask_babel", None)  # the locale again, without the account's preference
+    g.pop("academy", None)
+    headers = {"Retry-After": str(retry_after)}
+    title, message = MESSAGES[503]
+    if wants_json():
+        return problem(503, str(message), title=str(title), headers=headers)
+    page = render_template(
+        "errors/unavailable.html",
+        code=503,
+        title=title,
+        message=message,
+        posted=_posted_values(),
+        action=request.path,
+    )
+    return page, 503, headers

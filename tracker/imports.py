@@ -8,28 +8,30 @@ template file). Its pages and routes come from tracker/imports_web.py.
 
 Between the dry run and the confirmation the uploaded file waits under a random token (an
 `UploadStore`), not in a hidden form field: a file of a few megabytes does not fit Werkzeug's
-form-field limit (500 kB), nor should the browser send it twice.
+form-field limit (500 kB), nor should the browser send it twice. The application parks it in
+the database (`DatabaseUploads`, table parked_upload): the confirmation may reach another
+server than the dry run did.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import secrets
-import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy import ForeignKey, LargeBinary, String, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tracker import spreadsheets
+from tracker.db import Base, UTCDateTime
 from tracker.errors import DomainError
 from tracker.spreadsheets import ImportFileError
+from tracker.tokens import hash_token
 
 if TYPE_CHECKING:
     from tracker.academies.models import Academy
@@ -180,66 +182,81 @@ def upload_expired() -> DomainError:
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
-class DiskUploads:
-    """Parked uploads as files in a folder of the instance (a token.upload and a token.json
-    each). Older uploads are deleted at each new one."""
+class ParkedUpload(Base):
+    """An uploaded file waiting for its confirmation (DatabaseUploads); the token is only
+    hashed, and the row goes when confirmed, discarded or expired (purge_uploads)."""
+
+    __tablename__ = "parked_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    academy_id: Mapped[int] = mapped_column(ForeignKey("academy.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+def purge_uploads(session: Session, *, now: dt.datetime) -> int:
+    """Delete the parked uploads whose time is over (flushes); how many went."""
+    result = session.execute(
+        delete(ParkedUpload)
+        .where(ParkedUpload.expires_at < now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class DatabaseUploads:
+    """Parked uploads in the database, shared by every server: the dry run may be served by
+    one host and the confirmation by another. Expired ones are purged at each new one (and by
+    the worker). Flushes, never commits: the caller's transaction keeps or drops them."""
 
     def __init__(
-        self,
-        folder: str | Path,
-        *,
-        lifetime: float = UPLOAD_LIFETIME_SECONDS,
-        clock: Callable[[], float] = time.time,
+        self, session: Session, *, now: dt.datetime, lifetime: float = UPLOAD_LIFETIME_SECONDS
     ) -> None:
-        self.folder = Path(folder)
+        self.session = session
+        self.now = now
         self.lifetime = lifetime
-        self.clock = clock
-
-    def _folder(self) -> Path:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return self.folder
-
-    def _purge(self, folder: Path, now: float) -> None:
-        for path in folder.glob("*.json"):
-            try:
-                if now - path.stat().st_mtime > self.lifetime:
-                    path.with_suffix(".upload").unlink(missing_ok=True)
-                    path.unlink(missing_ok=True)
-            except OSError:
-                continue
 
     def park(self, *, academy_id: int, user_id: int, filename: str, data: bytes) -> str:
-        folder = self._folder()
-        now = self.clock()
-        self._purge(folder, now)
+        purge_uploads(self.session, now=self.now)
         token = secrets.token_urlsafe(24)  # 32 characters
-        (folder / f"{token}.upload").write_bytes(data)
-        meta = {"academy_id": academy_id, "user_id": user_id, "filename": filename, "at": now}
-        (folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+        self.session.add(
+            ParkedUpload(
+                token_hash=hash_token(token),
+                academy_id=academy_id,
+                user_id=user_id,
+                filename=filename[:255],
+                data=data,
+                expires_at=self.now + dt.timedelta(seconds=self.lifetime),
+            )
+        )
+        self.session.flush()
         return token
 
     def load(self, token: str, *, academy_id: int, user_id: int) -> tuple[str, bytes]:
         if not _TOKEN_RE.match(token or ""):
             raise upload_expired()
-        folder = self._folder()
-        try:
-            meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-            data = (folder / f"{token}.upload").read_bytes()
-        except (OSError, ValueError):
-            raise upload_expired() from None
+        parked = self.session.scalar(
+            select(ParkedUpload).where(ParkedUpload.token_hash == hash_token(token))
+        )
         if (
-            meta.get("academy_id") != academy_id
-            or meta.get("user_id") != user_id
-            or self.clock() - float(meta.get("at", 0)) > self.lifetime
+            parked is None
+            or parked.academy_id != academy_id
+            or parked.user_id != user_id
+            or parked.expires_at < self.now
         ):
             raise upload_expired()
-        return str(meta.get("filename", "")), data
+        return parked.filename, parked.data
 
     def discard(self, token: str) -> None:
         if _TOKEN_RE.match(token or ""):
-            folder = self._folder()
-            (folder / f"{token}.upload").unlink(missing_ok=True)
-            (folder / f"{token}.json").unlink(missing_ok=True)
+            self.session.execute(
+                delete(ParkedUpload)
+                .where(ParkedUpload.token_hash == hash_token(token))
+                .execution_options(synchronize_session=False)
+            )
 
 
 # -- An import's rules ----------------------------------------------------------------------------

@@ -9,10 +9,9 @@ and what to say once done), then calls `add_routes`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
-from flask import Blueprint, Response, current_app, flash, g, render_template, request
+from flask import Blueprint, Response, flash, g, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -22,15 +21,21 @@ from tracker import spreadsheets
 from tracker.auth.permissions import Permission
 from tracker.db import db, utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.imports import DiskUploads, ImportPlan, ImportRules, UploadStore, upload_expired
+from tracker.imports import (
+    DatabaseUploads,
+    ImportPlan,
+    ImportRules,
+    UploadStore,
+    upload_expired,
+)
 from tracker.web import attach_error, requires
 
 ResultT = TypeVar("ResultT")
 
 
 def upload_store() -> UploadStore:
-    """The application's parked uploads: on the instance folder's disk for now."""
-    return DiskUploads(Path(current_app.instance_path) / "imports")
+    """The application's parked uploads: in the database, which every server shares."""
+    return DatabaseUploads(db.session, now=utcnow())
 
 
 class ConfirmImportForm(FlaskForm):
@@ -131,6 +136,7 @@ def dry_run(importer: Importer[Any]) -> Any:
     token = upload_store().park(
         academy_id=g.academy.id, user_id=current_user.id, filename=filename, data=data
     )
+    db.session.commit()  # the dry run wrote nothing else
     return preview_page(importer, plan, filename, token)
 
 
@@ -167,8 +173,8 @@ def _apply(
             plan = importer.rules.check(db.session, g.academy, filename, data)
             return preview_page(importer, plan, filename, token, 409)
         return preview_page(importer, plan, filename, token, 422)
+    upload_store().discard(token)  # in the import's own transaction
     db.session.commit()
-    upload_store().discard(token)
     return importer.done(plan, result)
 
 

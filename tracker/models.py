@@ -26,6 +26,7 @@ from tracker.feedback.models import (
     TesterProfile,
 )
 from tracker.feedback.triage_models import FeedbackItemEvent
+from tracker.imports import ParkedUpload
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
@@ -55,6 +56,7 @@ __all__ = [
     "MemberEvent",
     "Membership",
     "NeedEvent",
+    "ParkedUpload",
     "PasswordReset",
     "Question",
     "Release",

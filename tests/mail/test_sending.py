@@ -334,6 +334,7 @@ def test_the_flask_command_line_sends_mail(real_engine, clean_engine, smtp_serve
         **os.environ,
         "TRACKER_DATABASE_URL": real_engine.url.render_as_string(hide_password=False),
         "TRACKER_INSTANCE_PATH": str(tmp_path),
+        "TRACKER_SECRET_KEY": "shared-by-every-server",
         "TRACKER_SMTP_HOST": "127.0.0.1",
         "TRACKER_SMTP_PORT": str(port),
         "TRACKER_MAIL_FROM": SENDER,

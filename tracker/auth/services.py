@@ -229,7 +229,19 @@ def finish_login(
         raise DomainError(_("Wrong e-mail address or password."), field="password")
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    session.execute(delete(LoginThrottle).where(LoginThrottle.email == email))
+    # The per-source counters first, the account's own counter last: the order begin_login
+    # locks them in, so that two logins of one account at once (two tabs, two hosts) never
+    # wait on each other in a cycle (PostgreSQL would abort one of them as a deadlock).
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.email == email, LoginThrottle.source != ALL_SOURCES
+        )
+    )
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.email == email, LoginThrottle.source == ALL_SOURCES
+        )
+    )
     user.last_login_at = now
     session.flush()
     return user

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from tracker.academies.models import Academy
 from tracker.errors import DomainError, NotFound
 from tracker.feedback import links
-from tracker.feedback.keys import completion_stamp, lookup_key, stamp
+from tracker.feedback.keys import completion_stamp, lookup_key, old_lookup_keys, stamp
 from tracker.feedback.models import (
     Answer,
     FeedbackRound,
@@ -159,18 +159,28 @@ def _locked_response(session: Session, round_id: int, key: str) -> Response | No
 
 
 def my_response(
-    session: Session, round_: FeedbackRound, user_id: int, *, secret_key: str
+    session: Session,
+    round_: FeedbackRound,
+    user_id: int,
+    *,
+    secret_key: str,
+    old_keys: Sequence[str] = (),
 ) -> Response | None:
     """This person's response; None if they have none, or once an anonymous round has closed
-    (nothing links them to it any more, tracker/feedback/keys.py)."""
+    (nothing links them to it any more, tracker/feedback/keys.py). One saved under a secret key
+    being rotated out (`old_keys`) is found too."""
     key = lookup_key(secret_key, round_, user_id)
     if key is None:
         return None
-    return session.scalar(
-        select(Response)
-        .where(Response.round_id == round_.id, Response.lookup_key == key)
-        .options(selectinload(Response.answers))
-    )
+    for candidate in (key, *old_lookup_keys(old_keys, round_, user_id)):
+        found = session.scalar(
+            select(Response)
+            .where(Response.round_id == round_.id, Response.lookup_key == candidate)
+            .options(selectinload(Response.answers))
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def response_values(response: Response | None) -> dict[str, list[str]]:
@@ -201,6 +211,7 @@ def save_response(
     submit: bool,
     secret_key: str,
     now: dt.datetime,
+    old_keys: Sequence[str] = (),
 ) -> Response:
     """Save the tester's answers as a draft, or submit them (required questions enforced).
 
@@ -221,6 +232,11 @@ def save_response(
     slots = slots_of(questions, round_bricks(session, round_))
 
     response = _locked_response(session, round_.id, key)
+    for old in old_lookup_keys(old_keys, round_, invitation.user_id) if response is None else ():
+        response = _locked_response(session, round_.id, old)
+        if response is not None:  # saved before the secret key's rotation: now under the new one
+            response.lookup_key = key
+            break
     if response is None:
         parsed = _parse_answers(slots, values, require=submit)
         if parsed.errors:
@@ -298,7 +314,13 @@ class MyRound:
 
 
 def my_rounds(
-    session: Session, academy: Academy, user_id: int, *, secret_key: str, now: dt.datetime
+    session: Session,
+    academy: Academy,
+    user_id: int,
+    *,
+    secret_key: str,
+    now: dt.datetime,
+    old_keys: Sequence[str] = (),
 ) -> tuple[list[MyRound], list[MyRound]]:
     """(rounds taking answers or about to, by deadline; past rounds, newest first): 2 queries."""
     rows = session.execute(
@@ -316,6 +338,8 @@ def my_rounds(
         key = lookup_key(secret_key, round_, user_id)
         if key is not None:
             keys[key] = round_.id
+            for old in old_lookup_keys(old_keys, round_, user_id):
+                keys[old] = round_.id
     states: dict[int, ResponseState] = {}
     if keys:
         for round_id, key, state in session.execute(

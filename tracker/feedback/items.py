@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.cleaning import checked_line, one_of
 from tracker.errors import DomainError, NotFound
-from tracker.feedback.keys import item_lookup_key, stamp
+from tracker.feedback.keys import item_lookup_key, old_lookup_keys, stamp
 from tracker.feedback.models import FeedbackItem, FeedbackRound, ItemKind, RoundInvitation, Severity
 from tracker.feedback.phases import RoundClosed, lock_round_for_answers
 from tracker.feedback.questionnaire import TEXT_ANSWER_LENGTH, round_bricks
@@ -75,6 +76,7 @@ def report_item(
     *,
     secret_key: str,
     now: dt.datetime,
+    old_keys: Sequence[str] = (),
 ) -> FeedbackItem:
     """A new feedback item; the same report sent twice (a double click) is stored once."""
     round_ = invitation.round
@@ -83,6 +85,14 @@ def report_item(
     key = item_lookup_key(secret_key, round_, invitation.user_id)
     if key is None:  # an anonymous round closed: refused above already
         raise RoundClosed(_("This round is closed: answers are no longer accepted."))
+    old = old_lookup_keys(old_keys, round_, invitation.user_id, item=True)
+    if old:  # items reported before the secret key's rotation move to the new key
+        session.execute(
+            update(FeedbackItem)
+            .where(FeedbackItem.round_id == round_.id, FeedbackItem.lookup_key.in_(old))
+            .values(lookup_key=key)
+            .execution_options(synchronize_session=False)
+        )
     same = session.scalar(
         select(FeedbackItem)
         .where(
@@ -108,31 +118,43 @@ def report_item(
 
 
 def my_items(
-    session: Session, round_: FeedbackRound, user_id: int, *, secret_key: str
+    session: Session,
+    round_: FeedbackRound,
+    user_id: int,
+    *,
+    secret_key: str,
+    old_keys: Sequence[str] = (),
 ) -> list[FeedbackItem]:
     key = item_lookup_key(secret_key, round_, user_id)
     if key is None:
         return []
+    keys = [key, *old_lookup_keys(old_keys, round_, user_id, item=True)]
     return list(
         session.scalars(
             select(FeedbackItem)
-            .where(FeedbackItem.round_id == round_.id, FeedbackItem.lookup_key == key)
+            .where(FeedbackItem.round_id == round_.id, FeedbackItem.lookup_key.in_(keys))
             .order_by(FeedbackItem.id)
         )
     )
 
 
 def get_my_item(
-    session: Session, round_: FeedbackRound, user_id: int, item_id: int, *, secret_key: str
+    session: Session,
+    round_: FeedbackRound,
+    user_id: int,
+    item_id: int,
+    *,
+    secret_key: str,
+    old_keys: Sequence[str] = (),
 ) -> FeedbackItem:
     """One of this person's own items in this round; anybody else's is NotFound."""
     item = session.get(FeedbackItem, item_id)
     key = item_lookup_key(secret_key, round_, user_id)
+    keys = [] if key is None else [key, *old_lookup_keys(old_keys, round_, user_id, item=True)]
     if (
         item is None
-        or key is None
         or item.round_id != round_.id
-        or not hmac.compare_digest(item.lookup_key, key)
+        or not any(hmac.compare_digest(item.lookup_key, k) for k in keys)
     ):
         raise NotFound(_("No such feedback item."))
     return item

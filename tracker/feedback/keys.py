@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 from tracker.feedback.models import FeedbackRound, RoundState
 
@@ -56,6 +57,15 @@ def item_lookup_key(secret_key: str, round_: FeedbackRound, user_id: int) -> str
     """Finds a person's own feedback items; differs from their response's key on purpose."""
     key = round_key(secret_key, round_)
     return None if key is None else _hmac(key, f"item:{round_.id}:{user_id}").hex()
+
+
+def old_lookup_keys(
+    old_keys: Sequence[str], round_: FeedbackRound, user_id: int, *, item: bool = False
+) -> list[str]:
+    """The person's response (or item) keys under the secret keys being rotated out: what they
+    saved before the rotation is still theirs until those keys are removed."""
+    make = item_lookup_key if item else lookup_key
+    return [key for old in old_keys if (key := make(old, round_, user_id)) is not None]
 
 
 def _day(moment: dt.datetime) -> dt.datetime:

@@ -57,7 +57,14 @@ def round_time(value: Any) -> str:
 
 
 def secret_key() -> str:
+    """The application's secret key: the one new draft keys are made with."""
     return str(current_app.config["SECRET_KEY"])
+
+
+def old_secret_keys() -> tuple[str, ...]:
+    """The keys being rotated out (TRACKER_SECRET_KEY_FALLBACKS): drafts made under one are
+    still found, and moved to the current key when next saved."""
+    return tuple(current_app.config.get("SECRET_KEY_FALLBACKS") or ())
 
 
 def time_zone() -> str:

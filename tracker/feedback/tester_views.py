@@ -43,7 +43,7 @@ from tracker.feedback.models import (
     RoundInvitation,
     RoundState,
 )
-from tracker.feedback.pages import secret_key
+from tracker.feedback.pages import old_secret_keys, secret_key
 from tracker.feedback.phases import RoundClosed, round_phase
 from tracker.feedback.questionnaire import round_bricks, slots_of
 from tracker.forms import ConfirmForm
@@ -81,7 +81,9 @@ def _answer_page(
         abort(404)
     if phase == "scheduled" or (place.via_link and phase == "closed"):
         return _notice(place, phase, status)
-    response = answers.my_response(db.session, round_, user_id, secret_key=secret_key())
+    response = answers.my_response(
+        db.session, round_, user_id, secret_key=secret_key(), old_keys=old_secret_keys()
+    )
     bricks = round_bricks(db.session, round_)
     return render_template(
         "feedback/tester/answer.html",
@@ -93,7 +95,9 @@ def _answer_page(
         values=answers.response_values(response) if values is None else values,
         errors=errors or {},
         response=response,
-        items=items.my_items(db.session, round_, user_id, secret_key=secret_key()),
+        items=items.my_items(
+            db.session, round_, user_id, secret_key=secret_key(), old_keys=old_secret_keys()
+        ),
         readonly=phase != "open",
         forgotten=forgotten(round_),
         form=ConfirmForm(),
@@ -121,6 +125,7 @@ def _answer(place: AnswerPlace) -> Any:
             values,
             submit=submitting,
             secret_key=secret_key(),
+            old_keys=old_secret_keys(),
             now=utcnow(),
         )
     except answers.AnswerErrors as error:  # every message goes beside its question
@@ -175,7 +180,12 @@ def _save_item(place: AnswerPlace, item: FeedbackItem | None, form: ReportItemFo
     now, data = utcnow(), _item_input(form)
     if item is None:
         return items.report_item(
-            db.session, place.invitation, data, secret_key=secret_key(), now=now
+            db.session,
+            place.invitation,
+            data,
+            secret_key=secret_key(),
+            old_keys=old_secret_keys(),
+            now=now,
         )
     return items.update_item(db.session, item, place.invitation, data, now=now)
 
@@ -208,7 +218,12 @@ def _item_form(place: AnswerPlace, item: FeedbackItem | None) -> Any:
 
 def _my_item(place: AnswerPlace, item_id: int) -> FeedbackItem:
     return items.get_my_item(
-        db.session, place.round, place.invitation.user_id, item_id, secret_key=secret_key()
+        db.session,
+        place.round,
+        place.invitation.user_id,
+        item_id,
+        secret_key=secret_key(),
+        old_keys=old_secret_keys(),
     )
 
 
@@ -236,7 +251,12 @@ def _logged_in_place(round_id: int) -> AnswerPlace:
 @requires(Permission.ROUND_ANSWER)
 def my_rounds() -> Any:
     current, past = answers.my_rounds(
-        db.session, g.academy, current_user.id, secret_key=secret_key(), now=utcnow()
+        db.session,
+        g.academy,
+        current_user.id,
+        secret_key=secret_key(),
+        old_keys=old_secret_keys(),
+        now=utcnow(),
     )
     return render_template("feedback/tester/my_rounds.html", current=current, past=past)
 
