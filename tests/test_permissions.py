@@ -39,6 +39,10 @@ class Route:
     allowed: set[str] = field(default_factory=set)
     public: bool = False  # anonymous included, nobody refused
     data: dict[str, Any] = field(default_factory=dict)
+    # An /api/v1 route: called with a bearer token of the principal (read and write, all of its
+    # academies), never a session; anonymous is 401, and an academy the principal is not a
+    # member of is 404 ("hidden"), as if it did not exist.
+    api: bool = False
 
 
 def academy(suffix: str = "") -> Path:
@@ -287,6 +291,53 @@ def _segment(w: World, s: Session) -> int:
     from tracker.feedback.panel import create_segment
 
     return create_segment(s, w.academy, name="Finance", filters={"business_unit": ["Finance"]}).id
+
+
+def api(suffix: str | Path = "", method: str = "GET", **kwargs: Any) -> Route:
+    """An API route of the main academy (suffix: after /api/v1/academies/<slug>)."""
+    if callable(suffix):
+        path = suffix
+    else:
+        path = lambda w, s: f"/api/v1/academies/{w.academy.slug}{suffix}"  # noqa: E731
+    return Route(path, method, api=True, **kwargs)
+
+
+def _api_item_url(suffix: str = "") -> Path:
+    def path(w: World, s: Session) -> str:
+        from tests.factories import add_item, add_round
+
+        round_ = add_round(s, w.academy)
+        item = add_item(s, round_, title="Slide 4 unreadable")
+        return f"/api/v1/academies/{w.academy.slug}/rounds/{round_.id}/items/{item.id}{suffix}"
+
+    return path
+
+
+def _api(kind: Callable[[World, Session], int], suffix: str = "") -> Path:
+    """/api/v1/academies/<slug>/<collection>/<a new object's id><suffix>."""
+    collections = {
+        "_path": "paths", "_sprint": "sprints", "_release": "releases", "_need": "needs",
+        "_results_round": "rounds",
+    }  # fmt: skip
+
+    def path(w: World, s: Session) -> str:
+        return f"/api/v1/academies/{w.academy.slug}/{collections[kind.__name__]}/{kind(w, s)}{suffix}"
+
+    return path
+
+
+def _api_brick(suffix: str = "") -> Path:
+    def path(w: World, s: Session) -> str:
+        brick = make_brick(s, w, "API brick")
+        return f"/api/v1/academies/{w.academy.slug}/bricks/{brick.number}{suffix}"
+
+    return path
+
+
+def _first_stage(w: World, s: Session) -> int:
+    from tracker.backlog.services import first_stage
+
+    return first_stage(s, w.academy).id
 
 
 SITE_ADMIN = {"admin"}
@@ -584,12 +635,72 @@ ROUTES: dict[str, Route] = {
     "mail.requeue_message": Route(
         lambda w, s: f"/admin/outbox/{_message(w, s)}/requeue", "POST", allowed=SITE_ADMIN
     ),
+    # The JSON API (tracker/api): token principals, same permissions as the pages.
+    "api_meta.openapi": Route(lambda w, s: "/api/v1/openapi.json", public=True, api=True),
+    "api_meta.docs": Route(lambda w, s: "/api/v1/docs", public=True, api=True),
+    "api_academies.list_academies": Route(
+        lambda w, s: "/api/v1/academies", allowed=EVERYONE - {"anonymous"}, api=True
+    ),
+    "api_academies.get_academy": api("", allowed=MEMBERS),
+    "api_academies.list_members": api("/members", allowed={"manager"}),
+    "api_academies.list_stages": api("/stages", allowed=BUILDERS),
+    "api_academies.list_paths": api("/paths", allowed=BUILDERS),
+    "api_academies.get_path": api(_api(_path), allowed=BUILDERS),
+    "api_academies.create_path": api(
+        "/paths", "POST", allowed={"manager"}, data={"name": "API path"}
+    ),
+    "api_bricks.list_bricks": api("/bricks", allowed=BUILDERS),
+    "api_bricks.get_brick": api(_api_brick(), allowed=BUILDERS),
+    "api_bricks.create_brick": api(
+        "/bricks", "POST", allowed=BUILDERS, data={"title": "From the API", "format": "mooc"}
+    ),
+    "api_bricks.update_brick": api(
+        _api_brick(), "PATCH", allowed=BUILDERS, data={"title": "Renamed"}
+    ),
+    "api_bricks.delete_brick": api(_api_brick(), "DELETE", allowed={"manager"}),
+    "api_bricks.move_brick": api(_api_brick("/move"), "POST", allowed=BUILDERS, data={"stage_id": 1}),
+    "api_bricks.reorder_brick": api(
+        _api_brick("/reorder"), "POST", allowed={"manager"}, data={"position": 1}
+    ),
+    "api_planning.list_sprints": api("/sprints", allowed=BUILDERS),
+    "api_planning.get_sprint": api(_api(_sprint), allowed=BUILDERS),
+    "api_planning.plan_sprint": api(
+        _api(_sprint, "/plan"), "POST", allowed={"manager"}, data={"add": []}
+    ),
+    "api_planning.start_sprint": api(_api(_sprint, "/start"), "POST", allowed={"manager"}),
+    "api_planning.close_sprint": api(_api(_sprint, "/close"), "POST", allowed={"manager"}),
+    "api_planning.list_releases": api("/releases", allowed=BUILDERS),
+    "api_planning.get_release": api(_api(_release), allowed=BUILDERS),
+    "api_planning.decide_release": api(
+        _api(_release, "/decision"), "POST", allowed={"manager"}, data={"outcome": "go"}
+    ),
+    "api_planning.mark_released": api(_api(_release, "/released"), "POST", allowed={"manager"}),
+    "api_planning.list_notes": api("/notes", allowed=MEMBERS),
+    "api_feedback.list_rounds": api("/rounds", allowed=BUILDERS),
+    "api_feedback.get_round": api(_api(_results_round), allowed=BUILDERS),
+    "api_feedback.round_results": api(_api(_results_round, "/results"), allowed=BUILDERS),
+    "api_feedback.list_items": api(_api(_results_round, "/items"), allowed=BUILDERS),
+    "api_feedback.get_item": api(_api_item_url(), allowed=BUILDERS),
+    "api_feedback.triage_item": api(
+        _api_item_url("/triage"), "POST", allowed=BUILDERS, data={"status": "accepted"}
+    ),
+    # Needs: builders read every need, requesters their own (this one is the stakeholder's).
+    "api_needs.list_needs": api("/needs", allowed=BUILDERS | {"stakeholder"}),
+    "api_needs.get_need": api(_api(_need), allowed=BUILDERS | {"stakeholder"}),
+    "api_needs.submit_need": api(
+        "/needs", "POST", allowed=REQUESTERS, data={"title": "Excel", "business_unit": "DRH"}
+    ),
+    "api_needs.triage_need": api(
+        _api(_need, "/triage"), "POST", allowed={"manager"}, data={"status": "accepted"}
+    ),
 }
 
 
 def expected(route: Route, principal: str) -> str:
     if route.public or principal in route.allowed:
         return "ok"
+    if route.api and principal in ("admin", "outsider"):
+        return "hidden"  # not a member: the academy does not exist for their token
     return "login" if principal == "anonymous" else "forbidden"
 
 
@@ -602,6 +713,8 @@ def answer(response: Any) -> str:
         return "login"
     if response.status_code == 401:
         return "login"
+    if response.status_code == 404 and response.mimetype == "application/problem+json":
+        return "hidden"
     return "ok"
 
 
@@ -631,18 +744,29 @@ def test_route_answers_each_principal(endpoint, principal, client, db_session, w
     url = route.path(world, db_session)
     db_session.flush()
     user = world.principal(principal)
-    if user is not None:
-        login(user)
-
-    if route.method == "GET":
-        response = client.get(url)
+    if route.api:
+        response = _call_api(client, db_session, route, url, user)
     else:
-        response = client.post(url, data=dict(route.data))
+        if user is not None:
+            login(user)
+        if route.method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data=dict(route.data))
 
     assert response.status_code != 500
     assert answer(response) == expected(route, principal), (
         f"{route.method} {url} as {principal}: {response.status_code} {response.location or ''}"
     )
+
+
+def _call_api(client: Any, session: Session, route: Route, url: str, user: Any) -> Any:
+    from tests.api.helpers import bearer, personal_token
+
+    headers = bearer(personal_token(session, user)) if user is not None else {}
+    if route.method == "GET":
+        return client.get(url, headers=headers)
+    return client.open(url, method=route.method, json=dict(route.data), headers=headers)
 
 
 # The acceptance step: only the account an invitation is addressed to accepts or declines it,

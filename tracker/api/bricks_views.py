@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.datastructures import MultiDict
 
 from tracker.api import schemas
 from tracker.api.routing import (
@@ -27,7 +26,7 @@ from tracker.api.routing import (
     expected_version,
     next_link,
 )
-from tracker.api.validation import FormInvalid, validated
+from tracker.api.validation import FormInvalid, form_data, validated
 from tracker.auth.permissions import Permission
 from tracker.backlog import presenting, queries, reorder, services
 from tracker.backlog.forms import BrickForm, CreateBrickForm, EditBrickForm
@@ -104,27 +103,8 @@ def get_brick(number: int) -> Any:
     return _answer(services.get_brick(db.session, g.academy, number))
 
 
-def _form_data(values: dict[str, Any]) -> MultiDict[str, str]:
-    """A JSON body as the form would have been posted."""
-    data: MultiDict[str, str] = MultiDict()
-    for name, value in values.items():
-        if name == "objectives":
-            for index, objective in enumerate(value or []):
-                level = objective.get("bloom_level")
-                data.add(f"objectives-{index}-statement", objective.get("statement", ""))
-                data.add(
-                    f"objectives-{index}-bloom_level",
-                    getattr(level, "value", level) or "apply",
-                )
-        elif value is None:
-            data.add(name, "")
-        else:
-            data.add(name, str(getattr(value, "value", value)))
-    return data
-
-
 def _checked_form(form_class: type[BrickForm], values: dict[str, Any], brick: Brick | None) -> Any:
-    form = form_class(formdata=_form_data(values), meta={"csrf": False})
+    form = form_class(formdata=form_data(values), meta={"csrf": False})
     picks = services.brick_choices(db.session, g.academy)
     form.set_choices(
         stages=picks.stages, sprints=picks.sprints, releases=picks.releases,

@@ -112,7 +112,11 @@ blueprints: dict[str, flask_smorest.Blueprint] = {}
 # The modules whose routes attach to the API blueprints (imported before they are registered).
 API_MODULES = (
     "meta_views",
+    "academies_views",
     "bricks_views",
+    "planning_views",
+    "feedback_views",
+    "needs_views",
 )
 
 spec = ApiSpec()
@@ -388,6 +392,16 @@ def next_link(cursor: str | None) -> str | None:
     args = {k: v for k, v in request.args.items() if k != "cursor"}
     args["cursor"] = cursor
     return f"{request.base_url}?{urlencode(args)}"
+
+
+def page_of(items: list[Any], limit: int) -> dict[str, Any]:
+    """One page of a list a service returned whole (a handful of rows: sprints, releases...):
+    the cursor is the offset of the next page."""
+    cursor = decode_cursor(1)
+    start = max(0, cursor[0]) if cursor is not None else 0
+    chosen = items[start : start + limit]
+    more = start + limit < len(items)
+    return {"items": chosen, "next": next_link(encode_cursor([start + limit]) if more else None)}
 
 
 def limit_arg(default: int = 50, maximum: int = 100) -> int:

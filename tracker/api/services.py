@@ -303,3 +303,10 @@ def academy_ids_of(session: Session, token: ApiToken) -> set[int]:
     if token.academy_id is not None:
         query = query.where(Membership.academy_id == token.academy_id)
     return set(session.scalars(query))
+
+
+def service_user_ids(session: Session, academy: Academy) -> set[int]:
+    """The accounts of the academy's service accounts (members marked as such)."""
+    return set(
+        session.scalars(select(ServiceAccount.user_id).where(ServiceAccount.academy_id == academy.id))
+    )

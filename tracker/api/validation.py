@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 
 from tracker.errors import DomainError
 
@@ -43,3 +45,31 @@ def validated(form: FormT) -> FormT:
     if not form.validate():
         raise FormInvalid(_flat(form.errors))
     return form
+
+
+def form_data(values: dict[str, Any]) -> MultiDict[str, str]:
+    """A JSON body as the page's form would have been posted (lists of objects as WTForms'
+    numbered rows: objectives-0-statement...)."""
+    data: MultiDict[str, str] = MultiDict()
+    for name, value in values.items():
+        if isinstance(value, list):
+            for index, row in enumerate(value):
+                if isinstance(row, dict):
+                    for key, item in row.items():
+                        data.add(f"{name}-{index}-{key}", _text(item))
+                else:
+                    data.add(name, _text(row))
+        else:
+            data.add(name, _text(value))
+    return data
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
+def checked(form_class: Callable[..., FormT], values: dict[str, Any], **kwargs: Any) -> FormT:
+    """The page's form, filled from a JSON body and validated (FormInvalid otherwise)."""
+    return validated(form_class(formdata=form_data(values), meta={"csrf": False}, **kwargs))
