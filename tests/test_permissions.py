@@ -334,10 +334,34 @@ def _api_brick(suffix: str = "") -> Path:
     return path
 
 
-def _first_stage(w: World, s: Session) -> int:
-    from tracker.backlog.services import first_stage
+def _token_of(w: World, s: Session) -> int:
+    """A token of the manager's (the others revoking it: 404, the view ran and refused)."""
+    from tracker.api.services import create_personal_token
 
-    return first_stage(s, w.academy).id
+    issued = create_personal_token(
+        s, w.manager, name="t", can_write=False, academy=None, days=7, now=utcnow()
+    )
+    return issued.token.id
+
+
+def _service_account(w: World, s: Session) -> int:
+    from tracker.academies.models import Role
+    from tracker.api.services import create_service_account
+
+    account = create_service_account(
+        s, w.academy, name="LMS", role="designer", actor=w.manager, actor_role=Role.MANAGER,
+        now=utcnow(),
+    )  # fmt: skip
+    return account.id
+
+
+def _service_token_url(w: World, s: Session) -> str:
+    from tracker.api.services import get_service_account, issue_service_token
+
+    account = get_service_account(s, w.academy, _service_account(w, s))
+    issued = issue_service_token(s, account, name="t", can_write=False, days=7, now=utcnow())
+    base = f"/a/{w.academy.slug}/settings/service-accounts/{account.id}"
+    return f"{base}/tokens/{issued.token.id}/revoke"
 
 
 SITE_ADMIN = {"admin"}
@@ -635,6 +659,27 @@ ROUTES: dict[str, Route] = {
     "mail.requeue_message": Route(
         lambda w, s: f"/admin/outbox/{_message(w, s)}/requeue", "POST", allowed=SITE_ADMIN
     ),
+    # API credentials: one's own tokens; service accounts by the academy's managers only (not
+    # the site admin: a service account reads the academy's content).
+    "api_tokens.tokens": Route(lambda w, s: "/account/tokens/", allowed=EVERYONE - {"anonymous"}),
+    "api_tokens.revoke_token": Route(
+        lambda w, s: f"/account/tokens/{_token_of(w, s)}/revoke", "POST",
+        allowed=EVERYONE - {"anonymous"},
+    ),  # fmt: skip
+    "service_accounts.service_accounts": Route(
+        academy("settings/service-accounts"), allowed={"manager"}
+    ),
+    "service_accounts.issue_service_token": Route(
+        lambda w, s: f"/a/{w.academy.slug}/settings/service-accounts/{_service_account(w, s)}/tokens",
+        "POST", allowed={"manager"}, data={"name": "LMS", "access": "read", "days": "30"},
+    ),  # fmt: skip
+    "service_accounts.revoke_service_token": Route(
+        _service_token_url, "POST", allowed={"manager"}
+    ),
+    "service_accounts.delete_service_account": Route(
+        lambda w, s: f"/a/{w.academy.slug}/settings/service-accounts/{_service_account(w, s)}/delete",
+        "POST", allowed={"manager"},
+    ),  # fmt: skip
     # The JSON API (tracker/api): token principals, same permissions as the pages.
     "api_meta.openapi": Route(lambda w, s: "/api/v1/openapi.json", public=True, api=True),
     "api_meta.docs": Route(lambda w, s: "/api/v1/docs", public=True, api=True),

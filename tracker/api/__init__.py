@@ -13,4 +13,4 @@ tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 service_accounts_bp = academy_blueprint("service_accounts", __name__)
 blueprints = (tokens_bp, service_accounts_bp)
 
-view_modules: tuple[str, ...] = ()
+view_modules = ("token_views",)

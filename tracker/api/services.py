@@ -140,8 +140,8 @@ def create_service_account(
     now: dt.datetime,
 ) -> ServiceAccount:
     """An integration of the academy acting as `role`: an account with no password (it never
-    logs in), a member of this academy only. Only a manager (member:manage) creates one."""
-    if not allows(actor, Permission.MEMBER_MANAGE, academy, role=actor_role):
+    logs in), a member of this academy only. Only a manager creates one."""
+    if not allows(actor, Permission.SERVICE_ACCOUNT_MANAGE, academy, role=actor_role):
         raise Forbidden(_("Only a manager creates service accounts."))
     try:
         role = Role(role)
