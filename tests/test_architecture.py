@@ -57,7 +57,17 @@ INFRASTRUCTURE = (
 #   feedback   panel, rounds, answers, results, triage          auth, backlog (+ ACCEPTED_UPWARD)
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
 #   api        tokens, service accounts (its views: every domain's rules, as the pages do)
-DOMAINS = ("auth", "mail", "academies", "backlog", "board", "sprints", "feedback", "releases", "api")
+DOMAINS = (
+    "auth",
+    "mail",
+    "academies",
+    "backlog",
+    "board",
+    "sprints",
+    "feedback",
+    "releases",
+    "api",
+)
 WEB_PLUMBING = (
     "tracker.web",
     "tracker.forms",

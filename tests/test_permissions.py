@@ -321,7 +321,9 @@ def _api(kind: Callable[[World, Session], int], suffix: str = "") -> Path:
     }  # fmt: skip
 
     def path(w: World, s: Session) -> str:
-        return f"/api/v1/academies/{w.academy.slug}/{collections[kind.__name__]}/{kind(w, s)}{suffix}"
+        return (
+            f"/api/v1/academies/{w.academy.slug}/{collections[kind.__name__]}/{kind(w, s)}{suffix}"
+        )
 
     return path
 
@@ -663,23 +665,29 @@ ROUTES: dict[str, Route] = {
     # the site admin: a service account reads the academy's content).
     "api_tokens.tokens": Route(lambda w, s: "/account/tokens/", allowed=EVERYONE - {"anonymous"}),
     "api_tokens.revoke_token": Route(
-        lambda w, s: f"/account/tokens/{_token_of(w, s)}/revoke", "POST",
+        lambda w, s: f"/account/tokens/{_token_of(w, s)}/revoke",
+        "POST",
         allowed=EVERYONE - {"anonymous"},
-    ),  # fmt: skip
+    ),
     "service_accounts.service_accounts": Route(
         academy("settings/service-accounts"), allowed={"manager"}
     ),
     "service_accounts.issue_service_token": Route(
-        lambda w, s: f"/a/{w.academy.slug}/settings/service-accounts/{_service_account(w, s)}/tokens",
-        "POST", allowed={"manager"}, data={"name": "LMS", "access": "read", "days": "30"},
-    ),  # fmt: skip
-    "service_accounts.revoke_service_token": Route(
-        _service_token_url, "POST", allowed={"manager"}
+        lambda w, s: (
+            f"/a/{w.academy.slug}/settings/service-accounts/{_service_account(w, s)}/tokens"
+        ),
+        "POST",
+        allowed={"manager"},
+        data={"name": "LMS", "access": "read", "days": "30"},
     ),
+    "service_accounts.revoke_service_token": Route(_service_token_url, "POST", allowed={"manager"}),
     "service_accounts.delete_service_account": Route(
-        lambda w, s: f"/a/{w.academy.slug}/settings/service-accounts/{_service_account(w, s)}/delete",
-        "POST", allowed={"manager"},
-    ),  # fmt: skip
+        lambda w, s: (
+            f"/a/{w.academy.slug}/settings/service-accounts/{_service_account(w, s)}/delete"
+        ),
+        "POST",
+        allowed={"manager"},
+    ),
     # The JSON API (tracker/api): token principals, same permissions as the pages.
     "api_meta.openapi": Route(lambda w, s: "/api/v1/openapi.json", public=True, api=True),
     "api_meta.docs": Route(lambda w, s: "/api/v1/docs", public=True, api=True),
@@ -703,7 +711,9 @@ ROUTES: dict[str, Route] = {
         _api_brick(), "PATCH", allowed=BUILDERS, data={"title": "Renamed"}
     ),
     "api_bricks.delete_brick": api(_api_brick(), "DELETE", allowed={"manager"}),
-    "api_bricks.move_brick": api(_api_brick("/move"), "POST", allowed=BUILDERS, data={"stage_id": 1}),
+    "api_bricks.move_brick": api(
+        _api_brick("/move"), "POST", allowed=BUILDERS, data={"stage_id": 1}
+    ),
     "api_bricks.reorder_brick": api(
         _api_brick("/reorder"), "POST", allowed={"manager"}, data={"position": 1}
     ),

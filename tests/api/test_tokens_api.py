@@ -44,8 +44,11 @@ def test_an_lms_with_a_service_account(client, db_session, world):
     assert [b["title"] for b in backlog.json["items"]] == ["Existing"]
 
     made = [
-        client.post(f"{base}/bricks", json={"title": f"LMS course {i}", "format": "elearning_module",
-                                              "learner_minutes": 30}, headers=auth)  # fmt: skip
+        client.post(
+            f"{base}/bricks",
+            json={"title": f"LMS course {i}", "format": "elearning_module", "learner_minutes": 30},
+            headers=auth,
+        )
         for i in range(2)
     ]
     assert [r.status_code for r in made] == [201, 201]

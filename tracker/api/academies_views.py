@@ -61,9 +61,11 @@ def list_members(args: dict[str, Any]) -> Any:
     robots = services.service_user_ids(db.session, g.academy)
     found = [
         {
-            "user_id": m.user_id, "display_name": m.user.display_name, "role": m.role.value,
+            "user_id": m.user_id,
+            "display_name": m.user.display_name,
+            "role": m.role.value,
             "service_account": m.user_id in robots,
-        }  # fmt: skip
+        }
         for m in academies.list_members(db.session, g.academy)
     ]
     return page_of(found, args["limit"])
@@ -100,9 +102,7 @@ def get_path(path_id: int) -> Any:
 def create_path(body: dict[str, Any]) -> Any:
     """A new learning path (the page's form and rules: a unique name, a palette colour)."""
     body.setdefault("colour", PALETTE_HEXES[0])
-    form = checked(
-        CreatePathForm, body, is_name_taken=name_rule(paths.is_path_name_taken)
-    )
+    form = checked(CreatePathForm, body, is_name_taken=name_rule(paths.is_path_name_taken))
     path = paths.create_path(
         db.session, g.academy, name=form.name.data or "", colour=form.colour.data or "",
         description=form.description.data or "",

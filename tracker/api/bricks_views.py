@@ -71,9 +71,7 @@ def list_bricks(args: dict[str, Any]) -> Any:
     cursor = decode_cursor(2)
     if cursor is not None:
         rank, brick_id = cursor
-        conditions.append(
-            or_(Brick.rank > rank, and_(Brick.rank == rank, Brick.id > brick_id))
-        )
+        conditions.append(or_(Brick.rank > rank, and_(Brick.rank == rank, Brick.id > brick_id)))
     limit = int(args["limit"])
     found = list(
         db.session.scalars(
@@ -215,9 +213,7 @@ def reorder_brick(body: dict[str, Any], number: int) -> Any:
     else:
         other = services.get_brick(db.session, g.academy, body[given[0]])
         try:
-            reorder.move_brick(
-                db.session, brick, actor=current_user, now=now, **{given[0]: other}
-            )
+            reorder.move_brick(db.session, brick, actor=current_user, now=now, **{given[0]: other})
         except DomainError as error:
             error.field = error.field or given[0]
             raise

@@ -67,14 +67,16 @@ def _results(round_: FeedbackRound, found: results.RoundResults) -> dict[str, An
         "completed": found.progress.completed,
         "questions": [
             {
-                "question_id": q.question.id, "prompt": q.question.prompt,
-                "kind": q.question.kind.value, "per_brick": q.question.per_brick,
+                "question_id": q.question.id,
+                "prompt": q.question.prompt,
+                "kind": q.question.kind.value,
+                "per_brick": q.question.per_brick,
                 "overall": _figures(q.overall),
                 "bricks": [
                     {"brick_number": brick.number, "figures": _figures(figures)}
                     for brick, figures in q.per_brick
                 ],
-            }  # fmt: skip
+            }
             for q in found.questions
         ],
         "items_by_status": {s.value: n for s, n in found.items_by_status.items()},
@@ -82,12 +84,13 @@ def _results(round_: FeedbackRound, found: results.RoundResults) -> dict[str, An
         "segments": [
             {
                 # A hidden segment shows neither its size nor its figures (as on the page).
-                "value": row.value, "size": None if row.hidden else row.size,
+                "value": row.value,
+                "size": None if row.hidden else row.size,
                 "hidden": row.hidden,
-                "figures": {} if row.hidden else {
-                    str(qid): _figures(f) for qid, f in row.figures.items()
-                },
-            }  # fmt: skip
+                "figures": {}
+                if row.hidden
+                else {str(qid): _figures(f) for qid, f in row.figures.items()},
+            }
             for row in (segments.rows if segments is not None else [])
         ],
         "gate": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
 
@@ -16,7 +17,9 @@ ACCESS_CHOICES = [("read", _l("Read only")), ("write", _l("Read and write"))]
 
 
 def _expiry_choices() -> list[Any]:
-    return choices([(str(days), _l("%(num)s days", num=days)) for days in EXPIRY_CHOICES])
+    return choices(
+        [(str(days), lazy_ngettext("%(num)s day", "%(num)s days", days)) for days in EXPIRY_CHOICES]
+    )
 
 
 class TokenForm(FlaskForm):

@@ -9,13 +9,16 @@ to it unchanged, and its changes are in the history under its name.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.academies.models import Academy
-from tracker.auth.models import User
 from tracker.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from tracker.academies.models import Academy
+    from tracker.auth.models import User
 
 
 class ApiToken(Base):

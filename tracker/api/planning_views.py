@@ -124,7 +124,7 @@ def decide_release(body: dict[str, Any], release_id: int) -> Any:
 
 def _destination(value: Any) -> int | str | None:
     if value is None or value == releases.KEEP:
-        return value  # type: ignore[no-any-return]
+        return value
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
         return value
     raise FormInvalid({"destinations": [_('A release id, null or "keep".')]})
@@ -162,9 +162,11 @@ def list_notes(args: dict[str, Any]) -> Any:
     )
     found = [
         {
-            "release_id": n.release_id, "release_name": n.release.name,
-            "body": n.published_body, "published_at": n.published_at,
-        }  # fmt: skip
+            "release_id": n.release_id,
+            "release_name": n.release.name,
+            "body": n.published_body,
+            "published_at": n.published_at,
+        }
         for n in notes.published_notes(db.session, g.academy, release_ids=readable)
     ]
     return page_of(found, args["limit"])

@@ -8,21 +8,21 @@ the blueprints declared here.
 from __future__ import annotations
 
 import base64
-import http
 import binascii
+import http
 import json
-from importlib import import_module
 from collections.abc import Callable
 from functools import wraps
+from importlib import import_module
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import flask_smorest
-from flask_smorest.utils import prepare_response
 import marshmallow as ma
 from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_smorest.utils import prepare_response
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -239,7 +239,9 @@ def _domain_problem(error: DomainError) -> Response:
     code = DOMAIN_CODES.get(type(error).__name__) or CODES.get(error.status, "invalid")
     if type(error) is DomainError:
         code = "rule"  # a rule of the domain refused it (422)
-    errors = getattr(error, "errors", None) or ({error.field: [error.message]} if error.field else None)
+    errors = getattr(error, "errors", None) or (
+        {error.field: [error.message]} if error.field else None
+    )
     return api_problem(error.status, error.message, code=code, errors=errors, headers=headers)
 
 
@@ -258,7 +260,8 @@ def _authenticate() -> Response | None:
     if scheme.lower() != "bearer" or not secret.strip():
         return api_problem(401, _("Send a token: Authorization: Bearer <token>."))
     limit = services.RateLimit(
-        int(current_app.config["API_RATE_LIMIT"]), int(current_app.config["API_RATE_WINDOW_SECONDS"])
+        int(current_app.config["API_RATE_LIMIT"]),
+        int(current_app.config["API_RATE_WINDOW_SECONDS"]),
     )
     try:
         token = services.authenticate(db.session, secret.strip(), limit=limit, now=utcnow())
@@ -268,9 +271,9 @@ def _authenticate() -> Response | None:
     db.session.commit()  # the request's count and "last used", whatever the request does next
     g.api_token = token
     g._login_user = token.user
-    if request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.data):
-        if request.mimetype != "application/json":
-            return api_problem(415, _("Send JSON (Content-Type: application/json)."))
+    body = request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.data)
+    if body and request.mimetype != "application/json":
+        return api_problem(415, _("Send JSON (Content-Type: application/json)."))
     return None
 
 

@@ -23,7 +23,7 @@ from tracker.errors import DomainError, Forbidden, NotFound, Throttled, Unauthen
 from tracker.tokens import hash_token, new_token
 
 # Every token starts with this, so that secret scanners (and people) recognise one.
-TOKEN_PREFIX = "brq_"
+TOKEN_PREFIX = "brq_"  # noqa: S105 (a prefix, not a secret)
 NAME_MAX = 120
 # The longest a token may live; a person chooses a shorter expiry (or this one).
 MAX_DAYS = 366
@@ -257,9 +257,7 @@ class RateLimit:
     window: int  # seconds
 
 
-def authenticate(
-    session: Session, secret: str, *, limit: RateLimit, now: dt.datetime
-) -> ApiToken:
+def authenticate(session: Session, secret: str, *, limit: RateLimit, now: dt.datetime) -> ApiToken:
     """The live token this secret names, its use counted (one conditional UPDATE, atomic on
     both engines and shared by every worker). Unauthenticated: unknown, revoked, expired, or
     its owner deactivated. Throttled: over its rate limit in the current window."""
@@ -276,7 +274,7 @@ def authenticate(
         raise refused
     window_open = now - dt.timedelta(seconds=limit.window)
     expired = (ApiToken.rate_window_start.is_(None)) | (ApiToken.rate_window_start <= window_open)
-    counted = session.execute(
+    counted = session.execute(  # type: ignore[attr-defined]
         update(ApiToken)
         .where(ApiToken.id == token.id, expired | (ApiToken.rate_count < limit.requests))
         .values(
@@ -308,5 +306,7 @@ def academy_ids_of(session: Session, token: ApiToken) -> set[int]:
 def service_user_ids(session: Session, academy: Academy) -> set[int]:
     """The accounts of the academy's service accounts (members marked as such)."""
     return set(
-        session.scalars(select(ServiceAccount.user_id).where(ServiceAccount.academy_id == academy.id))
+        session.scalars(
+            select(ServiceAccount.user_id).where(ServiceAccount.academy_id == academy.id)
+        )
     )
