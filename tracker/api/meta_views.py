@@ -28,7 +28,15 @@ def described() -> dict[str, Any]:
 
 @blp.route("/openapi.json", methods=["GET"])
 @public_api
-@blp.doc(security=[])
+@blp.doc(
+    security=[],
+    responses={
+        "200": {
+            "description": "OpenAPI 3.1",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def openapi() -> Response:
     """This description (OpenAPI 3.1)."""
     response = jsonify(described())
@@ -38,7 +46,15 @@ def openapi() -> Response:
 
 @blp.route("/docs", methods=["GET"])
 @public_api
-@blp.doc(security=[])
+@blp.doc(
+    security=[],
+    responses={
+        "200": {
+            "description": "An HTML page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def docs() -> Any:
     """The API's documentation page (Swagger UI, served from this site)."""
     return render_template("api/docs.html", debug=current_app.debug)
