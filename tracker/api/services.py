@@ -260,23 +260,25 @@ class RateLimit:
 def authenticate(session: Session, secret: str, *, limit: RateLimit, now: dt.datetime) -> ApiToken:
     """The live token this secret names, its use counted (one conditional UPDATE, atomic on
     both engines and shared by every worker). Unauthenticated: unknown, revoked, expired, or
-    its owner deactivated. Throttled: over its rate limit in the current window."""
+    its owner deactivated. Throttled: over its rate limit in the current window.
+
+    The UPDATE comes first: on SQLite a read (deferred) transaction that reads and then writes
+    may be refused at once by a concurrent writer (no wait), while one that starts by writing
+    waits for its turn (busy timeout)."""
     refused = Unauthenticated(_("The token is unknown, revoked or expired."))
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise refused
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
-    if (
-        token is None
-        or token.revoked_at is not None
-        or (token.expires_at is not None and token.expires_at <= now)
-        or not token.user.is_active
-    ):
-        raise refused
+    digest = hash_token(secret)
     window_open = now - dt.timedelta(seconds=limit.window)
     expired = (ApiToken.rate_window_start.is_(None)) | (ApiToken.rate_window_start <= window_open)
     counted = session.execute(  # type: ignore[attr-defined]
         update(ApiToken)
-        .where(ApiToken.id == token.id, expired | (ApiToken.rate_count < limit.requests))
+        .where(
+            ApiToken.token_hash == digest,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at.is_(None) | (ApiToken.expires_at > now),
+            expired | (ApiToken.rate_count < limit.requests),
+        )
         .values(
             rate_count=case((expired, 1), else_=ApiToken.rate_count + 1),
             rate_window_start=case((expired, now), else_=ApiToken.rate_window_start),
@@ -284,7 +286,18 @@ def authenticate(session: Session, secret: str, *, limit: RateLimit, now: dt.dat
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.refresh(token)
+    token = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == digest)
+        .execution_options(populate_existing=True)
+    )
+    if (
+        token is None
+        or token.revoked_at is not None
+        or (token.expires_at is not None and token.expires_at <= now)
+        or not token.user.is_active
+    ):
+        raise refused
     if not counted:
         start = token.rate_window_start or now
         wait = int((start + dt.timedelta(seconds=limit.window) - now).total_seconds()) + 1
