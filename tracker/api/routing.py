@@ -210,6 +210,14 @@ def _http_problem(error: HTTPException) -> Response:
     code = error.code or 500
     data = getattr(error, "data", None) or {}
     if code == 422 and "messages" in data:
+        if set(data["messages"]) == {"query"}:
+            # A query parameter out of its bounds or choices: 400, as the pages answer.
+            return api_problem(
+                400,
+                _("A parameter of the address is not valid."),
+                code="bad-query",
+                errors=_flatten(data["messages"]),
+            )
         return api_problem(
             422,
             _("Some of what you sent is not valid."),

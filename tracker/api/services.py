@@ -227,13 +227,13 @@ def revoke_service_token(
         session.flush()
 
 
-def delete_service_account(session: Session, account: ServiceAccount) -> None:
+def delete_service_account(session: Session, account: ServiceAccount, *, now: dt.datetime) -> None:
     """Its tokens stop working at once; its account stays (its name in the history), with no
     membership and deactivated."""
     session.execute(
         update(ApiToken)
         .where(ApiToken.service_account_id == account.id)
-        .values(service_account_id=None, revoked_at=account.created_at)
+        .values(service_account_id=None, revoked_at=now)
         .execution_options(synchronize_session=False)
     )
     membership = session.scalar(

@@ -150,7 +150,9 @@ def revoke_service_token(account_id: int, token_id: int) -> Any:
 @requires(Permission.SERVICE_ACCOUNT_MANAGE)
 def delete_service_account(account_id: int) -> Any:
     account = services.get_service_account(db.session, g.academy, account_id)
-    submit(ConfirmForm(), lambda: services.delete_service_account(db.session, account))
+    submit(
+        ConfirmForm(), lambda: services.delete_service_account(db.session, account, now=utcnow())
+    )
     return success(
         _("The service account is deleted: its tokens no longer work."),
         "service_accounts.service_accounts",
