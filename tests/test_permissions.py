@@ -882,3 +882,37 @@ def test_testers_see_only_their_rounds(case, principal, client, db_session, worl
 
     assert response.status_code != 500
     assert answer(response) == expected(route, principal), f"{url} as {principal}"
+
+
+# Token principals beyond personal tokens: a service account of the academy acting with each
+# role answers every API route as a member with that role; a read-only token of that role is
+# refused every write (403) and answers reads as the role does.
+API_ROUTES = sorted(endpoint for endpoint, route in ROUTES.items() if route.api)
+SERVICE_ROLES = ("manager", "designer", "tester", "stakeholder")
+# A requester reads only the needs they submitted: the table's need is the human stakeholder's.
+SERVICE_EXCEPTIONS = {("api_needs.get_need", "stakeholder"): "forbidden"}
+
+
+@pytest.mark.parametrize("access", ["read-write", "read-only"])
+@pytest.mark.parametrize("role", SERVICE_ROLES)
+@pytest.mark.parametrize("endpoint", API_ROUTES)
+def test_api_route_answers_service_accounts(endpoint, role, access, client, db_session, world):
+    from tests.api.helpers import bearer, service_token
+
+    route = ROUTES[endpoint]
+    url = route.path(world, db_session)
+    secret = service_token(
+        db_session, world.academy, world.manager, role, write=access == "read-write"
+    )
+    db_session.flush()
+    headers = bearer(secret)
+    if route.method == "GET":
+        response = client.get(url, headers=headers)
+    else:
+        response = client.open(url, method=route.method, json=dict(route.data), headers=headers)
+
+    assert response.status_code != 500
+    wanted = SERVICE_EXCEPTIONS.get((endpoint, role)) or expected(route, role)
+    if access == "read-only" and route.method != "GET" and not route.public:
+        wanted = "forbidden"
+    assert answer(response) == wanted, f"{route.method} {url} as {role} ({access})"
