@@ -259,7 +259,7 @@ def _domain_problem(error: DomainError) -> Response:
 def _authenticate() -> Response | None:
     view = current_app.view_functions.get(request.endpoint or "")
     # The route's own rule: never a session cookie on the API, whatever the browser sends.
-    g._login_user = None
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
     g.pop("api_token", None)
     if view is not None and getattr(view, ACCESS_ATTRIBUTE, None) == "public":
         return None
