@@ -136,3 +136,21 @@ def test_delete(client, db_session, world):
     secret = personal_token(db_session, world.manager)
     assert client.delete(_url(world, f"/{brick.number}"), headers=bearer(secret)).status_code == 204
     assert client.get(_url(world, f"/{brick.number}"), headers=bearer(secret)).status_code == 404
+
+
+def test_nul_characters_and_bad_json(client, db_session, world):
+    secret = personal_token(db_session, world.manager)
+    created = client.post(
+        _url(world), json={"title": "Ti\x00tle", "format": "mooc"}, headers=bearer(secret)
+    )
+    assert created.status_code == 201, created.json
+    assert created.json["title"] == "Title"
+    broken = client.post(
+        _url(world),
+        data="{not json",
+        content_type="application/json",
+        headers=bearer(secret),
+        csrf=False,
+    )
+    assert broken.status_code == 400
+    assert broken.mimetype == "application/problem+json"

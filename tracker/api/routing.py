@@ -19,11 +19,13 @@ from urllib.parse import urlencode
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, current_app, g, request
+from flask import Flask, Request, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest.utils import prepare_response
+from marshmallow import missing
 from sqlalchemy import select
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
@@ -107,6 +109,20 @@ def spec_settings(app: Flask) -> None:
     )
 
 
+class NulFreeParser(FlaskParser):
+    """webargs' parser reading JSON bodies through the request's own get_json (BriqueRequest:
+    NUL characters dropped, which PostgreSQL refuses in text); malformed JSON is a 400."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not is_json_request(req):
+            return missing
+        return req.get_json(force=True, cache=True)
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = NulFreeParser()
+
+
 blueprints: dict[str, flask_smorest.Blueprint] = {}
 
 # The modules whose routes attach to the API blueprints (imported before they are registered).
@@ -136,9 +152,7 @@ def init_api(app: Flask) -> None:
 
 def api_blueprint(name: str, description: str) -> flask_smorest.Blueprint:
     """A group of API routes (a tag of the OpenAPI description), under /api/v1."""
-    blueprint = flask_smorest.Blueprint(
-        f"api_{name}", __name__, url_prefix=PREFIX, description=description
-    )
+    blueprint = ApiBlueprint(f"api_{name}", __name__, url_prefix=PREFIX, description=description)
     blueprint.before_request(_authenticate)
     blueprint.register_error_handler(HTTPException, _http_problem)
     blueprint.register_error_handler(DomainError, _domain_problem)
