@@ -154,10 +154,34 @@ def api_blueprint(name: str, description: str) -> flask_smorest.Blueprint:
     """A group of API routes (a tag of the OpenAPI description), under /api/v1."""
     blueprint = ApiBlueprint(f"api_{name}", __name__, url_prefix=PREFIX, description=description)
     blueprint.before_request(_authenticate)
+    blueprint.after_request(_check_response)
     blueprint.register_error_handler(HTTPException, _http_problem)
     blueprint.register_error_handler(DomainError, _domain_problem)
     blueprints[name] = blueprint
     return blueprint
+
+
+def _check_response(response: Response) -> Response:
+    """With API_CHECK_RESPONSES (the test suite): every JSON body is checked against the schema
+    its route declares (a problem against ProblemSchema); a mismatch is a 500 naming it."""
+    if not current_app.config.get("API_CHECK_RESPONSES") or not response.is_json:
+        return response
+    view = current_app.view_functions.get(request.endpoint or "")
+    declared = getattr(view, "_apidoc", {}).get("response", {}).get("responses", {})
+    if response.mimetype == PROBLEM:
+        schema: ma.Schema | None = ProblemSchema()
+    else:
+        found = declared.get(response.status_code) or [{}]
+        schema = found[0].get("schema") if isinstance(found, list) else None
+    if isinstance(schema, type):
+        schema = schema()
+    if schema is None:
+        return response
+    errors = schema.validate(response.get_json())
+    if errors:
+        current_app.logger.error("API response does not match its schema: %s", errors)
+        return problem(500, f"Response does not match its schema: {errors}", code="server-error")
+    return response
 
 
 # -- Problems --------------------------------------------------------------------------------
