@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response
 
 from tracker.academies.models import Academy
 from tracker.api import services
-from tracker.auth.permissions import Permission, can
+from tracker.auth.permissions import Permission, can, role_in
 from tracker.db import db, utcnow
 from tracker.errors import BadQuery, Conflict, DomainError, Forbidden, NotFound, Throttled
 from tracker.web import ACCESS_ATTRIBUTE, problem, query_int
@@ -331,11 +331,10 @@ def token() -> Any:
 
 
 def reachable(academy: Academy) -> bool:
-    cache = g.get("_api_academies")
-    if cache is None:
-        cache = services.academy_ids_of(db.session, g.api_token)
-        g._api_academies = cache
-    return academy.id in cache
+    """Does this token reach the academy: its owner is a member (roles_of, read once per
+    request and used again by can()), and the token is not narrowed to another academy."""
+    scope = g.api_token.academy_id
+    return (scope is None or scope == academy.id) and role_in(current_user, academy) is not None
 
 
 def load_academy(slug: str) -> Academy:

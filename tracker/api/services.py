@@ -308,14 +308,6 @@ def authenticate(session: Session, secret: str, *, limit: RateLimit, now: dt.dat
     return token
 
 
-def academy_ids_of(session: Session, token: ApiToken) -> set[int]:
-    """The academies this token reaches: its owner's memberships, narrowed to its academy."""
-    query = select(Membership.academy_id).where(Membership.user_id == token.user_id)
-    if token.academy_id is not None:
-        query = query.where(Membership.academy_id == token.academy_id)
-    return set(session.scalars(query))
-
-
 def service_user_ids(session: Session, academy: Academy) -> set[int]:
     """The accounts of the academy's service accounts (members marked as such)."""
     return set(
