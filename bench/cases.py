@@ -280,6 +280,7 @@ def floor(ctx: Context) -> Request:
 
 
 # Cases kept in their own modules register themselves on import (after `case` exists).
+import bench.api_cases  # noqa: E402
 import bench.board_cases  # noqa: E402
 import bench.feedback_cases  # noqa: E402
 import bench.round_cases  # noqa: E402, F401

@@ -178,6 +178,7 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
         "CHEAP_PASSWORD_HASHING": True,
         "LOG_LEVEL": "WARNING",
         "SMTP_HOST": "",
+        "API_CHECK_RESPONSES": True,  # every API response checked against its schema
     }
     config.update(overrides)
     os.environ.setdefault("TRACKER_INSTANCE_PATH", str(tmp_path))

@@ -39,6 +39,10 @@ class Route:
     allowed: set[str] = field(default_factory=set)
     public: bool = False  # anonymous included, nobody refused
     data: dict[str, Any] = field(default_factory=dict)
+    # An /api/v1 route: called with a bearer token of the principal (read and write, all of its
+    # academies), never a session; anonymous is 401, and an academy the principal is not a
+    # member of is 404 ("hidden"), as if it did not exist.
+    api: bool = False
 
 
 def academy(suffix: str = "") -> Path:
@@ -287,6 +291,79 @@ def _segment(w: World, s: Session) -> int:
     from tracker.feedback.panel import create_segment
 
     return create_segment(s, w.academy, name="Finance", filters={"business_unit": ["Finance"]}).id
+
+
+def api(suffix: str | Path = "", method: str = "GET", **kwargs: Any) -> Route:
+    """An API route of the main academy (suffix: after /api/v1/academies/<slug>)."""
+    if callable(suffix):
+        path = suffix
+    else:
+        path = lambda w, s: f"/api/v1/academies/{w.academy.slug}{suffix}"  # noqa: E731
+    return Route(path, method, api=True, **kwargs)
+
+
+def _api_item_url(suffix: str = "") -> Path:
+    def path(w: World, s: Session) -> str:
+        from tests.factories import add_item, add_round
+
+        round_ = add_round(s, w.academy)
+        item = add_item(s, round_, title="Slide 4 unreadable")
+        return f"/api/v1/academies/{w.academy.slug}/rounds/{round_.id}/items/{item.id}{suffix}"
+
+    return path
+
+
+def _api(kind: Callable[[World, Session], int], suffix: str = "") -> Path:
+    """/api/v1/academies/<slug>/<collection>/<a new object's id><suffix>."""
+    collections = {
+        "_path": "paths", "_sprint": "sprints", "_release": "releases", "_need": "needs",
+        "_results_round": "rounds",
+    }  # fmt: skip
+
+    def path(w: World, s: Session) -> str:
+        return (
+            f"/api/v1/academies/{w.academy.slug}/{collections[kind.__name__]}/{kind(w, s)}{suffix}"
+        )
+
+    return path
+
+
+def _api_brick(suffix: str = "") -> Path:
+    def path(w: World, s: Session) -> str:
+        brick = make_brick(s, w, "API brick")
+        return f"/api/v1/academies/{w.academy.slug}/bricks/{brick.number}{suffix}"
+
+    return path
+
+
+def _token_of(w: World, s: Session) -> int:
+    """A token of the manager's (the others revoking it: 404, the view ran and refused)."""
+    from tracker.api.services import create_personal_token
+
+    issued = create_personal_token(
+        s, w.manager, name="t", can_write=False, academy=None, days=7, now=utcnow()
+    )
+    return issued.token.id
+
+
+def _service_account(w: World, s: Session) -> int:
+    from tracker.academies.models import Role
+    from tracker.api.services import create_service_account
+
+    account = create_service_account(
+        s, w.academy, name="LMS", role="designer", actor=w.manager, actor_role=Role.MANAGER,
+        now=utcnow(),
+    )  # fmt: skip
+    return account.id
+
+
+def _service_token_url(w: World, s: Session) -> str:
+    from tracker.api.services import get_service_account, issue_service_token
+
+    account = get_service_account(s, w.academy, _service_account(w, s))
+    issued = issue_service_token(s, account, name="t", can_write=False, days=7, now=utcnow())
+    base = f"/a/{w.academy.slug}/settings/service-accounts/{account.id}"
+    return f"{base}/tokens/{issued.token.id}/revoke"
 
 
 SITE_ADMIN = {"admin"}
@@ -586,12 +663,101 @@ ROUTES: dict[str, Route] = {
     "mail.requeue_message": Route(
         lambda w, s: f"/admin/outbox/{_message(w, s)}/requeue", "POST", allowed=SITE_ADMIN
     ),
+    # API credentials: one's own tokens; service accounts by the academy's managers only (not
+    # the site admin: a service account reads the academy's content).
+    "api_tokens.tokens": Route(lambda w, s: "/account/tokens/", allowed=EVERYONE - {"anonymous"}),
+    "api_tokens.revoke_token": Route(
+        lambda w, s: f"/account/tokens/{_token_of(w, s)}/revoke",
+        "POST",
+        allowed=EVERYONE - {"anonymous"},
+    ),
+    "service_accounts.service_accounts": Route(
+        academy("settings/service-accounts"), allowed={"manager"}
+    ),
+    "service_accounts.issue_service_token": Route(
+        lambda w, s: (
+            f"/a/{w.academy.slug}/settings/service-accounts/{_service_account(w, s)}/tokens"
+        ),
+        "POST",
+        allowed={"manager"},
+        data={"name": "LMS", "access": "read", "days": "30"},
+    ),
+    "service_accounts.revoke_service_token": Route(_service_token_url, "POST", allowed={"manager"}),
+    "service_accounts.delete_service_account": Route(
+        lambda w, s: (
+            f"/a/{w.academy.slug}/settings/service-accounts/{_service_account(w, s)}/delete"
+        ),
+        "POST",
+        allowed={"manager"},
+    ),
+    # The JSON API (tracker/api): token principals, same permissions as the pages.
+    "api_meta.openapi": Route(lambda w, s: "/api/v1/openapi.json", public=True, api=True),
+    "api_meta.docs": Route(lambda w, s: "/api/v1/docs", public=True, api=True),
+    "api_academies.list_academies": Route(
+        lambda w, s: "/api/v1/academies", allowed=EVERYONE - {"anonymous"}, api=True
+    ),
+    "api_academies.get_academy": api("", allowed=MEMBERS),
+    "api_academies.list_members": api("/members", allowed={"manager"}),
+    "api_academies.list_stages": api("/stages", allowed=BUILDERS),
+    "api_academies.list_paths": api("/paths", allowed=BUILDERS),
+    "api_academies.get_path": api(_api(_path), allowed=BUILDERS),
+    "api_academies.create_path": api(
+        "/paths", "POST", allowed={"manager"}, data={"name": "API path"}
+    ),
+    "api_bricks.list_bricks": api("/bricks", allowed=BUILDERS),
+    "api_bricks.get_brick": api(_api_brick(), allowed=BUILDERS),
+    "api_bricks.create_brick": api(
+        "/bricks", "POST", allowed=BUILDERS, data={"title": "From the API", "format": "mooc"}
+    ),
+    "api_bricks.update_brick": api(
+        _api_brick(), "PATCH", allowed=BUILDERS, data={"title": "Renamed"}
+    ),
+    "api_bricks.delete_brick": api(_api_brick(), "DELETE", allowed={"manager"}),
+    "api_bricks.move_brick": api(
+        _api_brick("/move"), "POST", allowed=BUILDERS, data={"stage_id": 1}
+    ),
+    "api_bricks.reorder_brick": api(
+        _api_brick("/reorder"), "POST", allowed={"manager"}, data={"position": 1}
+    ),
+    "api_planning.list_sprints": api("/sprints", allowed=BUILDERS),
+    "api_planning.get_sprint": api(_api(_sprint), allowed=BUILDERS),
+    "api_planning.plan_sprint": api(
+        _api(_sprint, "/plan"), "POST", allowed={"manager"}, data={"add": []}
+    ),
+    "api_planning.start_sprint": api(_api(_sprint, "/start"), "POST", allowed={"manager"}),
+    "api_planning.close_sprint": api(_api(_sprint, "/close"), "POST", allowed={"manager"}),
+    "api_planning.list_releases": api("/releases", allowed=BUILDERS),
+    "api_planning.get_release": api(_api(_release), allowed=BUILDERS),
+    "api_planning.decide_release": api(
+        _api(_release, "/decision"), "POST", allowed={"manager"}, data={"outcome": "go"}
+    ),
+    "api_planning.mark_released": api(_api(_release, "/released"), "POST", allowed={"manager"}),
+    "api_planning.list_notes": api("/notes", allowed=MEMBERS),
+    "api_feedback.list_rounds": api("/rounds", allowed=BUILDERS),
+    "api_feedback.get_round": api(_api(_results_round), allowed=BUILDERS),
+    "api_feedback.round_results": api(_api(_results_round, "/results"), allowed=BUILDERS),
+    "api_feedback.list_items": api(_api(_results_round, "/items"), allowed=BUILDERS),
+    "api_feedback.get_item": api(_api_item_url(), allowed=BUILDERS),
+    "api_feedback.triage_item": api(
+        _api_item_url("/triage"), "POST", allowed=BUILDERS, data={"status": "accepted"}
+    ),
+    # Needs: builders read every need, requesters their own (this one is the stakeholder's).
+    "api_needs.list_needs": api("/needs", allowed=BUILDERS | {"stakeholder"}),
+    "api_needs.get_need": api(_api(_need), allowed=BUILDERS | {"stakeholder"}),
+    "api_needs.submit_need": api(
+        "/needs", "POST", allowed=REQUESTERS, data={"title": "Excel", "business_unit": "DRH"}
+    ),
+    "api_needs.triage_need": api(
+        _api(_need, "/triage"), "POST", allowed={"manager"}, data={"status": "accepted"}
+    ),
 }
 
 
 def expected(route: Route, principal: str) -> str:
     if route.public or principal in route.allowed:
         return "ok"
+    if route.api and principal in ("admin", "outsider"):
+        return "hidden"  # not a member: the academy does not exist for their token
     return "login" if principal == "anonymous" else "forbidden"
 
 
@@ -604,6 +770,8 @@ def answer(response: Any) -> str:
         return "login"
     if response.status_code == 401:
         return "login"
+    if response.status_code == 404 and response.mimetype == "application/problem+json":
+        return "hidden"
     return "ok"
 
 
@@ -633,18 +801,29 @@ def test_route_answers_each_principal(endpoint, principal, client, db_session, w
     url = route.path(world, db_session)
     db_session.flush()
     user = world.principal(principal)
-    if user is not None:
-        login(user)
-
-    if route.method == "GET":
-        response = client.get(url)
+    if route.api:
+        response = _call_api(client, db_session, route, url, user)
     else:
-        response = client.post(url, data=dict(route.data))
+        if user is not None:
+            login(user)
+        if route.method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data=dict(route.data))
 
     assert response.status_code != 500
     assert answer(response) == expected(route, principal), (
         f"{route.method} {url} as {principal}: {response.status_code} {response.location or ''}"
     )
+
+
+def _call_api(client: Any, session: Session, route: Route, url: str, user: Any) -> Any:
+    from tests.api.helpers import bearer, personal_token
+
+    headers = bearer(personal_token(session, user)) if user is not None else {}
+    if route.method == "GET":
+        return client.get(url, headers=headers)
+    return client.open(url, method=route.method, json=dict(route.data), headers=headers)
 
 
 # The acceptance step: only the account an invitation is addressed to accepts or declines it,
@@ -705,3 +884,37 @@ def test_testers_see_only_their_rounds(case, principal, client, db_session, worl
 
     assert response.status_code != 500
     assert answer(response) == expected(route, principal), f"{url} as {principal}"
+
+
+# Token principals beyond personal tokens: a service account of the academy acting with each
+# role answers every API route as a member with that role; a read-only token of that role is
+# refused every write (403) and answers reads as the role does.
+API_ROUTES = sorted(endpoint for endpoint, route in ROUTES.items() if route.api)
+SERVICE_ROLES = ("manager", "designer", "tester", "stakeholder")
+# A requester reads only the needs they submitted: the table's need is the human stakeholder's.
+SERVICE_EXCEPTIONS = {("api_needs.get_need", "stakeholder"): "forbidden"}
+
+
+@pytest.mark.parametrize("access", ["read-write", "read-only"])
+@pytest.mark.parametrize("role", SERVICE_ROLES)
+@pytest.mark.parametrize("endpoint", API_ROUTES)
+def test_api_route_answers_service_accounts(endpoint, role, access, client, db_session, world):
+    from tests.api.helpers import bearer, service_token
+
+    route = ROUTES[endpoint]
+    url = route.path(world, db_session)
+    secret = service_token(
+        db_session, world.academy, world.manager, role, write=access == "read-write"
+    )
+    db_session.flush()
+    headers = bearer(secret)
+    if route.method == "GET":
+        response = client.get(url, headers=headers)
+    else:
+        response = client.open(url, method=route.method, json=dict(route.data), headers=headers)
+
+    assert response.status_code != 500
+    wanted = SERVICE_EXCEPTIONS.get((endpoint, role)) or expected(route, role)
+    if access == "read-only" and route.method != "GET" and not route.public:
+        wanted = "forbidden"
+    assert answer(response) == wanted, f"{route.method} {url} as {role} ({access})"

@@ -115,6 +115,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # overflow inside the driver.
     app.url_map.converters["int"] = BoundedIntegerConverter
     _register_blueprints(app)
+    from tracker.api.routing import init_api
+
+    init_api(app)
     _register_link_issuers()
     _init_request_hooks(app)
 
@@ -226,6 +229,7 @@ DOMAINS = (
     "releases",
     "mail",
     "ops",
+    "api",
 )
 
 

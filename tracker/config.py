@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     # LOGIN_DELAY_AFTER failures on, up to LOGIN_DELAY_MAX_SECONDS.
     "LOGIN_MAX_FAILURES": 10,
     "LOGIN_WINDOW_SECONDS": 300,
+    "API_RATE_LIMIT": 600,
+    "API_RATE_WINDOW_SECONDS": 60,
+    # Check every API response against its declared schema (the test suite turns it on).
+    "API_CHECK_RESPONSES": False,
     "LOGIN_ACCOUNT_MAX_FAILURES": 100,
     "LOGIN_DELAY_AFTER": 3,
     "LOGIN_DELAY_MAX_SECONDS": 30,

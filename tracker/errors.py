@@ -46,3 +46,9 @@ class Throttled(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unauthenticated(DomainError):
+    """No credential, or one that is unknown, revoked or expired (the API's bearer tokens): 401."""
+
+    status = 401

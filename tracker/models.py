@@ -1,6 +1,7 @@
 """Imports every model so that Base.metadata is complete (for Alembic and the tests)."""
 
 from tracker.academies.models import Academy, AcademyInvitation, MemberEvent, Membership, Stage
+from tracker.api.models import ApiToken, ServiceAccount
 from tracker.auth.models import LoginThrottle, PasswordReset, User, UserSession
 from tracker.backlog.models import (
     Activity,
@@ -37,6 +38,7 @@ __all__ = [
     "AcademyInvitation",
     "Activity",
     "Answer",
+    "ApiToken",
     "Base",
     "Brick",
     "ChecklistItem",
@@ -65,6 +67,7 @@ __all__ = [
     "Response",
     "RoundInvitation",
     "Segment",
+    "ServiceAccount",
     "Sprint",
     "SprintBaselineItem",
     "SprintResult",

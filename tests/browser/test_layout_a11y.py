@@ -27,9 +27,10 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 VIEWPORTS = ({"width": 1366, "height": 900}, {"width": 375, "height": 812})
 ROLES = ("admin", "manager", "designer", "tester", "stakeholder")
 MAX_PAGES = 100  # per role: far more than any role's menu leads to; a runaway crawl fails
-# Not pages: downloads, feeds, the static files, logging out, the JSON endpoints.
+# Not pages: downloads, feeds, the static files, logging out, the JSON endpoints, the API (its
+# documentation page is the vendored Swagger UI, tested in test_api_docs.py).
 NOT_A_PAGE = re.compile(
-    r"(\.(csv|xlsx|atom|json|png|svg|css|js)$)|/export|/logout|^/static/|/healthz|/feeds/"
+    r"(\.(csv|xlsx|atom|json|png|svg|css|js)$)|/export|/logout|^/static/|/healthz|/feeds/|^/api/"
 )
 
 RUN_AXE = """async () => {

@@ -27,6 +27,9 @@ class Permission(enum.StrEnum):
     MEMBER_LIST = "member:list"
     MEMBER_INVITE = "member:invite"
     MEMBER_MANAGE = "member:manage"
+    # Service accounts act in the academy with a role (its content included): managers only,
+    # never the site admin as installer (ADMIN_IN_ACADEMY), who may not read the content.
+    SERVICE_ACCOUNT_MANAGE = "service_account:manage"
     # The backlog.
     BRICK_VIEW = "brick:view"
     BRICK_CREATE = "brick:create"
@@ -125,6 +128,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.MEMBER_LIST,
         P.MEMBER_INVITE,
         P.MEMBER_MANAGE,
+        P.SERVICE_ACCOUNT_MANAGE,
         P.BRICK_DELETE,
         P.BACKLOG_REORDER,
         P.BACKLOG_IMPORT,
