@@ -51,12 +51,13 @@ INFRASTRUCTURE = (
 #   auth       accounts, sessions, the permission rule          (no other domain's rules)
 #   mail       the outgoing queue                               (none)
 #   academies  academies, members, invitations                  auth, mail
+#   webhooks   endpoints, the events' outbox, the sender          mail (the managers' notice)
 #   backlog    bricks, paths, needs, definitions of done        academies (a new one's defaults)
 #   board      moving cards, stages                             auth, academies, backlog
 #   sprints    planning, scope, closing, charts                 academies, backlog
 #   feedback   panel, rounds, answers, results, triage          auth, backlog (+ ACCEPTED_UPWARD)
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
-DOMAINS = ("auth", "mail", "academies", "backlog", "board", "sprints", "feedback", "releases")
+DOMAINS = ("auth", "mail", "academies", "webhooks", "backlog", "board", "sprints", "feedback", "releases")
 WEB_PLUMBING = (
     "tracker.web",
     "tracker.forms",

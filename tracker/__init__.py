@@ -209,6 +209,7 @@ DOMAINS = (
     "core",
     "auth",
     "academies",
+    "webhooks",
     "backlog",
     "board",
     "sprints",

@@ -142,6 +142,20 @@ def send_mail(batch_size: int) -> None:
     )
 
 
+@click.command("send-webhooks")
+def send_webhooks_command() -> None:
+    """Send the webhook deliveries that are due (from cron, or let `flask worker` do it)."""
+    from tracker.webhooks.sender import WebhookSettings, send_webhooks
+
+    report = send_webhooks(
+        db.session, WebhookSettings.from_config(current_app.config), clock=utcnow
+    )
+    click.echo(
+        f"webhooks delivered: {report.delivered}, to retry: {report.retried},"
+        f" failed: {report.failed}"
+    )
+
+
 def run_close_due_rounds() -> list[int]:
     """Close the rounds whose closing time has passed, one transaction per round (a round that
     fails is logged and retried at the next run; the others are closed)."""
@@ -202,16 +216,22 @@ def send_reminders(max_per_invitation: int) -> None:
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
-    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail."""
+    """Run the periodic jobs forever: close due feedback rounds, send webhooks and e-mail."""
     from tracker.mail.services import SmtpSettings, send_queued_mail
+    from tracker.webhooks.sender import WebhookSettings, send_webhooks
 
     smtp = SmtpSettings.from_config(current_app.config)
+    hooks = WebhookSettings.from_config(current_app.config)
     click.echo(f"Worker started; a pass every {interval} s.")
     while True:
         try:
             closed = run_close_due_rounds()
             if closed:
                 click.echo(f"rounds closed: {closed}")
+            delivered = send_webhooks(db.session, hooks, clock=utcnow)
+            if delivered.delivered or delivered.retried or delivered.failed:
+                click.echo(f"webhooks: {delivered}")
+            # After the webhooks: an endpoint disabled in this pass tells its managers now.
             report = send_queued_mail(db.session, smtp, clock=utcnow)
             if report.sent or report.kept_in_outbox or report.failed or report.retried:
                 click.echo(f"mail: {report}")
@@ -232,6 +252,7 @@ def init_app(app: Flask) -> None:
         seed_demo_command,
         demo,
         send_mail,
+        send_webhooks_command,
         close_due_rounds_command,
         send_reminders,
         worker,

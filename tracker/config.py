@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_STARTTLS": False,
     "SMTP_SSL": False,
     "SMTP_TIMEOUT": 30,
+    # Webhooks: seconds to wait for an endpoint's answer; 1 allows loopback and private
+    # addresses and plain http (tests and development only: never in production).
+    "WEBHOOKS_TIMEOUT": 10,
+    "WEBHOOKS_ALLOW_PRIVATE": False,
     # Cookies: Secure is on when the public address is HTTPS, unless set explicitly.
     "SESSION_COOKIE_SECURE": None,
     "SESSION_LIFETIME_DAYS": 14,

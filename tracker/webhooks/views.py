@@ -1,0 +1,1 @@
+"""The webhooks settings pages (an academy's managers)."""
