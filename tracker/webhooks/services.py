@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -78,7 +79,12 @@ def create_endpoint(
     )
     if (count or 0) >= MAX_ENDPOINTS:
         raise DomainError(
-            _("An academy has at most %(count)s webhooks.", count=MAX_ENDPOINTS), field="url"
+            ngettext(
+                "An academy has at most %(num)d webhook.",
+                "An academy has at most %(num)d webhooks.",
+                MAX_ENDPOINTS,
+            ),
+            field="url",
         )
     secret = signing.new_secret()
     endpoint = WebhookEndpoint(
@@ -188,3 +194,10 @@ def send_again(
     session.add(again)
     session.flush()
     return again
+
+
+def rotate_secret(session: Session, endpoint: WebhookEndpoint) -> str:
+    """A new secret (returned, to show once); the next deliveries are signed with it."""
+    endpoint.secret = signing.new_secret()
+    session.flush()
+    return endpoint.secret
