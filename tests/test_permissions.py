@@ -324,6 +324,9 @@ ROUTES: dict[str, Route] = {
     ),
     # Accounts
     "auth.login": Route(lambda w, s: "/login", public=True),
+    # Single sign-on (404 here: not configured; tests/auth/test_sso.py runs it for real).
+    "auth.sso_login": Route(lambda w, s: "/login/sso", public=True),
+    "auth.sso_callback": Route(lambda w, s: "/login/sso/callback?code=x&state=y", public=True),
     "auth.logout": Route(lambda w, s: "/logout", "POST", allowed=EVERYONE - {"anonymous"}),
     "auth.profile": Route(lambda w, s: "/account", allowed=EVERYONE - {"anonymous"}),
     "auth.change_password": Route(

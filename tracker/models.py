@@ -1,7 +1,7 @@
 """Imports every model so that Base.metadata is complete (for Alembic and the tests)."""
 
 from tracker.academies.models import Academy, AcademyInvitation, MemberEvent, Membership, Stage
-from tracker.auth.models import LoginThrottle, PasswordReset, User, UserSession
+from tracker.auth.models import LoginThrottle, PasswordReset, SsoIdentity, User, UserSession
 from tracker.backlog.models import (
     Activity,
     Brick,
@@ -65,6 +65,7 @@ __all__ = [
     "RoundInvitation",
     "Segment",
     "Sprint",
+    "SsoIdentity",
     "SprintBaselineItem",
     "SprintResult",
     "SprintScopeChange",

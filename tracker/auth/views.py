@@ -23,7 +23,7 @@ from flask_wtf import FlaskForm
 
 from tracker.academies import services as academy_services
 from tracker.academies.models import AcademyInvitation
-from tracker.auth import bp, resets, services
+from tracker.auth import bp, resets, services, sso
 from tracker.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -97,6 +97,9 @@ def login() -> Any:
         form.next.data = request.args.get("next", "")
         if current_user.is_authenticated:
             return redirect(_next_or_home(form.next.data))
+    if request.method == "POST" and sso.settings_of(current_app).only:
+        form.form_errors.append(_("Sign in through your organisation's single sign-on."))
+        return _login_page(form, 403)
     if not form.validate_on_submit():
         return _login_page(form, 422 if request.method == "POST" else 200)
     # Not submit(): the attempt is counted and committed before the password is checked (so
@@ -135,7 +138,8 @@ def login_limits() -> services.LoginLimits:
 
 def _login_page(form: LoginForm, status: int, headers: dict[str, str] | None = None) -> Any:
     form.password.data = ""
-    return render_template("auth/login.html", form=form), status, headers or {}
+    page = render_template("auth/login.html", form=form, sso=sso.settings_of(current_app))
+    return page, status, headers or {}
 
 
 @bp.route("/logout", methods=["POST"])
