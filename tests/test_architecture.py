@@ -57,7 +57,17 @@ INFRASTRUCTURE = (
 #   sprints    planning, scope, closing, charts                 academies, backlog
 #   feedback   panel, rounds, answers, results, triage          auth, backlog (+ ACCEPTED_UPWARD)
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
-DOMAINS = ("auth", "mail", "academies", "webhooks", "backlog", "board", "sprints", "feedback", "releases")
+DOMAINS = (
+    "auth",
+    "mail",
+    "academies",
+    "webhooks",
+    "backlog",
+    "board",
+    "sprints",
+    "feedback",
+    "releases",
+)
 WEB_PLUMBING = (
     "tracker.web",
     "tracker.forms",

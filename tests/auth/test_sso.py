@@ -60,7 +60,7 @@ def sign_in(client, sub: str, path: str = "/login/sso") -> Any:  # type: ignore[
     assert answer.status_code == 302, answer.text[:300]
     back = urlsplit(answer.headers["location"])
     assert back.path == "/login/sso/callback"
-    return client.get(f"{back.path}?{back.query}")
+    return client.get(f"{back.path}?{back.query}", headers={"Accept-Language": "en"})
 
 
 def test_a_new_person_gets_an_account_without_any_academy(client, db_session, sso_on, provider):
@@ -100,11 +100,15 @@ def test_a_domain_not_allowed_is_refused_with_a_clear_page(client, db_session, s
     assert response.status_code == 403
     html = response.get_data(as_text=True)
     assert "mallory@elsewhere.test" in html and "domain is not one of those allowed" in html
-    assert db_session.scalars(select(User).where(User.email == "mallory@elsewhere.test")).all() == []
+    assert (
+        db_session.scalars(select(User).where(User.email == "mallory@elsewhere.test")).all() == []
+    )
     assert client.get("/").location.startswith("/login")  # not logged in
 
 
-def test_an_unverified_address_neither_links_nor_creates(client, db_session, world, sso_on, provider):
+def test_an_unverified_address_neither_links_nor_creates(
+    client, db_session, world, sso_on, provider
+):
     put_user(provider, "sub-fake-maya", email=world.manager.email, email_verified=False)
     response = sign_in(client, "sub-fake-maya")
     assert response.status_code == 403
@@ -139,7 +143,7 @@ def test_logout_ends_the_brique_session(client, db_session, sso_on, provider):
 
 def test_single_sign_on_only_hides_and_refuses_passwords(client, world, sso_on):
     sso_on(OIDC_ONLY=True, OIDC_PROVIDER_NAME="Entra ID")
-    page = client.get("/login").get_data(as_text=True)
+    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'name="password"' not in page and "Sign in with Entra ID" in page
     from tests.factories import PASSWORD
 

@@ -88,9 +88,7 @@ def test_edit_disable_enable_send_again_delete(client, login, world, db_session)
     assert endpoint.enabled
 
     assert client.post(base + f"/deliveries/{delivery.id}/send-again").status_code == 303
-    deliveries = db_session.scalars(
-        select(WebhookDelivery).order_by(WebhookDelivery.id)
-    ).all()
+    deliveries = db_session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
     assert [d.status for d in deliveries] == [DeliveryStatus.DELIVERED, DeliveryStatus.PENDING]
     assert deliveries[0].event_id == deliveries[1].event_id
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.integrations.base_client.errors import OAuthError
-from joserfc.errors import JoseError
 from flask import abort, current_app, redirect, render_template, session
 from flask_login import current_user
+from joserfc.errors import JoseError
 
 from tracker.auth import bp, sso
 from tracker.auth.views import _next_or_home, open_session

@@ -38,6 +38,7 @@ from tracker.releases.models import Release
 from tracker.sprints.models import Sprint, SprintState
 from tracker.webhooks.events import EventType, emit
 
+
 def brick_data(brick: Brick) -> dict[str, Any]:
     """What a webhook tells of a brick."""
     return {

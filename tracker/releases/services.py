@@ -35,7 +35,6 @@ from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError
 from tracker.formatting import nested
 from tracker.history import newest_first, record
-from tracker.webhooks.events import EventType, emit
 from tracker.releases.models import (
     Decision,
     DecisionOutcome,
@@ -46,6 +45,7 @@ from tracker.releases.models import (
 )
 from tracker.releases.readiness import decision_blocker, last_beta_figures, release_readiness
 from tracker.sprints.services import done_condition
+from tracker.webhooks.events import EventType, emit
 
 
 def list_releases(session: Session, academy: Academy) -> list[Release]:

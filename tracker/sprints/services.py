@@ -29,13 +29,13 @@ from tracker.backlog.models import Brick
 from tracker.db import unique_name
 from tracker.errors import Conflict, DomainError
 from tracker.sprints import charts, scope
-from tracker.webhooks.events import EventType, emit
 from tracker.sprints.models import (
     Sprint,
     SprintBaselineItem,
     SprintResult,
     SprintState,
 )
+from tracker.webhooks.events import EventType, emit
 
 MAX_SPRINT_DAYS = 366
 

@@ -1,4 +1,4 @@
-"""Webhooks: an academy's managers subscribe HTTPS endpoints to its events; the worker sends them."""
+"""Webhooks: managers subscribe HTTPS endpoints to the academy's events; the worker sends them."""
 
 from tracker.academies.routing import academy_blueprint
 

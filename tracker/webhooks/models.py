@@ -29,7 +29,9 @@ class WebhookEndpoint(AcademyRow, Base):
     # One sender at a time per endpoint (deliveries leave in order): the claim and its lease.
     claim_token: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_webhook_endpoint_academy_id", "academy_id"),)
@@ -60,9 +62,7 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_delivery"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    endpoint_id: Mapped[int] = mapped_column(
-        ForeignKey("webhook_endpoint.id", ondelete="CASCADE")
-    )
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoint.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(ForeignKey("webhook_event.id", ondelete="CASCADE"))
     status: Mapped[DeliveryStatus] = mapped_column(
         enum_column(DeliveryStatus), default=DeliveryStatus.PENDING
@@ -72,7 +72,9 @@ class WebhookDelivery(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_webhook_delivery_endpoint_status_id", "endpoint_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_webhook_delivery_endpoint_status_id", "endpoint_id", "status", "id"),
+    )
 
 
 class WebhookAttempt(Base):

@@ -152,9 +152,7 @@ def delivery_log(
     """A page of the endpoint's deliveries, newest first, with their attempts: three queries."""
     total = (
         session.scalar(
-            select(func.count(WebhookDelivery.id)).where(
-                WebhookDelivery.endpoint_id == endpoint.id
-            )
+            select(func.count(WebhookDelivery.id)).where(WebhookDelivery.endpoint_id == endpoint.id)
         )
         or 0
     )

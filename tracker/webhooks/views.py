@@ -62,7 +62,11 @@ def create() -> Any:
 
 
 def _show(
-    endpoint: WebhookEndpoint, *, form: EndpointForm | None = None, secret: str = "", status: int = 200
+    endpoint: WebhookEndpoint,
+    *,
+    form: EndpointForm | None = None,
+    secret: str = "",
+    status: int = 200,
 ) -> Any:
     page = query_page()
     lines, total = services.delivery_log(db.session, endpoint, page=page, page_size=PAGE_SIZE)
