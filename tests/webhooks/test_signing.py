@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +78,19 @@ def test_mapped_and_special_addresses_are_not_public():
     for text in ("::ffff:10.0.0.1", "224.0.0.1", unspecified, "fe80::1", "127.0.0.53"):
         assert not addresses.is_public(ipaddress.ip_address(text)), text
     assert addresses.is_public(ipaddress.ip_address("93.184.215.14"))
+
+
+def test_the_readmes_receiver_example_verifies_brique_signatures():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Webhooks") :]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    namespace: dict[str, object] = {}
+    exec(textwrap.dedent(code.group(1)), namespace)  # noqa: S102 (the README's own example)
+    verify = namespace["verify"]
+    secret, body = signing.new_secret(), '{"type":"brick.created","data":{}}'
+    headers = signing.headers(secret, "msg_1", int(time.time()), body)
+    assert verify(secret, headers, body.encode())  # type: ignore[operator]
+    assert not verify(secret, headers, body.encode() + b" ")  # type: ignore[operator]
+    old = signing.headers(secret, "msg_1", int(time.time()) - 3600, body)
+    assert not verify(secret, old, body.encode())  # type: ignore[operator]
