@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -11,11 +13,13 @@ from flask import Flask
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.server import ROOT, clean_environment
 from tests.factories import make_academy, make_brick, make_member
 from tracker.academies.models import Role
 from tracker.backlog.services import delete_brick, update_brick
 from tracker.mail.models import MailMessage
 from tracker.webhooks import sender, services
+from tracker.webhooks.addresses import post
 from tracker.webhooks.events import EVENT_TYPES, emit
 from tracker.webhooks.models import (
     DeliveryStatus,
@@ -277,3 +281,47 @@ def test_production_never_calls_loopback(committed, receiver):
 def test_emit_refuses_an_unknown_event_type(db_session, world):
     with pytest.raises(ValueError):
         emit(db_session, world.academy.id, "brick.exploded", {}, T0)
+
+
+def test_the_flask_command_sends_the_webhooks(committed, receiver, real_engine, tmp_path):
+    """`flask --app app send-webhooks` as cron runs it, configured by the environment only."""
+    with committed() as session:
+        academy = make_academy(session)
+        subscribe(session, academy, receiver)
+        make_brick(session, academy, "From cron")
+        session.commit()
+    env = {
+        **clean_environment(),
+        "TRACKER_DATABASE_URL": real_engine.url.render_as_string(hide_password=False),
+        "TRACKER_INSTANCE_PATH": str(tmp_path),
+        "TRACKER_WEBHOOKS_ALLOW_PRIVATE": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "send-webhooks"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "webhooks delivered: 1" in result.stdout
+    assert [r.json["data"]["brick"]["title"] for r in receiver.received] == ["From cron"]
+    assert receiver.received[0].valid
+
+
+def test_one_endpoints_trouble_never_stops_the_others(committed, receiver):
+    with committed() as session:
+        academy = make_academy(session)
+        subscribe(session, academy, receiver, "/broken")
+        subscribe(session, academy, receiver, "/fine")
+        make_brick(session, academy, "Both")
+        session.commit()
+
+        def poster(url: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if url.endswith("/broken"):
+                raise RuntimeError("a bug while sending")
+            return post(url, *args, **kwargs)
+
+        report = sender.send_webhooks(session, SETTINGS, clock=Clock(), poster=poster)
+        claimed = session.scalar(
+            select(func.count(WebhookEndpoint.id)).where(WebhookEndpoint.claim_token.is_not(None))
+        )
+    assert report.delivered == 1 and [r.path for r in receiver.received] == ["/fine"]
+    assert claimed == 0  # the broken one was released, to be tried at the next pass

@@ -94,3 +94,9 @@ def test_the_readmes_receiver_example_verifies_brique_signatures():
     assert not verify(secret, headers, body.encode() + b" ")  # type: ignore[operator]
     old = signing.headers(secret, "msg_1", int(time.time()) - 3600, body)
     assert not verify(secret, old, body.encode())  # type: ignore[operator]
+
+
+def test_urls_with_spaces_or_non_ascii_characters_are_refused():
+    for url in ("https://example.com/a b", "https://example.com/é", "https://example.com/\x7f"):
+        with pytest.raises(addresses.RefusedUrl):
+            addresses.parse_url(url, allow_private=True)

@@ -29,6 +29,8 @@ def parse_url(url: str, *, allow_private: bool) -> SplitResult:
     host, no user name or password in it."""
     if len(url) > MAX_URL_LENGTH:
         raise RefusedUrl("URL too long")
+    if not url.strip().isascii() or any(ch.isspace() or not ch.isprintable() for ch in url.strip()):
+        raise RefusedUrl("spaces, control or non-ASCII characters in the URL (encode them)")
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -140,5 +142,5 @@ def post(
         return Answer(None, elapsed(), str(exc))
     except TimeoutError:
         return Answer(None, elapsed(), "timed out")
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         return Answer(None, elapsed(), f"{type(exc).__name__}: {exc}"[:500])

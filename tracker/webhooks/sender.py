@@ -12,6 +12,7 @@ delivery fails, the endpoint is disabled and its managers are told by e-mail.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from tracker.webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+
+log = logging.getLogger(__name__)
 
 # A claim older than this was left by a sender that died: another may take the endpoint.
 LEASE = dt.timedelta(minutes=5)
@@ -175,6 +178,9 @@ def send_webhooks(
         report.endpoints += 1
         try:
             _send_endpoint(session, endpoint_id, token, settings, clock, poster, rng, report)
+        except Exception:  # one endpoint's trouble never stops the others' deliveries
+            session.rollback()
+            log.exception("webhook endpoint %s: sending failed", endpoint_id)
         finally:
             _release(session, endpoint_id, token)
     return report
