@@ -145,14 +145,15 @@ def send_mail(batch_size: int) -> None:
 @click.command("send-webhooks")
 def send_webhooks_command() -> None:
     """Send the webhook deliveries that are due (from cron, or let `flask worker` do it)."""
-    from tracker.webhooks.sender import WebhookSettings, send_webhooks
+    from tracker.webhooks.sender import WebhookSettings, prune, send_webhooks
 
     report = send_webhooks(
         db.session, WebhookSettings.from_config(current_app.config), clock=utcnow
     )
+    pruned = prune(db.session, now=utcnow())
     click.echo(
         f"webhooks delivered: {report.delivered}, to retry: {report.retried},"
-        f" failed: {report.failed}"
+        f" failed: {report.failed}, forgotten (older than 30 days): {pruned}"
     )
 
 
@@ -218,10 +219,11 @@ def send_reminders(max_per_invitation: int) -> None:
 def worker(interval: int) -> None:
     """Run the periodic jobs forever: close due feedback rounds, send webhooks and e-mail."""
     from tracker.mail.services import SmtpSettings, send_queued_mail
-    from tracker.webhooks.sender import WebhookSettings, send_webhooks
+    from tracker.webhooks.sender import WebhookSettings, prune, send_webhooks
 
     smtp = SmtpSettings.from_config(current_app.config)
     hooks = WebhookSettings.from_config(current_app.config)
+    passes = 0
     click.echo(f"Worker started; a pass every {interval} s.")
     while True:
         try:
@@ -229,6 +231,9 @@ def worker(interval: int) -> None:
             if closed:
                 click.echo(f"rounds closed: {closed}")
             delivered = send_webhooks(db.session, hooks, clock=utcnow)
+            if passes % max(1, 3600 // interval) == 0:  # hourly: the log keeps 30 days
+                prune(db.session, now=utcnow())
+            passes += 1
             if delivered.delivered or delivered.retried or delivered.failed:
                 click.echo(f"webhooks: {delivered}")
             # After the webhooks: an endpoint disabled in this pass tells its managers now.

@@ -51,6 +51,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_event')),
     sa.UniqueConstraint('message_id', name=op.f('uq_webhook_event_message_id'))
     )
+    with op.batch_alter_table('webhook_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_event_created_at'), ['created_at'], unique=False)
+
     op.create_table('webhook_delivery',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('endpoint_id', sa.Integer(), nullable=False),
@@ -66,6 +69,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_delivery_endpoint_status_id', ['endpoint_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_webhook_delivery_event_id', ['event_id'], unique=False)
+        batch_op.create_index('ix_webhook_delivery_finished_at', ['finished_at'], unique=False)
 
     op.create_table('webhook_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -91,9 +96,14 @@ def downgrade() -> None:
 
     op.drop_table('webhook_attempt')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_delivery_finished_at')
+        batch_op.drop_index('ix_webhook_delivery_event_id')
         batch_op.drop_index('ix_webhook_delivery_endpoint_status_id')
 
     op.drop_table('webhook_delivery')
+    with op.batch_alter_table('webhook_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_event_created_at'))
+
     op.drop_table('webhook_event')
     with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_endpoint_academy_id')

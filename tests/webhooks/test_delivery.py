@@ -325,3 +325,42 @@ def test_one_endpoints_trouble_never_stops_the_others(committed, receiver):
         )
     assert report.delivered == 1 and [r.path for r in receiver.received] == ["/fine"]
     assert claimed == 0  # the broken one was released, to be tried at the next pass
+
+
+def test_the_delivery_log_forgets_what_finished_30_days_ago(committed, receiver):
+    clock = Clock()
+    with committed() as session:
+        academy = make_academy(session)
+        endpoint = subscribe(session, academy, receiver)
+        make_brick(session, academy, "Old news", now=T0)
+        session.commit()
+        sender.send_webhooks(session, SETTINGS, clock=clock)
+        services.set_enabled(session, endpoint, False)
+        make_brick(session, academy, "Still pending", now=T0)  # not emitted: disabled
+        services.set_enabled(session, endpoint, True)
+        make_brick(session, academy, "Pending", now=T0)
+        session.commit()
+        receiver.status = 500
+        sender.send_webhooks(session, SETTINGS, clock=clock)  # tried once, pending
+
+        assert sender.prune(session, now=T0 + dt.timedelta(days=29)) == 0
+        assert sender.prune(session, now=T0 + dt.timedelta(days=31)) == 1
+        left = session.execute(
+            select(WebhookDelivery.status, func.count(WebhookAttempt.id))
+            .outerjoin(WebhookAttempt, WebhookAttempt.delivery_id == WebhookDelivery.id)
+            .where(WebhookDelivery.endpoint_id == endpoint.id)
+            .group_by(WebhookDelivery.status)
+        ).all()
+        events = session.scalars(
+            select(WebhookEvent.body).where(WebhookEvent.academy_id == academy.id)
+        ).all()
+        orphans = session.scalar(
+            select(func.count(WebhookAttempt.id)).where(
+                ~select(WebhookDelivery.id)
+                .where(WebhookDelivery.id == WebhookAttempt.delivery_id)
+                .exists()
+            )
+        )
+    assert [tuple(r) for r in left] == [(DeliveryStatus.PENDING, 1)]
+    assert len(events) == 1 and "Pending" in events[0]
+    assert orphans == 0

@@ -47,7 +47,7 @@ class WebhookEvent(AcademyRow, Base):
     event_type: Mapped[str] = mapped_column(String(40))
     # The JSON body sent: {"type", "timestamp", "data"}, serialized once.
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -74,6 +74,8 @@ class WebhookDelivery(Base):
 
     __table_args__ = (
         Index("ix_webhook_delivery_endpoint_status_id", "endpoint_id", "status", "id"),
+        Index("ix_webhook_delivery_event_id", "event_id"),
+        Index("ix_webhook_delivery_finished_at", "finished_at"),
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Membership, Role
@@ -323,3 +323,31 @@ def disable_after_failures(
                 },
             )
     session.flush()
+
+
+# Delivered and failed deliveries (with their attempts) are kept this long in the log.
+KEEP_LOG = dt.timedelta(days=30)
+
+
+def prune(session: Session, *, now: dt.datetime, keep: dt.timedelta = KEEP_LOG) -> int:
+    """Forget the deliveries finished before `now - keep` (their attempts go with them), then
+    the events no delivery needs any more; returns how many deliveries went."""
+    cutoff = now - keep
+    gone = session.execute(
+        delete(WebhookDelivery)
+        .where(
+            WebhookDelivery.status != DeliveryStatus.PENDING,
+            WebhookDelivery.finished_at < cutoff,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(WebhookEvent)
+        .where(
+            WebhookEvent.created_at < cutoff,
+            ~select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id).exists(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
