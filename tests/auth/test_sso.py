@@ -150,6 +150,8 @@ def test_single_sign_on_only_hides_and_refuses_passwords(client, world, sso_on):
     refused = client.post("/login", data={"email": world.manager.email, "password": PASSWORD})
     assert refused.status_code == 403
     assert client.get("/").location.startswith("/login")
+    forgot = client.post("/password/forgot", data={"email": world.manager.email})
+    assert forgot.status_code == 303 and forgot.location == "/login"
 
 
 def test_without_configuration_there_is_no_single_sign_on(client):

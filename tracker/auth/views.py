@@ -165,6 +165,9 @@ def _revoke(token: str | None) -> None:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
 def forgot_password() -> Any:
+    if sso.settings_of(current_app).only:  # no password to reset: the provider has them
+        flash(_("Sign in through your organisation's single sign-on."), "info")
+        return see_other("auth.login")
     form = ForgotPasswordForm()
     try:
         done = submit(form, lambda: _send_reset_link(form.email.data or ""))
