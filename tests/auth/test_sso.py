@@ -12,6 +12,7 @@ import requests
 from sqlalchemy import select
 
 from tests.auth.provider import put_user, running_provider
+from tests.test_permissions import _invitation_link
 from tracker.academies.models import Membership
 from tracker.auth import sso
 from tracker.auth.models import SsoIdentity, User, UserSession
@@ -171,3 +172,30 @@ def test_domain_rules():
     assert not sso.domain_allowed(settings, "a@evil-example.com")
     assert not sso.domain_allowed(settings, "a@example.com.evil.test")
     assert sso.domain_allowed(sso.SsoSettings(), "anyone@anywhere.test")
+
+
+def test_a_person_signed_in_through_the_provider_accepts_an_invitation_without_a_password(
+    client, db_session, world, sso_on, provider
+):
+    put_user(provider, "sub-newcomer", email="newcomer@example.com", email_verified=True)
+    assert sign_in(client, "sub-newcomer").status_code == 303
+    link = _invitation_link(world, db_session, "newcomer@example.com")
+
+    page = client.get(link).get_data(as_text=True)
+    assert 'name="password"' not in page
+    assert client.post(link, data={}).status_code == 303
+    newcomer = db_session.scalars(select(User).where(User.email == "newcomer@example.com")).one()
+    assert newcomer.password_hash is None
+    assert client.get("/").location == f"/a/{world.academy.slug}/"
+
+
+def test_single_sign_on_only_an_invitation_link_alone_makes_no_account(
+    client, db_session, world, sso_on
+):
+    sso_on(OIDC_ONLY=True)
+    link = _invitation_link(world, db_session, "stranger@example.com")
+    page = client.get(link, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'name="password"' not in page and "/login?next=" in page
+    data = {"display_name": "Stranger", "password": "a long enough passphrase 42"}
+    assert client.post(link, data=data).status_code == 200
+    assert db_session.scalars(select(User).where(User.email == "stranger@example.com")).all() == []

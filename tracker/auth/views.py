@@ -325,7 +325,10 @@ def accept_invitation(token: str) -> Any:
         return invitation
     account = academy_services.invitation_account(db.session, invitation)
     form = _acceptance_form(invitation, account)
-    done = submit(form, lambda: _accept(invitation, account, form))
+    # Single sign-on only: one signs in through the provider (the account is made or linked
+    # there), then answers; the link alone creates no account and sets no password.
+    sso_first = sso.settings_of(current_app).only and not current_user.is_authenticated
+    done = submit(form, lambda: _accept(invitation, account, form)) if not sso_first else None
     if done:
         welcome = _("Welcome to %(academy)s.", academy=invitation.academy.name)
         if current_user.is_authenticated:
@@ -335,11 +338,11 @@ def accept_invitation(token: str) -> Any:
         "auth/accept_invitation.html",
         form=form,
         invitation=invitation,
-        needs_login=account is not None and account.password_hash is not None,
+        needs_login=sso_first or (account is not None and account.password_hash is not None),
         token=token,
         decline_form=ConfirmForm(),
     )
-    return page, done.status
+    return page, done.status if done is not None else 200
 
 
 def _acceptance_form(invitation: AcademyInvitation, account: User | None) -> FlaskForm:
@@ -347,6 +350,8 @@ def _acceptance_form(invitation: AcademyInvitation, account: User | None) -> Fla
     tester panel, whose people answer through personal links) for anyone else."""
     if account is not None and account.password_hash is not None:
         return ConfirmForm()
+    if account is not None and current_user.is_authenticated and current_user.id == account.id:
+        return ConfirmForm()  # logged in without a password: through single sign-on
     if account is not None and invitation.profile is not None:
         return ConfirmForm()
     if invitation.profile is not None:
