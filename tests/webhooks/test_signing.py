@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
+from tracker.db import utcnow
 from tracker.webhooks import addresses, signing
 
 
@@ -89,10 +89,10 @@ def test_the_readmes_receiver_example_verifies_brique_signatures():
     exec(textwrap.dedent(code.group(1)), namespace)  # noqa: S102 (the README's own example)
     verify = namespace["verify"]
     secret, body = signing.new_secret(), '{"type":"brick.created","data":{}}'
-    headers = signing.headers(secret, "msg_1", int(time.time()), body)
+    headers = signing.headers(secret, "msg_1", int(utcnow().timestamp()), body)
     assert verify(secret, headers, body.encode())  # type: ignore[operator]
     assert not verify(secret, headers, body.encode() + b" ")  # type: ignore[operator]
-    old = signing.headers(secret, "msg_1", int(time.time()) - 3600, body)
+    old = signing.headers(secret, "msg_1", int(utcnow().timestamp()) - 3600, body)
     assert not verify(secret, old, body.encode())  # type: ignore[operator]
 
 
