@@ -364,3 +364,26 @@ def test_the_delivery_log_forgets_what_finished_30_days_ago(committed, receiver)
     assert [tuple(r) for r in left] == [(DeliveryStatus.PENDING, 1)]
     assert len(events) == 1 and "Pending" in events[0]
     assert orphans == 0
+
+
+def test_emit_costs_one_query_when_nobody_listens(db_session, world, queries):
+    def payload() -> dict:  # type: ignore[type-arg]
+        raise AssertionError("computed although nobody listens")
+
+    with queries() as counter:
+        assert emit(db_session, world.academy.id, "brick.created", payload, T0) is None
+    assert counter.count == 1
+
+
+def test_a_long_queue_is_sent_over_several_passes_in_order(committed, receiver):
+    with committed() as session:
+        academy = make_academy(session)
+        subscribe(session, academy, receiver)
+        for n in range(3):
+            make_brick(session, academy, f"Queued {n}")
+        session.commit()
+        first = sender.send_webhooks(session, SETTINGS, clock=Clock(), per_endpoint=2)
+        second = sender.send_webhooks(session, SETTINGS, clock=Clock(), per_endpoint=2)
+    assert (first.delivered, second.delivered) == (2, 1)
+    titles = [r.json["data"]["brick"]["title"] for r in receiver.received]
+    assert titles == ["Queued 0", "Queued 1", "Queued 2"]

@@ -166,8 +166,10 @@ def send_webhooks(
     clock: Callable[[], dt.datetime],
     poster: Poster = post,
     rng: Callable[[], float] = random.random,
+    per_endpoint: int = 100,
 ) -> DeliveryReport:
-    """One pass: every endpoint with a delivery due that no other sender holds."""
+    """One pass: every endpoint with a delivery due that no other sender holds, at most
+    `per_endpoint` deliveries each (a long queue does not hold the others back)."""
     report = DeliveryReport()
     endpoint_ids = _due_endpoint_ids(session, clock())
     session.commit()  # no read transaction held (SQLite: the write lock) while calling out
@@ -177,7 +179,9 @@ def send_webhooks(
             continue  # another sender has it
         report.endpoints += 1
         try:
-            _send_endpoint(session, endpoint_id, token, settings, clock, poster, rng, report)
+            _send_endpoint(
+                session, endpoint_id, token, settings, clock, poster, rng, report, per_endpoint
+            )
         except Exception:  # one endpoint's trouble never stops the others' deliveries
             session.rollback()
             log.exception("webhook endpoint %s: sending failed", endpoint_id)
@@ -195,8 +199,9 @@ def _send_endpoint(
     poster: Poster,
     rng: Callable[[], float],
     report: DeliveryReport,
+    limit: int,
 ) -> None:
-    while True:
+    for _ in range(limit):
         endpoint = session.get(WebhookEndpoint, endpoint_id, populate_existing=True)
         if endpoint is None or not endpoint.enabled or endpoint.claim_token != token:
             session.commit()
