@@ -229,7 +229,8 @@ def _webhook_url(suffix: str = "", *, delivery: bool = False) -> Path:
 
         endpoint, _secret = create_endpoint(
             s, w.academy, url="https://hooks.example.com/brique", description="LMS",
-            event_types=["brick.created"], actor=w.manager, allow_private=False, now=utcnow(),
+            event_types=["brick.created"], actor=w.manager, allow_private=False,
+            app_secret_key="k", now=utcnow(),
         )  # fmt: skip
         url = f"/a/{w.academy.slug}/settings/webhooks/{endpoint.id}"
         if delivery:

@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('url', sa.String(length=2000), nullable=False),
     sa.Column('description', sa.String(length=200), nullable=False),
     sa.Column('event_types', sa.JSON(), nullable=False),
-    sa.Column('secret', sa.String(length=100), nullable=False),
+    sa.Column('sealed_secret', sa.String(length=255), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('disabled_reason', sa.String(length=500), nullable=False),
     sa.Column('claim_token', sa.String(length=32), nullable=True),

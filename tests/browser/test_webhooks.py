@@ -14,6 +14,7 @@ from tests.factories import make_brick
 from tracker.academies.models import Academy
 from tracker.db import utcnow
 from tracker.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from tracker.webhooks.sealing import unseal
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +48,7 @@ def test_a_manager_subscribes_a_webhook_and_reads_its_log(
         assert check(page) == []
         with live_server.session() as s:
             endpoint = s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.url == URL)).one()
-            assert endpoint.secret == secret
+            assert unseal(endpoint.sealed_secret, live_server.app.config["SECRET_KEY"]) == secret
             assert endpoint.event_types == ["brick.created", "round.closed"]
             academy = s.get(Academy, endpoint.academy_id)
             assert academy is not None

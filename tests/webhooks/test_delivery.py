@@ -14,7 +14,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.server import ROOT, clean_environment
-from tests.factories import make_academy, make_brick, make_member
+from tests.factories import SECRET, make_academy, make_brick, make_member
 from tracker.academies.models import Role
 from tracker.backlog.services import delete_brick, update_brick
 from tracker.mail.models import MailMessage
@@ -30,7 +30,9 @@ from tracker.webhooks.models import (
 )
 
 T0 = dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC)
-SETTINGS = sender.WebhookSettings(timeout=5, allow_private=True, base_url="http://brique.test")
+SETTINGS = sender.WebhookSettings(
+    timeout=5, allow_private=True, base_url="http://brique.test", app_secret_key=SECRET
+)
 
 
 class Clock:
@@ -47,7 +49,7 @@ class Clock:
 def subscribe(session, academy, receiver, path="/hook", events=EVENT_TYPES):  # type: ignore[no-untyped-def]
     endpoint, secret = services.create_endpoint(
         session, academy, url=receiver.url(path), description="LMS", event_types=events,
-        actor=None, allow_private=True, now=T0,
+        actor=None, allow_private=True, app_secret_key=SECRET, now=T0,
     )  # fmt: skip
     receiver.secrets[path] = secret
     return endpoint
@@ -271,7 +273,7 @@ def test_production_never_calls_loopback(committed, receiver):
         # As if subscribed through a name that resolved elsewhere then, loopback now.
         endpoint.url = f"https://127.0.0.1:{receiver.port}/hook"
         session.commit()
-        production = sender.WebhookSettings(timeout=2, allow_private=False)
+        production = sender.WebhookSettings(timeout=2, allow_private=False, app_secret_key=SECRET)
         report = sender.send_webhooks(session, production, clock=Clock(), rng=lambda: 0.5)
         error = session.scalar(select(WebhookAttempt.error).order_by(WebhookAttempt.id.desc()))
     assert report.retried == 1 and receiver.received == []
@@ -295,6 +297,7 @@ def test_the_flask_command_sends_the_webhooks(committed, receiver, real_engine, 
         "TRACKER_DATABASE_URL": real_engine.url.render_as_string(hide_password=False),
         "TRACKER_INSTANCE_PATH": str(tmp_path),
         "TRACKER_WEBHOOKS_ALLOW_PRIVATE": "1",
+        "TRACKER_SECRET_KEY": SECRET,  # the key the secrets were sealed with
     }
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "send-webhooks"],
@@ -387,3 +390,17 @@ def test_a_long_queue_is_sent_over_several_passes_in_order(committed, receiver):
     assert (first.delivered, second.delivered) == (2, 1)
     titles = [r.json["data"]["brick"]["title"] for r in receiver.received]
     assert titles == ["Queued 0", "Queued 1", "Queued 2"]
+
+
+def test_secrets_are_sealed_and_a_changed_app_key_is_said_in_the_log(committed, receiver):
+    with committed() as session:
+        academy = make_academy(session)
+        endpoint = subscribe(session, academy, receiver)
+        make_brick(session, academy, "Sealed")
+        session.commit()
+        assert receiver.secrets["/hook"] not in endpoint.sealed_secret
+        rotated = sender.WebhookSettings(allow_private=True, app_secret_key="a new app key")
+        report = sender.send_webhooks(session, rotated, clock=Clock(), rng=lambda: 0.5)
+        error = session.scalar(select(WebhookAttempt.error).order_by(WebhookAttempt.id.desc()))
+    assert report.retried == 1 and receiver.received == []
+    assert error == sender.UNREADABLE

@@ -29,7 +29,7 @@ def test_every_event_type_is_emitted_with_its_data(db_session, world):
     now = utcnow()
     webhooks.create_endpoint(
         db_session, world.academy, url="https://hooks.example.com/all", description="",
-        event_types=EVENT_TYPES, actor=None, allow_private=False, now=now,
+        event_types=EVENT_TYPES, actor=None, allow_private=False, app_secret_key="k", now=now,
     )  # fmt: skip
 
     # Bricks: created, updated, moved, deleted.

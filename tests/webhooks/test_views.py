@@ -6,10 +6,11 @@ import re
 
 from sqlalchemy import select
 
-from tests.factories import make_brick
+from tests.factories import SECRET, make_brick
 from tracker.db import utcnow
 from tracker.webhooks import services
 from tracker.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from tracker.webhooks.sealing import unseal
 
 URL = "https://hooks.example.com/brique"
 
@@ -31,15 +32,17 @@ def test_a_manager_subscribes_and_sees_the_secret_once(client, login, world, db_
     html = response.get_data(as_text=True)
     endpoint = db_session.scalars(select(WebhookEndpoint)).one()
     assert endpoint.event_types == ["brick.created", "sprint.closed"]
-    assert endpoint.secret in html and "shown this once" in html
+    secret = unseal(endpoint.sealed_secret, SECRET)
+    assert secret.startswith("whsec_") and secret not in endpoint.sealed_secret
+    assert secret in html and "shown this once" in html
 
     again = client.post(f"/a/{slug}/settings/webhooks/new", data=data)  # sent twice
     assert again.status_code == 303
     assert db_session.scalars(select(WebhookEndpoint)).all() == [endpoint]
     later = client.get(f"/a/{slug}/settings/webhooks/{endpoint.id}").get_data(as_text=True)
-    assert endpoint.secret not in later and URL in later
+    assert secret not in later and URL in later
     listing = client.get(f"/a/{slug}/settings/webhooks").get_data(as_text=True)
-    assert URL in listing and endpoint.secret not in listing
+    assert URL in listing and secret not in listing
 
 
 def test_bad_input_is_named_and_kept(client, login, world, db_session):
@@ -64,7 +67,7 @@ def test_bad_input_is_named_and_kept(client, login, world, db_session):
 def test_edit_disable_enable_send_again_delete(client, login, world, db_session):
     endpoint, _secret = services.create_endpoint(
         db_session, world.academy, url=URL, description="", event_types=["brick.created"],
-        actor=world.manager, allow_private=False, now=utcnow(),
+        actor=world.manager, allow_private=False, app_secret_key=SECRET, now=utcnow(),
     )  # fmt: skip
     make_brick(db_session, world, "Sent once")
     delivery = db_session.scalars(select(WebhookDelivery)).one()
@@ -92,10 +95,11 @@ def test_edit_disable_enable_send_again_delete(client, login, world, db_session)
     assert [d.status for d in deliveries] == [DeliveryStatus.DELIVERED, DeliveryStatus.PENDING]
     assert deliveries[0].event_id == deliveries[1].event_id
 
-    old_secret = endpoint.secret
+    old_secret = unseal(endpoint.sealed_secret, SECRET)
     rotated = client.post(base + "/rotate-secret")
-    assert rotated.status_code == 200 and endpoint.secret != old_secret
-    assert endpoint.secret in rotated.get_data(as_text=True)
+    new_secret = unseal(endpoint.sealed_secret, SECRET)
+    assert rotated.status_code == 200 and new_secret != old_secret
+    assert new_secret in rotated.get_data(as_text=True)
 
     assert client.post(base + "/delete").status_code == 303
     assert db_session.scalars(select(WebhookEndpoint)).all() == []
@@ -104,7 +108,7 @@ def test_edit_disable_enable_send_again_delete(client, login, world, db_session)
 def test_another_academys_webhook_is_not_found(client, login, world, db_session):
     endpoint, _secret = services.create_endpoint(
         db_session, world.other_academy, url=URL, description="", event_types=["brick.created"],
-        actor=None, allow_private=False, now=utcnow(),
+        actor=None, allow_private=False, app_secret_key=SECRET, now=utcnow(),
     )  # fmt: skip
     login(world.manager)
     base = f"/a/{world.academy.slug}/settings/webhooks/{endpoint.id}"

@@ -20,9 +20,10 @@ class WebhookEndpoint(AcademyRow, Base):
     description: Mapped[str] = mapped_column(String(200), default="")
     # The event types it receives (EVENT_TYPES' values).
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # "whsec_" + base64 of 32 random bytes: the sender needs it to sign, so it is kept; the
-    # manager sees it once, when the endpoint is created (or its secret rotated).
-    secret: Mapped[str] = mapped_column(String(100))
+    # The signing secret ("whsec_" + base64 of 32 random bytes), sealed (tracker.webhooks.
+    # sealing): the sender needs it to sign; the manager sees it once, when the endpoint is
+    # created (or given a new secret).
+    sealed_secret: Mapped[str] = mapped_column(String(255))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # Why it was disabled by the sender (empty when a manager disabled it, or enabled).
     disabled_reason: Mapped[str] = mapped_column(String(500), default="")

@@ -26,7 +26,7 @@ from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import User
 from tracker.mail.services import queue_mail
 from tracker.tokens import new_token
-from tracker.webhooks import signing
+from tracker.webhooks import sealing, signing
 from tracker.webhooks.addresses import Answer, post
 from tracker.webhooks.models import (
     DeliveryStatus,
@@ -57,6 +57,10 @@ JITTER = 0.2  # each wait is drawn within ±20 %
 USER_AGENT = "Brique-Webhooks/1"
 # Not translated: the delivery log shows what happened as a sender writes it.
 GAVE_UP = "Disabled after {attempts} failed attempts over about a day."
+UNREADABLE = (
+    "Not sent: the signing secret cannot be read (the app's secret key changed?):"
+    " give the webhook a new secret."
+)
 
 # (url, body, headers, timeout, allow_private) -> Answer
 Poster = Callable[..., Answer]
@@ -67,6 +71,7 @@ class WebhookSettings:
     timeout: float = 10.0
     allow_private: bool = False
     base_url: str = ""
+    app_secret_key: str = ""  # unseals the endpoints' signing secrets
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> WebhookSettings:
@@ -74,6 +79,7 @@ class WebhookSettings:
             timeout=float(config["WEBHOOKS_TIMEOUT"]),
             allow_private=bool(config["WEBHOOKS_ALLOW_PRIVATE"]),
             base_url=str(config["BASE_URL"]),
+            app_secret_key=str(config["SECRET_KEY"]),
         )
 
 
@@ -222,23 +228,28 @@ def _send_endpoint(
             return
         event = session.get(WebhookEvent, delivery.event_id)
         assert event is not None  # deleted with its deliveries
-        url, secret, delivery_id = endpoint.url, endpoint.secret, delivery.id
+        url, sealed, delivery_id = endpoint.url, endpoint.sealed_secret, delivery.id
         message_id, body = event.message_id, event.body
         session.commit()
 
         attempted_at = clock()
-        headers = {
-            "content-type": "application/json",
-            "user-agent": USER_AGENT,
-            **signing.headers(secret, message_id, int(attempted_at.timestamp()), body),
-        }
-        answer = poster(
-            url,
-            body.encode(),
-            headers,
-            timeout=settings.timeout,
-            allow_private=settings.allow_private,
-        )
+        try:
+            secret = sealing.unseal(sealed, settings.app_secret_key)
+        except sealing.SecretUnreadable:
+            answer = Answer(None, 0, UNREADABLE)
+        else:
+            headers = {
+                "content-type": "application/json",
+                "user-agent": USER_AGENT,
+                **signing.headers(secret, message_id, int(attempted_at.timestamp()), body),
+            }
+            answer = poster(
+                url,
+                body.encode(),
+                headers,
+                timeout=settings.timeout,
+                allow_private=settings.allow_private,
+            )
         now = clock()
         if not _renew(session, endpoint_id, token, now):
             session.rollback()  # taken over after our lease: the other sender records it

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tracker.academies.models import Academy
 from tracker.auth.models import User
 from tracker.errors import DomainError, NotFound
-from tracker.webhooks import signing
+from tracker.webhooks import sealing, signing
 from tracker.webhooks.addresses import RefusedUrl, parse_url
 from tracker.webhooks.events import EVENT_TYPES
 from tracker.webhooks.models import (
@@ -70,9 +70,11 @@ def create_endpoint(
     event_types: Sequence[str],
     actor: User | None,
     allow_private: bool,
+    app_secret_key: str,
     now: dt.datetime,
 ) -> tuple[WebhookEndpoint, str]:
-    """Subscribe a URL; returns the endpoint and its secret (to show once)."""
+    """Subscribe a URL; returns the endpoint and its secret (to show once; kept sealed with
+    `app_secret_key`)."""
     url, chosen = _check(url, event_types, allow_private=allow_private)
     count = session.scalar(
         select(func.count(WebhookEndpoint.id)).where(WebhookEndpoint.academy_id == academy.id)
@@ -92,7 +94,7 @@ def create_endpoint(
         url=url,
         description=description.strip(),
         event_types=chosen,
-        secret=secret,
+        sealed_secret=sealing.seal(secret, app_secret_key),
         enabled=True,
         created_by_id=actor.id if actor else None,
         created_at=now,
@@ -194,8 +196,9 @@ def send_again(
     return again
 
 
-def rotate_secret(session: Session, endpoint: WebhookEndpoint) -> str:
+def rotate_secret(session: Session, endpoint: WebhookEndpoint, *, app_secret_key: str) -> str:
     """A new secret (returned, to show once); the next deliveries are signed with it."""
-    endpoint.secret = signing.new_secret()
+    secret = signing.new_secret()
+    endpoint.sealed_secret = sealing.seal(secret, app_secret_key)
     session.flush()
-    return endpoint.secret
+    return secret

@@ -47,7 +47,8 @@ def create() -> Any:
         endpoint, secret = services.create_endpoint(
             db.session, g.academy, url=form.url.data or "", description=form.description.data or "",
             event_types=form.event_types.data or [], actor=current_user,
-            allow_private=_allow_private(), now=utcnow(),
+            allow_private=_allow_private(), app_secret_key=current_app.config["SECRET_KEY"],
+            now=utcnow(),
         )  # fmt: skip
         shown.append(secret)
         return endpoint
@@ -131,7 +132,12 @@ def _set_enabled(endpoint_id: int, enabled: bool, said: str) -> Any:
 @requires(Permission.WEBHOOK_MANAGE)
 def rotate_secret(endpoint_id: int) -> Any:
     endpoint = services.get_endpoint(db.session, g.academy, endpoint_id)
-    done = submit(ConfirmForm(), lambda: services.rotate_secret(db.session, endpoint))
+    done = submit(
+        ConfirmForm(),
+        lambda: services.rotate_secret(
+            db.session, endpoint, app_secret_key=current_app.config["SECRET_KEY"]
+        ),
+    )
     if done and done.value:
         return _show(endpoint, secret=done.value)
     return see_other("webhooks.show", endpoint_id=endpoint.id)
