@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -23,12 +24,15 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.server import clean_environment, serve
 from tests import factories
 from tests.factories import PASSWORD, SECRET
 from tracker import create_app, migrate
-from tracker.db import count_queries, make_engine
+from tracker.db import count_queries, db, make_engine
 
 TEST_DATABASE_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+
+T = TypeVar("T")
 
 
 def reset_database(engine: Engine) -> None:
@@ -75,6 +79,54 @@ def committed_database(directory: Path, label: str) -> Iterator[str]:
             yield url
     else:
         yield f"sqlite:///{directory / f'{label}.sqlite3'}"
+
+
+@contextmanager
+def live_server(
+    workdir: Path,
+    label: str,
+    seed: Callable[[Session], T],
+    *,
+    workers: int = 2,
+    threads: int = 10,
+    settings: dict[str, str] | None = None,
+) -> Iterator[tuple[str, Flask, T]]:
+    """A real multi-process server (gunicorn, `workers` x `threads`) on a committed database
+    of its own (see committed_database), for the tests that race requests against each other.
+    `seed(session)` fills it before the server starts (committed after); yields the server's
+    URL, an app on the same database (to read what the requests did) and what `seed` returned.
+    `settings`: more TRACKER_* environment variables for the server."""
+    secret_key = secrets.token_urlsafe(32)
+    with committed_database(workdir, label) as database_url:
+        app = create_app(
+            {
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": secret_key,
+                "CHEAP_PASSWORD_HASHING": True,
+                "LOG_LEVEL": "WARNING",
+                "SMTP_HOST": "",
+            }
+        )
+        try:
+            with app.app_context():
+                migrate.upgrade(db.engine)
+                facts = seed(db.session)
+                db.session.commit()
+            env = {
+                **clean_environment(),
+                "TRACKER_DATABASE_URL": database_url,
+                "TRACKER_SECRET_KEY": secret_key,
+                "TRACKER_INSTANCE_PATH": str(workdir / "instance"),
+                "TRACKER_CHEAP_PASSWORD_HASHING": "1",
+                "TRACKER_LOG_LEVEL": "WARNING",
+                "TRACKER_SMTP_HOST": "",
+                **(settings or {}),
+            }
+            log = workdir / "gunicorn.log"
+            with serve("app:app", env=env, log_path=log, workers=workers, threads=threads) as url:
+                yield url, app, facts
+        finally:
+            app.extensions["database"].engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 from wtforms.widgets import NumberInput, TextInput
 
 from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, parse_integer, parse_whole
@@ -75,6 +75,11 @@ def text_field(
     )
 
 
+def long_text(label: Any, max_length: int, description: Any = "", **kwargs: Any) -> Any:
+    """An optional text area of at most `max_length` characters."""
+    return text_field(label, max_length, multiline=True, description=description, **kwargs)
+
+
 def form_values(form: FlaskForm, *names: str, texts: Sequence[str] = ()) -> dict[str, Any]:
     """The fields' values as the services take them, by field name: the text fields (`texts`,
     where empty gives "") first, then the others (`names`)."""
@@ -121,6 +126,15 @@ def once_field() -> HiddenField:
 
 class ConfirmForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+def optional_number(
+    label: Any, minimum: int, maximum: int, description: Any = "", **kwargs: Any
+) -> BoundedIntegerField:
+    """An optional whole number between two bounds: the most common number field."""
+    return BoundedIntegerField(
+        label, [Optional()], minimum=minimum, maximum=maximum, description=description, **kwargs
+    )
 
 
 class LocaleDecimalField(DecimalField):

@@ -139,12 +139,13 @@ class Submission(Generic[T]):
 
 
 def submit_once(
-    form: FlaskForm, kind: str, model: type[T], action: Callable[[], T]
+    form: FlaskForm, model: type[T], action: Callable[[], T], *, kind: str | None = None
 ) -> Submission[T]:
     """submit() for a create form: `action` creates at most once per display of `form` (its
     `once` token, tracker.submissions). Sent again, the form is done with what the first
     submission created (a `model` row), even before validation: a unique name taken by that
     very first submission is no error to show."""
+    kind = kind or str(model.__tablename__)  # type: ignore[attr-defined]
     field = getattr(form, "once", None)
     token = field.data if field is not None and request.method == "POST" else None
     user_id = current_user.id if current_user.is_authenticated else None

@@ -9,23 +9,19 @@ got through on PostgreSQL). The delay between attempts is turned off (TRACKER_LO
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bench.cases import PASSWORD, Request
 from bench.run import Client, csrf_token_in
-from bench.server import clean_environment, serve
-from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
+from tests.conftest import live_server
 from tests.factories import make_user
-from tracker import create_app, migrate
 from tracker.auth.models import LoginThrottle
 from tracker.db import db
 
@@ -44,45 +40,17 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    workdir: Path = tmp_path_factory.mktemp("login_concurrency")
-    secret_key = secrets.token_urlsafe(32)
-    if TEST_DATABASE_URL:
-        context = scratch_postgres_database(TEST_DATABASE_URL, f"login{os.getpid()}")
-        database_url = context.__enter__()
-    else:
-        context = None
-        database_url = f"sqlite:///{workdir / 'login.sqlite3'}"
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secret_key,
-            "CHEAP_PASSWORD_HASHING": True,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    try:
-        with app.app_context():
-            migrate.upgrade(db.engine)
-            email = make_user(db.session, email="target@example.com", password=PASSWORD).email
-            db.session.commit()
-        env = {
-            **clean_environment(),
-            "TRACKER_DATABASE_URL": database_url,
-            "TRACKER_SECRET_KEY": secret_key,
-            "TRACKER_INSTANCE_PATH": str(workdir / "instance"),
-            "TRACKER_CHEAP_PASSWORD_HASHING": "1",
-            "TRACKER_LOG_LEVEL": "WARNING",
-            "TRACKER_SMTP_HOST": "",
-            "TRACKER_LOGIN_MAX_FAILURES": str(CAP),
-            "TRACKER_LOGIN_DELAY_AFTER": str(CAP),
-        }
-        log = workdir / "gunicorn.log"
-        with serve("app:app", env=env, log_path=log, workers=3, threads=14) as url:
-            yield Served(url, app, email)
-    finally:
-        app.extensions["database"].engine.dispose()
-        if context is not None:
-            context.__exit__(None, None, None)
+    def seed(session: Session) -> str:
+        return make_user(session, email="target@example.com", password=PASSWORD).email
+
+    settings = {"TRACKER_LOGIN_MAX_FAILURES": str(CAP), "TRACKER_LOGIN_DELAY_AFTER": str(CAP)}
+    workdir = tmp_path_factory.mktemp("login_concurrency")
+    with live_server(workdir, "login", seed, workers=3, threads=14, settings=settings) as (
+        url,
+        app,
+        email,
+    ):
+        yield Served(url, app, email)
 
 
 def test_forty_parallel_wrong_passwords_process_exactly_ten(served: Served) -> None:

@@ -8,22 +8,20 @@ login form (bench.run's client) and posts the board's JSON move with the version
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bench.cases import PASSWORD, Request
 from bench.run import Client, log_in
-from bench.server import clean_environment, serve
-from tests.conftest import committed_database
+from tests.conftest import live_server
 from tests.factories import make_academy, make_brick, make_member
-from tracker import create_app, migrate
 from tracker.academies.models import Role, Stage, StageCategory
 from tracker.backlog.models import Activity, ActivityKind, Brick
 from tracker.db import db
@@ -46,54 +44,27 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    workdir: Path = tmp_path_factory.mktemp("board_concurrency")
-    secret_key = secrets.token_urlsafe(32)
-    context = committed_database(workdir, "board")
-    database_url = context.__enter__()
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secret_key,
-            "CHEAP_PASSWORD_HASHING": True,
-            "LOG_LEVEL": "WARNING",
-            "SMTP_HOST": "",
-        }
-    )
-    try:
-        with app.app_context():
-            migrate.upgrade(db.engine)
-            session = db.session
-            academy = make_academy(session, name="Concurrency")
-            people = [
-                make_member(session, academy, Role.DESIGNER, email=f"d{n}@example.com",
-                            password=PASSWORD)
-                for n in range(CLIENTS)
-            ]  # fmt: skip
-            brick = make_brick(session, academy, "Contested", actor=people[0])
-            session.commit()
-            # Not the done column: a card with an unticked checklist may not go there (422).
-            stages = [
-                s.id
-                for s in academy.stages
-                if s.id != brick.stage_id and s.category != StageCategory.DONE
-            ]
-            facts = (academy.slug, brick.id, brick.number, stages)
-        env = {
-            **clean_environment(),
-            "TRACKER_DATABASE_URL": database_url,
-            "TRACKER_SECRET_KEY": secret_key,
-            "TRACKER_INSTANCE_PATH": str(workdir / "instance"),
-            "TRACKER_CHEAP_PASSWORD_HASHING": "1",
-            "TRACKER_LOG_LEVEL": "WARNING",
-            "TRACKER_SMTP_HOST": "",
-        }
-        log = workdir / "gunicorn.log"
-        with serve("app:app", env=env, log_path=log, workers=2, threads=10) as url:
-            yield Served(url, app, facts[0], facts[1], facts[2], facts[3],
-                         {str(n): p.email for n, p in enumerate(people)})  # fmt: skip
-    finally:
-        app.extensions["database"].engine.dispose()
-        context.__exit__(None, None, None)
+    def seed(session: Session) -> Served:
+        academy = make_academy(session, name="Concurrency")
+        people = [
+            make_member(session, academy, Role.DESIGNER, email=f"d{n}@example.com",
+                        password=PASSWORD)
+            for n in range(CLIENTS)
+        ]  # fmt: skip
+        brick = make_brick(session, academy, "Contested", actor=people[0])
+        session.flush()
+        # Not the done column: a card with an unticked checklist may not go there (422).
+        targets = [
+            s.id
+            for s in academy.stages
+            if s.id != brick.stage_id and s.category != StageCategory.DONE
+        ]
+        logins = {str(n): p.email for n, p in enumerate(people)}
+        return Served("", None, academy.slug, brick.id, brick.number, targets, logins)
+
+    workdir = tmp_path_factory.mktemp("board_concurrency")
+    with live_server(workdir, "board", seed) as (url, app, served):
+        yield dataclasses.replace(served, url=url, app=app)
 
 
 def test_twenty_simultaneous_moves_at_one_version_let_exactly_one_through(served: Served) -> None:

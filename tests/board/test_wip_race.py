@@ -12,24 +12,21 @@ at once (a create form creates once: tracker.submissions).
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import re
-import secrets
 import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bench.cases import PASSWORD, Request
 from bench.run import Client, log_in
-from bench.server import clean_environment, serve
-from tests.conftest import TEST_DATABASE_URL, scratch_postgres_database
+from tests.conftest import live_server
 from tests.factories import make_academy, make_member
-from tracker import create_app, migrate
 from tracker.academies.models import Role, StageCategory, WipPolicy
 from tracker.backlog import services
 from tracker.backlog.models import Brick, Comment
@@ -56,70 +53,35 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    workdir: Path = tmp_path_factory.mktemp("wip_race")
-    secret_key = secrets.token_urlsafe(32)
-    if TEST_DATABASE_URL:
-        context = scratch_postgres_database(TEST_DATABASE_URL, f"wip{os.getpid()}")
-        database_url = context.__enter__()
-    else:
-        context = None
-        database_url = f"sqlite:///{workdir / 'wip.sqlite3'}"
-    app = create_app(
-        {
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": secret_key,
-            "CHEAP_PASSWORD_HASHING": True,
-            "LOG_LEVEL": "WARNING",
-            "SMTP_HOST": "",
-        }
-    )
-    try:
-        with app.app_context():
-            migrate.upgrade(db.engine)
-            session = db.session
-            academy = make_academy(session, name="WIP race")
-            people = [
-                make_member(session, academy, Role.DESIGNER, email=f"e{n}@example.com",
-                            password=PASSWORD)
-                for n in range(EDITORS)
-            ]  # fmt: skip
-            bricks = [
-                services.create_brick(
-                    session,
-                    academy,
-                    actor=people[0],
-                    title=f"Card {n}",
-                    format="video",
-                    now=utcnow(),
-                )
-                for n in range(EDITORS)
-            ]
-            limited = next(s for s in academy.stages if s.category == StageCategory.ACTIVE)
-            limited.wip_limit, limited.wip_policy = LIMIT, WipPolicy.BLOCK
-            session.commit()
-            facts = (
-                academy.slug,
-                [b.id for b in bricks],
-                [b.number for b in bricks],
-                bricks[0].stage_id,
-                limited.id,
+    def seed(session: Session) -> Served:
+        academy = make_academy(session, name="WIP race")
+        people = [
+            make_member(session, academy, Role.DESIGNER, email=f"e{n}@example.com",
+                        password=PASSWORD)
+            for n in range(EDITORS)
+        ]  # fmt: skip
+        bricks = [
+            services.create_brick(
+                session, academy, actor=people[0], title=f"Card {n}", format="video", now=utcnow()
             )
-        env = {
-            **clean_environment(),
-            "TRACKER_DATABASE_URL": database_url,
-            "TRACKER_SECRET_KEY": secret_key,
-            "TRACKER_INSTANCE_PATH": str(workdir / "instance"),
-            "TRACKER_CHEAP_PASSWORD_HASHING": "1",
-            "TRACKER_LOG_LEVEL": "WARNING",
-            "TRACKER_SMTP_HOST": "",
-        }
-        with serve("app:app", env=env, log_path=workdir / "gunicorn.log", workers=2,
-                   threads=10) as url:  # fmt: skip
-            yield Served(url, app, *facts, {str(n): p.email for n, p in enumerate(people)})
-    finally:
-        app.extensions["database"].engine.dispose()
-        if context is not None:
-            context.__exit__(None, None, None)
+            for n in range(EDITORS)
+        ]
+        limited = next(s for s in academy.stages if s.category == StageCategory.ACTIVE)
+        limited.wip_limit, limited.wip_policy = LIMIT, WipPolicy.BLOCK
+        session.flush()
+        return Served(
+            "",
+            None,
+            academy.slug,
+            [b.id for b in bricks],
+            [b.number for b in bricks],
+            bricks[0].stage_id,
+            limited.id,
+            {str(n): p.email for n, p in enumerate(people)},
+        )
+
+    with live_server(tmp_path_factory.mktemp("wip_race"), "wip", seed) as (url, app, served):
+        yield dataclasses.replace(served, url=url, app=app)
 
 
 def back_to_the_backlog(served: Served) -> dict[int, int]:

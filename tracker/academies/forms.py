@@ -15,7 +15,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from tracker.academies.models import Role
-from tracker.forms import BoundedIntegerField, LocaleDecimalField, choices, once_field, text_field
+from tracker.forms import (
+    BoundedIntegerField,
+    LocaleDecimalField,
+    choices,
+    long_text,
+    once_field,
+    optional_number,
+    text_field,
+)
 
 ROLE_CHOICES = choices(
     [
@@ -42,7 +50,7 @@ class CreateAcademyForm(FlaskForm):
         description=_l("Bricks are numbered ACAD-1, ACAD-2… with this prefix."),
     )
     default_locale = SelectField(_l("Language of the academy"), choices=ACADEMY_LOCALES)
-    description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
+    description = long_text(_l("Description"), 5000, _l("Markdown."))
 
     def __init__(self, *args: object, is_slug_taken: Callable[[str], bool], **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -55,18 +63,12 @@ class CreateAcademyForm(FlaskForm):
 
 class EditAcademyForm(FlaskForm):
     name = text_field(_l("Name"), 120, required=True, in_headers=True)
-    description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
+    description = long_text(_l("Description"), 5000, _l("Markdown."))
     default_locale = SelectField(_l("Language of the academy"), choices=ACADEMY_LOCALES)
     sprint_length_days = BoundedIntegerField(
         _l("Sprint length (days)"), validators=[InputRequired()], minimum=1, maximum=90
     )
-    gate_min_responses = BoundedIntegerField(
-        _l("Minimum responses"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=100000,
-        default=30,
-    )
+    gate_min_responses = optional_number(_l("Minimum responses"), 0, 100000, default=30)
     gate_min_response_rate = LocaleDecimalField(
         _l("Minimum response rate (%)"),
         places=1,
@@ -85,13 +87,7 @@ class EditAcademyForm(FlaskForm):
         validators=[Optional(), NumberRange(min=-100, max=100)],
         default=0,
     )
-    gate_max_blocking = BoundedIntegerField(
-        _l("Maximum open blocking issues"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=1000,
-        default=0,
-    )
+    gate_max_blocking = optional_number(_l("Maximum open blocking issues"), 0, 1000, default=0)
 
 
 class InviteMemberForm(FlaskForm):

@@ -8,7 +8,7 @@ import unicodedata
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from tracker import history, rows
@@ -309,6 +309,25 @@ def record_member_event(
     return event
 
 
+def _invitation_event(
+    session: Session,
+    invitation: AcademyInvitation,
+    kind: MemberEventKind,
+    actor: User | None,
+    now: dt.datetime,
+) -> None:
+    """A line of the academy's history about one invitation (joined, declined, revoked)."""
+    record_member_event(
+        session,
+        invitation.academy,
+        kind,
+        email=invitation.email,
+        role=invitation.role,
+        actor=actor,
+        now=now,
+    )
+
+
 def _tell_managers(session: Session, academy: Academy, event: MemberEvent) -> None:
     """What a site admin did to the academy's people is e-mailed to its managers."""
     managers = session.scalars(
@@ -383,9 +402,7 @@ def create_invitation(
         .where(
             AcademyInvitation.academy_id == academy.id,
             AcademyInvitation.email == email,
-            AcademyInvitation.accepted_at.is_(None),
-            AcademyInvitation.revoked_at.is_(None),
-            AcademyInvitation.declined_at.is_(None),
+            *_unspent(),
         )
         .values(revoked_at=now)
         .execution_options(synchronize_session=False)
@@ -474,6 +491,15 @@ def find_invitation(session: Session, token: str, *, now: dt.datetime) -> Academ
     return invitation
 
 
+def _unspent() -> tuple[ColumnElement[bool], ...]:
+    """An invitation nobody accepted, declined or revoked yet."""
+    return (
+        AcademyInvitation.accepted_at.is_(None),
+        AcademyInvitation.revoked_at.is_(None),
+        AcademyInvitation.declined_at.is_(None),
+    )
+
+
 def pending_invitations(
     session: Session, academy: Academy, *, now: dt.datetime
 ) -> list[AcademyInvitation]:
@@ -482,9 +508,7 @@ def pending_invitations(
             select(AcademyInvitation)
             .where(
                 AcademyInvitation.academy_id == academy.id,
-                AcademyInvitation.accepted_at.is_(None),
-                AcademyInvitation.revoked_at.is_(None),
-                AcademyInvitation.declined_at.is_(None),
+                *_unspent(),
                 AcademyInvitation.expires_at > now,
             )
             .order_by(AcademyInvitation.created_at.desc())
@@ -498,9 +522,7 @@ def _claim(session: Session, invitation: AcademyInvitation, column: str, now: dt
         update(AcademyInvitation)
         .where(
             AcademyInvitation.id == invitation.id,
-            AcademyInvitation.accepted_at.is_(None),
-            AcademyInvitation.revoked_at.is_(None),
-            AcademyInvitation.declined_at.is_(None),
+            *_unspent(),
         )
         .values({column: now})
         .execution_options(synchronize_session=False)
@@ -554,15 +576,7 @@ def accept_invitation(
         existing.display_name = display_name.strip()
         set_password(session, existing, password, now=now)
     add_member(session, invitation.academy, existing, invitation.role)
-    record_member_event(
-        session,
-        invitation.academy,
-        MemberEventKind.JOINED,
-        email=invitation.email,
-        role=invitation.role,
-        actor=existing,
-        now=now,
-    )
+    _invitation_event(session, invitation, MemberEventKind.JOINED, existing, now)
     return existing
 
 
@@ -578,15 +592,7 @@ def decline_invitation(
         if existing.id != user.id:
             raise Forbidden(_("This invitation was sent to another address."))
     _claim(session, invitation, "declined_at", now)
-    record_member_event(
-        session,
-        invitation.academy,
-        MemberEventKind.DECLINED,
-        email=invitation.email,
-        role=invitation.role,
-        actor=user,
-        now=now,
-    )
+    _invitation_event(session, invitation, MemberEventKind.DECLINED, user, now)
 
 
 def get_invitation(session: Session, academy: Academy, invitation_id: int) -> AcademyInvitation:
@@ -604,12 +610,4 @@ def revoke_invitation(
 ) -> None:
     invitation.revoked_at = now
     session.flush()
-    record_member_event(
-        session,
-        invitation.academy,
-        MemberEventKind.INVITATION_REVOKED,
-        email=invitation.email,
-        role=invitation.role,
-        actor=actor,
-        now=now,
-    )
+    _invitation_event(session, invitation, MemberEventKind.INVITATION_REVOKED, actor, now)

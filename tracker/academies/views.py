@@ -47,7 +47,6 @@ def create() -> Any:
     form = CreateAcademyForm(is_slug_taken=lambda slug: services.is_slug_taken(db.session, slug))
     done = submit_once(
         form,
-        "academy",
         Academy,
         lambda: services.create_academy(
             db.session,

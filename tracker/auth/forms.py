@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField
@@ -26,24 +28,33 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired()],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        _l("New password"),
+def new_password_field(label: Any) -> PasswordField:
+    return PasswordField(
+        label,
         validators=[DataRequired(), Length(max=256)],
         description=_l("At least 12 characters. A sentence you remember is a good choice."),
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password, typed twice (a reset link, or the profile's password page)."""
+
+    new_password = new_password_field(_l("New password"))
     confirm = PasswordField(
         _l("New password, again"),
         validators=[
             DataRequired(),
             EqualTo("new_password", message=_l("The two passwords differ.")),
         ],
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
@@ -54,12 +65,7 @@ class EditProfileForm(FlaskForm):
 
 class AcceptInvitationForm(FlaskForm):
     display_name = text_field(_l("Your name"), 120, required=True, in_headers=True)
-    password = PasswordField(
-        _l("Choose a password"),
-        validators=[DataRequired(), Length(max=256)],
-        description=_l("At least 12 characters. A sentence you remember is a good choice."),
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("Choose a password"))
     confirm = PasswordField(
         _l("Password, again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
@@ -78,20 +84,4 @@ class ForgotPasswordForm(FlaskForm):
         _l("E-mail address"),
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username"},
-    )
-
-
-class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(max=256)],
-        description=_l("At least 12 characters. A sentence you remember is a good choice."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password, again"),
-        validators=[
-            DataRequired(),
-            EqualTo("new_password", message=_l("The two passwords differ.")),
-        ],
     )

@@ -33,7 +33,7 @@ from tracker.backlog.labels import (
 )
 from tracker.backlog.models import BloomLevel
 from tracker.db import INTEGER_MAX
-from tracker.forms import BoundedIntegerField, choices, once_field
+from tracker.forms import BoundedIntegerField, choices, once_field, optional_number
 
 
 class DurationField(Field):
@@ -106,12 +106,8 @@ class BrickForm(FlaskForm):
         _l("Learner duration"),
         description=_l("Time for the learner: minutes (90) or hours and minutes (1 h 30)."),
     )
-    estimate_points = BoundedIntegerField(
-        _l("Estimate (points)"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=1000,
-        description=_l("Effort to build it, in story points."),
+    estimate_points = optional_number(
+        _l("Estimate (points)"), 0, 1000, description=_l("Effort to build it, in story points.")
     )
     stage_id = SelectField(_l("Stage"), coerce=optional_int, validators=[DataRequired()])
     sprint_id = SelectField(_l("Sprint"), coerce=optional_int)

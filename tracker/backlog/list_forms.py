@@ -22,7 +22,7 @@ from tracker.backlog.models import BrickFormat, LearningPath
 from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
 from tracker.db import INTEGER_MAX
-from tracker.forms import BoundedIntegerField, choices, whole
+from tracker.forms import BoundedIntegerField, choices, optional_number, whole
 
 if TYPE_CHECKING:
     from tracker.releases.models import Release
@@ -127,9 +127,7 @@ class MoveBrickForm(FlaskForm):
         choices=choices([*[(s.value, s.value) for s in Step], ("position", "position")]),
         validators=[DataRequired()],
     )
-    position = BoundedIntegerField(
-        _l("Position"), validators=[Optional()], minimum=1, maximum=1_000_000
-    )
+    position = optional_number(_l("Position"), 1, 1_000_000)
 
     def validate_position(self, field: BoundedIntegerField) -> None:
         if self.action.data == "position" and field.data is None:

@@ -10,12 +10,19 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from tracker.backlog.labels import NEED_STATUS_LABELS
 from tracker.backlog.models import NeedStatus
 from tracker.db import INTEGER_MAX
-from tracker.forms import BoundedIntegerField, choices, once_field, text_field
+from tracker.forms import (
+    BoundedIntegerField,
+    choices,
+    long_text,
+    once_field,
+    optional_number,
+    text_field,
+)
 
 CRITICALITY_CHOICES = choices(
     [
@@ -46,11 +53,8 @@ class SubmitNeedForm(FlaskForm):
         required=True,
         description=_l("The need in a few words, e.g. “Spot phishing e-mails”."),
     )
-    description = text_field(
-        _l("Description"),
-        10000,
-        multiline=True,
-        description=_l("What people must be able to do, and why now."),
+    description = long_text(
+        _l("Description"), 10000, _l("What people must be able to do, and why now.")
     )
     business_unit = StringField(
         _l("Business unit"),
@@ -67,12 +71,8 @@ class SubmitNeedForm(FlaskForm):
     population = text_field(
         _l("Population"), 255, description=_l("Who should be trained, e.g. “branch advisers”.")
     )
-    headcount = BoundedIntegerField(
-        _l("Headcount"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=10_000_000,
-        description=_l("How many people, roughly."),
+    headcount = optional_number(
+        _l("Headcount"), 0, 10_000_000, description=_l("How many people, roughly.")
     )
     criticality = SelectField(_l("Criticality"), choices=CRITICALITY_CHOICES, coerce=int, default=3)
     urgency = SelectField(_l("Urgency"), choices=URGENCY_CHOICES, coerce=int, default=3)
@@ -84,11 +84,10 @@ class EditNeedForm(SubmitNeedForm):
 
 class TriageNeedForm(FlaskForm):
     status = SelectField(_l("Status"), choices=STATUS_CHOICES)
-    reason = text_field(
+    reason = long_text(
         _l("Reason for declining"),
         5000,
-        multiline=True,
-        description=_l("Required when you decline the need: the requester reads it."),
+        _l("Required when you decline the need: the requester reads it."),
     )
 
     def validate_reason(self, field: TextAreaField) -> None:

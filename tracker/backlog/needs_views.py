@@ -77,7 +77,6 @@ def submit_need() -> Any:
     form = SubmitNeedForm()
     done = submit_once(
         form,
-        "need",
         TrainingNeed,
         lambda: services.submit_need(
             db.session, g.academy, actor=current_user, now=utcnow(), **_need_fields(form)

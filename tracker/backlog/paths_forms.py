@@ -7,7 +7,7 @@ from wtforms import RadioField
 from wtforms.validators import DataRequired
 
 from tracker.backlog.paths_services import PALETTE, PALETTE_HEXES
-from tracker.forms import UniqueNameForm, choices, once_field, text_field
+from tracker.forms import UniqueNameForm, choices, long_text, once_field, text_field
 
 
 class EditPathForm(UniqueNameForm):
@@ -26,7 +26,7 @@ class EditPathForm(UniqueNameForm):
         255,
         description=_l("Who this path is for, e.g. “all employees” or “branch advisers”."),
     )
-    description = text_field(_l("Description"), 5000, multiline=True, description=_l("Markdown."))
+    description = long_text(_l("Description"), 5000, _l("Markdown."))
 
 
 class CreatePathForm(EditPathForm):

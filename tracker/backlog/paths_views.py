@@ -37,7 +37,6 @@ def create() -> Any:
     form = CreatePathForm(is_name_taken=name_rule(services.is_path_name_taken))
     done = submit_once(
         form,
-        "path",
         LearningPath,
         lambda: services.create_path(db.session, g.academy, **_path_fields(form)),
     )

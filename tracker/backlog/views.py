@@ -113,7 +113,6 @@ def comment(number: int) -> Any:
     form = CommentBrickForm()
     done = submit_once(
         form,
-        "comment",
         Comment,
         lambda: services.add_comment(
             db.session, brick, author=current_user, body=form.body.data or "", now=utcnow()
@@ -226,7 +225,7 @@ def new_brick() -> Any:
         return _form_page(form, None)
     form = CreateBrickForm()
     _prepare(form)
-    done = submit_once(form, "brick", Brick, lambda: _create_brick(form))
+    done = submit_once(form, Brick, lambda: _create_brick(form))
     if not done or done.value is None:
         return _form_page(form, None, done.status)
     brick = done.value
@@ -398,7 +397,6 @@ def add_checklist_item(format: str) -> Any:
     form = AddChecklistItemForm()
     done = submit_once(
         form,
-        "checklist-item",
         ChecklistTemplate,
         lambda: checklists.add_template_item(
             db.session, g.academy, brick_format, form.label.data or ""

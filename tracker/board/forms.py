@@ -14,7 +14,7 @@ from tracker.academies.models import Stage
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat
 from tracker.board.queries import NONE, BoardFilters, BoardOptions
-from tracker.forms import BoundedIntegerField, choices
+from tracker.forms import choices, optional_number
 
 ALL_VALUE = "all"
 NONE_VALUE = "none"
@@ -102,12 +102,11 @@ class MoveCardForm(FlaskForm):
     """Move one card: to a column, at a position; the version is the one the person saw."""
 
     stage = SelectField(_l("Column"), validators=[DataRequired()])
-    position = BoundedIntegerField(
+    position = optional_number(
         _l("Position in the column"),
-        validators=[Optional()],
-        minimum=1,
-        maximum=1_000_000,
-        description=_l("1 puts it at the top; leave empty for the bottom."),
+        1,
+        1_000_000,
+        _l("1 puts it at the top; leave empty for the bottom."),
     )
     version = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,9}$")])
     override_reason = TextAreaField(

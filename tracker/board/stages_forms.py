@@ -7,10 +7,16 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired
 
 from tracker.academies.models import Stage, StageCategory, WipPolicy
-from tracker.forms import BoundedIntegerField, UniqueNameForm, choices, once_field, text_field
+from tracker.forms import (
+    UniqueNameForm,
+    choices,
+    once_field,
+    optional_number,
+    text_field,
+)
 
 CATEGORY_CHOICES = choices(
     [
@@ -38,12 +44,8 @@ class EditStageForm(UniqueNameForm):
         default=StageCategory.ACTIVE.value,
         description=_l("What the charts count it as: waiting, in progress, in review or done."),
     )
-    wip_limit = BoundedIntegerField(
-        _l("WIP limit"),
-        validators=[Optional()],
-        minimum=1,
-        maximum=1000,
-        description=_l("The most cards the column should hold. Empty: no limit."),
+    wip_limit = optional_number(
+        _l("WIP limit"), 1, 1000, _l("The most cards the column should hold. Empty: no limit.")
     )
     wip_policy = RadioField(
         _l("When the limit is reached"),

@@ -61,7 +61,7 @@ def index() -> Any:
 def create() -> Any:
     form = AddStageForm(is_name_taken=_taken())
     done = submit_once(
-        form, "stage", Stage, lambda: services.add_stage(db.session, g.academy, **_settings(form))
+        form, Stage, lambda: services.add_stage(db.session, g.academy, **_settings(form))
     )
     if not done or done.value is None:
         return _index(form, done.status)

@@ -35,7 +35,9 @@ from tracker.forms import (
     BoundedDateTimeLocalField,
     BoundedIntegerField,
     LocaleDecimalField,
+    long_text,
     once_field,
+    optional_number,
     text_field,
 )
 from tracker.forms import choices as options
@@ -70,11 +72,8 @@ class EditRoundForm(FlaskForm):
     release_id = SelectField(_l("Release"), validators=[DataRequired()])
     # In the subject of the invitations: a line break would cut it.
     title = text_field(_l("Title"), 200, required=True, in_headers=True)
-    instructions = text_field(
-        _l("Instructions for testers"),
-        5000,
-        multiline=True,
-        description=_l("Markdown. Shown at the top of the questionnaire."),
+    instructions = long_text(
+        _l("Instructions for testers"), 5000, _l("Markdown. Shown at the top of the questionnaire.")
     )
     opens_at = BoundedDateTimeLocalField(
         _l("Opens at"),
@@ -102,12 +101,7 @@ class EditRoundForm(FlaskForm):
     gate_min_nps = LocaleDecimalField(
         _l("Minimum NPS"), places=0, validators=[Optional(), NumberRange(min=-100, max=100)]
     )
-    gate_max_blocking = BoundedIntegerField(
-        _l("Maximum open blocking issues"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=1000,
-    )
+    gate_max_blocking = optional_number(_l("Maximum open blocking issues"), 0, 1000)
 
     def __init__(
         self,
@@ -159,11 +153,8 @@ class EditQuestionForm(FlaskForm):
     help_text = text_field(
         _l("Help text"), 500, description=_l("Optional: what the ends of a scale mean, an example…")
     )
-    choices = text_field(
-        _l("Choices"),
-        5000,
-        multiline=True,
-        description=_l("One per line, for single and multiple choice questions."),
+    choices = long_text(
+        _l("Choices"), 5000, _l("One per line, for single and multiple choice questions.")
     )
     required = BooleanField(_l("An answer is required"))
     per_brick = BooleanField(_l("Ask it once for each brick of the release"))
@@ -257,11 +248,8 @@ class ReportItemForm(FlaskForm):
         default=Severity.MINOR.value,
     )
     title = text_field(_l("Title"), 200, required=True)
-    description = text_field(
-        _l("Description"),
-        10000,
-        multiline=True,
-        description=_l("What happened, what you expected, how to see it again."),
+    description = long_text(
+        _l("Description"), 10000, _l("What happened, what you expected, how to see it again.")
     )
 
     def __init__(self, *args: object, bricks: Iterable[tuple[int, str]], **kwargs: object) -> None:

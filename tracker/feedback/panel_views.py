@@ -160,7 +160,6 @@ def create_segment() -> Any:
     form = CreateSegmentForm(values=values, chosen={})
     done = submit_once(
         form,
-        "segment",
         Segment,
         lambda: panel.create_segment(
             db.session, g.academy, name=form.name.data or "", filters=_chosen(form)

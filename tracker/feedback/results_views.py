@@ -309,12 +309,12 @@ def triage_to_brick(round_id: int, item_id: int) -> Any:
     item_url = url_for("feedback.triage_board", round_id=round_.id, _anchor=f"item-{item.id}")
     done = submit_once(
         form,
-        "item-brick",
         Brick,
         lambda: triage.create_brick_from_item(
             db.session, g.academy, round_, item, actor=current_user, item_url=item_url,
             now=utcnow(), **form_values(form, texts=("title", "format")),
         ),
+        kind="item-brick",
     )  # fmt: skip
     if done and done.value:
         key = done.value.key

@@ -110,7 +110,6 @@ def create_round() -> Any:
     form = _round_form(CreateRoundForm, None)
     done = submit_once(
         form,
-        "round",
         FeedbackRound,
         lambda: rounds.create_round(
             db.session,
@@ -295,7 +294,7 @@ def _save_question(
 
     done: Submission[object]
     if question is None:
-        done = submit_once(form, "question", Question, action)
+        done = submit_once(form, Question, action)
     else:
         done = submit(form, action)
     if done:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
-from wtforms.validators import Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.db import INTEGER_MAX
 from tracker.feedback.labels import ITEM_STATUS_LABELS
-from tracker.forms import BoundedIntegerField, choices, once_field, text_field
+from tracker.forms import choices, once_field, optional_number, text_field
 
 
 class _BoardForm(FlaskForm):
@@ -27,13 +26,11 @@ class MoveItemForm(_BoardForm):
         _l("Move to"),
         choices=choices([(s.value, label) for s, label in ITEM_STATUS_LABELS.items()]),
     )
-    duplicate_of = BoundedIntegerField(
+    duplicate_of = optional_number(
         _l("Duplicate of item #"),
-        validators=[Optional()],
-        minimum=1,
-        maximum=INTEGER_MAX,
-        description=_l("Only for duplicates: the number of the item this one repeats."),
-        # Suggestions from the page's one list of items (no list per item on a big board).
+        1,
+        INTEGER_MAX,
+        _l("Only for duplicates: the number of the item this one repeats."),
         render_kw={"list": "triage-items"},
     )
 

@@ -7,7 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import BoundedDateField, UniqueNameForm, choices, once_field, text_field
+from tracker.forms import (
+    BoundedDateField,
+    UniqueNameForm,
+    choices,
+    long_text,
+    once_field,
+    text_field,
+)
 from tracker.releases.models import DecisionOutcome
 
 
@@ -22,12 +29,7 @@ class CreateReleaseForm(UniqueNameForm):
         in_headers=True,  # in the subject of the release-note e-mails
         description=_l("For example “Increment 1 — Digital foundations”."),
     )
-    goal = text_field(
-        _l("Goal"),
-        5000,
-        multiline=True,
-        description=_l("What this increment brings, and to whom. Markdown."),
-    )
+    goal = long_text(_l("Goal"), 5000, _l("What this increment brings, and to whom. Markdown."))
     target_date = BoundedDateField(_l("Target date"), validators=[Optional()])
 
 
@@ -51,17 +53,13 @@ class RecordDecisionForm(FlaskForm):
         ),
         validators=[InputRequired(_l("Choose a decision."))],
     )
-    reserves = text_field(
+    reserves = long_text(
         _l("Reserves"),
         5000,
-        multiline=True,
-        description=_l("Required for a go with reserves: what must still be fixed, and by when."),
+        _l("Required for a go with reserves: what must still be fixed, and by when."),
     )
-    comment = text_field(
-        _l("Comment"),
-        5000,
-        multiline=True,
-        description=_l("Why this decision: the team and the history keep it."),
+    comment = long_text(
+        _l("Comment"), 5000, _l("Why this decision: the team and the history keep it.")
     )
 
 

@@ -100,7 +100,6 @@ def create() -> Any:
     form = CreateReleaseForm(is_name_taken=name_rule(services.is_release_name_taken))
     done = submit_once(
         form,
-        "release",
         Release,
         lambda: services.create_release(
             db.session, g.academy, actor=current_user, now=utcnow(), **_release_fields(form)
@@ -147,7 +146,7 @@ def show(release_id: int) -> Any:
 def decide(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     form = RecordDecisionForm()
-    done = submit_once(form, "decision", Decision, lambda: _record_decision(release, form))
+    done = submit_once(form, Decision, lambda: _record_decision(release, form))
     if done and done.value:
         if done.value.outcome == DecisionOutcome.NO_GO:
             flash(

@@ -23,10 +23,11 @@ from tracker.backlog.list_forms import check_chosen_bricks
 from tracker.backlog.models import Brick, BrickFormat, LearningPath
 from tracker.forms import (
     BoundedDateField,
-    BoundedIntegerField,
     UniqueNameForm,
     choices,
+    long_text,
     once_field,
+    optional_number,
     text_field,
     whole,
 )
@@ -39,15 +40,14 @@ class PlanSprintForm(UniqueNameForm):
 
     once = once_field()  # the edit form inherits it, unused
     name = text_field(_l("Name"), 120, required=True, description=_l("For example “Sprint 3”."))
-    goal = text_field(_l("Goal"), 5000, multiline=True)
+    goal = long_text(_l("Goal"), 5000)
     start_date = BoundedDateField(_l("Start"), validators=[DataRequired()])
     end_date = BoundedDateField(_l("End"), validators=[DataRequired()])
-    capacity_points = BoundedIntegerField(
+    capacity_points = optional_number(
         _l("Capacity (points)"),
-        validators=[Optional()],
-        minimum=0,
-        maximum=10000,
-        description=_l("How many points the team can take on in this sprint."),
+        0,
+        10000,
+        _l("How many points the team can take on in this sprint."),
     )
 
     def validate_end_date(self, field: DateField) -> None:

@@ -72,7 +72,6 @@ def create() -> Any:
         )
     done = submit_once(
         form,
-        "sprint",
         Sprint,
         lambda: services.create_sprint(db.session, g.academy, **_sprint_fields(form)),
     )
@@ -181,34 +180,45 @@ def plan(sprint_id: int) -> Any:
 @bp.route("/sprints/<int:sprint_id>/commit", methods=["POST"])
 @requires(Permission.SPRINT_MANAGE)
 def commit(sprint_id: int) -> Any:
-    sprint = services.get_sprint(db.session, g.academy, sprint_id)
-    form = CommitBricksForm()
-    done = _change_scope(form, services.commit_bricks, sprint)
-    if not done:
-        return _render_plan(sprint, commit_form=form, status=done.status)
-    message = ngettext(
-        "%(num)s brick committed to %(name)s.",
-        "%(num)s bricks committed to %(name)s.",
-        done.value or 0,
-        name=sprint.name,
-    )
-    return success(message, "sprints.plan", sprint_id=sprint.id, **_planning_args())
+    return _scope_view(sprint_id, "commit_form", services.commit_bricks, _committed)
 
 
 @bp.route("/sprints/<int:sprint_id>/remove", methods=["POST"])
 @requires(Permission.SPRINT_MANAGE)
 def remove(sprint_id: int) -> Any:
-    sprint = services.get_sprint(db.session, g.academy, sprint_id)
-    form = RemoveBricksForm()
-    done = _change_scope(form, services.remove_bricks, sprint)
-    if not done:
-        return _render_plan(sprint, remove_form=form, status=done.status)
-    message = ngettext(
-        "%(num)s brick sent back to the backlog.",
-        "%(num)s bricks sent back to the backlog.",
-        done.value or 0,
+    return _scope_view(sprint_id, "remove_form", services.remove_bricks, _removed)
+
+
+def _committed(count: int, sprint: Sprint) -> str:
+    return ngettext(
+        "%(num)s brick committed to %(name)s.",
+        "%(num)s bricks committed to %(name)s.",
+        count,
+        name=sprint.name,
     )
-    return success(message, "sprints.plan", sprint_id=sprint.id, **_planning_args())
+
+
+def _removed(count: int, sprint: Sprint) -> str:
+    return ngettext(
+        "%(num)s brick sent back to the backlog.", "%(num)s bricks sent back to the backlog.", count
+    )
+
+
+def _scope_view(
+    sprint_id: int,
+    form_name: str,
+    change: Callable[..., int],
+    message: Callable[[int, Sprint], str],
+) -> Any:
+    """Commit bricks to a sprint or send them back: the plan page again on a refusal."""
+    sprint = services.get_sprint(db.session, g.academy, sprint_id)
+    form = CommitBricksForm() if form_name == "commit_form" else RemoveBricksForm()
+    done = _change_scope(form, change, sprint)
+    if not done:
+        return _render_plan(sprint, status=done.status, **{form_name: form})
+    return success(
+        message(done.value or 0, sprint), "sprints.plan", sprint_id=sprint.id, **_planning_args()
+    )
 
 
 def _change_scope(

@@ -53,7 +53,7 @@ def create() -> Any:
         shown.append(secret)
         return endpoint
 
-    done = submit_once(form, "webhook", WebhookEndpoint, create_endpoint)
+    done = submit_once(form, WebhookEndpoint, create_endpoint)
     if done and done.value:
         if not shown:  # sent twice: the first answer showed the secret
             return see_other("webhooks.show", endpoint_id=done.value.id)
