@@ -51,6 +51,7 @@ INFRASTRUCTURE = (
 #   auth       accounts, sessions, the permission rule          (no other domain's rules)
 #   mail       the outgoing queue                               (none)
 #   academies  academies, members, invitations                  auth, mail
+#   webhooks   endpoints, the events' outbox, the sender          mail (the managers' notice)
 #   backlog    bricks, paths, needs, definitions of done        academies (a new one's defaults)
 #   board      moving cards, stages                             auth, academies, backlog
 #   sprints    planning, scope, closing, charts                 academies, backlog
@@ -61,6 +62,7 @@ DOMAINS = (
     "auth",
     "mail",
     "academies",
+    "webhooks",
     "backlog",
     "board",
     "sprints",

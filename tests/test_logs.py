@@ -29,6 +29,11 @@ TOKEN = "Zx9_" + new_token()[4:]  # the shape of a real one, with an upper case 
         (f"GET /somewhere/{TOKEN}/new", "GET /somewhere/[redacted]/new"),
         ("GET /a/academie-finance-durable/board", "GET /a/academie-finance-durable/board"),
         ("GET /static/app.js?v=3", "GET /static/app.js?v=3"),
+        (
+            "GET /login/sso/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj",
+            "GET /login/sso/callback?code=[redacted]&state=[redacted]",
+        ),
+        ("GET /a/x/backlog?stage=3&sort=code", "GET /a/x/backlog?stage=3&sort=code"),
     ],
 )  # fmt: skip
 def test_redact(line, expected):

@@ -224,6 +224,28 @@ def _stage_url(action: str) -> Path:
     return path
 
 
+def _webhook_url(suffix: str = "", *, delivery: bool = False) -> Path:
+    """A webhook of the academy (with one delivery when asked) + suffix."""
+
+    def path(w: World, s: Session) -> str:
+        from tracker.webhooks.models import WebhookDelivery
+        from tracker.webhooks.services import create_endpoint
+
+        endpoint, _secret = create_endpoint(
+            s, w.academy, url="https://hooks.example.com/brique", description="LMS",
+            event_types=["brick.created"], actor=w.manager, allow_private=False,
+            app_secret_key="k", now=utcnow(),
+        )  # fmt: skip
+        url = f"/a/{w.academy.slug}/settings/webhooks/{endpoint.id}"
+        if delivery:
+            make_brick(s, w, "Sent")
+            found = s.query(WebhookDelivery).filter_by(endpoint_id=endpoint.id).one()
+            url += f"/deliveries/{found.id}"
+        return url + suffix
+
+    return path
+
+
 def _round_url(suffix: str = "", *, state: str = "draft", invite_tester: bool = False) -> Path:
     """A feedback round of the academy (draft, or open; the tester invited or not) + suffix."""
 
@@ -382,6 +404,9 @@ ROUTES: dict[str, Route] = {
     ),
     # Accounts
     "auth.login": Route(lambda w, s: "/login", public=True),
+    # Single sign-on (404 here: not configured; tests/auth/test_sso.py runs it for real).
+    "auth.sso_login": Route(lambda w, s: "/login/sso", public=True),
+    "auth.sso_callback": Route(lambda w, s: "/login/sso/callback?code=x&state=y", public=True),
     "auth.logout": Route(lambda w, s: "/logout", "POST", allowed=EVERYONE - {"anonymous"}),
     "auth.profile": Route(lambda w, s: "/account", allowed=EVERYONE - {"anonymous"}),
     "auth.change_password": Route(
@@ -412,6 +437,17 @@ ROUTES: dict[str, Route] = {
     "academies.create": Route(lambda w, s: "/academies/new", allowed=SITE_ADMIN),
     "academy.home": Route(academy(), allowed={"admin"} | MEMBERS),
     "academy.settings": Route(academy("settings"), allowed=ACADEMY_ADMINS),
+    # Webhooks carry the academy's content out: its managers only (not the site admin).
+    "webhooks.index": Route(academy("settings/webhooks"), allowed={"manager"}),
+    "webhooks.create": Route(academy("settings/webhooks/new"), allowed={"manager"}),
+    "webhooks.show": Route(_webhook_url(), allowed={"manager"}),
+    "webhooks.enable": Route(_webhook_url("/enable"), "POST", allowed={"manager"}),
+    "webhooks.disable": Route(_webhook_url("/disable"), "POST", allowed={"manager"}),
+    "webhooks.rotate_secret": Route(_webhook_url("/rotate-secret"), "POST", allowed={"manager"}),
+    "webhooks.delete": Route(_webhook_url("/delete"), "POST", allowed={"manager"}),
+    "webhooks.send_again": Route(
+        _webhook_url("/send-again", delivery=True), "POST", allowed={"manager"}
+    ),
     "academy.members": Route(academy("members"), allowed=ACADEMY_ADMINS),
     "academy.invite": Route(academy("members/invite"), "POST", allowed=ACADEMY_ADMINS),
     "academy.change_role": Route(

@@ -106,6 +106,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     _init_babel(app)
     _init_login(app)
+    from tracker.auth import sso
+
+    sso.init_app(app)
 
     from tracker import errors_web, security
 
@@ -222,6 +225,7 @@ DOMAINS = (
     "core",
     "auth",
     "academies",
+    "webhooks",
     "backlog",
     "board",
     "sprints",

@@ -144,6 +144,21 @@ def send_mail(batch_size: int) -> None:
     )
 
 
+@click.command("send-webhooks")
+def send_webhooks_command() -> None:
+    """Send the webhook deliveries that are due (from cron, or let `flask worker` do it)."""
+    from tracker.webhooks.sender import WebhookSettings, prune, send_webhooks
+
+    report = send_webhooks(
+        db.session, WebhookSettings.from_config(current_app.config), clock=utcnow
+    )
+    pruned = prune(db.session, now=utcnow())
+    click.echo(
+        f"webhooks delivered: {report.delivered}, to retry: {report.retried},"
+        f" failed: {report.failed}, forgotten (older than 30 days): {pruned}"
+    )
+
+
 def run_close_due_rounds() -> list[int]:
     """Close the rounds whose closing time has passed, one transaction per round (a round that
     fails is logged and retried at the next run; the others are closed)."""
@@ -204,15 +219,17 @@ def send_reminders(max_per_invitation: int) -> None:
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
-    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail, purge
-    expired parked uploads. A pass that fails (the database restarting...) is logged and the
-    next one tries again."""
+    """Run the periodic jobs forever: close due feedback rounds, send webhooks and queued
+    e-mail, purge expired parked uploads. A pass that fails (the database restarting...) is
+    logged and the next one tries again."""
     from tracker.imports import purge_uploads
     from tracker.mail.services import SmtpSettings, send_queued_mail
     from tracker.ops.requests import emit
+    from tracker.webhooks.sender import WebhookSettings, prune, send_webhooks
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     smtp = SmtpSettings.from_config(app.config)
+    hooks = WebhookSettings.from_config(app.config)
     click.echo(f"Worker started; a pass every {interval} s.")
     passes = 0
     while True:
@@ -221,6 +238,10 @@ def worker(interval: int) -> None:
         fields: dict[str, object] = {"pass": passes, "pid": os.getpid()}
         try:
             closed = run_close_due_rounds()
+            delivered = send_webhooks(db.session, hooks, clock=utcnow)
+            if passes % max(1, 3600 // interval) == 1:  # hourly: the log keeps 30 days
+                prune(db.session, now=utcnow())
+            # After the webhooks: an endpoint disabled in this pass tells its managers now.
             report = send_queued_mail(db.session, smtp, clock=utcnow)
             purged = purge_uploads(db.session, now=utcnow())
             db.session.commit()
@@ -232,6 +253,9 @@ def worker(interval: int) -> None:
                 "mail_failed": report.failed,
                 "mail_retried": report.retried,
                 "uploads_purged": purged,
+                "webhooks_delivered": delivered.delivered,
+                "webhooks_retried": delivered.retried,
+                "webhooks_failed": delivered.failed,
             }
         except Exception as exc:
             # The database may be away: logged, and the next pass tries on a new connection.
@@ -243,8 +267,12 @@ def worker(interval: int) -> None:
                 db.session.close()
         fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
         busy = fields.get("rounds_closed") or any(
-            fields.get(key) for key in ("mail_sent", "mail_outbox", "mail_failed", "mail_retried")
-        )
+            fields.get(key)
+            for key in (
+                "mail_sent", "mail_outbox", "mail_failed", "mail_retried",
+                "webhooks_delivered", "webhooks_retried", "webhooks_failed",
+            )
+        )  # fmt: skip
         if busy or not fields["ok"]:
             emit(app, "worker_pass", fields, logging.INFO if fields["ok"] else logging.WARNING)
         time.sleep(interval)
@@ -259,6 +287,7 @@ def init_app(app: Flask) -> None:
         seed_demo_command,
         demo,
         send_mail,
+        send_webhooks_command,
         close_due_rounds_command,
         send_reminders,
         worker,

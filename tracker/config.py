@@ -28,6 +28,21 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_STARTTLS": False,
     "SMTP_SSL": False,
     "SMTP_TIMEOUT": 30,
+    # Webhooks: seconds to wait for an endpoint's answer; 1 allows loopback and private
+    # addresses and plain http (tests and development only: never in production).
+    "WEBHOOKS_TIMEOUT": 10,
+    "WEBHOOKS_ALLOW_PRIVATE": False,
+    # Single sign-on (OpenID Connect): on when an issuer and a client id are given. The
+    # redirect URI to register at the provider is BASE_URL + /login/sso/callback.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    # Comma-separated e-mail domains allowed to sign in ("example.com,example.fr"); empty: any.
+    "OIDC_ALLOWED_DOMAINS": "",
+    # 1: single sign-on only, the password form is hidden and password logins refused.
+    "OIDC_ONLY": False,
+    # The provider's name on the login button ("Entra ID", "Okta"...).
+    "OIDC_PROVIDER_NAME": "",
     # Cookies: Secure is on when the public address is HTTPS, unless set explicitly.
     "SESSION_COOKIE_SECURE": None,
     "SESSION_LIFETIME_DAYS": 14,

@@ -12,8 +12,12 @@ REDACTED = "[redacted]"
 _TOKEN_PATHS = re.compile(
     r"(/(?:r|feeds|invitations|reset|password-reset)/)[^/?#\s\"']+?(\.atom)?(?=[/?#\s\"']|$)"
 )
-# Any query parameter whose name holds "token" (token=, reset_token=...) or "key".
-_TOKEN_PARAMS = re.compile(r"([?&;][^=&\s\"']*(?:token|key)[^=&\s\"']*=)[^&#\s\"']*", re.I)
+# Any query parameter whose name holds "token" (token=, reset_token=...) or "key", and the
+# OpenID Connect callback's authorization code and state (/login/sso/callback?code=&state=).
+_TOKEN_PARAMS = re.compile(
+    r"([?&;](?:[^=&\s\"']*(?:token|key)[^=&\s\"']*|code|state|session_state)=)[^&#\s\"']*",
+    re.I,
+)
 # Belt and braces: a long random-looking URL-safe string anywhere in a path (the shape of
 # tracker.tokens.new_token), e.g. under a route added later and not listed above.
 _LONG_TOKEN = re.compile(r"(?<=/)(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{32,}")

@@ -2,7 +2,7 @@
 
 from tracker.academies.models import Academy, AcademyInvitation, MemberEvent, Membership, Stage
 from tracker.api.models import ApiToken, ServiceAccount
-from tracker.auth.models import LoginThrottle, PasswordReset, User, UserSession
+from tracker.auth.models import LoginThrottle, PasswordReset, SsoIdentity, User, UserSession
 from tracker.backlog.models import (
     Activity,
     Brick,
@@ -32,6 +32,7 @@ from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
 from tracker.submissions import FormSubmission
+from tracker.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Academy",
@@ -72,9 +73,14 @@ __all__ = [
     "SprintBaselineItem",
     "SprintResult",
     "SprintScopeChange",
+    "SsoIdentity",
     "Stage",
     "TesterProfile",
     "TrainingNeed",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

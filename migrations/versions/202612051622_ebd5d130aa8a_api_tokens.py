@@ -1,7 +1,7 @@
 """api_tokens
 
 Revision ID: ebd5d130aa8a
-Revises: 0719419ad7f9
+Revises: 21ab50c49f2b
 Create Date: 2026-12-05 16:22:07.429625
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tracker.db
 
 revision: str = 'ebd5d130aa8a'
-down_revision: str | None = '0719419ad7f9'
+down_revision: str | None = '21ab50c49f2b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,4 +6,4 @@ bp = Blueprint("auth", __name__)
 blueprints = (bp,)
 
 # The modules whose routes attach to these blueprints (imported by create_app).
-view_modules = ("views",)
+view_modules = ("views", "sso_views")

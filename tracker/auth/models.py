@@ -69,6 +69,25 @@ class UserSession(Base):
     __table_args__ = (Index("ix_user_session_user_id", "user_id"),)
 
 
+class SsoIdentity(Base):
+    """An account's identity at the OpenID provider: its issuer and subject (`sub`), which
+    stay when the person's e-mail address changes there."""
+
+    __tablename__ = "sso_identity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject", name="uq_sso_identity_issuer_subject"),
+        Index("ix_sso_identity_user_id", "user_id"),
+    )
+
+
 class LoginThrottle(Base):
     """Login attempts counted per account and source address (`source` "*": all sources of the
     account together), in a window shared by every worker. See auth.services."""

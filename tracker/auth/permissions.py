@@ -74,6 +74,9 @@ class Permission(enum.StrEnum):
     NOTES_READ = "notes:read"  # published notes; testers only those of releases they tested
     ROADMAP_VIEW = "roadmap:view"
     STAKEHOLDER_HOME = "stakeholder:home"  # the sponsor's page (managers may preview it)
+    # Webhooks: subscribe URLs to the academy's events, read their delivery log (managers only:
+    # the events carry the academy's content out of Brique).
+    WEBHOOK_MANAGE = "webhook:manage"
 
 
 P = Permission
@@ -146,6 +149,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.RELEASE_DECIDE,
         P.RELEASE_PUBLISH,
         P.STAKEHOLDER_HOME,
+        P.WEBHOOK_MANAGE,
     },
     Role.DESIGNER: _ALL_MEMBERS | _BUILDERS,
     # Testers see only the rounds they are invited to (feedback area), never the backlog.

@@ -23,7 +23,7 @@ from flask_wtf import FlaskForm
 
 from tracker.academies import services as academy_services
 from tracker.academies.models import AcademyInvitation
-from tracker.auth import bp, resets, services
+from tracker.auth import bp, resets, services, sso
 from tracker.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -97,6 +97,9 @@ def login() -> Any:
         form.next.data = request.args.get("next", "")
         if current_user.is_authenticated:
             return redirect(_next_or_home(form.next.data))
+    if request.method == "POST" and sso.settings_of(current_app).only:
+        form.form_errors.append(_("Sign in through your organisation's single sign-on."))
+        return _login_page(form, 403)
     if not form.validate_on_submit():
         return _login_page(form, 422 if request.method == "POST" else 200)
     # Not submit(): the attempt is counted and committed before the password is checked (so
@@ -135,7 +138,8 @@ def login_limits() -> services.LoginLimits:
 
 def _login_page(form: LoginForm, status: int, headers: dict[str, str] | None = None) -> Any:
     form.password.data = ""
-    return render_template("auth/login.html", form=form), status, headers or {}
+    page = render_template("auth/login.html", form=form, sso=sso.settings_of(current_app))
+    return page, status, headers or {}
 
 
 @bp.route("/logout", methods=["POST"])
@@ -161,6 +165,9 @@ def _revoke(token: str | None) -> None:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
 def forgot_password() -> Any:
+    if sso.settings_of(current_app).only:  # no password to reset: the provider has them
+        flash(_("Sign in through your organisation's single sign-on."), "info")
+        return see_other("auth.login")
     form = ForgotPasswordForm()
     try:
         done = submit(form, lambda: _send_reset_link(form.email.data or ""))
@@ -318,7 +325,10 @@ def accept_invitation(token: str) -> Any:
         return invitation
     account = academy_services.invitation_account(db.session, invitation)
     form = _acceptance_form(invitation, account)
-    done = submit(form, lambda: _accept(invitation, account, form))
+    # Single sign-on only: one signs in through the provider (the account is made or linked
+    # there), then answers; the link alone creates no account and sets no password.
+    sso_first = sso.settings_of(current_app).only and not current_user.is_authenticated
+    done = submit(form, lambda: _accept(invitation, account, form)) if not sso_first else None
     if done:
         welcome = _("Welcome to %(academy)s.", academy=invitation.academy.name)
         if current_user.is_authenticated:
@@ -328,11 +338,11 @@ def accept_invitation(token: str) -> Any:
         "auth/accept_invitation.html",
         form=form,
         invitation=invitation,
-        needs_login=account is not None and account.password_hash is not None,
+        needs_login=sso_first or (account is not None and account.password_hash is not None),
         token=token,
         decline_form=ConfirmForm(),
     )
-    return page, done.status
+    return page, done.status if done is not None else 200
 
 
 def _acceptance_form(invitation: AcademyInvitation, account: User | None) -> FlaskForm:
@@ -340,6 +350,8 @@ def _acceptance_form(invitation: AcademyInvitation, account: User | None) -> Fla
     tester panel, whose people answer through personal links) for anyone else."""
     if account is not None and account.password_hash is not None:
         return ConfirmForm()
+    if account is not None and current_user.is_authenticated and current_user.id == account.id:
+        return ConfirmForm()  # logged in without a password: through single sign-on
     if account is not None and invitation.profile is not None:
         return ConfirmForm()
     if invitation.profile is not None:

@@ -23,6 +23,7 @@ from tracker.collation import sort_key
 from tracker.db import contains_text, parse_integer, within_integer
 from tracker.errors import DomainError
 from tracker.history import newest_first, record
+from tracker.webhooks.events import EventType, emit
 
 # The priority score, as stated on the needs pages:
 #   score = criticality * urgency * log10(headcount + 10)
@@ -130,7 +131,29 @@ def submit_need(
     session.flush()
     _event(session, need, NeedEventKind.SUBMITTED, actor=actor, to_status=NeedStatus.NEW, at=now)
     session.flush()
+    emit(
+        session,
+        need.academy_id,
+        EventType.NEED_CREATED,
+        lambda: {"academy_id": need.academy_id, "need": need_data(need)},
+        now,
+    )
     return need
+
+
+def need_data(need: TrainingNeed) -> dict[str, Any]:
+    """What a webhook tells of a need (not who asked)."""
+    return {
+        "id": need.id,
+        "title": need.title,
+        "business_unit": need.business_unit,
+        "status": need.status.value,
+        "criticality": need.criticality,
+        "urgency": need.urgency,
+        "headcount": need.headcount,
+        "score": score_of(need),
+        "created_at": need.created_at,
+    }
 
 
 def update_need(
@@ -184,10 +207,23 @@ def change_need_status(
         note=new_reason,
         at=now,
     )
+    from_status = need.status
     need.status = status
     need.decline_reason = new_reason
     need.updated_at = now
     session.flush()
+    emit(
+        session,
+        need.academy_id,
+        EventType.NEED_TRIAGED,
+        lambda: {
+            "academy_id": need.academy_id,
+            "need": need_data(need),
+            "from_status": from_status.value,
+            "reason": new_reason,
+        },
+        now,
+    )
     return True
 
 

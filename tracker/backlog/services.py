@@ -36,6 +36,45 @@ from tracker.db import INTEGER_MAX
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.releases.models import Release
 from tracker.sprints.models import Sprint, SprintState
+from tracker.webhooks.events import EventType, emit
+
+
+def brick_data(brick: Brick) -> dict[str, Any]:
+    """What a webhook tells of a brick."""
+    return {
+        "id": brick.id,
+        "key": brick.key,
+        "number": brick.number,
+        "title": brick.title,
+        "format": plain(brick.format),
+        "stage_id": brick.stage_id,
+        "sprint_id": brick.sprint_id,
+        "release_id": brick.release_id,
+        "learning_path_id": brick.learning_path_id,
+        "owner_id": brick.owner_id,
+        "version": brick.version,
+        "updated_at": brick.updated_at,
+    }
+
+
+def emit_brick_event(
+    session: Session,
+    brick: Brick,
+    event_type: EventType,
+    *,
+    now: dt.datetime,
+    changes: dict[str, list[Any]] | None = None,
+) -> None:
+    """The webhook event of a change to a brick (in the change's transaction)."""
+
+    def payload() -> dict[str, Any]:
+        data: dict[str, Any] = {"academy_id": brick.academy_id, "brick": brick_data(brick)}
+        if changes is not None:
+            data["changes"] = changes
+        return data
+
+    emit(session, brick.academy_id, event_type, payload, now)
+
 
 # Fields a brick form edits, in display order. Relationship fields are edited by their id.
 EDITABLE_FIELDS: tuple[str, ...] = (
@@ -320,6 +359,7 @@ def create_brick(
         changes["objectives"] = [None, plain_objectives(brick.objectives)]
     record_activity(session, brick, ActivityKind.CREATED, actor=actor, changes=changes, at=now)
     session.flush()
+    emit_brick_event(session, brick, EventType.BRICK_CREATED, now=now)
     return brick
 
 
@@ -434,6 +474,8 @@ def apply_changes(
     kind = kinds.pop() if len(kinds) == 1 else ActivityKind.EDITED
     record_activity(session, brick, kind, actor=actor, changes=changes, at=now)
     session.flush()
+    event = EventType.BRICK_MOVED if "stage_id" in changes else EventType.BRICK_UPDATED
+    emit_brick_event(session, brick, event, now=now, changes=changes)
     return changes
 
 
@@ -461,6 +503,7 @@ def delete_brick(session: Session, brick: Brick, *, actor: User | None, now: dt.
         at=now,
     )
     session.flush()
+    emit_brick_event(session, brick, EventType.BRICK_DELETED, now=now)
     session.delete(brick)
     session.flush()
 

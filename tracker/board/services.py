@@ -32,10 +32,11 @@ from tracker.backlog.models import (
     ChecklistItem,
     ChecklistTemplate,
 )
-from tracker.backlog.services import apply_changes, record_activity
+from tracker.backlog.services import apply_changes, emit_brick_event, record_activity
 from tracker.cleaning import one_line
 from tracker.collation import folded
 from tracker.errors import Conflict, DomainError, NotFound
+from tracker.webhooks.events import EventType
 
 
 class WipLimitReached(DomainError):
@@ -309,6 +310,7 @@ def move_brick(
         session, brick, ActivityKind.MOVED, actor=actor, changes=changes, note=note, at=now
     )
     session.flush()
+    emit_brick_event(session, brick, EventType.BRICK_MOVED, now=now, changes=changes)
     return BoardMove(True, from_stage_id, stage.id, position, brick.version, over_limit)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
@@ -31,6 +32,7 @@ from tracker.feedback.phases import require_draft
 from tracker.feedback.questionnaire import default_questions
 from tracker.releases.models import Release, ReleaseState
 from tracker.releases.services import record_state_change
+from tracker.webhooks.events import EventType, emit
 
 # Releases a new round may be attached to.
 ROUND_RELEASE_STATES = (ReleaseState.PLANNED, ReleaseState.IN_BETA)
@@ -287,6 +289,13 @@ def open_round(
             note=round_.title,
         )  # fmt: skip
     session.flush()
+    emit(
+        session,
+        round_.academy_id,
+        EventType.ROUND_OPENED,
+        lambda: {"academy_id": round_.academy_id, "round": round_data(round_)},
+        now,
+    )
 
 
 def close_round(
@@ -317,11 +326,41 @@ def close_round(
         .execution_options(synchronize_session=False)
     )
     # The gate (tracker/feedback/gate.py, the results side) is evaluated and frozen here.
-    evaluate_gate(session, round_, now=now)
+    snapshot = evaluate_gate(session, round_, now=now)
     if round_.anonymous:
         forget_respondents(session, round_)
     session.flush()
+    emit(
+        session,
+        round_.academy_id,
+        EventType.ROUND_CLOSED,
+        lambda: {
+            "academy_id": round_.academy_id,
+            "round": round_data(round_),
+            # Aggregates only, as the gate shows them (no answer, no respondent).
+            "gate": {
+                "passed": snapshot.passed,
+                "invited": snapshot.invited,
+                "completed": snapshot.completed,
+                "criteria": snapshot.criteria,
+            },
+        },
+        now,
+    )
     return True
+
+
+def round_data(round_: FeedbackRound) -> dict[str, Any]:
+    """What a webhook tells of a round."""
+    return {
+        "id": round_.id,
+        "title": round_.title,
+        "release_id": round_.release_id,
+        "state": round_.state.value,
+        "opened_at": round_.opened_at,
+        "closes_at": round_.closes_at,
+        "closed_at": round_.closed_at,
+    }
 
 
 def due_round_ids(session: Session, now: dt.datetime) -> list[int]:

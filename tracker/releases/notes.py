@@ -37,8 +37,9 @@ from tracker.formatting import nested, percent, signed
 from tracker.mail.services import queue_mail
 from tracker.releases.models import Release, ReleaseEventKind, ReleaseNotes, ReleaseState
 from tracker.releases.readiness import BetaFigures, last_beta_figures
-from tracker.releases.services import clean_text, record_release_event
+from tracker.releases.services import clean_text, record_release_event, release_data
 from tracker.sprints.services import done_condition
+from tracker.webhooks.events import EventType, emit
 
 MAX_BODY = 100_000
 # A release's notes are published once it has a go decision.
@@ -363,6 +364,17 @@ def publish_notes(
         at=now,
     )
     session.flush()
+    emit(
+        session,
+        release.academy_id,
+        EventType.NOTES_PUBLISHED,
+        lambda: {
+            "academy_id": release.academy_id,
+            "release": release_data(release),
+            "notes": {"first": first, "published_at": now, "body": body},
+        },
+        now,
+    )
     return Publication(notes, first, mailed)
 
 

@@ -45,6 +45,7 @@ from tracker.releases.models import (
 )
 from tracker.releases.readiness import decision_blocker, last_beta_figures, release_readiness
 from tracker.sprints.services import done_condition
+from tracker.webhooks.events import EventType, emit
 
 
 def list_releases(session: Session, academy: Academy) -> list[Release]:
@@ -288,7 +289,35 @@ def record_decision(
         _move(session, release, *back)
         record_state_change(session, release, *back, actor=actor, at=now)
     session.flush()
+    emit(
+        session,
+        release.academy_id,
+        EventType.RELEASE_DECIDED,
+        lambda: {
+            "academy_id": release.academy_id,
+            "release": release_data(release),
+            "decision": {
+                "outcome": outcome.value,
+                "round_id": decision.round_id,
+                "gate_passed": decision.gate_passed,
+                "reserves": decision.reserves,
+                "decided_at": decision.decided_at,
+            },
+        },
+        now,
+    )
     return decision
+
+
+def release_data(release: Release) -> dict[str, Any]:
+    """What a webhook tells of a release."""
+    return {
+        "id": release.id,
+        "name": release.name,
+        "state": release.state.value,
+        "target_date": release.target_date,
+        "released_at": release.released_at,
+    }
 
 
 # -- Marking released ---------------------------------------------------------------------------
@@ -454,3 +483,15 @@ def mark_released(
         changes=changes, note=" ".join(notes),
     )  # fmt: skip
     session.flush()
+    emit(
+        session,
+        release.academy_id,
+        EventType.RELEASE_RELEASED,
+        lambda: {
+            "academy_id": release.academy_id,
+            "release": release_data(release),
+            "override": bool(problem),
+            "unfinished": [brick.key for brick in kept],
+        },
+        now,
+    )

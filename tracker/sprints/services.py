@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -34,6 +35,7 @@ from tracker.sprints.models import (
     SprintResult,
     SprintState,
 )
+from tracker.webhooks.events import EventType, emit
 
 MAX_SPRINT_DAYS = 366
 
@@ -335,6 +337,17 @@ def start_sprint(
     ]
     session.add_all(items)
     session.flush()
+    emit(
+        session,
+        sprint.academy_id,
+        EventType.SPRINT_STARTED,
+        lambda: {
+            "academy_id": sprint.academy_id,
+            "sprint": sprint_data(sprint),
+            "baseline": {"bricks": len(items), "points": sum(i.points or 0 for i in items)},
+        },
+        now,
+    )
     return items
 
 
@@ -416,7 +429,37 @@ def close_sprint(
     for brick in unfinished:
         brick_services.set_sprint(session, brick, destinations[brick.number], actor=actor, now=now)
     session.flush()
+    emit(
+        session,
+        sprint.academy_id,
+        EventType.SPRINT_CLOSED,
+        lambda: {
+            "academy_id": sprint.academy_id,
+            "sprint": sprint_data(sprint),
+            "result": {
+                "completed_points": result.completed_points,
+                "completed_bricks": result.completed_count,
+                "scope_points": result.scope_points,
+                "to_backlog": result.to_backlog_count,
+                "to_sprint": result.to_sprint_count,
+            },
+        },
+        now,
+    )
     return result
+
+
+def sprint_data(sprint: Sprint) -> dict[str, Any]:
+    """What a webhook tells of a sprint."""
+    return {
+        "id": sprint.id,
+        "name": sprint.name,
+        "state": sprint.state.value,
+        "start_date": sprint.start_date,
+        "end_date": sprint.end_date,
+        "started_at": sprint.started_at,
+        "closed_at": sprint.closed_at,
+    }
 
 
 def _academy_of(session: Session, sprint: Sprint) -> Academy:
