@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from tracker.academies import services as academies
 from tracker.api import schemas, services
-from tracker.api.routing import allowed, api_blueprint, page_of, reachable
+from tracker.api.routing import allowed, api_blueprint, paged, reachable
 from tracker.api.validation import checked
 from tracker.auth.permissions import Permission, role_in
 from tracker.backlog import paths_services as paths
@@ -33,16 +33,15 @@ def _academy(academy: Any, role: Any) -> dict[str, Any]:
 
 @blp.route("/academies", methods=["GET"])
 @allowed(None)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.AcademyPage)
-def list_academies(args: dict[str, Any]) -> Any:
+@paged(blp, schemas.AcademyPage)
+def list_academies() -> Any:
     """The academies this token reaches (its owner's, or its one academy)."""
     found = [
         _academy(academy, role)
         for academy, role in academies.academies_of(db.session, current_user)
         if reachable(academy)
     ]
-    return page_of(found, args["limit"])
+    return found
 
 
 @blp.route(ACADEMY, methods=["GET"])
@@ -54,9 +53,8 @@ def get_academy() -> Any:
 
 @blp.route(f"{ACADEMY}/members", methods=["GET"])
 @allowed(Permission.MEMBER_LIST)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.MemberPage)
-def list_members(args: dict[str, Any]) -> Any:
+@paged(blp, schemas.MemberPage)
+def list_members() -> Any:
     """The academy's members and their roles (service accounts marked)."""
     robots = services.service_user_ids(db.session, g.academy)
     found = [
@@ -68,24 +66,22 @@ def list_members(args: dict[str, Any]) -> Any:
         }
         for m in academies.list_members(db.session, g.academy)
     ]
-    return page_of(found, args["limit"])
+    return found
 
 
 @blp.route(f"{ACADEMY}/stages", methods=["GET"])
 @allowed(Permission.BOARD_VIEW)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.StagePage)
-def list_stages(args: dict[str, Any]) -> Any:
+@paged(blp, schemas.StagePage)
+def list_stages() -> Any:
     """The board's columns, left to right."""
-    return page_of(academies.list_stages(db.session, g.academy), args["limit"])
+    return academies.list_stages(db.session, g.academy)
 
 
 @blp.route(f"{ACADEMY}/paths", methods=["GET"])
 @allowed(Permission.PATH_VIEW)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.PathPage)
-def list_paths(args: dict[str, Any]) -> Any:
-    return page_of(paths.list_paths(db.session, g.academy), args["limit"])
+@paged(blp, schemas.PathPage)
+def list_paths() -> Any:
+    return paths.list_paths(db.session, g.academy)
 
 
 @blp.route(f"{ACADEMY}/paths/<int:path_id>", methods=["GET"])

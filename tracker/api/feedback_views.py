@@ -10,7 +10,7 @@ from flask import g
 from flask_login import current_user
 
 from tracker.api import schemas
-from tracker.api.routing import allowed, api_blueprint, page_of
+from tracker.api.routing import allowed, api_blueprint, paged
 from tracker.auth.permissions import Permission
 from tracker.db import db, utcnow
 from tracker.feedback import gate, results, rounds, triage
@@ -33,11 +33,10 @@ def _round(summary: rounds.RoundSummary) -> dict[str, Any]:
 
 @blp.route("/academies/<slug>/rounds", methods=["GET"])
 @allowed(Permission.ROUND_VIEW)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.RoundPage)
-def list_rounds(args: dict[str, Any]) -> Any:
+@paged(blp, schemas.RoundPage)
+def list_rounds() -> Any:
     found = [_round(s) for s in rounds.list_rounds(db.session, g.academy)]
-    return page_of(found, args["limit"])
+    return found
 
 
 @blp.route(ROUND, methods=["GET"])
@@ -132,14 +131,13 @@ def _numbers(ids: set[int]) -> dict[int, int]:
 
 @blp.route(f"{ROUND}/items", methods=["GET"])
 @allowed(Permission.ITEM_TRIAGE)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.ItemPage)
-def list_items(args: dict[str, Any], round_id: int) -> Any:
+@paged(blp, schemas.ItemPage)
+def list_items(round_id: int) -> Any:
     """The round's feedback items, blocking first (as on the triage board)."""
     round_ = rounds.get_round(db.session, g.academy, round_id)
     items = triage.list_items(db.session, round_)
     numbers = _numbers({i.brick_id for i in items if i.brick_id})
-    return page_of([_item(round_, i, numbers) for i in items], args["limit"])
+    return [_item(round_, i, numbers) for i in items]
 
 
 @blp.route(f"{ROUND}/items/<int:item_id>", methods=["GET"])

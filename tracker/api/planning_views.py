@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.api import schemas
-from tracker.api.routing import allowed, api_blueprint, page_of
+from tracker.api.routing import allowed, api_blueprint, paged
 from tracker.api.validation import FormInvalid
 from tracker.auth.permissions import Permission, role_in
 from tracker.db import db, utcnow
@@ -30,10 +30,9 @@ RELEASE = f"{ACADEMY}/releases/<int:release_id>"
 
 @blp.route(f"{ACADEMY}/sprints", methods=["GET"])
 @allowed(Permission.SPRINT_VIEW)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.SprintPage)
-def list_sprints(args: dict[str, Any]) -> Any:
-    return page_of(sprints.list_sprints(db.session, g.academy), args["limit"])
+@paged(blp, schemas.SprintPage)
+def list_sprints() -> Any:
+    return sprints.list_sprints(db.session, g.academy)
 
 
 @blp.route(SPRINT, methods=["GET"])
@@ -94,10 +93,9 @@ def close_sprint(body: dict[str, Any], sprint_id: int) -> Any:
 
 @blp.route(f"{ACADEMY}/releases", methods=["GET"])
 @allowed(Permission.RELEASE_VIEW)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.ReleasePage)
-def list_releases(args: dict[str, Any]) -> Any:
-    return page_of(releases.list_releases(db.session, g.academy), args["limit"])
+@paged(blp, schemas.ReleasePage)
+def list_releases() -> Any:
+    return releases.list_releases(db.session, g.academy)
 
 
 @blp.route(RELEASE, methods=["GET"])
@@ -153,9 +151,8 @@ def mark_released(body: dict[str, Any], release_id: int) -> Any:
 
 @blp.route(f"{ACADEMY}/notes", methods=["GET"])
 @allowed(Permission.NOTES_READ)
-@blp.arguments(schemas.Paging, location="query", as_kwargs=False)
-@blp.response(200, schemas.NotesPage)
-def list_notes(args: dict[str, Any]) -> Any:
+@paged(blp, schemas.NotesPage)
+def list_notes() -> Any:
     """Published release notes, newest first (testers: those of releases they tested)."""
     readable = notes.readable_release_ids(
         db.session, g.academy, current_user, role_in(current_user, g.academy)
@@ -169,4 +166,4 @@ def list_notes(args: dict[str, Any]) -> Any:
         }
         for n in notes.published_notes(db.session, g.academy, release_ids=readable)
     ]
-    return page_of(found, args["limit"])
+    return found

@@ -31,7 +31,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
 from tracker.academies.models import Academy
-from tracker.api import services
+from tracker.api import schemas, services
 from tracker.auth.permissions import Permission, can, role_in
 from tracker.db import db, utcnow
 from tracker.errors import BadQuery, Conflict, DomainError, Forbidden, NotFound, Throttled
@@ -450,6 +450,21 @@ def page_of(items: list[Any], limit: int) -> dict[str, Any]:
     chosen = items[start : start + limit]
     more = start + limit < len(items)
     return {"items": chosen, "next": next_link(encode_cursor([start + limit]) if more else None)}
+
+
+def paged(blp: flask_smorest.Blueprint, page: type[ma.Schema]) -> Callable[[F], F]:
+    """A list's route: `limit` and `cursor` in the query, `page` as the answer's schema. The
+    view returns the whole list (a handful of rows: sprints, releases...); one page is sent."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def one_page(args: dict[str, Any], *view_args: Any, **view_kwargs: Any) -> Any:
+            return page_of(view(*view_args, **view_kwargs), args["limit"])
+
+        answered = blp.response(200, page)(one_page)
+        return blp.arguments(schemas.Paging, location="query", as_kwargs=False)(answered)
+
+    return decorate
 
 
 def limit_arg(default: int = 50, maximum: int = 100) -> int:
