@@ -17,7 +17,8 @@ from tracker.backlog.paths_services import create_path
 from tracker.backlog.ranking import STEP
 from tracker.board import services as board_services
 from tracker.board.queries import DONE_SHOWN, BoardFilters, load_board
-from tracker.board.views import RenderedBoards
+from tracker.board.presenting import RenderedCards, rendered_cards
+from tracker.board.views import RenderedBoards, rendered_boards
 from tracker.db import utcnow
 from tracker.sprints.models import Sprint, SprintState
 from tracker.sprints.services import create_sprint
@@ -627,3 +628,35 @@ def test_the_rendered_boards_cache_renders_once_per_key_and_forgets_the_oldest()
     assert (str(first), str(again)) == ("aaaa", "aaaa")
     assert calls == ["aaaa", "bbbb", "cccc", "aaaa", "d" * 11]
     assert str(huge) == "d" * 11 and "d" not in cache._entries
+
+
+def test_a_move_draws_again_the_card_that_moved_and_no_other(client, db_session, world, login):
+    rendered_cards.clear()
+    rendered_boards.clear()
+    design, build = stage_named(world, "Design"), stage_named(world, "Production")
+    bricks = [make_brick(db_session, world, f"B{i}", format="mooc", stage_id=design.id)
+              for i in range(5)]  # fmt: skip
+    db_session.flush()
+    login(world.manager)
+    before = client.get(url(world)).get_data(as_text=True)
+    drawn = rendered_cards.rendered
+    moved = bricks[2]
+
+    answer = move_json(client, world, {"brick": moved.number, "version": moved.version,
+                                       "stage": build.id})  # fmt: skip
+    after = client.get(url(world)).get_data(as_text=True)
+
+    assert answer.status_code == 200
+    assert rendered_cards.rendered == drawn + 1  # the moved card only (its version changed)
+    assert moved.number in column(after, build.id)
+    assert moved.number not in column(after, design.id)
+    for other in (bricks[0], bricks[1], bricks[3], bricks[4]):
+        assert card(after, other.number) == card(before, other.number)
+
+
+def test_the_cards_cache_keeps_at_most_its_size():
+    cache = RenderedCards(max_chars=10)
+    for n in range(5):
+        cache.put(("card", n), "abcd")
+
+    assert len(cache) == 2 and cache.get(("card", 4)) == "abcd" and cache.get(("card", 0)) is None
