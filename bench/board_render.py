@@ -98,7 +98,7 @@ def measure(url: str, facts: dict[str, Any], repeat: int) -> dict[str, float]:
         etag = client.get(path, headers=headers).headers.get("ETag")
         if etag:
             conditional = {**headers, "If-None-Match": etag}
-            figures["304"].append(_time(lambda: client.get(path, headers=conditional)))
+            figures["304"].append(_time(lambda h=conditional: client.get(path, headers=h)))
     app.extensions["database"].engine.dispose()
     return {name: statistics.median(values) for name, values in figures.items() if values}
 
@@ -120,10 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print("size   cold ms   warm ms   after move ms   304 ms")
     for size in args.sizes:
-        with tempfile.TemporaryDirectory(prefix="brique-render-") as tmp:
-            with fresh_database(args.database_url, Path(tmp), f"render{size}") as url:
-                facts = seed_database(url, CASES["board"], size)
-                got = measure(url, facts, args.repeat)
+        with (
+            tempfile.TemporaryDirectory(prefix="brique-render-") as tmp,
+            fresh_database(args.database_url, Path(tmp), f"render{size}") as url,
+        ):
+            facts = seed_database(url, CASES["board"], size)
+            got = measure(url, facts, args.repeat)
         print(
             f"{size:>5} {got['cold']:>9.1f} {got['warm']:>9.1f} {got['after move']:>15.1f}"
             f" {got.get('304', float('nan')):>8.1f}"

@@ -16,8 +16,8 @@ from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, C
 from tracker.backlog.paths_services import create_path
 from tracker.backlog.ranking import STEP
 from tracker.board import services as board_services
-from tracker.board.queries import DONE_SHOWN, BoardFilters, load_board
 from tracker.board.presenting import RenderedCards, rendered_cards
+from tracker.board.queries import DONE_SHOWN, BoardFilters, load_board
 from tracker.board.views import RenderedBoards, rendered_boards
 from tracker.db import utcnow
 from tracker.sprints.models import Sprint, SprintState

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -299,7 +299,7 @@ def build_board(
     for (
         _id, number, title, format_, minutes, points, stage_id, version, entered, _rank,
         path_id, owner, path_name, path_colour, done, checklist,
-    ) in data.rows:  # fmt: skip
+    ) in cast("Sequence[tuple[Any, ...]]", data.rows):  # fmt: skip
         column = columns.get(stage_id)
         if column is None:  # a stage created after the stages were read
             continue

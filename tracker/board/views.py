@@ -12,13 +12,14 @@ anew, while the flashes, menus and CSRF token around them are rendered for each 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import flash, g, jsonify, render_template, request, url_for
 from flask_babel import get_locale, get_timezone, ngettext
@@ -101,10 +102,9 @@ def _filters() -> tuple[FilterBoardForm, BoardFilters, dict[str, str], BoardOpti
 
 def _today_and_zone() -> tuple[dt.date, dt.tzinfo]:
     zone: dt.tzinfo = get_timezone() or dt.UTC
-    try:  # the standard library's zones convert thousands of moments several times faster
+    # The standard library's zones convert thousands of moments several times faster.
+    with contextlib.suppress(ValueError, ZoneInfoNotFoundError):
         zone = ZoneInfo(str(zone))
-    except (ValueError, ZoneInfoNotFoundError):
-        pass
     return utcnow().astimezone(zone).date(), zone
 
 
