@@ -13,6 +13,7 @@ from tracker.backlog.models import (
     TrainingNeed,
 )
 from tracker.backlog.needs_models import NeedEvent
+from tracker.changes import ChangeCounter
 from tracker.db import Base
 from tracker.feedback.models import (
     Answer,
@@ -38,6 +39,7 @@ __all__ = [
     "Answer",
     "Base",
     "Brick",
+    "ChangeCounter",
     "ChecklistItem",
     "ChecklistTemplate",
     "Comment",

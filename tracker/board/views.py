@@ -46,7 +46,7 @@ from tracker.board.queries import (
 )
 from tracker.db import db, parse_whole, utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.web import attach_error, carried_args, problem, requires, see_other
+from tracker.web import attach_error, carried_args, conditional, problem, requires, see_other
 
 FILTER_ARGS = ("sprint", "owner", "format", "path", "lanes", "done")
 
@@ -178,6 +178,7 @@ def _columns_html(
 
 @bp.route("/board")
 @requires(Permission.BOARD_VIEW)
+@conditional
 def show() -> Any:
     form, filters, carried, options = _filters()
     stages = list_stages(db.session, g.academy)
