@@ -660,3 +660,31 @@ def test_the_cards_cache_keeps_at_most_its_size():
         cache.put(("card", n), "abcd")
 
     assert len(cache) == 2 and cache.get(("card", 4)) == "abcd" and cache.get(("card", 0)) is None
+
+
+def test_a_drop_runs_a_fixed_number_of_queries_whatever_the_board(
+    client, db_session, world, login, queries
+):
+    login(world.designer)
+    design, production = stage_named(world, "Design"), stage_named(world, "Production")
+    anchor = make_brick(db_session, world, "Anchor", format="mooc", stage_id=production.id)
+    moving = make_brick(db_session, world, "Moving", format="mooc", stage_id=design.id)
+
+    def count_for(extra: int) -> int:
+        db_session.refresh(world.academy)  # its brick counter, bumped in SQL
+        bulk_bricks(db_session, world, extra)
+        db_session.commit()
+        db_session.refresh(moving)
+        to = production if moving.stage_id == design.id else design
+        with queries() as counter:
+            answer = move_json(client, world, {"brick": moving.number, "version": moving.version,
+                                               "stage": to.id, "after": anchor.number
+                                               if to is production else None})  # fmt: skip
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return counter.count
+
+    few, many = count_for(10), count_for(990)
+
+    assert few == many
+    assert many <= 15  # the session, the person, their roles, the card and its neighbours, the
+    # lock, the checks, the new rank, the UPDATE, the history line, the totals, the change counter
