@@ -160,7 +160,7 @@ def test_a_change_in_another_academy_leaves_the_validator_alone(
     assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
 
 
-def test_the_validator_is_the_viewers_own_and_in_their_language(  # noqa: PLR0913
+def test_the_validator_is_the_viewers_own_and_in_their_language(
     client, db_session, world, login, pages
 ):
     url = PAGES["board"](world, pages)
@@ -194,10 +194,9 @@ def test_a_page_showing_a_message_gets_no_validator(client, db_session, world, l
 def test_a_change_that_rolls_back_counts_nothing(db_session, world, pages):
     before = counters(db_session, world.academy.id)
 
-    with pytest.raises(RuntimeError):  # noqa: PT012
-        with db_session.begin_nested():
-            change_brick(db_session, pages.brick, world.manager, title="Jamais")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), db_session.begin_nested():
+        change_brick(db_session, pages.brick, world.manager, title="Jamais")
+        raise RuntimeError
     db_session.commit()
 
     assert counters(db_session, world.academy.id)[0] == before[0]
