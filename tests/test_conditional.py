@@ -261,3 +261,15 @@ def test_changes_with_no_academy_count_for_every_academy(db_session, world):
 
     assert counters(db_session, world.other_academy.id)[1] == before + 1
     assert SHARED == 0
+
+
+def test_the_first_pages_validator_holds_when_drawing_it_gave_the_session_its_csrf_token(
+    client, db_session, world, login, pages
+):
+    login(world.manager)
+    with client.session_transaction() as session:
+        session.pop("csrf_token", None)
+    url = PAGES["board"](world, pages)
+    tag = client.get(url).headers["ETag"]
+
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304

@@ -104,29 +104,29 @@ def conditional(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if request.method not in ("GET", "HEAD") or session.get("_flashes"):
             return view(*args, **kwargs)
-        tag = page_validator()
+        counted = changes.counters(db.session, g.academy.id)  # read before the page's data
+        tag = page_validator(counted)
         if request.if_none_match.contains(tag.strip('"')):
             return not_modified(tag)
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200 and not session.get("_flashes"):
-            response.headers["ETag"] = tag
+            # Again: drawing the page may have given the session its CSRF token.
+            response.headers["ETag"] = page_validator(counted)
             response.headers["Cache-Control"] = "private, no-cache"
         return response
 
     return wrapper  # type: ignore[return-value]
 
 
-def page_validator() -> str:
-    """The validator of the current page of g.academy for the current viewer (one query)."""
-    academy = g.academy
-    own, shared = changes.counters(db.session, academy.id)
+def page_validator(counted: tuple[int, int]) -> str:
+    """The validator of the current page of g.academy for the current viewer, from the
+    academy's change counters as read before the page (changes.counters)."""
     zone = get_timezone()
     today = utcnow().astimezone(zone).date() if zone is not None else utcnow().date()
     csrf = session.get("csrf_token")
     return validator(
-        academy.id,
-        own,
-        shared,
+        g.academy.id,
+        *counted,
         current_user.get_id(),
         hashlib.sha256(str(csrf).encode()).hexdigest() if csrf else "",
         str(get_locale()),
