@@ -6,6 +6,12 @@ ticked, as real bricks have. Run for the figures of the board issue:
 
     .venv/bin/python bench/run.py board board-move floor --sizes 1000
     .venv/bin/python bench/run.py board --sizes 100 5000
+    .venv/bin/python bench/run.py board board-mixed --sizes 1000 --concurrency 5
+
+`board-mixed` is the board while people work: clients 0-3 read it while client 4 moves a card
+every 500 ms (its moves are left out of the figures); compare its req/s with `board`'s at the
+same concurrency (the issue's acceptance: at least 60 %). bench/board_render.py gives the
+board's server time alone: cold, warm, after one move, and 304.
 
 In the first line the floor serves a body the size of the 1,000-brick board (the largest page
 of that run), so that board req/s / floor req/s is the share the application leaves.
@@ -14,6 +20,7 @@ of that run), so that board req/s / floor req/s is the share the application lea
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -109,4 +116,35 @@ def board_move(ctx: Context) -> Request:
             "Accept": "application/json",
             "X-CSRFToken": ctx.csrf_token,
         },
+    )
+
+
+MIXED_MOVER = 4  # the fifth client of board-mixed moves a card; the others read the board
+MOVE_EVERY = 0.5  # seconds between two moves
+
+
+@case("board-mixed", seed=seed_board, sized=True, login_as="manager")
+def board_mixed(ctx: Context) -> Request:
+    """The board read by clients 0-3 while client 4 moves a card every 500 ms (JSON, not
+    counted in the figures); run with --concurrency 5; size = bricks."""
+    if ctx.client != MIXED_MOVER:
+        return board(ctx)
+    time.sleep(MOVE_EVERY)
+    to = 1 if ctx.iteration % 2 == 0 else 0
+    payload = {
+        "brick": ctx.facts["move_bricks"][-1],  # a brick no other case moves
+        "version": 1 + ctx.iteration,
+        "stage": ctx.facts["move_stages"][to],
+        "after": ctx.facts["move_after"][to],
+    }
+    return Request(
+        f"/a/{ctx.facts['academy_slug']}/board/move",
+        method="POST",
+        body=json.dumps(payload).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-CSRFToken": ctx.csrf_token,
+        },
+        counted=False,
     )

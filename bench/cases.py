@@ -49,6 +49,7 @@ class Request:
     body: bytes | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     expect: int = 200  # any other status counts as an error
+    counted: bool = True  # False: sent and checked, left out of the figures (a background writer)
 
 
 @dataclass(frozen=True)

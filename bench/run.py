@@ -172,6 +172,8 @@ def drive(clients: list[Client], build: Callable[[Client], Request], seconds: fl
             if response.status != request.expect:
                 outcome.add_error(f"{request.method} {request.path}: status {response.status}")
                 continue
+            if not request.counted:
+                continue
             outcome.latencies.append(response.seconds)
             outcome.sizes.append(len(response.body))
             if response.queries is not None:

@@ -46,6 +46,7 @@ INFRASTRUCTURE = (
     "tracker.submissions",
     "tracker.rows",
     "tracker.cleaning",
+    "tracker.changes",
 )
 # Each domain's rules call only the rules of the domains before it:
 #   auth       accounts, sessions, the permission rule          (no other domain's rules)

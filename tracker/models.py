@@ -14,6 +14,7 @@ from tracker.backlog.models import (
     TrainingNeed,
 )
 from tracker.backlog.needs_models import NeedEvent
+from tracker.changes import ChangeCounter
 from tracker.db import Base
 from tracker.feedback.models import (
     Answer,
@@ -42,6 +43,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "Brick",
+    "ChangeCounter",
     "ChecklistItem",
     "ChecklistTemplate",
     "Comment",

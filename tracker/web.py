@@ -4,20 +4,21 @@ JSON problems, redirects. (Academy blueprints: tracker/academies/routing.py.)"""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, jsonify, redirect, request, url_for
-from flask_babel import format_decimal, ngettext
+from flask import abort, flash, g, jsonify, make_response, redirect, request, session, url_for
+from flask_babel import format_decimal, get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from tracker import submissions
+from tracker import changes, submissions
 from tracker.auth.permissions import Permission, can
 from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, db, parse_integer, utcnow
 from tracker.errors import BadQuery, DomainError, NotFound
@@ -68,6 +69,71 @@ def requires(permission: Permission) -> Callable[[F], F]:
 
 def access_of(view: Callable[..., Any]) -> str | None:
     return getattr(view, ACCESS_ATTRIBUTE, None)
+
+
+# -- Conditional requests ------------------------------------------------------------------------
+
+# Part of every validator: a new release of the application draws pages differently.
+VALIDATOR_VERSION = "brique-1"
+
+
+def validator(*parts: object) -> str:
+    """A strong entity tag made from `parts` (hashed: it names no person and no token)."""
+    digest = hashlib.sha256(repr((VALIDATOR_VERSION, *parts)).encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def not_modified(tag: str, cache_control: str = "private, no-cache") -> Response:
+    """304 Not Modified with the validator it confirms."""
+    response = Response(status=304)
+    response.headers["ETag"] = tag
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def conditional(view: F) -> F:
+    """A page of the current academy that is read far more often than it changes: it carries
+    a validator (ETag) made from the academy's change counters (tracker/changes.py), the
+    viewer, their session's CSRF token, language, time zone and day, and the page's address;
+    a request that brings it back (If-None-Match) is answered 304 without running the view.
+    Below `requires`: permissions are checked first. The page stays private to its viewer
+    (`Cache-Control: private, no-cache`: the browser keeps it and asks each time). A page that
+    shows a message (flash) gets no validator, as the message is not part of it."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.method not in ("GET", "HEAD") or session.get("_flashes"):
+            return view(*args, **kwargs)
+        counted = changes.counters(db.session, g.academy.id)  # read before the page's data
+        tag = page_validator(counted)
+        if request.if_none_match.contains(tag.strip('"')):
+            return not_modified(tag)
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200 and not session.get("_flashes"):
+            # Again: drawing the page may have given the session its CSRF token.
+            response.headers["ETag"] = page_validator(counted)
+            response.headers["Cache-Control"] = "private, no-cache"
+        return response
+
+    return wrapper  # type: ignore[return-value]
+
+
+def page_validator(counted: tuple[int, int]) -> str:
+    """The validator of the current page of g.academy for the current viewer, from the
+    academy's change counters as read before the page (changes.counters)."""
+    zone = get_timezone()
+    today = utcnow().astimezone(zone).date() if zone is not None else utcnow().date()
+    csrf = session.get("csrf_token")
+    return validator(
+        g.academy.id,
+        *counted,
+        current_user.get_id(),
+        hashlib.sha256(str(csrf).encode()).hexdigest() if csrf else "",
+        str(get_locale()),
+        str(zone),
+        today.isoformat(),
+        request.full_path,
+    )
 
 
 def redirect_to_login() -> Response:

@@ -1,7 +1,7 @@
 """Single sign-on: the identities (issuer, subject) of accounts at the OpenID provider.
 
 Revision ID: 02ae1f2cf232
-Revises: ebd5d130aa8a
+Revises: 84443fd35d18
 Create Date: 2026-12-05 16:27:34.839218
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tracker.db
 
 revision: str = '02ae1f2cf232'
-down_revision: str | None = 'ebd5d130aa8a'
+down_revision: str | None = '84443fd35d18'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,8 +16,9 @@ from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, C
 from tracker.backlog.paths_services import create_path
 from tracker.backlog.ranking import STEP
 from tracker.board import services as board_services
+from tracker.board.presenting import RenderedCards, rendered_cards
 from tracker.board.queries import DONE_SHOWN, BoardFilters, load_board
-from tracker.board.views import RenderedBoards
+from tracker.board.views import RenderedBoards, rendered_boards
 from tracker.db import utcnow
 from tracker.sprints.models import Sprint, SprintState
 from tracker.sprints.services import create_sprint
@@ -627,3 +628,63 @@ def test_the_rendered_boards_cache_renders_once_per_key_and_forgets_the_oldest()
     assert (str(first), str(again)) == ("aaaa", "aaaa")
     assert calls == ["aaaa", "bbbb", "cccc", "aaaa", "d" * 11]
     assert str(huge) == "d" * 11 and "d" not in cache._entries
+
+
+def test_a_move_draws_again_the_card_that_moved_and_no_other(client, db_session, world, login):
+    rendered_cards.clear()
+    rendered_boards.clear()
+    design, build = stage_named(world, "Design"), stage_named(world, "Production")
+    bricks = [make_brick(db_session, world, f"B{i}", format="mooc", stage_id=design.id)
+              for i in range(5)]  # fmt: skip
+    db_session.flush()
+    login(world.manager)
+    before = client.get(url(world)).get_data(as_text=True)
+    drawn = rendered_cards.rendered
+    moved = bricks[2]
+
+    answer = move_json(client, world, {"brick": moved.number, "version": moved.version,
+                                       "stage": build.id})  # fmt: skip
+    after = client.get(url(world)).get_data(as_text=True)
+
+    assert answer.status_code == 200
+    assert rendered_cards.rendered == drawn + 1  # the moved card only (its version changed)
+    assert moved.number in column(after, build.id)
+    assert moved.number not in column(after, design.id)
+    for other in (bricks[0], bricks[1], bricks[3], bricks[4]):
+        assert card(after, other.number) == card(before, other.number)
+
+
+def test_the_cards_cache_keeps_at_most_its_size():
+    cache = RenderedCards(max_chars=10)
+    for n in range(5):
+        cache.put(("card", n), "abcd")
+
+    assert len(cache) == 2 and cache.get(("card", 4)) == "abcd" and cache.get(("card", 0)) is None
+
+
+def test_a_drop_runs_a_fixed_number_of_queries_whatever_the_board(
+    client, db_session, world, login, queries
+):
+    login(world.designer)
+    design, production = stage_named(world, "Design"), stage_named(world, "Production")
+    anchor = make_brick(db_session, world, "Anchor", format="mooc", stage_id=production.id)
+    moving = make_brick(db_session, world, "Moving", format="mooc", stage_id=design.id)
+
+    def count_for(extra: int) -> int:
+        db_session.refresh(world.academy)  # its brick counter, bumped in SQL
+        bulk_bricks(db_session, world, extra)
+        db_session.commit()
+        db_session.refresh(moving)
+        to = production if moving.stage_id == design.id else design
+        with queries() as counter:
+            answer = move_json(client, world, {"brick": moving.number, "version": moving.version,
+                                               "stage": to.id, "after": anchor.number
+                                               if to is production else None})  # fmt: skip
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        return counter.count
+
+    few, many = count_for(10), count_for(990)
+
+    assert few == many
+    assert many <= 15  # the session, the person, their roles, the card and its neighbours, the
+    # lock, the checks, the new rank, the UPDATE, the history line, the totals, the change counter

@@ -54,6 +54,8 @@ class UserSession(Base):
     """
 
     __tablename__ = "user_session"
+    # Shown on no page that sends a validator: its writes bump no change counter (tracker.changes).
+    shown_on_pages = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -93,6 +95,8 @@ class LoginThrottle(Base):
     account together), in a window shared by every worker. See auth.services."""
 
     __tablename__ = "login_throttle"
+    # Shown on no page that sends a validator: its writes bump no change counter (tracker.changes).
+    shown_on_pages = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(email_column())
@@ -108,6 +112,8 @@ class PasswordReset(Base):
     """A password-reset link: single use, expiring; only the token's SHA-256 is stored."""
 
     __tablename__ = "password_reset"
+    # Shown on no page that sends a validator: its writes bump no change counter (tracker.changes).
+    shown_on_pages = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))

@@ -37,7 +37,7 @@ from tracker.backlog.models import Brick
 from tracker.db import db, parse_whole, utcnow
 from tracker.errors import DomainError
 from tracker.sprints import scope
-from tracker.web import carried_args, problem, query_page, requires, submit
+from tracker.web import carried_args, conditional, problem, query_page, requires, submit
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
 
@@ -93,6 +93,7 @@ def _back_to_list(
 
 @bp.route("/backlog")
 @requires(Permission.BRICK_VIEW)
+@conditional
 def index() -> Any:
     return _render_index()
 

@@ -460,12 +460,23 @@ def move_card(
     """Move the dropped card next to its neighbour (move_brick's rules apply); CardGone when
     the card or the column no longer exists."""
     stage = session.get(Stage, drop.stage_id)
-    brick = _card(session, academy, drop.number)
+    # The card and its neighbours in one query (the move path runs all day long).
+    wanted = {drop.number} | (
+        {drop.after, drop.before} - {None} if drop.position is None else set()
+    )
+    cards = {
+        b.number: b
+        for b in session.scalars(
+            select(Brick).where(Brick.academy_id == academy.id, Brick.number.in_(sorted(wanted)))
+        )
+    }
+    brick = cards.get(drop.number)
     if brick is None or stage is None or stage.academy_id != academy.id:
         raise CardGone(_("This card or column no longer exists. Reload the board."))
     position = drop.position
     if position is None:
-        after, before = _card(session, academy, drop.after), _card(session, academy, drop.before)
+        after = cards.get(drop.after) if drop.after is not None else None
+        before = cards.get(drop.before) if drop.before is not None else None
         position = position_near(session, stage, brick, after=after, before=before)
     result = move_brick(
         session,

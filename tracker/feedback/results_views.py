@@ -32,7 +32,15 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.triage_forms import CreateBrickFromItemForm, MoveItemForm
 from tracker.forms import form_values
-from tracker.web import query_int, query_page, query_text, requires, submit, submit_once
+from tracker.web import (
+    conditional,
+    query_int,
+    query_page,
+    query_text,
+    requires,
+    submit,
+    submit_once,
+)
 
 DIMENSION_LABELS = {
     results.Dimension.BUSINESS_UNIT: _l("Business unit"),
@@ -126,6 +134,7 @@ RESULTS_PAGE_NAMES = {
 
 @bp.route("/rounds/<int:round_id>/results")
 @requires(Permission.ROUND_RESULTS)
+@conditional
 def round_results(round_id: int) -> Any:
     round_ = rounds.get_round(db.session, g.academy, round_id)
     found = results.round_results(db.session, round_, dimension := _dimension())

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from tracker import changes
 from tracker.academies.models import Academy
 from tracker.auth.models import LOCALES, User
 from tracker.auth.permissions import Permission, can, role_in
@@ -58,13 +59,16 @@ from tracker.releases.readiness import (
 )
 from tracker.web import (
     attach_error,
+    conditional,
     name_rule,
+    not_modified,
     public,
     requires,
     see_other,
     submit,
     submit_once,
     success,
+    validator,
 )
 
 
@@ -333,6 +337,7 @@ def revoke_feed_link() -> Any:
 
 @bp.route("/releases/<int:release_id>/notes")
 @requires(Permission.NOTES_READ)
+@conditional
 def notes_page(release_id: int) -> Any:
     release = services.get_release(db.session, g.academy, release_id)
     readable = _readable_ids()
@@ -440,6 +445,7 @@ def _today() -> Any:
 
 @bp.route("/roadmap")
 @requires(Permission.ROADMAP_VIEW)
+@conditional
 def roadmap() -> Any:
     lines = overview.release_lines(db.session, g.academy)
     groups: dict[str, list[overview.ReleaseLine]] = {phase: [] for phase in overview.PHASES}
@@ -466,6 +472,9 @@ def overview_page() -> Any:
 # -- The Atom feed ---------------------------------------------------------------------------------
 
 
+FEED_CACHE_CONTROL = "private, max-age=300"
+
+
 @feed_bp.route("/feeds/<token>.atom")
 @public
 def atom(token: str) -> Any:
@@ -477,8 +486,21 @@ def atom(token: str) -> Any:
     # What its owner may read today: someone who left the academy gets nothing.
     if user is None or academy is None or not can(user, Permission.NOTES_READ, academy):
         abort(404)
+    # Conditional first: the feed's validator changes with the academy's data and its owner
+    # (tracker.changes); a reader that sends it back gets 304 before anything else is read.
+    own, shared = changes.counters(db.session, academy.id)
+    tag = validator("feed", academy.id, own, shared, row.id, user.id)
+    if request.if_none_match.contains(tag.strip('"')):
+        return not_modified(tag, FEED_CACHE_CONTROL)
     readable = notes.readable_release_ids(db.session, academy, user, role_in(user, academy))
     entries = notes.published_notes(db.session, academy, release_ids=readable)
+    modified = max(
+        (n.published_at for n in entries if n.published_at is not None),
+        default=academy.created_at,
+    ).replace(microsecond=0)
+    since = request.if_modified_since
+    if not request.if_none_match and since is not None and modified <= since:
+        return not_modified(tag, FEED_CACHE_CONTROL)
     base = _base_url()
     body = feed.build_atom(
         _feed_info(academy, user, token),
@@ -487,10 +509,11 @@ def atom(token: str) -> Any:
         entry_title=lambda n: n.release.name,
     )
     response = Response(body, content_type="application/atom+xml; charset=utf-8")
-    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["Cache-Control"] = FEED_CACHE_CONTROL
     response.headers["X-Robots-Tag"] = "noindex"
-    response.add_etag()
-    return response.make_conditional(request)
+    response.headers["ETag"] = tag
+    response.last_modified = modified
+    return response
 
 
 def _feed_info(academy: Academy, user: User, token: str) -> feed.FeedInfo:

@@ -42,6 +42,7 @@ from tracker.sprints.models import Sprint, SprintResult, SprintState
 from tracker.web import (
     Submission,
     attach_error,
+    conditional,
     name_rule,
     query_page,
     requires,
@@ -107,6 +108,7 @@ def _tz() -> ZoneInfo:
 
 @bp.route("/sprints/<int:sprint_id>/")
 @requires(Permission.SPRINT_VIEW)
+@conditional
 def show(sprint_id: int) -> Any:
     """Goal, dates, capacity, what is committed and done, burndown and burnup, scope changes.
 
@@ -319,6 +321,7 @@ def _flash_closed(sprint: Sprint, result: SprintResult) -> None:
 
 @bp.route("/reports")
 @requires(Permission.REPORT_VIEW)
+@conditional
 def reports() -> Any:
     """Velocity, cumulative flow and lead/cycle times: aggregates only (stakeholders read it).
 
