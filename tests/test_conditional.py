@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.helpers import bearer, personal_token
 from tests.factories import SECRET, change_brick, make_brick, make_sprint, make_testers, run_round
 from tests.factories.board import stage_named
 from tracker.backlog.checklists import tick_checklist_item
@@ -273,3 +274,19 @@ def test_the_first_pages_validator_holds_when_drawing_it_gave_the_session_its_cs
     tag = client.get(url).headers["ETag"]
 
     assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+
+
+def test_api_calls_that_only_count_a_token_use_leave_the_validators_alone(
+    client, db_session, world
+):
+    secret = personal_token(db_session, world.designer, write=False)
+    db_session.commit()
+    before = counters(db_session, world.academy.id)
+
+    for _ in range(3):  # each call counts the token's use (its rate window): not a page's data
+        answer = client.get(
+            f"/api/v1/academies/{world.academy.slug}/bricks", headers=bearer(secret)
+        )
+        assert answer.status_code == 200
+
+    assert counters(db_session, world.academy.id) == before

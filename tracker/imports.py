@@ -186,6 +186,8 @@ class ParkedUpload(Base):
     """An uploaded file waiting for its confirmation (DatabaseUploads); the token is only
     hashed, and the row goes when confirmed, discarded or expired (purge_uploads)."""
 
+    shown_on_pages = False  # tracker.changes: written by work no page validator shows
+
     __tablename__ = "parked_upload"
 
     id: Mapped[int] = mapped_column(primary_key=True)

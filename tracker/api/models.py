@@ -25,6 +25,8 @@ class ApiToken(Base):
     """A bearer token: whose it is, what it may do (read, or read and write), where (one
     academy, or every academy of its owner), until when; and the per-token rate window."""
 
+    shown_on_pages = False  # tracker.changes: written by work no page validator shows
+
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -60,6 +60,8 @@ class DeliveryStatus(enum.StrEnum):
 class WebhookDelivery(Base):
     """One event to one endpoint; sent in id order per endpoint."""
 
+    shown_on_pages = False  # tracker.changes: written by work no page validator shows
+
     __tablename__ = "webhook_delivery"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +84,8 @@ class WebhookDelivery(Base):
 
 class WebhookAttempt(Base):
     """One try of a delivery: what the endpoint answered, and how fast."""
+
+    shown_on_pages = False  # tracker.changes: written by work no page validator shows
 
     __tablename__ = "webhook_attempt"
 
