@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.factories import (
     add_brick,
@@ -15,7 +16,7 @@ from tests.factories import (
     respond,
 )
 from tracker.feedback import results
-from tracker.feedback.models import ItemStatus, QuestionKind
+from tracker.feedback.models import Answer, ItemStatus, QuestionKind, RoundState
 from tracker.feedback.results import Dimension
 
 
@@ -234,3 +235,32 @@ def test_the_number_of_queries_does_not_grow_with_responses(
     assert counts[0] == counts[1]
     # Reloading the expired round, then 8 + 2 + 2 aggregate queries.
     assert counts[0] <= 13
+
+
+def test_a_closed_rounds_aggregates_are_computed_once_until_its_data_changes(
+    db_session, world, queries
+) -> None:
+    round_, questions = many_responses(db_session, world, 12)
+    rating = questions[0]
+    round_.state = RoundState.CLOSED
+    db_session.commit()
+    db_session.refresh(round_)
+
+    with queries() as first:
+        before = figures_of(results.round_results(db_session, round_), rating).overall
+    with queries() as again:
+        kept = figures_of(results.round_results(db_session, round_), rating).overall
+    # The three GROUP BY queries over the answers are not run again.
+    assert again.count == first.count - 3
+    assert kept.counts == before.counts
+
+    # An answer changes after the close (an erasure does that): the counters move, the
+    # figures are computed again.
+    answer = db_session.scalars(
+        select(Answer).where(Answer.question_id == rating.id, Answer.value_int == 1)
+    ).first()
+    answer.value_int = 5
+    db_session.commit()
+    after = figures_of(results.round_results(db_session, round_), rating).overall
+    assert after.counts.get(1, 0) == before.counts[1] - 1
+    assert after.counts[5] == before.counts[5] + 1

@@ -7,7 +7,7 @@ The metrics themselves (CSAT, NPS, mean...) are applied to those counts by track
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, distinct, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from tracker import rows
+from tracker import changes, rows
 from tracker.auth.models import User
 from tracker.backlog.models import Brick
 from tracker.collation import sort_key
@@ -31,6 +31,7 @@ from tracker.feedback.models import (
     Response,
     ResponseState,
     RoundInvitation,
+    RoundState,
 )
 
 NUMERIC_KINDS = frozenset({QuestionKind.RATING, QuestionKind.NPS, QuestionKind.YES_NO})
@@ -300,6 +301,37 @@ def item_counts(session: Session, round_: FeedbackRound) -> dict[ItemStatus, int
     }
 
 
+Aggregates = tuple[
+    list[NumericRow],
+    dict[tuple[int, int | None], dict[Any, int]],
+    dict[tuple[int, int | None], int],
+]
+# A closed round's aggregates, per worker: its answers no longer change, but for an erasure,
+# which moves the academy's change counter (tracker.changes), part of the key. Bounded.
+_CLOSED: OrderedDict[tuple[Any, ...], Aggregates] = OrderedDict()
+CLOSED_KEPT = 64
+
+
+def _aggregates(session: Session, round_: FeedbackRound, dimension: Dimension | None) -> Aggregates:
+    """The answers' GROUP BY counts (three queries); a closed round's are computed once per
+    state of the academy's data and kept (one query to read the counters)."""
+    key: tuple[Any, ...] | None = None
+    if round_.state == RoundState.CLOSED:
+        key = (round_.id, dimension, *changes.counters(session, round_.academy_id))
+        kept = _CLOSED.get(key)
+        if kept is not None:
+            _CLOSED.move_to_end(key)
+            return kept
+    numeric = _numeric_rows(session, round_, dimension)
+    counts, respondents = _answer_counts(session, round_, numeric)
+    found: Aggregates = (numeric, dict(counts), respondents)
+    if key is not None:
+        _CLOSED[key] = found
+        while len(_CLOSED) > CLOSED_KEPT:
+            _CLOSED.popitem(last=False)
+    return found
+
+
 def round_results(
     session: Session, round_: FeedbackRound, dimension: Dimension | None = None
 ) -> RoundResults:
@@ -307,8 +339,7 @@ def round_results(
     segment of `dimension` (the numeric answers are read once for both)."""
     questions = round_questions(session, round_)
     progress = round_progress(session, round_)
-    numeric = _numeric_rows(session, round_, dimension)
-    counts, respondents = _answer_counts(session, round_, numeric)
+    numeric, counts, respondents = _aggregates(session, round_, dimension)
     answered_bricks = {brick for (_q, brick) in respondents if brick is not None}
     bricks = round_bricks(session, round_, answered_bricks)
     results: list[QuestionResult] = []
