@@ -79,12 +79,16 @@ def watch_pool(engine: Engine) -> None:
         POOL_SIZE.inc(size())
 
     @event.listens_for(engine, "checkout")
-    def _out(*_args: Any) -> None:
+    def _out(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        record.info["brique_counted"] = True
         POOL_IN_USE.inc()
 
     @event.listens_for(engine, "checkin")
-    def _in(*_args: Any) -> None:
-        POOL_IN_USE.dec()
+    def _in(_dbapi: Any, record: Any) -> None:
+        # Only a connection counted on its way out (one lent before this listener existed,
+        # or invalidated in between, would drive the gauge below zero).
+        if record is not None and record.info.pop("brique_counted", False):
+            POOL_IN_USE.dec()
 
 
 class DatabaseCollector(Collector):
