@@ -56,7 +56,18 @@ INFRASTRUCTURE = (
 #   sprints    planning, scope, closing, charts                 academies, backlog
 #   feedback   panel, rounds, answers, results, triage          auth, backlog (+ ACCEPTED_UPWARD)
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
-DOMAINS = ("auth", "mail", "academies", "backlog", "board", "sprints", "feedback", "releases")
+#   learning   LMS/LRS data, learner facts, outcomes            backlog, feedback, releases
+DOMAINS = (
+    "auth",
+    "mail",
+    "academies",
+    "backlog",
+    "board",
+    "sprints",
+    "feedback",
+    "releases",
+    "learning",
+)
 WEB_PLUMBING = (
     "tracker.web",
     "tracker.forms",

@@ -427,6 +427,14 @@ ROUTES: dict[str, Route] = {
     "releases.roadmap": Route(academy("roadmap"), allowed=BUILDERS | {"stakeholder"}),
     "releases.overview_page": Route(academy("overview"), allowed={"manager", "stakeholder"}),
     "feeds.atom": Route(lambda w, s: "/feeds/not-a-real-token.atom", public=True),
+    # Learning data: the LRS settings and pulls are the manager's; builders link a brick to its
+    # LMS course and xAPI activities.
+    "learning.settings": Route(academy("learning/"), allowed={"manager"}),
+    "learning.pull": Route(academy("learning/pull"), "POST", allowed={"manager"}),
+    "learning.brick_link": Route(
+        lambda w, s: f"/a/{w.academy.slug}/bricks/{make_brick(s, w, 'LMS').number}/learning",
+        allowed=BUILDERS,
+    ),
     "sprints.index": Route(academy("sprints/"), allowed=BUILDERS),
     "sprints.create": Route(academy("sprints/new"), allowed={"manager"}),
     "sprints.edit": Route(

@@ -214,6 +214,7 @@ DOMAINS = (
     "sprints",
     "feedback",
     "releases",
+    "learning",
     "mail",
 )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask_babel import force_locale
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from tracker import migrate
 from tracker.db import db, utcnow
@@ -199,10 +199,62 @@ def send_reminders(max_per_invitation: int) -> None:
     click.echo(f"reminders queued: {sum(sent.values())} in {len(sent)} round(s)")
 
 
+def run_pull_learning(*, slug: str = "", due_only: bool = False) -> list[str]:
+    """Read the new statements of each academy's LRS (or only `slug`'s; with `due_only`, those
+    not read for LEARNING_PULL_MINUTES), one transaction per page; one line per academy."""
+    from tracker.academies.models import Academy
+    from tracker.learning.services import due_academy_ids, pull_statements
+
+    session = db.session
+    config = current_app.config
+    now = utcnow()
+    if slug:
+        ids = list(session.scalars(select(Academy.id).where(Academy.slug == slug)))
+        if not ids:
+            raise click.ClickException(f"No academy {slug!r}.")
+    else:
+        every = int(config["LEARNING_PULL_MINUTES"]) if due_only else 0
+        ids = due_academy_ids(session, now=now, every_minutes=every)
+    session.commit()  # end the read transaction before the first write
+    lines: list[str] = []
+    for academy_id in ids:
+        academy = session.get(Academy, academy_id)
+        if academy is None:
+            continue
+        try:
+            report = pull_statements(
+                session, academy, key=config["LEARNER_KEY"], now=now,
+                timeout=float(config["LRS_TIMEOUT"]), checkpoint=session.commit,
+            )  # fmt: skip
+            session.commit()
+        except Exception:
+            session.rollback()
+            current_app.logger.exception("reading the LRS of academy %s failed", academy_id)
+            continue
+        error = f", error: {report.errors[0]}" if report.errors else ""
+        lines.append(
+            f"{academy.slug}: {report.read} read, {report.stored} new, {report.known} known,"
+            f" {report.skipped} skipped, {report.voided} voided{error}"
+        )
+    return lines
+
+
+@click.command("pull-learning")
+@click.option("--academy", "slug", default="", help="Only this academy (its slug).")
+def pull_learning(slug: str) -> None:
+    """Read the new xAPI statements from each academy's LRS (the worker does it on a schedule)."""
+    lines = run_pull_learning(slug=slug)
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo("no academy has an LRS")
+
+
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
-    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail."""
+    """Run the periodic jobs forever: close due feedback rounds, read the LRSs that are due
+    (every LEARNING_PULL_MINUTES), send queued e-mail."""
     from tracker.mail.services import SmtpSettings, send_queued_mail
 
     smtp = SmtpSettings.from_config(current_app.config)
@@ -212,6 +264,9 @@ def worker(interval: int) -> None:
             closed = run_close_due_rounds()
             if closed:
                 click.echo(f"rounds closed: {closed}")
+            if current_app.config["LEARNER_KEY"]:
+                for line in run_pull_learning(due_only=True):
+                    click.echo(f"learning: {line}")
             report = send_queued_mail(db.session, smtp, clock=utcnow)
             if report.sent or report.kept_in_outbox or report.failed or report.retried:
                 click.echo(f"mail: {report}")
@@ -234,6 +289,7 @@ def init_app(app: Flask) -> None:
         send_mail,
         close_due_rounds_command,
         send_reminders,
+        pull_learning,
         worker,
     ):
         app.cli.add_command(command)

@@ -47,6 +47,12 @@ DEFAULTS: dict[str, Any] = {
     # Benchmarks and tests only: count SQL statements per request in a response header.
     "QUERY_COUNT_HEADER": False,
     "LOG_LEVEL": "INFO",
+    # Learning data (tracker/learning): the key of the learners' pseudonyms (an HMAC key, never
+    # stored in the database; no key, no learning data), how often the worker pulls each
+    # academy's LRS, and how long one request to an LRS may take.
+    "LEARNER_KEY": "",
+    "LEARNING_PULL_MINUTES": 60,
+    "LRS_TIMEOUT": 30,
     # Tests only: argon2id with tiny costs.
     "CHEAP_PASSWORD_HASHING": False,
 }

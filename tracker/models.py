@@ -26,6 +26,11 @@ from tracker.feedback.models import (
     TesterProfile,
 )
 from tracker.feedback.triage_models import FeedbackItemEvent
+from tracker.learning.models import (
+    LearnerFact,
+    LearningActivity,
+    LearningSettings,
+)
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
@@ -48,8 +53,11 @@ __all__ = [
     "FeedbackRound",
     "FormSubmission",
     "GateSnapshot",
+    "LearnerFact",
+    "LearningActivity",
     "LearningObjective",
     "LearningPath",
+    "LearningSettings",
     "LoginThrottle",
     "MailMessage",
     "MemberEvent",

@@ -71,6 +71,11 @@ class Permission(enum.StrEnum):
     NOTES_READ = "notes:read"  # published notes; testers only those of releases they tested
     ROADMAP_VIEW = "roadmap:view"
     STAKEHOLDER_HOME = "stakeholder:home"  # the sponsor's page (managers may preview it)
+    # Learning data (after the release): the LRS and LMS-export settings, pulls and imports;
+    # learners' outcomes per brick are aggregates (no learner is ever shown).
+    LEARNING_MANAGE = "learning:manage"
+    LEARNING_LINK = "learning:link"  # a brick's LMS course id and xAPI activity IRIs
+    OUTCOME_VIEW = "outcome:view"
 
 
 P = Permission
@@ -114,6 +119,8 @@ _BUILDERS: frozenset[Permission] = frozenset(
         P.ITEM_TRIAGE,
         P.NOTES_READ,
         P.ROADMAP_VIEW,
+        P.LEARNING_LINK,
+        P.OUTCOME_VIEW,
     }
 )
 
@@ -142,6 +149,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.RELEASE_DECIDE,
         P.RELEASE_PUBLISH,
         P.STAKEHOLDER_HOME,
+        P.LEARNING_MANAGE,
     },
     Role.DESIGNER: _ALL_MEMBERS | _BUILDERS,
     # Testers see only the rounds they are invited to (feedback area), never the backlog.

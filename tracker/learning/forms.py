@@ -1,0 +1,65 @@
+"""Learning-data forms: a brick's identifiers, the academy's LRS."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField
+from wtforms.validators import InputRequired, Length
+
+from tracker.forms import choices, long_text, text_field
+from tracker.learning.models import LrsAuth
+
+
+class BrickLinkForm(FlaskForm):
+    course_id = text_field(
+        _l("LMS course identifier"),
+        500,
+        description=_l("The course or module id as the LMS's exports give it."),
+    )
+    activity_iris = long_text(
+        _l("xAPI activity IRIs"),
+        10_000,
+        _l(
+            "One a line, as the statements' activity ids (for example https://lms.example.com/course/42)."
+        ),
+    )
+
+
+class LrsForm(FlaskForm):
+    endpoint = text_field(
+        _l("LRS endpoint"),
+        500,
+        description=_l("The xAPI base address: statements are read from <endpoint>/statements."),
+    )
+    auth = RadioField(
+        _l("Authentication"),
+        choices=choices(
+            [
+                (LrsAuth.BASIC.value, _l("Key and secret (HTTP basic)")),
+                (LrsAuth.TOKEN.value, _l("Token (Bearer)")),
+            ]
+        ),
+        default=LrsAuth.BASIC.value,
+        validators=[InputRequired()],
+    )
+    username = text_field(_l("Key (user name)"), 200)
+    secret = PasswordField(
+        _l("Secret or token"),
+        validators=[Length(max=1000)],
+        description=_l("Leave empty to keep the one saved. It is never shown again."),
+    )
+    clear_secret = RadioField(
+        _l("Saved secret"),
+        choices=choices([("keep", _l("Keep or replace")), ("clear", _l("Remove it"))]),
+        default="keep",
+        validators=[InputRequired()],
+    )
+    business_unit_extension = text_field(
+        _l("Business unit extension"),
+        500,
+        description=_l(
+            "The IRI of the statements' context extension holding the learner's business unit,"
+            " if any."
+        ),
+    )

@@ -1,0 +1,116 @@
+"""Learning data: a brick's identifiers on the learning platforms, an academy's settings for its
+LRS and LMS exports, and the learner facts (pseudonymous: a keyed hash, never a name)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
+
+
+class ActivityKind(enum.StrEnum):
+    LMS_COURSE = "lms_course"  # the LMS's course or module identifier (exports)
+    XAPI_IRI = "xapi_iri"  # an xAPI activity IRI (statements' object or context activities)
+
+
+class LearningActivity(AcademyRow, Base):
+    """One identifier of a brick on a learning platform; unique in its academy so that a fact
+    belongs to one brick."""
+
+    __tablename__ = "learning_activity"
+
+    brick_id: Mapped[int] = mapped_column(ForeignKey("brick.id", ondelete="CASCADE"))
+    kind: Mapped[ActivityKind] = mapped_column(enum_column(ActivityKind))
+    identifier: Mapped[str] = mapped_column(String(500))
+
+    __table_args__ = (
+        UniqueConstraint("academy_id", "kind", "identifier"),
+        Index("ix_learning_activity_brick_id", "brick_id"),
+    )
+
+
+class LrsAuth(enum.StrEnum):
+    BASIC = "basic"  # HTTP basic: a key (username) and a secret (password)
+    TOKEN = "token"  # noqa: S105 (a kind, not a secret). Authorization: Bearer <token>
+
+
+class LearningSettings(AcademyRow, Base):
+    """An academy's learning data: its LRS, where a pull stopped, its LMS-export columns.
+
+    The LRS secret is written, never shown back (the form says only whether one is set). The
+    key of the learner pseudonyms is not here: it comes from the configuration."""
+
+    __tablename__ = "learning_settings"
+
+    lrs_endpoint: Mapped[str] = mapped_column(String(500), default="")
+    lrs_auth: Mapped[LrsAuth] = mapped_column(enum_column(LrsAuth), default=LrsAuth.BASIC)
+    lrs_username: Mapped[str] = mapped_column(String(200), default="")
+    lrs_secret: Mapped[str] = mapped_column(String(1000), default="")
+    # The context extension (an IRI) whose value is the learner's business unit.
+    business_unit_extension: Mapped[str] = mapped_column(String(500), default="")
+    # Where the last complete pull reached (the greatest `stored` seen), and, while a pull is
+    # under way or was cut, the `more` link to go on from and the greatest `stored` so far.
+    cursor_stored: Mapped[str] = mapped_column(String(40), default="")
+    pending_more: Mapped[str] = mapped_column(String(2000), default="")
+    pending_stored: Mapped[str] = mapped_column(String(40), default="")
+    last_pull_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_pull_error: Mapped[str] = mapped_column(String(500), default="")
+    # LMS exports: the file's column for each field (remembered after an import).
+    column_mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("academy_id"),)
+
+
+class FactVerb(enum.StrEnum):
+    ENROLLED = "enrolled"  # from an LMS export (a row is an enrolment)
+    LAUNCHED = "launched"
+    EXPERIENCED = "experienced"
+    COMPLETED = "completed"
+    PASSED = "passed"
+    FAILED = "failed"
+    SCORED = "scored"
+
+
+class FactSource(enum.StrEnum):
+    XAPI = "xapi"
+    LMS_EXPORT = "lms_export"
+
+
+class LearnerFact(AcademyRow, Base):
+    """One thing a learner did on a brick. `learner_key` is an HMAC-SHA256 of the platform's
+    learner identifier under the configured key (TRACKER_LEARNER_KEY): the same person gives
+    the same key, and the database alone cannot give the person back."""
+
+    __tablename__ = "learner_fact"
+
+    brick_id: Mapped[int] = mapped_column(ForeignKey("brick.id", ondelete="CASCADE"))
+    source: Mapped[FactSource] = mapped_column(enum_column(FactSource))
+    # The statement id (xAPI), or a key made of the export's learner, course and verb.
+    source_id: Mapped[str] = mapped_column(String(100))
+    learner_key: Mapped[str] = mapped_column(String(64))
+    business_unit: Mapped[str] = mapped_column(String(120), default="")
+    verb: Mapped[FactVerb] = mapped_column(enum_column(FactVerb))
+    occurred_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[float | None] = mapped_column(Float)  # scaled, 0..1
+    seconds: Mapped[int | None] = mapped_column(Integer)  # time spent
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("academy_id", "source", "source_id"),
+        Index("ix_learner_fact_brick_learner", "brick_id", "learner_key"),
+    )
