@@ -431,6 +431,12 @@ ROUTES: dict[str, Route] = {
     # LMS course and xAPI activities.
     "learning.settings": Route(academy("learning/"), allowed={"manager"}),
     "learning.pull": Route(academy("learning/pull"), "POST", allowed={"manager"}),
+    "learning.columns": Route(academy("learning/columns"), allowed={"manager"}),
+    "learning.import_upload": Route(academy("learning/import"), allowed={"manager"}),
+    "learning.import_confirm": Route(
+        academy("learning/import/confirm"), "POST", allowed={"manager"}
+    ),
+    "learning.import_template": Route(academy("learning/import/template.csv"), allowed={"manager"}),
     "learning.brick_link": Route(
         lambda w, s: f"/a/{w.academy.slug}/bricks/{make_brick(s, w, 'LMS').number}/learning",
         allowed=BUILDERS,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import PasswordField, RadioField, SelectField
 from wtforms.validators import InputRequired, Length
 
 from tracker.forms import choices, long_text, text_field
@@ -63,3 +64,24 @@ class LrsForm(FlaskForm):
             " if any."
         ),
     )
+
+
+class UploadLmsExportForm(FlaskForm):
+    file = FileField(
+        _l("LMS export"),
+        validators=[FileRequired(_l("Choose a file to import."))],
+    )
+
+
+class ColumnMappingForm(FlaskForm):
+    """The academy's headers for its LMS report, field by field (a preset fills them)."""
+
+    preset = SelectField(_l("Start from"), validators=[InputRequired()])
+    learner_id = text_field(_l("Learner id"), 200)
+    business_unit = text_field(_l("Business unit"), 200)
+    course_id = text_field(_l("Course id"), 200)
+    enrolment_date = text_field(_l("Enrolment date"), 200)
+    completion_date = text_field(_l("Completion date"), 200)
+    status = text_field(_l("Status"), 200)
+    score = text_field(_l("Score"), 200)
+    time_spent = text_field(_l("Time spent"), 200)

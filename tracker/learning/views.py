@@ -8,13 +8,15 @@ from flask import current_app, flash, g, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from tracker import imports_web
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.backlog.services import get_brick
 from tracker.db import db, utcnow
-from tracker.forms import ConfirmForm
-from tracker.learning import bp, services
-from tracker.learning.forms import BrickLinkForm, LrsForm
+from tracker.forms import ConfirmForm, choices
+from tracker.imports import ImportPlan, ImportRules
+from tracker.learning import bp, lms_import, services
+from tracker.learning.forms import BrickLinkForm, ColumnMappingForm, LrsForm, UploadLmsExportForm
 from tracker.learning.models import LrsAuth
 from tracker.web import requires, see_other, submit, success
 
@@ -83,6 +85,63 @@ def pull() -> Any:
             "success",
         )
     return see_other("learning.settings")
+
+
+# -- The LMS-export import (tracker/imports_web.py's flow) ----------------------------------------
+
+
+def _import_rows(session: Any, academy: Any, plan: ImportPlan[Any], *, actor: Any, now: Any) -> int:
+    return lms_import.import_rows(session, academy, plan, key=current_app.config["LEARNER_KEY"])
+
+
+class LmsExportImport(imports_web.Importer[int]):
+    """An LMS's completion report: pseudonymous facts per learner and course."""
+
+    rules = ImportRules(
+        columns=lms_import.COLUMNS,
+        check=lms_import.plan_import,
+        apply=_import_rows,
+        sample=lms_import.template_csv,
+    )
+    endpoints = ("learning.import_upload", "learning.import_confirm", "learning.import_template")
+    form = UploadLmsExportForm
+    texts = "learning/_import_texts.html"
+    max_bytes = lms_import.MAX_BYTES
+    max_rows = lms_import.MAX_ROWS
+
+    def done(self, plan: ImportPlan[Any], count: int) -> Any:
+        return success(
+            ngettext("%(num)s row imported.", "%(num)s rows imported.", count), "learning.settings"
+        )
+
+
+imports_web.add_routes(
+    bp, LmsExportImport(), "/learning/import", Permission.LEARNING_MANAGE, "lms-export-template.csv"
+)
+
+
+@bp.route("/learning/columns", methods=["GET", "POST"])
+@requires(Permission.LEARNING_MANAGE)
+def columns() -> Any:
+    current = services.get_settings(db.session, g.academy).column_mapping or {}
+    form = ColumnMappingForm(data={"preset": "mine", **current})
+    form.preset.choices = choices(
+        [("mine", _("The headers below")), *((name, name) for name in lms_import.PRESETS)]
+    )
+    if form.validate_on_submit() and form.preset.data != "mine":
+        preset = lms_import.PRESETS[form.preset.data]
+        for name in lms_import.FIELDS:
+            form[name].data = preset.get(name, "")
+    done = submit(
+        form,
+        lambda: lms_import.set_mapping(
+            db.session, g.academy,
+            {name: form[name].data or "" for name in lms_import.FIELDS}, now=utcnow(),
+        ),
+    )  # fmt: skip
+    if done:
+        return success(_("The LMS export columns are saved."), "learning.import_upload")
+    return render_template("learning/columns.html", form=form), done.status
 
 
 @bp.route("/bricks/<int:number>/learning", methods=["GET", "POST"])
