@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker import imports_web
+from tracker.academies.models import Academy
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.backlog.services import get_brick
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm, choices
 from tracker.imports import ImportPlan, ImportRules
-from tracker.learning import bp, lms_import, services
+from tracker.learning import bp, lms_import, outcomes, services
 from tracker.learning.forms import BrickLinkForm, ColumnMappingForm, LrsForm, UploadLmsExportForm
 from tracker.learning.models import LrsAuth
 from tracker.web import requires, see_other, submit, success
@@ -173,8 +174,26 @@ def brick_learning_identifiers(brick: Brick) -> services.BrickIdentifiers:
     return services.brick_identifiers(db.session, brick)
 
 
+def brick_learning_outcome(brick: Brick) -> outcomes.BrickOutcome:
+    """The brick's outcome with learners: for the brick page."""
+    return outcomes.brick_outcomes(db.session, [brick])[brick.id]
+
+
+def release_learning_outcome(bricks: list[Brick]) -> outcomes.ReleaseOutcome:
+    """The outcome of a release's bricks: for the release page."""
+    return outcomes.release_outcome(db.session, bricks)
+
+
+def learning_need_reach(academy: Academy) -> list[outcomes.NeedReach]:
+    """People reached per need: for the coverage page and the stakeholder's home."""
+    return outcomes.need_reach(db.session, academy)
+
+
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(
         brick_learning_identifiers=brick_learning_identifiers,
+        brick_learning_outcome=brick_learning_outcome,
+        release_learning_outcome=release_learning_outcome,
+        learning_need_reach=learning_need_reach,
     )
 )
