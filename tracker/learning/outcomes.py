@@ -121,7 +121,8 @@ def hide_small_units(units: list[UnitOutcome]) -> tuple[list[UnitOutcome], UnitO
 
 
 def brick_outcomes(session: Session, bricks: Sequence[Brick]) -> dict[int, BrickOutcome]:
-    """Each brick's outcome (four queries, whatever the number of facts)."""
+    """Each brick's outcome (four queries, whatever the number of facts; one when none of the
+    bricks has a learner yet)."""
     found = {b.id: BrickOutcome(b.id, planned_minutes=b.learner_minutes) for b in bricks}
     if not found:
         return found
@@ -138,6 +139,8 @@ def brick_outcomes(session: Session, bricks: Sequence[Brick]) -> dict[int, Brick
         outcome = found[brick_id]
         outcome.enrolled, outcome.completed, outcome.scored = enrolled, int(completed), scored
         outcome.mean_score = None if mean is None else float(mean)
+    if not any(outcome.enrolled for outcome in found.values()):
+        return found  # no learner yet: nothing more to ask
     for brick_id, value in _medians(session, learners, "seconds").items():
         found[brick_id].median_seconds = value
     for brick_id, value in _medians(session, learners, "best").items():
