@@ -30,6 +30,7 @@ from tracker.learning.models import (
     LearnerFact,
     LearningActivity,
     LearningSettings,
+    ObjectiveEvidence,
 )
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
@@ -63,6 +64,7 @@ __all__ = [
     "MemberEvent",
     "Membership",
     "NeedEvent",
+    "ObjectiveEvidence",
     "PasswordReset",
     "Question",
     "Release",

@@ -33,9 +33,15 @@ def test_released_bricks_learners_and_figures(client, db_session, world, login, 
 
     login(world.manager)
     settings = f"/a/{world.academy.slug}/learning/"
-    client.post(settings, data={"endpoint": lrs.endpoint, "auth": "basic",
-                                "username": lrs.username, "secret": lrs.password,
-                                "clear_secret": "keep", "business_unit_extension": EXTENSION})  # fmt: skip
+    lrs_form = {
+        "endpoint": lrs.endpoint,
+        "auth": "basic",
+        "username": lrs.username,
+        "secret": lrs.password,
+        "clear_secret": "keep",
+        "business_unit_extension": EXTENSION,
+    }
+    client.post(settings, data=lrs_form)
 
     start = utcnow() + dt.timedelta(seconds=2)
     sent = []
@@ -68,7 +74,7 @@ def test_released_bricks_learners_and_figures(client, db_session, world, login, 
         assert "Cyber hygiene" in html
         # 100 of the 200 Sales learners had the need's brick (brick 0: the even numbers), of
         # a headcount of 500; 66 of them completed it (not the multiples of 6).
-        row = html[html.index("<th scope=\"row\">Cyber hygiene</th>") :].split("</tr>")[0]
+        row = html[html.index('<th scope="row">Cyber hygiene</th>') :].split("</tr>")[0]
         assert ">100 (20%)</td>" in row and ">66 (13.2%)</td>" in row, row
         assert "e2e-" not in html
     assert client.get(f"/a/{world.academy.slug}/releases/{release.id}/").status_code == 403

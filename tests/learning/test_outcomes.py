@@ -126,3 +126,33 @@ def test_need_reach_against_headcount_and_stakeholder_sees_aggregates(
         # Aggregates only: no pseudonym, no per-brick learner figures.
         assert services.learner_key("k", f"{brick.id}-u0") not in html
     assert client.get(f"/a/{world.academy.slug}/bricks/{brick.number}").status_code == 403
+
+
+def test_objectives_achieved_by_score_threshold(client, db_session, world, login, queries):
+    release = make_release(db_session, world.academy)
+    brick = make_brick(db_session, world, "Phishing", learner_minutes=20, release_id=release.id,
+                       objectives=[("Spot a phishing e-mail", "apply"),
+                                   ("Report it", "remember")])  # fmt: skip
+    spot, report = brick.objectives
+    login(world.designer)
+    url = f"/a/{world.academy.slug}/bricks/{brick.number}/learning"
+    response = client.post(url, data={"course_id": "", "activity_iris": "",
+                                      f"threshold_{spot.id}": "70"})  # fmt: skip
+    assert response.status_code == 303
+    assert services.objective_thresholds(db_session, brick) == {spot.id: 0.7}
+    bad = client.post(url, data={f"threshold_{spot.id}": "170"})
+    assert bad.status_code == 422
+
+    # 20 learners with a score: 50 %, 51 % ... 69 %, then 10 more at 70 % and above.
+    scored = [(f"s{i}", "Sales", True, (50 + i) / 100, 600) for i in range(20)]
+    scored += [(f"t{i}", "Sales", True, (70 + i) / 100, 600) for i in range(10)]
+    add_facts(db_session, brick, [*scored, ("n1", "Sales", False, None, None)])
+    with queries() as counted:
+        found = outcomes.objective_outcomes(db_session, [brick])[brick.id]
+    assert counted.count == 2
+    assert [(x.objective.id, x.scored, x.reached) for x in found] == [(spot.id, 30, 10)]
+    assert abs(found[0].share - 1 / 3) < 1e-9 and not found[0].indicative
+    login(world.manager)
+    html = client.get(f"/a/{world.academy.slug}/releases/{release.id}/").get_data(as_text=True)
+    assert "Objectives achieved" in html and "Spot a phishing e-mail" in html
+    assert report.statement not in html.split("Objectives achieved")[1].split("</table>")[0]

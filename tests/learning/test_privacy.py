@@ -36,7 +36,9 @@ def test_no_learner_name_or_email_in_any_table(db_session, world, lrs: Lrs):
     lrs.post(sent)
     report = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
     assert report.stored == 2
-    rows = [["learner_id", "course_id", "status"]] + [[email, "PRIV-1", "passed"] for email in EMAILS]
+    rows = [["learner_id", "course_id", "status"]] + [
+        [email, "PRIV-1", "passed"] for email in EMAILS
+    ]
     plan = lms_import.plan_import(db_session, world.academy, "r.csv", csv_bytes(rows))
     lms_import.import_rows(db_session, world.academy, plan, key=KEY)
     db_session.flush()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, RadioField, SelectField
 from wtforms.validators import InputRequired, Length
 
-from tracker.forms import choices, long_text, text_field
+from tracker.forms import choices, long_text, optional_number, text_field
 from tracker.learning.models import LrsAuth
 
 
@@ -85,3 +88,17 @@ class ColumnMappingForm(FlaskForm):
     status = text_field(_l("Status"), 200)
     score = text_field(_l("Score"), 200)
     time_spent = text_field(_l("Time spent"), 200)
+
+
+def brick_link_form(objectives: Sequence[Any]) -> type[BrickLinkForm]:
+    """The brick's link form with, for each of its objectives, an optional score threshold."""
+    fields = {
+        f"threshold_{objective.id}": optional_number(
+            objective.statement[:120],
+            0,
+            100,
+            _l("The score, as a percentage, a learner must reach to have reached this objective."),
+        )
+        for objective in objectives
+    }
+    return type("BrickLinkWithObjectivesForm", (BrickLinkForm,), fields)

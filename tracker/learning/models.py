@@ -114,3 +114,15 @@ class LearnerFact(AcademyRow, Base):
         UniqueConstraint("academy_id", "source", "source_id"),
         Index("ix_learner_fact_brick_learner", "brick_id", "learner_key"),
     )
+
+
+class ObjectiveEvidence(Base):
+    """What shows a learning objective reached: a score threshold of the brick's assessment
+    (the learner's best score at or above it)."""
+
+    __tablename__ = "objective_evidence"
+
+    objective_id: Mapped[int] = mapped_column(
+        ForeignKey("learning_objective.id", ondelete="CASCADE"), primary_key=True
+    )
+    min_score: Mapped[float] = mapped_column(Float)  # scaled, 0..1

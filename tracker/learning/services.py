@@ -31,6 +31,7 @@ from tracker.learning.models import (
     LearningActivity,
     LearningSettings,
     LrsAuth,
+    ObjectiveEvidence,
 )
 
 IDENTIFIER_MAX = 500
@@ -345,3 +346,41 @@ def due_academy_ids(session: Session, *, now: dt.datetime, every_minutes: int) -
     ).all()
     limit = now - dt.timedelta(minutes=every_minutes)
     return [academy_id for academy_id, last in rows if last is None or last <= limit]
+
+
+# -- Objectives tied to evidence ---------------------------------------------------------------
+
+
+def objective_thresholds(session: Session, brick: Brick) -> dict[int, float]:
+    """Each objective's score threshold (scaled 0..1), by objective id."""
+    ids = [objective.id for objective in brick.objectives]
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            select(ObjectiveEvidence.objective_id, ObjectiveEvidence.min_score).where(
+                ObjectiveEvidence.objective_id.in_(ids)
+            )
+        ).all()
+    )
+
+
+def set_objective_thresholds(
+    session: Session, brick: Brick, thresholds: dict[int, int | None]
+) -> None:
+    """Tie the brick's objectives to a score threshold (a percentage, None: no evidence)."""
+    mine = {objective.id for objective in brick.objectives}
+    for objective_id, percent in thresholds.items():
+        if objective_id not in mine:
+            raise DomainError(_("This objective is not one of the brick's."))
+        if percent is not None and not 0 <= percent <= 100:
+            raise DomainError(_("A score threshold is a percentage between 0 and 100."))
+    session.execute(
+        delete(ObjectiveEvidence).where(ObjectiveEvidence.objective_id.in_(list(thresholds)))
+    )
+    session.add_all(
+        ObjectiveEvidence(objective_id=objective_id, min_score=percent / 100)
+        for objective_id, percent in thresholds.items()
+        if percent is not None
+    )
+    session.flush()

@@ -17,7 +17,12 @@ from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm, choices
 from tracker.imports import ImportPlan, ImportRules
 from tracker.learning import bp, lms_import, outcomes, services
-from tracker.learning.forms import BrickLinkForm, ColumnMappingForm, LrsForm, UploadLmsExportForm
+from tracker.learning.forms import (
+    ColumnMappingForm,
+    LrsForm,
+    UploadLmsExportForm,
+    brick_link_form,
+)
 from tracker.learning.models import LrsAuth
 from tracker.web import requires, see_other, submit, success
 
@@ -150,23 +155,34 @@ def columns() -> Any:
 def brick_link(number: int) -> Any:
     brick = get_brick(db.session, g.academy, number)
     current = services.brick_identifiers(db.session, brick)
-    form = BrickLinkForm(
-        data={"course_id": current.course_id, "activity_iris": "\n".join(current.iris)}
+    thresholds = services.objective_thresholds(db.session, brick)
+    form = brick_link_form(brick.objectives)(
+        data={
+            "course_id": current.course_id,
+            "activity_iris": "\n".join(current.iris),
+            **{f"threshold_{i}": round(score * 100) for i, score in thresholds.items()},
+        }
     )
-    done = submit(
-        form,
-        lambda: services.set_brick_identifiers(
+
+    def save() -> None:
+        services.set_brick_identifiers(
             db.session, brick, course_id=form.course_id.data or "",
             iris=services.split_iris(form.activity_iris.data or ""),
-        ),
-    )  # fmt: skip
+        )  # fmt: skip
+        services.set_objective_thresholds(
+            db.session, brick, {o.id: form[f"threshold_{o.id}"].data for o in brick.objectives}
+        )
+
+    done = submit(form, save)
     if done:
         return success(
             _("The learning platform identifiers of %(key)s are saved.", key=brick.key),
             "backlog.brick",
             number=brick.number,
         )
-    return render_template("learning/brick_link.html", form=form, brick=brick), done.status
+    return render_template(
+        "learning/brick_link.html", form=form, brick=brick, objectives=brick.objectives
+    ), done.status
 
 
 def brick_learning_identifiers(brick: Brick) -> services.BrickIdentifiers:
@@ -177,6 +193,11 @@ def brick_learning_identifiers(brick: Brick) -> services.BrickIdentifiers:
 def brick_learning_outcome(brick: Brick) -> outcomes.BrickOutcome:
     """The brick's outcome with learners: for the brick page."""
     return outcomes.brick_outcomes(db.session, [brick])[brick.id]
+
+
+def brick_objective_outcomes(bricks: list[Brick]) -> dict[int, list[outcomes.ObjectiveOutcome]]:
+    """Objectives achieved, per brick: for the brick page and the release page."""
+    return outcomes.objective_outcomes(db.session, bricks)
 
 
 def release_learning_outcome(bricks: list[Brick]) -> outcomes.ReleaseOutcome:
@@ -193,6 +214,7 @@ bp.record_once(
     lambda state: state.app.jinja_env.globals.update(
         brick_learning_identifiers=brick_learning_identifiers,
         brick_learning_outcome=brick_learning_outcome,
+        brick_objective_outcomes=brick_objective_outcomes,
         release_learning_outcome=release_learning_outcome,
         learning_need_reach=learning_need_reach,
     )
