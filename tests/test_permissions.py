@@ -125,6 +125,26 @@ def _release(w: World, s: Session) -> int:
     return create_release(s, w.academy, name="Incrément 1", actor=w.manager, now=utcnow()).id
 
 
+def _evaluation(w: World, s: Session) -> int:
+    from tracker.learning.evaluations import create_evaluation
+    from tracker.learning.models import EvaluationKind
+    from tracker.releases.models import Release
+
+    release = s.get(Release, _release(w, s))
+    assert release is not None
+    return create_evaluation(s, w.academy, release, EvaluationKind.REACTION, now=utcnow())[0].id
+
+
+def _evaluation_link(w: World, s: Session) -> str:
+    from tracker.learning.evaluations import create_evaluation
+    from tracker.learning.models import EvaluationKind
+    from tracker.releases.models import Release
+
+    release = s.get(Release, _release(w, s))
+    assert release is not None
+    return create_evaluation(s, w.academy, release, EvaluationKind.REACTION, now=utcnow())[1]
+
+
 def _published_notes(w: World, s: Session) -> int:
     """An approved release with published notes (the stakeholder gets the e-mail)."""
     from flask_babel import force_locale
@@ -437,6 +457,16 @@ ROUTES: dict[str, Route] = {
         academy("learning/import/confirm"), "POST", allowed={"manager"}
     ),
     "learning.import_template": Route(academy("learning/import/template.csv"), allowed={"manager"}),
+    "learning.create_evaluation": Route(
+        lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/evaluations",
+        "POST",
+        allowed={"manager"},
+        data={"kind": "reaction"},
+    ),
+    "learning.evaluation": Route(
+        lambda w, s: f"/a/{w.academy.slug}/evaluations/{_evaluation(w, s)}", allowed=BUILDERS
+    ),
+    "evaluate.answer": Route(lambda w, s: f"/e/{_evaluation_link(w, s)}", public=True),
     "learning.brick_link": Route(
         lambda w, s: f"/a/{w.academy.slug}/bricks/{make_brick(s, w, 'LMS').number}/learning",
         allowed=BUILDERS,

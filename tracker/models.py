@@ -27,6 +27,9 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.triage_models import FeedbackItemEvent
 from tracker.learning.models import (
+    Evaluation,
+    EvaluationAnswer,
+    EvaluationQuestion,
     LearnerFact,
     LearningActivity,
     LearningSettings,
@@ -48,6 +51,9 @@ __all__ = [
     "ChecklistTemplate",
     "Comment",
     "Decision",
+    "Evaluation",
+    "EvaluationAnswer",
+    "EvaluationQuestion",
     "FeedToken",
     "FeedbackItem",
     "FeedbackItemEvent",

@@ -12,7 +12,7 @@ from wtforms import PasswordField, RadioField, SelectField
 from wtforms.validators import InputRequired, Length
 
 from tracker.forms import choices, long_text, optional_number, text_field
-from tracker.learning.models import LrsAuth
+from tracker.learning.models import EvaluationKind, LrsAuth
 
 
 class BrickLinkForm(FlaskForm):
@@ -102,3 +102,17 @@ def brick_link_form(objectives: Sequence[Any]) -> type[BrickLinkForm]:
         for objective in objectives
     }
     return type("BrickLinkWithObjectivesForm", (BrickLinkForm,), fields)
+
+
+class EvaluationForm(FlaskForm):
+    kind = SelectField(
+        _l("Evaluation"),
+        choices=choices(
+            [
+                (EvaluationKind.REACTION.value, _l("Reaction at J+0")),
+                (EvaluationKind.TRANSFER_30.value, _l("Transfer at J+30")),
+                (EvaluationKind.TRANSFER_90.value, _l("Transfer at J+90")),
+            ]
+        ),
+        validators=[InputRequired()],
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -126,3 +127,64 @@ class ObjectiveEvidence(Base):
         ForeignKey("learning_objective.id", ondelete="CASCADE"), primary_key=True
     )
     min_score: Mapped[float] = mapped_column(Float)  # scaled, 0..1
+
+
+class EvaluationKind(enum.StrEnum):
+    REACTION = "reaction"  # J+0, Kirkpatrick level 1: satisfaction, usefulness, intention
+    TRANSFER_30 = "transfer_30"  # J+30, level 3: applied at work?
+    TRANSFER_90 = "transfer_90"  # J+90
+
+
+class EvaluationQuestionKind(enum.StrEnum):
+    """The beta rounds' question kinds an evaluation uses (tracker/feedback: same scales)."""
+
+    RATING = "rating"  # 1-5
+    NPS = "nps"  # 0-10
+    YES_NO = "yes_no"
+    TEXT = "text"
+
+
+class Evaluation(AcademyRow, Base):
+    """A survey after a release, answered through its public link (a random token, stored only
+    as its SHA-256). Anonymous as the anonymous beta rounds: no answer names or times anyone."""
+
+    __tablename__ = "evaluation"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
+    kind: Mapped[EvaluationKind] = mapped_column(enum_column(EvaluationKind))
+    link_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    opens_on: Mapped[dt.date] = mapped_column(Date)  # the day every answer carries
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_evaluation_release_id", "release_id"),)
+
+
+class EvaluationQuestion(Base):
+    __tablename__ = "evaluation_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[EvaluationQuestionKind] = mapped_column(enum_column(EvaluationQuestionKind))
+    prompt: Mapped[str] = mapped_column(String(500))
+    # What it measures, for the comparisons: csat, nps, intention, applied ("" for the others).
+    measure: Mapped[str] = mapped_column(String(20), default="")
+
+
+class EvaluationAnswer(Base):
+    """One answer; `submission` is random per submitted form (groups the answers of one form,
+    names nobody)."""
+
+    __tablename__ = "evaluation_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluation_question.id", ondelete="CASCADE")
+    )
+    submission: Mapped[str] = mapped_column(String(32))
+    value_int: Mapped[int | None] = mapped_column(Integer)
+    value_text: Mapped[str | None] = mapped_column(String(2000))
+
+    __table_args__ = (Index("ix_evaluation_answer_question_id", "question_id"),)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, g, render_template
+from flask import abort, current_app, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -14,17 +14,23 @@ from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.backlog.services import get_brick
 from tracker.db import db, utcnow
+from tracker.errors import DomainError
 from tracker.forms import ConfirmForm, choices
 from tracker.imports import ImportPlan, ImportRules
-from tracker.learning import bp, lms_import, outcomes, services
+from tracker.learning import bp, evaluate_bp, evaluations, lms_import, outcomes, services
 from tracker.learning.forms import (
     ColumnMappingForm,
+    EvaluationForm,
     LrsForm,
     UploadLmsExportForm,
     brick_link_form,
 )
-from tracker.learning.models import LrsAuth
-from tracker.web import requires, see_other, submit, success
+from tracker.learning.labels import EVALUATION_KIND_LABELS
+from tracker.learning.models import EvaluationKind, LrsAuth
+from tracker.releases.models import Release
+from tracker.releases.readiness import last_beta_figures
+from tracker.releases.services import get_release
+from tracker.web import public, requires, see_other, submit, success
 
 
 @bp.route("/learning/", methods=["GET", "POST"])
@@ -217,5 +223,99 @@ bp.record_once(
         brick_objective_outcomes=brick_objective_outcomes,
         release_learning_outcome=release_learning_outcome,
         learning_need_reach=learning_need_reach,
+    )
+)
+
+
+# -- Evaluations after the release -----------------------------------------------------------------
+
+
+@bp.route("/releases/<int:release_id>/evaluations", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def create_evaluation(release_id: int) -> Any:
+    release = get_release(db.session, g.academy, release_id)
+    form = EvaluationForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the kind of evaluation."), "error")
+        return see_other("releases.show", release_id=release.id)
+    evaluation, token = evaluations.create_evaluation(
+        db.session, g.academy, release, EvaluationKind(form.kind.data), now=utcnow()
+    )
+    db.session.commit()
+    link = f"{current_app.config['BASE_URL']}{url_for('evaluate.answer', token=token)}"
+    # The link is shown once, here (only its hash is kept).
+    return render_template(
+        "learning/evaluation_created.html", evaluation=evaluation, release=release, link=link
+    )
+
+
+@bp.route("/evaluations/<int:evaluation_id>")
+@requires(Permission.OUTCOME_VIEW)
+def evaluation(evaluation_id: int) -> Any:
+    found = evaluations.get_evaluation(db.session, g.academy, evaluation_id)
+    results = evaluations.evaluation_results(db.session, [found])[found.id]
+    return render_template(
+        "learning/evaluation.html",
+        results=results,
+        texts=evaluations.free_texts(db.session, found),
+        release=db.session.get(Release, found.release_id),
+    )
+
+
+@evaluate_bp.route("/e/<token>", methods=["GET", "POST"])
+@public
+def answer(token: str) -> Any:
+    found = evaluations.find_by_link(db.session, token)
+    if found is None:
+        abort(404)
+    questions = evaluations.questions_of(db.session, found)
+    form = ConfirmForm()
+    errors: dict[str, str] = {}
+    closed = utcnow() >= found.closes_at
+    if request.method == "POST" and not closed:
+        if not form.validate_on_submit():
+            errors["form"] = _("The form has expired: try again.")
+        else:
+            values = {key: str(value) for key, value in request.form.items()}
+            try:
+                evaluations.submit_answers(db.session, found, values, now=utcnow())
+            except evaluations.AnswerErrors as error:
+                db.session.rollback()
+                errors = error.errors
+            except DomainError as error:
+                db.session.rollback()
+                errors["form"] = error.message
+            else:
+                db.session.commit()
+                return render_template("learning/evaluation_thanks.html")
+    return render_template(
+        "learning/evaluation_answer.html",
+        evaluation=found,
+        questions=questions,
+        form=form,
+        errors=errors,
+        values=request.form if request.method == "POST" else {},
+        closed=closed,
+    ), (422 if errors else 200)
+
+
+def release_evaluation_results(release: Release) -> list[evaluations.EvaluationResults]:
+    """The release's evaluations with their figures: for the release page."""
+    listed = evaluations.release_evaluations(db.session, release)
+    results = evaluations.evaluation_results(db.session, listed)
+    return [results[e.id] for e in listed]
+
+
+def release_beta_prediction(release: Release) -> Any:
+    """The release's last closed beta round (its CSAT and NPS): beside the reaction."""
+    return last_beta_figures(db.session, release)
+
+
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        release_evaluation_results=release_evaluation_results,
+        release_beta_prediction=release_beta_prediction,
+        EvaluationForm=EvaluationForm,
+        EVALUATION_KIND_LABELS=EVALUATION_KIND_LABELS,
     )
 )
