@@ -134,7 +134,7 @@ def main() -> int:
             began = time.perf_counter()
             plan = lms_import.plan_import(session, academy, "export.csv", data)
             checked = time.perf_counter() - began
-            count = lms_import.import_rows(session, academy, plan, key=KEY)
+            count = lms_import.import_rows(session, academy, plan, key=KEY, now=utcnow())
             session.commit()
             imported = time.perf_counter() - began
             facts = session.scalar(select(func.count()).select_from(LearnerFact))

@@ -451,6 +451,7 @@ ROUTES: dict[str, Route] = {
     # LMS course and xAPI activities.
     "learning.settings": Route(academy("learning/"), allowed={"manager"}),
     "learning.pull": Route(academy("learning/pull"), "POST", allowed={"manager"}),
+    "learning.named_mode": Route(academy("learning/named"), "POST", allowed={"manager"}),
     "learning.columns": Route(academy("learning/columns"), allowed={"manager"}),
     "learning.import_upload": Route(academy("learning/import"), allowed={"manager"}),
     "learning.import_confirm": Route(

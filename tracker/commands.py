@@ -250,11 +250,23 @@ def pull_learning(slug: str) -> None:
         click.echo("no academy has an LRS")
 
 
+@click.command("erase-learner-details")
+def erase_learner_details() -> None:
+    """Erase the learners' names and e-mails kept in named mode past their retention."""
+    from tracker.learning.services import erase_expired_identities
+
+    erased = erase_expired_identities(db.session, now=utcnow())
+    db.session.commit()
+    click.echo(f"learner identities erased: {erased}")
+
+
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
     """Run the periodic jobs forever: close due feedback rounds, read the LRSs that are due
-    (every LEARNING_PULL_MINUTES), send queued e-mail."""
+    (every LEARNING_PULL_MINUTES), erase learners' names past their retention, send queued
+    e-mail."""
+    from tracker.learning.services import erase_expired_identities
     from tracker.mail.services import SmtpSettings, send_queued_mail
 
     smtp = SmtpSettings.from_config(current_app.config)
@@ -267,6 +279,8 @@ def worker(interval: int) -> None:
             if current_app.config["LEARNER_KEY"]:
                 for line in run_pull_learning(due_only=True):
                     click.echo(f"learning: {line}")
+            erase_expired_identities(db.session, now=utcnow())
+            db.session.commit()
             report = send_queued_mail(db.session, smtp, clock=utcnow)
             if report.sent or report.kept_in_outbox or report.failed or report.retried:
                 click.echo(f"mail: {report}")
@@ -290,6 +304,7 @@ def init_app(app: Flask) -> None:
         close_due_rounds_command,
         send_reminders,
         pull_learning,
+        erase_learner_details,
         worker,
     ):
         app.cli.add_command(command)

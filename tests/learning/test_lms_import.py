@@ -12,6 +12,7 @@ from werkzeug.test import encode_multipart
 
 from tests.factories import csv_bytes, make_brick, xlsx_bytes
 from tests.learning.conftest import KEY
+from tracker.db import utcnow
 from tracker.learning import lms_import, services
 from tracker.learning.models import FactSource, FactVerb, LearnerFact
 
@@ -176,6 +177,6 @@ def test_no_name_or_email_reaches_the_facts(db_session, world):
     courses(db_session, world, "C-1")
     rows = [HEADER, ["jeanne.dupont@example.com", "Sales", "C-1", "", "", "passed", "", ""]]
     plan = lms_import.plan_import(db_session, world.academy, "r.csv", csv_bytes(rows))
-    lms_import.import_rows(db_session, world.academy, plan, key=KEY)
+    lms_import.import_rows(db_session, world.academy, plan, key=KEY, now=utcnow())
     for fact in db_session.scalars(select(LearnerFact)):
         assert "jeanne" not in fact.learner_key and "@" not in fact.learner_key

@@ -8,10 +8,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, RadioField, SelectField
+from wtforms import BooleanField, PasswordField, RadioField, SelectField
 from wtforms.validators import InputRequired, Length
 
-from tracker.forms import choices, long_text, optional_number, text_field
+from tracker.forms import BoundedIntegerField, choices, long_text, optional_number, text_field
 from tracker.learning.models import EvaluationKind, LrsAuth
 
 
@@ -115,4 +115,15 @@ class EvaluationForm(FlaskForm):
             ]
         ),
         validators=[InputRequired()],
+    )
+
+
+class NamedModeForm(FlaskForm):
+    named = BooleanField(_l("Keep learners' names and e-mails (named mode)"))
+    retention_days = BoundedIntegerField(
+        _l("Retention (days)"),
+        [InputRequired()],
+        minimum=1,
+        maximum=3650,
+        description=_l("Names and e-mails are erased this many days after they were read."),
     )

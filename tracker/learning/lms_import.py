@@ -70,6 +70,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("status", ("statut", "état", "etat", "completion status")),
     Column("score", ("note", "grade", "résultat", "resultat", "final score")),
     Column("time_spent", ("temps passé", "temps passe", "durée", "duree", "time")),
+    # Kept only in named mode (learner_identity, erased after the retention); ignored otherwise.
+    Column("learner_name", ("name", "nom", "full name", "nom complet"), max_length=200),
+    Column("learner_email", ("email", "e-mail", "courriel", "mail"), max_length=320),
 )  # fmt: skip
 
 # The headers of the usual reports, as starting points an academy adjusts on its settings page.
@@ -178,6 +181,8 @@ def _check_row(line: int, cells: dict[str, str], courses: dict[str, int]) -> Imp
         fail("learner_id", _("The learner id is missing."))
     values["learner"] = learner
     values["business_unit"] = cells.get("business_unit", "")[:120]
+    values["name"] = cells.get("learner_name", "")
+    values["email"] = cells.get("learner_email", "")
     course = cells.get("course_id", "")
     if not course:
         fail("course_id", _("The course id is missing."))
@@ -264,7 +269,12 @@ def _source_id(course: str, learner_key: str, verb: FactVerb) -> str:
 
 
 def import_rows(
-    session: Session, academy: Academy, plan: ImportPlan[ImportRow], *, key: str
+    session: Session,
+    academy: Academy,
+    plan: ImportPlan[ImportRow],
+    *,
+    key: str,
+    now: dt.datetime,
 ) -> int:
     """Store every row's facts (replacing those an earlier import of the same learner and
     course gave), in batches, and remember the file's headers; flushes only. Returns the number
@@ -272,6 +282,7 @@ def import_rows(
     if not plan.ok:
         raise DomainError(_("Correct the file: nothing is imported while a row is wrong."))
     services.learner_key(key, "")  # no key: refuse before writing anything
+    settings = services.get_settings(session, academy)
     for start in range(0, len(plan.rows), BATCH):
         facts: list[dict[str, Any]] = []
         for row in plan.rows[start : start + BATCH]:
@@ -306,8 +317,15 @@ def import_rows(
             )
         )
         session.execute(insert(LearnerFact), facts)
+        if settings.named_mode:
+            services.record_identities(
+                session, academy,
+                {services.learner_key(key, row.values["learner"]):
+                 (row.values["name"], row.values["email"])
+                 for row in plan.rows[start : start + BATCH]},
+                now=now,
+            )  # fmt: skip
     if isinstance(plan, LmsPlan) and plan.headers:
-        settings = services.get_settings(session, academy)
         settings.column_mapping = {**(settings.column_mapping or {}), **plan.headers}
     session.flush()
     return len(plan.rows)

@@ -72,6 +72,10 @@ class LearningSettings(AcademyRow, Base):
     last_pull_error: Mapped[str] = mapped_column(String(500), default="")
     # LMS exports: the file's column for each field (remembered after an import).
     column_mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Named mode (off by default): learners' names and e-mails are kept beside their pseudonym
+    # (learner_identity) for `retention_days`, then erased (flask erase-learner-details).
+    named_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    retention_days: Mapped[int] = mapped_column(Integer, default=180)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("academy_id"),)
@@ -188,3 +192,18 @@ class EvaluationAnswer(Base):
     value_text: Mapped[str | None] = mapped_column(String(2000))
 
     __table_args__ = (Index("ix_evaluation_answer_question_id", "question_id"),)
+
+
+class LearnerIdentity(AcademyRow, Base):
+    """Named mode only: who a pseudonym is (the name and e-mail the learning data gave), kept
+    until `recorded_at` + the academy's retention, then erased. Never written in the default
+    (pseudonymous) mode."""
+
+    __tablename__ = "learner_identity"
+
+    learner_key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("academy_id", "learner_key"),)

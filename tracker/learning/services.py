@@ -28,6 +28,7 @@ from tracker.learning.models import (
     ActivityKind,
     FactSource,
     LearnerFact,
+    LearnerIdentity,
     LearningActivity,
     LearningSettings,
     LrsAuth,
@@ -218,6 +219,8 @@ def store_statements(
     bricks_by_iri: dict[str, int],
     business_unit_extension: str,
     report: PullReport,
+    named: bool = False,
+    now: dt.datetime | None = None,
 ) -> str:
     """Store the facts of one page of statements (idempotent on the statement id: one query for
     the ids already stored, one batch insert); return the greatest `stored` seen."""
@@ -280,6 +283,13 @@ def store_statements(
         if rows:
             session.execute(insert(LearnerFact), rows)
             report.stored += len(rows)
+        if named and now is not None:
+            record_identities(
+                session, academy,
+                {learner_key(key, fact.learner): (fact.learner_name, fact.learner_email)
+                 for fact in mapped.values()},
+                now=now,
+            )  # fmt: skip
     session.flush()
     return latest
 
@@ -316,6 +326,7 @@ def pull_statements(
             latest = store_statements(
                 session, academy, statements, key=key, bricks_by_iri=bricks_by_iri,
                 business_unit_extension=extension, report=report,
+                named=settings.named_mode, now=now,
             )  # fmt: skip
             settings.pending_stored = max(settings.pending_stored, latest)
             settings.pending_more = more[:2000]
@@ -384,3 +395,85 @@ def set_objective_thresholds(
         if percent is not None
     )
     session.flush()
+
+
+# -- Named mode: identities kept for the retention period, then erased -----------------------------
+
+RETENTION_MAX_DAYS = 3650
+
+
+def set_named_mode(
+    session: Session, academy: Academy, *, named: bool, retention_days: int, now: dt.datetime
+) -> LearningSettings:
+    """Turn the named mode on or off; off erases every identity at once."""
+    if not 1 <= retention_days <= RETENTION_MAX_DAYS:
+        raise DomainError(
+            ngettext(
+                "The retention is between 1 and %(num)s day.",
+                "The retention is between 1 and %(num)s days.",
+                RETENTION_MAX_DAYS,
+            ),
+            field="retention_days",
+        )
+    settings = get_settings(session, academy)
+    settings.named_mode = named
+    settings.retention_days = retention_days
+    settings.updated_at = now
+    if not named:
+        session.execute(delete(LearnerIdentity).where(LearnerIdentity.academy_id == academy.id))
+    session.flush()
+    return settings
+
+
+def record_identities(
+    session: Session, academy: Academy, found: dict[str, tuple[str, str]], *, now: dt.datetime
+) -> int:
+    """Named mode: keep (name, e-mail) per pseudonym, those not known yet; one select, one
+    batch insert. Returns how many were added."""
+    found = {key: value for key, value in found.items() if any(value)}
+    if not found:
+        return 0
+    known = set(
+        session.scalars(
+            select(LearnerIdentity.learner_key).where(
+                LearnerIdentity.academy_id == academy.id,
+                LearnerIdentity.learner_key.in_(list(found)),
+            )
+        )
+    )
+    rows = [
+        {"academy_id": academy.id, "learner_key": key, "name": name[:200],
+         "email": email[:320], "recorded_at": now}
+        for key, (name, email) in found.items()
+        if key not in known
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(LearnerIdentity), rows)
+    return len(rows)
+
+
+def erase_expired_identities(session: Session, *, now: dt.datetime) -> int:
+    """Erase the identities older than their academy's retention (every academy); the facts
+    stay, pseudonymous. Returns how many were erased."""
+    erased = 0
+    for academy_id, days in session.execute(
+        select(LearningSettings.academy_id, LearningSettings.retention_days)
+    ).all():
+        result = session.execute(
+            delete(LearnerIdentity).where(
+                LearnerIdentity.academy_id == academy_id,
+                LearnerIdentity.recorded_at < now - dt.timedelta(days=days),
+            )
+        )
+        erased += int(getattr(result, "rowcount", 0) or 0)
+    # Identities of academies whose named mode is off (turned off meanwhile): none may stay.
+    result = session.execute(
+        delete(LearnerIdentity).where(
+            LearnerIdentity.academy_id.in_(
+                select(LearningSettings.academy_id).where(LearningSettings.named_mode.is_(False))
+            )
+        )
+    )
+    erased += int(getattr(result, "rowcount", 0) or 0)
+    session.flush()
+    return erased

@@ -22,6 +22,7 @@ from tracker.learning.forms import (
     ColumnMappingForm,
     EvaluationForm,
     LrsForm,
+    NamedModeForm,
     UploadLmsExportForm,
     brick_link_form,
 )
@@ -68,8 +69,30 @@ def settings() -> Any:
         form=form,
         settings=current,
         pull_form=ConfirmForm(),
+        named_form=NamedModeForm(
+            formdata=None, named=current.named_mode, retention_days=current.retention_days
+        ),
         has_key=bool(current_app.config["LEARNER_KEY"]),
     ), done.status
+
+
+@bp.route("/learning/named", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def named_mode() -> Any:
+    form = NamedModeForm()
+    done = submit(
+        form,
+        lambda: services.set_named_mode(
+            db.session, g.academy, named=bool(form.named.data),
+            retention_days=form.retention_days.data or 0, now=utcnow(),
+        ),
+    )  # fmt: skip
+    if done:
+        return success(_("The named mode is saved."), "learning.settings")
+    for messages in form.errors.values():
+        for message in messages:
+            flash(str(message), "error")
+    return see_other("learning.settings")
 
 
 @bp.route("/learning/pull", methods=["POST"])
@@ -103,7 +126,9 @@ def pull() -> Any:
 
 
 def _import_rows(session: Any, academy: Any, plan: ImportPlan[Any], *, actor: Any, now: Any) -> int:
-    return lms_import.import_rows(session, academy, plan, key=current_app.config["LEARNER_KEY"])
+    return lms_import.import_rows(
+        session, academy, plan, key=current_app.config["LEARNER_KEY"], now=now
+    )
 
 
 class LmsExportImport(imports_web.Importer[int]):

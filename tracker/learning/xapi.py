@@ -227,6 +227,18 @@ class MappedStatement:
     score: float | None
     seconds: int | None
     completed: bool
+    # Named mode only (never stored otherwise): the actor's name and e-mail, if given.
+    learner_name: str = ""
+    learner_email: str = ""
+
+
+def actor_details(actor: Any) -> tuple[str, str]:
+    """The Agent's name and mailbox address, "" where absent."""
+    if not isinstance(actor, dict):
+        return "", ""
+    name = actor.get("name") if isinstance(actor.get("name"), str) else ""
+    mbox = actor.get("mbox") if isinstance(actor.get("mbox"), str) else ""
+    return str(name).strip(), str(mbox).removeprefix("mailto:").strip()
 
 
 def map_statement(
@@ -244,6 +256,7 @@ def map_statement(
         return None
     result = statement.get("result")
     result = result if isinstance(result, dict) else {}
+    name, email = actor_details(statement.get("actor"))
     return MappedStatement(
         statement_id=statement_id[:100],
         brick_id=brick_id,
@@ -255,6 +268,8 @@ def map_statement(
         score=score_of(result),
         seconds=parse_duration(result.get("duration")),
         completed=verb in COMPLETING or result.get("completion") is True,
+        learner_name=name,
+        learner_email=email,
     )
 
 
