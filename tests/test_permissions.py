@@ -467,6 +467,11 @@ ROUTES: dict[str, Route] = {
     "learning.evaluation": Route(
         lambda w, s: f"/a/{w.academy.slug}/evaluations/{_evaluation(w, s)}", allowed=BUILDERS
     ),
+    "learning.send_evaluation": Route(
+        lambda w, s: f"/a/{w.academy.slug}/evaluations/{_evaluation(w, s)}/send",
+        "POST",
+        allowed={"manager"},
+    ),
     "evaluate.answer": Route(lambda w, s: f"/e/{_evaluation_link(w, s)}", public=True),
     "learning.brick_link": Route(
         lambda w, s: f"/a/{w.academy.slug}/bricks/{make_brick(s, w, 'LMS').number}/learning",

@@ -29,6 +29,7 @@ from tracker.feedback.triage_models import FeedbackItemEvent
 from tracker.learning.models import (
     Evaluation,
     EvaluationAnswer,
+    EvaluationLink,
     EvaluationQuestion,
     LearnerFact,
     LearnerIdentity,
@@ -54,6 +55,7 @@ __all__ = [
     "Decision",
     "Evaluation",
     "EvaluationAnswer",
+    "EvaluationLink",
     "EvaluationQuestion",
     "FeedToken",
     "FeedbackItem",

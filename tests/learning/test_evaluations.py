@@ -9,11 +9,13 @@ import re
 
 from sqlalchemy import select
 
-from tests.factories import make_release, make_testers, passing_round
+from tests.factories import csv_bytes, make_release, make_testers, passing_round
 from tests.factories.backlog import add_bricks
 from tracker.db import utcnow
-from tracker.learning import evaluations
+from tracker.learning import evaluations, lms_import, services
 from tracker.learning.models import Evaluation, EvaluationAnswer, EvaluationKind
+from tracker.mail.models import MailMessage
+from tracker.mail.services import LINK_TOKEN
 
 
 def link_of(html: str) -> str:
@@ -96,3 +98,32 @@ def test_a_closed_evaluation_takes_no_answer(client, db_session, world):
     response = client.post(f"/e/{token}", data=answers(questions, rating=3, nps=5, intention=1))
     assert "Cette évaluation est close" in response.get_data(as_text=True)
     assert db_session.scalars(select(EvaluationAnswer)).all() == []
+
+
+def test_named_mode_mails_the_completers_each_their_own_link(client, db_session, world, login):
+    release = make_release(db_session, world.academy)
+    bricks = add_bricks(db_session, world.academy, release, 1)
+    services.set_brick_identifiers(db_session, bricks[0], course_id="EVAL-1", iris=[])
+    evaluation, _token = evaluations.create_evaluation(
+        db_session, world.academy, release, EvaluationKind.REACTION, now=utcnow()
+    )
+    login(world.manager)
+    url = f"/a/{world.academy.slug}/evaluations/{evaluation.id}/send"
+    refused = client.post(url, follow_redirects=True)  # default mode: no e-mail kept
+    assert "give the public link" in refused.get_data(as_text=True)
+    services.set_named_mode(db_session, world.academy, named=True, retention_days=90, now=utcnow())
+    rows = [["learner_id", "course_id", "status", "learner_email"]]
+    rows += [[f"c{n}", "EVAL-1", "passed" if n < 6 else "enrolled", f"c{n}@corp.example"]
+             for n in range(9)]  # fmt: skip
+    plan = lms_import.plan_import(db_session, world.academy, "r.csv", csv_bytes(rows))
+    lms_import.import_rows(db_session, world.academy, plan, key="k", now=utcnow())
+    response = client.post(url)
+    assert response.status_code == 303
+    messages = db_session.scalars(
+        select(MailMessage).where(MailMessage.link_kind == evaluations.LINK_KIND)
+    ).all()
+    assert sorted(m.to_address for m in messages) == [f"c{n}@corp.example" for n in range(6)]
+    assert all(LINK_TOKEN in m.body_text for m in messages)  # no link stored in a message
+    token = evaluations.issue_for_mail(db_session, evaluation.id, utcnow())
+    assert token and evaluations.find_by_link(db_session, token) == evaluation
+    assert client.get(f"/e/{token}").status_code == 200

@@ -23,15 +23,21 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
+from tracker.backlog.models import Brick
 from tracker.errors import DomainError, NotFound
 from tracker.feedback import metrics
 from tracker.learning.models import (
     Evaluation,
     EvaluationAnswer,
     EvaluationKind,
+    EvaluationLink,
     EvaluationQuestion,
     EvaluationQuestionKind,
+    LearnerFact,
+    LearnerIdentity,
+    LearningSettings,
 )
+from tracker.mail.services import LINK_TOKEN, queue_mail
 from tracker.releases.models import Release
 from tracker.rows import get_in
 from tracker.tokens import hash_token, new_token
@@ -120,9 +126,75 @@ def get_evaluation(session: Session, academy: Academy, evaluation_id: int) -> Ev
 
 
 def find_by_link(session: Session, token: str) -> Evaluation | None:
+    """The evaluation of its public link, or of a link an e-mail carried."""
     if not token or len(token) > 100:
         return None
-    return session.scalar(select(Evaluation).where(Evaluation.link_hash == hash_token(token)))
+    digest = hash_token(token)
+    found = session.scalar(select(Evaluation).where(Evaluation.link_hash == digest))
+    if found is None:
+        found = session.scalar(
+            select(Evaluation)
+            .join(EvaluationLink, EvaluationLink.evaluation_id == Evaluation.id)
+            .where(EvaluationLink.token_hash == digest)
+        )
+    return found
+
+
+LINK_KIND = "evaluation"
+
+
+def issue_for_mail(session: Session, evaluation_id: int, now: dt.datetime) -> str | None:
+    """A new link for one e-mail as it leaves (its hash stored), or None once closed."""
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None or now >= evaluation.closes_at:
+        return None
+    token = new_token()
+    session.add(EvaluationLink(evaluation_id=evaluation.id, token_hash=hash_token(token),
+                               created_at=now))  # fmt: skip
+    session.flush()
+    return token
+
+
+def send_to_completers(
+    session: Session, academy: Academy, evaluation: Evaluation, *, base_url: str
+) -> int:
+    """Queue the evaluation to the learners who completed a brick of its release and whose
+    e-mail the named mode keeps. Each e-mail gets its own link when it leaves (the queue keeps
+    only a placeholder). Refused in the default (pseudonymous) mode: no e-mail is kept."""
+    settings = session.scalar(
+        select(LearningSettings).where(LearningSettings.academy_id == academy.id)
+    )
+    if settings is None or not settings.named_mode:
+        raise DomainError(
+            _("Brique keeps no learner's e-mail outside the named mode: give the public link.")
+        )
+    release = session.get(Release, evaluation.release_id)
+    completers = (
+        select(LearnerFact.learner_key)
+        .join(Brick, Brick.id == LearnerFact.brick_id)
+        .where(Brick.release_id == evaluation.release_id, LearnerFact.completed.is_(True))
+        .distinct()
+    )
+    addresses = sorted(
+        set(
+            session.scalars(
+                select(LearnerIdentity.email).where(
+                    LearnerIdentity.academy_id == academy.id,
+                    LearnerIdentity.email != "",
+                    LearnerIdentity.learner_key.in_(completers),
+                )
+            )
+        )
+    )
+    for address in addresses:
+        queue_mail(
+            session, to=address, template="mail/evaluation_invitation",
+            context={"academy": academy, "release": release, "evaluation": evaluation,
+                     "link": f"{base_url}/e/{LINK_TOKEN}"},
+            category="evaluation", academy_id=academy.id,
+            link_kind=LINK_KIND, link_ref=evaluation.id,
+        )  # fmt: skip
+    return len(addresses)
 
 
 def questions_of(session: Session, evaluation: Evaluation) -> list[EvaluationQuestion]:

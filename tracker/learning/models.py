@@ -207,3 +207,15 @@ class LearnerIdentity(AcademyRow, Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("academy_id", "learner_key"),)
+
+
+class EvaluationLink(Base):
+    """Another link to an evaluation, made by the mail sender for one e-mail when it leaves
+    (only its SHA-256 kept). Answers do not record which link they came through."""
+
+    __tablename__ = "evaluation_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, g, render_template, request, url_for
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from tracker import imports_web
 from tracker.academies.models import Academy
@@ -322,6 +322,31 @@ def answer(token: str) -> Any:
         values=request.form if request.method == "POST" else {},
         closed=closed,
     ), (422 if errors else 200)
+
+
+@bp.route("/evaluations/<int:evaluation_id>/send", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def send_evaluation(evaluation_id: int) -> Any:
+    found = evaluations.get_evaluation(db.session, g.academy, evaluation_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired: try again."), "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    try:
+        with force_locale(g.academy.default_locale):
+            count = evaluations.send_to_completers(
+                db.session, g.academy, found, base_url=str(current_app.config["BASE_URL"])
+            )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    db.session.commit()
+    return success(
+        ngettext("%(num)s e-mail queued.", "%(num)s e-mails queued.", count),
+        "learning.evaluation",
+        evaluation_id=found.id,
+    )
 
 
 def release_evaluation_results(release: Release) -> list[evaluations.EvaluationResults]:

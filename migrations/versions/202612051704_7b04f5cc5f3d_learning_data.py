@@ -1,8 +1,8 @@
 """learning data
 
-Revision ID: 5d63f39cbb04
+Revision ID: 7b04f5cc5f3d
 Revises: 44f035fc3672
-Create Date: 2026-12-05 17:00:22.848451
+Create Date: 2026-12-05 17:04:49.083305
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import tracker.db
 
-revision: str = '5d63f39cbb04'
+revision: str = '7b04f5cc5f3d'
 down_revision: str | None = '44f035fc3672'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -69,6 +69,15 @@ def upgrade() -> None:
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.create_index('ix_evaluation_release_id', ['release_id'], unique=False)
 
+    op.create_table('evaluation_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('evaluation_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', tracker.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], name=op.f('fk_evaluation_link_evaluation_id_evaluation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_link')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_evaluation_link_token_hash'))
+    )
     op.create_table('evaluation_question',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('evaluation_id', sa.Integer(), nullable=False),
@@ -153,6 +162,7 @@ def downgrade() -> None:
 
     op.drop_table('learner_fact')
     op.drop_table('evaluation_question')
+    op.drop_table('evaluation_link')
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.drop_index('ix_evaluation_release_id')
 
