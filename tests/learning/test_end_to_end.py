@@ -2,19 +2,25 @@
 receives statements for 300 pseudonymous learners (launches, completions, scores); Brique pulls
 them twice (the second pull adds nothing); the release page shows completion and scores; the
 need's coverage shows people reached against its headcount; a stakeholder sees only aggregates.
-(The J+0 survey and its answers are not built yet: see the report of issue 13.)"""
+Then the J+0 reaction: sent through the outbox to the completers (named mode), 40 answer, and
+the release page shows it beside the beta round's prediction, with objectives achieved."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from tests.factories import make_need, make_release
+from sqlalchemy import select
+
+from tests.factories import make_need, make_release, make_testers, passing_round
 from tests.factories.backlog import add_bricks
 from tests.learning.conftest import EXTENSION
 from tests.learning.lrs import Lrs, statement
+from tracker.backlog.models import BloomLevel, LearningObjective
 from tracker.backlog.needs_services import link_brick
 from tracker.db import utcnow
-from tracker.learning import services
+from tracker.learning import evaluations, services
+from tracker.learning.models import Evaluation, LrsAuth
+from tracker.mail.models import MailMessage
 from tracker.releases.models import ReleaseState
 
 
@@ -78,3 +84,79 @@ def test_released_bricks_learners_and_figures(client, db_session, world, login, 
         assert ">100 (20%)</td>" in row and ">66 (13.2%)</td>" in row, row
         assert "e2e-" not in html
     assert client.get(f"/a/{world.academy.slug}/releases/{release.id}/").status_code == 403
+
+
+def test_the_j0_reaction_goes_to_completers_and_sits_beside_the_beta_prediction(
+    client, db_session, world, login, lrs: Lrs, learner_key
+):
+    release = make_release(db_session, world.academy)
+    bricks = add_bricks(db_session, world.academy, release, 1)
+    testers = make_testers(db_session, world.academy, 6)
+    passing_round(db_session, world, release, testers)  # the beta's prediction: CSAT 100 %
+    release.state = ReleaseState.RELEASED
+    brick = bricks[0]
+    objective = LearningObjective(brick_id=brick.id, statement="Spot phishing",
+                                  bloom_level=BloomLevel.APPLY)  # fmt: skip
+    db_session.add(objective)
+    db_session.flush()
+    iri = f"https://lms.test/e2e-j0/{brick.id}"
+    services.set_brick_identifiers(db_session, brick, course_id="", iris=[iri])
+    services.set_objective_thresholds(db_session, brick, {objective.id: 70})
+    services.set_named_mode(db_session, world.academy, named=True, retention_days=30, now=utcnow())
+    services.update_lrs(
+        db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
+        username=lrs.username, secret=lrs.password, business_unit_extension=EXTENSION,
+        now=utcnow(),
+    )  # fmt: skip
+
+    start = utcnow() + dt.timedelta(seconds=2)
+    sent = []
+    for n in range(300):
+        at = (start + dt.timedelta(milliseconds=n)).isoformat().replace("+00:00", "Z")
+        for verb in ("launched", "passed") if n % 3 else ("launched",):
+            found = statement(
+                "x", verb, iri, at=at, score=(50 + n % 50) / 100 if verb == "passed" else None
+            )
+            found["actor"] = {"objectType": "Agent", "mbox": f"mailto:j0-{n}@corp.example"}
+            sent.append(found)
+    lrs.post(sent)
+    assert (
+        services.pull_statements(db_session, world.academy, key=learner_key, now=utcnow()).stored
+        == 500
+    )
+    assert (
+        services.pull_statements(db_session, world.academy, key=learner_key, now=utcnow()).stored
+        == 0
+    )
+
+    login(world.manager)
+    created = client.post(f"/a/{world.academy.slug}/releases/{release.id}/evaluations",
+                          data={"kind": "reaction"})  # fmt: skip
+    assert created.status_code == 200
+    evaluation = db_session.scalars(select(Evaluation)).one()
+    assert (
+        client.post(f"/a/{world.academy.slug}/evaluations/{evaluation.id}/send").status_code == 303
+    )
+    outbox = db_session.scalars(
+        select(MailMessage).where(MailMessage.link_kind == evaluations.LINK_KIND)
+    ).all()
+    assert len(outbox) == 200  # the completers
+
+    questions = evaluations.questions_of(db_session, evaluation)
+    client.post("/logout")
+    for n, message in enumerate(outbox[:40]):
+        token = evaluations.issue_for_mail(db_session, message.link_ref, utcnow())  # as it leaves
+        values = {f"q{q.id}": {"rating": "4" if n % 4 else "3", "nps": "9", "yes_no": "1",
+                               "text": ""}[q.kind.value] for q in questions}  # fmt: skip
+        assert client.post(f"/e/{token}", data=values).status_code == 200
+
+    login(world.manager)
+    html = client.get(f"/a/{world.academy.slug}/releases/{release.id}/").get_data(as_text=True)
+    assert "300 enrolments, 200 completed (66.7%)" in html
+    evaluated = html[html.index("Evaluations after the release") :]
+    beta_row = evaluated[evaluated.index("Beta round (prediction)") :].split("</tr>")[0]
+    reaction_row = evaluated[evaluated.index("Reaction at J+0") :].split("</tr>")[0]
+    assert "100%" in beta_row  # the beta round predicted CSAT 100 %
+    assert ">40<" in reaction_row.replace(" ", "") and "75%" in reaction_row  # 30 of 40 gave 4
+    achieved = html[html.index("Objectives achieved") :].split("</table>")[0]
+    assert "Spot phishing" in achieved and "200" in achieved
