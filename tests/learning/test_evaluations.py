@@ -124,6 +124,13 @@ def test_named_mode_mails_the_completers_each_their_own_link(client, db_session,
     ).all()
     assert sorted(m.to_address for m in messages) == [f"c{n}@corp.example" for n in range(6)]
     assert all(LINK_TOKEN in m.body_text for m in messages)  # no link stored in a message
+    reminded = client.post(url, data={"reminder": "1"})
+    assert reminded.status_code == 303
+    reminders = db_session.scalars(
+        select(MailMessage).where(MailMessage.link_kind == evaluations.LINK_KIND)
+    ).all()
+    assert len(reminders) == 12
+    assert sum(m.subject.startswith(("Reminder", "Rappel")) for m in reminders) == 6
     token = evaluations.issue_for_mail(db_session, evaluation.id, utcnow())
     assert token and evaluations.find_by_link(db_session, token) == evaluation
     assert client.get(f"/e/{token}").status_code == 200

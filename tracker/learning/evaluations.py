@@ -156,11 +156,21 @@ def issue_for_mail(session: Session, evaluation_id: int, now: dt.datetime) -> st
 
 
 def send_to_completers(
-    session: Session, academy: Academy, evaluation: Evaluation, *, base_url: str
+    session: Session,
+    academy: Academy,
+    evaluation: Evaluation,
+    *,
+    base_url: str,
+    now: dt.datetime,
+    reminder: bool = False,
 ) -> int:
     """Queue the evaluation to the learners who completed a brick of its release and whose
     e-mail the named mode keeps. Each e-mail gets its own link when it leaves (the queue keeps
-    only a placeholder). Refused in the default (pseudonymous) mode: no e-mail is kept."""
+    only a placeholder). Refused in the default (pseudonymous) mode: no e-mail is kept, and
+    once the evaluation is closed. A reminder goes to the same people: answers are anonymous,
+    so Brique cannot tell who has answered (the reminder thanks those who did)."""
+    if now >= evaluation.closes_at:
+        raise DomainError(_("This evaluation is closed: answers are no longer accepted."))
     settings = session.scalar(
         select(LearningSettings).where(LearningSettings.academy_id == academy.id)
     )
@@ -188,7 +198,8 @@ def send_to_completers(
     )
     for address in addresses:
         queue_mail(
-            session, to=address, template="mail/evaluation_invitation",
+            session, to=address,
+            template="mail/evaluation_reminder" if reminder else "mail/evaluation_invitation",
             context={"academy": academy, "release": release, "evaluation": evaluation,
                      "link": f"{base_url}/e/{LINK_TOKEN}"},
             category="evaluation", academy_id=academy.id,

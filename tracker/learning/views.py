@@ -335,8 +335,9 @@ def send_evaluation(evaluation_id: int) -> Any:
     try:
         with force_locale(g.academy.default_locale):
             count = evaluations.send_to_completers(
-                db.session, g.academy, found, base_url=str(current_app.config["BASE_URL"])
-            )
+                db.session, g.academy, found, base_url=str(current_app.config["BASE_URL"]),
+                now=utcnow(), reminder=request.form.get("reminder") == "1",
+            )  # fmt: skip
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
