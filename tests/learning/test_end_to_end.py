@@ -101,7 +101,9 @@ def test_the_j0_reaction_goes_to_completers_and_sits_beside_the_beta_prediction(
     db_session.flush()
     iri = f"https://lms.test/e2e-j0/{brick.id}"
     services.set_brick_identifiers(db_session, brick, course_id="", iris=[iri])
-    services.set_objective_thresholds(db_session, brick, {objective.id: 70})
+    services.set_objective_thresholds(
+        db_session, brick, {objective.id: 70}, {objective.id: "reaction:intention"}
+    )
     services.set_named_mode(db_session, world.academy, named=True, retention_days=30, now=utcnow())
     services.update_lrs(
         db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
@@ -160,3 +162,4 @@ def test_the_j0_reaction_goes_to_completers_and_sits_beside_the_beta_prediction(
     assert ">40<" in reaction_row.replace(" ", "") and "75%" in reaction_row  # 30 of 40 gave 4
     achieved = html[html.index("Objectives achieved") :].split("</table>")[0]
     assert "Spot phishing" in achieved and "200" in achieved
+    assert "100% <small>(40 answers)</small>" in achieved  # all 40 intend to apply

@@ -92,15 +92,26 @@ class ColumnMappingForm(FlaskForm):
 
 def brick_link_form(objectives: Sequence[Any]) -> type[BrickLinkForm]:
     """The brick's link form with, for each of its objectives, an optional score threshold."""
-    fields = {
-        f"threshold_{objective.id}": optional_number(
+    fields: dict[str, Any] = {}
+    for objective in objectives:
+        fields[f"threshold_{objective.id}"] = optional_number(
             objective.statement[:120],
             0,
             100,
             _l("The score, as a percentage, a learner must reach to have reached this objective."),
         )
-        for objective in objectives
-    }
+        fields[f"survey_{objective.id}"] = SelectField(
+            _l("Survey evidence"),
+            choices=choices(
+                [
+                    ("", _l("None")),
+                    ("reaction:intention", _l("Intention to apply (J+0)")),
+                    ("transfer_30:applied", _l("Applied at work (J+30)")),
+                    ("transfer_90:applied", _l("Applied at work (J+90)")),
+                ]
+            ),
+            default="",
+        )
     return type("BrickLinkWithObjectivesForm", (BrickLinkForm,), fields)
 
 

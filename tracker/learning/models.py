@@ -123,14 +123,24 @@ class LearnerFact(AcademyRow, Base):
 
 class ObjectiveEvidence(Base):
     """What shows a learning objective reached: a score threshold of the brick's assessment
-    (the learner's best score at or above it)."""
+    (the learner's best score at or above it), a survey question (the share of yes to it in the
+    release's evaluations of that kind: SURVEY_EVIDENCE), or both."""
 
     __tablename__ = "objective_evidence"
 
     objective_id: Mapped[int] = mapped_column(
         ForeignKey("learning_objective.id", ondelete="CASCADE"), primary_key=True
     )
-    min_score: Mapped[float] = mapped_column(Float)  # scaled, 0..1
+    min_score: Mapped[float | None] = mapped_column(Float)  # scaled, 0..1
+    survey: Mapped[str] = mapped_column(String(40), default="")  # a SURVEY_EVIDENCE key
+
+
+# The survey questions an objective can rest on: (evaluation kind, question measure).
+SURVEY_EVIDENCE = {
+    "reaction:intention": ("reaction", "intention"),
+    "transfer_30:applied": ("transfer_30", "applied"),
+    "transfer_90:applied": ("transfer_90", "applied"),
+}
 
 
 class EvaluationKind(enum.StrEnum):

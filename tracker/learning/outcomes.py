@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
 from tracker.backlog.models import Brick, LearningObjective, TrainingNeed, need_brick
-from tracker.learning.models import LearnerFact, ObjectiveEvidence
+from tracker.learning.models import (
+    SURVEY_EVIDENCE,
+    Evaluation,
+    EvaluationAnswer,
+    EvaluationQuestion,
+    LearnerFact,
+    ObjectiveEvidence,
+)
 
 K_ANONYMITY = 5
 INDICATIVE_UNDER = 30  # fewer learners than this: the figures are indicative only
@@ -248,29 +255,41 @@ def need_reach(session: Session, academy: Academy) -> list[NeedReach]:
 @dataclass
 class ObjectiveOutcome:
     objective: LearningObjective
-    min_score: float  # scaled
+    min_score: float | None  # scaled; None: no score evidence
     scored: int  # learners with a score on the brick
     reached: int  # ... whose best score is at or above the threshold
+    survey: str = ""  # a SURVEY_EVIDENCE key ("": none)
+    answered: int = 0  # answers to that question in the release's evaluations of that kind
+    yes: int = 0
 
     @property
     def share(self) -> float | None:
-        return self.reached / self.scored if self.scored else None
+        return self.reached / self.scored if self.scored and self.min_score is not None else None
+
+    @property
+    def survey_share(self) -> float | None:
+        return self.yes / self.answered if self.answered else None
 
     @property
     def indicative(self) -> bool:
         return 0 < self.scored < INDICATIVE_UNDER
 
+    @property
+    def survey_indicative(self) -> bool:
+        return 0 < self.answered < INDICATIVE_UNDER
+
 
 def objective_outcomes(
     session: Session, bricks: Sequence[Brick]
 ) -> dict[int, list[ObjectiveOutcome]]:
-    """Per brick, its objectives tied to a score threshold with the share of learners (with a
-    score) who reached it (two queries, whatever the number of facts)."""
+    """Per brick, its objectives tied to evidence: the share of learners (with a score) whose
+    best score reached the threshold, and the share of yes to the survey question in the
+    release's evaluations of that kind (three queries, whatever the number of facts)."""
     ids = [brick.id for brick in bricks]
     if not ids:
         return {}
     tied = session.execute(
-        select(LearningObjective, ObjectiveEvidence.min_score)
+        select(LearningObjective, ObjectiveEvidence.min_score, ObjectiveEvidence.survey)
         .join(ObjectiveEvidence, ObjectiveEvidence.objective_id == LearningObjective.id)
         .where(LearningObjective.brick_id.in_(ids))
         .order_by(LearningObjective.brick_id, LearningObjective.position)
@@ -293,8 +312,41 @@ def objective_outcomes(
             .group_by(learners.c.brick_id, ObjectiveEvidence.objective_id)
         )
     }
+    release_of = {brick.id: brick.release_id for brick in bricks}
+    answers: dict[tuple[int, str, str], dict[int, int]] = defaultdict(dict)
+    if any(survey for _o, _m, survey in tied):
+        for answered_release, answered_kind, measure, value, count in session.execute(
+            select(
+                Evaluation.release_id,
+                Evaluation.kind,
+                EvaluationQuestion.measure,
+                EvaluationAnswer.value_int,
+                func.count(),
+            )
+            .join(EvaluationQuestion, EvaluationQuestion.evaluation_id == Evaluation.id)
+            .join(EvaluationAnswer, EvaluationAnswer.question_id == EvaluationQuestion.id)
+            .where(
+                Evaluation.release_id.in_({r for r in release_of.values() if r is not None}),
+                EvaluationQuestion.measure.in_(["intention", "applied"]),
+                EvaluationAnswer.value_int.is_not(None),
+            )
+            .group_by(
+                Evaluation.release_id,
+                Evaluation.kind,
+                EvaluationQuestion.measure,
+                EvaluationAnswer.value_int,
+            )
+        ):
+            if value is not None:
+                answers[(answered_release, answered_kind.value, measure)][int(value)] = int(count)
     found: dict[int, list[ObjectiveOutcome]] = defaultdict(list)
-    for objective, min_score in tied:
+    for objective, min_score, survey in tied:
         scored, reached = counts.get((objective.brick_id, objective.id), (0, 0))
-        found[objective.brick_id].append(ObjectiveOutcome(objective, min_score, scored, reached))
+        outcome = ObjectiveOutcome(objective, min_score, scored, reached, survey or "")
+        if survey and survey in SURVEY_EVIDENCE:
+            survey_kind, survey_measure = SURVEY_EVIDENCE[survey]
+            on_release = release_of.get(objective.brick_id) or 0
+            given = answers.get((on_release, survey_kind, survey_measure), {})
+            outcome.answered, outcome.yes = sum(given.values()), given.get(1, 0)
+        found[objective.brick_id].append(outcome)
     return dict(found)

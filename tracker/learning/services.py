@@ -25,6 +25,7 @@ from tracker.backlog.models import Brick
 from tracker.errors import DomainError
 from tracker.learning import xapi
 from tracker.learning.models import (
+    SURVEY_EVIDENCE,
     ActivityKind,
     FactSource,
     LearnerFact,
@@ -362,38 +363,59 @@ def due_academy_ids(session: Session, *, now: dt.datetime, every_minutes: int) -
 # -- Objectives tied to evidence ---------------------------------------------------------------
 
 
-def objective_thresholds(session: Session, brick: Brick) -> dict[int, float]:
-    """Each objective's score threshold (scaled 0..1), by objective id."""
+def objective_evidence(session: Session, brick: Brick) -> dict[int, ObjectiveEvidence]:
+    """Each objective's evidence, by objective id."""
     ids = [objective.id for objective in brick.objectives]
     if not ids:
         return {}
-    return dict(
-        session.execute(
-            select(ObjectiveEvidence.objective_id, ObjectiveEvidence.min_score).where(
-                ObjectiveEvidence.objective_id.in_(ids)
-            )
-        ).all()
-    )
+    return {
+        row.objective_id: row
+        for row in session.scalars(
+            select(ObjectiveEvidence).where(ObjectiveEvidence.objective_id.in_(ids))
+        )
+    }
+
+
+def objective_thresholds(session: Session, brick: Brick) -> dict[int, float]:
+    """Each objective's score threshold (scaled 0..1), by objective id."""
+    return {
+        objective_id: row.min_score
+        for objective_id, row in objective_evidence(session, brick).items()
+        if row.min_score is not None
+    }
 
 
 def set_objective_thresholds(
-    session: Session, brick: Brick, thresholds: dict[int, int | None]
+    session: Session,
+    brick: Brick,
+    thresholds: dict[int, int | None],
+    surveys: dict[int, str] | None = None,
 ) -> None:
-    """Tie the brick's objectives to a score threshold (a percentage, None: no evidence)."""
+    """Tie the brick's objectives to a score threshold (a percentage; None: none) and/or a
+    survey question (a SURVEY_EVIDENCE key; "": none)."""
+    surveys = surveys or {}
     mine = {objective.id for objective in brick.objectives}
-    for objective_id, percent in thresholds.items():
+    for objective_id in {*thresholds, *surveys}:
         if objective_id not in mine:
             raise DomainError(_("This objective is not one of the brick's."))
+    for percent in thresholds.values():
         if percent is not None and not 0 <= percent <= 100:
             raise DomainError(_("A score threshold is a percentage between 0 and 100."))
-    session.execute(
-        delete(ObjectiveEvidence).where(ObjectiveEvidence.objective_id.in_(list(thresholds)))
-    )
-    session.add_all(
-        ObjectiveEvidence(objective_id=objective_id, min_score=percent / 100)
-        for objective_id, percent in thresholds.items()
-        if percent is not None
-    )
+    for survey in surveys.values():
+        if survey and survey not in SURVEY_EVIDENCE:
+            raise DomainError(_("Choose a question from the list."))
+    ids = list({*thresholds, *surveys})
+    session.execute(delete(ObjectiveEvidence).where(ObjectiveEvidence.objective_id.in_(ids)))
+    for objective_id in ids:
+        percent, survey = thresholds.get(objective_id), surveys.get(objective_id, "")
+        if percent is not None or survey:
+            session.add(
+                ObjectiveEvidence(
+                    objective_id=objective_id,
+                    min_score=None if percent is None else percent / 100,
+                    survey=survey,
+                )
+            )
     session.flush()
 
 

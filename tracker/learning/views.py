@@ -186,14 +186,16 @@ def columns() -> Any:
 def brick_link(number: int) -> Any:
     brick = get_brick(db.session, g.academy, number)
     current = services.brick_identifiers(db.session, brick)
-    thresholds = services.objective_thresholds(db.session, brick)
+    evidence = services.objective_evidence(db.session, brick)
     form = brick_link_form(brick.objectives)(
         data={
             "course_id": current.course_id,
             "activity_iris": "\n".join(current.iris),
-            **{f"threshold_{i}": round(score * 100) for i, score in thresholds.items()},
+            **{f"threshold_{i}": round(e.min_score * 100) for i, e in evidence.items()
+               if e.min_score is not None},
+            **{f"survey_{i}": e.survey for i, e in evidence.items()},
         }
-    )
+    )  # fmt: skip
 
     def save() -> None:
         services.set_brick_identifiers(
@@ -201,8 +203,10 @@ def brick_link(number: int) -> Any:
             iris=services.split_iris(form.activity_iris.data or ""),
         )  # fmt: skip
         services.set_objective_thresholds(
-            db.session, brick, {o.id: form[f"threshold_{o.id}"].data for o in brick.objectives}
-        )
+            db.session, brick,
+            {o.id: form[f"threshold_{o.id}"].data for o in brick.objectives},
+            {o.id: form[f"survey_{o.id}"].data or "" for o in brick.objectives},
+        )  # fmt: skip
 
     done = submit(form, save)
     if done:

@@ -1,8 +1,8 @@
 """learning data
 
-Revision ID: 7b04f5cc5f3d
+Revision ID: b8770a5b4c68
 Revises: 44f035fc3672
-Create Date: 2026-12-05 17:04:49.083305
+Create Date: 2026-12-05 17:11:35.574177
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import tracker.db
 
-revision: str = '7b04f5cc5f3d'
+revision: str = 'b8770a5b4c68'
 down_revision: str | None = '44f035fc3672'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -139,7 +139,8 @@ def upgrade() -> None:
 
     op.create_table('objective_evidence',
     sa.Column('objective_id', sa.Integer(), nullable=False),
-    sa.Column('min_score', sa.Float(), nullable=False),
+    sa.Column('min_score', sa.Float(), nullable=True),
+    sa.Column('survey', sa.String(length=40), nullable=False),
     sa.ForeignKeyConstraint(['objective_id'], ['learning_objective.id'], name=op.f('fk_objective_evidence_objective_id_learning_objective'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('objective_id', name=op.f('pk_objective_evidence'))
     )
