@@ -222,7 +222,7 @@ class LmsPlan(ImportPlan[ImportRow]):
 
 def plan_import(session: Session, academy: Academy, filename: str, data: bytes) -> LmsPlan:
     """The dry run: each row checked against the academy's LMS course ids; writes nothing."""
-    settings = services.get_settings(session, academy)
+    settings = services.read_settings(session, academy)  # a dry run writes nothing
     columns = columns_for(settings.column_mapping or {})
     header, rows = data_rows(
         spreadsheets.read_table(filename, data, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)

@@ -56,8 +56,24 @@ def learner_key(key: str, identifier: str) -> str:
 # -- Settings -----------------------------------------------------------------------------------
 
 
+def read_settings(session: Session, academy: Academy) -> LearningSettings:
+    """The academy's learning settings to read, writing nothing: the stored row, or the
+    defaults (a row not added to the session) when there is none yet."""
+    found = session.scalar(
+        select(LearningSettings).where(LearningSettings.academy_id == academy.id)
+    )
+    if found is not None:
+        return found
+    return LearningSettings(
+        academy_id=academy.id, lrs_endpoint="", lrs_auth=LrsAuth.BASIC, lrs_username="",
+        lrs_secret="", business_unit_extension="", cursor_stored="", pending_more="",
+        pending_stored="", last_pull_error="", column_mapping={}, named_mode=False,
+        retention_days=180,
+    )  # fmt: skip
+
+
 def get_settings(session: Session, academy: Academy) -> LearningSettings:
-    """The academy's learning settings (made, empty, the first time)."""
+    """The academy's learning settings to change (made, empty, the first time)."""
     found = session.scalar(
         select(LearningSettings).where(LearningSettings.academy_id == academy.id)
     )

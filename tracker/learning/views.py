@@ -37,7 +37,7 @@ from tracker.web import public, requires, see_other, submit, success
 @bp.route("/learning/", methods=["GET", "POST"])
 @requires(Permission.LEARNING_MANAGE)
 def settings() -> Any:
-    current = services.get_settings(db.session, g.academy)
+    current = services.read_settings(db.session, g.academy)
     form = LrsForm(
         data={
             "endpoint": current.lrs_endpoint,
@@ -160,7 +160,7 @@ imports_web.add_routes(
 @bp.route("/learning/columns", methods=["GET", "POST"])
 @requires(Permission.LEARNING_MANAGE)
 def columns() -> Any:
-    current = services.get_settings(db.session, g.academy).column_mapping or {}
+    current = services.read_settings(db.session, g.academy).column_mapping or {}
     form = ColumnMappingForm(data={"preset": "mine", **current})
     form.preset.choices = choices(
         [("mine", _("The headers below")), *((name, name) for name in lms_import.PRESETS)]
