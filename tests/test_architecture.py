@@ -59,6 +59,7 @@ INFRASTRUCTURE = (
 #   feedback   panel, rounds, answers, results, triage          auth, backlog (+ ACCEPTED_UPWARD)
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
 #   api        tokens, service accounts (its views: every domain's rules, as the pages do)
+#   learning   LMS/LRS data, learner facts, outcomes            backlog, feedback, releases
 DOMAINS = (
     "auth",
     "mail",
@@ -70,6 +71,7 @@ DOMAINS = (
     "feedback",
     "releases",
     "api",
+    "learning",
 )
 WEB_PLUMBING = (
     "tracker.web",

@@ -129,6 +129,26 @@ def _release(w: World, s: Session) -> int:
     return create_release(s, w.academy, name="Incrément 1", actor=w.manager, now=utcnow()).id
 
 
+def _evaluation(w: World, s: Session) -> int:
+    from tracker.learning.evaluations import create_evaluation
+    from tracker.learning.models import EvaluationKind
+    from tracker.releases.models import Release
+
+    release = s.get(Release, _release(w, s))
+    assert release is not None
+    return create_evaluation(s, w.academy, release, EvaluationKind.REACTION, now=utcnow())[0].id
+
+
+def _evaluation_link(w: World, s: Session) -> str:
+    from tracker.learning.evaluations import create_evaluation
+    from tracker.learning.models import EvaluationKind
+    from tracker.releases.models import Release
+
+    release = s.get(Release, _release(w, s))
+    assert release is not None
+    return create_evaluation(s, w.academy, release, EvaluationKind.REACTION, now=utcnow())[1]
+
+
 def _published_notes(w: World, s: Session) -> int:
     """An approved release with published notes (the stakeholder gets the e-mail)."""
     from flask_babel import force_locale
@@ -542,6 +562,36 @@ ROUTES: dict[str, Route] = {
     "releases.roadmap": Route(academy("roadmap"), allowed=BUILDERS | {"stakeholder"}),
     "releases.overview_page": Route(academy("overview"), allowed={"manager", "stakeholder"}),
     "feeds.atom": Route(lambda w, s: "/feeds/not-a-real-token.atom", public=True),
+    # Learning data: the LRS settings and pulls are the manager's; builders link a brick to its
+    # LMS course and xAPI activities.
+    "learning.settings": Route(academy("learning/"), allowed={"manager"}),
+    "learning.pull": Route(academy("learning/pull"), "POST", allowed={"manager"}),
+    "learning.named_mode": Route(academy("learning/named"), "POST", allowed={"manager"}),
+    "learning.columns": Route(academy("learning/columns"), allowed={"manager"}),
+    "learning.import_upload": Route(academy("learning/import"), allowed={"manager"}),
+    "learning.import_confirm": Route(
+        academy("learning/import/confirm"), "POST", allowed={"manager"}
+    ),
+    "learning.import_template": Route(academy("learning/import/template.csv"), allowed={"manager"}),
+    "learning.create_evaluation": Route(
+        lambda w, s: f"/a/{w.academy.slug}/releases/{_release(w, s)}/evaluations",
+        "POST",
+        allowed={"manager"},
+        data={"kind": "reaction"},
+    ),
+    "learning.evaluation": Route(
+        lambda w, s: f"/a/{w.academy.slug}/evaluations/{_evaluation(w, s)}", allowed=BUILDERS
+    ),
+    "learning.send_evaluation": Route(
+        lambda w, s: f"/a/{w.academy.slug}/evaluations/{_evaluation(w, s)}/send",
+        "POST",
+        allowed={"manager"},
+    ),
+    "evaluate.answer": Route(lambda w, s: f"/e/{_evaluation_link(w, s)}", public=True),
+    "learning.brick_link": Route(
+        lambda w, s: f"/a/{w.academy.slug}/bricks/{make_brick(s, w, 'LMS').number}/learning",
+        allowed=BUILDERS,
+    ),
     "sprints.index": Route(academy("sprints/"), allowed=BUILDERS),
     "sprints.create": Route(academy("sprints/new"), allowed={"manager"}),
     "sprints.edit": Route(

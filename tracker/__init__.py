@@ -231,6 +231,7 @@ DOMAINS = (
     "sprints",
     "feedback",
     "releases",
+    "learning",
     "mail",
     "ops",
     "api",
@@ -249,9 +250,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_link_issuers() -> None:
     """The personal links the mail sender makes when a message leaves (never stored in it)."""
     from tracker.feedback import links
+    from tracker.learning import evaluations
     from tracker.mail.services import register_link_issuer
 
     register_link_issuer(links.LINK_KIND, links.issue_for_mail)
+    register_link_issuer(evaluations.LINK_KIND, evaluations.issue_for_mail)
 
 
 def _init_request_hooks(app: Flask) -> None:

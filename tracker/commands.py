@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask_babel import force_locale
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from tracker import migrate
 from tracker.db import db, utcnow
@@ -216,13 +216,76 @@ def send_reminders(max_per_invitation: int) -> None:
     click.echo(f"reminders queued: {sum(sent.values())} in {len(sent)} round(s)")
 
 
+def run_pull_learning(*, slug: str = "", due_only: bool = False) -> list[str]:
+    """Read the new statements of each academy's LRS (or only `slug`'s; with `due_only`, those
+    not read for LEARNING_PULL_MINUTES), one transaction per page; one line per academy."""
+    from tracker.academies.models import Academy
+    from tracker.learning.services import due_academy_ids, pull_statements
+
+    session = db.session
+    config = current_app.config
+    now = utcnow()
+    if slug:
+        ids = list(session.scalars(select(Academy.id).where(Academy.slug == slug)))
+        if not ids:
+            raise click.ClickException(f"No academy {slug!r}.")
+    else:
+        every = int(config["LEARNING_PULL_MINUTES"]) if due_only else 0
+        ids = due_academy_ids(session, now=now, every_minutes=every)
+    session.commit()  # end the read transaction before the first write
+    lines: list[str] = []
+    for academy_id in ids:
+        academy = session.get(Academy, academy_id)
+        if academy is None:
+            continue
+        try:
+            report = pull_statements(
+                session, academy, key=config["LEARNER_KEY"], now=now,
+                timeout=float(config["LRS_TIMEOUT"]), checkpoint=session.commit,
+            )  # fmt: skip
+            session.commit()
+        except Exception:
+            session.rollback()
+            current_app.logger.exception("reading the LRS of academy %s failed", academy_id)
+            continue
+        error = f", error: {report.errors[0]}" if report.errors else ""
+        lines.append(
+            f"{academy.slug}: {report.read} read, {report.stored} new, {report.known} known,"
+            f" {report.skipped} skipped, {report.voided} voided{error}"
+        )
+    return lines
+
+
+@click.command("pull-learning")
+@click.option("--academy", "slug", default="", help="Only this academy (its slug).")
+def pull_learning(slug: str) -> None:
+    """Read the new xAPI statements from each academy's LRS (the worker does it on a schedule)."""
+    lines = run_pull_learning(slug=slug)
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo("no academy has an LRS")
+
+
+@click.command("erase-learner-details")
+def erase_learner_details() -> None:
+    """Erase the learners' names and e-mails kept in named mode past their retention."""
+    from tracker.learning.services import erase_expired_identities
+
+    erased = erase_expired_identities(db.session, now=utcnow())
+    db.session.commit()
+    click.echo(f"learner identities erased: {erased}")
+
+
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
-    """Run the periodic jobs forever: close due feedback rounds, send webhooks and queued
-    e-mail, purge expired parked uploads. A pass that fails (the database restarting...) is
-    logged and the next one tries again."""
+    """Run the periodic jobs forever: close due feedback rounds, read the LRSs that are due
+    (every LEARNING_PULL_MINUTES), erase learners' names past their retention, send webhooks
+    and queued e-mail, purge expired parked uploads. A pass that fails (the database
+    restarting...) is logged and the next one tries again."""
     from tracker.imports import purge_uploads
+    from tracker.learning.services import erase_expired_identities
     from tracker.mail.services import SmtpSettings, send_queued_mail
     from tracker.ops.requests import emit
     from tracker.webhooks.sender import WebhookSettings, prune, send_webhooks
@@ -238,6 +301,11 @@ def worker(interval: int) -> None:
         fields: dict[str, object] = {"pass": passes, "pid": os.getpid()}
         try:
             closed = run_close_due_rounds()
+            if current_app.config["LEARNER_KEY"]:
+                for line in run_pull_learning(due_only=True):
+                    click.echo(f"learning: {line}")
+            erase_expired_identities(db.session, now=utcnow())
+            db.session.commit()
             delivered = send_webhooks(db.session, hooks, clock=utcnow)
             if passes % max(1, 3600 // interval) == 1:  # hourly: the log keeps 30 days
                 prune(db.session, now=utcnow())
@@ -290,6 +358,8 @@ def init_app(app: Flask) -> None:
         send_webhooks_command,
         close_due_rounds_command,
         send_reminders,
+        pull_learning,
+        erase_learner_details,
         worker,
     ):
         app.cli.add_command(command)

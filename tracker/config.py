@@ -81,6 +81,12 @@ DEFAULTS: dict[str, Any] = {
     # comma-separated) may read it.
     "METRICS_TOKEN": "",
     "METRICS_ALLOW": "127.0.0.1/32,::1/128",
+    # Learning data (tracker/learning): the key of the learners' pseudonyms (an HMAC key, never
+    # stored in the database; no key, no learning data), how often the worker pulls each
+    # academy's LRS, and how long one request to an LRS may take.
+    "LEARNER_KEY": "",
+    "LEARNING_PULL_MINUTES": 60,
+    "LRS_TIMEOUT": 30,
     # Tests only: argon2id with tiny costs.
     "CHEAP_PASSWORD_HASHING": False,
 }

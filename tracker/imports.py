@@ -110,11 +110,12 @@ def data_rows(table: Sequence[Sequence[str]]) -> tuple[list[str], list[tuple[int
 
 
 def read_file(
-    filename: str, data: bytes, columns: Sequence[Column]
+    filename: str, data: bytes, columns: Sequence[Column], **caps: int
 ) -> tuple[Header, list[tuple[int, list[str]]]]:
     """The file's header, read against `columns`, and its rows that are not blank (each with
-    its line number). ImportFileError when the file cannot be read or is blank."""
-    header, rows = data_rows(spreadsheets.read_table(filename, data))
+    its line number). ImportFileError when the file cannot be read or is blank. `caps`:
+    spreadsheets.read_table's max_rows and max_bytes, for an import that takes larger files."""
+    header, rows = data_rows(spreadsheets.read_table(filename, data, **caps))
     if not header:
         raise ImportFileError(_("The file is empty."))
     return read_header(header, columns), rows

@@ -10,7 +10,7 @@ REDACTED = "[redacted]"
 
 # A path whose segment after these prefixes is a bearer token (Flask routes of the app).
 _TOKEN_PATHS = re.compile(
-    r"(/(?:r|feeds|invitations|reset|password-reset)/)[^/?#\s\"']+?(\.atom)?(?=[/?#\s\"']|$)"
+    r"(/(?:r|e|feeds|invitations|reset|password-reset)/)[^/?#\s\"']+?(\.atom)?(?=[/?#\s\"']|$)"
 )
 # Any query parameter whose name holds "token" (token=, reset_token=...) or "key", and the
 # OpenID Connect callback's authorization code and state (/login/sso/callback?code=&state=).

@@ -29,6 +29,17 @@ from tracker.feedback.models import (
 )
 from tracker.feedback.triage_models import FeedbackItemEvent
 from tracker.imports import ParkedUpload
+from tracker.learning.models import (
+    Evaluation,
+    EvaluationAnswer,
+    EvaluationLink,
+    EvaluationQuestion,
+    LearnerFact,
+    LearnerIdentity,
+    LearningActivity,
+    LearningSettings,
+    ObjectiveEvidence,
+)
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
@@ -48,19 +59,28 @@ __all__ = [
     "ChecklistTemplate",
     "Comment",
     "Decision",
+    "Evaluation",
+    "EvaluationAnswer",
+    "EvaluationLink",
+    "EvaluationQuestion",
     "FeedToken",
     "FeedbackItem",
     "FeedbackItemEvent",
     "FeedbackRound",
     "FormSubmission",
     "GateSnapshot",
+    "LearnerFact",
+    "LearnerIdentity",
+    "LearningActivity",
     "LearningObjective",
     "LearningPath",
+    "LearningSettings",
     "LoginThrottle",
     "MailMessage",
     "MemberEvent",
     "Membership",
     "NeedEvent",
+    "ObjectiveEvidence",
     "ParkedUpload",
     "PasswordReset",
     "Question",

@@ -45,6 +45,10 @@ def _sprints(endpoint: str) -> bool:
     return endpoint.startswith("sprints.") and endpoint != "sprints.reports"
 
 
+def _learning(endpoint: str) -> bool:
+    return endpoint.startswith("learning.") and endpoint != "learning.brick_link"
+
+
 def _members(endpoint: str) -> bool:
     return endpoint.startswith("academy.") and endpoint not in ("academy.home", "academy.settings")
 
@@ -112,6 +116,7 @@ ACADEMY_NAV: tuple[Group, ...] = (
                 P.NOTES_READ,
                 among("releases.notes_index", "releases.notes_page"),
             ),
+            Page(_l("Learning data"), "learning.settings", P.LEARNING_MANAGE, _learning),
         ),
     ),
     Group(

@@ -116,10 +116,13 @@ def _separator(text: str) -> str:
     return best if counts[best] else ","
 
 
-def bounded(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
+def bounded(rows: Iterable[Sequence[Any]], max_rows: int | None = None) -> list[list[str]]:
     """The rows as text, read until a cap is passed: more than MAX_ROWS rows that are not blank
     (besides the header), MAX_LINES lines, MAX_COLUMNS columns or a cell of MAX_CELL_CHARS
-    characters stop the reading with an ImportFileError (nothing past it is read)."""
+    characters stop the reading with an ImportFileError (nothing past it is read). An import
+    that takes more rows gives `max_rows` (and ten times as many lines)."""
+    max_lines = MAX_LINES if max_rows is None else 10 * max_rows
+    max_rows = MAX_ROWS if max_rows is None else max_rows
     table: list[list[str]] = []
     filled = 0
     for line, values in enumerate(rows, start=1):
@@ -149,25 +152,25 @@ def bounded(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
                     )
                 )
         filled += any(cell.strip() for cell in cells)
-        if filled > MAX_ROWS + 1 or line > MAX_LINES:
+        if filled > max_rows + 1 or line > max_lines:
             raise ImportFileError(
                 ngettext(
                     "The file has more than %(count)s row: split it.",
                     "The file has more than %(count)s rows: split it.",
-                    MAX_ROWS,
-                    count=format_decimal(MAX_ROWS),
+                    max_rows,
+                    count=format_decimal(max_rows),
                 )
             )
         table.append(cells)
     return table
 
 
-def read_csv(data: bytes) -> list[list[str]]:
+def read_csv(data: bytes, max_rows: int | None = None) -> list[list[str]]:
     text = _decode(data)
     if "\x00" in text:
         raise ImportFileError(_("This is not a text (CSV) file."))
     try:
-        return bounded(csv.reader(io.StringIO(text), delimiter=_separator(text)))
+        return bounded(csv.reader(io.StringIO(text), delimiter=_separator(text)), max_rows)
     except csv.Error as error:
         raise ImportFileError(_("The CSV file is malformed: %(error)s", error=str(error))) from None
 
@@ -220,7 +223,7 @@ def _check_xlsx_cells(archive: zipfile.ZipFile) -> None:
                     )
 
 
-def read_xlsx(data: bytes) -> list[list[str]]:
+def read_xlsx(data: bytes, max_rows: int | None = None) -> list[list[str]]:
     """The first sheet's rows as text, within the caps of `bounded`."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -234,7 +237,7 @@ def read_xlsx(data: bytes) -> list[list[str]]:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; they do not matter here.
             warnings.simplefilter("ignore")
-            return _first_sheet(data)
+            return _first_sheet(data, max_rows)
     except ImportFileError:
         raise
     except Exception as error:  # openpyxl raises many kinds on a broken file
@@ -243,14 +246,14 @@ def read_xlsx(data: bytes) -> list[list[str]]:
         ) from None
 
 
-def _first_sheet(data: bytes) -> list[list[str]]:
+def _first_sheet(data: bytes, max_rows: int | None = None) -> list[list[str]]:
     from openpyxl import load_workbook  # slow to import, and only imports need it
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         if not workbook.worksheets:
             raise ImportFileError(_("The Excel file has no sheet."))
-        return bounded(workbook.worksheets[0].iter_rows(values_only=True))
+        return bounded(workbook.worksheets[0].iter_rows(values_only=True), max_rows)
     finally:
         workbook.close()
 
@@ -259,23 +262,27 @@ def is_xlsx(filename: str) -> bool:
     return Path(filename or "").suffix.lower() == ".xlsx"
 
 
-def read_table(filename: str, data: bytes) -> list[list[str]]:
-    """The file's rows as text (header first), by its extension."""
-    if len(data) > MAX_FILE_BYTES:
+def read_table(
+    filename: str, data: bytes, *, max_rows: int | None = None, max_bytes: int | None = None
+) -> list[list[str]]:
+    """The file's rows as text (header first), by its extension. An import that takes larger
+    files (an LMS's completion report) gives its own caps."""
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    if len(data) > max_bytes:
         raise ImportFileError(
             _(
                 "The file is too large (%(size)s kB): import at most %(max)s kB at a time.",
                 size=-(-len(data) // 1024),  # rounded up: never "too large (2 kB), max 2 kB"
-                max=MAX_FILE_BYTES // 1024,
+                max=max_bytes // 1024,
             )
         )
     if not data.strip():
         raise ImportFileError(_("The file is empty."))
     extension = Path(filename or "").suffix.lower()
     if extension == ".xlsx":
-        return read_xlsx(data)
+        return read_xlsx(data, max_rows)
     if extension in (".csv", ".txt"):
-        return read_csv(data)
+        return read_csv(data, max_rows)
     raise ImportFileError(_("Import a .csv or .xlsx file."))
 
 

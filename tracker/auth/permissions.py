@@ -77,6 +77,11 @@ class Permission(enum.StrEnum):
     # Webhooks: subscribe URLs to the academy's events, read their delivery log (managers only:
     # the events carry the academy's content out of Brique).
     WEBHOOK_MANAGE = "webhook:manage"
+    # Learning data (after the release): the LRS and LMS-export settings, pulls and imports;
+    # learners' outcomes per brick are aggregates (no learner is ever shown).
+    LEARNING_MANAGE = "learning:manage"
+    LEARNING_LINK = "learning:link"  # a brick's LMS course id and xAPI activity IRIs
+    OUTCOME_VIEW = "outcome:view"
 
 
 P = Permission
@@ -120,6 +125,8 @@ _BUILDERS: frozenset[Permission] = frozenset(
         P.ITEM_TRIAGE,
         P.NOTES_READ,
         P.ROADMAP_VIEW,
+        P.LEARNING_LINK,
+        P.OUTCOME_VIEW,
     }
 )
 
@@ -150,6 +157,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.RELEASE_PUBLISH,
         P.STAKEHOLDER_HOME,
         P.WEBHOOK_MANAGE,
+        P.LEARNING_MANAGE,
     },
     Role.DESIGNER: _ALL_MEMBERS | _BUILDERS,
     # Testers see only the rounds they are invited to (feedback area), never the backlog.

@@ -1,0 +1,376 @@
+"""Evaluations after a release: a J+0 reaction survey (Kirkpatrick level 1) and J+30 / J+90
+transfer surveys (level 3), answered through a public link per evaluation (the learning
+platforms rarely export e-mails, and learners are pseudonymous here).
+
+Built on the beta rounds' questionnaire scales and figures (tracker/feedback/metrics.py: CSAT of
+the 1-5 ratings, NPS with its margin, share of yes, "indicative" under 30 answers) and on their
+anonymity rules: an answer names nobody (no account, no link per person, no address), carries
+no time (the evaluation's opening day only), and the answers of one form share a random key
+that identifies nothing; free texts are shown in alphabetical order. The reaction is shown beside
+the release's last beta round (its CSAT and NPS, the same scales).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from tracker.academies.models import Academy
+from tracker.backlog.models import Brick
+from tracker.errors import DomainError, NotFound
+from tracker.feedback import metrics
+from tracker.learning.models import (
+    Evaluation,
+    EvaluationAnswer,
+    EvaluationKind,
+    EvaluationLink,
+    EvaluationQuestion,
+    EvaluationQuestionKind,
+    LearnerFact,
+    LearnerIdentity,
+    LearningSettings,
+)
+from tracker.mail.services import LINK_TOKEN, queue_mail
+from tracker.releases.models import Release
+from tracker.rows import get_in
+from tracker.tokens import hash_token, new_token
+
+K = EvaluationQuestionKind
+TEXT_LENGTH = 2000
+OPEN_DAYS = 14  # how long an evaluation takes answers by default
+
+# The questions of each kind (English source strings, translated when the survey is created).
+QUESTIONS: dict[EvaluationKind, tuple[tuple[K, str, str], ...]] = {
+    EvaluationKind.REACTION: (
+        (K.RATING, "csat", "How satisfied are you with this training?"),
+        (K.RATING, "useful", "How useful is it for your work?"),
+        (K.NPS, "nps", "How likely are you to recommend it to a colleague?"),
+        (K.YES_NO, "intention", "Do you intend to apply what you learned?"),
+        (K.TEXT, "", "What would you change?"),
+    ),
+    EvaluationKind.TRANSFER_30: (
+        (K.YES_NO, "applied", "Have you applied what you learned in your work?"),
+        (K.RATING, "frequency", "How often do you use it?"),
+        (K.TEXT, "", "An example of when you used it:"),
+    ),
+    EvaluationKind.TRANSFER_90: (
+        (K.YES_NO, "applied", "Have you applied what you learned in your work?"),
+        (K.RATING, "frequency", "How often do you use it?"),
+        (K.TEXT, "", "An example of when you used it:"),
+    ),
+}
+
+
+def translated_prompt(prompt: str) -> str:
+    return {
+        "How satisfied are you with this training?": _("How satisfied are you with this training?"),
+        "How useful is it for your work?": _("How useful is it for your work?"),
+        "How likely are you to recommend it to a colleague?": _(
+            "How likely are you to recommend it to a colleague?"
+        ),
+        "Do you intend to apply what you learned?": _("Do you intend to apply what you learned?"),
+        "What would you change?": _("What would you change?"),
+        "Have you applied what you learned in your work?": _(
+            "Have you applied what you learned in your work?"
+        ),
+        "How often do you use it?": _("How often do you use it?"),
+        "An example of when you used it:": _("An example of when you used it:"),
+    }.get(prompt, prompt)
+
+
+def create_evaluation(
+    session: Session,
+    academy: Academy,
+    release: Release,
+    kind: EvaluationKind,
+    *,
+    now: dt.datetime,
+    open_days: int = OPEN_DAYS,
+) -> tuple[Evaluation, str]:
+    """The evaluation and its public link's token (shown once; only its hash is kept)."""
+    if release.academy_id != academy.id:
+        raise NotFound(_("This release does not exist."))
+    token = new_token()
+    evaluation = Evaluation(
+        academy_id=academy.id,
+        release_id=release.id,
+        kind=kind,
+        link_hash=hash_token(token),
+        opens_on=now.date(),
+        closes_at=now + dt.timedelta(days=open_days),
+        created_at=now,
+    )
+    session.add(evaluation)
+    session.flush()
+    session.add_all(
+        EvaluationQuestion(evaluation_id=evaluation.id, position=i, kind=question_kind,
+                           prompt=translated_prompt(prompt), measure=measure)
+        for i, (question_kind, measure, prompt) in enumerate(QUESTIONS[kind])
+    )  # fmt: skip
+    session.flush()
+    return evaluation, token
+
+
+def get_evaluation(session: Session, academy: Academy, evaluation_id: int) -> Evaluation:
+    return get_in(
+        session, Evaluation, evaluation_id, _("This evaluation does not exist."),
+        academy_id=academy.id,
+    )  # fmt: skip
+
+
+def find_by_link(session: Session, token: str) -> Evaluation | None:
+    """The evaluation of its public link, or of a link an e-mail carried."""
+    if not token or len(token) > 100:
+        return None
+    digest = hash_token(token)
+    found = session.scalar(select(Evaluation).where(Evaluation.link_hash == digest))
+    if found is None:
+        found = session.scalar(
+            select(Evaluation)
+            .join(EvaluationLink, EvaluationLink.evaluation_id == Evaluation.id)
+            .where(EvaluationLink.token_hash == digest)
+        )
+    return found
+
+
+LINK_KIND = "evaluation"
+
+
+def issue_for_mail(session: Session, evaluation_id: int, now: dt.datetime) -> str | None:
+    """A new link for one e-mail as it leaves (its hash stored), or None once closed."""
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None or now >= evaluation.closes_at:
+        return None
+    token = new_token()
+    session.add(EvaluationLink(evaluation_id=evaluation.id, token_hash=hash_token(token),
+                               created_at=now))  # fmt: skip
+    session.flush()
+    return token
+
+
+def send_to_completers(
+    session: Session,
+    academy: Academy,
+    evaluation: Evaluation,
+    *,
+    base_url: str,
+    now: dt.datetime,
+    reminder: bool = False,
+) -> int:
+    """Queue the evaluation to the learners who completed a brick of its release and whose
+    e-mail the named mode keeps. Each e-mail gets its own link when it leaves (the queue keeps
+    only a placeholder). Refused in the default (pseudonymous) mode: no e-mail is kept, and
+    once the evaluation is closed. A reminder goes to the same people: answers are anonymous,
+    so Brique cannot tell who has answered (the reminder thanks those who did)."""
+    if now >= evaluation.closes_at:
+        raise DomainError(_("This evaluation is closed: answers are no longer accepted."))
+    settings = session.scalar(
+        select(LearningSettings).where(LearningSettings.academy_id == academy.id)
+    )
+    if settings is None or not settings.named_mode:
+        raise DomainError(
+            _("Brique keeps no learner's e-mail outside the named mode: give the public link.")
+        )
+    release = session.get(Release, evaluation.release_id)
+    completers = (
+        select(LearnerFact.learner_key)
+        .join(Brick, Brick.id == LearnerFact.brick_id)
+        .where(Brick.release_id == evaluation.release_id, LearnerFact.completed.is_(True))
+        .distinct()
+    )
+    addresses = sorted(
+        set(
+            session.scalars(
+                select(LearnerIdentity.email).where(
+                    LearnerIdentity.academy_id == academy.id,
+                    LearnerIdentity.email != "",
+                    LearnerIdentity.learner_key.in_(completers),
+                )
+            )
+        )
+    )
+    for address in addresses:
+        queue_mail(
+            session, to=address,
+            template="mail/evaluation_reminder" if reminder else "mail/evaluation_invitation",
+            context={"academy": academy, "release": release, "evaluation": evaluation,
+                     "link": f"{base_url}/e/{LINK_TOKEN}"},
+            category="evaluation", academy_id=academy.id,
+            link_kind=LINK_KIND, link_ref=evaluation.id,
+        )  # fmt: skip
+    return len(addresses)
+
+
+def questions_of(session: Session, evaluation: Evaluation) -> list[EvaluationQuestion]:
+    return list(
+        session.scalars(
+            select(EvaluationQuestion)
+            .where(EvaluationQuestion.evaluation_id == evaluation.id)
+            .order_by(EvaluationQuestion.position)
+        )
+    )
+
+
+def release_evaluations(session: Session, release: Release) -> list[Evaluation]:
+    return list(
+        session.scalars(
+            select(Evaluation)
+            .where(Evaluation.release_id == release.id)
+            .order_by(Evaluation.created_at, Evaluation.id)
+        )
+    )
+
+
+class AnswerErrors(DomainError):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(_("Some answers need your attention."))
+        self.errors = errors
+
+
+ALLOWED = {K.RATING: range(1, 6), K.NPS: range(0, 11), K.YES_NO: range(0, 2)}
+
+
+def submit_answers(
+    session: Session,
+    evaluation: Evaluation,
+    values: Mapping[str, str],
+    *,
+    now: dt.datetime,
+) -> int:
+    """Store one form's answers (every question but the free text required), under a random key
+    that names nobody. Refused once the evaluation is closed. Returns the answers stored."""
+    if now >= evaluation.closes_at:
+        raise DomainError(_("This evaluation is closed: answers are no longer accepted."))
+    rows: list[tuple[int, int | None, str | None]] = []
+    errors: dict[str, str] = {}
+    submission = secrets.token_hex(16)
+    for question in questions_of(session, evaluation):
+        raw = (values.get(f"q{question.id}") or "").strip()
+        if question.kind == K.TEXT:
+            if raw:
+                rows.append((question.id, None, raw[:TEXT_LENGTH]))
+            continue
+        number = int(raw) if raw.isdigit() else None
+        if number is None or number not in ALLOWED[question.kind]:
+            errors[f"q{question.id}"] = _("Choose an answer.")
+        else:
+            rows.append((question.id, number, None))
+    if errors:
+        raise AnswerErrors(errors)
+    session.execute(
+        insert(EvaluationAnswer),
+        [
+            {"evaluation_id": evaluation.id, "question_id": question_id,
+             "submission": submission, "value_int": value_int, "value_text": value_text}
+            for question_id, value_int, value_text in rows
+        ],
+    )  # fmt: skip
+    session.flush()
+    return len(rows)
+
+
+# -- Results ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionFigures:
+    question: EvaluationQuestion
+    counts: dict[int, int] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts.values()) if self.question.kind != K.TEXT else len(self.texts)
+
+    @property
+    def csat(self) -> float | None:
+        return metrics.csat(self.counts) if self.question.kind == K.RATING else None
+
+    @property
+    def mean(self) -> float | None:
+        return metrics.mean(self.counts) if self.question.kind == K.RATING else None
+
+    @property
+    def nps(self) -> metrics.Nps | None:
+        return metrics.nps(self.counts) if self.question.kind == K.NPS else None
+
+    @property
+    def yes(self) -> float | None:
+        return metrics.share_of_yes(self.counts) if self.question.kind == K.YES_NO else None
+
+
+@dataclass
+class EvaluationResults:
+    evaluation: Evaluation
+    respondents: int
+    questions: list[QuestionFigures]
+
+    @property
+    def indicative(self) -> bool:
+        return metrics.is_indicative(self.respondents)
+
+    def measure(self, name: str) -> QuestionFigures | None:
+        return next((q for q in self.questions if q.question.measure == name), None)
+
+
+def evaluation_results(
+    session: Session, evaluations: Sequence[Evaluation]
+) -> dict[int, EvaluationResults]:
+    """Each evaluation's figures (three queries for any number of evaluations and answers)."""
+    ids = [evaluation.id for evaluation in evaluations]
+    if not ids:
+        return {}
+    questions = list(
+        session.scalars(
+            select(EvaluationQuestion)
+            .where(EvaluationQuestion.evaluation_id.in_(ids))
+            .order_by(EvaluationQuestion.evaluation_id, EvaluationQuestion.position)
+        )
+    )
+    figures = {q.id: QuestionFigures(q) for q in questions}
+    for question_id, value, count in session.execute(
+        select(EvaluationAnswer.question_id, EvaluationAnswer.value_int, func.count())
+        .where(EvaluationAnswer.evaluation_id.in_(ids), EvaluationAnswer.value_int.is_not(None))
+        .group_by(EvaluationAnswer.question_id, EvaluationAnswer.value_int)
+    ):
+        if value is not None:
+            figures[question_id].counts[int(value)] = int(count)
+    respondents = dict(
+        session.execute(
+            select(
+                EvaluationAnswer.evaluation_id,
+                func.count(func.distinct(EvaluationAnswer.submission)),
+            )
+            .where(EvaluationAnswer.evaluation_id.in_(ids))
+            .group_by(EvaluationAnswer.evaluation_id)
+        ).all()
+    )
+    grouped: dict[int, list[QuestionFigures]] = defaultdict(list)
+    for question in questions:
+        grouped[question.evaluation_id].append(figures[question.id])
+    return {
+        e.id: EvaluationResults(e, int(respondents.get(e.id, 0)), grouped[e.id])
+        for e in evaluations
+    }
+
+
+def free_texts(session: Session, evaluation: Evaluation) -> dict[int, list[str]]:
+    """The free-text answers per question, in alphabetical order (no order of answering)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for question_id, text in session.execute(
+        select(EvaluationAnswer.question_id, EvaluationAnswer.value_text)
+        .where(
+            EvaluationAnswer.evaluation_id == evaluation.id,
+            EvaluationAnswer.value_text.is_not(None),
+        )
+        .order_by(func.lower(EvaluationAnswer.value_text))
+    ):
+        found[question_id].append(text or "")
+    return dict(found)

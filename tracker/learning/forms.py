@@ -1,0 +1,140 @@
+"""Learning-data forms: a brick's identifiers, the academy's LRS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, PasswordField, RadioField, SelectField
+from wtforms.validators import InputRequired, Length
+
+from tracker.forms import BoundedIntegerField, choices, long_text, optional_number, text_field
+from tracker.learning.models import EvaluationKind, LrsAuth
+
+
+class BrickLinkForm(FlaskForm):
+    course_id = text_field(
+        _l("LMS course identifier"),
+        500,
+        description=_l("The course or module id as the LMS's exports give it."),
+    )
+    activity_iris = long_text(
+        _l("xAPI activity IRIs"),
+        10_000,
+        _l(
+            "One a line, as the statements' activity ids (for example https://lms.example.com/course/42)."
+        ),
+    )
+
+
+class LrsForm(FlaskForm):
+    endpoint = text_field(
+        _l("LRS endpoint"),
+        500,
+        description=_l("The xAPI base address: statements are read from <endpoint>/statements."),
+    )
+    auth = RadioField(
+        _l("Authentication"),
+        choices=choices(
+            [
+                (LrsAuth.BASIC.value, _l("Key and secret (HTTP basic)")),
+                (LrsAuth.TOKEN.value, _l("Token (Bearer)")),
+            ]
+        ),
+        default=LrsAuth.BASIC.value,
+        validators=[InputRequired()],
+    )
+    username = text_field(_l("Key (user name)"), 200)
+    secret = PasswordField(
+        _l("Secret or token"),
+        validators=[Length(max=1000)],
+        description=_l("Leave empty to keep the one saved. It is never shown again."),
+    )
+    clear_secret = RadioField(
+        _l("Saved secret"),
+        choices=choices([("keep", _l("Keep or replace")), ("clear", _l("Remove it"))]),
+        default="keep",
+        validators=[InputRequired()],
+    )
+    business_unit_extension = text_field(
+        _l("Business unit extension"),
+        500,
+        description=_l(
+            "The IRI of the statements' context extension holding the learner's business unit,"
+            " if any."
+        ),
+    )
+
+
+class UploadLmsExportForm(FlaskForm):
+    file = FileField(
+        _l("LMS export"),
+        validators=[FileRequired(_l("Choose a file to import."))],
+    )
+
+
+class ColumnMappingForm(FlaskForm):
+    """The academy's headers for its LMS report, field by field (a preset fills them)."""
+
+    preset = SelectField(_l("Start from"), validators=[InputRequired()])
+    learner_id = text_field(_l("Learner id"), 200)
+    business_unit = text_field(_l("Business unit"), 200)
+    course_id = text_field(_l("Course id"), 200)
+    enrolment_date = text_field(_l("Enrolment date"), 200)
+    completion_date = text_field(_l("Completion date"), 200)
+    status = text_field(_l("Status"), 200)
+    score = text_field(_l("Score"), 200)
+    time_spent = text_field(_l("Time spent"), 200)
+
+
+def brick_link_form(objectives: Sequence[Any]) -> type[BrickLinkForm]:
+    """The brick's link form with, for each of its objectives, an optional score threshold."""
+    fields: dict[str, Any] = {}
+    for objective in objectives:
+        fields[f"threshold_{objective.id}"] = optional_number(
+            objective.statement[:120],
+            0,
+            100,
+            _l("The score, as a percentage, a learner must reach to have reached this objective."),
+        )
+        fields[f"survey_{objective.id}"] = SelectField(
+            _l("Survey evidence"),
+            choices=choices(
+                [
+                    ("", _l("None")),
+                    ("reaction:intention", _l("Intention to apply (J+0)")),
+                    ("transfer_30:applied", _l("Applied at work (J+30)")),
+                    ("transfer_90:applied", _l("Applied at work (J+90)")),
+                ]
+            ),
+            default="",
+        )
+    return type("BrickLinkWithObjectivesForm", (BrickLinkForm,), fields)
+
+
+class EvaluationForm(FlaskForm):
+    kind = SelectField(
+        _l("Evaluation"),
+        choices=choices(
+            [
+                (EvaluationKind.REACTION.value, _l("Reaction at J+0")),
+                (EvaluationKind.TRANSFER_30.value, _l("Transfer at J+30")),
+                (EvaluationKind.TRANSFER_90.value, _l("Transfer at J+90")),
+            ]
+        ),
+        validators=[InputRequired()],
+    )
+
+
+class NamedModeForm(FlaskForm):
+    named = BooleanField(_l("Keep learners' names and e-mails (named mode)"))
+    retention_days = BoundedIntegerField(
+        _l("Retention (days)"),
+        [InputRequired()],
+        minimum=1,
+        maximum=3650,
+        description=_l("Names and e-mails are erased this many days after they were read."),
+    )

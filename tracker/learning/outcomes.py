@@ -1,0 +1,352 @@
+"""Outcomes read from the learner facts: per brick, per release, per training need. Aggregates
+only (no learner is ever listed), by SQL: a fixed number of queries whatever the number of
+facts (tests/learning/test_outcomes.py counts them).
+
+Per brick: learners enrolled (any fact), completed (a completing fact), the completion rate,
+the median time spent by those who completed it (beside the brick's planned learner duration),
+the mean and median best score, and the same by business unit where a unit has at least
+K_ANONYMITY learners (smaller units are shown together as "other units", and when those add up
+to fewer than K_ANONYMITY the next smallest unit joins them, as in the beta rounds' results).
+Per training need: the people of the requesting business unit who reached and completed the
+need's bricks, next to the headcount the need gives.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Integer, Subquery, and_, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from tracker.academies.models import Academy
+from tracker.backlog.models import Brick, LearningObjective, TrainingNeed, need_brick
+from tracker.learning.models import (
+    SURVEY_EVIDENCE,
+    Evaluation,
+    EvaluationAnswer,
+    EvaluationQuestion,
+    LearnerFact,
+    ObjectiveEvidence,
+)
+
+K_ANONYMITY = 5
+INDICATIVE_UNDER = 30  # fewer learners than this: the figures are indicative only
+
+
+@dataclass
+class UnitOutcome:
+    business_unit: str  # "" for the units shown together
+    enrolled: int
+    completed: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.enrolled if self.enrolled else None
+
+
+@dataclass
+class BrickOutcome:
+    brick_id: int
+    planned_minutes: int | None = None
+    enrolled: int = 0
+    completed: int = 0
+    scored: int = 0  # learners with a score
+    mean_score: float | None = None
+    median_score: float | None = None
+    median_seconds: float | None = None
+    units: list[UnitOutcome] = field(default_factory=list)
+    others: UnitOutcome | None = None  # the units under K_ANONYMITY, together
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.enrolled if self.enrolled else None
+
+    @property
+    def indicative(self) -> bool:
+        return 0 < self.enrolled < INDICATIVE_UNDER
+
+    @property
+    def median_minutes(self) -> float | None:
+        return None if self.median_seconds is None else self.median_seconds / 60
+
+
+def _per_learner(brick_ids: Sequence[int]) -> Subquery:
+    """One row per brick and learner: did they complete it, their best score, their longest
+    time spent, their business unit."""
+    return (
+        select(
+            LearnerFact.brick_id,
+            LearnerFact.learner_key,
+            func.max(cast(LearnerFact.completed, Integer)).label("done"),
+            func.max(LearnerFact.score).label("best"),
+            func.max(case((LearnerFact.completed, LearnerFact.seconds))).label("seconds"),
+            func.max(LearnerFact.business_unit).label("unit"),
+        )
+        .where(LearnerFact.brick_id.in_(brick_ids))
+        .group_by(LearnerFact.brick_id, LearnerFact.learner_key)
+        .subquery()
+    )
+
+
+def _medians(session: Session, learners: Subquery, column_name: str) -> dict[int, float]:
+    """The median of a per-learner column per brick, by window functions (one query)."""
+    column = learners.c[column_name]
+    ranked = (
+        select(
+            learners.c.brick_id,
+            column.label("value"),
+            func.row_number().over(partition_by=learners.c.brick_id, order_by=column).label("n"),
+            func.count().over(partition_by=learners.c.brick_id).label("total"),
+        )
+        .where(column.is_not(None))
+        .subquery()
+    )
+    middle = and_(ranked.c.n >= ranked.c.total / 2.0, ranked.c.n <= ranked.c.total / 2.0 + 1)
+    rows = session.execute(
+        select(ranked.c.brick_id, func.avg(ranked.c.value))
+        .where(middle)
+        .group_by(ranked.c.brick_id)
+    ).all()
+    return {brick_id: float(value) for brick_id, value in rows if value is not None}
+
+
+def hide_small_units(units: list[UnitOutcome]) -> tuple[list[UnitOutcome], UnitOutcome | None]:
+    """Units of K_ANONYMITY learners or more, and the others together (None when there are
+    none); when the others add up to fewer than K_ANONYMITY, the next smallest joins them."""
+    shown = sorted(units, key=lambda u: (u.enrolled, u.business_unit))
+    hidden: list[UnitOutcome] = []
+    while shown and shown[0].enrolled < K_ANONYMITY:
+        hidden.append(shown.pop(0))
+    while hidden and shown and sum(u.enrolled for u in hidden) < K_ANONYMITY:
+        hidden.append(shown.pop(0))
+    others = None
+    if hidden and sum(u.enrolled for u in hidden) >= K_ANONYMITY:
+        others = UnitOutcome("", sum(u.enrolled for u in hidden), sum(u.completed for u in hidden))
+    return sorted(shown, key=lambda u: u.business_unit.casefold()), others
+
+
+def brick_outcomes(session: Session, bricks: Sequence[Brick]) -> dict[int, BrickOutcome]:
+    """Each brick's outcome (four queries, whatever the number of facts; one when none of the
+    bricks has a learner yet)."""
+    found = {b.id: BrickOutcome(b.id, planned_minutes=b.learner_minutes) for b in bricks}
+    if not found:
+        return found
+    learners = _per_learner(list(found))
+    for brick_id, enrolled, completed, scored, mean in session.execute(
+        select(
+            learners.c.brick_id,
+            func.count(),
+            func.coalesce(func.sum(learners.c.done), 0),
+            func.count(learners.c.best),
+            func.avg(learners.c.best),
+        ).group_by(learners.c.brick_id)
+    ):
+        outcome = found[brick_id]
+        outcome.enrolled, outcome.completed, outcome.scored = enrolled, int(completed), scored
+        outcome.mean_score = None if mean is None else float(mean)
+    if not any(outcome.enrolled for outcome in found.values()):
+        return found  # no learner yet: nothing more to ask
+    for brick_id, value in _medians(session, learners, "seconds").items():
+        found[brick_id].median_seconds = value
+    for brick_id, value in _medians(session, learners, "best").items():
+        found[brick_id].median_score = value
+    units: dict[int, list[UnitOutcome]] = defaultdict(list)
+    for brick_id, unit, enrolled, completed in session.execute(
+        select(
+            learners.c.brick_id,
+            learners.c.unit,
+            func.count(),
+            func.coalesce(func.sum(learners.c.done), 0),
+        )
+        .where(learners.c.unit != "")
+        .group_by(learners.c.brick_id, learners.c.unit)
+    ):
+        units[brick_id].append(UnitOutcome(unit, enrolled, int(completed)))
+    for brick_id, listed in units.items():
+        found[brick_id].units, found[brick_id].others = hide_small_units(listed)
+    return found
+
+
+@dataclass
+class ReleaseOutcome:
+    bricks: list[tuple[Brick, BrickOutcome]]
+    enrolments: int  # learner-brick pairs
+    completions: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completions / self.enrolments if self.enrolments else None
+
+    @property
+    def has_data(self) -> bool:
+        return self.enrolments > 0
+
+
+def release_outcome(session: Session, bricks: Sequence[Brick]) -> ReleaseOutcome:
+    by_brick = brick_outcomes(session, bricks)
+    listed = [(brick, by_brick[brick.id]) for brick in bricks]
+    return ReleaseOutcome(
+        listed,
+        enrolments=sum(o.enrolled for _b, o in listed),
+        completions=sum(o.completed for _b, o in listed),
+    )
+
+
+@dataclass
+class NeedReach:
+    need: TrainingNeed
+    reached: int  # people of the need's business unit with a fact on one of its bricks
+    completed: int  # ... who completed one of its bricks
+
+    @property
+    def reach_rate(self) -> float | None:
+        headcount = self.need.headcount
+        return self.reached / headcount if headcount else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        headcount = self.need.headcount
+        return self.completed / headcount if headcount else None
+
+
+def need_reach(session: Session, academy: Academy) -> list[NeedReach]:
+    """Each need with bricks: the people of its requesting business unit reached and who
+    completed, next to its headcount (two queries)."""
+    needs = list(
+        session.scalars(
+            select(TrainingNeed)
+            .where(
+                TrainingNeed.academy_id == academy.id,
+                TrainingNeed.id.in_(select(need_brick.c.need_id)),
+            )
+            .order_by(TrainingNeed.business_unit, TrainingNeed.title)
+        )
+    )
+    if not needs:
+        return []
+    learners = (
+        select(
+            need_brick.c.need_id,
+            LearnerFact.learner_key,
+            func.max(cast(LearnerFact.completed, Integer)).label("done"),
+        )
+        .join(LearnerFact, LearnerFact.brick_id == need_brick.c.brick_id)
+        .join(TrainingNeed, TrainingNeed.id == need_brick.c.need_id)
+        .where(
+            TrainingNeed.academy_id == academy.id,
+            func.lower(LearnerFact.business_unit) == func.lower(TrainingNeed.business_unit),
+        )
+        .group_by(need_brick.c.need_id, LearnerFact.learner_key)
+        .subquery()
+    )
+    counts = {
+        need_id: (reached, int(done))
+        for need_id, reached, done in session.execute(
+            select(
+                learners.c.need_id, func.count(), func.coalesce(func.sum(learners.c.done), 0)
+            ).group_by(learners.c.need_id)
+        )
+    }
+    return [NeedReach(need, *counts.get(need.id, (0, 0))) for need in needs]
+
+
+@dataclass
+class ObjectiveOutcome:
+    objective: LearningObjective
+    min_score: float | None  # scaled; None: no score evidence
+    scored: int  # learners with a score on the brick
+    reached: int  # ... whose best score is at or above the threshold
+    survey: str = ""  # a SURVEY_EVIDENCE key ("": none)
+    answered: int = 0  # answers to that question in the release's evaluations of that kind
+    yes: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return self.reached / self.scored if self.scored and self.min_score is not None else None
+
+    @property
+    def survey_share(self) -> float | None:
+        return self.yes / self.answered if self.answered else None
+
+    @property
+    def indicative(self) -> bool:
+        return 0 < self.scored < INDICATIVE_UNDER
+
+    @property
+    def survey_indicative(self) -> bool:
+        return 0 < self.answered < INDICATIVE_UNDER
+
+
+def objective_outcomes(
+    session: Session, bricks: Sequence[Brick]
+) -> dict[int, list[ObjectiveOutcome]]:
+    """Per brick, its objectives tied to evidence: the share of learners (with a score) whose
+    best score reached the threshold, and the share of yes to the survey question in the
+    release's evaluations of that kind (three queries, whatever the number of facts)."""
+    ids = [brick.id for brick in bricks]
+    if not ids:
+        return {}
+    tied = session.execute(
+        select(LearningObjective, ObjectiveEvidence.min_score, ObjectiveEvidence.survey)
+        .join(ObjectiveEvidence, ObjectiveEvidence.objective_id == LearningObjective.id)
+        .where(LearningObjective.brick_id.in_(ids))
+        .order_by(LearningObjective.brick_id, LearningObjective.position)
+    ).all()
+    if not tied:
+        return {}
+    learners = _per_learner(ids)
+    counts = {
+        (brick_id, objective_id): (int(scored), int(reached or 0))
+        for brick_id, objective_id, scored, reached in session.execute(
+            select(
+                learners.c.brick_id,
+                ObjectiveEvidence.objective_id,
+                func.count(learners.c.best),
+                func.sum(case((learners.c.best >= ObjectiveEvidence.min_score, 1), else_=0)),
+            )
+            .join(LearningObjective, LearningObjective.brick_id == learners.c.brick_id)
+            .join(ObjectiveEvidence, ObjectiveEvidence.objective_id == LearningObjective.id)
+            .where(learners.c.best.is_not(None))
+            .group_by(learners.c.brick_id, ObjectiveEvidence.objective_id)
+        )
+    }
+    release_of = {brick.id: brick.release_id for brick in bricks}
+    answers: dict[tuple[int, str, str], dict[int, int]] = defaultdict(dict)
+    if any(survey for _o, _m, survey in tied):
+        for answered_release, answered_kind, measure, value, count in session.execute(
+            select(
+                Evaluation.release_id,
+                Evaluation.kind,
+                EvaluationQuestion.measure,
+                EvaluationAnswer.value_int,
+                func.count(),
+            )
+            .join(EvaluationQuestion, EvaluationQuestion.evaluation_id == Evaluation.id)
+            .join(EvaluationAnswer, EvaluationAnswer.question_id == EvaluationQuestion.id)
+            .where(
+                Evaluation.release_id.in_({r for r in release_of.values() if r is not None}),
+                EvaluationQuestion.measure.in_(["intention", "applied"]),
+                EvaluationAnswer.value_int.is_not(None),
+            )
+            .group_by(
+                Evaluation.release_id,
+                Evaluation.kind,
+                EvaluationQuestion.measure,
+                EvaluationAnswer.value_int,
+            )
+        ):
+            if value is not None:
+                answers[(answered_release, answered_kind.value, measure)][int(value)] = int(count)
+    found: dict[int, list[ObjectiveOutcome]] = defaultdict(list)
+    for objective, min_score, survey in tied:
+        scored, reached = counts.get((objective.brick_id, objective.id), (0, 0))
+        outcome = ObjectiveOutcome(objective, min_score, scored, reached, survey or "")
+        if survey and survey in SURVEY_EVIDENCE:
+            survey_kind, survey_measure = SURVEY_EVIDENCE[survey]
+            on_release = release_of.get(objective.brick_id) or 0
+            given = answers.get((on_release, survey_kind, survey_measure), {})
+            outcome.answered, outcome.yes = sum(given.values()), given.get(1, 0)
+        found[objective.brick_id].append(outcome)
+    return dict(found)

@@ -1,0 +1,376 @@
+"""Learning-data pages: the academy's LRS settings and pull, a brick's identifiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, g, render_template, request, url_for
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+
+from tracker import imports_web
+from tracker.academies.models import Academy
+from tracker.auth.permissions import Permission
+from tracker.backlog.models import Brick
+from tracker.backlog.services import get_brick
+from tracker.db import db, utcnow
+from tracker.errors import DomainError
+from tracker.forms import ConfirmForm, choices
+from tracker.imports import ImportPlan, ImportRules
+from tracker.learning import bp, evaluate_bp, evaluations, lms_import, outcomes, services
+from tracker.learning.forms import (
+    ColumnMappingForm,
+    EvaluationForm,
+    LrsForm,
+    NamedModeForm,
+    UploadLmsExportForm,
+    brick_link_form,
+)
+from tracker.learning.labels import EVALUATION_KIND_LABELS
+from tracker.learning.models import EvaluationKind, LrsAuth
+from tracker.releases.models import Release
+from tracker.releases.readiness import last_beta_figures
+from tracker.releases.services import get_release
+from tracker.web import public, requires, see_other, submit, success
+
+
+@bp.route("/learning/", methods=["GET", "POST"])
+@requires(Permission.LEARNING_MANAGE)
+def settings() -> Any:
+    current = services.read_settings(db.session, g.academy)
+    form = LrsForm(
+        data={
+            "endpoint": current.lrs_endpoint,
+            "auth": current.lrs_auth.value,
+            "username": current.lrs_username,
+            "business_unit_extension": current.business_unit_extension,
+        }
+    )
+
+    def secret_of() -> str | None:
+        if form.clear_secret.data == "clear":
+            return ""
+        return form.secret.data or None
+
+    done = submit(
+        form,
+        lambda: services.update_lrs(
+            db.session, g.academy, endpoint=form.endpoint.data or "",
+            auth=LrsAuth(form.auth.data), username=form.username.data or "",
+            secret=secret_of(),
+            business_unit_extension=form.business_unit_extension.data or "", now=utcnow(),
+        ),
+    )  # fmt: skip
+    if done:
+        return success(_("The learning data settings are saved."), "learning.settings")
+    form.secret.data = ""  # never shown back
+    return render_template(
+        "learning/settings.html",
+        form=form,
+        settings=current,
+        pull_form=ConfirmForm(),
+        named_form=NamedModeForm(
+            formdata=None, named=current.named_mode, retention_days=current.retention_days
+        ),
+        has_key=bool(current_app.config["LEARNER_KEY"]),
+    ), done.status
+
+
+@bp.route("/learning/named", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def named_mode() -> Any:
+    form = NamedModeForm()
+    done = submit(
+        form,
+        lambda: services.set_named_mode(
+            db.session, g.academy, named=bool(form.named.data),
+            retention_days=form.retention_days.data or 0, now=utcnow(),
+        ),
+    )  # fmt: skip
+    if done:
+        return success(_("The named mode is saved."), "learning.settings")
+    for messages in form.errors.values():
+        for message in messages:
+            flash(str(message), "error")
+    return see_other("learning.settings")
+
+
+@bp.route("/learning/pull", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def pull() -> Any:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired: try again."), "error")
+        return see_other("learning.settings")
+    report = services.pull_statements(
+        db.session, g.academy, key=current_app.config["LEARNER_KEY"], now=utcnow(),
+        timeout=float(current_app.config["LRS_TIMEOUT"]), checkpoint=db.session.commit,
+    )  # fmt: skip
+    db.session.commit()
+    if report.errors:
+        flash(_("The LRS could not be read: %(error)s", error=report.errors[0]), "error")
+    else:
+        flash(
+            ngettext(
+                "%(num)s statement read; new facts: %(stored)s.",
+                "%(num)s statements read; new facts: %(stored)s.",
+                report.read,
+                stored=report.stored,
+            ),
+            "success",
+        )
+    return see_other("learning.settings")
+
+
+# -- The LMS-export import (tracker/imports_web.py's flow) ----------------------------------------
+
+
+def _import_rows(session: Any, academy: Any, plan: ImportPlan[Any], *, actor: Any, now: Any) -> int:
+    return lms_import.import_rows(
+        session, academy, plan, key=current_app.config["LEARNER_KEY"], now=now
+    )
+
+
+class LmsExportImport(imports_web.Importer[int]):
+    """An LMS's completion report: pseudonymous facts per learner and course."""
+
+    rules = ImportRules(
+        columns=lms_import.COLUMNS,
+        check=lms_import.plan_import,
+        apply=_import_rows,
+        sample=lms_import.template_csv,
+    )
+    endpoints = ("learning.import_upload", "learning.import_confirm", "learning.import_template")
+    form = UploadLmsExportForm
+    texts = "learning/_import_texts.html"
+    max_bytes = lms_import.MAX_BYTES
+    max_rows = lms_import.MAX_ROWS
+
+    def done(self, plan: ImportPlan[Any], count: int) -> Any:
+        return success(
+            ngettext("%(num)s row imported.", "%(num)s rows imported.", count), "learning.settings"
+        )
+
+
+imports_web.add_routes(
+    bp, LmsExportImport(), "/learning/import", Permission.LEARNING_MANAGE, "lms-export-template.csv"
+)
+
+
+@bp.route("/learning/columns", methods=["GET", "POST"])
+@requires(Permission.LEARNING_MANAGE)
+def columns() -> Any:
+    current = services.read_settings(db.session, g.academy).column_mapping or {}
+    form = ColumnMappingForm(data={"preset": "mine", **current})
+    form.preset.choices = choices(
+        [("mine", _("The headers below")), *((name, name) for name in lms_import.PRESETS)]
+    )
+    if form.validate_on_submit() and form.preset.data != "mine":
+        preset = lms_import.PRESETS[form.preset.data]
+        for name in lms_import.FIELDS:
+            form[name].data = preset.get(name, "")
+    done = submit(
+        form,
+        lambda: lms_import.set_mapping(
+            db.session, g.academy,
+            {name: form[name].data or "" for name in lms_import.FIELDS}, now=utcnow(),
+        ),
+    )  # fmt: skip
+    if done:
+        return success(_("The LMS export columns are saved."), "learning.import_upload")
+    return render_template("learning/columns.html", form=form), done.status
+
+
+@bp.route("/bricks/<int:number>/learning", methods=["GET", "POST"])
+@requires(Permission.LEARNING_LINK)
+def brick_link(number: int) -> Any:
+    brick = get_brick(db.session, g.academy, number)
+    current = services.brick_identifiers(db.session, brick)
+    evidence = services.objective_evidence(db.session, brick)
+    form = brick_link_form(brick.objectives)(
+        data={
+            "course_id": current.course_id,
+            "activity_iris": "\n".join(current.iris),
+            **{f"threshold_{i}": round(e.min_score * 100) for i, e in evidence.items()
+               if e.min_score is not None},
+            **{f"survey_{i}": e.survey for i, e in evidence.items()},
+        }
+    )  # fmt: skip
+
+    def save() -> None:
+        services.set_brick_identifiers(
+            db.session, brick, course_id=form.course_id.data or "",
+            iris=services.split_iris(form.activity_iris.data or ""),
+        )  # fmt: skip
+        services.set_objective_thresholds(
+            db.session, brick,
+            {o.id: form[f"threshold_{o.id}"].data for o in brick.objectives},
+            {o.id: form[f"survey_{o.id}"].data or "" for o in brick.objectives},
+        )  # fmt: skip
+
+    done = submit(form, save)
+    if done:
+        return success(
+            _("The learning platform identifiers of %(key)s are saved.", key=brick.key),
+            "backlog.brick",
+            number=brick.number,
+        )
+    return render_template(
+        "learning/brick_link.html", form=form, brick=brick, objectives=brick.objectives
+    ), done.status
+
+
+def brick_learning_identifiers(brick: Brick) -> services.BrickIdentifiers:
+    """The brick's LMS course id and xAPI IRIs: for the brick page."""
+    return services.brick_identifiers(db.session, brick)
+
+
+def brick_learning_outcome(brick: Brick) -> outcomes.BrickOutcome:
+    """The brick's outcome with learners: for the brick page."""
+    return outcomes.brick_outcomes(db.session, [brick])[brick.id]
+
+
+def brick_objective_outcomes(bricks: list[Brick]) -> dict[int, list[outcomes.ObjectiveOutcome]]:
+    """Objectives achieved, per brick: for the brick page and the release page."""
+    return outcomes.objective_outcomes(db.session, bricks)
+
+
+def release_learning_outcome(bricks: list[Brick]) -> outcomes.ReleaseOutcome:
+    """The outcome of a release's bricks: for the release page."""
+    return outcomes.release_outcome(db.session, bricks)
+
+
+def learning_need_reach(academy: Academy) -> list[outcomes.NeedReach]:
+    """People reached per need: for the coverage page and the stakeholder's home."""
+    return outcomes.need_reach(db.session, academy)
+
+
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        brick_learning_identifiers=brick_learning_identifiers,
+        brick_learning_outcome=brick_learning_outcome,
+        brick_objective_outcomes=brick_objective_outcomes,
+        release_learning_outcome=release_learning_outcome,
+        learning_need_reach=learning_need_reach,
+    )
+)
+
+
+# -- Evaluations after the release -----------------------------------------------------------------
+
+
+@bp.route("/releases/<int:release_id>/evaluations", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def create_evaluation(release_id: int) -> Any:
+    release = get_release(db.session, g.academy, release_id)
+    form = EvaluationForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the kind of evaluation."), "error")
+        return see_other("releases.show", release_id=release.id)
+    evaluation, token = evaluations.create_evaluation(
+        db.session, g.academy, release, EvaluationKind(form.kind.data), now=utcnow()
+    )
+    db.session.commit()
+    link = f"{current_app.config['BASE_URL']}{url_for('evaluate.answer', token=token)}"
+    # The link is shown once, here (only its hash is kept).
+    return render_template(
+        "learning/evaluation_created.html", evaluation=evaluation, release=release, link=link
+    )
+
+
+@bp.route("/evaluations/<int:evaluation_id>")
+@requires(Permission.OUTCOME_VIEW)
+def evaluation(evaluation_id: int) -> Any:
+    found = evaluations.get_evaluation(db.session, g.academy, evaluation_id)
+    results = evaluations.evaluation_results(db.session, [found])[found.id]
+    return render_template(
+        "learning/evaluation.html",
+        results=results,
+        texts=evaluations.free_texts(db.session, found),
+        release=db.session.get(Release, found.release_id),
+    )
+
+
+@evaluate_bp.route("/e/<token>", methods=["GET", "POST"])
+@public
+def answer(token: str) -> Any:
+    found = evaluations.find_by_link(db.session, token)
+    if found is None:
+        abort(404)
+    questions = evaluations.questions_of(db.session, found)
+    form = ConfirmForm()
+    errors: dict[str, str] = {}
+    closed = utcnow() >= found.closes_at
+    if request.method == "POST" and not closed:
+        if not form.validate_on_submit():
+            errors["form"] = _("The form has expired: try again.")
+        else:
+            values = {key: str(value) for key, value in request.form.items()}
+            try:
+                evaluations.submit_answers(db.session, found, values, now=utcnow())
+            except evaluations.AnswerErrors as error:
+                db.session.rollback()
+                errors = error.errors
+            except DomainError as error:
+                db.session.rollback()
+                errors["form"] = error.message
+            else:
+                db.session.commit()
+                return render_template("learning/evaluation_thanks.html")
+    return render_template(
+        "learning/evaluation_answer.html",
+        evaluation=found,
+        questions=questions,
+        form=form,
+        errors=errors,
+        values=request.form if request.method == "POST" else {},
+        closed=closed,
+    ), (422 if errors else 200)
+
+
+@bp.route("/evaluations/<int:evaluation_id>/send", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def send_evaluation(evaluation_id: int) -> Any:
+    found = evaluations.get_evaluation(db.session, g.academy, evaluation_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired: try again."), "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    try:
+        with force_locale(g.academy.default_locale):
+            count = evaluations.send_to_completers(
+                db.session, g.academy, found, base_url=str(current_app.config["BASE_URL"]),
+                now=utcnow(), reminder=request.form.get("reminder") == "1",
+            )  # fmt: skip
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    db.session.commit()
+    return success(
+        ngettext("%(num)s e-mail queued.", "%(num)s e-mails queued.", count),
+        "learning.evaluation",
+        evaluation_id=found.id,
+    )
+
+
+def release_evaluation_results(release: Release) -> list[evaluations.EvaluationResults]:
+    """The release's evaluations with their figures: for the release page."""
+    listed = evaluations.release_evaluations(db.session, release)
+    results = evaluations.evaluation_results(db.session, listed)
+    return [results[e.id] for e in listed]
+
+
+def release_beta_prediction(release: Release) -> Any:
+    """The release's last closed beta round (its CSAT and NPS): beside the reaction."""
+    return last_beta_figures(db.session, release)
+
+
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(
+        release_evaluation_results=release_evaluation_results,
+        release_beta_prediction=release_beta_prediction,
+        EvaluationForm=EvaluationForm,
+        EVALUATION_KIND_LABELS=EVALUATION_KIND_LABELS,
+    )
+)
