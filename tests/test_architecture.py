@@ -56,7 +56,18 @@ INFRASTRUCTURE = (
 #   sprints    planning, scope, closing, charts                 academies, backlog
 #   feedback   panel, rounds, answers, results, triage          auth, backlog (+ ACCEPTED_UPWARD)
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
-DOMAINS = ("auth", "mail", "academies", "backlog", "board", "sprints", "feedback", "releases")
+#   search     the search documents and the search itself      auth, backlog, feedback, releases
+DOMAINS = (
+    "auth",
+    "mail",
+    "academies",
+    "backlog",
+    "board",
+    "sprints",
+    "feedback",
+    "releases",
+    "search",
+)
 WEB_PLUMBING = (
     "tracker.web",
     "tracker.forms",

@@ -28,6 +28,8 @@ from tracker.feedback.models import (
 from tracker.feedback.triage_models import FeedbackItemEvent
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
+from tracker.search import indexing  # noqa: F401 - keeps the search documents in step
+from tracker.search.models import SearchDocument
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
 from tracker.submissions import FormSubmission
 
@@ -62,6 +64,7 @@ __all__ = [
     "ReleaseNotes",
     "Response",
     "RoundInvitation",
+    "SearchDocument",
     "Segment",
     "Sprint",
     "SprintBaselineItem",
