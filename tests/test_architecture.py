@@ -57,6 +57,7 @@ INFRASTRUCTURE = (
 #   feedback   panel, rounds, answers, results, triage          auth, backlog (+ ACCEPTED_UPWARD)
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
 #   search     the search documents and the search itself      auth, backlog, feedback, releases
+#   attachments files on bricks                                 auth, backlog (history)
 DOMAINS = (
     "auth",
     "mail",
@@ -67,6 +68,7 @@ DOMAINS = (
     "feedback",
     "releases",
     "search",
+    "attachments",
 )
 WEB_PLUMBING = (
     "tracker.web",

@@ -169,6 +169,23 @@ def _results_item_url(action: str) -> Path:
     return path
 
 
+def _attachment(w: World, s: Session) -> int:
+    """A PNG on a brick of the academy (with its thumbnail)."""
+    import io
+
+    from PIL import Image
+
+    from tracker.attachments.services import attach_to_brick
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(out, format="PNG")
+    brick = make_brick(s, w, "With a file")
+    return attach_to_brick(
+        s, brick, actor=w.manager, filename="a.png", data=out.getvalue(), max_bytes=10**6,
+        now=utcnow(),
+    ).id  # fmt: skip
+
+
 def _brick_url(suffix: str = "") -> Path:
     """A brick of the academy (brick pages are addressed by its number)."""
 
@@ -478,6 +495,22 @@ ROUTES: dict[str, Route] = {
     # feedback item into a brick); managers delete, import and edit checklists.
     "backlog.new_brick": Route(academy("bricks/new"), allowed={"manager", "designer"}),
     "backlog.brick": Route(_brick_url(), allowed={"manager", "designer"}),
+    "attachments.upload": Route(
+        _brick_url("/attachments"), "POST", allowed={"manager", "designer"}
+    ),
+    "attachments.download": Route(
+        lambda w, s: f"/a/{w.academy.slug}/attachments/{_attachment(w, s)}/download",
+        allowed={"manager", "designer"},
+    ),
+    "attachments.thumbnail": Route(
+        lambda w, s: f"/a/{w.academy.slug}/attachments/{_attachment(w, s)}/thumbnail",
+        allowed={"manager", "designer"},
+    ),
+    "attachments.delete": Route(
+        lambda w, s: f"/a/{w.academy.slug}/attachments/{_attachment(w, s)}/delete",
+        "POST",
+        allowed={"manager", "designer"},
+    ),
     "backlog.edit_brick": Route(_brick_url("/edit"), allowed={"manager", "designer"}),
     "backlog.delete_brick": Route(_brick_url("/delete"), allowed={"manager"}),
     "backlog.comment": Route(

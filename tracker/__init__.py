@@ -216,6 +216,7 @@ DOMAINS = (
     "releases",
     "mail",
     "search",
+    "attachments",
 )
 
 
@@ -234,6 +235,11 @@ def _register_link_issuers() -> None:
     from tracker.mail.services import register_link_issuer
 
     register_link_issuer(links.LINK_KIND, links.issue_for_mail)
+
+    from tracker.attachments.services import export_for
+    from tracker.auth.services import register_export_section
+
+    register_export_section("attachments", export_for)
 
 
 def _init_request_hooks(app: Flask) -> None:

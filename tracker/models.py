@@ -1,6 +1,7 @@
 """Imports every model so that Base.metadata is complete (for Alembic and the tests)."""
 
 from tracker.academies.models import Academy, AcademyInvitation, MemberEvent, Membership, Stage
+from tracker.attachments.models import Attachment, AttachmentBlob
 from tracker.auth.models import LoginThrottle, PasswordReset, User, UserSession
 from tracker.backlog.models import (
     Activity,
@@ -38,6 +39,8 @@ __all__ = [
     "AcademyInvitation",
     "Activity",
     "Answer",
+    "Attachment",
+    "AttachmentBlob",
     "Base",
     "Brick",
     "ChecklistItem",

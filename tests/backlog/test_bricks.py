@@ -676,7 +676,7 @@ def test_the_brick_page_issues_the_same_queries_whatever_its_history(
     assert whole_page.get_data(as_text=True).count('class="history-entry') > 200
     assert big_html.count('class="comment"') == 100
     assert few.count == many.count == everything.count, (few.count, many.count, everything.count)
-    assert many.count <= 16
+    assert many.count <= 17  # 16, + the files of the brick (tracker.attachments)
 
 
 def test_a_brick_keeps_an_owner_who_changed_role(client, db_session, world, login):
