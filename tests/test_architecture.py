@@ -58,6 +58,7 @@ INFRASTRUCTURE = (
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
 #   search     the search documents and the search itself      auth, backlog, feedback, releases
 #   attachments files on bricks                                 auth, backlog (history)
+#   workspace  "my work": what waits for a person               auth, backlog, feedback, releases
 DOMAINS = (
     "auth",
     "mail",
@@ -69,6 +70,7 @@ DOMAINS = (
     "releases",
     "search",
     "attachments",
+    "workspace",
 )
 WEB_PLUMBING = (
     "tracker.web",

@@ -350,6 +350,7 @@ ROUTES: dict[str, Route] = {
     "academies.create": Route(lambda w, s: "/academies/new", allowed=SITE_ADMIN),
     "academy.home": Route(academy(), allowed={"admin"} | MEMBERS),
     "academy.settings": Route(academy("settings"), allowed=ACADEMY_ADMINS),
+    "workspace.my_work": Route(academy("my-work"), allowed={"admin"} | MEMBERS),
     "search.index": Route(academy("search?q=s%C3%A9curit%C3%A9"), allowed={"admin"} | MEMBERS),
     "academy.members": Route(academy("members"), allowed=ACADEMY_ADMINS),
     "academy.invite": Route(academy("members/invite"), "POST", allowed=ACADEMY_ADMINS),

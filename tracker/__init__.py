@@ -217,6 +217,7 @@ DOMAINS = (
     "mail",
     "search",
     "attachments",
+    "workspace",
 )
 
 
