@@ -58,7 +58,8 @@ INFRASTRUCTURE = (
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
 #   search     the search documents and the search itself      auth, backlog, feedback, releases
 #   attachments files on bricks                                 auth, backlog (history)
-#   workspace  "my work": what waits for a person               auth, backlog, feedback, releases
+#   workspace  "my work", notifications, digests                auth, mail, backlog, feedback,
+#                                                               releases
 DOMAINS = (
     "auth",
     "mail",

@@ -169,6 +169,14 @@ def _results_item_url(action: str) -> Path:
     return path
 
 
+def _notification(w: World, s: Session) -> int:
+    """A notification of the manager's (a brick the designer assigned to them)."""
+    from tracker.workspace.models import Notification
+
+    make_brick(s, w, "Assigned", actor=w.designer, owner_id=w.manager.id)
+    return s.scalars(select(Notification.id).where(Notification.user_id == w.manager.id)).first()
+
+
 def _attachment(w: World, s: Session) -> int:
     """A PNG on a brick of the academy (with its thumbnail)."""
     import io
@@ -351,6 +359,20 @@ ROUTES: dict[str, Route] = {
     "academy.home": Route(academy(), allowed={"admin"} | MEMBERS),
     "academy.settings": Route(academy("settings"), allowed=ACADEMY_ADMINS),
     "workspace.my_work": Route(academy("my-work"), allowed={"admin"} | MEMBERS),
+    "workspace.notifications_list": Route(academy("notifications"), allowed={"admin"} | MEMBERS),
+    "workspace.read_all": Route(academy("notifications/read"), "POST", allowed={"admin"} | MEMBERS),
+    "workspace.read_one": Route(
+        lambda w, s: f"/a/{w.academy.slug}/notifications/{_notification(w, s)}/read",
+        "POST",
+        # Any member may ask; someone else's notification is a 404 (tests/workspace).
+        allowed={"admin"} | MEMBERS,
+    ),
+    "workspace.digest_settings": Route(
+        academy("notifications/settings"),
+        "POST",
+        allowed={"admin"} | MEMBERS,
+        data={"frequency": "never"},
+    ),
     "search.index": Route(academy("search?q=s%C3%A9curit%C3%A9"), allowed={"admin"} | MEMBERS),
     "academy.members": Route(academy("members"), allowed=ACADEMY_ADMINS),
     "academy.invite": Route(academy("members/invite"), "POST", allowed=ACADEMY_ADMINS),

@@ -199,11 +199,24 @@ def send_reminders(max_per_invitation: int) -> None:
     click.echo(f"reminders queued: {sum(sent.values())} in {len(sent)} round(s)")
 
 
+@click.command("send-notifications")
+def send_notifications() -> None:
+    """Queue the notification digests that are due (immediate ones, daily ones a day after the
+    last); `send-mail` (or the worker, which also does this) sends them."""
+    from tracker.workspace.notifications import queue_digests
+
+    queued = queue_digests(db.session, base_url=current_app.config["BASE_URL"], now=utcnow())
+    db.session.commit()
+    click.echo(f"notification digests queued: {queued}")
+
+
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
-    """Run the periodic jobs forever: close due feedback rounds, send queued e-mail."""
+    """Run the periodic jobs forever: close due feedback rounds, queue notification digests,
+    send queued e-mail."""
     from tracker.mail.services import SmtpSettings, send_queued_mail
+    from tracker.workspace.notifications import queue_digests
 
     smtp = SmtpSettings.from_config(current_app.config)
     click.echo(f"Worker started; a pass every {interval} s.")
@@ -212,6 +225,8 @@ def worker(interval: int) -> None:
             closed = run_close_due_rounds()
             if closed:
                 click.echo(f"rounds closed: {closed}")
+            queue_digests(db.session, base_url=current_app.config["BASE_URL"], now=utcnow())
+            db.session.commit()
             report = send_queued_mail(db.session, smtp, clock=utcnow)
             if report.sent or report.kept_in_outbox or report.failed or report.retried:
                 click.echo(f"mail: {report}")
@@ -234,6 +249,7 @@ def init_app(app: Flask) -> None:
         send_mail,
         close_due_rounds_command,
         send_reminders,
+        send_notifications,
         worker,
     ):
         app.cli.add_command(command)

@@ -33,6 +33,8 @@ from tracker.search import indexing  # noqa: F401 - keeps the search documents i
 from tracker.search.models import SearchDocument
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
 from tracker.submissions import FormSubmission
+from tracker.workspace import notify  # noqa: F401 - notifications made from the flush
+from tracker.workspace.models import Notification, NotificationSetting
 
 __all__ = [
     "Academy",
@@ -60,6 +62,8 @@ __all__ = [
     "MemberEvent",
     "Membership",
     "NeedEvent",
+    "Notification",
+    "NotificationSetting",
     "PasswordReset",
     "Question",
     "Release",

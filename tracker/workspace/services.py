@@ -18,10 +18,11 @@ from tracker.academies.models import Academy, Role, Stage
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission, allows
 from tracker.backlog.models import Brick, ChecklistItem, Comment, NeedStatus, TrainingNeed
-from tracker.collation import fold, folded
+from tracker.collation import folded
 from tracker.db import LIKE_ESCAPE, like_contains
 from tracker.feedback.models import FeedbackRound, RoundInvitation, RoundState
 from tracker.releases.models import Release, ReleaseState
+from tracker.workspace.notify import mention_patterns
 
 # Each list is bounded (the page says when there is more elsewhere).
 MAX_BRICKS = 200
@@ -41,13 +42,6 @@ class MyWork:
     needs: list[TrainingNeed] = field(default_factory=list)
     decisions: list[Release] = field(default_factory=list)
     parts: set[str] = field(default_factory=set)  # which parts the person's role has
-
-
-def mention_patterns(user: User) -> list[str]:
-    """What mentions a person in a text, accents and case aside: "@" and their name as shown,
-    or "@" and the part of their address before the "@"."""
-    handles = {fold(user.display_name).strip(), fold(user.email.split("@", 1)[0])}
-    return [f"@{handle}" for handle in sorted(handles) if handle]
 
 
 def my_work(session: Session, academy: Academy, user: User, *, role: Role | None) -> MyWork:
