@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('brick_id', sa.Integer(), nullable=True),
     sa.Column('round_id', sa.Integer(), nullable=True),
+    sa.Column('release_id', sa.Integer(), nullable=True),
     sa.Column('title', sa.String(length=240), nullable=False),
     sa.Column('created_at', tracker.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('read_at', tracker.db.UTCDateTime(timezone=True), nullable=True),
@@ -43,6 +44,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_notification_actor_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['brick_id'], ['brick.id'], name=op.f('fk_notification_brick_id_brick'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['round_id'], ['feedback_round.id'], name=op.f('fk_notification_round_id_feedback_round'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['release_id'], ['release.id'], name=op.f('fk_notification_release_id_release'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification'))
     )

@@ -178,3 +178,39 @@ def test_the_digest_setting_is_saved(client, login, db_session, world):
 
     db_session.expire_all()
     assert notifications.frequency_of(db_session, world.designer) == DigestFrequency.IMMEDIATE
+
+
+def test_a_decision_and_published_notes_notify_whom_they_concern(db_session, world):
+    from tests.conftest import SECRET
+    from tests.releases.helpers import make_testers, run_round
+    from tracker.releases import notes
+    from tracker.releases import services as release_services
+
+    release = release_services.create_release(
+        db_session, world.academy, name="Incrément N", actor=world.manager, now=utcnow()
+    )
+    make_brick(
+        db_session, world, "Livrée", actor=world.manager, owner_id=world.designer.id,
+        release_id=release.id,
+    )  # fmt: skip
+    testers = make_testers(db_session, world.academy, 3)
+    run_round(
+        db_session, world.academy, release, world.manager, testers, secret_key=SECRET,
+        rating=5, nps=10,
+    )  # fmt: skip
+    release_services.record_decision(
+        db_session, release, outcome="go", actor=world.manager, now=utcnow()
+    )
+    db_session.flush()
+    assert release.state.value == "approved"
+    assert NotificationKind.DECISION in kinds_for(db_session, world.designer)
+    assert kinds_for(db_session, world.stakeholder) == []
+
+    notes.publish_notes(
+        db_session, release, body="Ce qui change", actor=world.manager, now=utcnow(),
+        base_url="http://b.test",
+    )  # fmt: skip
+    db_session.flush()
+    assert kinds_for(db_session, world.stakeholder) == [NotificationKind.NOTES]
+    assert NotificationKind.NOTES in kinds_for(db_session, world.designer)
+    assert NotificationKind.NOTES not in kinds_for(db_session, world.manager)

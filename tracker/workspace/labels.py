@@ -13,6 +13,8 @@ KIND_LABELS: dict[NotificationKind, LazyString] = {
     NotificationKind.IN_REVIEW: _l("Your brick moved into review"),
     NotificationKind.DONE: _l("Your brick is done"),
     NotificationKind.INVITED: _l("You are invited to a feedback round"),
+    NotificationKind.DECISION: _l("A go/no-go decision was taken"),
+    NotificationKind.NOTES: _l("Release notes were published"),
 }
 FREQUENCY_LABELS: dict[DigestFrequency, LazyString] = {
     DigestFrequency.IMMEDIATE: _l("Right away"),

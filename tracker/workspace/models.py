@@ -17,6 +17,8 @@ class NotificationKind(enum.StrEnum):
     IN_REVIEW = "in_review"  # their brick moved into a review column
     DONE = "done"  # their brick moved into a done column
     INVITED = "invited"  # invited to a feedback round
+    DECISION = "decision"  # a go/no-go on a release holding one of their bricks
+    NOTES = "notes"  # release notes published (their bricks' release; stakeholders)
 
 
 class DigestFrequency(enum.StrEnum):
@@ -35,6 +37,7 @@ class Notification(AcademyRow, Base):
     round_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback_round.id", ondelete="CASCADE")
     )
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("release.id", ondelete="CASCADE"))
     # What it is about, as it was called then (a brick's key and title, a round's title).
     title: Mapped[str] = mapped_column(String(240))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,9 +2,11 @@
 person's own action.
 
 Watched: new brick activities (an owner set: "assigned"; a move into a review or done column:
-to the brick's owner; a description edited: mentions), new comments (mentions) and new round
-invitations. Services of other domains need not know about notifications (they sit below this
-package), and no path that records these changes can forget them.
+to the brick's owner; a description edited: mentions), new comments (mentions), new round
+invitations, new go/no-go decisions (to the owners of the release's bricks) and release notes
+being published (to those owners and the academy's stakeholders). Services of other domains
+need not know about notifications (they sit below this package), and no path that records
+these changes can forget them.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from tracker.academies.models import Academy, Membership, Stage, StageCategory
+from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
 from tracker.auth.models import User
 from tracker.backlog.models import Activity, ActivityKind, Brick, Comment
 from tracker.collation import fold
 from tracker.db import utcnow
 from tracker.feedback.models import FeedbackRound, RoundInvitation
+from tracker.releases.models import Decision, Release, ReleaseNotes
 from tracker.workspace.models import Notification, NotificationKind
 
 TITLE_MAX = 240
@@ -70,7 +73,7 @@ class _Pending:
     def add(
         self, *, academy_id: int, user_id: int | None, actor_id: int | None,
         kind: NotificationKind, title: str, brick_id: int | None = None,
-        round_id: int | None = None,
+        round_id: int | None = None, release_id: int | None = None,
     ) -> None:  # fmt: skip
         if user_id is None or user_id == actor_id:
             return  # never for one's own action
@@ -83,6 +86,7 @@ class _Pending:
                 "title": title[:TITLE_MAX],
                 "brick_id": brick_id,
                 "round_id": round_id,
+                "release_id": release_id,
                 "created_at": self.now,
             }
         )
@@ -161,17 +165,75 @@ def _invitation(pending: _Pending, invitation: RoundInvitation) -> None:
     )  # fmt: skip
 
 
+def _about_release(
+    pending: _Pending, release_id: int, kind: NotificationKind, actor_id: int | None,
+    *, stakeholders: bool,
+) -> None:  # fmt: skip
+    """The owners of the release's bricks (and the academy's stakeholders, for its notes)."""
+    release = pending.connection.execute(
+        select(Release.academy_id, Release.name).where(Release.id == release_id)
+    ).first()
+    if release is None:
+        return
+    people = set(
+        pending.connection.execute(
+            select(Brick.owner_id).where(
+                Brick.release_id == release_id, Brick.owner_id.is_not(None)
+            )
+        ).scalars()
+    )
+    if stakeholders:
+        people |= set(
+            pending.connection.execute(
+                select(Membership.user_id).where(
+                    Membership.academy_id == release.academy_id,
+                    Membership.role == Role.STAKEHOLDER,
+                )
+            ).scalars()
+        )
+    for user_id in sorted(p for p in people if p is not None):
+        pending.add(
+            academy_id=release.academy_id, user_id=user_id, actor_id=actor_id, kind=kind,
+            title=release.name, release_id=release_id,
+        )  # fmt: skip
+
+
+def _published(notes: ReleaseNotes) -> bool:
+    """Whether this flush publishes the notes (published_at set to a new moment)."""
+    history = inspect(notes).attrs.published_at.history
+    return bool(history.added and history.added[0] is not None)
+
+
 @event.listens_for(Session, "after_flush")
 def _notify_flushed(session: Session, _context: Any) -> None:
-    watched = [row for row in session.new if isinstance(row, Activity | Comment | RoundInvitation)]
-    if not watched:
+    watched = [
+        row
+        for row in session.new
+        if isinstance(row, Activity | Comment | RoundInvitation | Decision)
+    ]
+    published = [
+        row
+        for row in (*session.new, *session.dirty)
+        if isinstance(row, ReleaseNotes) and _published(row)
+    ]
+    if not watched and not published:
         return
     pending = _Pending(session.connection(), utcnow())
+    for notes in published:
+        _about_release(
+            pending, notes.release_id, NotificationKind.NOTES, notes.published_by_id,
+            stakeholders=True,
+        )  # fmt: skip
     for row in watched:
         if isinstance(row, Activity):
             _activity(pending, row)
         elif isinstance(row, Comment):
             _comment(pending, row)
+        elif isinstance(row, Decision):
+            _about_release(
+                pending, row.release_id, NotificationKind.DECISION, row.decided_by_id,
+                stakeholders=False,
+            )  # fmt: skip
         else:
             _invitation(pending, row)
     if pending.rows:
