@@ -214,3 +214,23 @@ def test_a_decision_and_published_notes_notify_whom_they_concern(db_session, wor
     assert kinds_for(db_session, world.stakeholder) == [NotificationKind.NOTES]
     assert NotificationKind.NOTES in kinds_for(db_session, world.designer)
     assert NotificationKind.NOTES not in kinds_for(db_session, world.manager)
+
+
+def test_the_bell_and_the_search_box_render_for_the_navigation(app, db_session, world):
+    from flask import g, render_template_string
+    from flask_login import login_user
+
+    make_brick(db_session, world, actor=world.manager, owner_id=world.designer.id)
+    db_session.commit()
+    with app.test_request_context(f"/a/{world.academy.slug}/"):
+        g.academy = world.academy
+        login_user(world.designer)
+        html = render_template_string(
+            '{% include "workspace/_bell.html" %}{% include "search/_box.html" %}',
+            academy=world.academy,
+        )
+
+    assert f'href="/a/{world.academy.slug}/notifications"' in html
+    assert 'class="bell-count"' in html
+    assert f'action="/a/{world.academy.slug}/search"' in html
+    assert "data-search-box" in html
