@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 import tracker.models  # noqa: F401 - registers every table on Base.metadata
 from tracker.db import Base, make_engine
+from tracker.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -28,6 +29,7 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             compare_server_default=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -60,6 +60,10 @@ INFRASTRUCTURE = (
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
 #   api        tokens, service accounts (its views: every domain's rules, as the pages do)
 #   learning   LMS/LRS data, learner facts, outcomes            backlog, feedback, releases
+#   search     the search documents and the search itself      auth, backlog, feedback, releases
+#   attachments files on bricks                                 auth, backlog (history)
+#   workspace  "my work", notifications, digests                auth, mail, backlog, feedback,
+#                                                               releases
 DOMAINS = (
     "auth",
     "mail",
@@ -72,6 +76,9 @@ DOMAINS = (
     "releases",
     "api",
     "learning",
+    "search",
+    "attachments",
+    "workspace",
 )
 WEB_PLUMBING = (
     "tracker.web",

@@ -42,7 +42,12 @@ def drift(engine: Engine) -> list[object]:
 
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": migrate.include_name,
+            },
         )
         return list(compare_metadata(context, Base.metadata))
 

@@ -193,6 +193,31 @@ def _results_item_url(action: str) -> Path:
     return path
 
 
+def _notification(w: World, s: Session) -> int:
+    """A notification of the manager's (a brick the designer assigned to them)."""
+    from tracker.workspace.models import Notification
+
+    make_brick(s, w, "Assigned", actor=w.designer, owner_id=w.manager.id)
+    return s.scalars(select(Notification.id).where(Notification.user_id == w.manager.id)).first()
+
+
+def _attachment(w: World, s: Session) -> int:
+    """A PNG on a brick of the academy (with its thumbnail)."""
+    import io
+
+    from PIL import Image
+
+    from tracker.attachments.services import attach_to_brick
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(out, format="PNG")
+    brick = make_brick(s, w, "With a file")
+    return attach_to_brick(
+        s, brick, actor=w.manager, filename="a.png", data=out.getvalue(), max_bytes=10**6,
+        now=utcnow(),
+    ).id  # fmt: skip
+
+
 def _brick_url(suffix: str = "") -> Path:
     """A brick of the academy (brick pages are addressed by its number)."""
 
@@ -468,6 +493,22 @@ ROUTES: dict[str, Route] = {
     "webhooks.send_again": Route(
         _webhook_url("/send-again", delivery=True), "POST", allowed={"manager"}
     ),
+    "workspace.my_work": Route(academy("my-work"), allowed={"admin"} | MEMBERS),
+    "workspace.notifications_list": Route(academy("notifications"), allowed={"admin"} | MEMBERS),
+    "workspace.read_all": Route(academy("notifications/read"), "POST", allowed={"admin"} | MEMBERS),
+    "workspace.read_one": Route(
+        lambda w, s: f"/a/{w.academy.slug}/notifications/{_notification(w, s)}/read",
+        "POST",
+        # Any member may ask; someone else's notification is a 404 (tests/workspace).
+        allowed={"admin"} | MEMBERS,
+    ),
+    "workspace.digest_settings": Route(
+        academy("notifications/settings"),
+        "POST",
+        allowed={"admin"} | MEMBERS,
+        data={"frequency": "never"},
+    ),
+    "search.index": Route(academy("search?q=s%C3%A9curit%C3%A9"), allowed={"admin"} | MEMBERS),
     "academy.members": Route(academy("members"), allowed=ACADEMY_ADMINS),
     "academy.invite": Route(academy("members/invite"), "POST", allowed=ACADEMY_ADMINS),
     "academy.change_role": Route(
@@ -642,6 +683,22 @@ ROUTES: dict[str, Route] = {
     # feedback item into a brick); managers delete, import and edit checklists.
     "backlog.new_brick": Route(academy("bricks/new"), allowed={"manager", "designer"}),
     "backlog.brick": Route(_brick_url(), allowed={"manager", "designer"}),
+    "attachments.upload": Route(
+        _brick_url("/attachments"), "POST", allowed={"manager", "designer"}
+    ),
+    "attachments.download": Route(
+        lambda w, s: f"/a/{w.academy.slug}/attachments/{_attachment(w, s)}/download",
+        allowed={"manager", "designer"},
+    ),
+    "attachments.thumbnail": Route(
+        lambda w, s: f"/a/{w.academy.slug}/attachments/{_attachment(w, s)}/thumbnail",
+        allowed={"manager", "designer"},
+    ),
+    "attachments.delete": Route(
+        lambda w, s: f"/a/{w.academy.slug}/attachments/{_attachment(w, s)}/delete",
+        "POST",
+        allowed={"manager", "designer"},
+    ),
     "backlog.edit_brick": Route(_brick_url("/edit"), allowed={"manager", "designer"}),
     "backlog.delete_brick": Route(_brick_url("/delete"), allowed={"manager"}),
     "backlog.comment": Route(

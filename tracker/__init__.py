@@ -235,6 +235,9 @@ DOMAINS = (
     "mail",
     "ops",
     "api",
+    "search",
+    "attachments",
+    "workspace",
 )
 
 
@@ -255,6 +258,11 @@ def _register_link_issuers() -> None:
 
     register_link_issuer(links.LINK_KIND, links.issue_for_mail)
     register_link_issuer(evaluations.LINK_KIND, evaluations.issue_for_mail)
+
+    from tracker.attachments.services import export_for
+    from tracker.auth.services import register_export_section
+
+    register_export_section("attachments", export_for)
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -277,18 +277,30 @@ def erase_learner_details() -> None:
     click.echo(f"learner identities erased: {erased}")
 
 
+@click.command("send-notifications")
+def send_notifications() -> None:
+    """Queue the notification digests that are due (immediate ones, daily ones a day after the
+    last); `send-mail` (or the worker, which also does this) sends them."""
+    from tracker.workspace.notifications import queue_digests
+
+    queued = queue_digests(db.session, base_url=current_app.config["BASE_URL"], now=utcnow())
+    db.session.commit()
+    click.echo(f"notification digests queued: {queued}")
+
+
 @click.command("worker")
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
     """Run the periodic jobs forever: close due feedback rounds, read the LRSs that are due
-    (every LEARNING_PULL_MINUTES), erase learners' names past their retention, send webhooks
-    and queued e-mail, purge expired parked uploads. A pass that fails (the database
-    restarting...) is logged and the next one tries again."""
+    (every LEARNING_PULL_MINUTES), erase learners' names past their retention, send webhooks,
+    queue notification digests, send queued e-mail, purge expired parked uploads. A pass that
+    fails (the database restarting...) is logged and the next one tries again."""
     from tracker.imports import purge_uploads
     from tracker.learning.services import erase_expired_identities
     from tracker.mail.services import SmtpSettings, send_queued_mail
     from tracker.ops.requests import emit
     from tracker.webhooks.sender import WebhookSettings, prune, send_webhooks
+    from tracker.workspace.notifications import queue_digests
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     smtp = SmtpSettings.from_config(app.config)
@@ -310,6 +322,8 @@ def worker(interval: int) -> None:
             if passes % max(1, 3600 // interval) == 1:  # hourly: the log keeps 30 days
                 prune(db.session, now=utcnow())
             # After the webhooks: an endpoint disabled in this pass tells its managers now.
+            queue_digests(db.session, base_url=current_app.config["BASE_URL"], now=utcnow())
+            db.session.commit()
             report = send_queued_mail(db.session, smtp, clock=utcnow)
             purged = purge_uploads(db.session, now=utcnow())
             db.session.commit()
@@ -360,6 +374,7 @@ def init_app(app: Flask) -> None:
         send_reminders,
         pull_learning,
         erase_learner_details,
+        send_notifications,
         worker,
     ):
         app.cli.add_command(command)

@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_IDLE_MINUTES": 60,
     # Requests larger than this are refused with 413 (imports of a few thousand rows fit).
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # The largest file attached to a brick (below MAX_CONTENT_LENGTH, which bounds the request).
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     # Login throttling: failures per account and source address within the window (then 429),
     # failures per account from all sources, and a delay between attempts that doubles from
     # LOGIN_DELAY_AFTER failures on, up to LOGIN_DELAY_MAX_SECONDS.

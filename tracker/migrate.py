@@ -11,6 +11,15 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+# What migrations create by hand beside the models (the engines' text-search index: see
+# tracker/search/models.py), left out of autogenerate's comparison.
+HAND_MADE = ("search_fts", "ix_search_document_fts", "search_vector")
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    return not (name and name.startswith(HAND_MADE))
+
+
 def alembic_config(engine: Engine | None = None, url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -2,6 +2,7 @@
 
 from tracker.academies.models import Academy, AcademyInvitation, MemberEvent, Membership, Stage
 from tracker.api.models import ApiToken, ServiceAccount
+from tracker.attachments.models import Attachment, AttachmentBlob
 from tracker.auth.models import LoginThrottle, PasswordReset, SsoIdentity, User, UserSession
 from tracker.backlog.models import (
     Activity,
@@ -42,9 +43,13 @@ from tracker.learning.models import (
 )
 from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
+from tracker.search import indexing  # noqa: F401 - keeps the search documents in step
+from tracker.search.models import SearchDocument
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
 from tracker.submissions import FormSubmission
 from tracker.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from tracker.workspace import notify  # noqa: F401 - notifications made from the flush
+from tracker.workspace.models import Notification, NotificationSetting
 
 __all__ = [
     "Academy",
@@ -52,6 +57,8 @@ __all__ = [
     "Activity",
     "Answer",
     "ApiToken",
+    "Attachment",
+    "AttachmentBlob",
     "Base",
     "Brick",
     "ChangeCounter",
@@ -80,6 +87,8 @@ __all__ = [
     "MemberEvent",
     "Membership",
     "NeedEvent",
+    "Notification",
+    "NotificationSetting",
     "ObjectiveEvidence",
     "ParkedUpload",
     "PasswordReset",
@@ -89,6 +98,7 @@ __all__ = [
     "ReleaseNotes",
     "Response",
     "RoundInvitation",
+    "SearchDocument",
     "Segment",
     "ServiceAccount",
     "Sprint",

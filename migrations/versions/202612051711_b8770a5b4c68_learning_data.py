@@ -1,7 +1,7 @@
 """learning data
 
 Revision ID: b8770a5b4c68
-Revises: 02ae1f2cf232
+Revises: f5c6e3d01b29
 Create Date: 2026-12-05 17:11:35.574177
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tracker.db
 
 revision: str = 'b8770a5b4c68'
-down_revision: str | None = '02ae1f2cf232'
+down_revision: str | None = 'f5c6e3d01b29'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

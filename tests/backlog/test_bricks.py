@@ -676,9 +676,10 @@ def test_the_brick_page_issues_the_same_queries_whatever_its_history(
     assert whole_page.get_data(as_text=True).count('class="history-entry') > 200
     assert big_html.count('class="comment"') == 100
     assert few.count == many.count == everything.count, (few.count, many.count, everything.count)
-    # 16, and the learning section's two (tracker/learning: the brick's identifiers on the
-    # learning platforms, its outcome with learners; four for a brick that has learners).
-    assert many.count <= 18
+    # 16, the learning section's two (tracker/learning: the brick's identifiers on the
+    # learning platforms, its outcome with learners; four for a brick that has learners), and
+    # the brick's files (tracker.attachments).
+    assert many.count <= 19
 
 
 def test_a_brick_keeps_an_owner_who_changed_role(client, db_session, world, login):

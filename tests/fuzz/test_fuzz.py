@@ -243,7 +243,8 @@ class Walk:
             self.failures.append(f"{method} {url[:200]} {_short(kwargs)}: {error!r}"[:600])
             self.session.rollback()  # what the 500 handler does; the walk goes on
             return None
-        body = response.get_data(as_text=True) if response.status_code != 304 else ""
+        # Binary bodies (attachments, thumbnails) read as text with replacement characters.
+        body = response.get_data().decode("utf-8", "replace") if response.status_code != 304 else ""
         leak = LEAKS.search(body)
         if response.status_code >= 500 or leak:
             reason = leak.group(0) if leak else ""
@@ -309,7 +310,7 @@ def walk_route(walk: Walk, endpoint: str, route: Route, url: str, view: Any) -> 
     elif route.method == "GET":
         response = walk.send("GET", url)
         ok = response is not None and response.status_code == 200
-        found = forms_of(url, response.get_data(as_text=True)) if ok else []
+        found = forms_of(url, response.get_data().decode("utf-8", "replace")) if ok else []
         names = set(read)
         for form in found:
             if form.method == "get" and urlsplit(form.action).path == urlsplit(url).path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -390,6 +391,15 @@ def set_active(
     session.flush()
 
 
+# Sections other domains add to the export (their data about the person), by name: the app
+# factory registers them (a domain above auth cannot be imported from here).
+EXPORT_SECTIONS: dict[str, Callable[[Session, User], Any]] = {}
+
+
+def register_export_section(name: str, section: Callable[[Session, User], Any]) -> None:
+    EXPORT_SECTIONS[name] = section
+
+
 def export_personal_data(session: Session, user: User) -> dict[str, Any]:
     """Everything Brique holds about a person, as JSON-ready data (GDPR art. 15 and 20)."""
     memberships = session.execute(
@@ -424,7 +434,7 @@ def export_personal_data(session: Session, user: User) -> dict[str, Any]:
             }
             for s in sessions
         ],
-    }
+    } | {name: section(session, user) for name, section in EXPORT_SECTIONS.items()}
 
 
 def erase_user(session: Session, user: User, *, actor: User, now: dt.datetime) -> None:

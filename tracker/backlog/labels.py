@@ -29,6 +29,7 @@ FORMAT_LABELS = {
 
 # Labels of the fields a brick's history and conflict table mention.
 FIELD_LABELS = {
+    "attachment": _l("File"),
     "title": _l("Title"),
     "summary": _l("Summary"),
     "description": _l("Description"),
@@ -100,6 +101,8 @@ KIND_LABELS = {
     ActivityKind.COMMENTED: _l("Commented"),
     ActivityKind.CHECKLIST: _l("Definition of done"),
     ActivityKind.DELETED: _l("Deleted"),
+    ActivityKind.ATTACHED: _l("File added"),
+    ActivityKind.DETACHED: _l("File removed"),
 }
 NEED_STATUS_LABELS = {
     NeedStatus.NEW: _l("New"),

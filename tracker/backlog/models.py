@@ -75,6 +75,10 @@ class ActivityKind(enum.StrEnum):
     COMMENTED = "commented"
     CHECKLIST = "checklist"
     DELETED = "deleted"
+    ATTACHED = (
+        "attached"  # a file added (tracker.attachments); changes: {"attachment": [None, name]}
+    )
+    DETACHED = "detached"  # a file removed
 
 
 class LearningPath(AcademyRow, Base):

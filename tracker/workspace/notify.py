@@ -1,0 +1,240 @@
+"""Notifications made from the ORM's flush: in the transaction of the change, never for the
+person's own action.
+
+Watched: new brick activities (an owner set: "assigned"; a move into a review or done column:
+to the brick's owner; a description edited: mentions), new comments (mentions), new round
+invitations, new go/no-go decisions (to the owners of the release's bricks) and release notes
+being published (to those owners and the academy's stakeholders). Services of other domains
+need not know about notifications (they sit below this package), and no path that records
+these changes can forget them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
+from tracker.auth.models import User
+from tracker.backlog.models import Activity, ActivityKind, Brick, Comment
+from tracker.collation import fold
+from tracker.db import utcnow
+from tracker.feedback.models import FeedbackRound, RoundInvitation
+from tracker.releases.models import Decision, Release, ReleaseNotes
+from tracker.workspace.models import Notification, NotificationKind
+
+TITLE_MAX = 240
+
+
+def mention_patterns(user: Any) -> list[str]:
+    """What mentions a person in a text, accents and case aside: "@" and their name as shown,
+    or "@" and the part of their address before the "@"."""
+    handles = {fold(user.display_name).strip(), fold(user.email.split("@", 1)[0])}
+    return [f"@{handle}" for handle in sorted(handles) if handle]
+
+
+def mentioned(connection: Connection, academy_id: int, text: str) -> set[int]:
+    """The members of the academy whom `text` mentions."""
+    if "@" not in text:
+        return set()
+    folded_text = fold(text)
+    members = connection.execute(
+        select(User.id, User.display_name, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.academy_id == academy_id)
+    ).all()
+    return {
+        member.id
+        for member in members
+        if any(pattern in folded_text for pattern in mention_patterns(member))
+    }
+
+
+class _Pending:
+    def __init__(self, connection: Connection, now: dt.datetime) -> None:
+        self.connection = connection
+        self.now = now
+        self.rows: list[dict[str, Any]] = []
+        self._bricks: dict[int, Any] = {}
+
+    def brick(self, brick_id: int) -> Any:
+        if brick_id not in self._bricks:
+            self._bricks[brick_id] = self.connection.execute(
+                select(Brick.id, Brick.number, Brick.title, Brick.owner_id, Academy.key_prefix)
+                .join(Academy, Academy.id == Brick.academy_id)
+                .where(Brick.id == brick_id)
+            ).first()
+        return self._bricks[brick_id]
+
+    def add(
+        self, *, academy_id: int, user_id: int | None, actor_id: int | None,
+        kind: NotificationKind, title: str, brick_id: int | None = None,
+        round_id: int | None = None, release_id: int | None = None,
+    ) -> None:  # fmt: skip
+        if user_id is None or user_id == actor_id:
+            return  # never for one's own action
+        self.rows.append(
+            {
+                "academy_id": academy_id,
+                "user_id": user_id,
+                "actor_id": actor_id,
+                "kind": kind,
+                "title": title[:TITLE_MAX],
+                "brick_id": brick_id,
+                "round_id": round_id,
+                "release_id": release_id,
+                "created_at": self.now,
+            }
+        )
+
+    def about_brick(self, brick_id: int, kind: NotificationKind, user_id: int | None,
+                    actor_id: int | None, academy_id: int) -> None:  # fmt: skip
+        brick = self.brick(brick_id)
+        if brick is None:
+            return
+        self.add(
+            academy_id=academy_id, user_id=user_id, actor_id=actor_id, kind=kind,
+            title=f"{brick.key_prefix}-{brick.number} {brick.title}", brick_id=brick_id,
+        )  # fmt: skip
+
+
+def _stage_category(connection: Connection, stage_id: Any) -> StageCategory | None:
+    if not isinstance(stage_id, int):
+        return None
+    category = connection.execute(select(Stage.category).where(Stage.id == stage_id)).scalar()
+    return StageCategory(category) if category is not None else None
+
+
+def _activity(pending: _Pending, activity: Activity) -> None:
+    if activity.brick_id is None:
+        return
+    changes = activity.changes or {}
+    actor = activity.actor_id
+    owner = changes.get("owner_id")
+    if isinstance(owner, list) and len(owner) == 2 and owner[1] and owner[0] != owner[1]:
+        pending.about_brick(
+            activity.brick_id, NotificationKind.ASSIGNED, owner[1], actor, activity.academy_id
+        )
+    stage = changes.get("stage_id")
+    if activity.kind == ActivityKind.MOVED and isinstance(stage, list) and len(stage) == 2:
+        category = _stage_category(pending.connection, stage[1])
+        kind = {
+            StageCategory.REVIEW: NotificationKind.IN_REVIEW,
+            StageCategory.DONE: NotificationKind.DONE,
+        }.get(category) if category else None  # fmt: skip
+        brick = pending.brick(activity.brick_id)
+        if kind is not None and brick is not None:
+            pending.about_brick(activity.brick_id, kind, brick.owner_id, actor, activity.academy_id)
+    description = changes.get("description")
+    if isinstance(description, list) and len(description) == 2:
+        before = mentioned(pending.connection, activity.academy_id, str(description[0] or ""))
+        after = mentioned(pending.connection, activity.academy_id, str(description[1] or ""))
+        for user_id in sorted(after - before):
+            pending.about_brick(
+                activity.brick_id, NotificationKind.MENTION, user_id, actor, activity.academy_id
+            )
+
+
+def _comment(pending: _Pending, comment: Comment) -> None:
+    brick = pending.connection.execute(
+        select(Brick.academy_id).where(Brick.id == comment.brick_id)
+    ).scalar()
+    if brick is None:
+        return
+    for user_id in sorted(mentioned(pending.connection, brick, comment.body)):
+        pending.about_brick(
+            comment.brick_id, NotificationKind.MENTION, user_id, comment.author_id, brick
+        )
+
+
+def _invitation(pending: _Pending, invitation: RoundInvitation) -> None:
+    round_ = pending.connection.execute(
+        select(FeedbackRound.academy_id, FeedbackRound.title, FeedbackRound.created_by_id).where(
+            FeedbackRound.id == invitation.round_id
+        )
+    ).first()
+    if round_ is None:
+        return
+    pending.add(
+        academy_id=round_.academy_id, user_id=invitation.user_id, actor_id=round_.created_by_id,
+        kind=NotificationKind.INVITED, title=round_.title, round_id=invitation.round_id,
+    )  # fmt: skip
+
+
+def _about_release(
+    pending: _Pending, release_id: int, kind: NotificationKind, actor_id: int | None,
+    *, stakeholders: bool,
+) -> None:  # fmt: skip
+    """The owners of the release's bricks (and the academy's stakeholders, for its notes)."""
+    release = pending.connection.execute(
+        select(Release.academy_id, Release.name).where(Release.id == release_id)
+    ).first()
+    if release is None:
+        return
+    people = set(
+        pending.connection.execute(
+            select(Brick.owner_id).where(
+                Brick.release_id == release_id, Brick.owner_id.is_not(None)
+            )
+        ).scalars()
+    )
+    if stakeholders:
+        people |= set(
+            pending.connection.execute(
+                select(Membership.user_id).where(
+                    Membership.academy_id == release.academy_id,
+                    Membership.role == Role.STAKEHOLDER,
+                )
+            ).scalars()
+        )
+    for user_id in sorted(p for p in people if p is not None):
+        pending.add(
+            academy_id=release.academy_id, user_id=user_id, actor_id=actor_id, kind=kind,
+            title=release.name, release_id=release_id,
+        )  # fmt: skip
+
+
+def _published(notes: ReleaseNotes) -> bool:
+    """Whether this flush publishes the notes (published_at set to a new moment)."""
+    history = inspect(notes).attrs.published_at.history
+    return bool(history.added and history.added[0] is not None)
+
+
+@event.listens_for(Session, "after_flush")
+def _notify_flushed(session: Session, _context: Any) -> None:
+    watched = [
+        row
+        for row in session.new
+        if isinstance(row, Activity | Comment | RoundInvitation | Decision)
+    ]
+    published = [
+        row
+        for row in (*session.new, *session.dirty)
+        if isinstance(row, ReleaseNotes) and _published(row)
+    ]
+    if not watched and not published:
+        return
+    pending = _Pending(session.connection(), utcnow())
+    for notes in published:
+        _about_release(
+            pending, notes.release_id, NotificationKind.NOTES, notes.published_by_id,
+            stakeholders=True,
+        )  # fmt: skip
+    for row in watched:
+        if isinstance(row, Activity):
+            _activity(pending, row)
+        elif isinstance(row, Comment):
+            _comment(pending, row)
+        elif isinstance(row, Decision):
+            _about_release(
+                pending, row.release_id, NotificationKind.DECISION, row.decided_by_id,
+                stakeholders=False,
+            )  # fmt: skip
+        else:
+            _invitation(pending, row)
+    if pending.rows:
+        pending.connection.execute(insert(Notification), pending.rows)
