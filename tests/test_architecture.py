@@ -56,7 +56,18 @@ INFRASTRUCTURE = (
 #   sprints    planning, scope, closing, charts                 academies, backlog
 #   feedback   panel, rounds, answers, results, triage          auth, backlog (+ ACCEPTED_UPWARD)
 #   releases   go/no-go, notes, feed, roadmap                   mail, backlog, feedback (the gate)
-DOMAINS = ("auth", "mail", "academies", "backlog", "board", "sprints", "feedback", "releases")
+#   vendors    directory, specifications, quotes, scorecard     academies, backlog, feedback
+DOMAINS = (
+    "auth",
+    "mail",
+    "academies",
+    "backlog",
+    "board",
+    "sprints",
+    "feedback",
+    "releases",
+    "vendors",
+)
 WEB_PLUMBING = (
     "tracker.web",
     "tracker.forms",

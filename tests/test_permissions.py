@@ -289,6 +289,28 @@ def _segment(w: World, s: Session) -> int:
     return create_segment(s, w.academy, name="Finance", filters={"business_unit": ["Finance"]}).id
 
 
+def _vendor_url(suffix: str, *, fresh: bool = False) -> Path:
+    """The world's vendor (or a fresh one nothing names) + suffix."""
+
+    def path(w: World, s: Session) -> str:
+        from tracker.vendors.services import create_vendor
+
+        vendor = create_vendor(s, w.academy, name="Fresh", now=utcnow()) if fresh else w.studio
+        return f"/a/{w.academy.slug}/vendors/{vendor.id}{suffix}"
+
+    return path
+
+
+def _contact_url(action: str) -> Path:
+    def path(w: World, s: Session) -> str:
+        from tracker.vendors.services import add_contact
+
+        contact = add_contact(s, w.studio, name="Carla Contact", email="carla@studio.example")
+        return f"/a/{w.academy.slug}/vendors/{w.studio.id}/contacts/{contact.id}/{action}"
+
+    return path
+
+
 SITE_ADMIN = {"admin"}
 ACADEMY_ADMINS = {"admin", "manager"}
 BUILDERS = {"manager", "designer"}
@@ -331,7 +353,7 @@ ROUTES: dict[str, Route] = {
     # Academies
     "academies.index": Route(lambda w, s: "/academies/", allowed=EVERYONE - {"anonymous"}),
     "academies.create": Route(lambda w, s: "/academies/new", allowed=SITE_ADMIN),
-    "academy.home": Route(academy(), allowed={"admin"} | MEMBERS),
+    "academy.home": Route(academy(), allowed={"admin", "vendor"} | MEMBERS),
     "academy.settings": Route(academy("settings"), allowed=ACADEMY_ADMINS),
     "academy.members": Route(academy("members"), allowed=ACADEMY_ADMINS),
     "academy.invite": Route(academy("members/invite"), "POST", allowed=ACADEMY_ADMINS),
@@ -498,7 +520,8 @@ ROUTES: dict[str, Route] = {
         _checklist_item_url("move"), "POST", allowed={"manager"}, data={"direction": "down"}
     ),
     # The backlog list: builders see and assign in bulk; managers reorder and import.
-    "backlog.index": Route(academy("backlog"), allowed={"manager", "designer"}),
+    # A vendor's member sees the list narrowed to their vendor's bricks (tests/vendors).
+    "backlog.index": Route(academy("backlog"), allowed={"manager", "designer", "vendor"}),
     "backlog.move": Route(
         _backlog_brick_url("move"), "POST", allowed={"manager"}, data={"action": "up"}
     ),
@@ -578,6 +601,21 @@ ROUTES: dict[str, Route] = {
         "POST",
         allowed={"manager"},
     ),
+    # Vendors
+    "vendors.index": Route(academy("vendors/"), allowed=BUILDERS),
+    "vendors.create": Route(academy("vendors/new"), allowed={"manager"}),
+    "vendors.show": Route(_vendor_url("/"), allowed=BUILDERS),
+    "vendors.edit": Route(_vendor_url("/edit"), allowed={"manager"}),
+    "vendors.archive": Route(_vendor_url("/archive"), "POST", allowed={"manager"}),
+    "vendors.delete": Route(_vendor_url("/delete", fresh=True), "POST", allowed={"manager"}),
+    "vendors.add_contact": Route(
+        _vendor_url("/contacts"), "POST", allowed={"manager"}, data={"name": "A", "email": "a@x.io"}
+    ),
+    "vendors.remove_contact": Route(_contact_url("remove"), "POST", allowed={"manager"}),
+    "vendors.invite_contact": Route(_contact_url("invite"), "POST", allowed={"manager"}),
+    "vendors.assign": Route(_vendor_url("/bricks"), "POST", allowed={"manager"}),
+    "vendors.unassign": Route(_vendor_url("/bricks/remove"), "POST", allowed={"manager"}),
+    "vendors.portal": Route(academy("vendor"), allowed={"vendor"}),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),
     "mail.message": Route(lambda w, s: f"/admin/outbox/{_message(w, s)}", allowed=SITE_ADMIN),
@@ -700,6 +738,53 @@ def test_testers_see_only_their_rounds(case, principal, client, db_session, worl
         login(user)
 
     response = client.get(url)
+
+    assert response.status_code != 500
+    assert answer(response) == expected(route, principal), f"{url} as {principal}"
+
+
+# A vendor's member works only on the bricks of their vendor: the brick routes that refuse them
+# a brick of the academy (table above) let them in on a brick assigned to their vendor; every
+# other principal's answer does not change.
+def _own_brick_url(suffix: str = "") -> Path:
+    def path(w: World, s: Session) -> str:
+        brick = make_brick(s, w, "Ours")
+        brick.vendor_id = w.studio.id
+        s.flush()
+        return f"/a/{w.academy.slug}/bricks/{brick.number}{suffix}"
+
+    return path
+
+
+def _own_tick_url(w: World, s: Session) -> str:
+    brick = make_brick(s, w, "Ours")
+    brick.vendor_id = w.studio.id
+    s.flush()
+    return f"/a/{w.academy.slug}/bricks/{brick.number}/checklist/{brick.checklist[0].id}"
+
+
+VENDOR_SCOPED: dict[str, Route] = {
+    "brick page": Route(_own_brick_url(), allowed=BUILDERS | {"vendor"}),
+    "edit": Route(_own_brick_url("/edit"), allowed=BUILDERS | {"vendor"}),
+    "comment": Route(
+        _own_brick_url("/comments"), "POST", allowed=BUILDERS | {"vendor"}, data={"body": "Hi"}
+    ),
+    "tick": Route(_own_tick_url, "POST", allowed=BUILDERS | {"vendor"}, data={"done": "1"}),
+    "delete": Route(_own_brick_url("/delete"), allowed={"manager"}),
+}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("case", sorted(VENDOR_SCOPED))
+def test_vendors_work_on_their_bricks_only(case, principal, client, db_session, world, login):
+    route = VENDOR_SCOPED[case]
+    url = route.path(world, db_session)
+    db_session.flush()
+    user = world.principal(principal)
+    if user is not None:
+        login(user)
+
+    response = client.get(url) if route.method == "GET" else client.post(url, data=route.data)
 
     assert response.status_code != 500
     assert answer(response) == expected(route, principal), f"{url} as {principal}"

@@ -215,6 +215,7 @@ DOMAINS = (
     "feedback",
     "releases",
     "mail",
+    "vendors",
 )
 
 

@@ -30,6 +30,16 @@ from tracker.mail.models import MailMessage
 from tracker.releases.models import Decision, FeedToken, Release, ReleaseEvent, ReleaseNotes
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
 from tracker.submissions import FormSubmission
+from tracker.vendors.models import (
+    BrickBudget,
+    Quote,
+    QuoteEvent,
+    Specification,
+    SpecificationVersion,
+    Vendor,
+    VendorContact,
+    VendorSettings,
+)
 
 __all__ = [
     "Academy",
@@ -38,6 +48,7 @@ __all__ = [
     "Answer",
     "Base",
     "Brick",
+    "BrickBudget",
     "ChecklistItem",
     "ChecklistTemplate",
     "Comment",
@@ -57,12 +68,16 @@ __all__ = [
     "NeedEvent",
     "PasswordReset",
     "Question",
+    "Quote",
+    "QuoteEvent",
     "Release",
     "ReleaseEvent",
     "ReleaseNotes",
     "Response",
     "RoundInvitation",
     "Segment",
+    "Specification",
+    "SpecificationVersion",
     "Sprint",
     "SprintBaselineItem",
     "SprintResult",
@@ -72,4 +87,7 @@ __all__ = [
     "TrainingNeed",
     "User",
     "UserSession",
+    "Vendor",
+    "VendorContact",
+    "VendorSettings",
 ]
