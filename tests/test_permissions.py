@@ -311,6 +311,59 @@ def _contact_url(action: str) -> Path:
     return path
 
 
+def _studio_spec(w: World, s: Session, *, sent: bool):
+    """A specification of the world's vendor from one of its bricks (sent, or a draft)."""
+    from tracker.vendors import specs
+    from tracker.vendors.models import SourceKind
+    from tracker.vendors.services import add_contact
+
+    brick = make_brick(s, w, "Spec brick")
+    brick.vendor_id = w.studio.id
+    s.flush()
+    spec = specs.create_specification(
+        s, w.academy, w.studio, kind=SourceKind.BRICK, source_id=brick.id, now=utcnow()
+    )
+    if sent:
+        add_contact(s, w.studio, name="Carla", email="carla@studio.example")
+        specs.send_specification(
+            s, w.academy, spec, actor=w.manager, base_url="http://brique.test", now=utcnow()
+        )
+    return spec
+
+
+def _spec_url(suffix: str, *, sent: bool = False) -> Path:
+    return lambda w, s: (
+        f"/a/{w.academy.slug}/specifications/{_studio_spec(w, s, sent=sent).id}{suffix}"
+    )
+
+
+def _portal_spec_url(suffix: str) -> Path:
+    return lambda w, s: (
+        f"/a/{w.academy.slug}/vendor/specifications/{_studio_spec(w, s, sent=True).id}{suffix}"
+    )
+
+
+def _quote_url(suffix: str) -> Path:
+    def path(w: World, s: Session) -> str:
+        from decimal import Decimal
+
+        from tracker.vendors.quotes import submit_quote
+
+        spec = _studio_spec(w, s, sent=True)
+        quote = submit_quote(
+            s, spec, amount=Decimal("1000"), currency="EUR", days=5, valid_until=None, note="",
+            actor=w.vendor, now=utcnow(),
+        )  # fmt: skip
+        return f"/a/{w.academy.slug}/quotes/{quote.id}{suffix}"
+
+    return path
+
+
+def _planned_url(w: World, s: Session) -> str:
+    brick = make_brick(s, w, "Planned")
+    return f"/a/{w.academy.slug}/budget/bricks/{brick.id}/planned"
+
+
 SITE_ADMIN = {"admin"}
 ACADEMY_ADMINS = {"admin", "manager"}
 BUILDERS = {"manager", "designer"}
@@ -616,6 +669,32 @@ ROUTES: dict[str, Route] = {
     "vendors.assign": Route(_vendor_url("/bricks"), "POST", allowed={"manager"}),
     "vendors.unassign": Route(_vendor_url("/bricks/remove"), "POST", allowed={"manager"}),
     "vendors.portal": Route(academy("vendor"), allowed={"vendor"}),
+    "vendors.scorecard": Route(academy("vendors/scorecard"), allowed=BUILDERS),
+    "vendors.settings": Route(academy("vendors/settings"), allowed={"manager"}),
+    "vendors.specifications": Route(academy("specifications/"), allowed=BUILDERS),
+    "vendors.new_specification": Route(_vendor_url("/specifications/new"), allowed={"manager"}),
+    "vendors.specification": Route(_spec_url("/"), allowed=BUILDERS),
+    "vendors.edit_specification": Route(_spec_url("/edit"), allowed={"manager"}),
+    "vendors.send_specification": Route(_spec_url("/send"), "POST", allowed={"manager"}),
+    "vendors.specification_version": Route(_spec_url("/versions/1", sent=True), allowed=BUILDERS),
+    "vendors.specification_docx_file": Route(_spec_url(".docx"), allowed=BUILDERS),
+    "vendors.specification_print": Route(_spec_url("/print"), allowed=BUILDERS),
+    # The vendor's side: only a specification sent to their vendor (another: 404, tests/vendors).
+    "vendors.portal_specification": Route(_portal_spec_url(""), allowed={"vendor"}),
+    "vendors.portal_docx": Route(_portal_spec_url(".docx"), allowed={"vendor"}),
+    "vendors.acknowledge": Route(_portal_spec_url("/acknowledge"), "POST", allowed={"vendor"}),
+    "vendors.answer": Route(
+        _portal_spec_url("/answer"), "POST", allowed={"vendor"}, data={"answer": "OK"}
+    ),
+    "vendors.new_quote": Route(_portal_spec_url("/quote"), allowed={"vendor"}),
+    "vendors.quote_list": Route(academy("quotes/"), allowed={"manager"}),
+    "vendors.quote": Route(_quote_url("/"), allowed={"manager"}),
+    "vendors.decide_quote": Route(
+        _quote_url("/decide"), "POST", allowed={"manager"}, data={"decision": "accept"}
+    ),
+    "vendors.budget": Route(academy("budget"), allowed={"manager"}),
+    "vendors.budget_export": Route(academy("budget/export.csv"), allowed={"manager"}),
+    "vendors.set_planned": Route(_planned_url, "POST", allowed={"manager"}, data={"planned": "1"}),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),
     "mail.message": Route(lambda w, s: f"/admin/outbox/{_message(w, s)}", allowed=SITE_ADMIN),

@@ -7,4 +7,4 @@ bp = academy_blueprint("vendors", __name__)
 blueprints = (bp,)
 
 # The modules whose routes attach to this blueprint (imported by create_app).
-view_modules = ("views",)
+view_modules = ("views", "spec_views", "budget_views")

@@ -7,20 +7,23 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
-from wtforms.validators import Email, Optional
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.backlog.labels import BRICK_LANGUAGES, FORMAT_LABELS
 from tracker.forms import (
     BoundedDateField,
+    LocaleDecimalField,
     UniqueNameForm,
     choices,
     long_text,
     once_field,
+    optional_number,
     text_field,
     whole,
 )
 from tracker.vendors.labels import LMS_LABELS
+from tracker.vendors.quotes import CURRENCIES
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -80,3 +83,50 @@ class SettingsForm(FlaskForm):
         50000,
         _l("Markdown; empty: the built-in template. Placeholders: see below."),
     )
+
+
+class NewSpecificationForm(FlaskForm):
+    once = once_field()
+    source = SelectField(_l("Generate from"), validate_choice=False)
+
+    def __init__(self, *args: Any, sources: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.source.choices = sources
+
+    def validate_source(self, field: Any) -> None:
+        if field.data not in {choice.value for choice in self.source.choices or []}:
+            raise ValidationError(str(_l("Choose a brick, a learning path or a release.")))
+
+
+class EditSpecificationForm(FlaskForm):
+    title = text_field(_l("Title"), 200, required=True)
+    body = long_text(_l("Specification"), 200000, _l("Markdown."))
+
+
+class AnswerForm(FlaskForm):
+    answer = long_text(_l("Your answer"), 50000, _l("Markdown."))
+
+
+def _currencies() -> Any:
+    return choices([(code, code) for code in CURRENCIES])
+
+
+class QuoteForm(FlaskForm):
+    once = once_field()
+    amount = LocaleDecimalField(_l("Amount (excluding tax)"), validators=[DataRequired()])
+    currency = SelectField(_l("Currency"), choices=_currencies(), default="EUR")
+    days = optional_number(_l("Days of work"), 0, 10000)
+    valid_until = BoundedDateField(_l("Valid until"), validators=[Optional()])
+    note = long_text(_l("Note"), 20000, _l("Markdown."))
+
+
+class DecideQuoteForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"), choices=choices([("accept", _l("Accept")), ("refuse", _l("Refuse"))])
+    )
+    note = long_text(_l("Note"), 5000, _l("Required to refuse."))
+
+
+class PlannedCostForm(FlaskForm):
+    planned = LocaleDecimalField(_l("Planned cost"), validators=[Optional()])
+    currency = SelectField(_l("Currency"), choices=_currencies(), default="EUR")

@@ -310,7 +310,7 @@ def assignable_bricks(session: Session, academy: Academy) -> list[Brick]:
 
 
 def settings_of(session: Session, academy: Academy) -> VendorSettings:
-    """The academy's settings (made with their defaults the first time)."""
+    """The academy's settings (their defaults, not stored, until a manager saves them)."""
     settings = session.scalar(select(VendorSettings).where(VendorSettings.academy_id == academy.id))
     if settings is None:
         settings = VendorSettings(
@@ -320,8 +320,6 @@ def settings_of(session: Session, academy: Academy) -> VendorSettings:
             devices="",
             template="",
         )
-        session.add(settings)
-        session.flush()
     return settings
 
 
@@ -335,6 +333,8 @@ def update_settings(
     template: str,
 ) -> VendorSettings:
     settings = settings_of(session, academy)
+    if settings.id is None:
+        session.add(settings)
     settings.lms_standard = lms_standard
     settings.accessibility_target = " ".join(accessibility_target.split())[:120]
     settings.devices = " ".join(devices.split())[:255]

@@ -14,10 +14,16 @@ from tracker.auth.permissions import Permission, vendor_of
 from tracker.db import db, utcnow
 from tracker.errors import NotFound
 from tracker.forms import ConfirmForm
-from tracker.vendors import bp, services
+from tracker.vendors import bp, quotes, services, specs
+from tracker.vendors import scorecard as scorecards
 from tracker.vendors.forms import AssignForm, ContactForm, CreateVendorForm, VendorForm
+from tracker.vendors.labels import QUOTE_STATUS_LABELS
 from tracker.vendors.models import Vendor
 from tracker.web import name_rule, requires, see_other, submit, submit_once, success
+
+bp.record_once(
+    lambda state: state.app.jinja_env.globals.update(QUOTE_STATUS_LABELS=QUOTE_STATUS_LABELS)
+)
 
 
 @bp.route("/vendors/")
@@ -249,5 +255,17 @@ def portal() -> Any:
         raise NotFound(_("No such vendor."))
     vendor = services.get_vendor(db.session, g.academy, vendor_id)
     return render_template(
-        "vendors/portal.html", vendor=vendor, bricks=services.vendor_bricks(db.session, vendor)
+        "vendors/portal.html",
+        vendor=vendor,
+        bricks=services.vendor_bricks(db.session, vendor),
+        specs=specs.list_specifications(db.session, g.academy, vendor_id=vendor.id, sent_only=True),
+        quotes=quotes.list_quotes(db.session, g.academy, vendor_id=vendor.id),
+    )
+
+
+@bp.route("/vendors/scorecard")
+@requires(Permission.VENDOR_VIEW)
+def scorecard() -> Any:
+    return render_template(
+        "vendors/scorecard.html", scores=scorecards.scorecard(db.session, g.academy)
     )
