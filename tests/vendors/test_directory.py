@@ -178,3 +178,16 @@ def test_the_manager_creates_a_vendor_and_a_contact_over_http(db_session, world,
         .vendor_id
         == vendor.id
     )
+
+
+def test_a_vendors_contact_may_own_a_brick_of_their_vendor(db_session, world):
+    from tracker.backlog.services import update_brick
+
+    brick = make_brick(db_session, world, "Owned")
+    services.assign_bricks(db_session, world.studio, world.academy, [brick.number])
+    db_session.expire_all()
+    update_brick(
+        db_session, brick, actor=world.manager, expected_version=brick.version, now=utcnow(),
+        owner_id=world.vendor.id,
+    )  # fmt: skip
+    assert brick.owner_id == world.vendor.id
