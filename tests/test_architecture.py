@@ -64,6 +64,7 @@ INFRASTRUCTURE = (
 #   attachments files on bricks                                 auth, backlog (history)
 #   workspace  "my work", notifications, digests                auth, mail, backlog, feedback,
 #                                                               releases
+#   vendors    directory, specifications, quotes, scorecard     academies, backlog, feedback
 DOMAINS = (
     "auth",
     "mail",
@@ -79,6 +80,7 @@ DOMAINS = (
     "search",
     "attachments",
     "workspace",
+    "vendors",
 )
 WEB_PLUMBING = (
     "tracker.web",

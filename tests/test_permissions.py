@@ -380,6 +380,18 @@ def _api_item_url(suffix: str = "") -> Path:
     return path
 
 
+def _vendor_url(suffix: str, *, fresh: bool = False) -> Path:
+    """The world's vendor (or a fresh one nothing names) + suffix."""
+
+    def path(w: World, s: Session) -> str:
+        from tracker.vendors.services import create_vendor
+
+        vendor = create_vendor(s, w.academy, name="Fresh", now=utcnow()) if fresh else w.studio
+        return f"/a/{w.academy.slug}/vendors/{vendor.id}{suffix}"
+
+    return path
+
+
 def _api(kind: Callable[[World, Session], int], suffix: str = "") -> Path:
     """/api/v1/academies/<slug>/<collection>/<a new object's id><suffix>."""
     collections = {
@@ -391,6 +403,16 @@ def _api(kind: Callable[[World, Session], int], suffix: str = "") -> Path:
         return (
             f"/api/v1/academies/{w.academy.slug}/{collections[kind.__name__]}/{kind(w, s)}{suffix}"
         )
+
+    return path
+
+
+def _contact_url(action: str) -> Path:
+    def path(w: World, s: Session) -> str:
+        from tracker.vendors.services import add_contact
+
+        contact = add_contact(s, w.studio, name="Carla Contact", email="carla@studio.example")
+        return f"/a/{w.academy.slug}/vendors/{w.studio.id}/contacts/{contact.id}/{action}"
 
     return path
 
@@ -431,6 +453,59 @@ def _service_token_url(w: World, s: Session) -> str:
     issued = issue_service_token(s, account, name="t", can_write=False, days=7, now=utcnow())
     base = f"/a/{w.academy.slug}/settings/service-accounts/{account.id}"
     return f"{base}/tokens/{issued.token.id}/revoke"
+
+
+def _studio_spec(w: World, s: Session, *, sent: bool):
+    """A specification of the world's vendor from one of its bricks (sent, or a draft)."""
+    from tracker.vendors import specs
+    from tracker.vendors.models import SourceKind
+    from tracker.vendors.services import add_contact
+
+    brick = make_brick(s, w, "Spec brick")
+    brick.vendor_id = w.studio.id
+    s.flush()
+    spec = specs.create_specification(
+        s, w.academy, w.studio, kind=SourceKind.BRICK, source_id=brick.id, now=utcnow()
+    )
+    if sent:
+        add_contact(s, w.studio, name="Carla", email="carla@studio.example")
+        specs.send_specification(
+            s, w.academy, spec, actor=w.manager, base_url="http://brique.test", now=utcnow()
+        )
+    return spec
+
+
+def _spec_url(suffix: str, *, sent: bool = False) -> Path:
+    return lambda w, s: (
+        f"/a/{w.academy.slug}/specifications/{_studio_spec(w, s, sent=sent).id}{suffix}"
+    )
+
+
+def _portal_spec_url(suffix: str) -> Path:
+    return lambda w, s: (
+        f"/a/{w.academy.slug}/vendor/specifications/{_studio_spec(w, s, sent=True).id}{suffix}"
+    )
+
+
+def _quote_url(suffix: str) -> Path:
+    def path(w: World, s: Session) -> str:
+        from decimal import Decimal
+
+        from tracker.vendors.quotes import submit_quote
+
+        spec = _studio_spec(w, s, sent=True)
+        quote = submit_quote(
+            s, spec, amount=Decimal("1000"), currency="EUR", days=5, valid_until=None, note="",
+            actor=w.vendor, now=utcnow(),
+        )  # fmt: skip
+        return f"/a/{w.academy.slug}/quotes/{quote.id}{suffix}"
+
+    return path
+
+
+def _planned_url(w: World, s: Session) -> str:
+    brick = make_brick(s, w, "Planned")
+    return f"/a/{w.academy.slug}/budget/bricks/{brick.id}/planned"
 
 
 SITE_ADMIN = {"admin"}
@@ -480,7 +555,7 @@ ROUTES: dict[str, Route] = {
     # Academies
     "academies.index": Route(lambda w, s: "/academies/", allowed=EVERYONE - {"anonymous"}),
     "academies.create": Route(lambda w, s: "/academies/new", allowed=SITE_ADMIN),
-    "academy.home": Route(academy(), allowed={"admin"} | MEMBERS),
+    "academy.home": Route(academy(), allowed={"admin", "vendor"} | MEMBERS),
     "academy.settings": Route(academy("settings"), allowed=ACADEMY_ADMINS),
     # Webhooks carry the academy's content out: its managers only (not the site admin).
     "webhooks.index": Route(academy("settings/webhooks"), allowed={"manager"}),
@@ -720,7 +795,8 @@ ROUTES: dict[str, Route] = {
         _checklist_item_url("move"), "POST", allowed={"manager"}, data={"direction": "down"}
     ),
     # The backlog list: builders see and assign in bulk; managers reorder and import.
-    "backlog.index": Route(academy("backlog"), allowed={"manager", "designer"}),
+    # A vendor's member sees the list narrowed to their vendor's bricks (tests/vendors).
+    "backlog.index": Route(academy("backlog"), allowed={"manager", "designer", "vendor"}),
     "backlog.move": Route(
         _backlog_brick_url("move"), "POST", allowed={"manager"}, data={"action": "up"}
     ),
@@ -800,6 +876,47 @@ ROUTES: dict[str, Route] = {
         "POST",
         allowed={"manager"},
     ),
+    # Vendors
+    "vendors.index": Route(academy("vendors/"), allowed=BUILDERS),
+    "vendors.create": Route(academy("vendors/new"), allowed={"manager"}),
+    "vendors.show": Route(_vendor_url("/"), allowed=BUILDERS),
+    "vendors.edit": Route(_vendor_url("/edit"), allowed={"manager"}),
+    "vendors.archive": Route(_vendor_url("/archive"), "POST", allowed={"manager"}),
+    "vendors.delete": Route(_vendor_url("/delete", fresh=True), "POST", allowed={"manager"}),
+    "vendors.add_contact": Route(
+        _vendor_url("/contacts"), "POST", allowed={"manager"}, data={"name": "A", "email": "a@x.io"}
+    ),
+    "vendors.remove_contact": Route(_contact_url("remove"), "POST", allowed={"manager"}),
+    "vendors.invite_contact": Route(_contact_url("invite"), "POST", allowed={"manager"}),
+    "vendors.assign": Route(_vendor_url("/bricks"), "POST", allowed={"manager"}),
+    "vendors.unassign": Route(_vendor_url("/bricks/remove"), "POST", allowed={"manager"}),
+    "vendors.portal": Route(academy("vendor"), allowed={"vendor"}),
+    "vendors.scorecard": Route(academy("vendors/scorecard"), allowed=BUILDERS),
+    "vendors.settings": Route(academy("vendors/settings"), allowed={"manager"}),
+    "vendors.specifications": Route(academy("specifications/"), allowed=BUILDERS),
+    "vendors.new_specification": Route(_vendor_url("/specifications/new"), allowed={"manager"}),
+    "vendors.specification": Route(_spec_url("/"), allowed=BUILDERS),
+    "vendors.edit_specification": Route(_spec_url("/edit"), allowed={"manager"}),
+    "vendors.send_specification": Route(_spec_url("/send"), "POST", allowed={"manager"}),
+    "vendors.specification_version": Route(_spec_url("/versions/1", sent=True), allowed=BUILDERS),
+    "vendors.specification_docx_file": Route(_spec_url(".docx"), allowed=BUILDERS),
+    "vendors.specification_print": Route(_spec_url("/print"), allowed=BUILDERS),
+    # The vendor's side: only a specification sent to their vendor (another: 404, tests/vendors).
+    "vendors.portal_specification": Route(_portal_spec_url(""), allowed={"vendor"}),
+    "vendors.portal_docx": Route(_portal_spec_url(".docx"), allowed={"vendor"}),
+    "vendors.acknowledge": Route(_portal_spec_url("/acknowledge"), "POST", allowed={"vendor"}),
+    "vendors.answer": Route(
+        _portal_spec_url("/answer"), "POST", allowed={"vendor"}, data={"answer": "OK"}
+    ),
+    "vendors.new_quote": Route(_portal_spec_url("/quote"), allowed={"vendor"}),
+    "vendors.quote_list": Route(academy("quotes/"), allowed={"manager"}),
+    "vendors.quote": Route(_quote_url("/"), allowed={"manager"}),
+    "vendors.decide_quote": Route(
+        _quote_url("/decide"), "POST", allowed={"manager"}, data={"decision": "accept"}
+    ),
+    "vendors.budget": Route(academy("budget"), allowed={"manager"}),
+    "vendors.budget_export": Route(academy("budget/export.csv"), allowed={"manager"}),
+    "vendors.set_planned": Route(_planned_url, "POST", allowed={"manager"}, data={"planned": "1"}),
     # Mail
     "mail.outbox": Route(lambda w, s: "/admin/outbox/", allowed=SITE_ADMIN),
     "mail.message": Route(lambda w, s: f"/admin/outbox/{_message(w, s)}", allowed=SITE_ADMIN),
@@ -1061,3 +1178,50 @@ def test_api_route_answers_service_accounts(endpoint, role, access, client, db_s
     if access == "read-only" and route.method != "GET" and not route.public:
         wanted = "forbidden"
     assert answer(response) == wanted, f"{route.method} {url} as {role} ({access})"
+
+
+# A vendor's member works only on the bricks of their vendor: the brick routes that refuse them
+# a brick of the academy (table above) let them in on a brick assigned to their vendor; every
+# other principal's answer does not change.
+def _own_brick_url(suffix: str = "") -> Path:
+    def path(w: World, s: Session) -> str:
+        brick = make_brick(s, w, "Ours")
+        brick.vendor_id = w.studio.id
+        s.flush()
+        return f"/a/{w.academy.slug}/bricks/{brick.number}{suffix}"
+
+    return path
+
+
+def _own_tick_url(w: World, s: Session) -> str:
+    brick = make_brick(s, w, "Ours")
+    brick.vendor_id = w.studio.id
+    s.flush()
+    return f"/a/{w.academy.slug}/bricks/{brick.number}/checklist/{brick.checklist[0].id}"
+
+
+VENDOR_SCOPED: dict[str, Route] = {
+    "brick page": Route(_own_brick_url(), allowed=BUILDERS | {"vendor"}),
+    "edit": Route(_own_brick_url("/edit"), allowed=BUILDERS | {"vendor"}),
+    "comment": Route(
+        _own_brick_url("/comments"), "POST", allowed=BUILDERS | {"vendor"}, data={"body": "Hi"}
+    ),
+    "tick": Route(_own_tick_url, "POST", allowed=BUILDERS | {"vendor"}, data={"done": "1"}),
+    "delete": Route(_own_brick_url("/delete"), allowed={"manager"}),
+}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+@pytest.mark.parametrize("case", sorted(VENDOR_SCOPED))
+def test_vendors_work_on_their_bricks_only(case, principal, client, db_session, world, login):
+    route = VENDOR_SCOPED[case]
+    url = route.path(world, db_session)
+    db_session.flush()
+    user = world.principal(principal)
+    if user is not None:
+        login(user)
+
+    response = client.get(url) if route.method == "GET" else client.post(url, data=route.data)
+
+    assert response.status_code != 500
+    assert answer(response) == expected(route, principal), f"{url} as {principal}"

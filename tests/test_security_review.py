@@ -572,6 +572,8 @@ def test_a_get_changes_nothing(endpoint, client, db_session, world: World, login
         "feedback.edit_item",
     }:
         login(world.tester)
+    elif endpoint.startswith("vendors.portal") or endpoint == "vendors.new_quote":
+        login(world.vendor)
     else:
         login(world.manager)
     before = _snapshot(db_session)

@@ -238,6 +238,7 @@ DOMAINS = (
     "search",
     "attachments",
     "workspace",
+    "vendors",
 )
 
 

@@ -47,6 +47,16 @@ from tracker.search import indexing  # noqa: F401 - keeps the search documents i
 from tracker.search.models import SearchDocument
 from tracker.sprints.models import Sprint, SprintBaselineItem, SprintResult, SprintScopeChange
 from tracker.submissions import FormSubmission
+from tracker.vendors.models import (
+    BrickBudget,
+    Quote,
+    QuoteEvent,
+    Specification,
+    SpecificationVersion,
+    Vendor,
+    VendorContact,
+    VendorSettings,
+)
 from tracker.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tracker.workspace import notify  # noqa: F401 - notifications made from the flush
 from tracker.workspace.models import Notification, NotificationSetting
@@ -61,6 +71,7 @@ __all__ = [
     "AttachmentBlob",
     "Base",
     "Brick",
+    "BrickBudget",
     "ChangeCounter",
     "ChecklistItem",
     "ChecklistTemplate",
@@ -93,6 +104,8 @@ __all__ = [
     "ParkedUpload",
     "PasswordReset",
     "Question",
+    "Quote",
+    "QuoteEvent",
     "Release",
     "ReleaseEvent",
     "ReleaseNotes",
@@ -101,6 +114,8 @@ __all__ = [
     "SearchDocument",
     "Segment",
     "ServiceAccount",
+    "Specification",
+    "SpecificationVersion",
     "Sprint",
     "SprintBaselineItem",
     "SprintResult",
@@ -111,6 +126,9 @@ __all__ = [
     "TrainingNeed",
     "User",
     "UserSession",
+    "Vendor",
+    "VendorContact",
+    "VendorSettings",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

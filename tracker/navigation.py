@@ -49,6 +49,10 @@ def _learning(endpoint: str) -> bool:
     return endpoint.startswith("learning.") and endpoint != "learning.brick_link"
 
 
+def _vendors(endpoint: str) -> bool:
+    return endpoint.startswith("vendors.")
+
+
 def _members(endpoint: str) -> bool:
     return endpoint.startswith("academy.") and endpoint not in ("academy.home", "academy.settings")
 
@@ -131,6 +135,19 @@ ACADEMY_NAV: tuple[Group, ...] = (
                 otherwise=(_l("My needs"), "needs.mine", P.NEED_SUBMIT),
             ),
             Page(_l("Coverage"), "needs.coverage", P.NEED_COVERAGE, among("needs.coverage")),
+        ),
+    ),
+    Group(
+        "vendors",
+        _l("Vendors"),
+        (
+            Page(
+                _l("Vendors"),
+                "vendors.index",
+                P.VENDOR_VIEW,
+                _vendors,
+                otherwise=(_l("My vendor"), "vendors.portal", P.VENDOR_PORTAL),
+            ),
         ),
     ),
     Group(

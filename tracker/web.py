@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from tracker import changes, submissions
-from tracker.auth.permissions import Permission, can
+from tracker.auth.permissions import Permission, can, can_on_brick_number
 from tracker.db import FIRST_DATE, INTEGER_MAX, LAST_DATE, db, parse_integer, utcnow
 from tracker.errors import BadQuery, DomainError, NotFound
 
@@ -57,7 +57,15 @@ def requires(permission: Permission) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return redirect_to_login()
-            if not can(current_user, permission, g.get("academy")):
+            academy = g.get("academy")
+            # A brick's route (<number>) asks about the brick itself (a vendor's member: only
+            # their vendor's bricks).
+            number = kwargs.get("number")
+            if isinstance(number, int):
+                allowed = can_on_brick_number(current_user, permission, academy, number)
+            else:
+                allowed = can(current_user, permission, academy)
+            if not allowed:
                 abort(403)
             return view(*args, **kwargs)
 

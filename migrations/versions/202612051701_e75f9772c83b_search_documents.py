@@ -7,7 +7,7 @@ SQLite: an FTS5 external-content table search_fts kept in step by triggers on se
 Existing rows are indexed here (the documents are then written by tracker.search.indexing).
 
 Revision ID: e75f9772c83b
-Revises: 02ae1f2cf232
+Revises: 90086a3d9057
 Create Date: 2026-12-05 17:01:24.937401
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = 'e75f9772c83b'
-down_revision: str | None = '02ae1f2cf232'
+down_revision: str | None = '90086a3d9057'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,5 @@
-"""People and academies: users, academies, memberships, and the `world` of one person per role."""
+"""People and academies: users, academies, memberships, and the `world` of one person per role
+(and a vendor's contact, limited to the bricks of the vendor `studio`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from tracker.academies.models import Academy, Role
 from tracker.academies.services import add_member, create_academy
 from tracker.auth.models import User
 from tracker.auth.services import create_user
+from tracker.db import utcnow
+from tracker.vendors.models import Vendor
+from tracker.vendors.services import create_vendor
 
 PASSWORD = "correct horse battery staple"
 # The app's secret key in the tests (tokens in links are derived from it) and its base URL.
@@ -70,18 +74,32 @@ class World:
     tester: User
     stakeholder: User
     outsider: User  # a manager of the other academy, nothing here
+    vendor: User  # a vendor's contact, member limited to the bricks of `studio`
+    studio: Vendor
 
     def principal(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
 
 
-PRINCIPALS = ("anonymous", "admin", "manager", "designer", "tester", "stakeholder", "outsider")
+PRINCIPALS = (
+    "anonymous",
+    "admin",
+    "manager",
+    "designer",
+    "tester",
+    "stakeholder",
+    "outsider",
+    "vendor",
+)
 
 
 def make_world(session: Session) -> World:
     admin = make_user(session, name="Ada Admin", is_admin=True)
     academy = make_academy(session, name="Main Academy", actor=admin)
     other = make_academy(session, name="Other Academy", actor=admin)
+    studio = create_vendor(session, academy, name="Studio Nord", now=utcnow())
+    vendor = make_user(session, name="Vic Vendor")
+    add_member(session, academy, vendor, Role.VENDOR, vendor_id=studio.id)
     world = World(
         academy=academy,
         other_academy=other,
@@ -91,6 +109,8 @@ def make_world(session: Session) -> World:
         tester=make_member(session, academy, Role.TESTER, name="Tess Tester"),
         stakeholder=make_member(session, academy, Role.STAKEHOLDER, name="Sam Stakeholder"),
         outsider=make_member(session, other, Role.MANAGER, name="Otto Outsider"),
+        vendor=vendor,
+        studio=studio,
     )
     session.flush()
     return world

@@ -179,3 +179,18 @@ def test_kinds_are_all_labelled():
     from tracker.search.labels import KIND_LABELS
 
     assert set(KIND_LABELS) == set(DocumentKind)
+
+
+def test_a_vendors_member_finds_only_the_bricks_of_their_vendor(client, login, db_session, world):
+    theirs = make_brick(db_session, world, "Sécurité — module du studio")
+    theirs.vendor_id = world.studio.id
+    make_brick(db_session, world, "Sécurité — module interne")
+    db_session.flush()
+    login(world.vendor)
+
+    page = client.get(f"/a/{world.academy.slug}/search?q=securite")
+
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "module du studio" in text
+    assert "module interne" not in text

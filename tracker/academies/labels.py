@@ -12,6 +12,7 @@ ROLE_LABELS = {
     Role.DESIGNER: _l("Designer"),
     Role.TESTER: _l("Beta tester"),
     Role.STAKEHOLDER: _l("Stakeholder"),
+    Role.VENDOR: _l("Vendor"),
 }
 ROLE_DESCRIPTIONS = {
     Role.MANAGER: _l(
@@ -21,6 +22,10 @@ ROLE_DESCRIPTIONS = {
     Role.TESTER: _l("Answers the rounds they are invited to and reports feedback."),
     Role.STAKEHOLDER: _l(
         "Reads the roadmap, aggregates and release notes; submits training needs."
+    ),
+    Role.VENDOR: _l(
+        "A vendor's contact: works only on the bricks assigned to their vendor, reads and "
+        "answers its specifications, sends quotes."
     ),
 }
 STAGE_CATEGORY_LABELS = {

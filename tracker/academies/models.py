@@ -32,6 +32,8 @@ class Role(enum.StrEnum):
     DESIGNER = "designer"
     TESTER = "tester"
     STAKEHOLDER = "stakeholder"
+    # A vendor's contact: a designer limited to the bricks of their vendor (membership.vendor_id).
+    VENDOR = "vendor"
 
 
 class StageCategory(enum.StrEnum):
@@ -116,6 +118,8 @@ class Membership(AcademyRow, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The vendor a VENDOR member works for (tracker/vendors); None for every other role.
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id", ondelete="RESTRICT"))
 
     academy: Mapped[Academy] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
@@ -150,6 +154,8 @@ class AcademyInvitation(AcademyRow, Base):
     declined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     display_name: Mapped[str] = mapped_column(String(120), default="")
     profile: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
+    # An invitation of a vendor's contact: the membership it makes is limited to this vendor.
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id", ondelete="CASCADE"))
 
     academy: Mapped[Academy] = relationship()
     invited_by: Mapped[User | None] = relationship()

@@ -153,14 +153,14 @@ def list_stages(session: Session, academy: Academy) -> list[Stage]:
 
 
 def brick_owners(session: Session, academy: Academy) -> list[User]:
-    """The members who may own a brick (managers and designers), by name."""
+    """The members who may own a brick (managers, designers, vendors' contacts), by name."""
     return list(
         session.scalars(
             select(User)
             .join(Membership, Membership.user_id == User.id)
             .where(
                 Membership.academy_id == academy.id,
-                Membership.role.in_((Role.MANAGER, Role.DESIGNER)),
+                Membership.role.in_((Role.MANAGER, Role.DESIGNER, Role.VENDOR)),
             )
             .order_by(folded(User.display_name), User.id)
         )
@@ -190,16 +190,25 @@ def list_members(session: Session, academy: Academy) -> list[Membership]:
     )
 
 
-def add_member(session: Session, academy: Academy, user: User, role: Role) -> Membership:
-    """Give a person a role in the academy; an existing member keeps their membership row."""
+def add_member(
+    session: Session, academy: Academy, user: User, role: Role, *, vendor_id: int | None = None
+) -> Membership:
+    """Give a person a role in the academy; an existing member keeps their membership row.
+    A VENDOR member works for `vendor_id` (tracker/vendors), and only a VENDOR member does."""
+    vendor_id = vendor_id if role == Role.VENDOR else None
+    if role == Role.VENDOR and vendor_id is None:
+        raise DomainError(_("A vendor's member is invited from the vendor's page."), field="role")
     membership = session.scalar(
         select(Membership).where(Membership.academy_id == academy.id, Membership.user_id == user.id)
     )
     if membership is None:
-        membership = Membership(academy_id=academy.id, user_id=user.id, role=role)
+        membership = Membership(
+            academy_id=academy.id, user_id=user.id, role=role, vendor_id=vendor_id
+        )
         session.add(membership)
         session.flush()
     else:
+        membership.vendor_id = vendor_id
         change_role(session, membership, role)  # an invitation must not demote the last manager
     return membership
 
@@ -236,6 +245,10 @@ def change_role(
         and _manager_count(session, membership.academy) <= 1
     ):
         raise DomainError(_("An academy keeps at least one manager."), field="role")
+    if role == Role.VENDOR and membership.vendor_id is None:
+        raise DomainError(_("A vendor's member is invited from the vendor's page."), field="role")
+    if role != Role.VENDOR:
+        membership.vendor_id = None
     changed = membership.role != role
     membership.role = role
     session.flush()
@@ -392,6 +405,7 @@ def create_invitation(
     valid_days: int = 14,
     display_name: str = "",
     profile: dict[str, str] | None = None,
+    vendor_id: int | None = None,
     now: dt.datetime,
 ) -> AcademyInvitation:
     """A new invitation with a fresh link, e-mailed to the address. An invitation still pending
@@ -418,6 +432,7 @@ def create_invitation(
         expires_at=now + dt.timedelta(days=valid_days),
         display_name=display_name.strip()[:120],
         profile=profile,
+        vendor_id=vendor_id,
     )
     session.add(invitation)
     session.flush()
@@ -575,7 +590,9 @@ def accept_invitation(
             raise DomainError(_("Give a name."), field="display_name")
         existing.display_name = display_name.strip()
         set_password(session, existing, password, now=now)
-    add_member(session, invitation.academy, existing, invitation.role)
+    add_member(
+        session, invitation.academy, existing, invitation.role, vendor_id=invitation.vendor_id
+    )
     _invitation_event(session, invitation, MemberEventKind.JOINED, existing, now)
     return existing
 

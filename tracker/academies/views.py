@@ -73,6 +73,9 @@ def home() -> Any:
     if role_in(current_user, academy) == Role.STAKEHOLDER:
         # A sponsor's home is their own page: releases, aggregates, their needs (tracker/releases).
         return see_other("releases.overview_page")
+    if role_in(current_user, academy) == Role.VENDOR:
+        # A vendor's contact works from their portal: their bricks, specifications, quotes.
+        return see_other("vendors.portal")
     builder = can(current_user, Permission.BRICK_VIEW, academy)
     return render_template(
         "academies/home.html",

@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
-from tracker.academies.models import Academy
+from tracker.academies.models import Academy, Role
 from tracker.api import schemas, services
 from tracker.auth.permissions import Permission, can, role_in
 from tracker.db import db, utcnow
@@ -359,6 +359,11 @@ def allowed(permission: Permission | None, *, write: bool = False) -> Callable[[
             slug = kwargs.pop("slug", None)
             if slug is not None:
                 load_academy(slug)
+            academy = g.get("academy")
+            if academy is not None and role_in(current_user, academy) == Role.VENDOR:
+                # A vendor's member works on their vendor's bricks in the pages only: the API's
+                # lists are not narrowed to a vendor (tracker.auth.permissions.brick_scope).
+                raise Forbidden(_("A vendor's account cannot use the API."))
             if write and not g.api_token.can_write:
                 raise Forbidden(_("This token may only read."))
             if permission is not None and not can(current_user, permission, g.get("academy")):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tracker.academies.models import Academy, Membership, Role
 from tracker.auth.models import User
+from tracker.backlog.models import Brick
 from tracker.db import db
 
 
@@ -82,6 +83,11 @@ class Permission(enum.StrEnum):
     LEARNING_MANAGE = "learning:manage"
     LEARNING_LINK = "learning:link"  # a brick's LMS course id and xAPI activity IRIs
     OUTCOME_VIEW = "outcome:view"
+    # Vendors (tracker/vendors).
+    VENDOR_VIEW = "vendor:view"  # the directory, specifications, the scorecard
+    VENDOR_MANAGE = "vendor:manage"  # edit the directory, invite contacts, assign, specify, send
+    BUDGET_MANAGE = "budget:manage"  # quotes' decisions, planned costs, the budget and its export
+    VENDOR_PORTAL = "vendor:portal"  # a vendor's member: their bricks, specifications, quotes
 
 
 P = Permission
@@ -127,7 +133,15 @@ _BUILDERS: frozenset[Permission] = frozenset(
         P.ROADMAP_VIEW,
         P.LEARNING_LINK,
         P.OUTCOME_VIEW,
+        P.VENDOR_VIEW,
     }
+)
+
+# What a vendor's member may do to a brick: only to a brick of their own vendor
+# (`can(..., brick=...)`); without a brick, BRICK_VIEW means "the list of their bricks" (which
+# every brick query narrows with `brick_scope`) and the others are refused.
+BRICK_SCOPED: frozenset[Permission] = frozenset(
+    {P.BRICK_VIEW, P.BRICK_EDIT, P.BRICK_COMMENT, P.CHECKLIST_TICK}
 )
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -158,6 +172,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.STAKEHOLDER_HOME,
         P.WEBHOOK_MANAGE,
         P.LEARNING_MANAGE,
+        P.VENDOR_MANAGE,
+        P.BUDGET_MANAGE,
     },
     Role.DESIGNER: _ALL_MEMBERS | _BUILDERS,
     # Testers see only the rounds they are invited to (feedback area), never the backlog.
@@ -173,23 +189,42 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.ROADMAP_VIEW,
         P.STAKEHOLDER_HOME,
     },
+    # A vendor's contact: a designer limited to the bricks assigned to their vendor; no board,
+    # sprint, round, release, path or need (they show other bricks), their portal instead.
+    Role.VENDOR: _ALL_MEMBERS | BRICK_SCOPED | {P.VENDOR_PORTAL},
 }
+
+
+def _memberships(user: Any) -> tuple[dict[int, Role], dict[int, int]]:
+    """The user's role in each academy and, for a vendor's member, their vendor there; loaded
+    once per request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}, {}
+    cached = g.get("_roles") if has_app_context() else None
+    if cached is not None and cached[0] == user.id:
+        return cached[1], cached[2]
+    rows = db.session.execute(
+        select(Membership.academy_id, Membership.role, Membership.vendor_id).where(
+            Membership.user_id == user.id
+        )
+    ).all()
+    roles = {academy_id: role for academy_id, role, _vendor in rows}
+    vendors = {academy_id: vendor for academy_id, _role, vendor in rows if vendor is not None}
+    if has_app_context():
+        g._roles = (user.id, roles, vendors)
+    return roles, vendors
 
 
 def roles_of(user: Any) -> dict[int, Role]:
     """The user's role in each academy, loaded once per request."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return {}
-    cached = g.get("_roles") if has_app_context() else None
-    if cached is not None and cached[0] == user.id:
-        return cached[1]
-    rows = db.session.execute(
-        select(Membership.academy_id, Membership.role).where(Membership.user_id == user.id)
-    ).all()
-    roles = dict(rows)
-    if has_app_context():
-        g._roles = (user.id, roles)
-    return roles
+    return _memberships(user)[0]
+
+
+def vendor_of(user: Any, academy: Academy | None) -> int | None:
+    """The vendor a vendor's member works for in `academy` (None for everyone else)."""
+    if academy is None:
+        return None
+    return _memberships(user)[1].get(academy.id)
 
 
 def forget_roles() -> None:
@@ -204,23 +239,73 @@ def role_in(user: Any, academy: Academy | None) -> Role | None:
     return roles_of(user).get(academy.id)
 
 
-def can(user: Any, permission: Permission | str, academy: Academy | None = None) -> bool:
-    """May this user do this, here? Unknown permissions and anonymous users are refused.
+def can(
+    user: Any, permission: Permission | str, academy: Academy | None = None, *, brick: Any = None
+) -> bool:
+    """May this user do this, here (to this `brick`, anything with a `vendor_id`)? Unknown
+    permissions and anonymous users are refused.
 
     The user's role comes from roles_of (read once per request); a service, which reads no
     request state, asks `allows` with the role it read itself."""
-    return allows(user, permission, academy, role=role_in(user, academy))
+    return allows(
+        user,
+        permission,
+        academy,
+        role=role_in(user, academy),
+        vendor_id=vendor_of(user, academy),
+        brick=brick,
+    )
+
+
+def can_on_brick_number(
+    user: Any, permission: Permission | str, academy: Academy | None, number: int
+) -> bool:
+    """`can` for the brick numbered `number` of the academy (a route's <number>). Only a vendor's
+    member costs a query: everyone else's answer does not depend on the brick."""
+    if academy is not None and role_in(user, academy) == Role.VENDOR:
+        vendor_id = db.session.scalar(
+            select(Brick.vendor_id).where(Brick.academy_id == academy.id, Brick.number == number)
+        )
+        return can(user, permission, academy, brick=_BrickRef(vendor_id))
+    return can(user, permission, academy)
+
+
+class _BrickRef:
+    def __init__(self, vendor_id: int | None) -> None:
+        self.vendor_id = vendor_id
+
+
+def brick_scope(user: Any, academy: Academy) -> Any:
+    """The SQL condition narrowing every list of bricks to what the user may see: a vendor's
+    member sees the bricks of their vendor only; everyone else with BRICK_VIEW the academy's.
+    None: no narrowing."""
+    if role_in(user, academy) != Role.VENDOR:
+        return None
+    return Brick.vendor_id == vendor_of(user, academy)
 
 
 def allows(
-    user: Any, permission: Permission | str, academy: Academy | None, *, role: Role | None
+    user: Any,
+    permission: Permission | str,
+    academy: Academy | None,
+    *,
+    role: Role | None,
+    vendor_id: int | None = None,
+    brick: Any = None,
 ) -> bool:
     """The rule itself, reading nothing: may `user`, whose role in `academy` is `role` (None: no
-    membership), do this there? Used by `can` and by every service that checks a role."""
+    membership; `vendor_id`: the vendor of a vendor's member), do this there (to `brick`)? Used
+    by `can` and by every service that checks a role."""
     try:
         permission = Permission(permission)
     except ValueError:
         return False
+    if role == Role.VENDOR and permission in BRICK_SCOPED:
+        if brick is None:
+            if permission != P.BRICK_VIEW:
+                return False
+        elif vendor_id is None or getattr(brick, "vendor_id", None) != vendor_id:
+            return False
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if isinstance(user, User) and user.is_admin:

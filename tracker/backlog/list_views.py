@@ -7,6 +7,7 @@ and every action comes back to the view it was made from.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -26,7 +27,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker import spreadsheets
-from tracker.auth.permissions import Permission
+from tracker.auth.permissions import Permission, brick_scope
 from tracker.backlog import bp, io, queries, reorder, services
 from tracker.backlog.list_forms import (
     AssignBricksForm,
@@ -46,7 +47,8 @@ def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str
     """The filter form from the query string, the filters, the args to carry along, choices."""
     options = queries.backlog_choices(db.session, g.academy)
     form = FilterBacklogForm(request.args, options=options)
-    return form, form.to_filters(), carried_args(form, FILTER_ARGS), options
+    filters = dataclasses.replace(form.to_filters(), scope=brick_scope(current_user, g.academy))
+    return form, filters, carried_args(form, FILTER_ARGS), options
 
 
 def _render_index(

@@ -129,6 +129,8 @@ class Brick(AcademyRow, Base):
     )
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     vendor: Mapped[str] = mapped_column(String(120), default="")
+    # The vendor building it (tracker/vendors): its members see and work on this brick only.
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id", ondelete="RESTRICT"))
     target_audience: Mapped[str] = mapped_column(String(255), default="")
     language: Mapped[str] = mapped_column(String(8), default="fr")
     prerequisites: Mapped[str] = mapped_column(Text, default="")
@@ -177,6 +179,7 @@ class Brick(AcademyRow, Base):
         Index("ix_brick_academy_rank", "academy_id", "rank"),
         Index("ix_brick_stage_id", "stage_id"),
         Index("ix_brick_sprint_id", "sprint_id"),
+        Index("ix_brick_vendor_id", "vendor_id"),
         Index("ix_brick_release_id", "release_id"),
     )
 

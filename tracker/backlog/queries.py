@@ -43,6 +43,9 @@ class BacklogFilters:
     release_id: int | None = None
     language: str | None = None
     text: str = ""
+    # Who is looking: a condition narrowing the bricks they may see (permissions.brick_scope;
+    # a vendor's member), not a filter they chose.
+    scope: Any = None
 
     @property
     def active(self) -> bool:
@@ -83,6 +86,8 @@ _KEY_RE = re.compile(r"^(?:([A-Za-z][A-Za-z0-9]*)-)?(\d{1,9})$")
 def filter_conditions(academy: Academy, filters: BacklogFilters) -> list[ColumnElement[bool]]:
     """SQL conditions selecting the academy's bricks that match `filters`."""
     conditions: list[ColumnElement[bool]] = [Brick.academy_id == academy.id]
+    if filters.scope is not None:
+        conditions.append(filters.scope)
     if filters.format is not None:
         conditions.append(Brick.format == filters.format)
     references: Sequence[tuple[Any, int | None]] = (

@@ -276,8 +276,13 @@ def _check_references(session: Session, academy: Academy, values: dict[str, Any]
                 Membership.academy_id == academy.id, Membership.user_id == owner_id
             )
         )
-        if role not in (Role.MANAGER, Role.DESIGNER):
-            raise DomainError(_("The owner must be a manager or designer here."), field="owner_id")
+        # A vendor's contact may own a brick (the brick is assigned to their vendor to be theirs
+        # to see: tracker/vendors).
+        if role not in (Role.MANAGER, Role.DESIGNER, Role.VENDOR):
+            raise DomainError(
+                _("The owner must be a manager, a designer or a vendor's contact here."),
+                field="owner_id",
+            )
 
 
 def _check_sprint_scope(session: Session, *sprint_ids: int | None) -> None:

@@ -26,8 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Role
-from tracker.auth.permissions import Permission, allows
-from tracker.backlog.models import TrainingNeed
+from tracker.auth.permissions import Permission, allows, brick_scope
+from tracker.backlog.models import Brick, TrainingNeed
 from tracker.collation import fold
 from tracker.feedback.models import FeedbackRound, RoundInvitation, RoundState
 from tracker.search.models import FTS_TABLE, PG_VECTOR, DocumentKind, SearchDocument
@@ -80,8 +80,15 @@ def _visible(user: Any, academy: Academy, role: Role | None) -> ColumnElement[bo
         return allows(user, permission, academy, role=role)
 
     allowed: list[ColumnElement[bool]] = []
+    scope = brick_scope(user, academy)  # a vendor's member: their vendor's bricks only
+    if may(Permission.BRICK_VIEW) and scope is not None:
+        theirs = select(Brick.id).where(Brick.academy_id == academy.id, scope)
+        allowed.append(
+            and_(SearchDocument.kind == DocumentKind.BRICK, SearchDocument.brick_id.in_(theirs))
+        )
+    elif may(Permission.BRICK_VIEW):
+        allowed.append(SearchDocument.kind == DocumentKind.BRICK)
     for kind, permission in (
-        (DocumentKind.BRICK, Permission.BRICK_VIEW),
         (DocumentKind.RELEASE, Permission.RELEASE_VIEW),
         (DocumentKind.PATH, Permission.PATH_VIEW),
     ):

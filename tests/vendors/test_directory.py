@@ -1,0 +1,193 @@
+"""The vendor directory, bricks assigned to a vendor, and a vendor's member limited to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from tests.factories import BASE_URL, make_brick
+from tracker.academies.models import AcademyInvitation, Membership, Role
+from tracker.academies.services import accept_invitation, change_role, get_membership
+from tracker.db import utcnow
+from tracker.errors import Conflict, DomainError
+from tracker.vendors import services
+from tracker.vendors.models import Vendor
+
+
+def test_a_vendor_is_created_with_its_fields(db_session, world):
+    vendor = services.create_vendor(
+        db_session, world.academy, now=utcnow(), name="  Ludik   Studio ", company="Ludik SAS",
+        specialties=["serious_game", "video", "video"], languages=["fr", "en"],
+        tags=services.split_tags("3D; mobile, gamification, 3d"), contract_reference="C-2026-04",
+        contract_start=dt.date(2026, 1, 1), contract_end=dt.date(2026, 12, 31), notes="**ok**",
+    )  # fmt: skip
+    assert vendor.name == "Ludik Studio"
+    assert vendor.specialties == ["serious_game", "video"]
+    assert vendor.tags == ["3D", "mobile", "gamification"]
+    with pytest.raises(DomainError) as refused:
+        services.create_vendor(db_session, world.academy, now=utcnow(), name="ludik studio")
+    assert refused.value.field == "name"
+
+
+def test_a_contract_cannot_end_before_it_starts(db_session, world):
+    with pytest.raises(DomainError) as refused:
+        services.create_vendor(
+            db_session, world.academy, now=utcnow(), name="Late",
+            contract_start=dt.date(2026, 5, 1), contract_end=dt.date(2026, 4, 1),
+        )  # fmt: skip
+    assert refused.value.field == "contract_end"
+
+
+def test_a_vendor_named_by_a_brick_is_archived_never_deleted(db_session, world):
+    brick = make_brick(db_session, world, "Game")
+    services.assign_bricks(db_session, world.studio, world.academy, [brick.number])
+    with pytest.raises(Conflict):
+        services.delete_vendor(db_session, world.studio)
+    services.set_archived(db_session, world.studio, True, now=utcnow())
+    assert world.studio not in services.list_vendors(db_session, world.academy)
+    assert world.studio in services.list_vendors(db_session, world.academy, archived=True)
+    # Nothing names this one: it goes.
+    lone = services.create_vendor(db_session, world.academy, now=utcnow(), name="Lone")
+    services.delete_vendor(db_session, lone)
+    assert db_session.get(Vendor, lone.id) is None
+
+
+def test_an_invited_contact_becomes_a_member_limited_to_the_vendor(db_session, world):
+    contact = services.add_contact(
+        db_session, world.studio, name="Carla Contact", email="Carla@Studio.example"
+    )
+    with force_locale("en"):
+        invitation = services.invite_contact(
+            db_session, world.academy, contact, actor=world.manager, base_url=BASE_URL,
+            now=utcnow(),
+        )  # fmt: skip
+    assert invitation.role == Role.VENDOR and invitation.vendor_id == world.studio.id
+    user = accept_invitation(
+        db_session, invitation, display_name="Carla", password="a long enough password",
+        now=utcnow(),
+    )  # fmt: skip
+    membership = db_session.scalars(select(Membership).where(Membership.user_id == user.id)).one()
+    assert (membership.role, membership.vendor_id) == (Role.VENDOR, world.studio.id)
+    assert services.member_emails(db_session, world.studio) == {
+        "carla@studio.example",
+        world.vendor.email,
+    }
+    assert db_session.scalars(select(AcademyInvitation.vendor_id)).all() == [world.studio.id]
+
+
+def test_the_vendor_role_is_never_given_from_the_members_list(db_session, world):
+    membership = db_session.scalars(
+        select(Membership).where(Membership.user_id == world.designer.id)
+    ).one()
+    with pytest.raises(DomainError):
+        change_role(
+            db_session, get_membership(db_session, world.academy, membership.id), Role.VENDOR
+        )
+    # The vendor's member made a designer loses their vendor.
+    mine = db_session.scalars(select(Membership).where(Membership.user_id == world.vendor.id)).one()
+    change_role(db_session, mine, Role.DESIGNER)
+    assert mine.vendor_id is None
+
+
+def _two_bricks_of_the_studio(db_session, world):
+    ours = [make_brick(db_session, world, title) for title in ("Ours one", "Ours two")]
+    make_brick(db_session, world, "Someone else's")
+    assert (
+        services.assign_bricks(db_session, world.studio, world.academy, [b.number for b in ours])
+        == 2
+    )
+    db_session.commit()
+    return ours
+
+
+def test_a_vendors_member_sees_only_their_bricks_in_the_backlog(db_session, world, client, login):
+    _two_bricks_of_the_studio(db_session, world)
+    login(world.vendor)
+    page = client.get(f"/a/{world.academy.slug}/backlog").get_data(as_text=True)
+    assert "Ours one" in page and "Ours two" in page
+    assert "Someone else" not in page
+    # Searching does not find it either.
+    page = client.get(f"/a/{world.academy.slug}/backlog?q=else").get_data(as_text=True)
+    assert "Someone else" not in page
+    # The manager sees all three.
+    login(world.manager)
+    page = client.get(f"/a/{world.academy.slug}/backlog").get_data(as_text=True)
+    assert "Someone else" in page
+
+
+def test_a_vendors_member_is_refused_everything_else(db_session, world, client, login):
+    ours = _two_bricks_of_the_studio(db_session, world)
+    login(world.vendor)
+    slug = world.academy.slug
+    home = client.get(f"/a/{slug}/")
+    assert home.status_code == 303 and home.location.endswith(f"/a/{slug}/vendor")
+    portal = client.get(f"/a/{slug}/vendor").get_data(as_text=True)
+    assert "Ours one" in portal and "Someone else" not in portal
+    assert client.get(f"/a/{slug}/bricks/{ours[0].number}").status_code == 200
+    assert client.get(f"/a/{slug}/bricks/{ours[0].number + 2}").status_code == 403
+    for page in ("board", "sprints/", "releases/", "paths/", "rounds/", "needs/", "vendors/"):
+        assert client.get(f"/a/{slug}/{page}").status_code == 403, page
+    # Bulk changes are not theirs, even on their own bricks.
+    answer = client.post(f"/a/{slug}/backlog/assign", data={"bricks": [str(ours[0].number)]})
+    assert answer.status_code == 403
+
+
+def test_the_manager_assigns_and_takes_back_bricks(db_session, world, client, login):
+    brick = make_brick(db_session, world, "Video one")
+    db_session.commit()
+    login(world.manager)
+    slug = world.academy.slug
+    response = client.post(
+        f"/a/{slug}/vendors/{world.studio.id}/bricks", data={"bricks": [str(brick.number)]}
+    )
+    assert response.status_code == 303
+    db_session.expire_all()
+    assert brick.vendor_id == world.studio.id
+    page = client.get(f"/a/{slug}/vendors/{world.studio.id}/").get_data(as_text=True)
+    assert "Video one" in page
+    client.post(
+        f"/a/{slug}/vendors/{world.studio.id}/bricks/remove", data={"bricks": [str(brick.number)]}
+    )
+    db_session.expire_all()
+    assert brick.vendor_id is None
+
+
+def test_the_manager_creates_a_vendor_and_a_contact_over_http(db_session, world, client, login):
+    login(world.manager)
+    slug = world.academy.slug
+    response = client.post(
+        f"/a/{slug}/vendors/new",
+        data={"name": "Ludik", "specialties": ["video"], "languages": ["fr"], "tags": "3D"},
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    vendor = db_session.scalars(select(Vendor).where(Vendor.name == "Ludik")).one()
+    bad = client.post(f"/a/{slug}/vendors/{vendor.id}/contacts", data={"name": "X", "email": "no"})
+    assert bad.status_code == 422 and "no" in bad.get_data(as_text=True)
+    client.post(
+        f"/a/{slug}/vendors/{vendor.id}/contacts", data={"name": "Lou", "email": "lou@l.io"}
+    )
+    contact = vendor.contacts[0]
+    invited = client.post(f"/a/{slug}/vendors/{vendor.id}/contacts/{contact.id}/invite")
+    assert invited.status_code == 303
+    assert (
+        db_session.scalars(select(AcademyInvitation).where(AcademyInvitation.email == "lou@l.io"))
+        .one()
+        .vendor_id
+        == vendor.id
+    )
+
+
+def test_a_vendors_contact_may_own_a_brick_of_their_vendor(db_session, world):
+    from tracker.backlog.services import update_brick
+
+    brick = make_brick(db_session, world, "Owned")
+    services.assign_bricks(db_session, world.studio, world.academy, [brick.number])
+    db_session.expire_all()
+    update_brick(
+        db_session, brick, actor=world.manager, expected_version=brick.version, now=utcnow(),
+        owner_id=world.vendor.id,
+    )  # fmt: skip
+    assert brick.owner_id == world.vendor.id
