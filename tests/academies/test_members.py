@@ -14,7 +14,7 @@ from tracker.academies import services
 from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission, allows
-from tracker.db import utcnow
+from tracker.db import db, utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.mail.models import MailMessage, MailStatus
 from tracker.tokens import hash_token
@@ -593,3 +593,23 @@ def test_a_site_admin_joining_an_academy_is_marked_and_then_reads_as_a_member(
     joined = next(e for e in events if e.kind.value == "joined")
     assert (joined.email, joined.by_site_admin) == (world.admin.email, True)
     assert admin.get(f"/a/{world.academy.slug}/backlog").status_code == 200
+
+
+def test_a_vendors_contact_has_no_role_form_on_the_members_page(client, login, world):
+    membership = (
+        db.session.query(Membership)
+        .filter_by(academy_id=world.academy.id, user_id=world.vendor.id)
+        .one()
+    )
+    designer = (
+        db.session.query(Membership)
+        .filter_by(academy_id=world.academy.id, user_id=world.designer.id)
+        .one()
+    )
+    login(world.manager)
+
+    html = client.get(f"/a/{world.academy.slug}/members").get_data(as_text=True)
+
+    # Changing their role there would make them an ordinary member of the whole academy.
+    assert f"/members/{membership.id}/role" not in html
+    assert f"/members/{designer.id}/role" in html
