@@ -134,9 +134,11 @@ class LiveServer:
 
 
 @contextmanager
-def _fresh_database(workdir: Path) -> Iterator[str]:
+def _fresh_database(workdir: Path, label: str = "browser") -> Iterator[str]:
+    """A database of its own for one server: `label` keeps two servers' PostgreSQL databases
+    apart (the same name would drop the other's)."""
     if TEST_DATABASE_URL:
-        with scratch_postgres_database(TEST_DATABASE_URL, f"browser{os.getpid()}") as url:
+        with scratch_postgres_database(TEST_DATABASE_URL, f"{label}{os.getpid()}") as url:
             yield url
     else:
         yield f"sqlite:///{workdir / 'live.sqlite3'}"

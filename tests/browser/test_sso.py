@@ -37,7 +37,7 @@ def sso_server(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterat
     with one academy and its manager (no password), and the provider it trusts."""
     workdir = tmp_path_factory.mktemp("sso_server")
     secret_key = secrets.token_urlsafe(32)
-    with _fresh_database(workdir) as database_url, running_provider() as issuer:
+    with _fresh_database(workdir, "sso") as database_url, running_provider() as issuer:
         app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": secret_key,
                           "LOG_LEVEL": "WARNING", "SMTP_HOST": ""})  # fmt: skip
         try:
