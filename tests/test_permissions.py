@@ -568,22 +568,28 @@ ROUTES: dict[str, Route] = {
     "webhooks.send_again": Route(
         _webhook_url("/send-again", delivery=True), "POST", allowed={"manager"}
     ),
-    "workspace.my_work": Route(academy("my-work"), allowed={"admin"} | MEMBERS),
-    "workspace.notifications_list": Route(academy("notifications"), allowed={"admin"} | MEMBERS),
-    "workspace.read_all": Route(academy("notifications/read"), "POST", allowed={"admin"} | MEMBERS),
+    "workspace.my_work": Route(academy("my-work"), allowed={"admin", "vendor"} | MEMBERS),
+    "workspace.notifications_list": Route(
+        academy("notifications"), allowed={"admin", "vendor"} | MEMBERS
+    ),
+    "workspace.read_all": Route(
+        academy("notifications/read"), "POST", allowed={"admin", "vendor"} | MEMBERS
+    ),
     "workspace.read_one": Route(
         lambda w, s: f"/a/{w.academy.slug}/notifications/{_notification(w, s)}/read",
         "POST",
         # Any member may ask; someone else's notification is a 404 (tests/workspace).
-        allowed={"admin"} | MEMBERS,
+        allowed={"admin", "vendor"} | MEMBERS,
     ),
     "workspace.digest_settings": Route(
         academy("notifications/settings"),
         "POST",
-        allowed={"admin"} | MEMBERS,
+        allowed={"admin", "vendor"} | MEMBERS,
         data={"frequency": "never"},
     ),
-    "search.index": Route(academy("search?q=s%C3%A9curit%C3%A9"), allowed={"admin"} | MEMBERS),
+    "search.index": Route(
+        academy("search?q=s%C3%A9curit%C3%A9"), allowed={"admin", "vendor"} | MEMBERS
+    ),
     "academy.members": Route(academy("members"), allowed=ACADEMY_ADMINS),
     "academy.invite": Route(academy("members/invite"), "POST", allowed=ACADEMY_ADMINS),
     "academy.change_role": Route(

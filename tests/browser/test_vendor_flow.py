@@ -33,7 +33,7 @@ def _arrange(live_server: LiveServer) -> dict[str, object]:
     n = re.sub(r"[^a-z0-9]", "", f"{next(_run)}{live_server.password[-6:].lower()}")
     with live_server.session() as session:
         manager = create_user(
-            session, email=f"dlm{n}@example.com", display_name="Diane DLM",
+            session, email=f"vendor-dlm{n}@example.com", display_name="Diane DLM",
             password=live_server.password, locale="fr",
         )  # fmt: skip
         academy = create_academy(

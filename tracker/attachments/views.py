@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 from tracker.attachments import bp, services
 from tracker.attachments.forms import UploadForm
 from tracker.attachments.models import Attachment
-from tracker.auth.permissions import Permission
+from tracker.auth.permissions import Permission, can
 from tracker.backlog.services import get_brick
 from tracker.db import db, utcnow
+from tracker.errors import Forbidden
 from tracker.forms import ConfirmForm
 from tracker.web import requires, see_other, submit
 
@@ -66,10 +67,21 @@ def _file_response(data: bytes, media_type: str, filename: str, *, inline: bool)
     return response
 
 
+def _attachment(attachment_id: int, permission: Permission) -> Attachment:
+    """The file, if the person may do `permission` on its brick (a vendor's member: only on
+    their vendor's bricks, as for the brick's own pages); else 403."""
+    attachment = services.get_attachment(db.session, g.academy, attachment_id)
+    if not can(
+        current_user, permission, g.academy, brick=services.brick_of(db.session, attachment)
+    ):
+        raise Forbidden(_("Your role does not allow this."))
+    return attachment
+
+
 @bp.route("/attachments/<int:attachment_id>/download")
 @requires(Permission.BRICK_VIEW)
 def download(attachment_id: int) -> Any:
-    attachment = services.get_attachment(db.session, g.academy, attachment_id)
+    attachment = _attachment(attachment_id, Permission.BRICK_VIEW)
     data = services.content(db.session, attachment)
     return _file_response(data, attachment.media_type, attachment.filename, inline=False)
 
@@ -78,7 +90,7 @@ def download(attachment_id: int) -> Any:
 @requires(Permission.BRICK_VIEW)
 def thumbnail(attachment_id: int) -> Any:
     """A PNG Brique drew itself from the image (never the uploaded bytes), shown inline."""
-    attachment = services.get_attachment(db.session, g.academy, attachment_id)
+    attachment = _attachment(attachment_id, Permission.BRICK_VIEW)
     data = services.content(db.session, attachment, thumbnail=True)
     return _file_response(data, "image/png", f"{attachment.filename}.png", inline=True)
 
@@ -86,7 +98,7 @@ def thumbnail(attachment_id: int) -> Any:
 @bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])
 @requires(Permission.BRICK_EDIT)
 def delete(attachment_id: int) -> Any:
-    attachment = services.get_attachment(db.session, g.academy, attachment_id)
+    attachment = _attachment(attachment_id, Permission.BRICK_EDIT)
     number = services.brick_of(db.session, attachment).number
     name = attachment.filename
     done = submit(
