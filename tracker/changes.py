@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from operator import and_, eq
 from typing import Any
 
-from sqlalchemy import BigInteger, BindParameter, Integer, event, inspect, select
+from sqlalchemy import BigInteger, BindParameter, Integer, event, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Mapper, ORMExecuteState, Session, mapped_column
@@ -188,6 +188,11 @@ def _academy_named_by(session: Session, statement: Any) -> int | None:
 
 @event.listens_for(Session, "before_commit")
 def _bump(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A SAVEPOINT released in the middle of the work (create-once, insert-or-reuse): the
+        # outer commit counts everything. Bumping here would lock the hot counter row before
+        # the transaction's other writes, and two such transactions deadlock on PostgreSQL.
+        return
     session.flush()  # what commit would flush next, so that its changes are counted too
     scopes = session.info.pop(_SCOPES, None)
     if not scopes:
@@ -195,13 +200,23 @@ def _bump(session: Session) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     for scope in sorted(scopes):  # always in the same order: no deadlock between two commits
-        statement = insert(ChangeCounter).values(scope=scope, value=1)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[ChangeCounter.scope],
-                set_={"value": ChangeCounter.value + 1},
-            )
+        # The row exists (the migration made the shared one and the existing academies'; an
+        # academy's first change made its own): a plain UPDATE, which concurrent commits queue
+        # behind. Only a new academy's very first change inserts.
+        bumped = session.execute(
+            update(ChangeCounter)
+            .where(ChangeCounter.scope == scope)
+            .values(value=ChangeCounter.value + 1)
+            .execution_options(synchronize_session=False)
         )
+        if getattr(bumped, "rowcount", 1) == 0:
+            statement = insert(ChangeCounter).values(scope=scope, value=1)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[ChangeCounter.scope],
+                    set_={"value": ChangeCounter.value + 1},
+                )
+            )
     session.info.pop(_SCOPES, None)
 
 

@@ -24,7 +24,7 @@ from alembic import op
 import tracker.db
 
 revision: str = "f533b8cfa11d"
-down_revision: str | None = '00b9a75215a8'
+down_revision: str | None = "00b9a75215a8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -40,9 +40,7 @@ def _strip_round_links(connection: sa.Connection) -> None:
         )
     ).all()
     for id_, status, body_text, body_html in messages:
-        tokens = set(ROUND_LINK.findall(body_text or "")) | set(
-            ROUND_LINK.findall(body_html or "")
-        )
+        tokens = set(ROUND_LINK.findall(body_text or "")) | set(ROUND_LINK.findall(body_html or ""))
         link_kind, link_ref = "", None
         if status in ("queued", "sending"):
             for token in tokens:
@@ -135,9 +133,7 @@ def downgrade() -> None:
             {"h": secrets.token_hex(32), "id": invitation_id},
         )
     with op.batch_alter_table("round_invitation", schema=None) as batch_op:
-        batch_op.alter_column(
-            "token_hash", existing_type=sa.VARCHAR(length=64), nullable=False
-        )
+        batch_op.alter_column("token_hash", existing_type=sa.VARCHAR(length=64), nullable=False)
         batch_op.create_unique_constraint(
             batch_op.f("uq_round_invitation_token_hash"), ["token_hash"]
         )

@@ -15,17 +15,19 @@ from alembic import op
 
 import tracker.db
 
-revision: str = 'd92bc5993ede'
-down_revision: str | None = 'e6e89b4ed1d7'
+revision: str = "d92bc5993ede"
+down_revision: str | None = "e6e89b4ed1d7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('mail_message', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('next_attempt_at', tracker.db.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("mail_message", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("next_attempt_at", tracker.db.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('mail_message', schema=None) as batch_op:
-        batch_op.drop_column('next_attempt_at')
+    with op.batch_alter_table("mail_message", schema=None) as batch_op:
+        batch_op.drop_column("next_attempt_at")

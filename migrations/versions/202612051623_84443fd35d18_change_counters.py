@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "84443fd35d18"
-down_revision: str | None = 'ebd5d130aa8a'
+down_revision: str | None = "ebd5d130aa8a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -25,6 +25,11 @@ def upgrade() -> None:
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("scope", name=op.f("pk_change_counter")),
     )
+    # Every counter exists before the first change counts: a bump is then an UPDATE of an
+    # existing row. (Fifty first bumps of one new row at once, INSERT ... ON CONFLICT, deadlock
+    # on PostgreSQL's speculative insertion.) New academies get theirs with their first change.
+    op.execute("INSERT INTO change_counter (scope, value) VALUES (0, 0)")
+    op.execute("INSERT INTO change_counter (scope, value) SELECT id, 0 FROM academy")
 
 
 def downgrade() -> None:
