@@ -201,6 +201,13 @@ def _notification(w: World, s: Session) -> int:
     return s.scalars(select(Notification.id).where(Notification.user_id == w.manager.id)).first()
 
 
+def _saved_view(w: World, s: Session) -> int:
+    """A saved view of the manager's."""
+    from tracker.backlog.saved_views import save_view
+
+    return save_view(s, w.academy, w.manager, "Mine", {"format": "video"}).id
+
+
 def _attachment(w: World, s: Session) -> int:
     """A PNG on a brick of the academy (with its thumbnail)."""
     import io
@@ -568,6 +575,10 @@ ROUTES: dict[str, Route] = {
     "webhooks.send_again": Route(
         _webhook_url("/send-again", delivery=True), "POST", allowed={"manager"}
     ),
+    # The "@" autocomplete's names: those who see bricks (a vendor's member: narrowed).
+    "workspace.mention_candidates": Route(
+        academy("mentions.json"), allowed={"manager", "designer", "vendor"}
+    ),
     "workspace.my_work": Route(academy("my-work"), allowed={"admin", "vendor"} | MEMBERS),
     "workspace.notifications_list": Route(
         academy("notifications"), allowed={"admin", "vendor"} | MEMBERS
@@ -807,6 +818,25 @@ ROUTES: dict[str, Route] = {
         _backlog_brick_url("move"), "POST", allowed={"manager"}, data={"action": "up"}
     ),
     "backlog.reorder_json": Route(academy("backlog/reorder"), "POST", allowed={"manager"}),
+    # Quick add creates like the brick form; saved views are each person's own (another
+    # person's view is a 404: tests/backlog/test_quick_add_and_views.py).
+    "backlog.quick_add": Route(
+        academy("backlog/quick-add"),
+        "POST",
+        allowed={"manager", "designer"},
+        data={"title": "Quick", "format": "video"},
+    ),
+    "backlog.save_view": Route(
+        academy("backlog/views?format=video"),
+        "POST",
+        allowed={"manager", "designer", "vendor"},
+        data={"name": "Videos"},
+    ),
+    "backlog.delete_view": Route(
+        lambda w, s: f"/a/{w.academy.slug}/backlog/views/{_saved_view(w, s)}/delete",
+        "POST",
+        allowed={"manager", "designer", "vendor"},
+    ),
     "backlog.assign": Route(
         academy("backlog/assign"), "POST", allowed={"manager", "designer"}, data={"owner": "none"}
     ),

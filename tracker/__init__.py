@@ -261,9 +261,12 @@ def _register_link_issuers() -> None:
     register_link_issuer(evaluations.LINK_KIND, evaluations.issue_for_mail)
 
     from tracker.attachments.services import export_for
-    from tracker.auth.services import register_export_section
+    from tracker.auth.services import register_erase_step, register_export_section
+    from tracker.backlog import saved_views
 
     register_export_section("attachments", export_for)
+    register_export_section("saved_views", saved_views.export_for)
+    register_erase_step(saved_views.erase_for)
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -234,3 +234,32 @@ def test_the_bell_and_the_search_box_render_for_the_navigation(app, db_session, 
     assert 'class="bell-count"' in html
     assert f'action="/a/{world.academy.slug}/search"' in html
     assert "data-search-box" in html
+
+
+# -- The "@" autocomplete's names (GET /a/<slug>/mentions.json, static/js/mentions.js) ------
+
+
+def test_the_autocomplete_offers_members_by_name_never_an_address(db_session, world, client, login):
+    db_session.commit()
+    login(world.manager)
+    response = client.get(f"/a/{world.academy.slug}/mentions.json")
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    names = response.get_json()["names"]
+    everyone = {world.manager, world.designer, world.tester, world.stakeholder, world.vendor}
+    assert set(names) == {user.display_name for user in everyone}
+    assert "@" not in response.get_data(as_text=True)
+    # Another academy's member is not offered.
+    assert world.outsider.display_name not in names
+
+
+def test_a_vendor_is_offered_the_team_and_their_colleagues_not_the_panel(
+    db_session, world, client, login
+):
+    db_session.commit()
+    login(world.vendor)
+    names = client.get(f"/a/{world.academy.slug}/mentions.json").get_json()["names"]
+    assert set(names) == {
+        world.manager.display_name,
+        world.designer.display_name,
+        world.vendor.display_name,
+    }

@@ -400,6 +400,15 @@ def register_export_section(name: str, section: Callable[[Session, User], Any]) 
     EXPORT_SECTIONS[name] = section
 
 
+# What other domains erase of a person (their data that nobody else's history needs).
+ERASE_STEPS: list[Callable[[Session, User], None]] = []
+
+
+def register_erase_step(step: Callable[[Session, User], None]) -> None:
+    if step not in ERASE_STEPS:
+        ERASE_STEPS.append(step)
+
+
 def export_personal_data(session: Session, user: User) -> dict[str, Any]:
     """Everything Brique holds about a person, as JSON-ready data (GDPR art. 15 and 20)."""
     memberships = session.execute(
@@ -458,6 +467,8 @@ def erase_user(session: Session, user: User, *, actor: User, now: dt.datetime) -
         .values(email=f"erased-{user.id}@invalid")
     )
     session.execute(delete(MailMessage).where(MailMessage.to_address == user.email))
+    for step in ERASE_STEPS:
+        step(session, user)
     user.email = f"erased-{user.id}@invalid"
     user.display_name = _("Erased user")
     user.password_hash = None

@@ -22,7 +22,7 @@ from tracker.backlog.models import BrickFormat, LearningPath
 from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
 from tracker.db import INTEGER_MAX
-from tracker.forms import BoundedIntegerField, choices, optional_number, whole
+from tracker.forms import BoundedIntegerField, choices, once_field, optional_number, whole
 
 if TYPE_CHECKING:
     from tracker.releases.models import Release
@@ -132,6 +132,35 @@ class MoveBrickForm(FlaskForm):
     def validate_position(self, field: BoundedIntegerField) -> None:
         if self.action.data == "position" and field.data is None:
             raise ValidationError(_l("Give a position number."))
+
+
+class QuickAddForm(FlaskForm):
+    """A brick from one line at the top of the backlog: a title and a format; the rest takes
+    the defaults of a new brick (first stage, the academy's language, bottom of the backlog)."""
+
+    once = once_field()
+    title = StringField(
+        _l("Title of the new brick"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
+    format = SelectField(
+        _l("Format"),
+        validators=[DataRequired()],
+        choices=choices(
+            [("", _l("Choose a format")), *[(f.value, label) for f, label in FORMAT_LABELS.items()]]
+        ),
+    )
+
+
+class SaveViewForm(FlaskForm):
+    """Names the filters shown, to find them again (tracker.backlog.saved_views)."""
+
+    name = StringField(
+        _l("Name of the view"),
+        validators=[DataRequired(), Length(max=80)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
 
 
 class AssignBricksForm(FlaskForm):

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import (
     Response,
+    abort,
     flash,
     g,
     jsonify,
@@ -28,17 +29,28 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker import spreadsheets
 from tracker.auth.permissions import Permission, brick_scope
-from tracker.backlog import bp, io, queries, reorder, services
+from tracker.backlog import bp, io, queries, reorder, saved_views, services
 from tracker.backlog.list_forms import (
     AssignBricksForm,
     FilterBacklogForm,
     MoveBrickForm,
+    QuickAddForm,
+    SaveViewForm,
 )
 from tracker.backlog.models import Brick
 from tracker.db import db, parse_whole, utcnow
-from tracker.errors import DomainError
+from tracker.errors import DomainError, NotFound
+from tracker.forms import ConfirmForm
 from tracker.sprints import scope
-from tracker.web import carried_args, conditional, problem, query_page, requires, submit
+from tracker.web import (
+    carried_args,
+    conditional,
+    problem,
+    query_page,
+    requires,
+    submit,
+    submit_once,
+)
 
 FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
 
@@ -54,6 +66,8 @@ def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str
 def _render_index(
     *,
     assign_form: AssignBricksForm | None = None,
+    quick_form: QuickAddForm | None = None,
+    view_form: SaveViewForm | None = None,
     status: int = 200,
     selected: set[int] | None = None,
 ) -> Any:
@@ -75,6 +89,10 @@ def _render_index(
             page=page,
             assign_form=assign_form,
             move_form=MoveBrickForm(formdata=None),
+            quick_form=quick_form or QuickAddForm(formdata=None),
+            view_form=view_form or SaveViewForm(formdata=None),
+            saved_views=saved_views.views_of(db.session, g.academy, current_user),
+            view_args=saved_views.view_args,
             selected=selected or set(),
         ),
         status,
@@ -98,6 +116,70 @@ def _back_to_list(
 @conditional
 def index() -> Any:
     return _render_index()
+
+
+# -- Quick add and saved views ---------------------------------------------------------------
+
+
+@bp.route("/backlog/quick-add", methods=["POST"])
+@requires(Permission.BRICK_CREATE)
+def quick_add() -> Any:
+    """A brick from a title and a format, at the bottom of the backlog; the list is shown again
+    at the new brick's row (its page under the current filters, if they keep it)."""
+    _form, filters, carried, _options = _filters()
+    form = QuickAddForm()
+    done = submit_once(
+        form,
+        Brick,
+        lambda: scope.create_brick(
+            db.session,
+            g.academy,
+            actor=current_user,
+            title=form.title.data or "",
+            format=form.format.data or "",
+            now=utcnow(),
+        ),
+    )
+    if not done or done.value is None:
+        return _render_index(quick_form=form, status=done.status)
+    brick = done.value
+    flash(_("%(key)s is created.", key=brick.key), "success")
+    page = queries.page_of(db.session, g.academy, filters, brick)
+    return _back_to_list(carried, brick, page)
+
+
+@bp.route("/backlog/views", methods=["POST"])
+@requires(Permission.BRICK_VIEW)
+def save_view() -> Any:
+    """Name the filters in the query string (those valid) as one of the person's views."""
+    _form, _filters_now, carried, _options = _filters()
+    form = SaveViewForm()
+    done = submit(
+        form,
+        lambda: saved_views.save_view(
+            db.session, g.academy, current_user, form.name.data or "", carried
+        ),
+    )
+    if not done or done.value is None:
+        return _render_index(view_form=form, status=done.status)
+    flash(_("The view “%(name)s” is saved.", name=done.value.name), "success")
+    return _back_to_list(carried)
+
+
+@bp.route("/backlog/views/<int:view_id>/delete", methods=["POST"])
+@requires(Permission.BRICK_VIEW)
+def delete_view(view_id: int) -> Any:
+    """Remove one of the person's views (another person's is a 404: views are private)."""
+    _form, _filters_now, carried, _options = _filters()
+    try:
+        view = saved_views.own_view(db.session, g.academy, current_user, view_id)
+    except NotFound:
+        abort(404)
+    done = submit(ConfirmForm(), lambda: saved_views.delete_view(db.session, view))
+    if not done:
+        abort(done.status)
+    flash(_("The view “%(name)s” is removed.", name=view.name), "success")
+    return _back_to_list(carried)
 
 
 # -- Reordering --------------------------------------------------------------------------------

@@ -316,3 +316,18 @@ class TrainingNeed(AcademyRow, Base):
         CheckConstraint("headcount IS NULL OR headcount >= 0", name="headcount_not_negative"),
         Index("ix_training_need_academy_status", "academy_id", "status"),
     )
+
+
+class SavedView(AcademyRow, Base):
+    """A person's named backlog filters, theirs alone: the query string of the filtered list
+    (only the filter arguments, as tracker.backlog.saved_views keeps them). Saving under a name
+    already used replaces that view's filters."""
+
+    __tablename__ = "saved_view"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("academy_id", "user_id", "name"),)

@@ -54,6 +54,26 @@ def mentioned(connection: Connection, academy_id: int, text: str) -> set[int]:
     }
 
 
+def mention_candidates(
+    connection: Connection, academy_id: int, *, vendor_id: int | None = None
+) -> list[str]:
+    """The names a person may mention (the autocomplete's list): the academy's members by
+    name, never an address. A vendor's member (`vendor_id`) is offered the academy's own team
+    (managers and designers) and their vendor's colleagues, not the panel of testers."""
+    query = (
+        select(User.display_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.academy_id == academy_id, User.is_active_account.is_(True))
+        .order_by(User.display_name)
+    )
+    if vendor_id is not None:
+        query = query.where(
+            (Membership.role.in_([Role.MANAGER, Role.DESIGNER]))
+            | (Membership.vendor_id == vendor_id)
+        )
+    return [name for name in connection.execute(query).scalars() if name]
+
+
 class _Pending:
     def __init__(self, connection: Connection, now: dt.datetime) -> None:
         self.connection = connection

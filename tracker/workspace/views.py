@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, render_template
+from flask import flash, g, jsonify, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.auth.permissions import Permission, role_in
+from tracker.auth.permissions import Permission, role_in, vendor_of
 from tracker.db import db, utcnow
 from tracker.forms import ConfirmForm
 from tracker.web import requires, see_other, submit
-from tracker.workspace import bp, notifications, services
+from tracker.workspace import bp, notifications, notify, services
 from tracker.workspace.forms import DigestForm
 from tracker.workspace.labels import KIND_LABELS
 from tracker.workspace.models import DigestFrequency
@@ -25,6 +25,19 @@ def my_work() -> Any:
         db.session, g.academy, current_user, role=role_in(current_user, g.academy)
     )
     return render_template("workspace/my_work.html", work=work)
+
+
+@bp.route("/mentions.json")
+@requires(Permission.BRICK_VIEW)
+def mention_candidates() -> Any:
+    """The names the "@" autocomplete offers (static/js/mentions.js) to those who write on
+    bricks; without JavaScript, "@" and a name typed in full mention just the same."""
+    names = notify.mention_candidates(
+        db.session.connection(), g.academy.id, vendor_id=vendor_of(current_user, g.academy)
+    )
+    response = jsonify(names=names)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # -- Notifications ---------------------------------------------------------------------------
