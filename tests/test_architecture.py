@@ -61,7 +61,7 @@ INFRASTRUCTURE = (
 #   api        tokens, service accounts (its views: every domain's rules, as the pages do)
 #   learning   LMS/LRS data, learner facts, outcomes            backlog, feedback, releases
 #   search     the search documents and the search itself      auth, backlog, feedback, releases
-#   attachments files on bricks                                 auth, backlog (history)
+#   attachments files on bricks and feedback items              auth, backlog (history), feedback
 #   workspace  "my work", notifications, digests                auth, mail, backlog, feedback,
 #                                                               releases
 #   vendors    directory, specifications, quotes, scorecard     academies, backlog, feedback

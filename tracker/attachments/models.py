@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import AcademyRow, Base, UTCDateTime, utcnow
 
 
 class Attachment(AcademyRow, Base):
-    """A file on a brick; it goes with the brick (ON DELETE CASCADE)."""
+    """A file on a brick, or on a tester's feedback item (a screenshot): exactly one of the two;
+    it goes with it (ON DELETE CASCADE). A feedback item's file names no uploader (the item
+    says who reported it, or nobody in an anonymous round)."""
 
     __tablename__ = "attachment"
 
-    brick_id: Mapped[int] = mapped_column(ForeignKey("brick.id", ondelete="CASCADE"))
+    brick_id: Mapped[int | None] = mapped_column(ForeignKey("brick.id", ondelete="CASCADE"))
+    feedback_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_item.id", ondelete="CASCADE")
+    )
     uploaded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -29,7 +43,11 @@ class Attachment(AcademyRow, Base):
     has_thumbnail: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_attachment_brick_id", "brick_id"),)
+    __table_args__ = (
+        Index("ix_attachment_brick_id", "brick_id"),
+        Index("ix_attachment_feedback_item_id", "feedback_item_id"),
+        CheckConstraint("(brick_id IS NULL) <> (feedback_item_id IS NULL)", name="one_owner"),
+    )
 
 
 class AttachmentBlob(Base):

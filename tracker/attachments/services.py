@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
@@ -20,6 +21,7 @@ from tracker.auth.models import User
 from tracker.backlog.models import ActivityKind, Brick
 from tracker.backlog.services import record_activity
 from tracker.errors import DomainError, NotFound
+from tracker.feedback.models import FeedbackItem
 
 FILENAME_MAX = 200
 HISTORY_FIELD = "attachment"
@@ -43,18 +45,18 @@ def clean_filename(name: str) -> str:
     return name or "file"
 
 
-def attach_to_brick(
+def _store(
     session: Session,
-    brick: Brick,
+    academy_id: int,
     *,
-    actor: User,
     filename: str,
     data: bytes,
     max_bytes: int,
     now: dt.datetime,
+    **owner: Any,
 ) -> Attachment:
-    """Keep a file on a brick once its content is one of the allowed types (the name decides
-    nothing); images get a thumbnail drawn from them."""
+    """Keep a file once its content is one of the allowed types (the name decides nothing);
+    images get a thumbnail drawn from them. `owner`: brick_id, or feedback_item_id."""
     if not data:
         raise DomainError(_("The file is empty."), field="file")
     if len(data) > max_bytes:
@@ -76,27 +78,121 @@ def attach_to_brick(
     if media_type in files.IMAGE_TYPES and small is None:
         raise DomainError(_("This image cannot be read."), field="file")
     attachment = Attachment(
-        academy_id=brick.academy_id,
-        brick_id=brick.id,
-        uploaded_by_id=actor.id,
+        academy_id=academy_id,
         filename=name,
         media_type=media_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         has_thumbnail=small is not None,
         created_at=now,
+        **owner,
     )
     session.add(attachment)
     session.flush()
     storage().put(session, attachment, ORIGINAL, data)
     if small is not None:
         storage().put(session, attachment, THUMBNAIL, small)
+    session.flush()
+    return attachment
+
+
+def attach_to_brick(
+    session: Session,
+    brick: Brick,
+    *,
+    actor: User,
+    filename: str,
+    data: bytes,
+    max_bytes: int,
+    now: dt.datetime,
+) -> Attachment:
+    """A file on a brick, recorded in the brick's history."""
+    attachment = _store(
+        session, brick.academy_id, filename=filename, data=data, max_bytes=max_bytes,
+        now=now, brick_id=brick.id, uploaded_by_id=actor.id,
+    )  # fmt: skip
     record_activity(
         session, brick, ActivityKind.ATTACHED, actor=actor,
-        changes={HISTORY_FIELD: [None, name]}, at=now,
+        changes={HISTORY_FIELD: [None, attachment.filename]}, at=now,
     )  # fmt: skip
     session.flush()
     return attachment
+
+
+# A tester's report needs a screenshot or two, not a folder.
+MAX_ITEM_FILES = 5
+
+
+def attach_to_item(
+    session: Session,
+    item: FeedbackItem,
+    academy_id: int,
+    *,
+    filename: str,
+    data: bytes,
+    max_bytes: int,
+    now: dt.datetime,
+) -> Attachment:
+    """A file on a tester's feedback item (a screenshot), naming no uploader: in an anonymous
+    round nothing may link the tester to the item."""
+    count = session.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.feedback_item_id == item.id)
+    )
+    if (count or 0) >= MAX_ITEM_FILES:
+        raise DomainError(
+            ngettext(
+                "At most %(num)s file per report.", "At most %(num)s files per report.",
+                MAX_ITEM_FILES,
+            ),
+            field="file",
+        )  # fmt: skip
+    return _store(
+        session, academy_id, filename=filename, data=data, max_bytes=max_bytes, now=now,
+        feedback_item_id=item.id, uploaded_by_id=None,
+    )  # fmt: skip
+
+
+def item_attachments(session: Session, item_ids: Sequence[int]) -> dict[int, list[Attachment]]:
+    """The files of these feedback items, by item (one query)."""
+    found: dict[int, list[Attachment]] = {item_id: [] for item_id in item_ids}
+    if not item_ids:
+        return found
+    for attachment in session.scalars(
+        select(Attachment)
+        .where(Attachment.feedback_item_id.in_(list(item_ids)))
+        .order_by(Attachment.created_at, Attachment.id)
+    ):
+        found[attachment.feedback_item_id or 0].append(attachment)
+    return found
+
+
+def copy_to_brick(
+    session: Session, attachment: Attachment, brick: Brick, *, actor: User, now: dt.datetime
+) -> Attachment:
+    """The same file on a brick (an item turned into a brick brings its screenshots along),
+    recorded in the brick's history."""
+    copy = Attachment(
+        academy_id=brick.academy_id,
+        brick_id=brick.id,
+        uploaded_by_id=None,
+        filename=attachment.filename,
+        media_type=attachment.media_type,
+        size=attachment.size,
+        sha256=attachment.sha256,
+        has_thumbnail=attachment.has_thumbnail,
+        created_at=now,
+    )
+    session.add(copy)
+    session.flush()
+    storage().put(session, copy, ORIGINAL, content(session, attachment))
+    if attachment.has_thumbnail:
+        storage().put(session, copy, THUMBNAIL, content(session, attachment, thumbnail=True))
+    record_activity(
+        session, brick, ActivityKind.ATTACHED, actor=actor,
+        changes={HISTORY_FIELD: [None, copy.filename]}, at=now,
+    )  # fmt: skip
+    session.flush()
+    return copy
 
 
 def get_attachment(session: Session, academy: Academy, attachment_id: int) -> Attachment:
@@ -118,9 +214,10 @@ def content(session: Session, attachment: Attachment, *, thumbnail: bool = False
 
 
 def brick_of(session: Session, attachment: Attachment) -> Brick:
-    brick = session.get(Brick, attachment.brick_id)
-    if brick is None:  # pragma: no cover - the attachment goes with its brick
-        raise NotFound(_("No such brick."))
+    """The brick of a brick's file; a feedback item's file is not found this way."""
+    brick = session.get(Brick, attachment.brick_id) if attachment.brick_id is not None else None
+    if brick is None:
+        raise NotFound(_("No such file."))
     return brick
 
 

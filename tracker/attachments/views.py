@@ -69,11 +69,18 @@ def _file_response(data: bytes, media_type: str, filename: str, *, inline: bool)
 
 def _attachment(attachment_id: int, permission: Permission) -> Attachment:
     """The file, if the person may do `permission` on its brick (a vendor's member: only on
-    their vendor's bricks, as for the brick's own pages); else 403."""
+    their vendor's bricks, as for the brick's own pages); a feedback item's file, if they
+    triage the academy's feedback (seen, never removed: it is the tester's); else 403."""
     attachment = services.get_attachment(db.session, g.academy, attachment_id)
-    if not can(
-        current_user, permission, g.academy, brick=services.brick_of(db.session, attachment)
-    ):
+    if attachment.feedback_item_id is not None:
+        allowed = permission == Permission.BRICK_VIEW and can(
+            current_user, Permission.ITEM_TRIAGE, g.academy
+        )
+    else:
+        allowed = can(
+            current_user, permission, g.academy, brick=services.brick_of(db.session, attachment)
+        )
+    if not allowed:
         raise Forbidden(_("Your role does not allow this."))
     return attachment
 

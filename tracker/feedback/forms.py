@@ -251,6 +251,11 @@ class ReportItemForm(FlaskForm):
     description = long_text(
         _l("Description"), 10000, _l("What happened, what you expected, how to see it again.")
     )
+    # Optional: a screenshot (or a PDF, an office document), checked on its content.
+    file = FileField(
+        _l("Screenshot or file"),
+        description=_l("Optional: an image (PNG, JPEG, GIF, WebP), a PDF or an office document."),
+    )
 
     def __init__(self, *args: object, bricks: Iterable[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

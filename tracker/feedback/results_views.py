@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from tracker.attachments import services as attachments
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
 from tracker.db import db, parse_whole, utcnow
@@ -256,6 +257,7 @@ def _render_board(
         bricks=bricks,
         release_bricks=results.round_bricks(db.session, round_, ()),
         history=triage.item_history(db.session, items),
+        files=attachments.item_attachments(db.session, [i.id for i in items]),
         move_forms=move_forms,
         brick_forms=brick_forms,
         filters=filters,
@@ -316,15 +318,19 @@ def triage_to_brick(round_id: int, item_id: int) -> Any:
     form = CreateBrickFromItemForm(prefix=f"item{item.id}")
     # A path, not a full address: the link works whatever host serves the page.
     item_url = url_for("feedback.triage_board", round_id=round_.id, _anchor=f"item-{item.id}")
-    done = submit_once(
-        form,
-        Brick,
-        lambda: triage.create_brick_from_item(
+
+    def create() -> Brick:
+        now = utcnow()
+        brick = triage.create_brick_from_item(
             db.session, g.academy, round_, item, actor=current_user, item_url=item_url,
-            now=utcnow(), **form_values(form, texts=("title", "format")),
-        ),
-        kind="item-brick",
-    )  # fmt: skip
+            now=now, **form_values(form, texts=("title", "format")),
+        )  # fmt: skip
+        # The tester's screenshots come along to the brick (its history says so).
+        for attached in attachments.item_attachments(db.session, [item.id])[item.id]:
+            attachments.copy_to_brick(db.session, attached, brick, actor=current_user, now=now)
+        return brick
+
+    done = submit_once(form, Brick, create, kind="item-brick")
     if done and done.value:
         key = done.value.key
         flash(_("Brick %(key)s created from item #%(number)s.", key=key, number=item.id), "success")

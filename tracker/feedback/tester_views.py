@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import (
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -29,6 +30,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker.academies.models import Academy
+from tracker.attachments import services as attachments
 from tracker.auth.models import LOCALES
 from tracker.auth.permissions import Permission
 from tracker.db import db, utcnow
@@ -179,7 +181,7 @@ def _item_data(item: FeedbackItem | None) -> dict[str, Any] | None:
 def _save_item(place: AnswerPlace, item: FeedbackItem | None, form: ReportItemForm) -> Any:
     now, data = utcnow(), _item_input(form)
     if item is None:
-        return items.report_item(
+        saved = items.report_item(
             db.session,
             place.invitation,
             data,
@@ -187,7 +189,18 @@ def _save_item(place: AnswerPlace, item: FeedbackItem | None, form: ReportItemFo
             old_keys=old_secret_keys(),
             now=now,
         )
-    return items.update_item(db.session, item, place.invitation, data, now=now)
+    else:
+        items.update_item(db.session, item, place.invitation, data, now=now)
+        saved = item
+    stream = form.file.data
+    if stream and getattr(stream, "filename", ""):
+        # In the item's transaction: a refused file saves nothing, the form comes back.
+        limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
+        attachments.attach_to_item(
+            db.session, saved, place.round.academy_id, filename=stream.filename or "",
+            data=stream.read(limit + 1), max_bytes=limit, now=now,
+        )  # fmt: skip
+    return saved
 
 
 def _item_form(place: AnswerPlace, item: FeedbackItem | None) -> Any:
@@ -211,8 +224,15 @@ def _item_form(place: AnswerPlace, item: FeedbackItem | None) -> Any:
         return redirect(place.form_url + "#my-items", code=303)
     if done.status == RoundClosed.status:  # the round closed while the tester was writing
         return _notice(place, "closed", 409)
+    files = attachments.item_attachments(db.session, [item.id])[item.id] if item else []
     return render_template(
-        "feedback/tester/item_form.html", round=place.round, place=place, form=form, item=item
+        "feedback/tester/item_form.html",
+        round=place.round,
+        place=place,
+        form=form,
+        item=item,
+        files=files,
+        max_files=attachments.MAX_ITEM_FILES,
     ), done.status
 
 
