@@ -215,6 +215,19 @@ def test_a_decision_and_published_notes_notify_whom_they_concern(db_session, wor
     assert NotificationKind.NOTES in kinds_for(db_session, world.designer)
     assert NotificationKind.NOTES not in kinds_for(db_session, world.manager)
 
+    # The stakeholder got the notes themselves by e-mail: no digest repeats them (the
+    # designer, who owns a brick of the release, hears of them in their digest).
+    def mails_to(user):
+        return db_session.scalars(
+            select(MailMessage.subject).where(MailMessage.to_address == user.email)
+        ).all()
+
+    before = len(mails_to(world.stakeholder))
+    assert before == 1
+    notifications.queue_digests(db_session, base_url="http://b.test", now=utcnow())
+    assert len(mails_to(world.stakeholder)) == before
+    assert len(mails_to(world.designer)) == 1
+
 
 def test_the_bell_and_the_search_box_render_for_the_navigation(app, db_session, world):
     from flask import g, render_template_string

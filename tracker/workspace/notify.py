@@ -93,8 +93,10 @@ class _Pending:
     def add(
         self, *, academy_id: int, user_id: int | None, actor_id: int | None,
         kind: NotificationKind, title: str, brick_id: int | None = None,
-        round_id: int | None = None, release_id: int | None = None,
+        round_id: int | None = None, release_id: int | None = None, mailed: bool = False,
     ) -> None:  # fmt: skip
+        """`mailed`: the person already gets the news by an e-mail of its own (the notes
+        sent to stakeholders): in the app only, passed over by the digest."""
         if user_id is None or user_id == actor_id:
             return  # never for one's own action
         self.rows.append(
@@ -108,6 +110,7 @@ class _Pending:
                 "round_id": round_id,
                 "release_id": release_id,
                 "created_at": self.now,
+                "emailed_at": self.now if mailed else None,
             }
         )
 
@@ -202,8 +205,11 @@ def _about_release(
             )
         ).scalars()
     )
+    # The stakeholders get the notes themselves by e-mail (tracker/releases): their
+    # notification is for the app only, or they would hear it twice.
+    mailed: set[int] = set()
     if stakeholders:
-        people |= set(
+        mailed = set(
             pending.connection.execute(
                 select(Membership.user_id).where(
                     Membership.academy_id == release.academy_id,
@@ -211,10 +217,11 @@ def _about_release(
                 )
             ).scalars()
         )
+        people |= mailed
     for user_id in sorted(p for p in people if p is not None):
         pending.add(
             academy_id=release.academy_id, user_id=user_id, actor_id=actor_id, kind=kind,
-            title=release.name, release_id=release_id,
+            title=release.name, release_id=release_id, mailed=user_id in mailed,
         )  # fmt: skip
 
 
