@@ -31,7 +31,10 @@ def team(live_server: LiveServer) -> dict[str, Any]:
             session, academy, Role.MANAGER, email=f"quick-{tag}@example.com",
             password=live_server.password, name="Maya Manager",
         )  # fmt: skip
-        designer = make_member(session, academy, Role.DESIGNER, name=f"Élodie Martin {tag}")
+        designer = make_member(
+            session, academy, Role.DESIGNER, name=f"Élodie Martin {tag}",
+            email=f"elodie-{tag}@example.com", password=live_server.password,
+        )  # fmt: skip
         make_member(session, academy, Role.TESTER, name=f"Zoé Tester {tag}")
         return {
             "slug": academy.slug,
@@ -39,6 +42,7 @@ def team(live_server: LiveServer) -> dict[str, Any]:
             "email": manager.email,
             "designer_id": designer.id,
             "designer": designer.display_name,
+            "designer_email": designer.email,
         }
 
 
@@ -105,4 +109,16 @@ def test_quick_add_saved_view_and_mention(page: Any, live_server: LiveServer, te
             select(Notification.kind).where(Notification.user_id == team["designer_id"])
         ).all()
     assert NotificationKind.MENTION in kinds
+
+    # The designer sees it at the bell, then in the list.
+    other = page.context.browser.new_context(base_url=live_server.url, locale="en-GB")
+    try:
+        theirs = other.new_page()
+        live_server.login(theirs, team["designer_email"])
+        theirs.goto(f"/a/{team['slug']}/")
+        assert theirs.locator(".bell .bell-count").inner_text() == "1 unread"
+        theirs.click(".bell")
+        assert theirs.locator(".notification", has_text="Phishing en 3 minutes").count() == 1
+    finally:
+        other.close()
     assert problems == []
