@@ -43,16 +43,16 @@
     list.setAttribute("aria-label", box.getAttribute("data-mentions-label") || "");
     list.hidden = true;
     area.insertAdjacentElement("afterend", list);
+    // A text area is a textbox: aria-autocomplete, -controls and -activedescendant apply;
+    // aria-expanded does not (axe: aria-allowed-attr), the list's visibility says it.
     area.setAttribute("aria-autocomplete", "list");
     area.setAttribute("aria-controls", list.id);
-    area.setAttribute("aria-expanded", "false");
     var active = -1;
     var current = null;
 
     function close() {
       list.hidden = true;
       list.textContent = "";
-      area.setAttribute("aria-expanded", "false");
       area.removeAttribute("aria-activedescendant");
       active = -1;
       current = null;
@@ -102,7 +102,6 @@
         list.appendChild(item);
       });
       list.hidden = false;
-      area.setAttribute("aria-expanded", "true");
       highlight(0);
     }
 

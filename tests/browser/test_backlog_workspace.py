@@ -95,7 +95,7 @@ def test_quick_add_saved_view_and_mention(page: Any, live_server: LiveServer, te
     options = page.locator(".mention-list [role=option]")
     options.first.wait_for()
     assert options.all_inner_texts() == [team["designer"]]  # not the tester's name
-    assert body.get_attribute("aria-expanded") == "true"
+    assert body.get_attribute("aria-activedescendant") == options.first.get_attribute("id")
     body.press("Enter")
     assert body.input_value() == f"Storyboard prêt, @{team['designer']} "
     assert page.locator(".mention-list").is_hidden()
