@@ -260,13 +260,16 @@ def _register_link_issuers() -> None:
     register_link_issuer(links.LINK_KIND, links.issue_for_mail)
     register_link_issuer(evaluations.LINK_KIND, evaluations.issue_for_mail)
 
+    from tracker.api import services as api_services
     from tracker.attachments.services import export_for
     from tracker.auth.services import register_erase_step, register_export_section
     from tracker.backlog import saved_views
 
     register_export_section("attachments", export_for)
     register_export_section("saved_views", saved_views.export_for)
+    register_export_section("api_tokens", api_services.export_for)
     register_erase_step(saved_views.erase_for)
+    register_erase_step(api_services.erase_for)
 
 
 def _init_request_hooks(app: Flask) -> None:

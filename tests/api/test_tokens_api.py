@@ -255,3 +255,21 @@ def test_only_managers_make_service_accounts(db_session, world):
             db_session, world.academy, name="x", role="manager", actor=world.admin,
             actor_role=None, now=utcnow(),
         )  # fmt: skip
+
+
+def test_tokens_are_in_the_personal_export_and_go_with_an_erased_person(client, db_session, world):
+    from tracker.auth.services import erase_user, export_personal_data
+
+    secret = personal_token(db_session, world.designer, write=False)
+    db_session.commit()
+    assert client.get("/api/v1/academies", headers=bearer(secret)).status_code == 200
+
+    [exported] = export_personal_data(db_session, world.designer)["api_tokens"]
+    assert exported["name"] == "test" and exported["can_write"] is False
+    assert exported["last_used_at"] is not None
+    assert secret not in str(exported) and "hash" not in str(exported)
+
+    erase_user(db_session, world.designer, actor=world.admin, now=utcnow())
+    db_session.commit()
+    assert client.get("/api/v1/academies", headers=bearer(secret)).status_code == 401
+    assert export_personal_data(db_session, world.designer)["api_tokens"] == []

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy, Membership, Role
@@ -315,3 +316,30 @@ def service_user_ids(session: Session, academy: Academy) -> set[int]:
             select(ServiceAccount.user_id).where(ServiceAccount.academy_id == academy.id)
         )
     )
+
+
+def export_for(session: Session, user: User) -> list[dict[str, Any]]:
+    """The person's own API tokens, for their personal data export: names, rights and dates,
+    never a secret (only its hash is kept, and that is not exported either)."""
+    return [
+        {
+            "name": token.name,
+            "hint": token.hint,
+            "academy": token.academy.slug if token.academy is not None else None,
+            "can_write": token.can_write,
+            "created_at": token.created_at.isoformat(),
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+            "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+            "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+        }
+        for token in session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.service_account_id.is_(None))
+            .order_by(ApiToken.id)
+        )
+    ]
+
+
+def erase_for(session: Session, user: User) -> None:
+    """An erased person's tokens go with their data: none of them opens anything again."""
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
