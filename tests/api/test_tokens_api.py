@@ -264,7 +264,7 @@ def test_tokens_are_in_the_personal_export_and_go_with_an_erased_person(client, 
     db_session.commit()
     assert client.get("/api/v1/academies", headers=bearer(secret)).status_code == 200
 
-    [exported] = export_personal_data(db_session, world.designer)["api_tokens"]
+    [exported] = export_personal_data(db_session, world.designer)["api_access"]
     assert exported["name"] == "test" and exported["can_write"] is False
     assert exported["last_used_at"] is not None
     assert secret not in str(exported) and "hash" not in str(exported)
@@ -272,4 +272,4 @@ def test_tokens_are_in_the_personal_export_and_go_with_an_erased_person(client, 
     erase_user(db_session, world.designer, actor=world.admin, now=utcnow())
     db_session.commit()
     assert client.get("/api/v1/academies", headers=bearer(secret)).status_code == 401
-    assert export_personal_data(db_session, world.designer)["api_tokens"] == []
+    assert export_personal_data(db_session, world.designer)["api_access"] == []
