@@ -8,6 +8,7 @@ import pytest
 
 from tests.browser.conftest import LiveServer
 from tests.browser.test_board import arrange
+from tests.browser.test_layout_a11y import AXE, RUN_AXE
 from tracker.academies.models import Academy, Role
 from tracker.backlog import services
 from tracker.db import utcnow
@@ -31,9 +32,11 @@ def test_the_quick_view_edits_a_title_and_closes_without_a_page_load(
 ):
     setup = arrange(live_server, Role.DESIGNER)
     number = setup.numbers[1]
+    page.context.add_init_script(path=str(AXE))  # CSP: no inline script, so before loading
     dialog = open_quick_view(page, live_server, setup.slug, setup.email, number)
 
     assert page.url.endswith(f"/a/{setup.slug}/board")  # still on the board
+    assert page.evaluate(RUN_AXE) == []  # no serious or critical violation, dialog open
     expect(dialog.locator("[data-quick-title]")).to_have_text("Brique 1")
     dialog.locator("input[name=title]").fill("Brique renommée")
     with page.expect_response(lambda r: r.url.endswith(f"/board/{number}/quick")) as answer:
