@@ -266,6 +266,11 @@ def _board_move_url(w: World, s: Session) -> str:
     return f"/a/{w.academy.slug}/board/{brick.number}/move"
 
 
+def _board_quick_url(w: World, s: Session) -> str:
+    brick = make_brick(s, w, "Card")
+    return f"/a/{w.academy.slug}/board/{brick.number}/quick"
+
+
 def _stage_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
         from tracker.board.stages import add_stage
@@ -761,6 +766,8 @@ ROUTES: dict[str, Route] = {
     "board.show": Route(academy("board"), allowed=BUILDERS),
     "board.move": Route(_board_move_url, allowed=BUILDERS),
     "board.move_json": Route(academy("board/move"), "POST", allowed=BUILDERS),
+    "board.quick_view": Route(_board_quick_url, allowed=BUILDERS),
+    "board.quick_edit": Route(_board_quick_url, "POST", allowed=BUILDERS, data={"title": "T"}),
     "stages.index": Route(academy("stages"), allowed={"manager"}),
     "stages.create": Route(
         academy("stages/new"),

@@ -1,6 +1,6 @@
 // The board: drag and drop between and within columns (SortableJS: mouse and touch), and the
 // "Move…" dialog (one per board, filled for the card it is opened from). The board works
-// without this file: each card's "Move…" link leads to an ordinary form.
+// without this file: each card's small move button (⇄) is a link to an ordinary form.
 (function () {
   "use strict";
 

@@ -16,7 +16,7 @@ from tracker.backlog.models import Activity, ActivityKind, Brick, BrickFormat, C
 from tracker.backlog.paths_services import create_path
 from tracker.backlog.ranking import STEP
 from tracker.board import services as board_services
-from tracker.board.presenting import RenderedCards, rendered_cards
+from tracker.board.presenting import RenderedCards, avatar_colour, initials, rendered_cards
 from tracker.board.queries import DONE_SHOWN, BoardFilters, load_board
 from tracker.board.views import RenderedBoards, rendered_boards
 from tracker.db import utcnow
@@ -98,10 +98,58 @@ def test_a_card_shows_what_a_dlm_looks_for(client, db_session, world, login):
     assert "MOOC · 1 h 30 · 5 pts" in html
     assert "Dan Designer" in html
     assert '<span class="path-badge path-colour-1">Data &amp; IA</span>' in html
-    assert f"✓ 1/{len(b.checklist)}" in html
+    assert f"</span>1/{len(b.checklist)}</span>" in html  # partly done: no tick
+    assert "✓" not in html
+    assert 'class="avatar avatar-' in html and ">DD</span>" in html  # Dan Designer's initials
     assert "3 days" in html
     assert "style=" not in html
     assert f'href="/a/{world.academy.slug}/board/{b.number}/move"' in html
+
+
+def test_a_finished_checklist_has_a_tick_and_a_card_without_owner_says_nobody(
+    client, db_session, world, login
+):
+    b = make_brick(db_session, world, "Finished", format="video")
+    for item in b.checklist:
+        tick_checklist_item(db_session, b, item, done=True, actor=world.manager, now=utcnow())
+    login(world.manager)
+
+    html = card(client.get(url(world)).get_data(as_text=True), b.number)
+
+    assert f"✓ {len(b.checklist)}/{len(b.checklist)}</span>" in html
+    assert 'class="card-dod is-complete"' in html
+    assert 'class="avatar avatar-none"' in html and "Nobody" in html
+
+
+def test_the_move_control_is_a_small_labelled_link_to_the_move_form(
+    client, db_session, world, login
+):
+    b = make_brick(db_session, world, "Movable", format="video")
+    login(world.designer)
+
+    html = card(client.get(url(world, "?format=video")).get_data(as_text=True), b.number)
+
+    move = re.search(r'<a class="card-move"[^>]*>.*?</a>', html, re.S)
+    assert move, html
+    assert f'href="/a/{world.academy.slug}/board/{b.number}/move?format=video"' in move.group(0)
+    assert f'<span class="visually-hidden">Move… {world.academy.key_prefix}-{b.number}</span>' in (
+        move.group(0)
+    )
+    assert 'title="Move…"' in move.group(0)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Sophie Rosier", "SR"), ("Karim", "KA"), ("Jean-Marc Dupont", "JD"), ("— ?", "?"),
+     ("élodie de la Tour", "ÉT")],
+)  # fmt: skip
+def test_initials_of_a_name(name, expected):
+    assert initials(name) == expected
+
+
+def test_a_name_has_the_same_avatar_colour_every_time():
+    assert avatar_colour("Sophie Rosier") == avatar_colour("Sophie Rosier")
+    assert {avatar_colour(n) for n in ("Ann", "Bob", "Cyd", "Dan", "Eve", "Fay")} != {0}
 
 
 def test_the_column_head_shows_count_points_and_an_over_limit_state(
@@ -237,8 +285,8 @@ def test_any_change_shows_on_the_next_load(client, db_session, world, login):
     db_session.flush()
     after = card(client.get(url(world)).get_data(as_text=True), b.number)
 
-    assert "✓ 0/" in before and "Dan Designer" in before
-    assert "✓ 1/" in after and "Dana Designer" in after
+    assert "</span>0/" in before and "Dan Designer" in before
+    assert "</span>1/" in after and "Dana Designer" in after
 
 
 def test_builders_get_the_move_controls_and_only_managers_the_override_and_stages(

@@ -121,3 +121,46 @@ def test_a_blocking_limit_refuses_the_drop_with_a_message(page: Any, live_server
     assert column_of(page, design) == [setup.numbers[0]]  # put back at once
     page.reload()
     assert column_of(page, backlog) == [setup.numbers[1], setup.numbers[2]]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (375, 812)])
+def test_the_demo_board_never_scrolls_the_page_sideways(
+    page: Any, live_server: LiveServer, width: int, height: int
+):
+    page.set_viewport_size({"width": width, "height": height})
+    live_server.login(page, "manager")
+    page.goto(live_server.academy_url("/board"))
+
+    sizes = page.evaluate(
+        "() => ({page: document.documentElement.scrollWidth, view: window.innerWidth,"
+        " columns: document.querySelectorAll('#board-region .column').length})"
+    )
+    assert sizes["columns"] == 6
+    assert sizes["page"] <= sizes["view"], sizes
+    move = page.locator(".board-card a.card-move").first
+    assert move.evaluate("a => getComputedStyle(a).textDecorationLine") == "none"
+    box = move.bounding_box()
+    assert box is not None and box["width"] < 40 and box["height"] < 40  # a small button
+    assert "Déplacer… ACAD-" in move.inner_text()  # its words, for screen readers
+
+
+def test_all_six_demo_columns_fit_at_1366_and_the_first_card_starts_high(
+    page: Any, live_server: LiveServer
+):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    live_server.login(page, "manager")
+    page.goto(live_server.academy_url("/board"))
+
+    board = page.evaluate(
+        """() => {
+          const region = document.getElementById('board-region');
+          const columns = [...region.querySelectorAll('.column')];
+          const card = region.querySelector('.board-card');
+          return {scroll: region.scrollWidth, client: region.clientWidth,
+                  rights: columns.map(c => c.getBoundingClientRect().right),
+                  firstCard: card.getBoundingClientRect().top, view: window.innerWidth};
+        }"""
+    )
+    assert board["scroll"] <= board["client"], board  # no horizontal scroll inside the board
+    assert len(board["rights"]) == 6 and max(board["rights"]) <= board["view"], board
+    assert board["firstCard"] < 260, board  # was about 365 px

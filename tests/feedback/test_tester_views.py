@@ -3,6 +3,8 @@ logged in ("My rounds"). (The manager's pages: test_round_views.py.)"""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -266,3 +268,80 @@ def test_the_link_speaks_the_testers_language_whatever_the_browser_says(client, 
     page = client.get(f"/r/{token_of(setup.round, tester)}", headers={"Accept-Language": "fr"})
 
     assert 'lang="en"' in text_of(page)
+
+
+# -- Progress and the draft saved while typing ----------------------------------------------------
+
+
+def json_draft(client, url, data):
+    return client.post(
+        url, data={**data, "action": "draft"}, headers={"Accept": "application/json"}
+    )
+
+
+def test_the_form_numbers_its_questions_and_counts_the_answered_ones(client, db_session, invited):
+    setup, tester = invited
+    url = f"/r/{token_of(setup.round, tester)}"
+    rating = f"q{setup.question(QuestionKind.RATING).id}"
+
+    before = text_of(client.get(url))
+    client.post(url, data={rating: "3", "action": "draft"})
+    after = text_of(client.get(url))
+
+    numbers = [int(n) for n in re.findall(r'data-question="(\d+)"', before)]
+    total = len(numbers)
+    assert total > 3 and numbers == list(range(1, total + 1))  # in the order shown
+    assert f"Question 1 sur {total}" in before and f"Question {total} sur {total}" in before
+    assert f"0 sur {total} répondues" in before and f'<progress max="{total}" value="0"' in before
+    assert f"1 sur {total} répondues" in after and f'<progress max="{total}" value="1"' in after
+    assert "data-autosave" in before
+
+
+def test_a_draft_saved_while_typing_is_answered_in_json_without_a_flash(
+    client, db_session, invited
+):
+    setup, tester = invited
+    url = f"/r/{token_of(setup.round, tester)}"
+    rating = f"q{setup.question(QuestionKind.RATING).id}"
+
+    saved = json_draft(client, url, {rating: "4"})
+
+    assert saved.status_code == 200 and saved.get_json()["ok"] is True
+    assert saved.get_json()["state"] == "draft"
+    response = db_session.scalars(select(Response)).one()
+    db_session.refresh(response)
+    assert response.state == ResponseState.DRAFT and response_values(response)[rating] == ["4"]
+    assert "flash-success" not in text_of(client.get(url))  # nothing queued for the next page
+
+
+def test_a_bad_value_in_an_automatic_draft_is_a_json_problem(client, db_session, invited):
+    setup, tester = invited
+    url = f"/r/{token_of(setup.round, tester)}"
+    rating = f"q{setup.question(QuestionKind.RATING).id}"
+
+    refused = json_draft(client, url, {rating: "9"})
+
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert rating in refused.get_json()["errors"]
+    assert db_session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_an_automatic_draft_after_close_is_a_json_409(client, db_session, world, invited):
+    setup, tester = invited
+    url = f"/r/{token_of(setup.round, tester)}"
+    close_round(db_session, setup.round, actor=world.manager, now=utcnow())
+    db_session.commit()
+
+    refused = json_draft(client, url, {f"q{setup.question(QuestionKind.RATING).id}": "3"})
+
+    assert refused.status_code == 409 and refused.get_json()["code"] == "closed"
+
+
+def test_a_submitted_response_is_not_saved_automatically(client, db_session, invited):
+    setup, tester = invited
+    url = f"/r/{token_of(setup.round, tester)}"
+    client.post(url, data={**complete_values(setup), "action": "submit"})
+
+    page = text_of(client.get(url))
+
+    assert "data-questionnaire" in page and "data-autosave" not in page

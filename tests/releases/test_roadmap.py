@@ -3,6 +3,7 @@ line, undated releases set aside."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from tracker.backlog.paths_services import Totals
@@ -67,3 +68,35 @@ def test_an_empty_roadmap_has_no_marks():
 
     assert chart.marks == [] and chart.undated == []
     assert chart.height > 0
+
+
+def test_each_release_is_a_bar_from_its_start_grouped_by_state():
+    lines = [
+        line("Prévue", ReleaseState.PLANNED, target=dt.date(2027, 5, 1), release_id=3),
+        line(
+            "Livrée",
+            ReleaseState.RELEASED,
+            target=dt.date(2027, 2, 1),
+            released=dt.date(2027, 2, 1),
+            release_id=1,
+        ),
+        line("En bêta", ReleaseState.IN_BETA, target=dt.date(2027, 3, 20), release_id=2),
+        line("Approuvée", ReleaseState.APPROVED, target=dt.date(2027, 4, 1), release_id=4),
+    ]
+    starts = {1: dt.date(2026, 12, 1), 2: dt.date(2027, 2, 15), 3: dt.date(2027, 6, 1)}
+    lines = [dataclasses.replace(ln, start=starts.get(ln.release.id)) for ln in lines]
+
+    chart = overview.timeline(lines, TODAY)
+
+    assert [h.phase for h in chart.headings] == ["released", "in_beta", "planned"]
+    assert [m.line.release.name for m in chart.marks] == ["Livrée", "En bêta", "Approuvée",
+                                                          "Prévue"]  # fmt: skip
+    released, beta, approved, planned = chart.marks
+    assert released.start_x is not None and released.start_x < released.x
+    assert beta.start_x is not None and beta.start_x < chart.today_x < beta.x
+    assert approved.start_x is None  # no sprint, no round: a dot only
+    assert planned.start_x is None  # a start after its target draws no bar backwards
+    # Each heading sits above its group's rows.
+    heading_ys = [h.y for h in chart.headings]
+    assert heading_ys[0] < released.y < heading_ys[1] < beta.y < heading_ys[2] < approved.y
+    assert chart.height > planned.y

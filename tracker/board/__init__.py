@@ -7,4 +7,4 @@ stages_bp = academy_blueprint("stages", __name__)  # the board's columns (manage
 blueprints = (bp, stages_bp)
 
 # The modules whose routes attach to these blueprints (imported by create_app).
-view_modules = ("views", "stages_views")
+view_modules = ("views", "quick_views", "stages_views")

@@ -38,6 +38,24 @@ def escape_text(value: str) -> str:
     return html.escape(value, quote=True)
 
 
+AVATAR_COLOURS = 8  # .avatar-0 … .avatar-7 in brique.css
+
+
+def initials(name: str) -> str:
+    """Up to two letters for an avatar: "Sophie Rosier" -> "SR", "Karim" -> "KA"."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    if len(words) == 1:
+        return words[0][:2].upper()
+    return (words[0][0] + words[-1][0]).upper()
+
+
+def avatar_colour(name: str) -> int:
+    """The same colour for a name on every card, host and run (no salted hash())."""
+    return sum(name.encode()) % AVATAR_COLOURS
+
+
 class RenderedCards:
     """A bounded LRU of rendered cards (per process): at most `max_chars` characters kept."""
 
@@ -153,15 +171,29 @@ class CardRenderer:
         )
         dod = ""
         if c.checklist:
-            complete = " is-complete" if c.done >= c.checklist else ""
+            # A tick only for a finished checklist: "0/9" is nothing done, not a tick.
+            complete = c.done >= c.checklist
             dod = (
-                f' <span class="card-dod{complete}"><span class="visually-hidden">{self._dod}'
-                f" </span>✓ {c.done}/{c.checklist}</span>"
+                f' <span class="card-dod{" is-complete" if complete else ""}">'
+                f'<span class="visually-hidden">{self._dod} </span>'
+                f"{'✓ ' if complete else ''}{c.done}/{c.checklist}</span>"
             )
-        owner = escape_text(c.owner) if c.owner else self._nobody
+        if c.owner:
+            name = escape_text(c.owner)
+            owner = (
+                f'<span class="avatar avatar-{avatar_colour(c.owner)}" title="{name}" '
+                f'aria-hidden="true">{escape_text(initials(c.owner))}</span>'
+                f'<span class="card-owner visually-hidden">{name}</span>'
+            )
+        else:
+            owner = (
+                f'<span class="avatar avatar-none" title="{self._nobody}" aria-hidden="true">'
+                f'?</span><span class="card-owner visually-hidden">{self._nobody}</span>'
+            )
         move = (
-            f'<a class="card-move" href="{self._move_base}{c.number}/move{self._move_query}">'
-            f'{self._move}<span class="visually-hidden"> {code}</span></a>'
+            f'<a class="card-move" href="{self._move_base}{c.number}/move{self._move_query}" '
+            f'title="{self._move}"><span aria-hidden="true">⇄</span>'
+            f'<span class="visually-hidden">{self._move} {code}</span></a>'
             if self.page.can_move
             else ""
         )
@@ -172,9 +204,8 @@ class CardRenderer:
             f"{escape_text(c.title)}</a>\n"
             f'<p class="card-meta">{meta}</p>\n'
             f"{path}\n"
-            f'<p class="card-foot"><span class="card-owner">{owner}</span>{dod} '
-            f'<span class="card-age">{self._days_label(c.days)}</span></p>\n'
-            f"{move}\n</li>"
+            f'<p class="card-foot">{owner}{dod} '
+            f'<span class="card-age">{self._days_label(c.days)}</span>{move}</p>\n</li>'
         )
 
     def _format(self, value: BrickFormat) -> str:

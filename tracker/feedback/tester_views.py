@@ -18,6 +18,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -49,7 +50,7 @@ from tracker.feedback.pages import old_secret_keys, secret_key
 from tracker.feedback.phases import RoundClosed, round_phase
 from tracker.feedback.questionnaire import round_bricks, slots_of
 from tracker.forms import ConfirmForm
-from tracker.web import public, query_int, requires, submit
+from tracker.web import problem, public, query_int, requires, submit
 
 
 @dataclass
@@ -120,6 +121,8 @@ def _answer(place: AnswerPlace) -> Any:
         abort(400)
     values = {key: request.form.getlist(key) for key in request.form if key.startswith("q")}
     submitting = request.form.get("action") == "submit"
+    # The draft saved while typing (js/feedback.js): the same save, answered in JSON.
+    quiet = not submitting and _wants_json()
     try:
         response = answers.save_response(
             db.session,
@@ -132,13 +135,26 @@ def _answer(place: AnswerPlace) -> Any:
         )
     except answers.AnswerErrors as error:  # every message goes beside its question
         db.session.rollback()
+        if quiet:
+            return problem(422, _("Some answers need your attention."), code="invalid",
+                           errors=error.errors)  # fmt: skip
         return _answer_page(place, values=values, errors=error.errors, status=422)
-    except RoundClosed:
+    except RoundClosed as error:
         db.session.rollback()
+        if quiet:
+            return problem(409, error.message, code="closed")
         return _notice(place, round_phase(place.round, utcnow()), 409)
     db.session.commit()
+    if quiet:
+        return jsonify(ok=True, state=response.state.value, message=_("Draft saved."))
     flash(_saved_message(response), "success")
     return redirect(place.form_url, code=303)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(("text/html", "application/json")) == (
+        "application/json"
+    )
 
 
 def _saved_message(response: Response) -> str:

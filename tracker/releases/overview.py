@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
@@ -25,6 +26,7 @@ from tracker.formatting import axis_month
 from tracker.releases.models import Release, ReleaseNotes, ReleaseState
 from tracker.releases.readiness import BetaFigures, gated_rounds
 from tracker.releases.services import list_releases
+from tracker.sprints.models import Sprint
 from tracker.sprints.services import done_condition
 
 
@@ -36,6 +38,7 @@ class ReleaseLine:
     totals: Totals
     figures: BetaFigures | None  # its last closed round, if any
     notes: ReleaseNotes | None  # published notes, if any
+    start: dt.date | None = None  # its first sprint's start or first round's opening
 
     @property
     def date(self) -> dt.date | None:
@@ -45,10 +48,47 @@ class ReleaseLine:
         return self.release.target_date
 
 
+def release_starts(session: Session, academy: Academy) -> dict[int, dt.date]:
+    """When each release's work began: the earliest start of a sprint holding one of its
+    bricks, or the earliest opening of one of its rounds (one query)."""
+    first_sprint = (
+        select(func.min(Sprint.start_date))
+        .join(Brick, Brick.sprint_id == Sprint.id)
+        .where(Brick.release_id == Release.id)
+        .correlate(Release)
+        .scalar_subquery()
+    )
+    first_round = (
+        select(func.min(func.coalesce(FeedbackRound.opened_at, FeedbackRound.opens_at)))
+        .where(FeedbackRound.release_id == Release.id)
+        .correlate(Release)
+        .scalar_subquery()
+    )
+    starts: dict[int, dt.date] = {}
+    rows = session.execute(
+        select(Release.id, first_sprint, first_round).where(Release.academy_id == academy.id)
+    )
+    for release_id, sprint_day, round_moment in rows:
+        days = [d for d in (sprint_day, _as_date(round_moment)) if d is not None]
+        if days:
+            starts[release_id] = min(days)
+    return starts
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A round's opening as a day (SQLite answers text for an aggregate of a timestamp)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def release_lines(session: Session, academy: Academy) -> list[ReleaseLine]:
     """Every release of the academy with its totals (a released one: its done bricks), last
-    gate and published notes: 5 queries."""
+    gate, published notes and start: 6 queries."""
     releases = list_releases(session, academy)
+    starts = release_starts(session, academy)
     totals = totals_by(session, academy, Brick.release_id)
     # What a released release delivered: its done bricks only.
     delivered = totals_by(session, academy, Brick.release_id, done_condition(academy.id))
@@ -69,6 +109,7 @@ def release_lines(session: Session, academy: Academy) -> list[ReleaseLine]:
             (delivered if r.state == ReleaseState.RELEASED else totals).get(r.id, Totals()),
             last.get(r.id),
             notes.get(r.id),
+            starts.get(r.id),
         )
         for r in releases
     ]
@@ -82,6 +123,7 @@ PLOT_LEFT = 270
 PLOT_RIGHT = 860
 AXIS_Y = 28
 ROW_HEIGHT = 34
+HEADING_HEIGHT = 24
 LABEL_CHARS = 32
 PHASES = ("released", "in_beta", "planned")
 
@@ -103,6 +145,15 @@ class Mark:
     x: float  # released on, or target
     target_x: float | None  # the target, when released on another day (the slip)
     css: str
+    start_x: float | None = None  # its start: the bar runs from here to x (None: a dot only)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The row naming a group of releases (released, in beta, planned)."""
+
+    y: float
+    phase: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +170,7 @@ class Timeline:
     ticks: list[Tick]
     today_x: float | None
     undated: list[ReleaseLine]
+    headings: list[Heading] = field(default_factory=list)
     plot_left: int = PLOT_LEFT
     plot_right: int = PLOT_RIGHT
     axis_y: int = AXIS_Y
@@ -147,12 +199,14 @@ def _month_starts(start: dt.date, end: dt.date, step: int) -> list[dt.date]:
 
 
 def timeline(lines: Sequence[ReleaseLine], today: dt.date) -> Timeline:
-    """SVG geometry: one row per dated release in date order, months along the top, today's
-    line. Undated releases are listed beside it (and in the table)."""
+    """SVG geometry: releases grouped by state (released, in beta, planned), each a row in
+    date order with a bar from its start to its release or target date; months along the top,
+    today's line. Undated releases are listed beside it (and in the table)."""
     dated = sorted((ln for ln in lines if ln.date is not None), key=_chronological)
     undated = [ln for ln in lines if ln.date is None]
     days = [ln.date for ln in dated if ln.date is not None]
     days += [ln.release.target_date for ln in dated if ln.release.target_date is not None]
+    days += [ln.start for ln in dated if ln.start is not None]
     first = min([*days, today]) - dt.timedelta(days=20)
     last = max([*days, today]) + dt.timedelta(days=20)
     span = max((last - first).days, 1)
@@ -170,22 +224,35 @@ def timeline(lines: Sequence[ReleaseLine], today: dt.date) -> Timeline:
         )
         for i, day in enumerate(_month_starts(first, last, step))
     ]
-    marks = []
-    for index, ln in enumerate(dated):
-        assert ln.date is not None
-        target = ln.release.target_date
-        slipped = ln.release.released_at is not None and target is not None and target != ln.date
-        marks.append(
-            Mark(
-                line=ln,
-                y=AXIS_Y + 22 + index * ROW_HEIGHT,
-                label=_shorten(ln.release.name),
-                x=x_of(ln.date),
-                target_x=x_of(target) if slipped and target is not None else None,
-                css=f"roadmap-{phase_of(ln.release)} roadmap-state-{ln.release.state.value}",
+    marks: list[Mark] = []
+    headings: list[Heading] = []
+    y = AXIS_Y + 4.0
+    for phase in PHASES:
+        group = [ln for ln in dated if phase_of(ln.release) == phase]
+        if not group:
+            continue
+        headings.append(Heading(y + HEADING_HEIGHT - 6, phase))
+        y += HEADING_HEIGHT
+        for ln in group:
+            assert ln.date is not None
+            target = ln.release.target_date
+            slipped = (
+                ln.release.released_at is not None and target is not None and target != ln.date
             )
-        )
-    height = AXIS_Y + 22 + max(len(dated), 1) * ROW_HEIGHT
+            start = ln.start if ln.start is not None and ln.start < ln.date else None
+            marks.append(
+                Mark(
+                    line=ln,
+                    y=y + ROW_HEIGHT / 2,
+                    label=_shorten(ln.release.name),
+                    x=x_of(ln.date),
+                    target_x=x_of(target) if slipped and target is not None else None,
+                    css=f"roadmap-{phase} roadmap-state-{ln.release.state.value}",
+                    start_x=x_of(start) if start is not None else None,
+                )
+            )
+            y += ROW_HEIGHT
+    height = round(max(y, AXIS_Y + 4 + ROW_HEIGHT) + 8)
     return Timeline(
         width=WIDTH,
         height=height,
@@ -193,6 +260,7 @@ def timeline(lines: Sequence[ReleaseLine], today: dt.date) -> Timeline:
         ticks=ticks,
         today_x=x_of(today),
         undated=undated,
+        headings=headings,
     )
 
 

@@ -44,6 +44,11 @@ class Line:
     label: str
     paths: list[str]  # polyline "x,y x,y ..." runs (a gap where a value is unknown)
     points: list[tuple[float, float]]  # the dots
+    tips: list[str] = field(default_factory=list)  # each dot's tooltip (its <title>)
+
+    @property
+    def dots(self) -> list[tuple[float, float, str]]:
+        return [(x, y, tip) for (x, y), tip in zip(self.points, self.tips, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -182,8 +187,8 @@ def line_chart(
     _x_labels(chart, xs, labels)
     for item in series:
         runs: list[list[tuple[float, float]]] = [[]]
-        points = []
-        for x, value in zip(xs, item.values, strict=True):
+        points, tips = [], []
+        for x, value, label in zip(xs, item.values, labels, strict=True):
             if value is None:
                 if runs[-1]:
                     runs.append([])
@@ -191,8 +196,9 @@ def line_chart(
             point = (round(x, 1), round(_y(chart, value, top), 1))
             runs[-1].append(point)
             points.append(point)
+            tips.append(f"{item.label} · {label}: {_number(round(value, 1))}")
         paths = [" ".join(f"{x},{y}" for x, y in run) for run in runs if len(run) > 1]
-        chart.lines.append(Line(item.css, item.label, paths, points))
+        chart.lines.append(Line(item.css, item.label, paths, points, tips))
         chart.legend.append(("line", item.css, item.label))
     for index, value, css, marker_title in markers:
         chart.markers.append(
