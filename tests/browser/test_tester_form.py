@@ -51,7 +51,9 @@ def test_progress_follows_the_tester_and_the_draft_saves_itself(
     expect(progress.locator("[data-progress-current]")).to_have_text(
         f"Question {number} sur {total}"
     )
-    expect(progress.locator("[data-progress-answered]")).to_have_text(f"1 sur {total} répondues")
+    expect(progress.locator("[data-progress-answered]")).to_have_text(
+        f"Réponses\u00a0: 1 sur {total}"
+    )
     assert saved.value.status == 200
     expect(progress.locator("[data-autosave-status]")).to_have_text("Brouillon enregistré.")
     with live_server.session() as session:

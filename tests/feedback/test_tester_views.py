@@ -292,8 +292,13 @@ def test_the_form_numbers_its_questions_and_counts_the_answered_ones(client, db_
     total = len(numbers)
     assert total > 3 and numbers == list(range(1, total + 1))  # in the order shown
     assert f"Question 1 sur {total}" in before and f"Question {total} sur {total}" in before
-    assert f"0 sur {total} répondues" in before and f'<progress max="{total}" value="0"' in before
-    assert f"1 sur {total} répondues" in after and f'<progress max="{total}" value="1"' in after
+    assert (
+        f"Réponses\u00a0: 0 sur {total}" in before
+        and f'<progress max="{total}" value="0"' in before
+    )
+    assert (
+        f"Réponses\u00a0: 1 sur {total}" in after and f'<progress max="{total}" value="1"' in after
+    )
     assert "data-autosave" in before
 
 
