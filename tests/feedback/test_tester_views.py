@@ -350,3 +350,34 @@ def test_a_submitted_response_is_not_saved_automatically(client, db_session, inv
     page = text_of(client.get(url))
 
     assert "data-questionnaire" in page and "data-autosave" not in page
+
+
+def test_a_scale_asked_of_every_brick_is_one_grid_a_row_per_brick(client, db_session, invited):
+    setup, tester = invited
+    url = f"/r/{token_of(setup.round, tester)}"
+    per_brick = next(
+        q for q in setup.round.questions if q.per_brick and q.kind == QuestionKind.RATING
+    )
+    names = [f"q{per_brick.id}-b{brick.id}" for brick in setup.bricks]
+
+    page = text_of(client.get(url))
+    grid = page[page.index('<table class="scale-grid') : page.index("</table>")]
+    assert grid.count('class="scale-grid-row') == len(setup.bricks) == 2
+    assert "Ce module est-il clair ?" in grid
+    for brick, name in zip(setup.bricks, names, strict=True):
+        assert brick.title in grid
+        # The inputs keep the names and ids of a single question (error links, drafts).
+        assert f'id="{name}" name="{name}" value="1"' in grid
+        assert f'role="radiogroup" aria-labelledby="{name}-brick"' in grid
+
+    # Answered through the grid like anywhere else.
+    answered = client.post(url, data={names[0]: "4", names[1]: "2", "action": "draft"})
+    assert answered.status_code == 303
+    again = text_of(client.get(url))
+    assert f'id="{names[0]}-4" name="{names[0]}" value="4" checked' in again
+
+    # Refused: the error sits in the brick's row, and the summary links to its first button.
+    refused = text_of(client.post(url, data={names[0]: "4", "action": "submit"}))
+    row = refused[refused.index(f'id="{names[1]}-brick"') :]
+    assert f'id="{names[1]}-error"' in row[: row.index("</th>")]
+    assert f'href="#{names[1]}"' in refused
