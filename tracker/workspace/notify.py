@@ -96,7 +96,8 @@ class _Pending:
         held = _loaded(self.session, Brick, brick_id, "number", "title", "owner_id", "academy_id")
         prefix = _loaded(self.session, Academy, held[3], "key_prefix") if held else None
         if held is not None and prefix is not None:
-            self._bricks[brick_id] = _BrickSeen(brick_id, *held[:3], prefix[0])
+            number, title, owner_id = held[:3]
+            self._bricks[brick_id] = _BrickSeen(brick_id, number, title, owner_id, prefix[0])
         else:
             self._bricks[brick_id] = self.connection.execute(
                 select(Brick.id, Brick.number, Brick.title, Brick.owner_id, Academy.key_prefix)
