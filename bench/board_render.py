@@ -34,8 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `bench` importable
     sys.path.insert(0, str(ROOT))
 
-import bench.board_cases  # noqa: E402, F401 (registers the board cases)
-from bench.cases import CASES, PASSWORD  # noqa: E402
+from bench.cases import CASES, PASSWORD  # noqa: E402 (registers every case, the board's too)
 from bench.run import csrf_token_in, demo_logins, fresh_database, seed_database  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """Benchmark cases of the feedback results side (registered in bench.cases.CASES on import).
 
-.venv/bin/python bench/run.py round-results --sizes 2000
+.venv/bin/python bench/run.py round-results round-results-open --sizes 2000
 """
 
 from __future__ import annotations
@@ -69,6 +69,15 @@ def seed_round_results(session: Session, size: int | None) -> Mapping[str, Any]:
     """A closed anonymous round on a demo release: 20 questions (3 per brick), `size` submitted
     responses plus drafts, invitations for 1.25 x size testers, 200 feedback items; bulk
     inserted."""
+    return _seed_round(session, size, open_=False)
+
+
+def seed_open_round_results(session: Session, size: int | None) -> Mapping[str, Any]:
+    """The same round still open (closing tomorrow): its aggregates are computed per request."""
+    return _seed_round(session, size, open_=True)
+
+
+def _seed_round(session: Session, size: int | None, *, open_: bool) -> Mapping[str, Any]:
     count = size or 2000
     rng = random.Random(20261128)
     academy = session.scalars(select(Academy).where(Academy.slug == DEMO_SLUG)).one()
@@ -87,12 +96,12 @@ def seed_round_results(session: Session, size: int | None) -> Mapping[str, Any]:
         academy_id=academy.id,
         release_id=release_id,
         title="Banc : campagne de 2 000 réponses",
-        state=RoundState.CLOSED,
+        state=RoundState.OPEN if open_ else RoundState.CLOSED,
         anonymous=True,
         opens_at=now - dt.timedelta(days=14),
-        closes_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(days=1) if open_ else now - dt.timedelta(hours=1),
         opened_at=now - dt.timedelta(days=14),
-        closed_at=now - dt.timedelta(hours=1),
+        closed_at=None if open_ else now - dt.timedelta(hours=1),
     )
     session.add(round_)
     session.flush()
@@ -233,8 +242,8 @@ def seed_round_results(session: Session, size: int | None) -> Mapping[str, Any]:
         ],
     )
     session.flush()
-    # Closed rounds have their gate snapshot (the page shows it rather than a preview).
-    evaluate_gate(session, round_, now=now)
+    if not open_:  # Closed rounds have their gate snapshot (the page shows it, not a preview).
+        evaluate_gate(session, round_, now=now)
     if session.get_bind().dialect.name == "postgresql":
         # Real answers arrive over days and autovacuum keeps the statistics; after a bulk load
         # the planner would still believe these tables empty and pick nested loops.
@@ -246,6 +255,14 @@ def seed_round_results(session: Session, size: int | None) -> Mapping[str, Any]:
 def round_results(ctx: Context) -> Request:
     """A closed round's results page, as the manager; size = submitted responses (20 questions)."""
     return Request(f"/a/{ctx.facts['academy_slug']}/rounds/{ctx.facts['round_id']}/results")
+
+
+@case("round-results-open", seed=seed_open_round_results, sized=True, login_as="manager")
+def round_results_open(ctx: Context) -> Request:
+    """An open round's results page (aggregates computed per request: a few GROUP BY queries),
+    as the manager; size = submitted responses (20 questions). The issue's budget: within 2x
+    the board's time at 1,000 bricks."""
+    return round_results(ctx)
 
 
 @case("round-results-search", seed=seed_round_results, sized=True, login_as="manager")

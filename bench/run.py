@@ -273,6 +273,7 @@ COLUMNS = (
     ("req/s", 8, ">"),
     ("median ms", 10, ">"),
     ("p95 ms", 8, ">"),
+    ("p99 ms", 8, ">"),
     ("queries/req", 12, ">"),
     ("errors", 7, ">"),
     ("requests", 9, ">"),
@@ -290,9 +291,10 @@ def figures(job: Job, outcome: Outcome) -> list[str]:
     latencies = sorted(s * 1000 for s in outcome.latencies)
     if len(latencies) >= 2:
         median = f"{statistics.median(latencies):.1f}"
-        p95 = f"{statistics.quantiles(latencies, n=100, method='inclusive')[94]:.1f}"
+        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+        p95, p99 = f"{cuts[94]:.1f}", f"{cuts[98]:.1f}"
     else:
-        median = p95 = "-"
+        median = p95 = p99 = "-"
     if outcome.queries:
         low, high = min(outcome.queries), max(outcome.queries)
         mean = statistics.fmean(outcome.queries)
@@ -305,6 +307,7 @@ def figures(job: Job, outcome: Outcome) -> list[str]:
         f"{len(latencies) / outcome.seconds:.1f}" if outcome.seconds else "-",
         median,
         p95,
+        p99,
         queries,
         str(outcome.errors),
         str(len(latencies) + outcome.errors),

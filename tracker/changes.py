@@ -65,6 +65,12 @@ def counters(session: Session, academy_id: int) -> tuple[int, int]:
     return found.get(academy_id, 0), found.get(SHARED, 0)
 
 
+def pending(session: Session) -> bool:
+    """Whether this session's transaction changed data that no counter counts yet (its commit
+    will): a value kept under the current counters may not show these changes."""
+    return bool(session.info.get(_SCOPES))
+
+
 def _is_shown(cls: type) -> bool:
     return bool(getattr(cls, "shown_on_pages", True))
 

@@ -47,6 +47,8 @@
     var tbody = table.tBodies[0];
     if (!window.Sortable || !tbody || !tbody.querySelector("tr[data-number]")) { return; }
     var busy = false;
+    var dragText = table.getAttribute("data-drag-text") || "";
+    tbody.querySelectorAll(".drag-handle").forEach(function (handle) { handle.title = dragText; });
     window.Sortable.create(tbody, {
       handle: ".drag-handle",
       draggable: "tr[data-number]",
@@ -110,6 +112,14 @@
   // from that row without JavaScript): give focus back to the same button, so that pressing it
   // again moves the brick one more place.
   function rememberMoves(table) {
+    // Each arrow is named by words said once in the page and its row's key (aria-labelledby);
+    // its tooltip is the same words.
+    table.querySelectorAll(".move-form button[aria-labelledby]").forEach(function (button) {
+      button.title = button.getAttribute("aria-labelledby").split(" ").map(function (id) {
+        var named = document.getElementById(id);
+        return named ? named.textContent : "";
+      }).join(" ");
+    });
     table.addEventListener("submit", function (event) {
       var form = event.target.closest(".move-form");
       var row = event.target.closest("tr[data-number]");

@@ -252,6 +252,32 @@ def test_the_number_of_queries_does_not_grow_with_the_bricks(
     assert few <= 20
 
 
+def test_a_row_weighs_about_one_kilobyte_with_every_column_filled(
+    client, db_session, world, login, planning
+):
+    """The issue's budget (5,000 bricks are 50 pages): a manager's row, with its selection box,
+    drag handle and move controls, in French (the longer labels), every column filled."""
+    sprint, release, path = planning
+    sprint.name, release.name, path.name = "Sprint 12 : parcours", "Version 2026.1", "Cybersécurité"
+    world.manager.locale = "fr"
+    login(world.manager)
+    empty = len(client.get(url(world)).get_data())
+    for i in range(100):
+        make_brick(db_session, world, f"Module {i} : sensibiliser les équipes au hameçonnage",
+                   format="mooc", learner_minutes=45, estimate_points=5, sprint_id=sprint.id,
+                   release_id=release.id, learning_path_id=path.id,
+                   owner_id=world.designer.id)  # fmt: skip
+    db_session.flush()
+
+    full = client.get(url(world)).get_data()
+
+    rows = re.findall(rb'<tr id="brick-\d+".*?</tr>', full, re.S)
+    per_row = (len(full) - empty) / len(rows)
+    assert len(rows) == 100 and b"move-form" in rows[0] and b'name="bricks"' in rows[0]
+    assert per_row <= 1400, f"{per_row:.0f} bytes per row"  # 2,163 before the row was made lean
+    print(f"backlog: {per_row:.0f} bytes per row")
+
+
 def test_the_nav_shows_the_backlog_to_builders_only(client, db_session, world, login):
     login(world.designer)
     assert url(world) in client.get(f"/a/{world.academy.slug}/").get_data(as_text=True)

@@ -724,17 +724,23 @@ def test_a_drop_runs_a_fixed_number_of_queries_whatever_the_board(
         db_session.commit()
         db_session.refresh(moving)
         to = production if moving.stage_id == design.id else design
+        payload = {"brick": moving.number, "version": moving.version, "stage": to.id,
+                   "after": anchor.number if to is production else None}  # fmt: skip
+        address = f"/a/{world.academy.slug}/board/move"
+        db_session.expire_all()  # as in a request of its own: nothing loaded beforehand
         with queries() as counter:
-            answer = move_json(client, world, {"brick": moving.number, "version": moving.version,
-                                               "stage": to.id, "after": anchor.number
-                                               if to is production else None})  # fmt: skip
+            answer = client.post(address, json=payload, headers={"Accept": "application/json"})
         assert answer.status_code == 200, answer.get_data(as_text=True)
         return counter.count
 
     few, many = count_for(10), count_for(990)
 
-    assert few == many
-    assert many <= 17  # the session, the person, their roles, the card and its neighbours, the
-    # lock, the checks, the new rank, the UPDATE, the history line, the totals, the change counter,
-    # the endpoints subscribed to the move (tracker.webhooks), the notification of its owner
-    # (tracker.workspace)
+    # The academy, the session and its person, their roles, the column, the card and its
+    # neighbour, where it lands with the columns' counts (one SELECT), the UPDATE, the history
+    # line, the endpoints subscribed to the move (tracker.webhooks), the change counter, and the
+    # end of the test's SAVEPOINT; on PostgreSQL the board lock too. In production that makes 11
+    # on both engines: SQLite's BEGIN takes the SAVEPOINT's place, PostgreSQL's is not a statement.
+    # The owner's notification reads the column's category and the card from the session
+    # (tracker.workspace.notify).
+    postgresql = db_session.get_bind().dialect.name == "postgresql"
+    assert few == many == (12 if postgresql else 11)

@@ -12,7 +12,10 @@ from tests.browser.conftest import LiveServer
 from tests.factories import make_academy, make_member, make_user
 from tracker.academies.models import Role
 from tracker.backlog import services
+from tracker.backlog.models import LearningPath
 from tracker.db import utcnow
+from tracker.releases.models import Release
+from tracker.sprints.models import Sprint
 
 pytestmark = pytest.mark.browser
 
@@ -97,3 +100,42 @@ def test_a_manager_reorders_by_mouse_and_by_keyboard(
     page.reload()
     assert titles(page) == "CDBA"
     assert problems == []
+
+
+def test_the_move_controls_stay_in_view_at_1366_pixels(page: Any, live_server: LiveServer) -> None:
+    """A row with every column filled, long names in French: the move buttons are on screen
+    without scrolling the table sideways (they stick to its right edge)."""
+    email = f"wide-{secrets.token_hex(4)}@example.com"
+    with live_server.session() as session:
+        admin = make_user(session, is_admin=True, password=None)
+        academy = make_academy(session, actor=admin)
+        manager = make_member(
+            session, academy, Role.MANAGER, email=email, password=live_server.password,
+            locale="fr", name="Marie-Claude Dupont-Lefèvre de la Rochefoucauld",
+        )  # fmt: skip
+        sprint = Sprint(academy_id=academy.id, name="Sprint 14 : campagne de sensibilisation")
+        release = Release(academy_id=academy.id, name="Version printemps 2027 pour le réseau")
+        path = LearningPath(academy_id=academy.id, name="Cybersécurité pour les managers")
+        session.add_all([sprint, release, path])
+        session.flush()
+        services.create_brick(
+            session, academy, actor=manager, format="mooc", now=utcnow(),
+            title="Reconnaître un courriel d'hameçonnage ciblé et savoir le signaler au SOC",
+            learner_minutes=45, estimate_points=8, sprint_id=sprint.id, release_id=release.id,
+            learning_path_id=path.id, owner_id=manager.id,
+        )  # fmt: skip
+        slug = academy.slug
+    page.set_viewport_size({"width": 1366, "height": 1200})  # the row in view, no scrolling
+    live_server.login(page, email)
+    page.goto(f"/a/{slug}/backlog")
+
+    for action in ("position", "up", "down", "top", "bottom"):
+        button = page.locator(f"#brick-1 button[value={action}]")
+        box = button.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, (action, box)
+        shown = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.value ?? null",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        assert shown == action  # on top, not under another column

@@ -237,12 +237,13 @@ def test_the_number_of_queries_does_not_grow_with_responses(
     assert counts[0] <= 13
 
 
-def test_a_closed_rounds_aggregates_are_computed_once_until_its_data_changes(
-    db_session, world, queries
+@pytest.mark.parametrize("state", [RoundState.CLOSED, RoundState.OPEN])
+def test_a_rounds_aggregates_are_computed_once_until_its_data_changes(
+    db_session, world, queries, state
 ) -> None:
     round_, questions = many_responses(db_session, world, 12)
     rating = questions[0]
-    round_.state = RoundState.CLOSED
+    round_.state = state
     db_session.commit()
     db_session.refresh(round_)
 
@@ -254,8 +255,8 @@ def test_a_closed_rounds_aggregates_are_computed_once_until_its_data_changes(
     assert again.count == first.count - 3
     assert kept.counts == before.counts
 
-    # An answer changes after the close (an erasure does that): the counters move, the
-    # figures are computed again.
+    # An answer changes (a tester edits theirs; after the close, an erasure): the counters
+    # move, the figures are computed again.
     answer = db_session.scalars(
         select(Answer).where(Answer.question_id == rating.id, Answer.value_int == 1)
     ).first()
@@ -264,3 +265,9 @@ def test_a_closed_rounds_aggregates_are_computed_once_until_its_data_changes(
     after = figures_of(results.round_results(db_session, round_), rating).overall
     assert after.counts.get(1, 0) == before.counts[1] - 1
     assert after.counts[5] == before.counts[5] + 1
+
+    # Changed but not committed yet (no counter moved): computed from this transaction's data.
+    answer.value_int = 1
+    db_session.flush()
+    pending = figures_of(results.round_results(db_session, round_), rating).overall
+    assert pending.counts == before.counts

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel.lists import format_list
 from flask_babel import get_locale, ngettext
@@ -286,17 +286,57 @@ def move_brick(
     if not changing and new_rank is None:
         return BoardMove(False, from_stage_id, stage.id, position, brick.version, over_limit)
 
+    if changing:
+        was_ahead = 0
+    else:
+        was_ahead = int(
+            session.scalar(
+                select(func.count(Brick.id)).where(
+                    Brick.stage_id == from_stage_id, _ahead_of(rank, brick.id)
+                )
+            )
+            or 0
+        )
+    return _apply_move(
+        session, brick, stage, from_stage_id, rank, new_rank, position, was_ahead,
+        over_limit=over_limit, note=note, actor=actor, now=now,
+    )  # fmt: skip
+
+
+def _ahead_of(rank: int, brick_id: int) -> Any:
+    """The cards above (rank, id) in rank order."""
+    return or_(Brick.rank < rank, and_(Brick.rank == rank, Brick.id < brick_id))
+
+
+def _behind(rank: int, brick_id: int) -> Any:
+    """The cards below (rank, id) in rank order."""
+    return or_(Brick.rank > rank, and_(Brick.rank == rank, Brick.id > brick_id))
+
+
+def _apply_move(
+    session: Session,
+    brick: Brick,
+    stage: Stage,
+    from_stage_id: int,
+    rank: int,
+    new_rank: int | None,
+    position: int,
+    was_ahead: int,
+    *,
+    over_limit: bool,
+    note: str,
+    actor: User | None,
+    now: dt.datetime,
+) -> BoardMove:
+    """Write the move: the brick's stage and rank (one UPDATE, checked against its version),
+    the history line and the webhook event. `was_ahead`: the cards above it in its column
+    before the move (a move within the column records both positions)."""
+    changing = stage.id != from_stage_id
     changes: dict[str, list[Any]] = {}
     if changing:
         changes["stage_id"] = [from_stage_id, stage.id]
     else:
-        old_position = session.scalar(
-            select(func.count(Brick.id)).where(
-                Brick.stage_id == from_stage_id,
-                or_(Brick.rank < rank, and_(Brick.rank == rank, Brick.id < brick.id)),
-            )
-        )
-        changes["position"] = [int(old_position or 0) + 1, position]
+        changes["position"] = [was_ahead + 1, position]
     brick.rank = rank if new_rank is None else new_rank
     if changing:
         brick.stage = stage
@@ -336,10 +376,16 @@ def _entry_note(
 
 
 def _rank_at(
-    session: Session, brick: Brick, rank: int, others: Select[int, int], position: int
+    session: Session,
+    brick: Brick,
+    rank: int,
+    others: Select[int, int],
+    position: int,
+    known: tuple[Any, Any] | None = None,
 ) -> int | None:
     """The rank that puts the brick at `position` among `others` (the other cards of the
-    column), or None when its current `rank` already does."""
+    column), or None when its current `rank` already does. `known`: the cards (id, rank) just
+    above and below that place, when the caller has read them already."""
     ordered = others.order_by(Brick.rank, Brick.id)
 
     def neighbours() -> tuple[Any, Any]:
@@ -349,7 +395,7 @@ def _rank_at(
         rows = session.execute(ordered.offset(position - 2).limit(2)).all()
         return rows[0], (rows[1] if len(rows) > 1 else None)
 
-    previous, following = neighbours()
+    previous, following = neighbours() if known is None else known
     here = (rank, brick.id)
     if (previous is None or (previous.rank, previous.id) < here) and (
         following is None or here < (following.rank, following.id)
@@ -454,35 +500,152 @@ def _card(session: Session, academy: Academy, number: int | None) -> Brick | Non
     )
 
 
+class _Card(NamedTuple):
+    id: int
+    rank: int
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a drop lands, read in one statement: the other cards of the target column, the
+    position and the cards just above and below it, and the counts around the move."""
+
+    others: int  # cards of the target column, the brick aside
+    position: int  # 1-based, among them
+    previous: _Card | None
+    following: _Card | None
+    from_cards: int  # cards of the brick's column before the move, the brick included
+    was_ahead: int  # cards above the brick in its column before the move
+
+
+def _place(
+    session: Session, brick: Brick, stage: Stage, after: Brick | None, before: Brick | None
+) -> _Place:
+    """Where a drop after `after`, or else before `before`, or else at the bottom, lands in
+    `stage` (position_near and _rank_at's neighbours in one statement)."""
+    others = (Brick.stage_id == stage.id, Brick.id != brick.id)
+
+    def count(*where: Any) -> Any:
+        return select(func.count(Brick.id)).where(*where).scalar_subquery()
+
+    neighbour = after if after is not None else before
+    if neighbour is None:  # the bottom: the side card is the last one
+        ahead: Any = count(*others)
+        side = select(Brick.id).where(*others).order_by(Brick.rank.desc(), Brick.id.desc())
+    elif after is not None:  # the side card is the one below `after`
+        ahead = count(*others, _ahead_of(after.rank, after.id))
+        side = select(Brick.id).where(*others, _behind(after.rank, after.id))
+        side = side.order_by(Brick.rank, Brick.id)
+    else:  # the side card is the one above `before`
+        assert before is not None
+        ahead = count(*others, _ahead_of(before.rank, before.id))
+        side = select(Brick.id).where(*others, _ahead_of(before.rank, before.id))
+        side = side.order_by(Brick.rank.desc(), Brick.id.desc())
+    side = side.limit(1)
+    row = session.execute(
+        select(
+            count(*others).label("others"),
+            ahead.label("ahead"),
+            side.scalar_subquery().label("side_id"),
+            side.with_only_columns(Brick.rank).scalar_subquery().label("side_rank"),
+            count(Brick.stage_id == brick.stage_id).label("from_cards"),
+            count(Brick.stage_id == brick.stage_id, _ahead_of(brick.rank, brick.id)).label(
+                "was_ahead"
+            ),
+        )
+    ).one()
+    found = None if row.side_id is None else _Card(int(row.side_id), int(row.side_rank))
+    if neighbour is None:
+        return _Place(row.others, row.others + 1, found, None, row.from_cards, row.was_ahead)
+    near = _Card(neighbour.id, neighbour.rank)
+    if after is not None:
+        return _Place(row.others, row.ahead + 2, near, found, row.from_cards, row.was_ahead)
+    return _Place(row.others, row.ahead + 1, found, near, row.from_cards, row.was_ahead)
+
+
 def move_card(
     session: Session, academy: Academy, drop: CardDrop, *, actor: User | None, now: dt.datetime
 ) -> CardMoved:
     """Move the dropped card next to its neighbour (move_brick's rules apply); CardGone when
-    the card or the column no longer exists."""
+    the card or the column no longer exists.
+
+    The move path runs all day long, so it reads little: the board lock first, then the card
+    and its neighbours in one query (fresh: under the lock, so no second read of the card),
+    then where it lands and the columns' counts in one more; then the UPDATE, the history line
+    and, after the move, no count again (the totals follow from the counts read)."""
+    lock_board(session, academy.id)
     stage = session.get(Stage, drop.stage_id)
-    # The card and its neighbours in one query (the move path runs all day long).
     wanted = {drop.number} | (
         {drop.after, drop.before} - {None} if drop.position is None else set()
     )
     cards = {
         b.number: b
         for b in session.scalars(
-            select(Brick).where(Brick.academy_id == academy.id, Brick.number.in_(sorted(wanted)))
+            select(Brick)
+            .where(Brick.academy_id == academy.id, Brick.number.in_(sorted(wanted)))
+            .execution_options(populate_existing=True)
         )
     }
     brick = cards.get(drop.number)
     if brick is None or stage is None or stage.academy_id != academy.id:
         raise CardGone(_("This card or column no longer exists. Reload the board."))
-    position = drop.position
-    if position is None:
-        after = cards.get(drop.after) if drop.after is not None else None
-        before = cards.get(drop.before) if drop.before is not None else None
-        position = position_near(session, stage, brick, after=after, before=before)
+    if drop.position is not None:
+        return _move_to_position(session, brick, stage, drop, actor=actor, now=now)
+    if brick.version != drop.version:
+        raise Conflict(str(STALE_CARD))
+
+    def usable(number: int | None) -> Brick | None:
+        card = cards.get(number) if number is not None else None
+        return (
+            card if card is not None and card.stage_id == stage.id and card is not brick else None
+        )
+
+    after = usable(drop.after)
+    before = None if after is not None else usable(drop.before)
+    from_stage_id, rank = brick.stage_id, brick.rank
+    changing = stage.id != from_stage_id
+    place = _place(session, brick, stage, after, before)
+    over_limit = stage.wip_limit is not None and place.others + 1 > stage.wip_limit
+    note = ""
+    if changing:
+        note = _entry_note(
+            session, brick, stage, from_stage_id, over_limit, actor, drop.override_reason
+        )
+    others = select(Brick.id, Brick.rank).where(Brick.stage_id == stage.id, Brick.id != brick.id)
+    new_rank = _rank_at(
+        session, brick, rank, others, place.position, known=(place.previous, place.following)
+    )
+    totals = {stage.id: place.others + 1}
+    if changing:
+        totals[from_stage_id] = place.from_cards - 1
+    if not changing and new_rank is None:
+        move = BoardMove(False, from_stage_id, stage.id, place.position, brick.version, over_limit)
+    else:
+        move = _apply_move(
+            session, brick, stage, from_stage_id, rank, new_rank, place.position,
+            place.was_ahead, over_limit=over_limit, note=note, actor=actor, now=now,
+        )  # fmt: skip
+    # As the columns' GROUP BY answered before: a column left empty is not listed.
+    return CardMoved(brick, stage, move, {k: v for k, v in totals.items() if v})
+
+
+def _move_to_position(
+    session: Session,
+    brick: Brick,
+    stage: Stage,
+    drop: CardDrop,
+    *,
+    actor: User | None,
+    now: dt.datetime,
+) -> CardMoved:
+    """A drop at a numbered position (the board sends neighbours; a client of the JSON may send
+    a position): move_brick, then the two columns counted."""
+    assert drop.position is not None
     result = move_brick(
         session,
         brick,
         stage,
-        position,
+        drop.position,
         actor=actor,
         expected_version=drop.version,
         now=now,

@@ -31,7 +31,6 @@ from tracker.feedback.models import (
     Response,
     ResponseState,
     RoundInvitation,
-    RoundState,
 )
 
 NUMERIC_KINDS = frozenset({QuestionKind.RATING, QuestionKind.NPS, QuestionKind.YES_NO})
@@ -306,30 +305,43 @@ Aggregates = tuple[
     dict[tuple[int, int | None], dict[Any, int]],
     dict[tuple[int, int | None], int],
 ]
-# A closed round's aggregates, per worker: its answers no longer change, but for an erasure,
-# which moves the academy's change counter (tracker.changes), part of the key. Bounded.
-_CLOSED: OrderedDict[tuple[Any, ...], Aggregates] = OrderedDict()
-CLOSED_KEPT = 64
+# The aggregates, per worker, per state of the academy's data: the change counters
+# (tracker.changes) are part of the key, and every answer submitted, edited or erased moves one
+# of them (the academy's, or the shared one), so a kept entry is never stale. A closed round's
+# never change again; an open round's are computed again after each submission, and kept for the
+# readers in between (a results page is read far more often than testers submit). Bounded.
+_KEPT: OrderedDict[tuple[Any, ...], Aggregates] = OrderedDict()
+KEPT = 64
 
 
 def _aggregates(session: Session, round_: FeedbackRound, dimension: Dimension | None) -> Aggregates:
-    """The answers' GROUP BY counts (three queries); a closed round's are computed once per
-    state of the academy's data and kept (one query to read the counters)."""
-    key: tuple[Any, ...] | None = None
-    if round_.state == RoundState.CLOSED:
-        key = (round_.id, dimension, *changes.counters(session, round_.academy_id))
-        kept = _CLOSED.get(key)
-        if kept is not None:
-            _CLOSED.move_to_end(key)
-            return kept
+    """The answers' GROUP BY counts (three queries), computed once per state of the academy's
+    data and kept (one query to read the counters)."""
+    if changes.pending(session):
+        # This transaction changed data that its commit has not counted yet: compute afresh.
+        return _computed(session, round_, dimension)
+    key = (round_.id, dimension, *changes.counters(session, round_.academy_id))
+    kept = _KEPT.get(key)
+    if kept is not None:
+        _KEPT.move_to_end(key)
+        return kept
+    found = _computed(session, round_, dimension)
+    _KEPT[key] = found
+    while len(_KEPT) > KEPT:
+        _KEPT.popitem(last=False)
+    return found
+
+
+def _computed(session: Session, round_: FeedbackRound, dimension: Dimension | None) -> Aggregates:
     numeric = _numeric_rows(session, round_, dimension)
     counts, respondents = _answer_counts(session, round_, numeric)
-    found: Aggregates = (numeric, dict(counts), respondents)
-    if key is not None:
-        _CLOSED[key] = found
-        while len(_CLOSED) > CLOSED_KEPT:
-            _CLOSED.popitem(last=False)
-    return found
+    return numeric, dict(counts), respondents
+
+
+def forget_kept() -> None:
+    """Empty the kept aggregates (the test suite rolls committed data back, which moves the
+    change counters backwards: production never does)."""
+    _KEPT.clear()
 
 
 def round_results(

@@ -12,11 +12,12 @@ these changes can forget them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from tracker.academies.models import Academy, Membership, Role, Stage, StageCategory
 from tracker.auth.models import User
@@ -74,15 +75,50 @@ def mention_candidates(
     return [name for name in connection.execute(query).scalars() if name]
 
 
+class _BrickSeen(NamedTuple):
+    id: int
+    number: int
+    title: str
+    owner_id: int | None
+    key_prefix: str
+
+
+def _loaded(session: Session, model: type, key: Any, *fields: str) -> tuple[Any, ...] | None:
+    """The `fields` of a row the session holds already, as loaded (never loading: this runs
+    inside a flush), or None when it does not hold them all."""
+    if not isinstance(key, int):
+        return None
+    row = session.identity_map.get(identity_key(model, key))
+    if row is None:
+        return None
+    state = inspect(row)
+    if state.deleted or state.detached:
+        return None
+    values = state.dict
+    if any(field not in values for field in fields):
+        return None
+    return tuple(values[field] for field in fields)
+
+
 class _Pending:
-    def __init__(self, connection: Connection, now: dt.datetime) -> None:
-        self.connection = connection
+    def __init__(self, session: Session, now: dt.datetime) -> None:
+        self.session = session
+        self.connection = session.connection()
         self.now = now
         self.rows: list[dict[str, Any]] = []
         self._bricks: dict[int, Any] = {}
 
     def brick(self, brick_id: int) -> Any:
-        if brick_id not in self._bricks:
+        """The brick's number, title, owner and key prefix: from the session when it holds them
+        (a move or an edit has the brick and its academy loaded), else one query."""
+        if brick_id in self._bricks:
+            return self._bricks[brick_id]
+        held = _loaded(self.session, Brick, brick_id, "number", "title", "owner_id", "academy_id")
+        prefix = _loaded(self.session, Academy, held[3], "key_prefix") if held else None
+        if held is not None and prefix is not None:
+            number, title, owner_id = held[:3]
+            self._bricks[brick_id] = _BrickSeen(brick_id, number, title, owner_id, prefix[0])
+        else:
             self._bricks[brick_id] = self.connection.execute(
                 select(Brick.id, Brick.number, Brick.title, Brick.owner_id, Academy.key_prefix)
                 .join(Academy, Academy.id == Brick.academy_id)
@@ -125,10 +161,15 @@ class _Pending:
         )  # fmt: skip
 
 
-def _stage_category(connection: Connection, stage_id: Any) -> StageCategory | None:
+def _stage_category(pending: _Pending, stage_id: Any) -> StageCategory | None:
     if not isinstance(stage_id, int):
         return None
-    category = connection.execute(select(Stage.category).where(Stage.id == stage_id)).scalar()
+    held = _loaded(pending.session, Stage, stage_id, "category")
+    if held is not None:
+        return StageCategory(held[0])
+    category = pending.connection.execute(
+        select(Stage.category).where(Stage.id == stage_id)
+    ).scalar()
     return StageCategory(category) if category is not None else None
 
 
@@ -144,12 +185,12 @@ def _activity(pending: _Pending, activity: Activity) -> None:
         )
     stage = changes.get("stage_id")
     if activity.kind == ActivityKind.MOVED and isinstance(stage, list) and len(stage) == 2:
-        category = _stage_category(pending.connection, stage[1])
+        category = _stage_category(pending, stage[1])
         kind = {
             StageCategory.REVIEW: NotificationKind.IN_REVIEW,
             StageCategory.DONE: NotificationKind.DONE,
         }.get(category) if category else None  # fmt: skip
-        brick = pending.brick(activity.brick_id)
+        brick = pending.brick(activity.brick_id) if kind is not None else None
         if kind is not None and brick is not None:
             pending.about_brick(activity.brick_id, kind, brick.owner_id, actor, activity.academy_id)
     description = changes.get("description")
@@ -245,7 +286,7 @@ def _notify_flushed(session: Session, _context: Any) -> None:
     ]
     if not watched and not published:
         return
-    pending = _Pending(session.connection(), utcnow())
+    pending = _Pending(session, utcnow())
     for notes in published:
         _about_release(
             pending, notes.release_id, NotificationKind.NOTES, notes.published_by_id,
