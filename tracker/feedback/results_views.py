@@ -4,14 +4,18 @@ the feedback partials other areas' pages include (gate snapshots, a brick's feed
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from typing import Any
 
 from flask import Response as HttpResponse
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
+from tracker import changes
 from tracker.attachments import services as attachments
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
@@ -122,6 +126,46 @@ def _text_answers(round_: FeedbackRound, found: results.RoundResults) -> dict[st
     }
 
 
+# The questions' figures and charts, drawn: per worker, per state of the academy's data (the
+# change counters), language and dimension. Drawing them is most of the page's time (a few
+# hundred numbers and forty charts at 20 questions), and they change only when answers do.
+_DRAWN: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+DRAWN = 32
+
+
+def _questions_html(
+    round_: FeedbackRound, found: results.RoundResults, dimension: results.Dimension
+) -> Markup:
+    def draw() -> Markup:
+        return Markup(  # noqa: S704 - a rendered (escaped) template
+            render_template(
+                "feedback/manager/_results_questions.html",
+                round=round_,
+                found=found,
+                dimension=dimension,
+                **RESULTS_PAGE_NAMES,
+            )
+        )
+
+    if changes.pending(db.session):  # changes not counted yet: never keep what they show
+        return draw()
+    key = (round_.id, dimension, str(get_locale()), *changes.counters(db.session, g.academy.id))
+    drawn = _DRAWN.get(key)
+    if drawn is None:
+        drawn = _DRAWN[key] = draw()
+        while len(_DRAWN) > DRAWN:
+            _DRAWN.popitem(last=False)
+    else:
+        _DRAWN.move_to_end(key)
+    return drawn
+
+
+def forget_drawn() -> None:
+    """Empty the kept drawings (the test suite rolls committed data back: see
+    results.forget_kept)."""
+    _DRAWN.clear()
+
+
 # What the results page reads besides the figures.
 RESULTS_PAGE_NAMES = {
     "DIMENSION_LABELS": DIMENSION_LABELS,
@@ -144,6 +188,7 @@ def round_results(round_id: int) -> Any:
         "feedback/manager/results.html",
         round=round_,
         found=found,
+        questions_html=_questions_html(round_, found, dimension),
         segments=found.segments,
         snapshot=snapshot,
         preview=None if snapshot is not None else gate.compute_gate(db.session, round_),
