@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -88,7 +89,10 @@ def test_a_card_shows_what_a_dlm_looks_for(client, db_session, world, login):
     tick_checklist_item(
         db_session, b, b.checklist[0], done=True, actor=world.designer, now=utcnow()
     )
-    b.stage_entered_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=3, hours=1)
+    # Noon, three calendar days ago in the reader's zone (Paris): 3 days at any hour of the run.
+    paris = ZoneInfo("Europe/Paris")
+    noon = dt.datetime.combine(dt.datetime.now(paris).date(), dt.time(12), tzinfo=paris)
+    b.stage_entered_at = (noon - dt.timedelta(days=3)).astimezone(dt.UTC)
     db_session.flush()
     login(world.manager)
 
