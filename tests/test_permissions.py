@@ -271,6 +271,15 @@ def _board_quick_url(w: World, s: Session) -> str:
     return f"/a/{w.academy.slug}/board/{brick.number}/quick"
 
 
+def _board_quick_url_to(suffix: str) -> Path:
+    return lambda w, s: _board_quick_url(w, s) + suffix
+
+
+def _quick_tick_url(w: World, s: Session) -> str:
+    brick = make_brick(s, w, "Tick")
+    return f"/a/{w.academy.slug}/board/{brick.number}/quick/checklist/{brick.checklist[0].id}"
+
+
 def _stage_url(action: str) -> Path:
     def path(w: World, s: Session) -> str:
         from tracker.board.stages import add_stage
@@ -768,6 +777,15 @@ ROUTES: dict[str, Route] = {
     "board.move_json": Route(academy("board/move"), "POST", allowed=BUILDERS),
     "board.quick_view": Route(_board_quick_url, allowed=BUILDERS),
     "board.quick_edit": Route(_board_quick_url, "POST", allowed=BUILDERS, data={"title": "T"}),
+    "board.quick_tick": Route(
+        _quick_tick_url, "POST", allowed={"manager", "designer"}, data={"done": "1"}
+    ),
+    "board.quick_comment": Route(
+        _board_quick_url_to("/comments"),
+        "POST",
+        allowed={"manager", "designer"},
+        data={"body": "Hi"},
+    ),
     "stages.index": Route(academy("stages"), allowed={"manager"}),
     "stages.create": Route(
         academy("stages/new"),

@@ -1,7 +1,9 @@
 // A card's quick view: clicking a card's title opens the brick in a dialog on the board (its
-// main fields, the title and owner editable) instead of leaving the board. Without this file
-// the title is a plain link to the brick's page. The edit posts JSON with the page's CSRF token
-// and the version shown; a refusal (an RFC 9457 problem) is shown in the dialog.
+// main fields, the title and owner editable, the definition of done ticked, a comment posted,
+// the latest history) instead of leaving the board. Without this file the title is a plain
+// link to the brick's page. The edit posts JSON with the page's CSRF token and the version
+// shown; a refusal (an RFC 9457 problem) is shown in the dialog. A tick or a comment posts its
+// form (CSRF field included) and the server answers the dialog's body again.
 (function () {
   "use strict";
 
@@ -95,7 +97,56 @@
     if (name) { name.textContent = label; }
   }
 
+  // The card's "2/9" after a tick in the dialog (a tick only when all are done).
+  function updateChecklist(number) {
+    var card = document.getElementById("card-" + number);
+    var view = body.querySelector("[data-quick-brick]");
+    var figure = card && card.querySelector(".card-dod");
+    if (!view || !figure) { return; }
+    var done = parseInt(view.getAttribute("data-checklist-done"), 10);
+    var total = parseInt(view.getAttribute("data-checklist-total"), 10);
+    var complete = done >= total;
+    figure.classList.toggle("is-complete", complete);
+    figure.lastChild.textContent = (complete ? "✓ " : "") + done + "/" + total;
+  }
+
+  // A tick or a comment: the form posted as it is, the answer (the dialog's body, or the
+  // comment form with its error and what was typed) put in place.
+  function postForm(form) {
+    var number = form.closest("[data-quick-brick]").getAttribute("data-quick-brick");
+    var focused = form.hasAttribute("data-quick-post") ? "textarea" : null;
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Accept": "text/html" },
+      body: new FormData(form)
+    }).then(function (response) {
+      if (!response.ok && response.status !== 422) { throw new Error(String(response.status)); }
+      return response.text();
+    }).then(function (html) {
+      body.innerHTML = html;  // the server's own escaped fragment
+      updateChecklist(number);
+      var target = focused && body.querySelector("[data-quick-post] " + focused);
+      if (target && body.querySelector("[data-quick-post] [aria-invalid=true]")) { target.focus(); }
+    }).catch(function (error) {
+      buttons.forEach(function (b) { b.disabled = false; });
+      var status = document.createElement("p");
+      status.className = "quick-status error";
+      status.setAttribute("role", "alert");
+      status.textContent = failed(error.message);
+      form.appendChild(status);
+    });
+  }
+
   dialog.addEventListener("submit", function (event) {
+    var posted = event.target.closest("[data-quick-post], .checklist form");
+    if (posted) {
+      event.preventDefault();
+      postForm(posted);
+      return;
+    }
     var form = event.target.closest("[data-quick-form]");
     if (!form) { return; }
     event.preventDefault();

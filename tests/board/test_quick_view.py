@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import make_brick
-from tracker.backlog.models import Activity, Brick
+from tracker.backlog.models import Activity, Brick, Comment
+from tracker.db import utcnow
 
 
 def quick_url(world, number: int) -> str:
@@ -142,3 +143,112 @@ def test_the_board_carries_the_dialog_and_its_script(client, db_session, world, 
 
     assert 'id="quick-view"' in html and "js/quick-view.js" in html
     assert f'data-quick-url="/a/{world.academy.slug}/board/0/quick"' in html
+
+
+# -- The definition of done, comments and history in the dialog ---------------------------------
+
+
+def test_the_quick_view_shows_the_checklist_latest_comments_and_history(
+    client, db_session, world, login
+):
+    from tracker.backlog.services import add_comment
+
+    b = make_brick(db_session, world, "Quick look", format="video")
+    for n in range(1, 6):
+        add_comment(
+            db_session, b, author=world.designer, body=f"Note **{n}** <b>x</b>", now=utcnow()
+        )
+    db_session.flush()
+    login(world.manager)
+
+    html = client.get(quick_url(world, b.number)).get_data(as_text=True)
+
+    assert f"0 of {len(b.checklist)}" in html
+    assert (
+        f'action="/a/{world.academy.slug}/board/{b.number}/quick/checklist/{b.checklist[0].id}"'
+        in html
+    )
+    # the 3 latest of 5 comments, Markdown rendered and sanitized, and a link to all of them
+    assert "Note <strong>5</strong>" in html and "Note <strong>3</strong>" in html
+    assert "Note <strong>2</strong>" not in html and "<b>x</b>" not in html
+    assert "See all 5 comments on the brick\N{RIGHT SINGLE QUOTATION MARK}s page" in html
+    assert f'action="/a/{world.academy.slug}/board/{b.number}/quick/comments"' in html
+    # the 5 latest of 6 events (the creation and 5 comments), and a link to the whole history
+    assert html.count('<li class="history-entry') == 5
+    assert "Show the whole history (6 events)" in html
+
+
+def test_a_tick_in_the_quick_view_saves_and_answers_the_dialog_again(
+    client, db_session, world, login
+):
+    b = make_brick(db_session, world, "Tick me", format="video")
+    item = b.checklist[0]
+    login(world.designer)
+
+    url = f"{quick_url(world, b.number)}/checklist/{item.id}"
+    response = client.post(url, data={"done": "1"})
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'data-checklist-done="1" data-checklist-total="{len(b.checklist)}"' in html
+    assert 'aria-pressed="true"' in html and "<html" not in html
+    db_session.expire_all()
+    assert db_session.get(type(item), item.id).done is True
+    events = db_session.scalars(select(Activity).where(Activity.brick_id == b.id)).all()
+    assert any(e.kind.value == "checklist" for e in events)
+
+    # without the CSRF token nothing changes; a bad value is a 400
+    assert client.post(url, data={"done": "0"}, csrf=False).status_code == 400
+    assert client.post(url, data={"done": "maybe"}).status_code == 400
+    db_session.expire_all()
+    assert db_session.get(type(item), item.id).done is True
+    assert (
+        client.post(
+            f"{quick_url(world, b.number)}/checklist/999999", data={"done": "1"}
+        ).status_code
+        == 404
+    )
+
+
+def test_a_comment_in_the_quick_view_is_posted_once_and_an_empty_one_keeps_the_form(
+    client, db_session, world, login
+):
+    b = make_brick(db_session, world, "Talk", format="video")
+    login(world.designer)
+    url = f"{quick_url(world, b.number)}/comments"
+
+    empty = client.post(url, data={"body": "   ", "once": "tok-1"})
+    assert empty.status_code == 422
+    assert 'aria-invalid="true"' in empty.get_data(as_text=True)
+
+    first = client.post(url, data={"body": "Looks *good*", "once": "tok-2"})
+    again = client.post(url, data={"body": "Looks *good*", "once": "tok-2"})  # sent twice
+
+    assert first.status_code == again.status_code == 200
+    html = first.get_data(as_text=True)
+    assert "Your comment is posted." in html and "Looks <em>good</em>" in html
+    assert "Dan Designer" in html
+    db_session.expire_all()
+    assert len(db_session.scalars(select(Comment).where(Comment.brick_id == b.id)).all()) == 1
+
+
+def test_the_quick_view_costs_the_same_queries_whatever_the_comments_and_history(
+    client, db_session, world, login, queries
+):
+    from tracker.backlog.services import add_comment
+
+    small = make_brick(db_session, world, "Small", format="video")
+    big = make_brick(db_session, world, "Big", format="video")
+    for n in range(40):
+        add_comment(db_session, big, author=world.designer, body=f"c{n}", now=utcnow())
+    db_session.flush()
+    login(world.manager)
+    client.get(quick_url(world, small.number))  # warm what a first request loads once
+
+    counts = []
+    for b in (small, big):
+        with queries() as counter:
+            assert client.get(quick_url(world, b.number)).status_code == 200
+        counts.append(counter.count)
+
+    assert counts[0] == counts[1]

@@ -40,7 +40,7 @@ def test_the_quick_view_edits_a_title_and_closes_without_a_page_load(
     expect(dialog.locator("[data-quick-title]")).to_have_text("Brique 1")
     dialog.locator("input[name=title]").fill("Brique renommée")
     with page.expect_response(lambda r: r.url.endswith(f"/board/{number}/quick")) as answer:
-        dialog.locator("button[type=submit]").click()
+        dialog.locator("[data-quick-form] button[type=submit]").click()
 
     assert answer.value.status == 200
     expect(dialog.locator("[data-quick-status]")).to_contain_text(
@@ -67,7 +67,7 @@ def test_a_refused_edit_shows_the_servers_message_in_the_dialog(page: Any, live_
 
     dialog.locator("input[name=title]").fill("Mine")
     with page.expect_response(lambda r: r.url.endswith(f"/board/{number}/quick")) as answer:
-        dialog.locator("button[type=submit]").click()
+        dialog.locator("[data-quick-form] button[type=submit]").click()
 
     assert answer.value.status == 409
     expect(dialog.locator("[data-quick-status]")).to_contain_text(
@@ -90,3 +90,32 @@ def test_without_javascript_a_card_leads_to_the_bricks_page(browser: Any, live_s
         assert page.url.endswith(f"/a/{setup.slug}/bricks/{setup.numbers[0]}")
     finally:
         context.close()
+
+
+def test_the_quick_view_ticks_the_definition_of_done_and_posts_a_comment_in_place(
+    page: Any, live_server: LiveServer
+):
+    setup = arrange(live_server, Role.DESIGNER)
+    number = setup.numbers[0]
+    dialog = open_quick_view(page, live_server, setup.slug, setup.email, number)
+    total = int(dialog.locator("[data-quick-brick]").get_attribute("data-checklist-total"))
+
+    dialog.locator(".checklist button").first.click()
+
+    expect(dialog.locator(".checklist button").first).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(f"#card-{number} .card-dod")).to_contain_text(f"1/{total}")
+    dialog.locator("[data-quick-post] button[type=submit]").click()  # empty: refused, kept open
+    expect(dialog.locator("[data-quick-post] textarea")).to_have_attribute("aria-invalid", "true")
+    dialog.locator("[data-quick-post] textarea").fill("Storyboard **validé**")
+    dialog.locator("[data-quick-post] button[type=submit]").click()
+
+    expect(dialog.locator(".comment strong", has_text="validé")).to_be_visible()
+    expect(dialog.locator(".quick-done")).to_contain_text("Your comment is posted.")
+    assert page.evaluate("() => window.sameDocument") is True  # never left the board
+    with live_server.session() as session:
+        academy = session.query(Academy).filter_by(slug=setup.slug).one()
+        brick = services.get_brick(session, academy, number)
+        assert brick.checklist_done == 1
+        assert [c.body for c in services.brick_comments(session, brick)] == [
+            "Storyboard **validé**"
+        ]

@@ -1,18 +1,22 @@
-"""A card's quick view: the brick's main fields in a dialog on the board, one field edited in
-place (static/js/quick-view.js).
+"""A card's quick view: the brick in a dialog on the board (static/js/quick-view.js): its main
+fields (title and owner edited in place), objectives, definition of done (ticked there), latest
+comments (one posted there) and latest history.
 
 `quick_view` answers an HTML fragment (the dialog's body, server-rendered so that labels,
 dates and escaping are the pages' own); `quick_edit` takes JSON and answers JSON: the new
 version and what the card shows, or an RFC 9457 problem naming the field at fault. The edit
 goes through the brick form's own service (sprints.scope.edit_brick: the board's rules and the
-version the person saw). Without JavaScript a card's title is a plain link to the brick's page.
+version the person saw). A tick and a comment are ordinary form posts (CSRF field, the brick
+page's forms and services) that answer the fragment again: the dialog shows the result, or the
+comment form with what was typed and its error. Without JavaScript a card's title is a plain
+link to the brick's page, where the same forms are.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, render_template, request
+from flask import abort, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -20,36 +24,103 @@ from flask_login import current_user
 from tracker.academies.services import brick_owners
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission, can
+from tracker.backlog import checklists, presenting, services
 from tracker.backlog.bloom import BLOOM_LABELS
+from tracker.backlog.forms import CommentBrickForm, TickItemForm
 from tracker.backlog.labels import FORMAT_LABELS
-from tracker.backlog.models import Brick
+from tracker.backlog.models import Brick, Comment
 from tracker.backlog.services import load_brick_page
 from tracker.board import bp
 from tracker.board.presenting import avatar_colour, initials
 from tracker.db import db, parse_whole, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.sprints import scope
-from tracker.web import problem, requires
+from tracker.web import problem, requires, submit, submit_once
 
 TITLE_MAX = Brick.title.type.length or 200
+COMMENTS_SHOWN = 3  # the latest comments; the brick's page has them all
+HISTORY_SHOWN = 5  # the latest events
+
+
+def _fragment(
+    number: int,
+    *,
+    comment_form: CommentBrickForm | None = None,
+    status: int = 200,
+    message: str = "",
+) -> Any:
+    """The dialog's body, in a fixed number of queries (services.brick_page)."""
+    page = services.brick_page(db.session, g.academy, number, history_limit=HISTORY_SHOWN)
+    brick = page.brick
+    can_edit = can(current_user, Permission.BRICK_EDIT, g.academy)
+    owners = brick_owners(db.session, g.academy) if can_edit else []
+    if brick.owner is not None and brick.owner not in owners and can_edit:
+        owners.append(brick.owner)  # keeps an owner who has since changed role
+    return (
+        render_template(
+            "board/_quick_view.html",
+            brick=brick,
+            can_edit=can_edit,
+            may_tick=can(current_user, Permission.CHECKLIST_TICK, g.academy, brick=brick),
+            may_comment=can(current_user, Permission.BRICK_COMMENT, g.academy, brick=brick),
+            owners=owners,
+            comments=page.comments[-COMMENTS_SHOWN:],
+            comments_total=len(page.comments),
+            comment_form=comment_form or CommentBrickForm(),
+            history=[presenting.present_activity(event, page.book) for event in page.events],
+            history_total=page.history_total,
+            book=page.book,
+            message=message,
+            format_label=FORMAT_LABELS[brick.format],
+            BLOOM_LABELS=BLOOM_LABELS,
+        ),
+        status,
+    )
 
 
 @bp.route("/board/<int:number>/quick")
 @requires(Permission.BOARD_VIEW)
 def quick_view(number: int) -> Any:
+    return _fragment(number)
+
+
+@bp.route("/board/<int:number>/quick/checklist/<int:item_id>", methods=["POST"])
+@requires(Permission.CHECKLIST_TICK)
+def quick_tick(number: int, item_id: int) -> Any:
+    """Tick (done=1) or untick (done=0) one item of the definition of done; the fragment again."""
     brick = load_brick_page(db.session, g.academy, number)
-    can_edit = can(current_user, Permission.BRICK_EDIT, g.academy)
-    owners = brick_owners(db.session, g.academy) if can_edit else []
-    if brick.owner is not None and brick.owner not in owners and can_edit:
-        owners.append(brick.owner)  # keeps an owner who has since changed role
-    return render_template(
-        "board/_quick_view.html",
-        brick=brick,
-        can_edit=can_edit,
-        owners=owners,
-        format_label=FORMAT_LABELS[brick.format],
-        BLOOM_LABELS=BLOOM_LABELS,
+    item = checklists.get_checklist_item(brick, item_id)
+    form = TickItemForm()
+    wanted = form.done.data == "1"
+    if not submit(
+        form,
+        lambda: checklists.tick_checklist_item(
+            db.session, brick, item, done=wanted, actor=current_user, now=utcnow()
+        ),
+    ):
+        abort(400)
+    db.session.expire_all()  # the fragment reads the brick as saved
+    return _fragment(number)
+
+
+@bp.route("/board/<int:number>/quick/comments", methods=["POST"])
+@requires(Permission.BRICK_COMMENT)
+def quick_comment(number: int) -> Any:
+    """Post a comment (once per display of the form); the fragment again, with the typed text
+    and its error when refused."""
+    brick = load_brick_page(db.session, g.academy, number)
+    form = CommentBrickForm()
+    done = submit_once(
+        form,
+        Comment,
+        lambda: services.add_comment(
+            db.session, brick, author=current_user, body=form.body.data or "", now=utcnow()
+        ),
     )
+    if done:
+        db.session.expire_all()
+        return _fragment(number, message=_("Your comment is posted."))
+    return _fragment(number, comment_form=form, status=done.status)
 
 
 class InvalidEdit(ValueError):
