@@ -164,6 +164,61 @@ def test_a_view_is_removed_by_its_owner(db_session, world, client, login):
     assert saved_views.views_of(db_session, world.academy, world.manager) == []
 
 
+def test_a_shared_view_is_listed_for_the_team_under_its_authors_name(
+    db_session, world, client, login
+):
+    login(world.designer)
+    response = client.post(
+        url(world, "/views?format=video"), data={"name": "Team videos", "shared": "y"}
+    )
+    assert response.status_code == 303
+    [view] = saved_views.views_of(db_session, world.academy, world.designer)
+    assert view.shared is True
+    mine = client.get(url(world)).get_data(as_text=True)
+    assert 'Team videos</a> <span class="badge">shared</span>' in mine
+
+    login(world.manager)
+    page = client.get(url(world)).get_data(as_text=True)
+    assert "Team views" in page
+    assert re.search(r">Team videos</a> <small[^>]*>by Dan Designer</small>", page)
+    # a private view of the designer's stays theirs
+    saved_views.save_view(db_session, world.academy, world.designer, "Secret", {"q": "s"})
+    db_session.commit()
+    assert ">Secret</a>" not in client.get(url(world)).get_data(as_text=True)
+
+    login(world.vendor)  # a vendor's member is not offered the team's views
+    assert "Team videos" not in client.get(url(world)).get_data(as_text=True)
+
+
+def test_only_builders_share_and_a_manager_may_remove_a_shared_view(
+    db_session, world, client, login
+):
+    login(world.vendor)
+    refused = client.post(url(world, "/views?format=video"), data={"name": "V", "shared": "y"})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "Only a manager or a designer shares a view." in html and 'value="V"' in html
+    assert saved_views.views_of(db_session, world.academy, world.vendor) == []
+
+    shared = saved_views.save_view(
+        db_session, world.academy, world.designer, "Ours", {"q": "a"}, shared=True, may_share=True
+    )
+    private = saved_views.save_view(db_session, world.academy, world.designer, "Own", {"q": "b"})
+    managers = saved_views.save_view(
+        db_session, world.academy, world.manager, "Boss", {"q": "c"}, shared=True, may_share=True
+    )
+    db_session.commit()
+    login(world.designer)  # not the author, not a manager: another's shared view stays
+    assert client.post(url(world, f"/views/{managers.id}/delete")).status_code == 404
+    login(world.manager)
+    assert client.post(url(world, f"/views/{private.id}/delete")).status_code == 404
+    assert client.post(url(world, f"/views/{shared.id}/delete")).status_code == 303
+    db_session.expire_all()
+    assert db_session.get(SavedView, shared.id) is None
+    assert db_session.get(SavedView, private.id) is not None
+    assert db_session.get(SavedView, managers.id) is not None
+
+
 def test_saved_views_are_in_the_personal_export_and_erased(db_session, world):
     saved_views.save_view(db_session, world.academy, world.designer, "Mine", {"format": "video"})
     db_session.flush()
@@ -173,6 +228,7 @@ def test_saved_views_are_in_the_personal_export_and_erased(db_session, world):
             "academy": world.academy.slug,
             "name": "Mine",
             "filters": "format=video",
+            "shared": False,
             "created_at": exported[0]["created_at"],
         }
     ]
@@ -190,6 +246,10 @@ def test_the_backlog_page_runs_as_many_queries_with_many_views(
             saved_views.save_view(
                 db_session, world.academy, world.manager, f"N{views}-{n}", {"q": "x"}
             )
+            saved_views.save_view(
+                db_session, world.academy, world.designer, f"T{views}-{n}", {"q": "y"},
+                shared=True, may_share=True,
+            )  # fmt: skip
         db_session.commit()
         with queries() as counter:
             assert client.get(url(world)).status_code == 200

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     SearchField,
     SelectField,
     SelectMultipleField,
@@ -161,6 +162,7 @@ class SaveViewForm(FlaskForm):
         validators=[DataRequired(), Length(max=80)],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
+    shared = BooleanField(_l("Share with the team"))
 
 
 class AssignBricksForm(FlaskForm):

@@ -28,7 +28,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker import spreadsheets
-from tracker.auth.permissions import Permission, brick_scope
+from tracker.auth.permissions import Permission, brick_scope, can
 from tracker.backlog import bp, io, queries, reorder, saved_views, services
 from tracker.backlog.list_forms import (
     AssignBricksForm,
@@ -92,6 +92,11 @@ def _render_index(
             quick_form=quick_form or QuickAddForm(formdata=None),
             view_form=view_form or SaveViewForm(formdata=None),
             saved_views=saved_views.views_of(db.session, g.academy, current_user),
+            team_views=[]
+            if filters.scope is not None  # a vendor's member: their own views only
+            else saved_views.shared_views(db.session, g.academy, current_user),
+            may_share=_may_share(),
+            is_manager=can(current_user, Permission.MEMBER_MANAGE, g.academy),
             view_args=saved_views.view_args,
             selected=selected or set(),
         ),
@@ -148,6 +153,13 @@ def quick_add() -> Any:
     return _back_to_list(carried, brick, page)
 
 
+def _may_share() -> bool:
+    """Managers and designers share views with the academy's team."""
+    return can(current_user, Permission.BRICK_CREATE, g.academy) and (
+        brick_scope(current_user, g.academy) is None
+    )
+
+
 @bp.route("/backlog/views", methods=["POST"])
 @requires(Permission.BRICK_VIEW)
 def save_view() -> Any:
@@ -157,7 +169,13 @@ def save_view() -> Any:
     done = submit(
         form,
         lambda: saved_views.save_view(
-            db.session, g.academy, current_user, form.name.data or "", carried
+            db.session,
+            g.academy,
+            current_user,
+            form.name.data or "",
+            carried,
+            shared=bool(form.shared.data),
+            may_share=_may_share(),
         ),
     )
     if not done or done.value is None:
@@ -169,10 +187,14 @@ def save_view() -> Any:
 @bp.route("/backlog/views/<int:view_id>/delete", methods=["POST"])
 @requires(Permission.BRICK_VIEW)
 def delete_view(view_id: int) -> Any:
-    """Remove one of the person's views (another person's is a 404: views are private)."""
+    """Remove one of the person's views, or (a manager) one shared with the academy; any other
+    is a 404: private views are nobody else's business."""
     _form, _filters_now, carried, _options = _filters()
     try:
-        view = saved_views.own_view(db.session, g.academy, current_user, view_id)
+        view = saved_views.removable_view(
+            db.session, g.academy, current_user, view_id,
+            is_manager=can(current_user, Permission.MEMBER_MANAGE, g.academy),
+        )  # fmt: skip
     except NotFound:
         abort(404)
     done = submit(ConfirmForm(), lambda: saved_views.delete_view(db.session, view))

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 from tracker.history import EventMixin
@@ -319,15 +320,19 @@ class TrainingNeed(AcademyRow, Base):
 
 
 class SavedView(AcademyRow, Base):
-    """A person's named backlog filters, theirs alone: the query string of the filtered list
-    (only the filter arguments, as tracker.backlog.saved_views keeps them). Saving under a name
-    already used replaces that view's filters."""
+    """A person's named backlog filters: the query string of the filtered list (only the filter
+    arguments, as tracker.backlog.saved_views keeps them). Saving under a name already used
+    replaces that view's filters. Private unless `shared`: then the academy's team lists it too
+    (not a vendor's member)."""
 
     __tablename__ = "saved_view"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(80))
     query: Mapped[str] = mapped_column(String(2000))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise")
 
     __table_args__ = (UniqueConstraint("academy_id", "user_id", "name"),)

@@ -1,6 +1,10 @@
 """Saved views of the backlog: a person names the filters they use often and finds them again
-in one click. A view is personal (nobody else lists it) and holds only filter arguments, as
-a query string (the list's address: links to it are the same as a shared filtered view)."""
+in one click. A view holds only filter arguments, as a query string (the list's address:
+links to it are the same as a shared filtered view). It is personal unless its author shares
+it with the academy (a manager or a designer may): then the academy's team lists it beside
+their own, under its author's name; a vendor's member is not offered the team's views (their
+names speak of bricks they do not see). A shared view is changed or removed by its author;
+a manager may also remove it."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tracker.academies.models import Academy
 from tracker.auth.models import User
@@ -33,11 +37,37 @@ def views_of(session: Session, academy: Academy, user: User) -> list[SavedView]:
     )
 
 
+def shared_views(session: Session, academy: Academy, user: User) -> list[SavedView]:
+    """The views other members share with the academy, with their author."""
+    return list(
+        session.scalars(
+            select(SavedView)
+            .where(
+                SavedView.academy_id == academy.id,
+                SavedView.user_id != user.id,
+                SavedView.shared.is_(True),
+            )
+            .options(joinedload(SavedView.user))
+            .order_by(func.lower(SavedView.name), SavedView.id)
+        )
+    )
+
+
 def save_view(
-    session: Session, academy: Academy, user: User, name: str, filters: dict[str, str]
+    session: Session,
+    academy: Academy,
+    user: User,
+    name: str,
+    filters: dict[str, str],
+    *,
+    shared: bool = False,
+    may_share: bool = False,
 ) -> SavedView:
-    """Keep `filters` (the valid filter arguments of the list) under `name`; a name the person
-    already uses gets the new filters (two saves at once: one view, the last filters)."""
+    """Keep `filters` (the valid filter arguments of the list) under `name`, shared with the
+    academy or not; a name the person already uses gets the new filters (two saves at once:
+    one view, the last filters)."""
+    if shared and not may_share:
+        raise DomainError(_("Only a manager or a designer shares a view."))
     name = " ".join(name.split())
     if not name:
         raise DomainError(_("Name the view."), field="name")
@@ -67,7 +97,9 @@ def save_view(
             )
         try:
             with session.begin_nested():
-                view = SavedView(academy_id=academy.id, user_id=user.id, name=name, query=query)
+                view = SavedView(
+                    academy_id=academy.id, user_id=user.id, name=name, query=query, shared=shared
+                )
                 session.add(view)
             return view
         except IntegrityError:
@@ -76,6 +108,7 @@ def save_view(
             if existing is None:  # pragma: no cover - the index said it exists
                 raise
     existing.query = query
+    existing.shared = shared
     session.flush()
     return existing
 
@@ -90,13 +123,17 @@ def _named(session: Session, academy: Academy, user: User, name: str) -> SavedVi
     )
 
 
-def own_view(session: Session, academy: Academy, user: User, view_id: int) -> SavedView:
-    """One of the person's views (someone else's is not found: a view is private)."""
+def removable_view(
+    session: Session, academy: Academy, user: User, view_id: int, *, is_manager: bool
+) -> SavedView:
+    """One of the person's views, or for a manager a view shared with the academy; any other
+    is not found (a private view is nobody else's business)."""
+    mine = SavedView.user_id == user.id
     view = session.scalar(
         select(SavedView).where(
             SavedView.id == view_id,
             SavedView.academy_id == academy.id,
-            SavedView.user_id == user.id,
+            (mine | SavedView.shared.is_(True)) if is_manager else mine,
         )
     )
     if view is None:
@@ -118,14 +155,22 @@ def view_args(view: SavedView) -> dict[str, str]:
 def export_for(session: Session, user: User) -> list[dict[str, Any]]:
     """The person's saved views, for their personal data export."""
     rows = session.execute(
-        select(Academy.slug, SavedView.name, SavedView.query, SavedView.created_at)
+        select(
+            Academy.slug, SavedView.name, SavedView.query, SavedView.shared, SavedView.created_at
+        )
         .join(Academy, Academy.id == SavedView.academy_id)
         .where(SavedView.user_id == user.id)
         .order_by(Academy.slug, SavedView.name)
     ).all()
     return [
-        {"academy": slug, "name": name, "filters": query, "created_at": created.isoformat()}
-        for slug, name, query, created in rows
+        {
+            "academy": slug,
+            "name": name,
+            "filters": query,
+            "shared": shared,
+            "created_at": created.isoformat(),
+        }
+        for slug, name, query, shared, created in rows
     ]
 
 
