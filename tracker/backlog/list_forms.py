@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat, LearningPath
-from tracker.backlog.queries import UNASSIGNED, BacklogChoices, BacklogFilters
+from tracker.backlog.queries import SORTS, UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
 from tracker.db import INTEGER_MAX
 from tracker.forms import BoundedIntegerField, choices, once_field, optional_number, whole
@@ -56,6 +56,14 @@ class FilterBacklogForm(FlaskForm):
     sprint = SelectField(_l("Sprint"), default="")
     release = SelectField(_l("Release"), default="")
     language = SelectField(_l("Language"), default="")
+    # The column sorted by (queries.SORTS; "-" first: descending), set by the table's headers.
+    sort = SelectField(
+        _l("Sorted by"),
+        default="",
+        choices=choices(
+            [("", ""), *[(f"{sign}{name}", name) for name in SORTS for sign in ("", "-")]]
+        ),
+    )
 
     def __init__(self, formdata: Any, *, options: BacklogChoices, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
@@ -108,6 +116,7 @@ class FilterBacklogForm(FlaskForm):
             if self.language.data and not self.language.errors
             else None,
             text=_printable(self.q.data or "")[:200],
+            sort="" if self.sort.errors else self.sort.data or "",
         )
 
 

@@ -52,7 +52,7 @@ from tracker.web import (
     submit_once,
 )
 
-FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language")
+FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "language", "sort")
 
 
 def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str], Any]:
@@ -86,6 +86,7 @@ def _render_index(
             filter_form=filter_form,
             filters=filters,
             carried=carried,
+            unsorted={k: v for k, v in carried.items() if k != "sort"},
             page=page,
             assign_form=assign_form,
             move_form=MoveBrickForm(formdata=None),

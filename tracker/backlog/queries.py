@@ -43,6 +43,9 @@ class BacklogFilters:
     release_id: int | None = None
     language: str | None = None
     text: str = ""
+    # The column the list is sorted by (a key of SORTS; "-" before it: descending); "" is the
+    # backlog's own order, by rank. Not a filter: it hides nothing.
+    sort: str = ""
     # Who is looking: a condition narrowing the bricks they may see (permissions.brick_scope;
     # a vendor's member), not a filter they chose.
     scope: Any = None
@@ -130,6 +133,47 @@ def backlog_totals(session: Session, academy: Academy, filters: BacklogFilters) 
     return Totals(int(count), int(points or 0), int(minutes or 0))
 
 
+# Columns a person may sort the list by (rank, the priority order, stays the default). Rows
+# without a value come last in both directions; ties keep the priority order.
+SORTS: dict[str, Any] = {
+    "key": Brick.number,
+    "title": folded(Brick.title),
+    "format": Brick.format,
+    "duration": Brick.learner_minutes,
+    "points": Brick.estimate_points,
+    "stage": Stage.position,
+    "owner": folded(User.display_name),
+}
+
+
+def sort_order(sort: str) -> tuple[str, bool] | None:
+    """("title", descending?) for "title" or "-title"; None for the priority order."""
+    name = sort.removeprefix("-")
+    return (name, sort.startswith("-")) if name in SORTS and sort else None
+
+
+def _sorted_ids(
+    session: Session, academy: Academy, filters: BacklogFilters, offset: int, limit: int
+) -> list[int]:
+    """The page's brick ids in the order of the column chosen (filters.sort)."""
+    name, descending = sort_order(filters.sort) or ("key", False)
+    column = SORTS[name]
+    query = select(Brick.id).where(*filter_conditions(academy, filters))
+    if name == "stage":
+        query = query.join(Stage, Stage.id == Brick.stage_id)
+    elif name == "owner":
+        query = query.outerjoin(User, User.id == Brick.owner_id)
+    return list(
+        session.scalars(
+            query.order_by(
+                column.is_(None), column.desc() if descending else column, Brick.rank, Brick.id
+            )
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
 def _with_positions(academy: Academy) -> Any:
     """Each brick's 1-based position in the whole backlog (a window over the academy)."""
     return (
@@ -154,6 +198,29 @@ def backlog_page(
     pages = max(1, math.ceil(totals.count / per_page))
     page = min(max(1, page), pages)
     first_index = (page - 1) * per_page
+    shown = (
+        joinedload(Brick.stage),
+        joinedload(Brick.sprint),
+        joinedload(Brick.release),
+        joinedload(Brick.learning_path),
+        joinedload(Brick.owner),
+    )
+    if sort_order(filters.sort) is not None:
+        # Sorted by a column: the page's ids in that order, then their rows and positions in
+        # the whole backlog (one query more than the priority order).
+        ids = _sorted_ids(session, academy, filters, first_index, per_page)
+        positions = _with_positions(academy)
+        found = {
+            brick.id: (brick, int(position))
+            for brick, position in session.execute(
+                select(Brick, positions.c.position)
+                .join(positions, positions.c.brick_id == Brick.id)
+                .where(Brick.id.in_(ids))
+                .options(*shown)
+            ).all()
+        }
+        rows = [found[id_] for id_ in ids if id_ in found]
+        return BacklogPage(rows=rows, totals=totals, page=page, pages=pages, per_page=per_page)
     # The page's ids first (an index scan), then only those rows joined to what they show:
     # joining before the LIMIT would join and sort the whole backlog.
     page_ids = (
@@ -163,13 +230,6 @@ def backlog_page(
         .offset(first_index)
         .limit(per_page)
         .subquery("page_ids")
-    )
-    shown = (
-        joinedload(Brick.stage),
-        joinedload(Brick.sprint),
-        joinedload(Brick.release),
-        joinedload(Brick.learning_path),
-        joinedload(Brick.owner),
     )
     if filters.active:
         # Hidden rows still count: each row's position in the whole backlog, by a window.
