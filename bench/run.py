@@ -398,14 +398,26 @@ def start_server(
 
 
 def plan(args: argparse.Namespace) -> list[Job]:
-    names = args.cases or list(CASES)
-    unknown = [name for name in names if name not in CASES]
+    """The jobs: each case at each of --sizes, or at its own size when named `case:size`
+    (`board:1000 round-results:2000`: pages of different sizes compared in one run)."""
+    asked: dict[str, list[int] | None] = {}
+    for name in args.cases or list(CASES):
+        base, _, size = name.partition(":")
+        if size and not size.isdigit():
+            raise SystemExit(f"not a size: {name}")
+        asked.setdefault(base, [])
+        own = asked[base]
+        if size and own is not None:
+            own.append(int(size))
+        elif not size:
+            asked[base] = None  # --sizes
+    unknown = [name for name in asked if name not in CASES]
     if unknown:
         raise SystemExit(f"unknown case(s): {', '.join(unknown)}; known: {', '.join(CASES)}")
     jobs = [
         Job(CASES[name], size)
-        for name in dict.fromkeys(names)
-        for size in (args.sizes if CASES[name].sized else [None])
+        for name, own in asked.items()
+        for size in ((own or args.sizes) if CASES[name].sized else [None])
     ]
     # The floor runs last, so that it can take the size of the pages measured before it.
     return sorted(jobs, key=lambda job: job.case.server == "floor")
@@ -414,7 +426,9 @@ def plan(args: argparse.Namespace) -> list[Job]:
 def main(argv: list[str] | None = None) -> int:
     cpus = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", help="cases to run (default: all; see --list)")
+    parser.add_argument(
+        "cases", nargs="*", help="cases to run (default: all; see --list); case:size for one size"
+    )
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per case")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")

@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from tracker import config as config_module
 from tracker import logs
-from tracker.db import INTEGER_MAX, Database, _immediate, count_queries
+from tracker.db import INTEGER_MAX, Database, _immediate, _reads_first, count_queries
 from tracker.db import db as database  # not `db`: that would shadow the tracker.db module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -277,7 +277,7 @@ def _register_link_issuers() -> None:
 def _init_request_hooks(app: Flask) -> None:
     from flask import abort
 
-    from tracker.web import access_of
+    from tracker.web import access_of, reads_first_of
 
     @app.url_value_preprocessor
     def fresh_request_state(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
@@ -290,6 +290,9 @@ def _init_request_hooks(app: Flask) -> None:
         # Reads begin deferred transactions; writes begin immediately (see tracker.db). Set
         # here, before any blueprint preprocessor loads something from the database.
         g._immediate_token = _immediate.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        # A write view may read before taking the write lock (tracker.web.reads_first).
+        view = app.view_functions.get(request.endpoint or "")
+        g._reads_first_token = _reads_first.set(reads_first_of(view))
         if app.config["QUERY_COUNT_HEADER"]:
             g._query_counter_cm = count_queries()
             g._query_counter = g._query_counter_cm.__enter__()
@@ -317,3 +320,6 @@ def _init_request_hooks(app: Flask) -> None:
         token = g.pop("_immediate_token", None)
         if token is not None:
             _immediate.reset(token)
+        reading = g.pop("_reads_first_token", None)
+        if reading is not None:
+            _reads_first.reset(reading)

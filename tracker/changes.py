@@ -54,15 +54,29 @@ class ChangeCounter(Base):
     shown_on_pages = False  # bumping a counter is not itself a change
 
 
+_READ = "tracker.counters_read"
+
+
 def counters(session: Session, academy_id: int) -> tuple[int, int]:
-    """The academy's counter and the shared one (0 when never bumped): one query."""
+    """The academy's counter and the shared one (0 when never bumped): one query, read once per
+    transaction (a page keeping several things under them asks several times)."""
+    read: dict[int, tuple[int, int]] = session.info.setdefault(_READ, {})
+    if academy_id in read:
+        return read[academy_id]
     rows = session.execute(
         select(ChangeCounter.scope, ChangeCounter.value).where(
             ChangeCounter.scope.in_((SHARED, academy_id))
         )
     )
     found: dict[int, int] = {row[0]: row[1] for row in rows}
-    return found.get(academy_id, 0), found.get(SHARED, 0)
+    read[academy_id] = (found.get(academy_id, 0), found.get(SHARED, 0))
+    return read[academy_id]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read(session: Session, _transaction: Any) -> None:
+    # A new transaction may see other commits' bumps; this one's own bump ends it.
+    session.info.pop(_READ, None)
 
 
 def pending(session: Session) -> bool:

@@ -174,6 +174,33 @@ def deferred_transactions() -> Iterator[None]:
         _immediate.reset(token)
 
 
+# A write request that mostly reads before it writes (a card's move: the academy, the session,
+# the roles, then a few statements of writing) may read first, outside any transaction, and take
+# SQLite's write lock only when it begins writing (`begin_writing`, which the board's and the
+# backlog's lock calls), so that two such requests hold the lock for their writing only. Any
+# statement other than a SELECT met before that begins the write transaction first: nothing is
+# ever written outside a transaction. PostgreSQL is not concerned (its writers lock rows).
+_reads_first: contextvars.ContextVar[bool] = contextvars.ContextVar("reads_first", default=False)
+_READING = "tracker.reading_outside_a_transaction"
+
+
+@contextmanager
+def reads_first() -> Iterator[None]:
+    token = _reads_first.set(True)
+    try:
+        yield
+    finally:
+        _reads_first.reset(token)
+
+
+def begin_writing(session: Session) -> None:
+    """Take SQLite's write lock now (BEGIN IMMEDIATE) when this transaction has only read so far,
+    outside a transaction (`reads_first`); nothing to do otherwise."""
+    connection = session.connection()
+    if connection.info.pop(_READING, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -192,7 +219,25 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
+        if _immediate.get() and _reads_first.get():
+            connection.info[_READING] = True  # SQLite's autocommit until begin_writing
+            return
+        connection.info.pop(_READING, None)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def on_end(connection: Any) -> None:
+        connection.info.pop(_READING, None)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_writing(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        if connection.info.get(_READING) and statement.lstrip()[:6].upper() != "SELECT":
+            del connection.info[_READING]
+            cursor.execute("BEGIN IMMEDIATE")
+            counter = _query_counter.get()
+            if counter is not None:
+                counter.count += 1
 
 
 class QueryCounter:

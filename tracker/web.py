@@ -79,6 +79,21 @@ def access_of(view: Callable[..., Any]) -> str | None:
     return getattr(view, ACCESS_ATTRIBUTE, None)
 
 
+READS_FIRST_ATTRIBUTE = "_brique_reads_first"
+
+
+def reads_first(view: F) -> F:
+    """A write view whose reads before its writing (the academy, the session, the roles, the
+    checks) run outside SQLite's write lock: its transaction begins IMMEDIATE only at the board's
+    lock or its first write (tracker.db.reads_first). Under `requires`, which copies it."""
+    setattr(view, READS_FIRST_ATTRIBUTE, True)
+    return view
+
+
+def reads_first_of(view: Callable[..., Any] | None) -> bool:
+    return bool(getattr(view, READS_FIRST_ATTRIBUTE, False))
+
+
 # -- Conditional requests ------------------------------------------------------------------------
 
 # Part of every validator: a new release of the application draws pages differently.

@@ -38,6 +38,13 @@
     });
   }
 
+  // A row says its brick's number in its id (brick-42) and its key in its key's cell (#k42).
+  function numberOf(row) { return parseInt(row.id.slice("brick-".length), 10); }
+  function keyOf(row) {
+    var code = document.getElementById("k" + numberOf(row));
+    return code ? code.textContent : "";
+  }
+
   function putBack(tbody, row, oldIndex) {
     var rows = Array.prototype.filter.call(tbody.children, function (r) { return r !== row; });
     tbody.insertBefore(row, rows[oldIndex] || null);
@@ -45,13 +52,13 @@
 
   function setUpDragAndDrop(table) {
     var tbody = table.tBodies[0];
-    if (!window.Sortable || !tbody || !tbody.querySelector("tr[data-number]")) { return; }
+    if (!window.Sortable || !tbody || !tbody.querySelector("tr[data-position]")) { return; }
     var busy = false;
     var dragText = table.getAttribute("data-drag-text") || "";
     tbody.querySelectorAll(".drag-handle").forEach(function (handle) { handle.title = dragText; });
     window.Sortable.create(tbody, {
       handle: ".drag-handle",
-      draggable: "tr[data-number]",
+      draggable: "tr[data-position]",
       // Sortable's own pointer tracking rather than HTML5 drag and drop: the same on every
       // browser and touch screen, and no text gets selected on the way.
       forceFallback: true,
@@ -64,12 +71,12 @@
         if (busy) { putBack(tbody, row, event.oldIndex); return; }
         var previous = row.previousElementSibling;
         var next = row.nextElementSibling;
-        var payload = { brick: parseInt(row.getAttribute("data-number"), 10) };
+        var payload = { brick: numberOf(row) };
         // Name a neighbour, not a position: right even when filters hide rows in between.
-        if (previous && previous.hasAttribute("data-number")) {
-          payload.after = parseInt(previous.getAttribute("data-number"), 10);
-        } else if (next && next.hasAttribute("data-number")) {
-          payload.before = parseInt(next.getAttribute("data-number"), 10);
+        if (previous && previous.hasAttribute("data-position")) {
+          payload.after = numberOf(previous);
+        } else if (next && next.hasAttribute("data-position")) {
+          payload.before = numberOf(next);
         } else { return; }
         var from = parseInt(row.getAttribute("data-position"), 10);
         busy = true;
@@ -94,7 +101,7 @@
         }).then(function (data) {
           renumber(tbody, row, from, data.position);
           announce(fill(table.getAttribute("data-moved-text") || "", {
-            key: row.getAttribute("data-key"), n: data.position
+            key: keyOf(row), n: data.position
           }), false);
         }).catch(function (error) {
           putBack(tbody, row, event.oldIndex);
@@ -114,19 +121,19 @@
   function rememberMoves(table) {
     // Each arrow is named by words said once in the page and its row's key (aria-labelledby);
     // its tooltip is the same words.
-    table.querySelectorAll(".move-form button[aria-labelledby]").forEach(function (button) {
+    table.querySelectorAll(".row-actions button[aria-labelledby]").forEach(function (button) {
       button.title = button.getAttribute("aria-labelledby").split(" ").map(function (id) {
         var named = document.getElementById(id);
         return named ? named.textContent : "";
       }).join(" ");
     });
     table.addEventListener("submit", function (event) {
-      var form = event.target.closest(".move-form");
-      var row = event.target.closest("tr[data-number]");
+      var form = event.target.closest(".row-actions form");
+      var row = event.target.closest("tr[data-position]");
       if (!form || !row || !event.submitter) { return; }
       try {
         window.sessionStorage.setItem(MOVE_KEY, JSON.stringify({
-          number: row.getAttribute("data-number"), action: event.submitter.value
+          number: String(numberOf(row)), action: event.submitter.value
         }));
       } catch (e) { /* storage refused: focus simply goes to the row */ }
     });

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from tests.factories import (
     add_brick,
@@ -22,7 +23,9 @@ from tests.factories import (
     respond,
 )
 from tracker.feedback.gate import evaluate_gate
-from tracker.feedback.models import GateMetric, QuestionKind, Severity
+from tracker.feedback.models import Answer, GateMetric, QuestionKind, Severity
+from tracker.feedback.results import forget_kept
+from tracker.feedback.results_views import forget_drawn
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -176,6 +179,8 @@ def test_the_page_runs_the_same_number_of_queries_for_5_or_60_responses(
 
     counts = []
     for round_ in (small, large):
+        forget_kept()  # nothing of either round kept: every figure computed, every chart drawn
+        forget_drawn()
         with queries() as counter:
             response = client.get(results_url(world, round_, "?dim=site&q=text"))
         assert response.status_code == 200
@@ -183,6 +188,38 @@ def test_the_page_runs_the_same_number_of_queries_for_5_or_60_responses(
 
     assert counts[0] == counts[1], counts
     assert counts[1] <= 30
+
+
+def test_an_open_rounds_text_answers_and_gate_preview_are_kept_until_an_answer_changes(
+    client, login, db_session, world, queries
+) -> None:
+    round_ = build_round(db_session, world, 5)
+    db_session.commit()  # counted: what is kept is keyed by the change counters
+    login(world.manager)
+    address = results_url(world, round_, "?q=text+4")
+
+    with queries() as first:
+        page = client.get(address).get_data(as_text=True)
+    with queries() as again:
+        kept = client.get(address).get_data(as_text=True)
+    # The gate's preview (invitations, responses, blocking items, CSAT and NPS answers) and the
+    # page of text answers (a count and a page) are not read again.
+    assert first.count - again.count >= 7, (first.count, again.count)
+    assert "text 4" in page and kept == page
+
+    answer = db_session.scalars(select(Answer).where(Answer.value_text == "text 4")).one()
+    answer.value_text = "text 4, edited"
+    add_item(db_session, round_, severity=Severity.BLOCKING)
+    db_session.commit()
+    after = client.get(address).get_data(as_text=True)
+
+    def blocking(html: str) -> str:  # the value in the gate's row "at most N blocking items"
+        found = re.search(r'<td class="num">\s*(\d+)\s*</td>\s*<td class="num">\s*≤', html)
+        assert found, "no blocking criterion"
+        return found.group(1)
+
+    assert "text 4, edited" in after
+    assert (blocking(page), blocking(after)) == ("1", "2")
 
 
 # -- Exports ----------------------------------------------------------------------------------

@@ -369,13 +369,40 @@ def test_the_delivery_log_forgets_what_finished_30_days_ago(committed, receiver)
     assert orphans == 0
 
 
-def test_emit_costs_one_query_when_nobody_listens(db_session, world, queries):
+def test_emit_costs_no_query_in_an_academy_without_endpoints(db_session, world, queries):
     def payload() -> dict:  # type: ignore[type-arg]
         raise AssertionError("computed although nobody listens")
 
+    assert world.academy.has_webhooks is False  # loaded in the session: nothing to look up
+    with queries() as counter:
+        assert emit(db_session, world.academy.id, "brick.created", payload, T0) is None
+    assert counter.count == 0
+
+
+def test_emit_costs_one_query_when_nobody_listens(db_session, world, receiver, queries):
+    def payload() -> dict:  # type: ignore[type-arg]
+        raise AssertionError("computed although nobody listens")
+
+    subscribe(db_session, world.academy, receiver, "/d", events=["brick.deleted"])
+    assert world.academy.has_webhooks is True
     with queries() as counter:
         assert emit(db_session, world.academy.id, "brick.created", payload, T0) is None
     assert counter.count == 1
+
+
+def test_an_academy_has_webhooks_until_its_last_endpoint_is_deleted(db_session, world, receiver):
+    first = subscribe(db_session, world.academy, receiver, "/e")
+    second = subscribe(db_session, world.academy, receiver, "/f")
+    services.set_enabled(db_session, second, False)
+
+    services.delete_endpoint(db_session, first)
+    kept = world.academy.has_webhooks  # a disabled endpoint left: still looked up
+    services.delete_endpoint(db_session, second)
+
+    assert kept is True
+    assert world.academy.has_webhooks is False
+    db_session.expire(world.academy)
+    assert world.academy.has_webhooks is False  # as stored
 
 
 def test_a_long_queue_is_sent_over_several_passes_in_order(committed, receiver):

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +69,9 @@ class Academy(Base):
     gate_min_nps: Mapped[float] = mapped_column(Float, default=0.0)
     gate_max_blocking: Mapped[int] = mapped_column(Integer, default=0)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the academy has a webhook endpoint (enabled or not), kept by tracker.webhooks'
+    # services: an event of an academy without one is not even looked up (webhooks.events.emit).
+    has_webhooks: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stages: Mapped[list[Stage]] = relationship(

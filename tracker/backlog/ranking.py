@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
 from tracker.backlog.models import Brick
+from tracker.db import begin_writing
 
 STEP = 1 << 16
 
@@ -27,9 +28,12 @@ def lock_backlog(session: Session, academy_id: int) -> None:
     academy (an Activity) takes a KEY SHARE lock on it, which FOR UPDATE would wait for, and
     an edit holding a brick's row while inserting its Activity would then deadlock with a move
     waiting for that row. SQLite serializes writers by itself (a write's transaction begins
-    IMMEDIATE, before its first read: tracker.db), and ignores FOR UPDATE: no statement there.
+    IMMEDIATE, before its first read: tracker.db), and ignores FOR UPDATE: no statement there,
+    but for a request that read first outside a transaction (tracker.db.reads_first, the
+    board's drops): its BEGIN IMMEDIATE is here.
     """
     if session.get_bind().dialect.name == "sqlite":
+        begin_writing(session)  # when the request read first (tracker.db.reads_first)
         return
     session.execute(
         select(Academy.id).where(Academy.id == academy_id).with_for_update(key_share=True)

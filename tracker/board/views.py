@@ -46,7 +46,15 @@ from tracker.board.queries import (
 )
 from tracker.db import db, parse_whole, utcnow
 from tracker.errors import Conflict, DomainError
-from tracker.web import attach_error, carried_args, conditional, problem, requires, see_other
+from tracker.web import (
+    attach_error,
+    carried_args,
+    conditional,
+    problem,
+    reads_first,
+    requires,
+    see_other,
+)
 
 FILTER_ARGS = ("sprint", "owner", "format", "path", "lanes", "done")
 
@@ -279,6 +287,7 @@ def _move_message(brick: Brick, stage: Stage, result: services.BoardMove) -> str
 
 @bp.route("/board/move", methods=["POST"])
 @requires(Permission.CARD_MOVE)
+@reads_first  # SQLite's write lock from the board's lock (move_card) to the commit only
 def move_json() -> Any:
     """{"brick": 42, "version": 3, "stage": 7, "after": 17} (or "before": 18, or "position": 1;
     none of them: the bottom), plus "override_reason" for a manager. Bricks by number."""

@@ -338,10 +338,33 @@ def _computed(session: Session, round_: FeedbackRound, dimension: Dimension | No
     return numeric, dict(counts), respondents
 
 
+# Other parts of the results page kept the same way (a page of free-text answers, the gate's
+# preview): per worker, per round, per what was asked and per state of the academy's data.
+_KEPT_PARTS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+KEPT_PARTS = 256
+
+
+def kept_part(session: Session, round_: FeedbackRound, asked: tuple[Any, ...], compute: Any) -> Any:
+    """`compute()` (plain values, never ORM objects: they outlive the session), computed once
+    per state of the academy's data (the change counters) for this round and `asked`, then
+    kept; computed afresh while the transaction has uncounted changes."""
+    if changes.pending(session):
+        return compute()
+    key = (round_.id, asked, *changes.counters(session, round_.academy_id))
+    if key in _KEPT_PARTS:
+        _KEPT_PARTS.move_to_end(key)
+        return _KEPT_PARTS[key]
+    found = _KEPT_PARTS[key] = compute()
+    while len(_KEPT_PARTS) > KEPT_PARTS:
+        _KEPT_PARTS.popitem(last=False)
+    return found
+
+
 def forget_kept() -> None:
     """Empty the kept aggregates (the test suite rolls committed data back, which moves the
     change counters backwards: production never does)."""
     _KEPT.clear()
+    _KEPT_PARTS.clear()
 
 
 def round_results(

@@ -113,13 +113,16 @@ def _text_answers(round_: FeedbackRound, found: results.RoundResults) -> dict[st
     question_id = query_int("question")
     if question_id not in {q.id for q in text_questions}:
         question_id = None
+    query, page = query_text("q"), query_page()
     return {
-        "texts": results.text_answers(
+        # Two queries over every text answer (a count and a page): kept like the aggregates.
+        "texts": results.kept_part(
             db.session,
             round_,
-            query=query_text("q"),
-            question_id=question_id,
-            page=query_page(),
+            ("texts", question_id, query, page),
+            lambda: results.text_answers(
+                db.session, round_, query=query, question_id=question_id, page=page
+            ),
         ),
         "text_questions": text_questions,
         "text_question_id": question_id,
@@ -191,7 +194,11 @@ def round_results(round_id: int) -> Any:
         questions_html=_questions_html(round_, found, dimension),
         segments=found.segments,
         snapshot=snapshot,
-        preview=None if snapshot is not None else gate.compute_gate(db.session, round_),
+        preview=None
+        if snapshot is not None
+        else results.kept_part(
+            db.session, round_, ("gate",), lambda: gate.compute_gate(db.session, round_)
+        ),
         dimension=dimension,
         **_text_answers(round_, found),
         **RESULTS_PAGE_NAMES,

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
+from tracker.academies.models import Academy
 from tracker.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 
@@ -60,6 +62,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _known_without_webhooks(session: Session, academy_id: int) -> bool:
+    """The academy is loaded in the session (not expired) and has no webhook endpoint."""
+    academy = session.identity_map.get(identity_key(Academy, academy_id))
+    if not isinstance(academy, Academy) or "has_webhooks" not in academy.__dict__:
+        return False
+    return not academy.has_webhooks
+
+
 def new_message_id() -> str:
     return "msg_" + secrets.token_hex(16)
 
@@ -74,10 +84,14 @@ def emit(
     """Record that `event_type` happened in the academy, for every endpoint subscribed to it.
 
     `payload` (the event's `data`) may be a function, called only when some endpoint listens:
-    nothing is written, nor computed, when none does (the common case costs one query).
-    A disabled endpoint misses the events of its disabled time.
+    nothing is written, nor computed, when none does. Nor is anything looked up when the
+    academy, loaded in this session, has no endpoint at all (Academy.has_webhooks: the common
+    case costs no query; one when the academy is not loaded). A disabled endpoint misses the
+    events of its disabled time.
     """
     event_type = EventType(event_type).value
+    if _known_without_webhooks(session, academy_id):
+        return None
     endpoints = [
         endpoint
         for endpoint in session.scalars(

@@ -100,6 +100,7 @@ def create_endpoint(
         created_at=now,
     )
     session.add(endpoint)
+    academy.has_webhooks = True  # its events are looked up from now on (events.emit)
     session.flush()
     return endpoint, secret
 
@@ -137,8 +138,17 @@ def set_enabled(session: Session, endpoint: WebhookEndpoint, enabled: bool) -> W
 
 
 def delete_endpoint(session: Session, endpoint: WebhookEndpoint) -> None:
+    academy_id = endpoint.academy_id
     session.delete(endpoint)
     session.flush()
+    academy = session.get(Academy, academy_id)
+    if academy is not None:
+        academy.has_webhooks = bool(
+            session.scalar(
+                select(WebhookEndpoint.id).where(WebhookEndpoint.academy_id == academy_id).limit(1)
+            )
+        )
+        session.flush()
 
 
 @dataclass(frozen=True)
