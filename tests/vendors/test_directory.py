@@ -245,3 +245,35 @@ def test_a_vendors_member_is_offered_only_what_their_bricks_name(db_session, wor
     page = client.get(f"/a/{slug}/backlog").get_data(as_text=True)
     for shown in ("Hidden path", "Hidden sprint", "Hidden release", "Dan Designer", ">it<"):
         assert shown in page, shown
+
+
+def test_the_vendors_contact_sends_a_quote_for_one_brick(db_session, world, client, login):
+    from decimal import Decimal
+
+    from tracker.vendors.models import Quote, QuoteStatus
+    from tracker.vendors.quotes import actual_by_brick
+
+    ours, _other = _two_bricks_of_the_studio(db_session, world)
+    slug = world.academy.slug
+    login(world.vendor)
+    portal = client.get(f"/a/{slug}/vendor").get_data(as_text=True)
+    assert f"/a/{slug}/vendor/bricks/{ours.number}/quote" in portal
+    url = f"/a/{slug}/vendor/bricks/{ours.number}/quote"
+    bad = client.post(url, data={"amount": "-3", "currency": "EUR", "days": "4"})
+    assert bad.status_code == 422 and 'value="4"' in bad.get_data(as_text=True)
+    sent = client.post(url, data={"amount": "1200.50", "currency": "EUR", "days": "4"})
+    assert sent.status_code == 303
+    quote = db_session.scalars(select(Quote)).one()
+    assert (quote.brick_id, quote.specification_id, quote.vendor_id) == (
+        ours.id, None, world.studio.id,
+    )  # fmt: skip
+    assert (quote.amount, quote.status) == (Decimal("1200.50"), QuoteStatus.PENDING)
+    # Another brick of the academy is not theirs to quote: as if it did not exist.
+    stranger = ours.number + 2
+    assert client.get(f"/a/{slug}/vendor/bricks/{stranger}/quote").status_code == 404
+    # The manager sees what it is for and accepts it: the brick's actual cost.
+    login(world.manager)
+    listed = client.get(f"/a/{slug}/quotes/").get_data(as_text=True)
+    assert f"{world.academy.key_prefix}-{ours.number} Ours one" in listed
+    client.post(f"/a/{slug}/quotes/{quote.id}/decide", data={"decision": "accept"})
+    assert actual_by_brick(db_session, world.academy)[ours.id] == {"EUR": Decimal("1200.50")}
