@@ -64,7 +64,8 @@ INFRASTRUCTURE = (
 #   attachments files on bricks and feedback items              auth, backlog (history), feedback
 #   workspace  "my work", notifications, digests                auth, mail, backlog, feedback,
 #                                                               releases
-#   vendors    directory, specifications, quotes, scorecard     academies, backlog, feedback
+#   vendors    directory, specifications, quotes, scorecard     academies, backlog, feedback,
+#                                                               learning (outcomes)
 DOMAINS = (
     "auth",
     "mail",

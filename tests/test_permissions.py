@@ -508,6 +508,18 @@ def _portal_spec_url(suffix: str) -> Path:
     )
 
 
+def _studio_brick_url(suffix: str) -> Path:
+    """A brick of the world's vendor, on the vendor's side of the app."""
+
+    def path(w: World, s: Session) -> str:
+        brick = make_brick(s, w, "Studio brick")
+        brick.vendor_id = w.studio.id
+        s.flush()
+        return f"/a/{w.academy.slug}/vendor/bricks/{brick.number}{suffix}"
+
+    return path
+
+
 def _quote_url(suffix: str) -> Path:
     def path(w: World, s: Session) -> str:
         from decimal import Decimal
@@ -970,6 +982,7 @@ ROUTES: dict[str, Route] = {
         _portal_spec_url("/answer"), "POST", allowed={"vendor"}, data={"answer": "OK"}
     ),
     "vendors.new_quote": Route(_portal_spec_url("/quote"), allowed={"vendor"}),
+    "vendors.portal_brick_quote": Route(_studio_brick_url("/quote"), allowed={"vendor"}),
     "vendors.quote_list": Route(academy("quotes/"), allowed={"manager"}),
     "vendors.quote": Route(_quote_url("/"), allowed={"manager"}),
     "vendors.decide_quote": Route(

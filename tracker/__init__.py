@@ -264,6 +264,7 @@ def _register_link_issuers() -> None:
     from tracker.attachments.services import export_for
     from tracker.auth.services import register_erase_step, register_export_section
     from tracker.backlog import saved_views
+    from tracker.backlog.services import clear_reviews_of
 
     register_export_section("attachments", export_for)
     register_export_section("saved_views", saved_views.export_for)
@@ -272,6 +273,7 @@ def _register_link_issuers() -> None:
     register_export_section("api_access", api_services.export_for)
     register_erase_step(saved_views.erase_for)
     register_erase_step(api_services.erase_for)
+    register_erase_step(clear_reviews_of)
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -8,7 +8,14 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from tests.factories import BASE_URL, make_brick
+from tests.factories import (
+    BASE_URL,
+    change_brick,
+    make_brick,
+    make_path,
+    make_release,
+    make_sprint,
+)
 from tracker.academies.models import AcademyInvitation, Membership, Role
 from tracker.academies.services import accept_invitation, change_role, get_membership
 from tracker.db import utcnow
@@ -191,3 +198,82 @@ def test_a_vendors_contact_may_own_a_brick_of_their_vendor(db_session, world):
         owner_id=world.vendor.id,
     )  # fmt: skip
     assert brick.owner_id == world.vendor.id
+
+
+def test_a_vendors_member_is_offered_only_what_their_bricks_name(db_session, world, client, login):
+    """The backlog's filters list the paths, sprints, releases, owners and languages on the
+    vendor's bricks only: nothing of the academy's other bricks, nor the names of its members."""
+    ours_path, other_path = (
+        make_path(db_session, world, "Ours path"),
+        make_path(db_session, world, "Hidden path"),
+    )
+    ours_sprint, other_sprint = (
+        make_sprint(db_session, world, "Ours sprint"),
+        make_sprint(db_session, world, "Hidden sprint"),
+    )
+    ours_release, other_release = (
+        make_release(db_session, world.academy),
+        make_release(db_session, world.academy),
+    )
+    ours_release.name, other_release.name = "Ours release", "Hidden release"
+    ours = make_brick(
+        db_session, world, "Ours", learning_path_id=ours_path.id, sprint_id=ours_sprint.id,
+        release_id=ours_release.id, language="de",
+    )  # fmt: skip
+    make_brick(
+        db_session, world, "Theirs", learning_path_id=other_path.id, sprint_id=other_sprint.id,
+        release_id=other_release.id, language="it", owner_id=world.designer.id,
+    )  # fmt: skip
+    services.assign_bricks(db_session, world.studio, world.academy, [ours.number])
+    db_session.expire_all()
+    change_brick(db_session, ours, world.manager, owner_id=world.vendor.id)
+    db_session.commit()
+    slug = world.academy.slug
+
+    login(world.vendor)
+    page = client.get(f"/a/{slug}/backlog").get_data(as_text=True)
+    for shown in ("Ours path", "Ours sprint", "Ours release", "Vic Vendor", ">de<"):
+        assert shown in page, shown
+    for hidden in ("Hidden", "Dan Designer", "Maya Manager", "Sam Stakeholder", ">it<"):
+        assert hidden not in page, hidden
+    # A stale link naming another brick's path filters nothing and shows nothing of it.
+    page = client.get(f"/a/{slug}/backlog?path={other_path.id}").get_data(as_text=True)
+    assert "Hidden" not in page and "Ours" in page
+
+    # The manager is offered everything.
+    login(world.manager)
+    page = client.get(f"/a/{slug}/backlog").get_data(as_text=True)
+    for shown in ("Hidden path", "Hidden sprint", "Hidden release", "Dan Designer", ">it<"):
+        assert shown in page, shown
+
+
+def test_the_vendors_contact_sends_a_quote_for_one_brick(db_session, world, client, login):
+    from decimal import Decimal
+
+    from tracker.vendors.models import Quote, QuoteStatus
+    from tracker.vendors.quotes import actual_by_brick
+
+    ours, _other = _two_bricks_of_the_studio(db_session, world)
+    slug = world.academy.slug
+    login(world.vendor)
+    portal = client.get(f"/a/{slug}/vendor").get_data(as_text=True)
+    assert f"/a/{slug}/vendor/bricks/{ours.number}/quote" in portal
+    url = f"/a/{slug}/vendor/bricks/{ours.number}/quote"
+    bad = client.post(url, data={"amount": "-3", "currency": "EUR", "days": "4"})
+    assert bad.status_code == 422 and 'value="4"' in bad.get_data(as_text=True)
+    sent = client.post(url, data={"amount": "1200.50", "currency": "EUR", "days": "4"})
+    assert sent.status_code == 303
+    quote = db_session.scalars(select(Quote)).one()
+    assert (quote.brick_id, quote.specification_id, quote.vendor_id) == (
+        ours.id, None, world.studio.id,
+    )  # fmt: skip
+    assert (quote.amount, quote.status) == (Decimal("1200.50"), QuoteStatus.PENDING)
+    # Another brick of the academy is not theirs to quote: as if it did not exist.
+    stranger = ours.number + 2
+    assert client.get(f"/a/{slug}/vendor/bricks/{stranger}/quote").status_code == 404
+    # The manager sees what it is for and accepts it: the brick's actual cost.
+    login(world.manager)
+    listed = client.get(f"/a/{slug}/quotes/").get_data(as_text=True)
+    assert f"{world.academy.key_prefix}-{ours.number} Ours one" in listed
+    client.post(f"/a/{slug}/quotes/{quote.id}/decide", data={"decision": "accept"})
+    assert actual_by_brick(db_session, world.academy)[ours.id] == {"EUR": Decimal("1200.50")}

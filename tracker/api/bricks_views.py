@@ -103,15 +103,17 @@ def get_brick(number: int) -> Any:
 
 def _checked_form(form_class: type[BrickForm], values: dict[str, Any], brick: Brick | None) -> Any:
     form = form_class(formdata=form_data(values), meta={"csrf": False})
-    picks = services.brick_choices(db.session, g.academy)
+    picks = services.brick_choices(
+        db.session, g.academy, vendor_id=brick.vendor_id if brick is not None else None
+    )
     form.set_choices(
         stages=picks.stages, sprints=picks.sprints, releases=picks.releases,
-        learning_paths=picks.learning_paths, owners=picks.owners,
+        learning_paths=picks.learning_paths, owners=picks.owners, reviewers=picks.reviewers,
         locale=presenting.current_locale_code(),
         current_language=brick.language if brick is not None else None,
     )  # fmt: skip
-    if brick is not None and brick.owner is not None:
-        form.keep_current(form.owner_id, brick.owner_id, brick.owner.display_name)
+    if brick is not None:
+        form.keep_people(brick)
     return validated(form)
 
 

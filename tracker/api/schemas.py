@@ -57,6 +57,7 @@ class BrickFields(Base):
     release_id = _id(allow_none=True)
     learning_path_id = _id(allow_none=True)
     owner_id = _id(allow_none=True)
+    reviewer_id = _id(allow_none=True)
     vendor = ma.fields.String(validate=ma.validate.Length(max=120))
     target_audience = ma.fields.String(validate=ma.validate.Length(max=255))
     language = ma.fields.String(validate=ma.validate.Length(max=8))

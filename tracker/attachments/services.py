@@ -77,21 +77,39 @@ def _store(
     small = files.thumbnail(data) if media_type in files.IMAGE_TYPES else None
     if media_type in files.IMAGE_TYPES and small is None:
         raise DomainError(_("This image cannot be read."), field="file")
+    return _keep(
+        session, academy_id, filename=name, media_type=media_type, data=data, thumbnail=small,
+        now=now, **owner,
+    )  # fmt: skip
+
+
+def _keep(
+    session: Session,
+    academy_id: int,
+    *,
+    filename: str,
+    media_type: str,
+    data: bytes,
+    thumbnail: bytes | None,
+    now: dt.datetime,
+    **owner: Any,
+) -> Attachment:
+    """The attachment row of checked content, and its bytes (and thumbnail) in the storage."""
     attachment = Attachment(
         academy_id=academy_id,
-        filename=name,
+        filename=filename,
         media_type=media_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
-        has_thumbnail=small is not None,
+        has_thumbnail=thumbnail is not None,
         created_at=now,
         **owner,
     )
     session.add(attachment)
     session.flush()
     storage().put(session, attachment, ORIGINAL, data)
-    if small is not None:
-        storage().put(session, attachment, THUMBNAIL, small)
+    if thumbnail is not None:
+        storage().put(session, attachment, THUMBNAIL, thumbnail)
     session.flush()
     return attachment
 
@@ -171,22 +189,12 @@ def copy_to_brick(
 ) -> Attachment:
     """The same file on a brick (an item turned into a brick brings its screenshots along),
     recorded in the brick's history."""
-    copy = Attachment(
-        academy_id=brick.academy_id,
-        brick_id=brick.id,
-        uploaded_by_id=None,
-        filename=attachment.filename,
-        media_type=attachment.media_type,
-        size=attachment.size,
-        sha256=attachment.sha256,
-        has_thumbnail=attachment.has_thumbnail,
-        created_at=now,
-    )
-    session.add(copy)
-    session.flush()
-    storage().put(session, copy, ORIGINAL, content(session, attachment))
-    if attachment.has_thumbnail:
-        storage().put(session, copy, THUMBNAIL, content(session, attachment, thumbnail=True))
+    small = content(session, attachment, thumbnail=True) if attachment.has_thumbnail else None
+    copy = _keep(
+        session, brick.academy_id, filename=attachment.filename,
+        media_type=attachment.media_type, data=content(session, attachment), thumbnail=small,
+        now=now, brick_id=brick.id, uploaded_by_id=None,
+    )  # fmt: skip
     record_activity(
         session, brick, ActivityKind.ATTACHED, actor=actor,
         changes={HISTORY_FIELD: [None, copy.filename]}, at=now,

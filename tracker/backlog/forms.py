@@ -124,6 +124,14 @@ class BrickForm(FlaskForm):
     release_id = SelectField(_l("Release"), coerce=optional_int)
     learning_path_id = SelectField(_l("Learning path"), coerce=optional_int)
     owner_id = SelectField(_l("Owner"), coerce=optional_int)
+    reviewer_id = SelectField(
+        _l("Reviewer"),
+        coerce=optional_int,
+        description=_l(
+            "A manager or designer of the academy, or a contact of the vendor the brick is "
+            "assigned to."
+        ),
+    )
     vendor = StringField(
         _l("Vendor"),
         validators=[Optional(), Length(max=120)],
@@ -161,6 +169,7 @@ class BrickForm(FlaskForm):
         learning_paths: Iterable[Any],
         owners: Iterable[Any],
         locale: str,
+        reviewers: Iterable[Any] = (),
         current_language: str | None = None,
     ) -> None:
         """Fill the selects with this academy's things (the view loads them). The languages are
@@ -179,6 +188,9 @@ class BrickForm(FlaskForm):
         self.owner_id.choices = choices(
             [("", _l("Nobody yet")), *[(str(u.id), u.display_name) for u in owners]]
         )
+        self.reviewer_id.choices = choices(
+            [("", _l("Nobody yet")), *[(str(u.id), u.display_name) for u in reviewers]]
+        )
         codes = list(BRICK_LANGUAGES)
         if current_language and current_language not in codes:
             codes.append(current_language)  # keep a language set by an import
@@ -189,6 +201,15 @@ class BrickForm(FlaskForm):
         if value is None or any(optional_int(c.value) == value for c in field.choices or []):
             return
         field.choices = [*field.choices, *choices([(str(value), label)])]
+
+    def keep_people(self, brick: Any, names: dict[int, str] | None = None) -> None:
+        """The brick's owner and reviewer stay choices (and in `names`, the conflict table's)
+        even when the lists no longer offer them (a designer who left...)."""
+        for field, person in ((self.owner_id, brick.owner), (self.reviewer_id, brick.reviewer)):
+            if person is not None:
+                if names is not None:
+                    names.setdefault(person.id, person.display_name)
+                self.keep_current(field, person.id, person.display_name)
 
     def ensure_blank_objectives(self) -> None:
         blanks = sum(1 for entry in self.objectives if not entry.statement.data)
@@ -209,6 +230,7 @@ class BrickForm(FlaskForm):
             "release_id": self.release_id.data,
             "learning_path_id": self.learning_path_id.data,
             "owner_id": self.owner_id.data,
+            "reviewer_id": self.reviewer_id.data,
             "vendor": self.vendor.data or "",
             "target_audience": self.target_audience.data or "",
             "language": self.language.data or "fr",

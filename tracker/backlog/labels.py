@@ -41,6 +41,7 @@ FIELD_LABELS = {
     "release_id": _l("Release"),
     "learning_path_id": _l("Learning path"),
     "owner_id": _l("Owner"),
+    "reviewer_id": _l("Reviewer"),
     "vendor": _l("Vendor"),
     "target_audience": _l("Target audience"),
     "language": _l("Language"),

@@ -57,9 +57,10 @@ FILTER_ARGS = ("q", "format", "path", "stage", "owner", "sprint", "release", "la
 
 def _filters() -> tuple[FilterBacklogForm, queries.BacklogFilters, dict[str, str], Any]:
     """The filter form from the query string, the filters, the args to carry along, choices."""
-    options = queries.backlog_choices(db.session, g.academy)
+    scope = brick_scope(current_user, g.academy)
+    options = queries.backlog_choices(db.session, g.academy, scope)
     form = FilterBacklogForm(request.args, options=options)
-    filters = dataclasses.replace(form.to_filters(), scope=brick_scope(current_user, g.academy))
+    filters = dataclasses.replace(form.to_filters(), scope=scope)
     return form, filters, carried_args(form, FILTER_ARGS), options
 
 

@@ -129,6 +129,11 @@ class Brick(AcademyRow, Base):
         ForeignKey("learning_path.id", ondelete="SET NULL")
     )
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Who reviews it: a manager or designer, or a contact of the vendor building it
+    # (backlog.services checks; erasing the person clears it).
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     vendor: Mapped[str] = mapped_column(String(120), default="")
     # The vendor building it (tracker/vendors): its members see and work on this brick only.
     vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendor.id", ondelete="RESTRICT"))
@@ -152,6 +157,7 @@ class Brick(AcademyRow, Base):
     release: Mapped[Release | None] = relationship()
     learning_path: Mapped[LearningPath | None] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     objectives: Mapped[list[LearningObjective]] = relationship(
         back_populates="brick",

@@ -50,6 +50,9 @@ def describe(name: str, value: Any, book: services.NameBook) -> str:
     if name in ("stage_id", "sprint_id", "release_id", "learning_path_id", "owner_id"):
         names = getattr(book, name)
         return names.get(value) or _("#%(id)s (deleted)", id=value)
+    if name == "reviewer_id":  # a person, like the owner
+        names = book.owner_id
+        return names.get(value) or _("#%(id)s (deleted)", id=value)
     if name == "language":
         return language_name(str(value), current_locale_code())
     if name == "objectives":

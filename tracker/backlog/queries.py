@@ -310,9 +310,16 @@ class BacklogChoices:
     languages: list[str]
 
 
-def backlog_choices(session: Session, academy: Academy) -> BacklogChoices:
-    """The academy's stages, paths, sprints, releases, possible owners and languages in use."""
+def backlog_choices(session: Session, academy: Academy, scope: Any = None) -> BacklogChoices:
+    """The academy's stages, paths, sprints, releases, possible owners and languages in use.
+
+    With a `scope` (permissions.brick_scope: a vendor's member), the paths, sprints, releases,
+    owners and languages are only those on the bricks in that scope: the filters name nothing
+    of the bricks the person may not see (the stages are the academy's workflow, shown on every
+    brick)."""
     mine: dict[str, Any] = {"academy_id": academy.id}
+    if scope is not None:
+        return _scoped_choices(session, academy, scope)
     return BacklogChoices(
         stages=list_stages(session, academy),
         paths=rows.all_in(session, LearningPath, LearningPath.position, LearningPath.id, **mine),
@@ -323,14 +330,51 @@ def backlog_choices(session: Session, academy: Academy) -> BacklogChoices:
             session, Release, Release.target_date.is_(None), Release.target_date, Release.id, **mine
         ),
         owners=brick_owners(session, academy),
-        languages=sorted(
-            {
-                str(language)
-                for language in session.scalars(
-                    select(Brick.language).where(Brick.academy_id == academy.id).distinct()
-                )
-                if language
-            }
-            | {"fr", "en"}
+        languages=_languages(session, [Brick.academy_id == academy.id]),
+    )
+
+
+def _languages(session: Session, conditions: list[Any]) -> list[str]:
+    used = session.scalars(select(Brick.language).where(*conditions).distinct())
+    return sorted({str(language) for language in used if language} | {"fr", "en"})
+
+
+def _scoped_choices(session: Session, academy: Academy, scope: Any) -> BacklogChoices:
+    """backlog_choices narrowed to the bricks matching `scope` (one query per list)."""
+    seen = [Brick.academy_id == academy.id, scope]
+
+    def used(column: Any) -> Any:
+        return select(column).where(*seen, column.is_not(None))
+
+    return BacklogChoices(
+        stages=list_stages(session, academy),
+        paths=list(
+            session.scalars(
+                select(LearningPath)
+                .where(LearningPath.id.in_(used(Brick.learning_path_id)))
+                .order_by(LearningPath.position, LearningPath.id)
+            )
         ),
+        sprints=list(
+            session.scalars(
+                select(Sprint)
+                .where(Sprint.id.in_(used(Brick.sprint_id)))
+                .order_by(Sprint.start_date.is_(None), Sprint.start_date, Sprint.id)
+            )
+        ),
+        releases=list(
+            session.scalars(
+                select(Release)
+                .where(Release.id.in_(used(Brick.release_id)))
+                .order_by(Release.target_date.is_(None), Release.target_date, Release.id)
+            )
+        ),
+        owners=list(
+            session.scalars(
+                select(User)
+                .where(User.id.in_(used(Brick.owner_id)))
+                .order_by(folded(User.display_name), User.id)
+            )
+        ),
+        languages=_languages(session, seen),
     )

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -32,6 +32,7 @@ from tracker.backlog.models import (
     LearningObjective,
     LearningPath,
 )
+from tracker.collation import folded
 from tracker.db import INTEGER_MAX
 from tracker.errors import Conflict, DomainError, NotFound
 from tracker.releases.models import Release
@@ -52,6 +53,7 @@ def brick_data(brick: Brick) -> dict[str, Any]:
         "release_id": brick.release_id,
         "learning_path_id": brick.learning_path_id,
         "owner_id": brick.owner_id,
+        "reviewer_id": brick.reviewer_id,
         "version": brick.version,
         "updated_at": brick.updated_at,
     }
@@ -89,6 +91,7 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "release_id",
     "learning_path_id",
     "owner_id",
+    "reviewer_id",
     "vendor",
     "target_audience",
     "language",
@@ -254,8 +257,11 @@ def _set_objectives(brick: Brick, objectives: list[tuple[str, BloomLevel]]) -> N
     del brick.objectives[len(objectives) :]
 
 
-def _check_references(session: Session, academy: Academy, values: dict[str, Any]) -> None:
-    """Every id given must belong to this academy (never trust a posted id)."""
+def _check_references(
+    session: Session, academy: Academy, values: dict[str, Any], *, vendor_id: int | None = None
+) -> None:
+    """Every id given must belong to this academy (never trust a posted id). `vendor_id`: the
+    vendor the brick is assigned to (whose contacts may review it)."""
     models: dict[str, Any] = {
         "stage_id": Stage,
         "sprint_id": Sprint,
@@ -283,6 +289,59 @@ def _check_references(session: Session, academy: Academy, values: dict[str, Any]
                 _("The owner must be a manager, a designer or a vendor's contact here."),
                 field="owner_id",
             )
+    reviewer_id = values.get("reviewer_id")
+    if reviewer_id is not None and not may_review(session, academy, reviewer_id, vendor_id):
+        raise DomainError(
+            _(
+                "The reviewer must be a manager or a designer here, or a contact of the vendor "
+                "the brick is assigned to."
+            ),
+            field="reviewer_id",
+        )
+
+
+def may_review(session: Session, academy: Academy, user_id: int, vendor_id: int | None) -> bool:
+    """Whether this person may review a brick assigned to `vendor_id` (None: to no vendor): a
+    manager or designer of the academy, or a contact of that vendor (never of another)."""
+    membership = session.execute(
+        select(Membership.role, Membership.vendor_id).where(
+            Membership.academy_id == academy.id, Membership.user_id == user_id
+        )
+    ).first()
+    if membership is None:
+        return False
+    role, their_vendor = membership
+    if role in (Role.MANAGER, Role.DESIGNER):
+        return True
+    return role == Role.VENDOR and vendor_id is not None and their_vendor == vendor_id
+
+
+def brick_reviewers(session: Session, academy: Academy, vendor_id: int | None) -> list[User]:
+    """Who may review a brick assigned to `vendor_id`, by name (the edit form's choices)."""
+    allowed: ColumnElement[bool] = Membership.role.in_((Role.MANAGER, Role.DESIGNER))
+    if vendor_id is not None:
+        allowed = or_(
+            allowed, and_(Membership.role == Role.VENDOR, Membership.vendor_id == vendor_id)
+        )
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.academy_id == academy.id, allowed)
+            .order_by(folded(User.display_name), User.id)
+        )
+    )
+
+
+def clear_reviews_of(session: Session, user: User) -> None:
+    """Erasing a person (auth.services.erase_user's step): they review no brick any more (the
+    version moves on, so that an edit form opened before cannot put them back unseen)."""
+    session.execute(
+        update(Brick)
+        .where(Brick.reviewer_id == user.id)
+        .values(reviewer_id=None, version=Brick.version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _check_sprint_scope(session: Session, *sprint_ids: int | None) -> None:
@@ -440,7 +499,7 @@ def apply_changes(
     _check_values(values)
     # Only new values are checked: a brick keeps an owner who has since changed role.
     changed = {k: v for k, v in values.items() if plain(getattr(brick, k)) != plain(v)}
-    _check_references(session, brick.academy, changed)
+    _check_references(session, brick.academy, changed, vendor_id=brick.vendor_id)
     if "sprint_id" in changed and not scope_checked:
         _check_sprint_scope(session, brick.sprint_id, changed["sprint_id"])
     cleaned_objectives = None if objectives is None else _clean_objectives(objectives)
@@ -551,6 +610,7 @@ def load_brick_page(session: Session, academy: Academy, number: int) -> Brick:
             joinedload(Brick.release),
             joinedload(Brick.learning_path),
             joinedload(Brick.owner),
+            joinedload(Brick.reviewer),
             joinedload(Brick.created_by),
             selectinload(Brick.objectives),
             selectinload(Brick.checklist),
@@ -619,9 +679,10 @@ def name_book(session: Session, academy: Academy, user_ids: set[int]) -> NameBoo
 def _user_ids_in(events: list[Activity], brick: Brick) -> set[int]:
     ids = {item.done_by_id for item in brick.checklist if item.done_by_id}
     for event in events:
-        pair = (event.changes or {}).get("owner_id")
-        if isinstance(pair, list):
-            ids.update(value for value in pair if isinstance(value, int))
+        for field in ("owner_id", "reviewer_id"):
+            pair = (event.changes or {}).get(field)
+            if isinstance(pair, list):
+                ids.update(value for value in pair if isinstance(value, int))
     return ids
 
 
@@ -657,9 +718,13 @@ class BrickChoices:
     releases: list[Any]
     learning_paths: list[LearningPath]
     owners: list[User]
+    reviewers: list[User]
 
 
-def brick_choices(session: Session, academy: Academy) -> BrickChoices:
+def brick_choices(
+    session: Session, academy: Academy, *, vendor_id: int | None = None
+) -> BrickChoices:
+    """`vendor_id`: the vendor the brick is assigned to (its contacts may review it)."""
     mine: dict[str, Any] = {"academy_id": academy.id}
     return BrickChoices(
         stages=list_stages(session, academy),
@@ -671,4 +736,5 @@ def brick_choices(session: Session, academy: Academy) -> BrickChoices:
             session, LearningPath, LearningPath.position, LearningPath.name, **mine
         ),
         owners=brick_owners(session, academy),
+        reviewers=brick_reviewers(session, academy, vendor_id),
     )

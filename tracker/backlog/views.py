@@ -147,26 +147,29 @@ def tick(number: int, item_id: int) -> Any:
 
 def _prepare(form: BrickForm, brick: Brick | None = None) -> services.NameBook:
     """Fill the form's lists for this academy; return the names for the conflict table."""
-    picks = services.brick_choices(db.session, g.academy)
+    picks = services.brick_choices(
+        db.session, g.academy, vendor_id=brick.vendor_id if brick is not None else None
+    )
     form.set_choices(
         stages=picks.stages,
         sprints=picks.sprints,
         releases=picks.releases,
         learning_paths=picks.learning_paths,
         owners=picks.owners,
+        reviewers=picks.reviewers,
         locale=current_locale_code(),
         current_language=brick.language if brick is not None else None,
     )
+    people = {u.id: u.display_name for u in (*picks.owners, *picks.reviewers)}
     book = services.NameBook(
         stage_id={s.id: s.name for s in picks.stages},
         sprint_id={s.id: s.name for s in picks.sprints},
         release_id={r.id: r.name for r in picks.releases},
         learning_path_id={p.id: p.name for p in picks.learning_paths},
-        owner_id={u.id: u.display_name for u in picks.owners},
+        owner_id=people,
     )
-    if brick is not None and brick.owner is not None:
-        book.owner_id.setdefault(brick.owner.id, brick.owner.display_name)
-        form.keep_current(form.owner_id, brick.owner_id, brick.owner.display_name)
+    if brick is not None:
+        form.keep_people(brick, book.owner_id)
     return book
 
 

@@ -4,6 +4,7 @@ the budget and export it for finance."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, flash, g, render_template
@@ -12,7 +13,9 @@ from flask_login import current_user
 
 from tracker import spreadsheets
 from tracker.auth.permissions import Permission, vendor_of
+from tracker.backlog import services as brick_services
 from tracker.db import db, utcnow
+from tracker.errors import NotFound
 from tracker.vendors import bp, quotes, specs
 from tracker.vendors.forms import DecideQuoteForm, PlannedCostForm, QuoteForm
 from tracker.vendors.models import Quote
@@ -26,24 +29,42 @@ def new_quote(spec_id: int) -> Any:
         db.session, g.academy, spec_id, vendor_of(current_user, g.academy)
     )
     form = QuoteForm()
-    done = submit_once(
-        form,
-        Quote,
-        lambda: quotes.submit_quote(
-            db.session,
-            spec,
-            amount=form.amount.data,
-            currency=form.currency.data or "",
-            days=form.days.data,
-            valid_until=form.valid_until.data,
-            note=form.note.data or "",
-            actor=current_user,
-            now=utcnow(),
-        ),
-    )
+    return _quote_page(form, lambda: quotes.submit_quote(db.session, spec, **_quote_values(form)),
+                       spec=spec)  # fmt: skip
+
+
+@bp.route("/vendor/bricks/<int:number>/quote", methods=["GET", "POST"])
+@requires(Permission.VENDOR_PORTAL)
+def portal_brick_quote(number: int) -> Any:
+    """A quote for one brick of the vendor's (another brick: 404, as if it did not exist)."""
+    brick = brick_services.get_brick(db.session, g.academy, number)
+    vendor_id = vendor_of(current_user, g.academy)
+    if vendor_id is None or brick.vendor_id != vendor_id:
+        raise NotFound(_("No such brick."))
+    form = QuoteForm()
+    return _quote_page(
+        form, lambda: quotes.submit_brick_quote(db.session, brick, **_quote_values(form)),
+        brick=brick,
+    )  # fmt: skip
+
+
+def _quote_values(form: QuoteForm) -> dict[str, Any]:
+    return {
+        "amount": form.amount.data,
+        "currency": form.currency.data or "",
+        "days": form.days.data,
+        "valid_until": form.valid_until.data,
+        "note": form.note.data or "",
+        "actor": current_user,
+        "now": utcnow(),
+    }
+
+
+def _quote_page(form: QuoteForm, send: Callable[[], Quote], **about: Any) -> Any:
+    done = submit_once(form, Quote, send)
     if done:
         return success(_("Your quote is sent to the academy's managers."), "vendors.portal")
-    return render_template("vendors/quote_form.html", form=form, spec=spec), done.status
+    return render_template("vendors/quote_form.html", form=form, **about), done.status
 
 
 @bp.route("/quotes/")

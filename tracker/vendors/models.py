@@ -35,6 +35,7 @@ from tracker.history import EventMixin
 
 if TYPE_CHECKING:
     from tracker.auth.models import User
+    from tracker.backlog.models import Brick
 
 
 class LmsStandard(enum.StrEnum):
@@ -222,6 +223,8 @@ class Quote(AcademyRow, Base):
 
     vendor: Mapped[Vendor] = relationship()
     submitted_by: Mapped[User | None] = relationship()
+    specification: Mapped[Specification | None] = relationship()
+    brick: Mapped[Brick | None] = relationship("Brick")
 
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_not_negative"),

@@ -64,23 +64,60 @@ def submit_quote(
     """The vendor's quote for a specification they received."""
     if not spec.versions:
         raise DomainError(_("This specification was not sent yet."))
+    quote = Quote(academy_id=spec.academy_id, vendor_id=spec.vendor_id, specification_id=spec.id)
+    return _new_quote(
+        session, quote, amount=amount, currency=currency, days=days, valid_until=valid_until,
+        note=note, actor=actor, now=now,
+    )  # fmt: skip
+
+
+def submit_brick_quote(
+    session: Session,
+    brick: Brick,
+    *,
+    amount: Decimal | None,
+    currency: str,
+    days: int | None,
+    valid_until: dt.date | None,
+    note: str,
+    actor: User,
+    now: dt.datetime,
+) -> Quote:
+    """The vendor's quote for one brick assigned to them (the view checks it is theirs)."""
+    if brick.vendor_id is None:
+        raise DomainError(_("This brick is not assigned to a vendor."))
+    quote = Quote(academy_id=brick.academy_id, vendor_id=brick.vendor_id, brick_id=brick.id)
+    return _new_quote(
+        session, quote, amount=amount, currency=currency, days=days, valid_until=valid_until,
+        note=note, actor=actor, now=now,
+    )  # fmt: skip
+
+
+def _new_quote(
+    session: Session,
+    quote: Quote,
+    *,
+    amount: Decimal | None,
+    currency: str,
+    days: int | None,
+    valid_until: dt.date | None,
+    note: str,
+    actor: User,
+    now: dt.datetime,
+) -> Quote:
+    """Check the quote's figures, keep it pending, and record its submission."""
     if days is not None and not 0 <= days <= 10000:
         raise DomainError(_("Give a number of days between 0 and 10,000."), field="days")
     if valid_until is not None and valid_until < now.date():
         raise DomainError(_("The validity date has passed."), field="valid_until")
-    quote = Quote(
-        academy_id=spec.academy_id,
-        vendor_id=spec.vendor_id,
-        specification_id=spec.id,
-        amount=_amount(amount, "amount"),
-        currency=_currency(currency),
-        days=days,
-        valid_until=valid_until,
-        note=note or "",
-        status=QuoteStatus.PENDING,
-        submitted_at=now,
-        submitted_by_id=actor.id,
-    )
+    quote.amount = _amount(amount, "amount")
+    quote.currency = _currency(currency)
+    quote.days = days
+    quote.valid_until = valid_until
+    quote.note = note or ""
+    quote.status = QuoteStatus.PENDING
+    quote.submitted_at = now
+    quote.submitted_by_id = actor.id
     session.add(quote)
     session.flush()
     record(session, QuoteEvent, actor=actor, at=now, quote_id=quote.id, status=QuoteStatus.PENDING)
@@ -114,7 +151,11 @@ def list_quotes(session: Session, academy: Academy, *, vendor_id: int | None = N
     query = (
         select(Quote)
         .where(Quote.academy_id == academy.id)
-        .options(selectinload(Quote.vendor))
+        .options(
+            selectinload(Quote.vendor),
+            selectinload(Quote.specification),
+            selectinload(Quote.brick),
+        )
         .order_by(Quote.submitted_at.desc(), Quote.id.desc())
     )
     if vendor_id is not None:

@@ -9,18 +9,27 @@ of queries whatever the number of vendors and bricks.
   was first done (its history), per delivered brick;
 - beta: CSAT and NPS of the per-brick answers about their bricks (submitted responses, via
   tracker.feedback.metrics), blocking feedback items per brick;
-- cost per learner hour: accepted quotes over the learner time of the bricks that have a cost.
+- cost per learner hour: accepted quotes over the learner time of the bricks that have a cost;
+- outcomes after release, where the learning data exists: the completion rate of the learners
+  of their bricks whose release is released (learner-brick pairs, through
+  tracker.learning.outcomes).
+
+Over time: the last QUARTERS calendar quarters (the current one last), each with the bricks first
+done in it (delivered, on time, review cycles as above) and the completion rate of the bricks
+whose release was released in it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from tracker.academies.models import Academy, Stage, StageCategory
 from tracker.backlog.models import Activity, ActivityKind, Brick
@@ -34,10 +43,60 @@ from tracker.feedback.models import (
     ResponseState,
     Severity,
 )
-from tracker.releases.models import Release
+from tracker.learning.outcomes import brick_outcomes
+from tracker.releases.models import Release, ReleaseState
 from tracker.sprints.models import Sprint
 from tracker.vendors.models import Vendor
 from tracker.vendors.quotes import CENT, Money, actual_by_brick
+
+QUARTERS = 4
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int  # 1 to 4
+
+    @classmethod
+    def of(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def before(self) -> Quarter:
+        return Quarter(self.year, self.number - 1) if self.number > 1 else Quarter(self.year - 1, 4)
+
+
+def last_quarters(today: dt.date, count: int = QUARTERS) -> list[Quarter]:
+    """The `count` quarters up to today's, oldest first."""
+    found = [Quarter.of(today)]
+    while len(found) < count:
+        found.append(found[-1].before())
+    return found[::-1]
+
+
+@dataclass
+class Delivery:
+    """Bricks delivered (first done) in a span of time, their punctuality and review cycles,
+    and the learners of the bricks released then."""
+
+    delivered: int = 0
+    with_due_date: int = 0
+    on_time: int = 0
+    review_cycles: int = 0
+    enrolments: int = 0  # learner-brick pairs of released bricks with learning data
+    completions: int = 0
+    measured_bricks: int = 0  # released bricks with at least one learner
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.with_due_date * 100 if self.with_due_date else None
+
+    @property
+    def review_cycles_per_brick(self) -> float | None:
+        return self.review_cycles / self.delivered if self.delivered else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completions / self.enrolments * 100 if self.enrolments else None
 
 
 @dataclass
@@ -54,6 +113,13 @@ class VendorScore:
     tested_bricks: int = 0
     cost: Money = field(default_factory=dict)
     costed_minutes: int = 0
+    # Learners of their released bricks (all time), and the last quarters, oldest first.
+    outcomes: Delivery = field(default_factory=Delivery)
+    quarters: dict[Quarter, Delivery] = field(default_factory=dict)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.outcomes.completion_rate
 
     @property
     def on_time_rate(self) -> float | None:
@@ -84,8 +150,12 @@ class VendorScore:
         return {c: (a / hours).quantize(CENT, rounding=ROUND_HALF_UP) for c, a in self.cost.items()}
 
 
-def scorecard(session: Session, academy: Academy) -> list[VendorScore]:
-    """Every vendor of the academy (archived ones too: their record stays), by name."""
+def scorecard(
+    session: Session, academy: Academy, today: dt.date | None = None
+) -> list[VendorScore]:
+    """Every vendor of the academy (archived ones too: their record stays), by name, with the
+    last QUARTERS quarters up to `today` (UTC today when not given)."""
+    quarters = last_quarters(today or dt.datetime.now(dt.UTC).date())
     vendors = list(
         session.scalars(
             select(Vendor)
@@ -93,7 +163,7 @@ def scorecard(session: Session, academy: Academy) -> list[VendorScore]:
             .order_by(func.lower(Vendor.name), Vendor.id)
         )
     )
-    scores = {v.id: VendorScore(v) for v in vendors}
+    scores = {v.id: VendorScore(v, quarters={q: Delivery() for q in quarters}) for v in vendors}
     categories: dict[int, StageCategory] = dict(
         session.execute(
             select(Stage.id, Stage.category).where(Stage.academy_id == academy.id)
@@ -107,6 +177,8 @@ def scorecard(session: Session, academy: Academy) -> list[VendorScore]:
             Brick.learner_minutes,
             Sprint.end_date,
             Release.target_date,
+            Release.state,
+            Release.released_at,
         )
         .outerjoin(Sprint, Sprint.id == Brick.sprint_id)
         .outerjoin(Release, Release.id == Brick.release_id)
@@ -156,6 +228,13 @@ def scorecard(session: Session, academy: Academy) -> list[VendorScore]:
                 score.with_due_date += 1
                 if first_done.date() <= due:
                     score.on_time += 1
+            if first_done is not None and Quarter.of(first_done.date()) in score.quarters:
+                span = score.quarters[Quarter.of(first_done.date())]
+                span.delivered += 1
+                span.review_cycles += cycles
+                if due is not None:
+                    span.with_due_date += 1
+                    span.on_time += first_done.date() <= due
         if row.id in cost:
             for currency, amount in cost[row.id].items():
                 score.cost[currency] = score.cost.get(currency, Decimal(0)) + amount
@@ -203,4 +282,42 @@ def scorecard(session: Session, academy: Academy) -> list[VendorScore]:
             tested[vendor_id].add(brick_id)
     for vendor_id, ids in tested.items():
         scores[vendor_id].tested_bricks = len(ids)
+    _add_outcomes(session, academy, scores, bricks)
     return list(scores.values())
+
+
+def _add_outcomes(
+    session: Session, academy: Academy, scores: dict[int, VendorScore], bricks: Sequence[Any]
+) -> None:
+    """The learners of the vendors' released bricks: all time, and in the quarter of the
+    release (no query when no brick of theirs is released; a bounded number else)."""
+    released = {
+        row.id: row
+        for row in bricks
+        if row.state == ReleaseState.RELEASED and row.vendor_id in scores
+    }
+    if not released:
+        return
+    loaded = session.scalars(
+        select(Brick)
+        .join(Release, Release.id == Brick.release_id)
+        .where(
+            Brick.academy_id == academy.id,
+            Brick.vendor_id.is_not(None),
+            Release.state == ReleaseState.RELEASED,
+        )
+        .options(load_only(Brick.id, Brick.learner_minutes))
+    ).all()
+    for brick_id, outcome in brick_outcomes(session, loaded).items():
+        row = released.get(brick_id)
+        if row is None or not outcome.enrolled:
+            continue
+        score = scores[row.vendor_id]
+        spans = [score.outcomes]
+        if row.released_at is not None:
+            quarter = score.quarters.get(Quarter.of(row.released_at.date()))
+            spans += [quarter] if quarter is not None else []
+        for span in spans:
+            span.enrolments += outcome.enrolled
+            span.completions += outcome.completed
+            span.measured_bricks += 1

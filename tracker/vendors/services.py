@@ -279,6 +279,23 @@ def assign_bricks(
     count = int(result.rowcount or 0)  # type: ignore[attr-defined]
     if not count:
         raise NotFound(_("The selected bricks no longer exist."))
+    # A vendor's contact reviews only bricks of their vendor: one who reviewed a brick that
+    # leaves their vendor no longer does.
+    other_vendors_contacts = select(Membership.user_id).where(
+        Membership.academy_id == academy.id,
+        Membership.role == Role.VENDOR,
+        *([Membership.vendor_id != vendor.id] if vendor is not None else []),
+    )
+    session.execute(
+        update(Brick)
+        .where(
+            Brick.academy_id == academy.id,
+            Brick.number.in_(numbers),
+            Brick.reviewer_id.in_(other_vendors_contacts),
+        )
+        .values(reviewer_id=None)
+        .execution_options(synchronize_session=False)
+    )
     session.expire_all()
     return count
 

@@ -266,6 +266,9 @@ def portal() -> Any:
 @bp.route("/vendors/scorecard")
 @requires(Permission.VENDOR_VIEW)
 def scorecard() -> Any:
+    today = utcnow().date()
     return render_template(
-        "vendors/scorecard.html", scores=scorecards.scorecard(db.session, g.academy)
+        "vendors/scorecard.html",
+        scores=scorecards.scorecard(db.session, g.academy, today),
+        quarters=scorecards.last_quarters(today),
     )

@@ -10,6 +10,7 @@ from tracker.workspace.models import DigestFrequency, NotificationKind
 KIND_LABELS: dict[NotificationKind, LazyString] = {
     NotificationKind.MENTION: _l("You were mentioned"),
     NotificationKind.ASSIGNED: _l("A brick was assigned to you"),
+    NotificationKind.REVIEWER: _l("You are the reviewer of a brick"),
     NotificationKind.IN_REVIEW: _l("Your brick moved into review"),
     NotificationKind.DONE: _l("Your brick is done"),
     NotificationKind.INVITED: _l("You are invited to a feedback round"),

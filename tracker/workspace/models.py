@@ -14,6 +14,7 @@ from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 class NotificationKind(enum.StrEnum):
     MENTION = "mention"  # "@name" in a comment or a brick's description
     ASSIGNED = "assigned"  # a brick now owned by them
+    REVIEWER = "reviewer"  # a brick they are now the reviewer of
     IN_REVIEW = "in_review"  # their brick moved into a review column
     DONE = "done"  # their brick moved into a done column
     INVITED = "invited"  # invited to a feedback round

@@ -1,12 +1,12 @@
 """Notifications made from the ORM's flush: in the transaction of the change, never for the
 person's own action.
 
-Watched: new brick activities (an owner set: "assigned"; a move into a review or done column:
-to the brick's owner; a description edited: mentions), new comments (mentions), new round
-invitations, new go/no-go decisions (to the owners of the release's bricks) and release notes
-being published (to those owners and the academy's stakeholders). Services of other domains
-need not know about notifications (they sit below this package), and no path that records
-these changes can forget them.
+Watched: new brick activities (an owner set: "assigned"; a reviewer set: "reviewer"; a move into a
+review column: to the brick's owner and reviewer; into a done column: to its owner; a description
+edited: mentions), new comments (mentions), new round invitations, new go/no-go decisions (to the
+owners of the release's bricks) and release notes being published (to those owners and the
+academy's stakeholders). Services of other domains need not know about notifications (they sit
+below this package), and no path that records these changes can forget them.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class _BrickSeen(NamedTuple):
     title: str
     owner_id: int | None
     key_prefix: str
+    reviewer_id: int | None
 
 
 def _loaded(session: Session, model: type, key: Any, *fields: str) -> tuple[Any, ...] | None:
@@ -113,14 +114,26 @@ class _Pending:
         (a move or an edit has the brick and its academy loaded), else one query."""
         if brick_id in self._bricks:
             return self._bricks[brick_id]
-        held = _loaded(self.session, Brick, brick_id, "number", "title", "owner_id", "academy_id")
+        held = _loaded(
+            self.session, Brick, brick_id, "number", "title", "owner_id", "academy_id",
+            "reviewer_id",
+        )  # fmt: skip
         prefix = _loaded(self.session, Academy, held[3], "key_prefix") if held else None
         if held is not None and prefix is not None:
-            number, title, owner_id = held[:3]
-            self._bricks[brick_id] = _BrickSeen(brick_id, number, title, owner_id, prefix[0])
+            number, title, owner_id, _academy, reviewer_id = held
+            self._bricks[brick_id] = _BrickSeen(
+                brick_id, number, title, owner_id, prefix[0], reviewer_id
+            )
         else:
             self._bricks[brick_id] = self.connection.execute(
-                select(Brick.id, Brick.number, Brick.title, Brick.owner_id, Academy.key_prefix)
+                select(
+                    Brick.id,
+                    Brick.number,
+                    Brick.title,
+                    Brick.owner_id,
+                    Academy.key_prefix,
+                    Brick.reviewer_id,
+                )
                 .join(Academy, Academy.id == Brick.academy_id)
                 .where(Brick.id == brick_id)
             ).first()
@@ -178,11 +191,13 @@ def _activity(pending: _Pending, activity: Activity) -> None:
         return
     changes = activity.changes or {}
     actor = activity.actor_id
-    owner = changes.get("owner_id")
-    if isinstance(owner, list) and len(owner) == 2 and owner[1] and owner[0] != owner[1]:
-        pending.about_brick(
-            activity.brick_id, NotificationKind.ASSIGNED, owner[1], actor, activity.academy_id
-        )
+    for field, news in (
+        ("owner_id", NotificationKind.ASSIGNED),
+        ("reviewer_id", NotificationKind.REVIEWER),
+    ):
+        person = changes.get(field)
+        if isinstance(person, list) and len(person) == 2 and person[1] and person[0] != person[1]:
+            pending.about_brick(activity.brick_id, news, person[1], actor, activity.academy_id)
     stage = changes.get("stage_id")
     if activity.kind == ActivityKind.MOVED and isinstance(stage, list) and len(stage) == 2:
         category = _stage_category(pending, stage[1])
@@ -193,6 +208,11 @@ def _activity(pending: _Pending, activity: Activity) -> None:
         brick = pending.brick(activity.brick_id) if kind is not None else None
         if kind is not None and brick is not None:
             pending.about_brick(activity.brick_id, kind, brick.owner_id, actor, activity.academy_id)
+            # The reviewer hears that it waits for them (not that it is done: the owner's news).
+            if kind == NotificationKind.IN_REVIEW and brick.reviewer_id != brick.owner_id:
+                pending.about_brick(
+                    activity.brick_id, kind, brick.reviewer_id, actor, activity.academy_id
+                )
     description = changes.get("description")
     if isinstance(description, list) and len(description) == 2:
         before = mentioned(pending.connection, activity.academy_id, str(description[0] or ""))
