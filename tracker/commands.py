@@ -242,6 +242,7 @@ def run_pull_learning(*, slug: str = "", due_only: bool = False) -> list[str]:
             report = pull_statements(
                 session, academy, key=config["LEARNER_KEY"], now=now,
                 timeout=float(config["LRS_TIMEOUT"]), checkpoint=session.commit,
+                allow_private=bool(config["LRS_ALLOW_PRIVATE"]),
             )  # fmt: skip
             session.commit()
         except Exception:

@@ -89,6 +89,12 @@ DEFAULTS: dict[str, Any] = {
     "LEARNER_KEY": "",
     "LEARNING_PULL_MINUTES": 60,
     "LRS_TIMEOUT": 30,
+    # Against server-side request forgery, an LRS endpoint must be https and its host resolve
+    # only to public addresses: loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+    # link-local (169.254/16: cloud metadata), shared and reserved ranges are refused, when the
+    # address is saved (a form error) and at each pull, redirects included. On
+    # (TRACKER_LRS_ALLOW_PRIVATE=1): an LRS inside the company's network, plain http, tests.
+    "LRS_ALLOW_PRIVATE": False,
     # Tests only: argon2id with tiny costs.
     "CHEAP_PASSWORD_HASHING": False,
 }

@@ -23,3 +23,11 @@ def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lrs]:
 def learner_key(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setitem(app.config, "LEARNER_KEY", KEY)
     return KEY
+
+
+@pytest.fixture(autouse=True)
+def lrs_on_loopback(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' LRS (Ralph) listens on loopback: the address guard lets private addresses
+    through here (LRS_ALLOW_PRIVATE, as TRACKER_LRS_ALLOW_PRIVATE=1 does); the guard's own
+    tests turn it off."""
+    monkeypatch.setitem(app.config, "LRS_ALLOW_PRIVATE", True)

@@ -66,7 +66,9 @@ def test_released_bricks_learners_and_figures(client, db_session, world, login, 
     client.post(f"/a/{world.academy.slug}/learning/pull")
     first = services.get_settings(db_session, world.academy)
     assert first.last_pull_error == ""
-    again = services.pull_statements(db_session, world.academy, key=learner_key, now=utcnow())
+    again = services.pull_statements(
+        db_session, world.academy, key=learner_key, now=utcnow(), allow_private=True
+    )
     assert again.stored == 0
 
     html = client.get(f"/a/{world.academy.slug}/releases/{release.id}/").get_data(as_text=True)
@@ -108,7 +110,7 @@ def test_the_j0_reaction_goes_to_completers_and_sits_beside_the_beta_prediction(
     services.update_lrs(
         db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
         username=lrs.username, secret=lrs.password, business_unit_extension=EXTENSION,
-        now=utcnow(),
+        now=utcnow(), allow_private=True,
     )  # fmt: skip
 
     start = utcnow() + dt.timedelta(seconds=2)
@@ -123,11 +125,15 @@ def test_the_j0_reaction_goes_to_completers_and_sits_beside_the_beta_prediction(
             sent.append(found)
     lrs.post(sent)
     assert (
-        services.pull_statements(db_session, world.academy, key=learner_key, now=utcnow()).stored
+        services.pull_statements(
+            db_session, world.academy, key=learner_key, now=utcnow(), allow_private=True
+        ).stored
         == 500
     )
     assert (
-        services.pull_statements(db_session, world.academy, key=learner_key, now=utcnow()).stored
+        services.pull_statements(
+            db_session, world.academy, key=learner_key, now=utcnow(), allow_private=True
+        ).stored
         == 0
     )
 

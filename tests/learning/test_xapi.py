@@ -25,7 +25,7 @@ def connect(db_session, world, lrs: Lrs, *, password: str | None = None) -> None
     services.update_lrs(
         db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
         username=lrs.username, secret=password or lrs.password,
-        business_unit_extension=EXTENSION, now=utcnow(),
+        business_unit_extension=EXTENSION, now=utcnow(), allow_private=True,
     )  # fmt: skip
 
 
@@ -103,7 +103,9 @@ def test_pull_300_learners_twice_stores_each_statement_once(db_session, world, l
     sent.append(statement("learner-1", "answered", iri, at=iso(start)))  # not counted
     lrs.post(sent)
 
-    first = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
+    first = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+    )
     assert not first.errors
     assert first.pages >= 5  # 451 statements, 100 a page: `more` was followed
     assert (first.read, first.stored, first.skipped) == (451, 450, 1)
@@ -113,11 +115,15 @@ def test_pull_300_learners_twice_stores_each_statement_once(db_session, world, l
     assert all(len(f.learner_key) == 64 and "learner" not in f.learner_key for f in stored)
     assert services.learner_key(KEY, "learner-0") in {f.learner_key for f in stored}
 
-    second = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
+    second = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+    )
     assert (second.stored, second.errors) == (0, [])
     # Even reading everything again from the start adds nothing (idempotent on the id).
     services.get_settings(db_session, world.academy).cursor_stored = ""
-    again = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
+    again = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+    )
     assert again.stored == 0 and again.known >= 450
     assert len(facts(db_session, world)) == 450
 
@@ -127,7 +133,12 @@ def test_a_pull_goes_on_from_where_it_stopped(db_session, world, lrs: Lrs):
     connect(db_session, world, lrs)
     start = utcnow()
     lrs.post([statement(f"a{n}", "completed", iri, at=iso(start)) for n in range(10)])
-    assert services.pull_statements(db_session, world.academy, key=KEY, now=utcnow()).stored == 10
+    assert (
+        services.pull_statements(
+            db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        ).stored
+        == 10
+    )
     settings = services.get_settings(db_session, world.academy)
     assert settings.cursor_stored and not settings.pending_more
 
@@ -147,10 +158,17 @@ def test_a_pull_goes_on_from_where_it_stopped(db_session, world, lrs: Lrs):
 
     with pytest.raises(Cut):
         services.pull_statements(
-            db_session, world.academy, key=KEY, now=utcnow(), checkpoint=cut_after_first_page
+            db_session,
+            world.academy,
+            key=KEY,
+            now=utcnow(),
+            checkpoint=cut_after_first_page,
+            allow_private=True,
         )
     assert settings.pending_more  # where to go on from
-    report = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
+    report = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+    )
     assert report.read < 250  # not from the start again
     assert len(facts(db_session, world)) == 260
     assert not settings.pending_more
@@ -161,12 +179,14 @@ def test_voided_statements_remove_their_fact(db_session, world, lrs: Lrs):
     connect(db_session, world, lrs)
     first = statement("v1", "completed", iri, at=iso(utcnow()))
     lrs.post([first])
-    services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
+    services.pull_statements(db_session, world.academy, key=KEY, now=utcnow(), allow_private=True)
     assert len(facts(db_session, world)) == 1
     voiding = statement("admin", "voided", iri, at=iso(utcnow() + dt.timedelta(seconds=1)))
     voiding["object"] = {"objectType": "StatementRef", "id": first["id"]}
     lrs.post([voiding])
-    report = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
+    report = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+    )
     assert report.voided == 1 and facts(db_session, world) == []
 
 
@@ -174,7 +194,9 @@ def test_wrong_credentials_are_reported_and_store_nothing(db_session, world, lrs
     _brick_id, iri = linked_brick(db_session, world)
     connect(db_session, world, lrs, password="not-the-password")
     lrs.post([statement("w1", "completed", iri, at=iso(utcnow()))])
-    report = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
+    report = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+    )
     assert report.errors and "401" in report.errors[0]
     assert services.get_settings(db_session, world.academy).last_pull_error
     assert facts(db_session, world) == []
@@ -183,15 +205,19 @@ def test_wrong_credentials_are_reported_and_store_nothing(db_session, world, lrs
 def test_no_key_no_learning_data(db_session, world, lrs: Lrs):
     connect(db_session, world, lrs)
     with pytest.raises(services.MissingKey):
-        services.pull_statements(db_session, world.academy, key="", now=utcnow())
+        services.pull_statements(
+            db_session, world.academy, key="", now=utcnow(), allow_private=True
+        )
 
 
 def test_an_unreachable_lrs_is_an_error_not_a_crash(db_session, world):
     services.update_lrs(
         db_session, world.academy, endpoint="http://127.0.0.1:9/xAPI/", auth=LrsAuth.TOKEN,
-        username="", secret="tok", business_unit_extension="", now=utcnow(),
+        username="", secret="tok", business_unit_extension="", now=utcnow(), allow_private=True,
     )  # fmt: skip
-    report = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow(), timeout=2)
+    report = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), timeout=2, allow_private=True
+    )
     assert report.errors and report.stored == 0
 
 

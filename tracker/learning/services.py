@@ -35,6 +35,7 @@ from tracker.learning.models import (
     LrsAuth,
     ObjectiveEvidence,
 )
+from tracker.webhooks.addresses import RefusedUrl, parse_url, resolve
 
 IDENTIFIER_MAX = 500
 IRIS_MAX = 20
@@ -94,13 +95,16 @@ def update_lrs(
     secret: str | None,
     business_unit_extension: str,
     now: dt.datetime,
+    allow_private: bool = False,
 ) -> LearningSettings:
     """Change the LRS connection. `secret` None keeps the one stored (the form never shows it);
-    a new endpoint starts the reading over from the beginning."""
-    settings = get_settings(session, academy)
+    a new endpoint starts the reading over from the beginning. The endpoint must be an https
+    address whose host resolves only to public addresses (check_endpoint), unless
+    `allow_private` (config LRS_ALLOW_PRIVATE)."""
     endpoint = endpoint.strip()
-    if endpoint and not endpoint.lower().startswith(("https://", "http://")):
-        raise DomainError(_("The address must start with https:// or http://."), field="endpoint")
+    if endpoint:
+        check_endpoint(endpoint, allow_private=allow_private)
+    settings = get_settings(session, academy)
     if endpoint != settings.lrs_endpoint:
         settings.cursor_stored = settings.pending_more = settings.pending_stored = ""
     settings.lrs_endpoint = endpoint
@@ -112,6 +116,36 @@ def update_lrs(
     settings.updated_at = now
     session.flush()
     return settings
+
+
+def check_endpoint(endpoint: str, *, allow_private: bool) -> None:
+    """Refuse, naming the endpoint field, an LRS address Brique may not call (the webhooks'
+    guard against server-side request forgery, tracker/webhooks/addresses.py): not https (http
+    too when private addresses are allowed), credentials in it, or a host that does not resolve
+    or resolves to a loopback, private, link-local, shared or reserved address. Each pull checks
+    again (the name may resolve elsewhere later), redirects included."""
+    try:
+        parts = parse_url(endpoint, allow_private=allow_private)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if not allow_private:
+            resolve(parts.hostname or "", port, allow_private=False)
+    except RefusedUrl as error:
+        reason = str(error)
+        if reason.startswith("host not found"):
+            message = _("This host cannot be found: check the address.")
+        elif reason == "not a public address":
+            message = _(
+                "This address is on a private, loopback or reserved network: Brique reads only "
+                "an LRS on a public address."
+            )
+        elif reason == "only https URLs":
+            message = _("The address must start with https://.")
+        else:
+            message = _(
+                "This is not an address Brique can read: an https:// address with a host, "
+                "without a user name or password in it."
+            )
+        raise DomainError(message, field="endpoint") from error
 
 
 # -- A brick's identifiers -------------------------------------------------------------------------
@@ -217,13 +251,16 @@ class PullReport:
     errors: list[str] = field(default_factory=list)
 
 
-def connection_of(settings: LearningSettings, *, timeout: float) -> xapi.LrsConnection:
+def connection_of(
+    settings: LearningSettings, *, timeout: float, allow_private: bool = False
+) -> xapi.LrsConnection:
     return xapi.LrsConnection(
         endpoint=settings.lrs_endpoint,
         auth=settings.lrs_auth.value,
         username=settings.lrs_username,
         secret=settings.lrs_secret,
         timeout=timeout,
+        allow_private=allow_private,
     )
 
 
@@ -320,18 +357,20 @@ def pull_statements(
     timeout: float = 30,
     until: str = "",
     checkpoint: Callable[[], None] = lambda: None,
+    allow_private: bool = False,
 ) -> PullReport:
     """Read the statements the LRS stored since the last complete pull, page by page, storing
     the facts of each page and where to go on from, then calling `checkpoint` (the caller
     commits there: a pull cut half-way goes on from its last page next time). A failure is
-    recorded on the settings and in the report, not raised."""
+    recorded on the settings and in the report, not raised; so is an address the guard refuses
+    (`allow_private`, config LRS_ALLOW_PRIVATE, lifts it: see tracker/learning/xapi.py)."""
     learner_key(key, "")  # no key: refuse before reading anything
     settings = get_settings(session, academy)
     report = PullReport()
     if not settings.lrs_endpoint:
         report.errors.append(_("No LRS is set for this academy."))
         return report
-    connection = connection_of(settings, timeout=timeout)
+    connection = connection_of(settings, timeout=timeout, allow_private=allow_private)
     bricks_by_iri = bricks_by_identifier(session, academy, ActivityKind.XAPI_IRI)
     extension = settings.business_unit_extension
     pages = xapi.statement_pages(

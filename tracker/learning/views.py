@@ -59,6 +59,7 @@ def settings() -> Any:
             auth=LrsAuth(form.auth.data), username=form.username.data or "",
             secret=secret_of(),
             business_unit_extension=form.business_unit_extension.data or "", now=utcnow(),
+            allow_private=bool(current_app.config["LRS_ALLOW_PRIVATE"]),
         ),
     )  # fmt: skip
     if done:
@@ -105,6 +106,7 @@ def pull() -> Any:
     report = services.pull_statements(
         db.session, g.academy, key=current_app.config["LEARNER_KEY"], now=utcnow(),
         timeout=float(current_app.config["LRS_TIMEOUT"]), checkpoint=db.session.commit,
+        allow_private=bool(current_app.config["LRS_ALLOW_PRIVATE"]),
     )  # fmt: skip
     db.session.commit()
     if report.errors:

@@ -3,6 +3,13 @@
 `X-Experience-API-Version` header and HTTP basic auth or a bearer token. One page at a time:
 memory is bounded by the LRS's page size.
 
+Against server-side request forgery, every request goes through the webhooks' guard
+(tracker/webhooks/addresses.py): https only, the host resolved at each request and every address
+it gives public (no loopback, private, link-local, shared or reserved range), the connection
+pinned to the address checked. A redirect is followed (at most MAX_REDIRECTS) only to a URL that
+passes the same guard. `allow_private` (config LRS_ALLOW_PRIVATE) lifts the guard: tests and an
+LRS inside the company's network.
+
 What a statement becomes (`map_statement`), and the verbs that count (VERBS): a verb is known by
 its IRI under one of VERB_PREFIXES (ADL's vocabulary, http://adlnet.gov/expapi/verbs/ and its
 https://w3id.org/xapi/adl/verbs/ twin):
@@ -23,16 +30,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import http.client
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urljoin, urlsplit
-from urllib.request import Request, urlopen
 
 from tracker.learning.models import FactVerb
+from tracker.webhooks.addresses import RefusedUrl, connect
 
 XAPI_VERSION = "1.0.3"
 VERB_PREFIXES = ("http://adlnet.gov/expapi/verbs/", "https://w3id.org/xapi/adl/verbs/")
@@ -59,6 +66,7 @@ class LrsConnection:
     username: str
     secret: str
     timeout: float = 30
+    allow_private: bool = False  # LRS_ALLOW_PRIVATE: loopback and private addresses allowed
 
     def headers(self) -> dict[str, str]:
         headers = {"X-Experience-API-Version": XAPI_VERSION, "Accept": "application/json"}
@@ -82,18 +90,41 @@ class LrsConnection:
         return url
 
 
+MAX_REDIRECTS = 3
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def get_json(connection: LrsConnection, url: str) -> Any:
+    """GET the URL through the address guard, following a redirect only to an address the guard
+    accepts; the decoded JSON, or LrsError."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            http_connection, path = connect(
+                url, timeout=connection.timeout, allow_private=connection.allow_private
+            )
+        except RefusedUrl as error:
+            raise LrsError(f"the LRS's address is refused: {error} ({url[:200]})") from error
+        try:
+            http_connection.request("GET", path, headers=connection.headers())
+            response = http_connection.getresponse()
+            if response.status in REDIRECTS and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location") or "")
+                continue
+            if response.status >= 400:
+                raise LrsError(f"the LRS answered {response.status} {response.reason}")
+            return json.load(response)
+        except (TimeoutError, OSError, http.client.HTTPException) as error:
+            raise LrsError(f"the LRS cannot be reached ({error})") from error
+        except ValueError as error:
+            raise LrsError("the LRS's answer is not JSON") from error
+        finally:
+            http_connection.close()
+    raise LrsError("the LRS redirects too many times")
+
+
 def fetch_page(connection: LrsConnection, url: str) -> tuple[list[dict[str, Any]], str]:
     """One StatementResult: its statements and its `more` link ("" at the end)."""
-    request = Request(url, headers=connection.headers(), method="GET")  # noqa: S310 (http(s) only: checked where the endpoint is typed)
-    try:
-        with urlopen(request, timeout=connection.timeout) as response:  # noqa: S310
-            body = json.load(response)
-    except HTTPError as error:
-        raise LrsError(f"the LRS answered {error.code} {error.reason}") from error
-    except (URLError, TimeoutError, OSError) as error:
-        raise LrsError(f"the LRS cannot be reached ({error})") from error
-    except ValueError as error:
-        raise LrsError("the LRS's answer is not JSON") from error
+    body = get_json(connection, url)
     if not isinstance(body, dict) or not isinstance(body.get("statements"), list):
         raise LrsError("the LRS's answer is not a StatementResult")
     more = body.get("more") or ""

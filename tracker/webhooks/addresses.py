@@ -1,10 +1,12 @@
-"""Which URLs a webhook may call: against server-side request forgery.
+"""Which URLs Brique may call on a user's word: against server-side request forgery. Shared by
+the webhooks (tracker/webhooks/sender.py) and the academies' LRS (tracker/learning/xapi.py).
 
 In production only public addresses are called: the host is resolved at each send and every
 address it gives must be global (no loopback, private, link-local, shared, reserved or
 multicast range); the connection then goes to the address checked, so a second resolution
 cannot point it elsewhere (DNS rebinding). Tests and development allow private addresses (and
-plain http) with TRACKER_WEBHOOKS_ALLOW_PRIVATE=1.
+plain http) with TRACKER_WEBHOOKS_ALLOW_PRIVATE=1 for the webhooks, TRACKER_LRS_ALLOW_PRIVATE=1
+for the LRS. A redirect is never followed blindly: its target goes through the same guard.
 """
 
 from __future__ import annotations
@@ -112,6 +114,20 @@ class Answer:
 MAX_ANSWER = 64 * 1024
 
 
+def connect(
+    url: str, *, timeout: float, allow_private: bool
+) -> tuple[http.client.HTTPConnection, str]:
+    """A connection to the URL's host pinned to the address checked (not yet opened), and the
+    path to request; RefusedUrl when the URL or any address of its host may not be called."""
+    parts = parse_url(url, allow_private=allow_private)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    address = resolve(host, port, allow_private=allow_private)
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return connection_class(host, port, address, timeout), path
+
+
 def post(
     url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool
 ) -> Answer:
@@ -122,16 +138,8 @@ def post(
         return int((time.monotonic() - started) * 1000)
 
     try:
-        parts = parse_url(url, allow_private=allow_private)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        address = resolve(host, port, allow_private=allow_private)
-        connection_class = (
-            _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-        )
-        connection = connection_class(host, port, address, timeout)
+        connection, path = connect(url, timeout=timeout, allow_private=allow_private)
         try:
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
             response.read(MAX_ANSWER)
