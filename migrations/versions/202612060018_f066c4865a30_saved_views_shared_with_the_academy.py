@@ -1,7 +1,7 @@
 """saved views shared with the academy
 
 Revision ID: f066c4865a30
-Revises: 2a7730f6dfcf
+Revises: 09b80eda6249
 Create Date: 2026-12-06 00:18:16.140869
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tracker.db
 
 revision: str = 'f066c4865a30'
-down_revision: str | None = '2a7730f6dfcf'
+down_revision: str | None = '09b80eda6249'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

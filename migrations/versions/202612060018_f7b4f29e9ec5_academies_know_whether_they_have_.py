@@ -1,7 +1,7 @@
 """academies know whether they have webhooks
 
 Revision ID: f7b4f29e9ec5
-Revises: 2a7730f6dfcf
+Revises: f066c4865a30
 Create Date: 2026-12-06 00:18:31.976709
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'f7b4f29e9ec5'
-down_revision: str | None = '2a7730f6dfcf'
+down_revision: str | None = 'f066c4865a30'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
