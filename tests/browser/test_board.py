@@ -164,3 +164,23 @@ def test_all_six_demo_columns_fit_at_1366_and_the_first_card_starts_high(
     assert board["scroll"] <= board["client"], board  # no horizontal scroll inside the board
     assert len(board["rights"]) == 6 and max(board["rights"]) <= board["view"], board
     assert board["firstCard"] < 260, board  # was about 365 px
+
+
+def test_the_done_column_folds_and_stays_folded_after_a_reload(page: Any, live_server: LiveServer):
+    setup = arrange(live_server, Role.DESIGNER)
+    live_server.login(page, setup.email)
+    page.goto(f"/a/{setup.slug}/board")
+    button = page.locator("[data-collapse]").first
+    column = page.locator(".board-row > .column", has=button)
+    expect(button).to_be_visible()  # shown only with JavaScript
+    wide = column.bounding_box()["width"]
+
+    button.click()
+
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(column).to_have_class(re.compile(r"\bis-folded\b"))
+    assert column.bounding_box()["width"] < wide / 3
+    page.reload()
+    expect(page.locator("[data-collapse]").first).to_have_attribute("aria-expanded", "false")
+    page.locator("[data-collapse]").first.click()
+    expect(page.locator("[data-collapse]").first).to_have_attribute("aria-expanded", "true")
