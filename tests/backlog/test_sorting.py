@@ -65,8 +65,8 @@ def test_a_sorted_list_offers_no_reordering_and_a_way_back(db_session, world, cl
     sorted_page = client.get(url(world, "?sort=title&format=video")).get_data(as_text=True)
     plain = client.get(url(world, "?format=video")).get_data(as_text=True)
 
-    assert "data-reorder-url" not in sorted_page and 'class="move-form"' not in sorted_page
-    assert "data-reorder-url" in plain and 'class="move-form"' in plain
+    assert "data-reorder-url" not in sorted_page and 'class="row-actions"' not in sorted_page
+    assert "data-reorder-url" in plain and 'class="row-actions"' in plain
     assert f'href="/a/{world.academy.slug}/backlog?format=video">Back to the priority order' in (
         sorted_page
     )

@@ -140,3 +140,21 @@ def test_erasing_the_person_or_taking_the_brick_back_clears_the_reviewer(db_sess
     db_session.expire_all()
     other = db_session.get(Brick, other.id)
     assert other.reviewer_id is None and other.version == version + 1
+
+
+def test_a_vendors_member_is_offered_the_team_and_their_colleagues_as_owners_only(
+    db_session, world, client, login
+):
+    _ludik, _lou = _other_vendors_contact(db_session, world)
+    ours = _studio_brick(db_session, world)
+    db_session.commit()
+
+    login(world.vendor)
+    form = client.get(brick_url(world, ours, "/edit")).get_data(as_text=True)
+    owners = form[form.index('name="owner_id"') :].split("</select>")[0]
+    assert "Vic Vendor" in owners and "Dan Designer" in owners and "Maya Manager" in owners
+    assert "Lou Ludik" not in owners  # another vendor's contact: not even their name
+
+    login(world.manager)  # the academy's team sees every contact
+    form = client.get(brick_url(world, ours, "/edit")).get_data(as_text=True)
+    assert "Lou Ludik" in form[form.index('name="owner_id"') :].split("</select>")[0]

@@ -152,15 +152,24 @@ def list_stages(session: Session, academy: Academy) -> list[Stage]:
 # -- Members ------------------------------------------------------------------------------------
 
 
-def brick_owners(session: Session, academy: Academy) -> list[User]:
-    """The members who may own a brick (managers, designers, vendors' contacts), by name."""
+def brick_owners(
+    session: Session, academy: Academy, *, seen_by_vendor: int | None = None
+) -> list[User]:
+    """The members who may own a brick (managers, designers, vendors' contacts), by name.
+    `seen_by_vendor`: the viewer is a member of that vendor, who is offered the academy's team
+    and their own colleagues only (never another vendor's contacts)."""
+    contacts = (
+        Membership.role == Role.VENDOR
+        if seen_by_vendor is None
+        else (Membership.role == Role.VENDOR) & (Membership.vendor_id == seen_by_vendor)
+    )
     return list(
         session.scalars(
             select(User)
             .join(Membership, Membership.user_id == User.id)
             .where(
                 Membership.academy_id == academy.id,
-                Membership.role.in_((Role.MANAGER, Role.DESIGNER, Role.VENDOR)),
+                Membership.role.in_((Role.MANAGER, Role.DESIGNER)) | contacts,
             )
             .order_by(folded(User.display_name), User.id)
         )

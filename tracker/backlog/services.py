@@ -722,9 +722,15 @@ class BrickChoices:
 
 
 def brick_choices(
-    session: Session, academy: Academy, *, vendor_id: int | None = None
+    session: Session,
+    academy: Academy,
+    *,
+    vendor_id: int | None = None,
+    seen_by_vendor: int | None = None,
 ) -> BrickChoices:
-    """`vendor_id`: the vendor the brick is assigned to (its contacts may review it)."""
+    """`vendor_id`: the vendor the brick is assigned to (its contacts may review it);
+    `seen_by_vendor`: the viewer's vendor when they are a vendor's member (owners offered: the
+    academy's team and their colleagues)."""
     mine: dict[str, Any] = {"academy_id": academy.id}
     return BrickChoices(
         stages=list_stages(session, academy),
@@ -735,6 +741,6 @@ def brick_choices(
         learning_paths=rows.all_in(
             session, LearningPath, LearningPath.position, LearningPath.name, **mine
         ),
-        owners=brick_owners(session, academy),
+        owners=brick_owners(session, academy, seen_by_vendor=seen_by_vendor),
         reviewers=brick_reviewers(session, academy, vendor_id),
     )

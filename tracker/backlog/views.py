@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from tracker.auth.permissions import Permission
+from tracker.auth.permissions import Permission, vendor_of
 from tracker.backlog import bp, checklists, presenting, services
 from tracker.backlog.bloom import (
     BLOOM_DESCRIPTIONS,
@@ -148,7 +148,10 @@ def tick(number: int, item_id: int) -> Any:
 def _prepare(form: BrickForm, brick: Brick | None = None) -> services.NameBook:
     """Fill the form's lists for this academy; return the names for the conflict table."""
     picks = services.brick_choices(
-        db.session, g.academy, vendor_id=brick.vendor_id if brick is not None else None
+        db.session,
+        g.academy,
+        vendor_id=brick.vendor_id if brick is not None else None,
+        seen_by_vendor=vendor_of(current_user, g.academy),
     )
     form.set_choices(
         stages=picks.stages,
