@@ -81,7 +81,7 @@ def test_an_evaluation_whose_time_passed_is_not_opened_late(db_session, world):
     assert states == [ScheduleState.MISSED, ScheduleState.MISSED, ScheduleState.SCHEDULED]
 
 
-def test_default_mode_opens_tells_the_managers_and_mails_nobody(db_session, world):
+def test_default_mode_opens_tells_the_managers_and_mails_nobody(client, db_session, world, login):
     release = released(db_session, world)
     [opened] = open_due_evaluations(db_session, now=T0, base_url=BASE)
     assert evaluation_mail(db_session) == []
@@ -94,6 +94,10 @@ def test_default_mode_opens_tells_the_managers_and_mails_nobody(db_session, worl
     assert send_due_reminders(db_session, now=T0 + 12 * DAY, base_url=BASE) == []
     assert evaluation_mail(db_session) == []
     assert opened.evaluation.reminded_at is None
+    login(world.manager)
+    page = client.get(f"/a/{world.academy.slug}/notifications").get_data(as_text=True)
+    assert "An evaluation opened: share its public link" in page
+    assert f"/releases/{release.id}/#evaluations" in page
 
 
 def test_named_mode_mails_the_completers_and_reminds_them_once(db_session, world):
@@ -203,3 +207,22 @@ def test_the_open_evaluations_command(app, db_session, world, monkeypatch):
     assert "evaluations opened: 1, reminded: 0" in result.output
     again = app.test_cli_runner().invoke(args=["open-evaluations"])
     assert "evaluations opened: 0, reminded: 0" in again.output
+
+
+def test_a_creation_racing_another_is_refused_and_the_transaction_goes_on(db_session, world):
+    """Another creator's row lands between the check and the insert (here: pending, not yet
+    flushed when the check reads): the constraint refuses the second in its savepoint, the
+    caller gets EvaluationExists and its transaction stays usable."""
+    release = released(db_session, world)
+    with db_session.no_autoflush:
+        db_session.add(Evaluation(
+            academy_id=world.academy.id, release_id=release.id, kind=EvaluationKind.REACTION,
+            link_hash="y" * 64, opens_on=T0.date(), closes_at=T0 + DAY,
+        ))  # fmt: skip
+        with pytest.raises(evaluations.EvaluationExists):
+            evaluations.create_evaluation(
+                db_session, world.academy, release, EvaluationKind.REACTION, now=T0
+            )
+    # The other creator's row stays (as it would, committed), and it is the only one.
+    assert db_session.scalars(select(Evaluation.link_hash)).all() == ["y" * 64]
+    assert opened_kinds(db_session, now=T0) == []
