@@ -83,3 +83,65 @@ def test_downgrade_to_base_and_up_again(empty_engine: Engine) -> None:
 
     migrate.upgrade(empty_engine)
     assert drift(empty_engine) == []
+
+
+def test_two_evaluations_of_a_kind_are_merged_into_the_oldest(empty_engine: Engine) -> None:
+    """The unique (release, kind) of the evaluations: a database holding two of a kind (made
+    by hand before) upgrades; the oldest stays with every answer, link and queued e-mail."""
+    import datetime as dt
+
+    import tracker.models  # noqa: F401 - every table on Base.metadata
+
+    migrate.upgrade(empty_engine, "f7b4f29e9ec5")
+    tables = Base.metadata.tables
+    t0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with empty_engine.begin() as c:
+        academy = c.execute(
+            tables["academy"].insert().values(name="A", slug="a", key_prefix="A")
+        ).inserted_primary_key[0]
+        release = c.execute(
+            tables["release"].insert().values(academy_id=academy, name="R")
+        ).inserted_primary_key[0]
+        ids = []
+        for n, closes in enumerate((t0 + dt.timedelta(days=14), t0 + dt.timedelta(days=20))):
+            evaluation = c.execute(
+                tables["evaluation"].insert().values(
+                    academy_id=academy, release_id=release, kind="reaction",
+                    link_hash=f"{n}" * 64, opens_on=t0.date(), closes_at=closes,
+                    created_at=t0 + dt.timedelta(hours=n),
+                )
+            ).inserted_primary_key[0]  # fmt: skip
+            question = c.execute(
+                tables["evaluation_question"]
+                .insert()
+                .values(evaluation_id=evaluation, position=0, kind="rating", prompt="?")
+            ).inserted_primary_key[0]
+            c.execute(
+                tables["evaluation_answer"].insert().values(
+                    evaluation_id=evaluation, question_id=question, submission=f"s{n}",
+                    value_int=4,
+                )
+            )  # fmt: skip
+            c.execute(
+                tables["mail_message"].insert().values(
+                    to_address="x@corp.example", subject="S", body_text="B",
+                    link_kind="evaluation", link_ref=evaluation,
+                )
+            )  # fmt: skip
+            ids.append((evaluation, question))
+
+    migrate.upgrade(empty_engine)
+
+    (kept, kept_question), _duplicate = ids
+    with empty_engine.connect() as c:
+        evaluation = tables["evaluation"]
+        assert c.execute(evaluation.select()).all()[0].id == kept
+        assert len(c.execute(evaluation.select()).all()) == 1
+        assert c.execute(evaluation.select()).one().closes_at == t0 + dt.timedelta(days=20)
+        answers = c.execute(tables["evaluation_answer"].select()).all()
+        assert {(a.evaluation_id, a.question_id) for a in answers} == {(kept, kept_question)}
+        assert len(answers) == 2
+        links = c.execute(tables["evaluation_link"].select()).all()
+        assert [(link.evaluation_id, link.token_hash) for link in links] == [(kept, "1" * 64)]
+        refs = c.execute(tables["mail_message"].select()).all()
+        assert {m.link_ref for m in refs} == {kept}

@@ -746,6 +746,14 @@ ROUTES: dict[str, Route] = {
         "POST",
         allowed={"manager"},
     ),
+    "learning.new_link": Route(
+        lambda w, s: f"/a/{w.academy.slug}/evaluations/{_evaluation(w, s)}/link",
+        "POST",
+        allowed={"manager"},
+    ),
+    "learning.evaluation_settings": Route(
+        academy("learning/evaluations"), "POST", allowed={"manager"}, data={"auto": "y"}
+    ),
     "evaluate.answer": Route(lambda w, s: f"/e/{_evaluation_link(w, s)}", public=True),
     "learning.brick_link": Route(
         lambda w, s: f"/a/{w.academy.slug}/bricks/{make_brick(s, w, 'LMS').number}/learning",

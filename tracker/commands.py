@@ -278,6 +278,27 @@ def erase_learner_details() -> None:
     click.echo(f"learner identities erased: {erased}")
 
 
+def run_open_evaluations() -> tuple[int, int]:
+    """Open the evaluations that are due and send the due reminders (one transaction):
+    (opened, reminded)."""
+    from tracker.learning.evaluations import open_due_evaluations, send_due_reminders
+
+    now = utcnow()
+    base_url = str(current_app.config["BASE_URL"])
+    opened = open_due_evaluations(db.session, now=now, base_url=base_url)
+    reminded = send_due_reminders(db.session, now=now, base_url=base_url)
+    db.session.commit()
+    return len(opened), len(reminded)
+
+
+@click.command("open-evaluations")
+def open_evaluations() -> None:
+    """Open the released releases' evaluations that are due (J+0, J+30, J+90) and send the
+    due reminders (the worker does it at each pass)."""
+    opened, reminded = run_open_evaluations()
+    click.echo(f"evaluations opened: {opened}, reminded: {reminded}")
+
+
 @click.command("send-notifications")
 def send_notifications() -> None:
     """Queue the notification digests that are due (immediate ones, daily ones a day after the
@@ -293,7 +314,8 @@ def send_notifications() -> None:
 @click.option("--interval", default=10, show_default=True, help="Seconds between two passes.")
 def worker(interval: int) -> None:
     """Run the periodic jobs forever: close due feedback rounds, read the LRSs that are due
-    (every LEARNING_PULL_MINUTES), erase learners' names past their retention, send webhooks,
+    (every LEARNING_PULL_MINUTES), erase learners' names past their retention, open the
+    evaluations after the releases and send their reminders, send webhooks,
     queue notification digests, send queued e-mail, purge expired parked uploads. A pass that
     fails (the database restarting...) is logged and the next one tries again."""
     from tracker.imports import purge_uploads
@@ -319,6 +341,13 @@ def worker(interval: int) -> None:
                     click.echo(f"learning: {line}")
             erase_expired_identities(db.session, now=utcnow())
             db.session.commit()
+            # Before the digests and the mail: what it queues leaves in this pass.
+            try:
+                evaluations_opened, evaluations_reminded = run_open_evaluations()
+            except Exception:  # logged; the mail and the other jobs still run
+                db.session.rollback()
+                current_app.logger.exception("opening the evaluations failed")
+                evaluations_opened = evaluations_reminded = 0
             delivered = send_webhooks(db.session, hooks, clock=utcnow)
             if passes % max(1, 3600 // interval) == 1:  # hourly: the log keeps 30 days
                 prune(db.session, now=utcnow())
@@ -331,6 +360,8 @@ def worker(interval: int) -> None:
             fields |= {
                 "ok": True,
                 "rounds_closed": closed,
+                "evaluations_opened": evaluations_opened,
+                "evaluations_reminded": evaluations_reminded,
                 "mail_sent": report.sent,
                 "mail_outbox": report.kept_in_outbox,
                 "mail_failed": report.failed,
@@ -352,6 +383,7 @@ def worker(interval: int) -> None:
         busy = fields.get("rounds_closed") or any(
             fields.get(key)
             for key in (
+                "evaluations_opened", "evaluations_reminded",
                 "mail_sent", "mail_outbox", "mail_failed", "mail_retried",
                 "webhooks_delivered", "webhooks_retried", "webhooks_failed",
             )
@@ -376,6 +408,7 @@ def init_app(app: Flask) -> None:
         pull_learning,
         erase_learner_details,
         send_notifications,
+        open_evaluations,
         worker,
     ):
         app.cli.add_command(command)

@@ -13,19 +13,23 @@ the release's last beta round (its CSAT and NPS, the same scales).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.academies.models import Academy
+from tracker.academies.models import Academy, Membership, Role
 from tracker.backlog.models import Brick
 from tracker.errors import DomainError, NotFound
 from tracker.feedback import metrics
+from tracker.learning.labels import EVALUATION_KIND_LABELS
 from tracker.learning.models import (
     Evaluation,
     EvaluationAnswer,
@@ -38,9 +42,10 @@ from tracker.learning.models import (
     LearningSettings,
 )
 from tracker.mail.services import LINK_TOKEN, queue_mail
-from tracker.releases.models import Release
+from tracker.releases.models import Release, ReleaseState
 from tracker.rows import get_in
 from tracker.tokens import hash_token, new_token
+from tracker.workspace.models import Notification, NotificationKind
 
 K = EvaluationQuestionKind
 TEXT_LENGTH = 2000
@@ -85,6 +90,17 @@ def translated_prompt(prompt: str) -> str:
     }.get(prompt, prompt)
 
 
+class EvaluationExists(DomainError):
+    """The release has an evaluation of this kind already (one of each kind per release)."""
+
+    def __init__(self, kind: EvaluationKind) -> None:
+        super().__init__(
+            _("This release already has its evaluation “%(kind)s”: there is one of each kind"
+              " per release.", kind=EVALUATION_KIND_LABELS[kind]),
+            field="kind",
+        )  # fmt: skip
+
+
 def create_evaluation(
     session: Session,
     academy: Academy,
@@ -94,9 +110,18 @@ def create_evaluation(
     now: dt.datetime,
     open_days: int = OPEN_DAYS,
 ) -> tuple[Evaluation, str]:
-    """The evaluation and its public link's token (shown once; only its hash is kept)."""
+    """The evaluation and its public link's token (shown once; only its hash is kept).
+
+    One of each kind per release: EvaluationExists when the release has it already, also when
+    another transaction (a manager, the worker) created it at the same moment (the unique
+    constraint refuses the second; the savepoint keeps the caller's transaction usable)."""
     if release.academy_id != academy.id:
         raise NotFound(_("This release does not exist."))
+    exists = select(Evaluation.id).where(
+        Evaluation.release_id == release.id, Evaluation.kind == kind
+    )
+    if session.scalar(exists) is not None:
+        raise EvaluationExists(kind)
     token = new_token()
     evaluation = Evaluation(
         academy_id=academy.id,
@@ -107,8 +132,12 @@ def create_evaluation(
         closes_at=now + dt.timedelta(days=open_days),
         created_at=now,
     )
-    session.add(evaluation)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(evaluation)
+            session.flush()
+    except IntegrityError:
+        raise EvaluationExists(kind) from None
     session.add_all(
         EvaluationQuestion(evaluation_id=evaluation.id, position=i, kind=question_kind,
                            prompt=translated_prompt(prompt), measure=measure)
@@ -196,6 +225,10 @@ def send_to_completers(
             )
         )
     )
+    if reminder:
+        evaluation.reminded_at = now
+    else:
+        evaluation.sent_at = now
     for address in addresses:
         queue_mail(
             session, to=address,
@@ -206,6 +239,195 @@ def send_to_completers(
             link_kind=LINK_KIND, link_ref=evaluation.id,
         )  # fmt: skip
     return len(addresses)
+
+
+# -- Opened, reminded and closed by the worker -------------------------------------------------
+
+# Each kind opens this many days after the release's release (its `released_at`).
+SCHEDULE: dict[EvaluationKind, int] = {
+    EvaluationKind.REACTION: 0,
+    EvaluationKind.TRANSFER_30: 30,
+    EvaluationKind.TRANSFER_90: 90,
+}
+REMIND_DAYS = 3  # the one reminder leaves this many days before the evaluation closes
+
+
+def due_at(release: Release, kind: EvaluationKind) -> dt.datetime | None:
+    """When the worker opens the release's evaluation of this kind (None: not released)."""
+    if release.state != ReleaseState.RELEASED or release.released_at is None:
+        return None
+    return release.released_at + dt.timedelta(days=SCHEDULE[kind])
+
+
+def remind_at(evaluation: Evaluation) -> dt.datetime:
+    return evaluation.closes_at - dt.timedelta(days=REMIND_DAYS)
+
+
+@dataclass
+class Opened:
+    evaluation: Evaluation
+    queued: int  # e-mails queued (named mode), or managers told (pseudonymous mode)
+
+
+def _tell_managers(session: Session, academy: Academy, evaluation: Evaluation,
+                   release: Release, now: dt.datetime) -> int:  # fmt: skip
+    """Pseudonymous mode: no learner's e-mail to send it to, so the academy's managers hear
+    that it is open (in the app and their digest) and share its public link."""
+    managers = list(
+        session.scalars(
+            select(Membership.user_id).where(
+                Membership.academy_id == academy.id, Membership.role == Role.MANAGER
+            )
+        )
+    )
+    if managers:
+        session.execute(
+            insert(Notification),
+            [{"academy_id": academy.id, "user_id": user_id, "actor_id": None,
+              "kind": NotificationKind.EVALUATION, "title": release.name[:240],
+              "release_id": release.id, "created_at": now, "emailed_at": None}
+             for user_id in managers],
+        )  # fmt: skip
+    return len(managers)
+
+
+def open_due_evaluations(session: Session, *, now: dt.datetime, base_url: str) -> list[Opened]:
+    """Open every evaluation that is due: for each released release of an academy whose
+    automatic evaluations are on, the J+0 reaction from its release, the J+30 and J+90
+    transfers 30 and 90 days later, each once (the unique constraint refuses a second, made
+    by hand or by another worker at the same moment). One whose answering time would already
+    be over (the worker was off, or the release was released before this existed) is not
+    opened late. Named mode: queued to the completers; else the managers are told.
+
+    The caller commits; the mails are queued in the academy's default language."""
+    settings = {row.academy_id: row for row in session.scalars(select(LearningSettings))}
+    releases = session.scalars(
+        select(Release)
+        .where(
+            Release.state == ReleaseState.RELEASED,
+            Release.released_at.is_not(None),
+            Release.released_at <= now,
+            Release.released_at > now - dt.timedelta(days=max(SCHEDULE.values()) + OPEN_DAYS),
+        )
+        .order_by(Release.id)
+    ).all()
+    if not releases:
+        return []
+    existing = {
+        (release_id, kind)
+        for release_id, kind in session.execute(
+            select(Evaluation.release_id, Evaluation.kind).where(
+                Evaluation.release_id.in_([r.id for r in releases])
+            )
+        )
+    }
+    opened: list[Opened] = []
+    for release in releases:
+        found = settings.get(release.academy_id)
+        if found is not None and not found.auto_evaluations:
+            continue
+        for kind in SCHEDULE:
+            due = due_at(release, kind)
+            if (release.id, kind) in existing or due is None:
+                continue
+            if not due <= now < due + dt.timedelta(days=OPEN_DAYS):
+                continue
+            academy = session.get(Academy, release.academy_id)
+            if academy is None:
+                continue
+            with force_locale(academy.default_locale):
+                try:
+                    evaluation, _token = create_evaluation(session, academy, release, kind,
+                                                           now=now)  # fmt: skip
+                except EvaluationExists:
+                    continue  # another worker (or a manager) was first
+                if found is not None and found.named_mode:
+                    queued = send_to_completers(session, academy, evaluation,
+                                                base_url=base_url, now=now)  # fmt: skip
+                else:
+                    queued = _tell_managers(session, academy, evaluation, release, now)
+            opened.append(Opened(evaluation, queued))
+    session.flush()
+    return opened
+
+
+def send_due_reminders(session: Session, *, now: dt.datetime, base_url: str) -> list[Opened]:
+    """Named mode: the one reminder of each evaluation sent to its completers, REMIND_DAYS
+    before it closes. Claimed by an update (reminded_at still empty) before it is queued, so
+    that two workers never send it twice. The caller commits."""
+    due = session.scalars(
+        select(Evaluation)
+        .join(LearningSettings, LearningSettings.academy_id == Evaluation.academy_id)
+        .where(
+            LearningSettings.named_mode.is_(True),
+            Evaluation.sent_at.is_not(None),
+            Evaluation.reminded_at.is_(None),
+            Evaluation.closes_at > now,
+            Evaluation.closes_at <= now + dt.timedelta(days=REMIND_DAYS),
+        )
+        .order_by(Evaluation.id)
+    ).all()
+    reminded: list[Opened] = []
+    for evaluation in due:
+        claimed = session.execute(
+            update(Evaluation)
+            .where(Evaluation.id == evaluation.id, Evaluation.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(claimed, "rowcount", 0):
+            continue
+        academy = session.get(Academy, evaluation.academy_id)
+        if academy is None:
+            continue
+        with force_locale(academy.default_locale):
+            count = send_to_completers(session, academy, evaluation, base_url=base_url,
+                                       now=now, reminder=True)  # fmt: skip
+        reminded.append(Opened(evaluation, count))
+    session.flush()
+    return reminded
+
+
+class ScheduleState(enum.StrEnum):
+    NOT_RELEASED = "not_released"  # no date yet
+    SCHEDULED = "scheduled"  # opens at `due`
+    MANUAL = "manual"  # automatic evaluations off and none made
+    MISSED = "missed"  # its time passed before it was opened (never opened late)
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass
+class ScheduleRow:
+    kind: EvaluationKind
+    state: ScheduleState
+    due: dt.datetime | None
+    evaluation: Evaluation | None
+
+
+def release_schedule(session: Session, release: Release, *, now: dt.datetime) -> list[ScheduleRow]:
+    """For the release page: each kind's evaluation, or when it will be opened."""
+    made = {e.kind: e for e in release_evaluations(session, release)}
+    settings = session.scalar(
+        select(LearningSettings).where(LearningSettings.academy_id == release.academy_id)
+    )
+    automatic = settings is None or settings.auto_evaluations
+    rows: list[ScheduleRow] = []
+    for kind in SCHEDULE:
+        due = due_at(release, kind)
+        evaluation = made.get(kind)
+        if evaluation is not None:
+            state = ScheduleState.OPEN if now < evaluation.closes_at else ScheduleState.CLOSED
+        elif due is None:
+            state = ScheduleState.NOT_RELEASED
+        elif not automatic:
+            state = ScheduleState.MANUAL
+        elif now >= due + dt.timedelta(days=OPEN_DAYS):
+            state = ScheduleState.MISSED
+        else:
+            state = ScheduleState.SCHEDULED
+        rows.append(ScheduleRow(kind, state, due, evaluation))
+    return rows
 
 
 def questions_of(session: Session, evaluation: Evaluation) -> list[EvaluationQuestion]:

@@ -138,3 +138,14 @@ class NamedModeForm(FlaskForm):
         maximum=3650,
         description=_l("Names and e-mails are erased this many days after they were read."),
     )
+
+
+class EvaluationSettingsForm(FlaskForm):
+    auto = BooleanField(
+        _l("Open the evaluations after each release automatically"),
+        description=_l(
+            "The reaction on the day of the release, the transfers 30 and 90 days later; in"
+            " named mode they are e-mailed to the learners who completed the bricks, with one"
+            " reminder before they close."
+        ),
+    )

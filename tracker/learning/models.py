@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import true
 
 from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 
@@ -76,6 +77,9 @@ class LearningSettings(AcademyRow, Base):
     # (learner_identity) for `retention_days`, then erased (flask erase-learner-details).
     named_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     retention_days: Mapped[int] = mapped_column(Integer, default=180)
+    # The worker opens each released release's evaluations at J+0, J+30 and J+90 (on by
+    # default; off: the managers create them by hand).
+    auto_evaluations: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("academy_id"),)
@@ -170,8 +174,15 @@ class Evaluation(AcademyRow, Base):
     opens_on: Mapped[dt.date] = mapped_column(Date)  # the day every answer carries
     closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Named mode: when the invitation was queued to the completers, and the one reminder.
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_evaluation_release_id", "release_id"),)
+    # One evaluation of each kind per release (the worker and the managers both create them).
+    __table_args__ = (
+        Index("ix_evaluation_release_id", "release_id"),
+        UniqueConstraint("release_id", "kind"),
+    )
 
 
 class EvaluationQuestion(Base):

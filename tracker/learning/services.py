@@ -69,7 +69,7 @@ def read_settings(session: Session, academy: Academy) -> LearningSettings:
         academy_id=academy.id, lrs_endpoint="", lrs_auth=LrsAuth.BASIC, lrs_username="",
         lrs_secret="", business_unit_extension="", cursor_stored="", pending_more="",
         pending_stored="", last_pull_error="", column_mapping={}, named_mode=False,
-        retention_days=180,
+        retention_days=180, auto_evaluations=True,
     )  # fmt: skip
 
 
@@ -498,6 +498,17 @@ def set_named_mode(
     settings.updated_at = now
     if not named:
         session.execute(delete(LearnerIdentity).where(LearnerIdentity.academy_id == academy.id))
+    session.flush()
+    return settings
+
+
+def set_auto_evaluations(
+    session: Session, academy: Academy, *, auto: bool, now: dt.datetime
+) -> LearningSettings:
+    """Whether the worker opens the released releases' evaluations (on by default)."""
+    settings = get_settings(session, academy)
+    settings.auto_evaluations = auto
+    settings.updated_at = now
     session.flush()
     return settings
 

@@ -21,6 +21,7 @@ from tracker.learning import bp, evaluate_bp, evaluations, lms_import, outcomes,
 from tracker.learning.forms import (
     ColumnMappingForm,
     EvaluationForm,
+    EvaluationSettingsForm,
     LrsForm,
     NamedModeForm,
     UploadLmsExportForm,
@@ -74,6 +75,7 @@ def settings() -> Any:
             formdata=None, named=current.named_mode, retention_days=current.retention_days
         ),
         has_key=bool(current_app.config["LEARNER_KEY"]),
+        evaluation_form=EvaluationSettingsForm(formdata=None, auto=current.auto_evaluations),
     ), done.status
 
 
@@ -269,15 +271,60 @@ def create_evaluation(release_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Choose the kind of evaluation."), "error")
         return see_other("releases.show", release_id=release.id)
-    evaluation, token = evaluations.create_evaluation(
-        db.session, g.academy, release, EvaluationKind(form.kind.data), now=utcnow()
-    )
+    try:
+        evaluation, token = evaluations.create_evaluation(
+            db.session, g.academy, release, EvaluationKind(form.kind.data), now=utcnow()
+        )
+    except DomainError as error:  # one of each kind per release
+        db.session.rollback()
+        flash(error.message, "error")
+        return see_other("releases.show", release_id=release.id)
     db.session.commit()
     link = f"{current_app.config['BASE_URL']}{url_for('evaluate.answer', token=token)}"
     # The link is shown once, here (only its hash is kept).
     return render_template(
         "learning/evaluation_created.html", evaluation=evaluation, release=release, link=link
     )
+
+
+@bp.route("/evaluations/<int:evaluation_id>/link", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def new_link(evaluation_id: int) -> Any:
+    """One more public link to an evaluation (the worker opened it, or its first link was
+    lost): shown once, as at creation; the earlier links keep working."""
+    found = evaluations.get_evaluation(db.session, g.academy, evaluation_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired: try again."), "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    token = evaluations.issue_for_mail(db.session, found.id, utcnow())
+    if token is None:
+        flash(_("This evaluation is closed: answers are no longer accepted."), "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    db.session.commit()
+    link = f"{current_app.config['BASE_URL']}{url_for('evaluate.answer', token=token)}"
+    return render_template(
+        "learning/evaluation_created.html",
+        evaluation=found,
+        release=db.session.get(Release, found.release_id),
+        link=link,
+    )
+
+
+@bp.route("/learning/evaluations", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def evaluation_settings() -> Any:
+    form = EvaluationSettingsForm()
+    done = submit(
+        form,
+        lambda: services.set_auto_evaluations(
+            db.session, g.academy, auto=bool(form.auto.data), now=utcnow()
+        ),
+    )
+    if done:
+        return success(_("The evaluation settings are saved."), "learning.settings")
+    flash(_("The form has expired: try again."), "error")
+    return see_other("learning.settings")
 
 
 @bp.route("/evaluations/<int:evaluation_id>")
@@ -363,6 +410,11 @@ def release_evaluation_results(release: Release) -> list[evaluations.EvaluationR
     return [results[e.id] for e in listed]
 
 
+def release_evaluation_schedule(release: Release) -> list[evaluations.ScheduleRow]:
+    """Each kind's evaluation of the release, or when the worker opens it: for its page."""
+    return evaluations.release_schedule(db.session, release, now=utcnow())
+
+
 def release_beta_prediction(release: Release) -> Any:
     """The release's last closed beta round (its CSAT and NPS): beside the reaction."""
     return last_beta_figures(db.session, release)
@@ -372,6 +424,8 @@ bp.record_once(
     lambda state: state.app.jinja_env.globals.update(
         release_evaluation_results=release_evaluation_results,
         release_beta_prediction=release_beta_prediction,
+        release_evaluation_schedule=release_evaluation_schedule,
+        REMIND_DAYS=evaluations.REMIND_DAYS,
         EvaluationForm=EvaluationForm,
         EVALUATION_KIND_LABELS=EVALUATION_KIND_LABELS,
     )

@@ -16,6 +16,7 @@ KIND_LABELS: dict[NotificationKind, LazyString] = {
     NotificationKind.INVITED: _l("You are invited to a feedback round"),
     NotificationKind.DECISION: _l("A go/no-go decision was taken"),
     NotificationKind.NOTES: _l("Release notes were published"),
+    NotificationKind.EVALUATION: _l("An evaluation opened: share its public link"),
 }
 FREQUENCY_LABELS: dict[DigestFrequency, LazyString] = {
     DigestFrequency.IMMEDIATE: _l("Right away"),

@@ -20,6 +20,7 @@ class NotificationKind(enum.StrEnum):
     INVITED = "invited"  # invited to a feedback round
     DECISION = "decision"  # a go/no-go on a release holding one of their bricks
     NOTES = "notes"  # release notes published (their bricks' release; stakeholders)
+    EVALUATION = "evaluation"  # an evaluation opened by the worker (managers, pseudonymous mode)
 
 
 class DigestFrequency(enum.StrEnum):
