@@ -37,6 +37,7 @@ from tracker.learning.models import (
     EvaluationLink,
     EvaluationQuestion,
     EvaluationQuestionKind,
+    FactPhase,
     LearnerFact,
     LearnerIdentity,
     LearningSettings,
@@ -211,7 +212,11 @@ def send_to_completers(
     completers = (
         select(LearnerFact.learner_key)
         .join(Brick, Brick.id == LearnerFact.brick_id)
-        .where(Brick.release_id == evaluation.release_id, LearnerFact.completed.is_(True))
+        .where(
+            Brick.release_id == evaluation.release_id,
+            LearnerFact.completed.is_(True),
+            LearnerFact.phase == FactPhase.MAIN.value,  # a pre-assessment completes nothing
+        )
         .distinct()
     )
     addresses = sorted(

@@ -28,6 +28,19 @@ class BrickLinkForm(FlaskForm):
             "One a line, as the statements' activity ids (for example https://lms.example.com/course/42)."
         ),
     )
+    pre_course_id = text_field(
+        _l("LMS course identifier of the pre-assessment"),
+        500,
+        description=_l(
+            "The test learners take before the brick, if it has one: its scores are the"
+            " “before” scores, and it counts as no completion of the brick."
+        ),
+    )
+    pre_activity_iris = long_text(
+        _l("xAPI activity IRIs of the pre-assessment"),
+        10_000,
+        _l("One a line. The brick's own IRIs above give the “after” scores."),
+    )
 
 
 class LrsForm(FlaskForm):

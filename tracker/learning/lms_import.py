@@ -10,7 +10,9 @@ the usual LMSs, or its own); the headers an import used are remembered for the n
 What a row gives: an `enrolled` fact, and a `completed`, `passed` or `failed` fact when its
 status (or a completion date) says so, with the score and the time spent. A row's facts are keyed
 by the course, the learner's pseudonym and the verb: importing an updated report replaces them
-(imports never add a learner twice).
+(imports never add a learner twice). A row of a brick's pre-assessment course (its "LMS course of
+the pre-assessment") gives the same facts with the phase "pre": a "before" score only, never an
+enrolment in or a completion of the brick.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from tracker.imports import (
     read_header,
 )
 from tracker.learning import services, xapi
-from tracker.learning.models import ActivityKind, FactSource, FactVerb, LearnerFact
+from tracker.learning.models import ActivityKind, FactPhase, FactSource, FactVerb, LearnerFact
 from tracker.spreadsheets import ImportFileError
 
 # An LMS report is larger than a backlog: up to 100,000 rows and 32 MB a file.
@@ -168,7 +170,12 @@ def parse_score(text: str) -> float | None:
     return value / 100
 
 
-def _check_row(line: int, cells: dict[str, str], courses: dict[str, int]) -> ImportRow:
+def _check_row(
+    line: int,
+    cells: dict[str, str],
+    courses: dict[str, int],
+    pre_courses: dict[str, int] | None = None,
+) -> ImportRow:
     row = ImportRow(line=line, shown=dict(cells))
     values, fail = row.values, row.fail
     for name, text in cells.items():
@@ -186,11 +193,15 @@ def _check_row(line: int, cells: dict[str, str], courses: dict[str, int]) -> Imp
     course = cells.get("course_id", "")
     if not course:
         fail("course_id", _("The course id is missing."))
-    elif course not in courses:
-        fail("course_id", _("No brick has the LMS course id “%(value)s”.", value=course[:80]))
-    else:
-        values["brick_id"] = courses[course]
+    elif course in courses:
+        values["brick_id"], values["phase"] = courses[course], FactPhase.MAIN.value
         values["course"] = course
+    elif pre_courses and course in pre_courses:
+        # A brick's pre-assessment: its row is a "before" score, not an enrolment in the brick.
+        values["brick_id"], values["phase"] = pre_courses[course], FactPhase.PRE.value
+        values["course"] = course
+    else:
+        fail("course_id", _("No brick has the LMS course id “%(value)s”.", value=course[:80]))
     for name in ("enrolment_date", "completion_date"):
         try:
             values[name] = parse_day(cells.get(name, ""))
@@ -241,6 +252,7 @@ def plan_import(session: Session, academy: Academy, filename: str, data: bytes) 
         },
     )
     courses = services.bricks_by_identifier(session, academy, ActivityKind.LMS_COURSE)
+    pre_courses = services.bricks_by_identifier(session, academy, ActivityKind.LMS_PRE_COURSE)
     unguard = str if spreadsheets.is_xlsx(filename) else spreadsheets.unguard
     seen: dict[tuple[str, str], int] = {}
     for line, cells in rows:
@@ -251,7 +263,7 @@ def plan_import(session: Session, academy: Academy, filename: str, data: bytes) 
         }
         if not any(texts.values()):
             continue
-        row = _check_row(line, texts, courses)
+        row = _check_row(line, texts, courses, pre_courses)
         pair = (texts.get("learner_id", ""), texts.get("course_id", ""))
         if pair in seen:
             row.fail("learner_id", _("This learner and course are already on line %(line)s.",
@@ -294,6 +306,7 @@ def import_rows(
                 "source": FactSource.LMS_EXPORT,
                 "learner_key": learner,
                 "business_unit": values["business_unit"],
+                "phase": values.get("phase", FactPhase.MAIN.value),
             }
             facts.append({
                 **common, "source_id": _source_id(values["course"], learner, FactVerb.ENROLLED),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import true
@@ -27,6 +28,20 @@ from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 class ActivityKind(enum.StrEnum):
     LMS_COURSE = "lms_course"  # the LMS's course or module identifier (exports)
     XAPI_IRI = "xapi_iri"  # an xAPI activity IRI (statements' object or context activities)
+    # The brick's pre-assessment (the test taken before it): its facts are stored with the
+    # phase PRE and count only as the "before" score of the pre/post figures.
+    LMS_PRE_COURSE = "lms_pre_course"
+    XAPI_PRE_IRI = "xapi_pre_iri"
+
+
+PRE_KINDS = {ActivityKind.LMS_PRE_COURSE, ActivityKind.XAPI_PRE_IRI}
+# An identifier names one activity of the academy, whichever its phase: these kinds share it.
+SAME_PLATFORM = {
+    ActivityKind.LMS_COURSE: ActivityKind.LMS_PRE_COURSE,
+    ActivityKind.LMS_PRE_COURSE: ActivityKind.LMS_COURSE,
+    ActivityKind.XAPI_IRI: ActivityKind.XAPI_PRE_IRI,
+    ActivityKind.XAPI_PRE_IRI: ActivityKind.XAPI_IRI,
+}
 
 
 class LearningActivity(AcademyRow, Base):
@@ -95,6 +110,11 @@ class FactVerb(enum.StrEnum):
     SCORED = "scored"
 
 
+class FactPhase(enum.StrEnum):
+    MAIN = ""  # the brick itself (its post-assessment's scores are its scores)
+    PRE = "pre"  # the brick's pre-assessment: a "before" score, never a completion of the brick
+
+
 class FactSource(enum.StrEnum):
     XAPI = "xapi"
     LMS_EXPORT = "lms_export"
@@ -118,6 +138,8 @@ class LearnerFact(AcademyRow, Base):
     score: Mapped[float | None] = mapped_column(Float)  # scaled, 0..1
     seconds: Mapped[int | None] = mapped_column(Integer)  # time spent
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "" (the brick) or "pre" (its pre-assessment: FactPhase).
+    phase: Mapped[str] = mapped_column(String(8), default="", server_default=text("''"))
 
     __table_args__ = (
         UniqueConstraint("academy_id", "source", "source_id"),

@@ -9,6 +9,12 @@ K_ANONYMITY learners (smaller units are shown together as "other units", and whe
 to fewer than K_ANONYMITY the next smallest unit joins them, as in the beta rounds' results).
 Per training need: the people of the requesting business unit who reached and completed the
 need's bricks, next to the headcount the need gives.
+
+Level 2 (learning), where a brick has a pre-assessment: the learners with both a score on it
+(phase "pre", their best) and a score on the brick (their best: the post-assessment), their mean
+score before and after, the mean gain (after - before, in points) and the share who improved.
+Facts of a pre-assessment count for nothing else: a learner who only took it is not one of the
+brick's learners, and it neither completes the brick nor gives it a score.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from tracker.learning.models import (
     Evaluation,
     EvaluationAnswer,
     EvaluationQuestion,
+    FactPhase,
     LearnerFact,
     ObjectiveEvidence,
 )
@@ -47,6 +54,46 @@ class UnitOutcome:
 
 
 @dataclass
+class PrePost:
+    """Level 2: learners with a score both before (pre-assessment) and after (the brick's
+    assessment); the means are those of these learners only (scaled, 0..1)."""
+
+    learners: int = 0
+    mean_pre: float | None = None
+    mean_post: float | None = None
+    improved: int = 0  # learners whose score after is above their score before
+
+    @property
+    def mean_gain(self) -> float | None:
+        """The mean of (after - before), scaled: 0.2 is 20 points of percentage."""
+        if self.mean_pre is None or self.mean_post is None:
+            return None
+        return self.mean_post - self.mean_pre
+
+    @property
+    def improved_share(self) -> float | None:
+        return self.improved / self.learners if self.learners else None
+
+    @property
+    def indicative(self) -> bool:
+        return 0 < self.learners < INDICATIVE_UNDER
+
+    @classmethod
+    def combined(cls, parts: Sequence[PrePost]) -> PrePost:
+        """Several bricks' figures as one (per learner and brick: a learner of two bricks
+        counts twice, as the release's enrolments do)."""
+        learners = sum(p.learners for p in parts)
+        if not learners:
+            return cls()
+        return cls(
+            learners,
+            sum((p.mean_pre or 0) * p.learners for p in parts) / learners,
+            sum((p.mean_post or 0) * p.learners for p in parts) / learners,
+            sum(p.improved for p in parts),
+        )
+
+
+@dataclass
 class BrickOutcome:
     brick_id: int
     planned_minutes: int | None = None
@@ -58,6 +105,7 @@ class BrickOutcome:
     median_seconds: float | None = None
     units: list[UnitOutcome] = field(default_factory=list)
     others: UnitOutcome | None = None  # the units under K_ANONYMITY, together
+    pre_post: PrePost = field(default_factory=PrePost)
 
     @property
     def completion_rate(self) -> float | None:
@@ -73,19 +121,27 @@ class BrickOutcome:
 
 
 def _per_learner(brick_ids: Sequence[int]) -> Subquery:
-    """One row per brick and learner: did they complete it, their best score, their longest
-    time spent, their business unit."""
+    """One row per brick and learner of the brick (a fact of the brick itself, not only of its
+    pre-assessment): did they complete it, their best score, their longest time spent, their
+    business unit, and their best score on the brick's pre-assessment ("pre")."""
+    main = LearnerFact.phase == FactPhase.MAIN.value
     return (
         select(
             LearnerFact.brick_id,
             LearnerFact.learner_key,
-            func.max(cast(LearnerFact.completed, Integer)).label("done"),
-            func.max(LearnerFact.score).label("best"),
-            func.max(case((LearnerFact.completed, LearnerFact.seconds))).label("seconds"),
+            func.max(case((and_(main, LearnerFact.completed), 1), else_=0)).label("done"),
+            func.max(case((main, LearnerFact.score))).label("best"),
+            func.max(case((and_(main, LearnerFact.completed), LearnerFact.seconds))).label(
+                "seconds"
+            ),
             func.max(LearnerFact.business_unit).label("unit"),
+            func.max(case((LearnerFact.phase == FactPhase.PRE.value, LearnerFact.score))).label(
+                "pre"
+            ),
         )
         .where(LearnerFact.brick_id.in_(brick_ids))
         .group_by(LearnerFact.brick_id, LearnerFact.learner_key)
+        .having(func.max(case((main, 1), else_=0)) == 1)
         .subquery()
     )
 
@@ -134,18 +190,27 @@ def brick_outcomes(session: Session, bricks: Sequence[Brick]) -> dict[int, Brick
     if not found:
         return found
     learners = _per_learner(list(found))
-    for brick_id, enrolled, completed, scored, mean in session.execute(
+    both = and_(learners.c.best.is_not(None), learners.c.pre.is_not(None))
+    for brick_id, enrolled, completed, scored, mean, paired, pre, post, improved in session.execute(
         select(
             learners.c.brick_id,
             func.count(),
             func.coalesce(func.sum(learners.c.done), 0),
             func.count(learners.c.best),
             func.avg(learners.c.best),
+            func.count(case((both, 1))),
+            func.avg(case((both, learners.c.pre))),
+            func.avg(case((both, learners.c.best))),
+            func.coalesce(
+                func.sum(case((and_(both, learners.c.best > learners.c.pre), 1), else_=0)), 0
+            ),
         ).group_by(learners.c.brick_id)
     ):
         outcome = found[brick_id]
         outcome.enrolled, outcome.completed, outcome.scored = enrolled, int(completed), scored
         outcome.mean_score = None if mean is None else float(mean)
+        if paired:
+            outcome.pre_post = PrePost(int(paired), float(pre), float(post), int(improved))
     if not any(outcome.enrolled for outcome in found.values()):
         return found  # no learner yet: nothing more to ask
     for brick_id, value in _medians(session, learners, "seconds").items():
@@ -182,6 +247,10 @@ class ReleaseOutcome:
     @property
     def has_data(self) -> bool:
         return self.enrolments > 0
+
+    @property
+    def pre_post(self) -> PrePost:
+        return PrePost.combined([outcome.pre_post for _b, outcome in self.bricks])
 
 
 def release_outcome(session: Session, bricks: Sequence[Brick]) -> ReleaseOutcome:
@@ -237,6 +306,7 @@ def need_reach(session: Session, academy: Academy) -> list[NeedReach]:
         .where(
             TrainingNeed.academy_id == academy.id,
             func.lower(LearnerFact.business_unit) == func.lower(TrainingNeed.business_unit),
+            LearnerFact.phase == FactPhase.MAIN.value,  # a pre-assessment reaches no one
         )
         .group_by(need_brick.c.need_id, LearnerFact.learner_key)
         .subquery()

@@ -25,6 +25,8 @@ from tracker.backlog.models import Brick
 from tracker.errors import DomainError
 from tracker.learning import xapi
 from tracker.learning.models import (
+    PRE_KINDS,
+    SAME_PLATFORM,
     SURVEY_EVIDENCE,
     ActivityKind,
     FactSource,
@@ -155,6 +157,13 @@ def check_endpoint(endpoint: str, *, allow_private: bool) -> None:
 class BrickIdentifiers:
     course_id: str
     iris: list[str]
+    # The brick's pre-assessment (the test taken before it), if it has one.
+    pre_course_id: str = ""
+    pre_iris: list[str] = field(default_factory=list)
+
+    @property
+    def has_pre(self) -> bool:
+        return bool(self.pre_course_id or self.pre_iris)
 
 
 def brick_identifiers(session: Session, brick: Brick) -> BrickIdentifiers:
@@ -163,9 +172,15 @@ def brick_identifiers(session: Session, brick: Brick) -> BrickIdentifiers:
         .where(LearningActivity.brick_id == brick.id)
         .order_by(LearningActivity.id)
     ).all()
-    course = next((ident for kind, ident in rows if kind == ActivityKind.LMS_COURSE), "")
+
+    def first(kind: ActivityKind) -> str:
+        return next((ident for k, ident in rows if k == kind), "")
+
     return BrickIdentifiers(
-        course, [ident for kind, ident in rows if kind == ActivityKind.XAPI_IRI]
+        first(ActivityKind.LMS_COURSE),
+        [ident for kind, ident in rows if kind == ActivityKind.XAPI_IRI],
+        first(ActivityKind.LMS_PRE_COURSE),
+        [ident for kind, ident in rows if kind == ActivityKind.XAPI_PRE_IRI],
     )
 
 
@@ -179,44 +194,76 @@ def split_iris(text: str) -> list[str]:
     return seen
 
 
-def set_brick_identifiers(
-    session: Session, brick: Brick, *, course_id: str, iris: Sequence[str]
-) -> BrickIdentifiers:
-    """Replace the brick's LMS course id and xAPI activity IRIs. Each identifier belongs to one
-    brick of the academy (a fact must belong to one brick)."""
-    course_id = course_id.strip()
-    if len(course_id) > IDENTIFIER_MAX:
-        raise DomainError(_("This identifier is too long."), field="course_id")
+# The form's field of each kind of identifier (the errors name it).
+IDENTIFIER_FIELDS = {
+    ActivityKind.LMS_COURSE: "course_id",
+    ActivityKind.XAPI_IRI: "activity_iris",
+    ActivityKind.LMS_PRE_COURSE: "pre_course_id",
+    ActivityKind.XAPI_PRE_IRI: "pre_activity_iris",
+}
+
+
+def _check_iris(iris: Sequence[str], field_name: str) -> None:
     if len(iris) > IRIS_MAX:
         raise DomainError(
             ngettext("At most %(num)s activity IRI.", "At most %(num)s activity IRIs.", IRIS_MAX),
-            field="activity_iris",
+            field=field_name,
         )
     for iri in iris:
         if len(iri) > IDENTIFIER_MAX or ":" not in iri or any(c.isspace() for c in iri):
             raise DomainError(
                 _("“%(iri)s” is not an IRI (for example https://lms.example.com/course/42).",
                   iri=iri[:80]),
-                field="activity_iris",
+                field=field_name,
             )  # fmt: skip
+
+
+def set_brick_identifiers(
+    session: Session,
+    brick: Brick,
+    *,
+    course_id: str,
+    iris: Sequence[str],
+    pre_course_id: str = "",
+    pre_iris: Sequence[str] = (),
+) -> BrickIdentifiers:
+    """Replace the brick's LMS course id and xAPI activity IRIs, and those of its
+    pre-assessment. Each identifier belongs to one brick of the academy, as the brick's own or
+    as its pre-assessment, never both (a fact must belong to one brick, in one phase)."""
+    course_id, pre_course_id = course_id.strip(), pre_course_id.strip()
+    for name, value in (("course_id", course_id), ("pre_course_id", pre_course_id)):
+        if len(value) > IDENTIFIER_MAX:
+            raise DomainError(_("This identifier is too long."), field=name)
+    _check_iris(iris, "activity_iris")
+    _check_iris(pre_iris, "pre_activity_iris")
     wanted = [(ActivityKind.LMS_COURSE, course_id)] if course_id else []
     wanted += [(ActivityKind.XAPI_IRI, iri) for iri in iris]
+    wanted += [(ActivityKind.LMS_PRE_COURSE, pre_course_id)] if pre_course_id else []
+    wanted += [(ActivityKind.XAPI_PRE_IRI, iri) for iri in pre_iris]
+    own = {(k, i) for k, i in wanted if k not in PRE_KINDS}
     for kind, identifier in wanted:
+        if kind in PRE_KINDS and (SAME_PLATFORM[kind], identifier) in own:
+            raise DomainError(
+                _("“%(identifier)s” is already this brick's own activity: its pre-assessment "
+                  "needs its own identifier.", identifier=identifier[:80]),
+                field=IDENTIFIER_FIELDS[kind],
+            )  # fmt: skip
         other = session.scalar(
             select(Brick)
             .join(LearningActivity, LearningActivity.brick_id == Brick.id)
             .where(
                 LearningActivity.academy_id == brick.academy_id,
-                LearningActivity.kind == kind,
+                LearningActivity.kind.in_([kind, SAME_PLATFORM[kind]]),
                 LearningActivity.identifier == identifier,
                 LearningActivity.brick_id != brick.id,
             )
+            .limit(1)
         )
         if other is not None:
             raise DomainError(
                 _("“%(identifier)s” already belongs to the brick %(key)s.",
                   identifier=identifier[:80], key=other.key),
-                field="course_id" if kind == ActivityKind.LMS_COURSE else "activity_iris",
+                field=IDENTIFIER_FIELDS[kind],
             )  # fmt: skip
     session.execute(delete(LearningActivity).where(LearningActivity.brick_id == brick.id))
     session.add_all(
@@ -224,7 +271,7 @@ def set_brick_identifiers(
         for k, i in wanted
     )
     session.flush()
-    return BrickIdentifiers(course_id, list(iris))
+    return BrickIdentifiers(course_id, list(iris), pre_course_id, list(pre_iris))
 
 
 def bricks_by_identifier(session: Session, academy: Academy, kind: ActivityKind) -> dict[str, int]:
@@ -275,9 +322,11 @@ def store_statements(
     report: PullReport,
     named: bool = False,
     now: dt.datetime | None = None,
+    pre_by_iri: dict[str, int] | None = None,
 ) -> str:
     """Store the facts of one page of statements (idempotent on the statement id: one query for
-    the ids already stored, one batch insert); return the greatest `stored` seen."""
+    the ids already stored, one batch insert); return the greatest `stored` seen. Statements of
+    a brick's pre-assessment (`pre_by_iri`) are stored with the phase "pre"."""
     latest = ""
     mapped: dict[str, xapi.MappedStatement] = {}
     voided: list[str] = []
@@ -290,7 +339,7 @@ def store_statements(
         if voids:
             voided.append(voids)
             continue
-        fact = xapi.map_statement(statement, bricks_by_iri, business_unit_extension)
+        fact = xapi.map_statement(statement, bricks_by_iri, business_unit_extension, pre_by_iri)
         if fact is None:
             report.skipped += 1
         elif fact.statement_id in mapped:
@@ -330,6 +379,7 @@ def store_statements(
                 "score": fact.score,
                 "seconds": fact.seconds,
                 "completed": fact.completed,
+                "phase": fact.phase,
             }
             for fact in mapped.values()
             if fact.statement_id not in known
@@ -372,6 +422,7 @@ def pull_statements(
         return report
     connection = connection_of(settings, timeout=timeout, allow_private=allow_private)
     bricks_by_iri = bricks_by_identifier(session, academy, ActivityKind.XAPI_IRI)
+    pre_by_iri = bricks_by_identifier(session, academy, ActivityKind.XAPI_PRE_IRI)
     extension = settings.business_unit_extension
     pages = xapi.statement_pages(
         connection, since=settings.cursor_stored, until=until, more=settings.pending_more
@@ -382,7 +433,7 @@ def pull_statements(
             latest = store_statements(
                 session, academy, statements, key=key, bricks_by_iri=bricks_by_iri,
                 business_unit_extension=extension, report=report,
-                named=settings.named_mode, now=now,
+                named=settings.named_mode, now=now, pre_by_iri=pre_by_iri,
             )  # fmt: skip
             settings.pending_stored = max(settings.pending_stored, latest)
             settings.pending_more = more[:2000]

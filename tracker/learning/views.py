@@ -195,6 +195,8 @@ def brick_link(number: int) -> Any:
         data={
             "course_id": current.course_id,
             "activity_iris": "\n".join(current.iris),
+            "pre_course_id": current.pre_course_id,
+            "pre_activity_iris": "\n".join(current.pre_iris),
             **{f"threshold_{i}": round(e.min_score * 100) for i, e in evidence.items()
                if e.min_score is not None},
             **{f"survey_{i}": e.survey for i, e in evidence.items()},
@@ -205,6 +207,8 @@ def brick_link(number: int) -> Any:
         services.set_brick_identifiers(
             db.session, brick, course_id=form.course_id.data or "",
             iris=services.split_iris(form.activity_iris.data or ""),
+            pre_course_id=form.pre_course_id.data or "",
+            pre_iris=services.split_iris(form.pre_activity_iris.data or ""),
         )  # fmt: skip
         services.set_objective_thresholds(
             db.session, brick,

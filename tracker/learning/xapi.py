@@ -24,6 +24,10 @@ https://w3id.org/xapi/adl/verbs/ twin):
 Any other verb is skipped (counted as such). `voided` statements (ADL's voided verb) remove the
 fact of the statement they void. A result's `completion: true` marks any counted statement
 completed; `score.scaled` (else raw/max) gives the score, `duration` the time spent.
+
+A brick may name the IRI(s) of its pre-assessment (the test taken before it): their statements
+are stored with the phase "pre" and give only the "before" score of the pre/post figures
+(tracker/learning/outcomes.py); they never count as reaching or completing the brick.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from tracker.learning.models import FactVerb
+from tracker.learning.models import FactPhase, FactVerb
 from tracker.webhooks.addresses import RefusedUrl, connect
 
 XAPI_VERSION = "1.0.3"
@@ -258,6 +262,7 @@ class MappedStatement:
     score: float | None
     seconds: int | None
     completed: bool
+    phase: str = ""  # FactPhase: "pre" when the activity is a brick's pre-assessment
     # Named mode only (never stored otherwise): the actor's name and e-mail, if given.
     learner_name: str = ""
     learner_email: str = ""
@@ -273,18 +278,32 @@ def actor_details(actor: Any) -> tuple[str, str]:
 
 
 def map_statement(
-    statement: dict[str, Any], bricks_by_iri: dict[str, int], business_unit_extension: str
+    statement: dict[str, Any],
+    bricks_by_iri: dict[str, int],
+    business_unit_extension: str,
+    pre_by_iri: dict[str, int] | None = None,
 ) -> MappedStatement | None:
     """What Brique keeps of one statement, or None when it does not count (unknown verb, no
-    learner, an activity that is no brick's)."""
+    learner, an activity that is no brick's). The first of its activities (the object, then the
+    context's parent and grouping) that is a brick's decides: one of a brick's pre-assessment
+    IRIs (`pre_by_iri`) makes it a fact of the phase "pre"."""
     statement_id = statement.get("id")
     verb = VERBS.get(verb_of(statement))
     learner = learner_identifier(statement.get("actor"))
     if not isinstance(statement_id, str) or not statement_id or verb is None or not learner:
         return None
-    brick_id = next((bricks_by_iri[i] for i in activity_ids(statement) if i in bricks_by_iri), None)
-    if brick_id is None:
+    pre_by_iri = pre_by_iri or {}
+    found = next(
+        (
+            (bricks_by_iri[i], "") if i in bricks_by_iri else (pre_by_iri[i], FactPhase.PRE.value)
+            for i in activity_ids(statement)
+            if i in bricks_by_iri or i in pre_by_iri
+        ),
+        None,
+    )
+    if found is None:
         return None
+    brick_id, phase = found
     result = statement.get("result")
     result = result if isinstance(result, dict) else {}
     name, email = actor_details(statement.get("actor"))
@@ -299,6 +318,7 @@ def map_statement(
         score=score_of(result),
         seconds=parse_duration(result.get("duration")),
         completed=verb in COMPLETING or result.get("completion") is True,
+        phase=phase,
         learner_name=name,
         learner_email=email,
     )
