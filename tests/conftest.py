@@ -31,6 +31,7 @@ from tracker import create_app, migrate
 from tracker.db import count_queries, db, make_engine
 from tracker.feedback.results import forget_kept
 from tracker.feedback.results_views import forget_drawn
+from tracker.learning.outcomes import forget_kept as forget_kept_outcomes
 
 TEST_DATABASE_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 
@@ -219,6 +220,7 @@ def db_session(app: Flask, engine: Engine) -> Iterator[Session]:
         # The rollback moved the change counters backwards (production never does): values kept
         # under them would be taken for the next test's data.
         forget_kept()
+        forget_kept_outcomes()
         forget_drawn()
 
 

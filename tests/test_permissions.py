@@ -726,6 +726,13 @@ ROUTES: dict[str, Route] = {
     "learning.settings": Route(academy("learning/"), allowed={"manager"}),
     "learning.pull": Route(academy("learning/pull"), "POST", allowed={"manager"}),
     "learning.named_mode": Route(academy("learning/named"), "POST", allowed={"manager"}),
+    "learning.thresholds": Route(academy("learning/thresholds"), "POST", allowed={"manager"}),
+    # Designers create bricks (BRICK_CREATE): they may propose an improvement brick too.
+    "learning.propose_improvement": Route(
+        lambda w, s: f"/a/{w.academy.slug}/bricks/{make_brick(s, w, 'Weak').number}/improvement",
+        "POST",
+        allowed=BUILDERS,
+    ),
     "learning.columns": Route(academy("learning/columns"), allowed={"manager"}),
     "learning.import_upload": Route(academy("learning/import"), allowed={"manager"}),
     "learning.import_confirm": Route(

@@ -12,7 +12,7 @@ from tracker.backlog.needs_services import link_brick
 from tracker.db import utcnow
 from tracker.learning import outcomes, services
 from tracker.learning.models import FactSource, FactVerb, LearnerFact
-from tracker.learning.outcomes import UnitOutcome, hide_small_units
+from tracker.learning.outcomes import UnitOutcome, forget_kept, hide_small_units
 
 
 def add_facts(db_session, brick, learners: list[tuple[str, str, bool, float | None, int | None]]):
@@ -92,11 +92,15 @@ def test_the_release_page_shows_outcomes_in_constant_queries(
     login(world.manager)
     page = f"/a/{world.academy.slug}/releases/{release.id}/"
     client.get(page)  # the first request after logging in does more (the session's touch)
+    forget_kept()  # ... and its figures are kept: computed again below, as after new facts
     with queries() as small:
         first = client.get(page)
     assert first.status_code == 200
     add_facts(db_session, bricks[0], learners(300, prefix="x"))
     add_facts(db_session, bricks[1], learners(300, "HR", prefix="y"))
+    db_session.commit()
+    client.get(page)  # the first request after a commit does more too
+    forget_kept()
     with queries() as large:
         html = client.get(page).get_data(as_text=True)
     assert small.count == large.count
@@ -156,3 +160,39 @@ def test_objectives_achieved_by_score_threshold(client, db_session, world, login
     html = client.get(f"/a/{world.academy.slug}/releases/{release.id}/").get_data(as_text=True)
     assert "Objectives achieved" in html and "Spot a phishing e-mail" in html
     assert report.statement not in html.split("Objectives achieved")[1].split("</table>")[0]
+
+
+def test_the_release_page_reads_the_facts_once_until_new_facts_are_stored(
+    client, db_session, world, login, queries
+):
+    release = make_release(db_session, world.academy)
+    bricks = add_bricks(db_session, world.academy, release, 2)
+    spot = make_brick(db_session, world, "Spot", release_id=release.id,
+                      objectives=[("Spot a phishing e-mail", "apply")]).objectives[0]  # fmt: skip
+    services.set_objective_thresholds(db_session, spot.brick, {spot.id: 70}, {spot.id: ""})
+    add_facts(db_session, bricks[0], learners(40))
+    add_facts(db_session, spot.brick, [(f"s{i}", "Sales", True, 0.8, 600) for i in range(3)])
+    db_session.commit()
+    login(world.manager)
+    page = f"/a/{world.academy.slug}/releases/{release.id}/"
+    client.get(page)  # the first request after logging in does more (the session's touch)
+    forget_kept()
+    with queries() as first:
+        assert "43 enrolments" in client.get(page).get_data(as_text=True)
+    with queries() as again:
+        html = client.get(page).get_data(as_text=True)
+    # Read again with nothing stored in between: the facts' figures are kept (the brick
+    # outcomes' four queries and the objectives' score counts are not asked again).
+    assert "43 enrolments" in html and again.count == first.count - 5
+
+    # New facts stored (and committed): the counters moved, the figures are computed afresh.
+    add_facts(db_session, bricks[1], learners(7, prefix="new"))
+    add_facts(db_session, spot.brick, [(f"t{i}", "Sales", True, 0.5, 600) for i in range(2)])
+    db_session.commit()
+    assert "52 enrolments" in client.get(page).get_data(as_text=True)
+    forget_kept()  # the first request after a commit does more: measured on the next one
+    with queries() as after:
+        html = client.get(page).get_data(as_text=True)
+    assert "52 enrolments" in html and after.count == first.count
+    found = outcomes.objective_outcomes(db_session, [spot.brick])[spot.brick.id]
+    assert [(x.scored, x.reached) for x in found] == [(5, 3)]

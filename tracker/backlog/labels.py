@@ -52,6 +52,8 @@ FIELD_LABELS = {
     "comment": _l("Comment"),
     "done": _l("Done"),
     "rank": _l("Priority"),
+    "improves": _l("Improves"),
+    "improvement": _l("Improvement brick"),
 }
 
 # Languages a brick's content is commonly produced in; names come from Babel's CLDR data.
@@ -104,6 +106,7 @@ KIND_LABELS = {
     ActivityKind.DELETED: _l("Deleted"),
     ActivityKind.ATTACHED: _l("File added"),
     ActivityKind.DETACHED: _l("File removed"),
+    ActivityKind.IMPROVEMENT: _l("Improvement brick proposed"),
 }
 NEED_STATUS_LABELS = {
     NeedStatus.NEW: _l("New"),

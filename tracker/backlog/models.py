@@ -80,6 +80,9 @@ class ActivityKind(enum.StrEnum):
         "attached"  # a file added (tracker.attachments); changes: {"attachment": [None, name]}
     )
     DETACHED = "detached"  # a file removed
+    # An improvement brick proposed from the learning outcomes: on the source, changes
+    # {"improvement": [None, key]}; on the new brick, {"improves": [None, key]}.
+    IMPROVEMENT = "improvement"
 
 
 class LearningPath(AcademyRow, Base):
@@ -150,6 +153,9 @@ class Brick(AcademyRow, Base):
     stage_entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Optimistic locking: every change bumps it; a save carrying an older one is refused.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The brick this one improves, proposed from its learning outcomes under the academy's
+    # thresholds (tracker/learning/improvements.py).
+    improves_id: Mapped[int | None] = mapped_column(ForeignKey("brick.id", ondelete="SET NULL"))
 
     academy: Mapped[Academy] = relationship()
     stage: Mapped[Stage] = relationship()
@@ -159,6 +165,9 @@ class Brick(AcademyRow, Base):
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    improves: Mapped[Brick | None] = relationship(
+        remote_side="Brick.id", foreign_keys=[improves_id]
+    )
     objectives: Mapped[list[LearningObjective]] = relationship(
         back_populates="brick",
         order_by="LearningObjective.position",
@@ -188,6 +197,7 @@ class Brick(AcademyRow, Base):
         Index("ix_brick_sprint_id", "sprint_id"),
         Index("ix_brick_vendor_id", "vendor_id"),
         Index("ix_brick_release_id", "release_id"),
+        Index("ix_brick_improves_id", "improves_id"),
     )
 
     @property

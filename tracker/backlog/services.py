@@ -383,10 +383,12 @@ def create_brick(
     title: str,
     format: BrickFormat | str,
     objectives: Sequence[ObjectiveInput] = (),
+    improves: Brick | None = None,
     now: dt.datetime,
     **values: Any,
 ) -> Brick:
-    """Create a brick at the bottom of the backlog, with its format's definition of done."""
+    """Create a brick at the bottom of the backlog, with its format's definition of done
+    (`improves`: the brick it is an improvement of, tracker/learning/improvements.py)."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown brick fields: {sorted(unknown)}")
@@ -407,6 +409,7 @@ def create_brick(
         created_at=now,
         updated_at=now,
         stage_entered_at=now,
+        improves_id=improves.id if improves is not None else None,
         **values,
     )
     brick.academy = academy

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -126,7 +127,7 @@ class Player:
             now=self.clock.now,
         )
 
-    def brick_values(self, brick: DemoBrick) -> dict[str, object]:
+    def brick_values(self, brick: DemoBrick) -> dict[str, Any]:
         return {
             "summary": brick.summary,
             "learner_minutes": brick.minutes,

@@ -162,3 +162,26 @@ class EvaluationSettingsForm(FlaskForm):
             " reminder before they close."
         ),
     )
+
+
+class ThresholdsForm(FlaskForm):
+    """The academy's thresholds: a brick under one proposes an improvement brick."""
+
+    min_completion_rate = optional_number(
+        _l("Minimum completion rate (%)"),
+        0,
+        100,
+        _l("The share of enrolled learners who completed the brick. Empty: not checked."),
+    )
+    min_satisfaction = optional_number(
+        _l("Minimum satisfaction at J+0 (CSAT, %)"),
+        0,
+        100,
+        _l("The share of 4 and 5 out of 5 in the reaction evaluation. Empty: not checked."),
+    )
+    min_objective_share = optional_number(
+        _l("Minimum share of learners reaching each objective (%)"),
+        0,
+        100,
+        _l("For each objective tied to evidence (a score, a survey question). Empty: not checked."),
+    )

@@ -96,6 +96,11 @@ class LearningSettings(AcademyRow, Base):
     # default; off: the managers create them by hand).
     auto_evaluations: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The academy's thresholds (percentages, 0-100; None: not checked): a brick whose figures
+    # fall under one proposes an improvement brick (tracker/learning/improvements.py).
+    min_completion_rate: Mapped[int | None] = mapped_column(Integer)
+    min_satisfaction: Mapped[int | None] = mapped_column(Integer)  # the J+0 reaction's CSAT
+    min_objective_share: Mapped[int | None] = mapped_column(Integer)  # learners reaching each
 
     __table_args__ = (UniqueConstraint("academy_id"),)
 

@@ -15,17 +15,26 @@ Level 2 (learning), where a brick has a pre-assessment: the learners with both a
 score before and after, the mean gain (after - before, in points) and the share who improved.
 Facts of a pre-assessment count for nothing else: a learner who only took it is not one of the
 brick's learners, and it neither completes the brick nor gives it a score.
+
+The figures read from the facts (the brick outcomes, the objectives' score counts) are kept per
+worker, per set of bricks and per state of the academy's data (the change counters of
+tracker.changes, as tracker/feedback/results.py keeps a round's aggregates): storing facts (a
+pull, an LMS import), changing a brick or its objectives' evidence moves a counter, so a kept
+figure is never stale, and a release page read again between two pulls reads no fact.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+import dataclasses
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import Integer, Subquery, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from tracker import changes
 from tracker.academies.models import Academy
 from tracker.backlog.models import Brick, LearningObjective, TrainingNeed, need_brick
 from tracker.learning.models import (
@@ -40,6 +49,33 @@ from tracker.learning.models import (
 
 K_ANONYMITY = 5
 INDICATIVE_UNDER = 30  # fewer learners than this: the figures are indicative only
+
+T = TypeVar("T")
+_KEPT: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+KEPT = 128
+
+
+def _kept(session: Session, academy_id: int, asked: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """`compute()` (plain values, never ORM objects: they outlive the session) once per state
+    of the academy's data and `asked`, then kept; afresh while the transaction has changes its
+    commit has not counted yet."""
+    if changes.pending(session):
+        return compute()
+    key = (asked, *changes.counters(session, academy_id))
+    if key in _KEPT:
+        _KEPT.move_to_end(key)
+        found: T = _KEPT[key]
+        return found
+    found = _KEPT[key] = compute()
+    while len(_KEPT) > KEPT:
+        _KEPT.popitem(last=False)
+    return found
+
+
+def forget_kept() -> None:
+    """Empty the kept figures (the test suite rolls committed data back, which moves the change
+    counters backwards: production never does)."""
+    _KEPT.clear()
 
 
 @dataclass
@@ -185,10 +221,21 @@ def hide_small_units(units: list[UnitOutcome]) -> tuple[list[UnitOutcome], UnitO
 
 def brick_outcomes(session: Session, bricks: Sequence[Brick]) -> dict[int, BrickOutcome]:
     """Each brick's outcome (four queries, whatever the number of facts; one when none of the
-    bricks has a learner yet)."""
-    found = {b.id: BrickOutcome(b.id, planned_minutes=b.learner_minutes) for b in bricks}
-    if not found:
-        return found
+    bricks has a learner yet; none when kept, but the change counters' once per transaction)."""
+    if not bricks:
+        return {}
+    ids = tuple(sorted(b.id for b in bricks))
+    kept = _kept(
+        session, bricks[0].academy_id, ("bricks", ids), lambda: _brick_outcomes(session, ids)
+    )
+    # A copy for the caller, its planned duration from the brick (read now, not kept).
+    return {
+        b.id: dataclasses.replace(kept[b.id], planned_minutes=b.learner_minutes) for b in bricks
+    }
+
+
+def _brick_outcomes(session: Session, ids: Sequence[int]) -> dict[int, BrickOutcome]:
+    found = {brick_id: BrickOutcome(brick_id) for brick_id in ids}
     learners = _per_learner(list(found))
     both = and_(learners.c.best.is_not(None), learners.c.pre.is_not(None))
     for brick_id, enrolled, completed, scored, mean, paired, pre, post, improved in session.execute(
@@ -366,22 +413,10 @@ def objective_outcomes(
     ).all()
     if not tied:
         return {}
-    learners = _per_learner(ids)
-    counts = {
-        (brick_id, objective_id): (int(scored), int(reached or 0))
-        for brick_id, objective_id, scored, reached in session.execute(
-            select(
-                learners.c.brick_id,
-                ObjectiveEvidence.objective_id,
-                func.count(learners.c.best),
-                func.sum(case((learners.c.best >= ObjectiveEvidence.min_score, 1), else_=0)),
-            )
-            .join(LearningObjective, LearningObjective.brick_id == learners.c.brick_id)
-            .join(ObjectiveEvidence, ObjectiveEvidence.objective_id == LearningObjective.id)
-            .where(learners.c.best.is_not(None))
-            .group_by(learners.c.brick_id, ObjectiveEvidence.objective_id)
-        )
-    }
+    counts = _kept(
+        session, bricks[0].academy_id, ("objectives", tuple(sorted(ids))),
+        lambda: _objective_counts(session, ids),
+    )  # fmt: skip
     release_of = {brick.id: brick.release_id for brick in bricks}
     answers: dict[tuple[int, str, str], dict[int, int]] = defaultdict(dict)
     if any(survey for _o, _m, survey in tied):
@@ -420,3 +455,26 @@ def objective_outcomes(
             outcome.answered, outcome.yes = sum(given.values()), given.get(1, 0)
         found[objective.brick_id].append(outcome)
     return dict(found)
+
+
+def _objective_counts(
+    session: Session, ids: Sequence[int]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """Per brick and objective with a score threshold: the learners with a score, and those
+    whose best score reached the threshold (one query)."""
+    learners = _per_learner(ids)
+    return {
+        (brick_id, objective_id): (int(scored), int(reached or 0))
+        for brick_id, objective_id, scored, reached in session.execute(
+            select(
+                learners.c.brick_id,
+                ObjectiveEvidence.objective_id,
+                func.count(learners.c.best),
+                func.sum(case((learners.c.best >= ObjectiveEvidence.min_score, 1), else_=0)),
+            )
+            .join(LearningObjective, LearningObjective.brick_id == learners.c.brick_id)
+            .join(ObjectiveEvidence, ObjectiveEvidence.objective_id == LearningObjective.id)
+            .where(learners.c.best.is_not(None))
+            .group_by(learners.c.brick_id, ObjectiveEvidence.objective_id)
+        )
+    }

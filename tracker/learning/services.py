@@ -564,6 +564,27 @@ def set_auto_evaluations(
     return settings
 
 
+THRESHOLD_FIELDS = ("min_completion_rate", "min_satisfaction", "min_objective_share")
+
+
+def set_thresholds(
+    session: Session, academy: Academy, *, now: dt.datetime, **thresholds: int | None
+) -> LearningSettings:
+    """The academy's thresholds, percentages from 0 to 100 (None: not checked)."""
+    unknown = set(thresholds) - set(THRESHOLD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown thresholds: {sorted(unknown)}")
+    for name, value in thresholds.items():
+        if value is not None and not 0 <= value <= 100:
+            raise DomainError(_("A threshold is a percentage from 0 to 100."), field=name)
+    settings = get_settings(session, academy)
+    for name, value in thresholds.items():
+        setattr(settings, name, value)
+    settings.updated_at = now
+    session.flush()
+    return settings
+
+
 def record_identities(
     session: Session, academy: Academy, found: dict[str, tuple[str, str]], *, now: dt.datetime
 ) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, current_app, flash, g, render_template, request, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from tracker import imports_web
 from tracker.academies.models import Academy
@@ -17,13 +18,22 @@ from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.forms import ConfirmForm, choices
 from tracker.imports import ImportPlan, ImportRules
-from tracker.learning import bp, evaluate_bp, evaluations, lms_import, outcomes, services
+from tracker.learning import (
+    bp,
+    evaluate_bp,
+    evaluations,
+    improvements,
+    lms_import,
+    outcomes,
+    services,
+)
 from tracker.learning.forms import (
     ColumnMappingForm,
     EvaluationForm,
     EvaluationSettingsForm,
     LrsForm,
     NamedModeForm,
+    ThresholdsForm,
     UploadLmsExportForm,
     brick_link_form,
 )
@@ -35,18 +45,46 @@ from tracker.releases.services import get_release
 from tracker.web import public, requires, see_other, submit, success
 
 
+def _settings_page(
+    current: Any, form: LrsForm, thresholds_form: ThresholdsForm, status: int = 200
+) -> Any:
+    form.secret.data = ""  # never shown back
+    return render_template(
+        "learning/settings.html",
+        form=form,
+        settings=current,
+        pull_form=ConfirmForm(),
+        named_form=NamedModeForm(
+            formdata=None, named=current.named_mode, retention_days=current.retention_days
+        ),
+        thresholds_form=thresholds_form,
+        has_key=bool(current_app.config["LEARNER_KEY"]),
+        evaluation_form=EvaluationSettingsForm(formdata=None, auto=current.auto_evaluations),
+    ), status
+
+
+def _lrs_form(current: Any, *, posted: bool = True) -> LrsForm:
+    """The LRS form, filled from the request when it is the one posted, else from `current`."""
+    data = {
+        "endpoint": current.lrs_endpoint,
+        "auth": current.lrs_auth.value,
+        "username": current.lrs_username,
+        "business_unit_extension": current.business_unit_extension,
+    }
+    return LrsForm(data=data) if posted else LrsForm(formdata=None, data=data)
+
+
+def _thresholds_form(current: Any) -> ThresholdsForm:
+    """The thresholds form as saved (another form of the page was posted)."""
+    data = {name: getattr(current, name) for name in services.THRESHOLD_FIELDS}
+    return ThresholdsForm(formdata=None, data=data)
+
+
 @bp.route("/learning/", methods=["GET", "POST"])
 @requires(Permission.LEARNING_MANAGE)
 def settings() -> Any:
     current = services.read_settings(db.session, g.academy)
-    form = LrsForm(
-        data={
-            "endpoint": current.lrs_endpoint,
-            "auth": current.lrs_auth.value,
-            "username": current.lrs_username,
-            "business_unit_extension": current.business_unit_extension,
-        }
-    )
+    form = _lrs_form(current)
 
     def secret_of() -> str | None:
         if form.clear_secret.data == "clear":
@@ -65,18 +103,24 @@ def settings() -> Any:
     )  # fmt: skip
     if done:
         return success(_("The learning data settings are saved."), "learning.settings")
-    form.secret.data = ""  # never shown back
-    return render_template(
-        "learning/settings.html",
-        form=form,
-        settings=current,
-        pull_form=ConfirmForm(),
-        named_form=NamedModeForm(
-            formdata=None, named=current.named_mode, retention_days=current.retention_days
+    return _settings_page(current, form, _thresholds_form(current), done.status)
+
+
+@bp.route("/learning/thresholds", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def thresholds() -> Any:
+    current = services.read_settings(db.session, g.academy)
+    form = ThresholdsForm()
+    done = submit(
+        form,
+        lambda: services.set_thresholds(
+            db.session, g.academy, now=utcnow(),
+            **{name: form[name].data for name in services.THRESHOLD_FIELDS},
         ),
-        has_key=bool(current_app.config["LEARNER_KEY"]),
-        evaluation_form=EvaluationSettingsForm(formdata=None, auto=current.auto_evaluations),
-    ), done.status
+    )  # fmt: skip
+    if done:
+        return success(_("The thresholds are saved."), "learning.settings")
+    return _settings_page(current, _lrs_form(current, posted=False), form, done.status)
 
 
 @bp.route("/learning/named", methods=["POST"])
@@ -253,8 +297,59 @@ def learning_need_reach(academy: Academy) -> list[outcomes.NeedReach]:
     return outcomes.need_reach(db.session, academy)
 
 
+def learning_shortfalls(
+    pairs: list[tuple[Brick, outcomes.BrickOutcome]],
+    objectives: dict[int, list[outcomes.ObjectiveOutcome]],
+) -> dict[int, improvements.BrickShortfalls]:
+    """Per brick, its figures under the academy's thresholds and its open improvement brick:
+    for the brick page and the release page (a fixed number of queries; none for bricks with
+    no learner and no release, which have no figure to fall short)."""
+    if not any(o.enrolled or b.release_id is not None for b, o in pairs):
+        return {}
+    settings = services.read_settings(db.session, g.academy)
+    return improvements.brick_shortfalls(
+        db.session, settings, [b for b, _o in pairs], {b.id: o for b, o in pairs}, objectives
+    )
+
+
+@bp.route("/bricks/<int:number>/improvement", methods=["POST"])
+@requires(Permission.BRICK_CREATE)
+def propose_improvement(number: int) -> Any:
+    source = get_brick(db.session, g.academy, number)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("The form has expired: try again."), "error")
+        return see_other("backlog.brick", number=source.number)
+    found = learning_shortfalls(
+        [(source, brick_learning_outcome(source))], brick_objective_outcomes([source])
+    ).get(source.id)
+    base = str(current_app.config["BASE_URL"])
+    release_url = (
+        base + url_for("releases.show", release_id=source.release_id) if source.release_id else ""
+    )
+    try:
+        with force_locale(g.academy.default_locale):
+            brick, created = improvements.propose_improvement(
+                db.session, g.academy, source, found.shortfalls if found else [],
+                actor=current_user, now=utcnow(), release_url=release_url,
+                brick_url=base + url_for("backlog.brick", number=source.number),
+            )  # fmt: skip
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return see_other("backlog.brick", number=source.number)
+    db.session.commit()
+    message = (
+        _("Improvement brick %(key)s added to the backlog.", key=brick.key)
+        if created
+        else _("%(key)s already improves this brick.", key=brick.key)
+    )
+    return success(message, "backlog.brick", number=brick.number)
+
+
 bp.record_once(
     lambda state: state.app.jinja_env.globals.update(
+        learning_shortfalls=learning_shortfalls,
         brick_learning_identifiers=brick_learning_identifiers,
         brick_learning_outcome=brick_learning_outcome,
         brick_objective_outcomes=brick_objective_outcomes,
