@@ -119,14 +119,15 @@ def test_headcount_of_an_edited_need(client, db_session, world, manager):
 def test_position_of_a_backlog_move(client, db_session, world, manager):
     brick = _brick(db_session, world)
     db_session.commit()
-    action, form = form_on(client, f"{manager}/backlog", f"/backlog/{brick.number}/move")
+    action, form = form_on(client, f"{manager}/backlog", "/backlog/move")
 
     rank = brick.rank
 
     response = client.post(
-        action, data={**form, "action": ["position"], "position": [PAST_64_BITS]},
+        action,
+        data={**form, "move": [f"{brick.number} position"], f"p{brick.number}": [PAST_64_BITS]},
         follow_redirects=True,
-    )  # fmt: skip
+    )
 
     assert response.status_code == 200  # the list again, with the message
     assert "Enter a whole number between 1 and 1,000,000" in response.get_data(as_text=True)

@@ -870,6 +870,16 @@ ROUTES: dict[str, Route] = {
         _backlog_brick_url("move"), "POST", allowed={"manager"}, data={"action": "up"}
     ),
     "backlog.reorder_json": Route(academy("backlog/reorder"), "POST", allowed={"manager"}),
+    "backlog.move_from_list": Route(
+        academy("backlog/move"), "POST", allowed={"manager"}, data={"move": ""}
+    ),
+    # The columns a person shows are their own choice, as is reading the list.
+    "backlog.choose_columns": Route(
+        academy("backlog/columns"),
+        "POST",
+        allowed={"manager", "designer", "vendor"},
+        data={"shown": "stage"},
+    ),
     # Quick add creates like the brick form; saved views are each person's own (another
     # person's view is a 404: tests/backlog/test_quick_add_and_views.py).
     "backlog.quick_add": Route(

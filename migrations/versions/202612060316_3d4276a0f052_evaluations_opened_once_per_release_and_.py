@@ -1,7 +1,7 @@
 """evaluations opened once per release and kind
 
 Revision ID: 3d4276a0f052
-Revises: f7b4f29e9ec5
+Revises: 16d4513154ce
 Create Date: 2026-12-06 03:16:39.823736
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tracker.db
 
 revision: str = '3d4276a0f052'
-down_revision: str | None = 'f7b4f29e9ec5'
+down_revision: str | None = '16d4513154ce'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

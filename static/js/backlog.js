@@ -1,6 +1,6 @@
 // The backlog list: drag-and-drop reordering (SortableJS), row selection for bulk actions,
 // and focus kept on the move control after a no-JS move. The page works without this file:
-// every row has move buttons posting ordinary forms.
+// every row has a menu of move buttons posting an ordinary form.
 (function () {
   "use strict";
 
@@ -33,7 +33,7 @@
       row.setAttribute("data-position", String(p));
       var cell = row.querySelector("[data-position-cell]");
       if (cell) { cell.textContent = String(p); }
-      var input = row.querySelector("input[name=position]");
+      var input = row.querySelector("input[name^=p][type=number]");
       if (input) { input.setAttribute("placeholder", String(p)); }
     });
   }
@@ -116,45 +116,68 @@
   }
 
   // After a keyboard move the page reloads at the row (#brick-N, which also makes Tab continue
-  // from that row without JavaScript): give focus back to the same button, so that pressing it
-  // again moves the brick one more place.
+  // from that row without JavaScript): open the row's menu again and give focus back to the same
+  // control, so that pressing it again moves the brick one more place. The row menus' controls
+  // belong to the page's one move form (form="mv"): a button says "<number> <move>"; Enter in a
+  // position field (p<number>) submits the form's hidden first button, which says nothing.
   function rememberMoves(table) {
-    // Each arrow is named by words said once in the page and its row's key (aria-labelledby);
-    // its tooltip is the same words.
-    table.querySelectorAll(".row-actions button[aria-labelledby]").forEach(function (button) {
-      button.title = button.getAttribute("aria-labelledby").split(" ").map(function (id) {
-        var named = document.getElementById(id);
-        return named ? named.textContent : "";
-      }).join(" ");
-    });
-    table.addEventListener("submit", function (event) {
-      var form = event.target.closest(".row-actions form");
-      var row = event.target.closest("tr[data-position]");
-      if (!form || !row || !event.submitter) { return; }
-      try {
-        window.sessionStorage.setItem(MOVE_KEY, JSON.stringify({
-          number: String(numberOf(row)), action: event.submitter.value
-        }));
-      } catch (e) { /* storage refused: focus simply goes to the row */ }
-    });
+    var form = document.getElementById("mv");
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        var value = event.submitter ? event.submitter.value : "";
+        var active = document.activeElement;
+        if (!value && active && /^p\d+$/.test(active.name || "")) {
+          value = active.name.slice(1) + " position";
+        }
+        var parts = value.split(" ");
+        if (parts.length !== 2) { return; }
+        try {
+          window.sessionStorage.setItem(MOVE_KEY, JSON.stringify({
+            number: parts[0], action: parts[1]
+          }));
+        } catch (e) { /* storage refused: focus simply goes to the row */ }
+      });
+    }
     var match = /^#brick-(\d+)$/.exec(window.location.hash);
     if (!match) { return; }
     var row = document.getElementById("brick-" + match[1]);
     if (!row) { return; }
-    var target = row.querySelector("button[value]");
+    var target = row.querySelector(".row-actions summary");
     try {
       var last = JSON.parse(window.sessionStorage.getItem(MOVE_KEY) || "null");
       window.sessionStorage.removeItem(MOVE_KEY);
       if (last && last.number === match[1]) {
-        target = row.querySelector('button[value="' + last.action + '"]') || target;
+        var button = row.querySelector('button[value="' + last.number + " " + last.action + '"]');
+        if (button) {
+          button.closest("details").open = true;
+          target = button;
+        }
       }
-    } catch (e) { /* keep the first button */ }
+    } catch (e) { /* keep the menu's button */ }
     row.classList.add("is-just-moved");
     if (!target) { return; }
     // Browsers reset the focus when they scroll to the #fragment at load: focus after that.
     function focusTarget() { window.setTimeout(function () { target.focus(); }, 0); }
     if (document.readyState === "complete") { focusTarget(); }
     else { window.addEventListener("load", focusTarget); }
+  }
+
+  // A row menu closes with Escape (focus back on its button) and when another one opens.
+  function setUpMenus(table) {
+    table.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      var menu = event.target.closest(".row-actions details[open]");
+      if (!menu) { return; }
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+    table.addEventListener("toggle", function (event) {
+      var menu = event.target;
+      if (menu.tagName !== "DETAILS" || !menu.open || !menu.parentElement.classList.contains("row-actions")) { return; }
+      table.querySelectorAll(".row-actions details[open]").forEach(function (other) {
+        if (other !== menu) { other.open = false; }
+      });
+    }, true);
   }
 
   function setUpSelection() {
@@ -187,6 +210,7 @@
     if (table) {
       setUpDragAndDrop(table);
       rememberMoves(table);
+      setUpMenus(table);
     }
     setUpSelection();
   }

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import LiveServer
+from tests.browser.test_layout_a11y import AXE, RUN_AXE
 from tests.factories import make_academy, make_member, make_user
 from tracker.academies.models import Role
 from tracker.backlog import services
@@ -80,22 +81,47 @@ def test_a_manager_reorders_by_mouse_and_by_keyboard(
     page.reload()
     assert titles(page) == "DABC"
 
-    # By keyboard: focus A's "down" button and press Enter twice (focus comes back to it).
-    page.locator("#brick-1 button[value=down]").focus()
+    # By keyboard: Tab to A's menu, Enter opens it, Tab to its "down" button, Enter (twice:
+    # after the reload the menu is open again with the focus on the same button).
+    page.locator("#brick-3 a").focus()
+    while (
+        page.evaluate("document.activeElement.closest('tr')?.id") != "brick-1"
+        or page.evaluate("document.activeElement.tagName") != "SUMMARY"
+    ):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.locator("#brick-1 details").evaluate("d => d.open")
+    while page.evaluate("document.activeElement.value") != "1 down":
+        page.keyboard.press("Tab")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert titles(page) == "DBAC"
     assert page.evaluate("document.activeElement.closest('tr').id") == "brick-1"
-    assert page.evaluate("document.activeElement.value") == "down"
+    assert page.evaluate("document.activeElement.value") == "1 down"
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert titles(page) == "DBCA"
 
-    # ...and "to position": type 1 in C's position field, Enter submits that move.
-    page.locator("#position-3").fill("1")
+    # ...and "to position": C's menu opened, 1 typed in its position field, Enter moves C (the
+    # page's one move form: the field filled says the row).
+    page.locator("#brick-3 summary").focus()
+    page.keyboard.press("Enter")
+    assert not page.locator("#brick-1 details").evaluate("d => d.open")  # one menu at a time
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "p3"
+    page.keyboard.type("1")
     with page.expect_navigation():
-        page.locator("#position-3").press("Enter")
+        page.keyboard.press("Enter")
     assert titles(page) == "CDBA"
+    assert page.evaluate("document.activeElement.value") == "3 position"  # its Move button
+
+    # Escape closes a menu and gives the focus back to its button.
+    page.locator("#brick-2 summary").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")
+    assert not page.locator("#brick-2 details").evaluate("d => d.open")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
 
     page.reload()
     assert titles(page) == "CDBA"
@@ -129,8 +155,9 @@ def test_the_move_controls_stay_in_view_at_1366_pixels(page: Any, live_server: L
     live_server.login(page, email)
     page.goto(f"/a/{slug}/backlog")
 
+    page.locator("#brick-1 summary").click()  # the row's menu opened
     for action in ("position", "up", "down", "top", "bottom"):
-        button = page.locator(f"#brick-1 button[value={action}]")
+        button = page.locator(f'#brick-1 button[value="1 {action}"]')
         box = button.bounding_box()
         assert box is not None
         assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, (action, box)
@@ -138,4 +165,41 @@ def test_the_move_controls_stay_in_view_at_1366_pixels(page: Any, live_server: L
             "([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.value ?? null",
             [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
         )
-        assert shown == action  # on top, not under another column
+        assert shown == f"1 {action}"  # on top, not under another column
+
+
+def test_the_column_chooser_hides_a_column_for_good(
+    page: Any, live_server: LiveServer, own_backlog: tuple[str, str, str]
+) -> None:
+    """A manager hides the format and the stage; the table no longer has them, after a reload
+    too; the chooser and an open row menu pass axe (no serious or critical violation)."""
+    slug, email, _prefix = own_backlog
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.add_init_script(path=str(AXE))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    live_server.login(page, email)
+    page.goto(f"/a/{slug}/backlog")
+
+    def headers() -> list[str]:
+        return [t.strip() for t in page.locator(".backlog-table thead th").all_inner_texts()]
+
+    assert "Format" in headers() and "Stage" in headers()
+    page.locator(".column-chooser summary").click()
+    page.get_by_role("checkbox", name="Format", exact=True).uncheck()
+    page.get_by_role("checkbox", name="Stage", exact=True).uncheck()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show these columns").click()
+
+    for _ in range(2):  # as chosen, then after a reload
+        assert "Format" not in headers() and "Stage" not in headers()
+        assert "Owner" in headers() and "Title" in headers()
+        # The selection box, the handle, #, key, title, six columns of eight, the menu.
+        assert page.locator("#brick-1 td").count() == 5 + 6 + 1
+        page.reload()
+    page.locator(".column-chooser summary").click()
+    assert not page.get_by_role("checkbox", name="Format", exact=True).is_checked()
+    page.locator("#brick-1 summary").click()
+    assert page.evaluate(RUN_AXE) == []
+    assert problems == []

@@ -27,6 +27,9 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The backlog's optional columns the person hides (names, comma-separated; None: every column
+    # shown), chosen on the backlog and kept for every academy (tracker.backlog.columns).
+    backlog_hidden_columns: Mapped[str | None] = mapped_column(String(200))
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

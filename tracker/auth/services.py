@@ -425,6 +425,7 @@ def export_personal_data(session: Session, user: User) -> dict[str, Any]:
             "email": user.email,
             "display_name": user.display_name,
             "locale": user.locale,
+            "backlog_hidden_columns": user.backlog_hidden_columns,
             "is_admin": user.is_admin,
             "active": user.is_active_account,
             "created_at": user.created_at.isoformat(),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -18,11 +21,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from tracker.backlog.columns import OPTIONAL_COLUMNS
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import BrickFormat, LearningPath
 from tracker.backlog.queries import SORTS, UNASSIGNED, BacklogChoices, BacklogFilters
 from tracker.backlog.reorder import Step
-from tracker.db import INTEGER_MAX
+from tracker.db import INTEGER_MAX, parse_whole
 from tracker.forms import BoundedIntegerField, choices, once_field, optional_number, whole
 
 if TYPE_CHECKING:
@@ -142,6 +146,70 @@ class MoveBrickForm(FlaskForm):
     def validate_position(self, field: BoundedIntegerField) -> None:
         if self.action.data == "position" and field.data is None:
             raise ValidationError(_l("Give a position number."))
+
+
+_MOVE_RE = re.compile(r"^(\d{1,9}) (up|down|top|bottom|position)$")
+_POSITION_NAME_RE = re.compile(r"^p(\d{1,9})$")
+MAX_POSITION = 1_000_000
+
+
+class MoveFromListForm(FlaskForm):
+    """The move menus of the backlog's rows, one form for the page (its CSRF token said once):
+    each row's buttons send "<number> <move>" and its position field is named p<number>. Enter
+    in a position field submits the form's first button, which sends "": the one position
+    field filled then says the row. Valid, the form knows `number`, `action` and `position`."""
+
+    move = StringField(_l("Move"), validators=[Length(max=40)])
+
+    def __init__(self, *args: Any, typed: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The position fields filled in (p<number> -> what was typed).
+        self.typed = {
+            int(match.group(1)): str(value).strip()
+            for name, value in typed.items()
+            if (match := _POSITION_NAME_RE.match(name)) and str(value).strip()
+        }
+        self.number: int | None = None
+        self.action = ""
+        self.position: int | None = None
+
+    def validate_move(self, field: StringField) -> None:
+        asked = (field.data or "").strip()
+        if asked:
+            match = _MOVE_RE.match(asked)
+            if match is None:
+                raise ValidationError(_l("Choose a move."))
+            self.number, self.action = int(match.group(1)), match.group(2)
+            if self.action != "position":
+                return
+            typed = self.typed.get(self.number, "")
+        elif len(self.typed) > 1:
+            raise ValidationError(_l("Type one position at a time."))
+        elif not self.typed:
+            raise ValidationError(_l("Give a position number."))
+        else:
+            (self.number, typed), *_others = self.typed.items()
+            self.action = "position"
+        if not typed:
+            raise ValidationError(_l("Give a position number."))
+        position = parse_whole(typed)
+        if position is None or not 1 <= position <= MAX_POSITION:
+            raise ValidationError(
+                _(
+                    "Enter a whole number between %(minimum)s and %(maximum)s.",
+                    minimum=format_decimal(1),
+                    maximum=format_decimal(MAX_POSITION),
+                )
+            )
+        self.position = position
+
+
+class ChooseColumnsForm(FlaskForm):
+    """The backlog's optional columns the person shows (checked) or hides."""
+
+    shown = SelectMultipleField(
+        _l("Columns shown"), choices=choices(list(OPTIONAL_COLUMNS.items()))
+    )
 
 
 class QuickAddForm(FlaskForm):

@@ -29,11 +29,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tracker import spreadsheets
 from tracker.auth.permissions import Permission, brick_scope, can
-from tracker.backlog import bp, io, queries, reorder, saved_views, services
+from tracker.backlog import bp, columns, io, queries, reorder, saved_views, services
 from tracker.backlog.list_forms import (
     AssignBricksForm,
+    ChooseColumnsForm,
     FilterBacklogForm,
     MoveBrickForm,
+    MoveFromListForm,
     QuickAddForm,
     SaveViewForm,
 )
@@ -90,7 +92,8 @@ def _render_index(
             unsorted={k: v for k, v in carried.items() if k != "sort"},
             page=page,
             assign_form=assign_form,
-            move_form=MoveBrickForm(formdata=None),
+            shown=columns.shown_columns(current_user),
+            optional_columns=columns.OPTIONAL_COLUMNS,
             quick_form=quick_form or QuickAddForm(formdata=None),
             view_form=view_form or SaveViewForm(formdata=None),
             saved_views=saved_views.views_of(db.session, g.academy, current_user),
@@ -206,20 +209,78 @@ def delete_view(view_id: int) -> Any:
     return _back_to_list(carried)
 
 
+# -- Columns ---------------------------------------------------------------------------------
+
+
+@bp.route("/backlog/columns", methods=["POST"])
+@requires(Permission.BRICK_VIEW)
+def choose_columns() -> Any:
+    """Keep the optional columns the person shows (for every academy); back to the same list."""
+    _form, _filters_now, carried, _options = _filters()
+    form = ChooseColumnsForm()
+    done = submit(
+        form, lambda: columns.show_columns(db.session, current_user, form.shown.data or [])
+    )
+    if done:
+        flash(_("The backlog shows the columns you chose."), "success")
+    else:
+        errors = form.shown.errors or form.errors.get("csrf_token") or [_("Choose the columns.")]
+        flash(f"{form.shown.label.text}: {errors[0]}", "error")
+    return _back_to_list(carried, page=query_page())
+
+
 # -- Reordering --------------------------------------------------------------------------------
 
 
 @bp.route("/backlog/<int:number>/move", methods=["POST"])
 @requires(Permission.BACKLOG_REORDER)
 def move(number: int) -> Any:
-    """The keyboard and no-JavaScript way: up, down, top, bottom, or to position N."""
+    """One brick's move: up, down, top, bottom, or to position N (the list's row menus post to
+    move_from_list, which says the brick in the form)."""
     _form, filters, carried, _options = _filters()
     brick = services.get_brick(db.session, g.academy, number)
     form = MoveBrickForm()
-    done = submit(form, lambda: _move_brick(brick, form, filters))
-    if not done:
-        message = next(iter(form.position.errors or form.action.errors), _("Choose a move."))
+    done = submit(
+        form,
+        lambda: _move_brick(
+            brick,
+            form.action.data or "",
+            int(form.position.data or 1),
+            filters,
+        ),
+    )
+    error = None if done else next(iter(form.position.errors or form.action.errors), None)
+    return _after_move(
+        brick, done, None if done else str(error or _("Choose a move.")), filters, carried
+    )
+
+
+@bp.route("/backlog/move", methods=["POST"])
+@requires(Permission.BACKLOG_REORDER)
+def move_from_list() -> Any:
+    """The keyboard and no-JavaScript way, from the row menus of the list: one form for the
+    page, whose buttons say the brick and the move ("12 up"; MoveFromListForm)."""
+    _form, filters, carried, _options = _filters()
+    form = MoveFromListForm(typed=request.form)
+    if not form.validate_on_submit() or form.number is None:
+        message = next(iter(form.move.errors), _("Choose a move."))
         flash(str(message), "error")
+        return _back_to_list(carried, page=query_page())
+    brick = services.get_brick(db.session, g.academy, form.number)
+    done = submit(form, lambda: _move_brick(brick, form.action, form.position or 1, filters))
+    return _after_move(brick, done, None if done else _("Choose a move."), filters, carried)
+
+
+def _after_move(
+    brick: Brick,
+    done: Any,
+    error: str | None,
+    filters: queries.BacklogFilters,
+    carried: dict[str, str],
+) -> WerkzeugResponse:
+    """Say what the move did (or why not) and show the list at the brick's row."""
+    if error is not None:
+        flash(error, "error")
     elif done.value:
         where = reorder.describe_move(db.session, brick)
         flash(_("%(key)s is now at position %(n)s.", key=brick.key, n=where["position"]), "success")
@@ -227,15 +288,15 @@ def move(number: int) -> Any:
     return _back_to_list(carried, brick, page)
 
 
-def _move_brick(brick: Brick, form: MoveBrickForm, filters: queries.BacklogFilters) -> bool:
-    if form.action.data == "position":
+def _move_brick(brick: Brick, action: str, position: int, filters: queries.BacklogFilters) -> bool:
+    if action == "position":
         return reorder.move_brick_to_position(
-            db.session, brick, int(form.position.data or 1), actor=current_user, now=utcnow()
+            db.session, brick, position, actor=current_user, now=utcnow()
         )
     return reorder.step_brick(
         db.session,
         brick,
-        form.action.data or "",
+        action,
         actor=current_user,
         now=utcnow(),
         scope=queries.filter_conditions(g.academy, filters),

@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from tracker.auth.permissions import Permission, vendor_of
-from tracker.backlog import bp, checklists, presenting, services
+from tracker.backlog import bp, checklists, pages, presenting, services
 from tracker.backlog.bloom import (
     BLOOM_DESCRIPTIONS,
     BLOOM_LABELS,
@@ -32,7 +32,6 @@ from tracker.backlog.forms import (
     CreateBrickForm,
     EditBrickForm,
     RenameChecklistItemForm,
-    TickItemForm,
 )
 from tracker.backlog.labels import FORMAT_LABELS, language_name
 from tracker.backlog.models import BloomLevel, Brick, BrickFormat, ChecklistTemplate, Comment
@@ -128,17 +127,7 @@ def comment(number: int) -> Any:
 @bp.route("/bricks/<int:number>/checklist/<int:item_id>", methods=["POST"])
 @requires(Permission.CHECKLIST_TICK)
 def tick(number: int, item_id: int) -> Any:
-    brick = services.load_brick_page(db.session, g.academy, number)
-    item = checklists.get_checklist_item(brick, item_id)
-    form = TickItemForm()
-    wanted = form.done.data == "1"
-    if not submit(
-        form,
-        lambda: checklists.tick_checklist_item(
-            db.session, brick, item, done=wanted, actor=current_user, now=utcnow()
-        ),
-    ):
-        abort(400)
+    pages.tick_from_form(number, item_id)
     return see_other("backlog.brick", number=number, _anchor="checklist")
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -24,9 +24,9 @@ from flask_login import current_user
 from tracker.academies.services import brick_owners
 from tracker.auth.models import User
 from tracker.auth.permissions import Permission, can
-from tracker.backlog import checklists, presenting, services
+from tracker.backlog import pages, presenting, services
 from tracker.backlog.bloom import BLOOM_LABELS
-from tracker.backlog.forms import CommentBrickForm, TickItemForm
+from tracker.backlog.forms import CommentBrickForm
 from tracker.backlog.labels import FORMAT_LABELS
 from tracker.backlog.models import Brick, Comment
 from tracker.backlog.services import load_brick_page
@@ -35,7 +35,7 @@ from tracker.board.presenting import avatar_colour, initials
 from tracker.db import db, parse_whole, utcnow
 from tracker.errors import Conflict, DomainError
 from tracker.sprints import scope
-from tracker.web import problem, requires, submit, submit_once
+from tracker.web import problem, requires, submit_once
 
 TITLE_MAX = Brick.title.type.length or 200
 COMMENTS_SHOWN = 3  # the latest comments; the brick's page has them all
@@ -88,17 +88,7 @@ def quick_view(number: int) -> Any:
 @requires(Permission.CHECKLIST_TICK)
 def quick_tick(number: int, item_id: int) -> Any:
     """Tick (done=1) or untick (done=0) one item of the definition of done; the fragment again."""
-    brick = load_brick_page(db.session, g.academy, number)
-    item = checklists.get_checklist_item(brick, item_id)
-    form = TickItemForm()
-    wanted = form.done.data == "1"
-    if not submit(
-        form,
-        lambda: checklists.tick_checklist_item(
-            db.session, brick, item, done=wanted, actor=current_user, now=utcnow()
-        ),
-    ):
-        abort(400)
+    pages.tick_from_form(number, item_id)
     db.session.expire_all()  # the fragment reads the brick as saved
     return _fragment(number)
 
