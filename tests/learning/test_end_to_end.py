@@ -22,7 +22,7 @@ Figures worked by hand (learner n = 0..299):
 - the objective of Module 1 (threshold 70 %): 50 of its 100 scored learners reach it (0.8);
 - units: n < 200 Sales, else Finance; the need (Sales, headcount 500) is Module 1's: 100 Sales
   learners reached (20 %), 66 completed (13.2 %: the even n < 200 not multiples of 6);
-- by unit over the release: Sales 200 learners, 133 completed; Finance 100, 67 completed;
+- by unit over the release (people): Sales 200, 133 completed (66.5 %); Finance 100, 67 (67 %);
 - 40 answers: satisfaction 4 for 30 of them (n % 4 != 0), 3 for 10: CSAT 75 %; NPS 9 for the
   even answers and 7 for the odd: 20 promoters, no detractor: +50; intention yes for 32
   (n % 5 != 0): 80 %. The beta round predicted CSAT 100 % and NPS +100 (all 5 and 10).
@@ -189,6 +189,9 @@ def test_a_release_from_beta_to_learners_results(
     # learners, completed, rate, median time, planned, mean score
     assert cells(first)[:6] == ["150", "100", "66.7%", "25 min", "30 min", "70%"]
     assert cells(second)[:6] == ["150", "100", "66.7%", "25 min", "30 min", "80%"]
+    units = outcomes[outcomes.index("Learners by business unit") :]
+    assert cells(row_of(units, ">Finance<")) == ["100", "67", "67%"]
+    assert cells(row_of(units, ">Sales<")) == ["200", "133", "66.5%"]
     evaluated = html[html.index('id="evaluations"') :]
     beta = cells(row_of(evaluated, "Beta round (prediction)"))
     reaction = cells(row_of(evaluated, "Reaction at J+0"))
@@ -198,6 +201,11 @@ def test_a_release_from_beta_to_learners_results(
     assert reaction[1:4] == ["75% -25 pt vs beta", "+50 vs beta -50", "80%"], reaction
     achieved = row_of(html[html.index("Objectives achieved") :], "Spot phishing")
     assert cells(achieved) == ["70%", "100", "50%", "80% (40 answers)"]
+
+    # The brick page shows the release's evaluations too, marked as the release's.
+    brick_page = client.get(f"/a/{slug}/bricks/{bricks[1].number}").get_data(as_text=True)
+    on_brick = brick_page[brick_page.index("Evaluations after the release (release-wide)") :]
+    assert cells(row_of(on_brick, ">Reaction at J+0</th>")) == ["40", "75%", "+50", "80%"]
 
     login(world.stakeholder)
     for page in ("needs/coverage", "overview"):

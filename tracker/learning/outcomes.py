@@ -265,6 +265,44 @@ def release_outcome(session: Session, bricks: Sequence[Brick]) -> ReleaseOutcome
 
 
 @dataclass
+class UnitsOutcome:
+    """Learners by business unit over several bricks (people, each counted once)."""
+
+    units: list[UnitOutcome] = field(default_factory=list)
+    others: UnitOutcome | None = None
+
+
+def release_units(session: Session, bricks: Sequence[Brick]) -> UnitsOutcome:
+    """The people of each business unit who had a brick of the release (each once: their unit
+    over all their facts on its bricks) and those who completed at least one, with the k >= 5
+    rule (hide_small_units) applied to people, not to enrolments (one query)."""
+    ids = [brick.id for brick in bricks]
+    if not ids:
+        return UnitsOutcome()
+    main = LearnerFact.phase == FactPhase.MAIN.value
+    people = (
+        select(
+            LearnerFact.learner_key,
+            func.max(LearnerFact.business_unit).label("unit"),
+            func.max(case((and_(main, LearnerFact.completed), 1), else_=0)).label("done"),
+        )
+        .where(LearnerFact.brick_id.in_(ids))
+        .group_by(LearnerFact.learner_key)
+        .having(func.max(case((main, 1), else_=0)) == 1)
+        .subquery()
+    )
+    listed = [
+        UnitOutcome(unit, count, int(done))
+        for unit, count, done in session.execute(
+            select(people.c.unit, func.count(), func.coalesce(func.sum(people.c.done), 0))
+            .where(people.c.unit != "")
+            .group_by(people.c.unit)
+        )
+    ]
+    return UnitsOutcome(*hide_small_units(listed))
+
+
+@dataclass
 class NeedReach:
     need: TrainingNeed
     reached: int  # people of the need's business unit with a fact on one of its bricks
