@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Subquery, and_, case, cast, func, select
+from sqlalchemy import Subquery, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from tracker import changes
@@ -41,6 +41,7 @@ from tracker.learning.models import (
     SURVEY_EVIDENCE,
     Evaluation,
     EvaluationAnswer,
+    EvaluationKind,
     EvaluationQuestion,
     FactPhase,
     LearnerFact,
@@ -311,10 +312,54 @@ def release_outcome(session: Session, bricks: Sequence[Brick]) -> ReleaseOutcome
 
 
 @dataclass
+class UnitsOutcome:
+    """Learners by business unit over several bricks (people, each counted once)."""
+
+    units: list[UnitOutcome] = field(default_factory=list)
+    others: UnitOutcome | None = None
+
+
+def release_units(session: Session, bricks: Sequence[Brick]) -> UnitsOutcome:
+    """The people of each business unit who had a brick of the release (each once: their unit
+    over all their facts on its bricks) and those who completed at least one, with the k >= 5
+    rule (hide_small_units) applied to people, not to enrolments (one query)."""
+    ids = [brick.id for brick in bricks]
+    if not ids:
+        return UnitsOutcome()
+    main = LearnerFact.phase == FactPhase.MAIN.value
+    people = (
+        select(
+            LearnerFact.learner_key,
+            func.max(LearnerFact.business_unit).label("unit"),
+            func.max(case((and_(main, LearnerFact.completed), 1), else_=0)).label("done"),
+        )
+        .where(LearnerFact.brick_id.in_(ids))
+        .group_by(LearnerFact.learner_key)
+        .having(func.max(case((main, 1), else_=0)) == 1)
+        .subquery()
+    )
+    listed = [
+        UnitOutcome(unit, count, int(done))
+        for unit, count, done in session.execute(
+            select(people.c.unit, func.count(), func.coalesce(func.sum(people.c.done), 0))
+            .where(people.c.unit != "")
+            .group_by(people.c.unit)
+        )
+    ]
+    return UnitsOutcome(*hide_small_units(listed))
+
+
+@dataclass
 class NeedReach:
     need: TrainingNeed
     reached: int  # people of the need's business unit with a fact on one of its bricks
     completed: int  # ... who completed one of its bricks
+    # "Have you applied...?" in the transfer evaluations of its bricks' releases (release-wide:
+    # every learner of the release answers them, not only the need's unit): the latest kind
+    # with answers (J+90, else J+30), summed over the releases.
+    applied_kind: EvaluationKind | None = None
+    applied_answers: int = 0
+    applied_yes: int = 0
 
     @property
     def reach_rate(self) -> float | None:
@@ -326,10 +371,26 @@ class NeedReach:
         headcount = self.need.headcount
         return self.completed / headcount if headcount else None
 
+    @property
+    def applied_share(self) -> float | None:
+        return self.applied_yes / self.applied_answers if self.applied_answers else None
+
+    @property
+    def applied_indicative(self) -> bool:
+        return 0 < self.applied_answers < INDICATIVE_UNDER
+
+
+TRANSFER_KINDS = (EvaluationKind.TRANSFER_90, EvaluationKind.TRANSFER_30)  # latest first
+
 
 def need_reach(session: Session, academy: Academy) -> list[NeedReach]:
     """Each need with bricks: the people of its requesting business unit reached and who
-    completed, next to its headcount (two queries)."""
+    completed, next to its headcount, and the share who say they applied it (four queries,
+    whatever the number of facts and answers; one when no need has a brick).
+
+    A learner's unit is theirs over all their facts on the need's bricks (as per brick:
+    `_per_learner`), so a completion whose statement carried no unit still counts for the
+    learner whose launch named it."""
     needs = list(
         session.scalars(
             select(TrainingNeed)
@@ -342,31 +403,66 @@ def need_reach(session: Session, academy: Academy) -> list[NeedReach]:
     )
     if not needs:
         return []
+    main = LearnerFact.phase == FactPhase.MAIN.value  # a pre-assessment reaches no one
     learners = (
         select(
             need_brick.c.need_id,
             LearnerFact.learner_key,
-            func.max(cast(LearnerFact.completed, Integer)).label("done"),
+            func.max(LearnerFact.business_unit).label("unit"),
+            func.max(case((and_(main, LearnerFact.completed), 1), else_=0)).label("done"),
         )
         .join(LearnerFact, LearnerFact.brick_id == need_brick.c.brick_id)
         .join(TrainingNeed, TrainingNeed.id == need_brick.c.need_id)
-        .where(
-            TrainingNeed.academy_id == academy.id,
-            func.lower(LearnerFact.business_unit) == func.lower(TrainingNeed.business_unit),
-            LearnerFact.phase == FactPhase.MAIN.value,  # a pre-assessment reaches no one
-        )
+        .where(TrainingNeed.academy_id == academy.id)
         .group_by(need_brick.c.need_id, LearnerFact.learner_key)
+        .having(func.max(case((main, 1), else_=0)) == 1)
         .subquery()
     )
     counts = {
         need_id: (reached, int(done))
         for need_id, reached, done in session.execute(
-            select(
-                learners.c.need_id, func.count(), func.coalesce(func.sum(learners.c.done), 0)
-            ).group_by(learners.c.need_id)
+            select(learners.c.need_id, func.count(), func.coalesce(func.sum(learners.c.done), 0))
+            .join(TrainingNeed, TrainingNeed.id == learners.c.need_id)
+            .where(func.lower(learners.c.unit) == func.lower(TrainingNeed.business_unit))
+            .group_by(learners.c.need_id)
         )
     }
-    return [NeedReach(need, *counts.get(need.id, (0, 0))) for need in needs]
+    found = [NeedReach(need, *counts.get(need.id, (0, 0))) for need in needs]
+    releases_of: dict[int, set[int]] = defaultdict(set)
+    for need_id, release_id in session.execute(
+        select(need_brick.c.need_id, Brick.release_id)
+        .join(Brick, Brick.id == need_brick.c.brick_id)
+        .where(need_brick.c.need_id.in_([n.id for n in needs]), Brick.release_id.is_not(None))
+        .distinct()
+    ):
+        releases_of[need_id].add(release_id)
+    if not releases_of:
+        return found
+    answers: dict[tuple[int, EvaluationKind], list[int]] = defaultdict(lambda: [0, 0])
+    for release_id, kind, value, count in session.execute(
+        select(Evaluation.release_id, Evaluation.kind, EvaluationAnswer.value_int, func.count())
+        .join(EvaluationQuestion, EvaluationQuestion.evaluation_id == Evaluation.id)
+        .join(EvaluationAnswer, EvaluationAnswer.question_id == EvaluationQuestion.id)
+        .where(
+            Evaluation.release_id.in_(set().union(*releases_of.values())),
+            Evaluation.kind.in_(TRANSFER_KINDS),
+            EvaluationQuestion.measure == "applied",
+            EvaluationAnswer.value_int.is_not(None),
+        )
+        .group_by(Evaluation.release_id, Evaluation.kind, EvaluationAnswer.value_int)
+    ):
+        given = answers[(release_id, kind)]
+        given[0] += int(count)
+        given[1] += int(count) if value == 1 else 0
+    for reach in found:
+        for kind in TRANSFER_KINDS:
+            total = [answers.get((r, kind), [0, 0]) for r in releases_of.get(reach.need.id, ())]
+            if sum(t[0] for t in total):
+                reach.applied_kind = kind
+                reach.applied_answers = sum(t[0] for t in total)
+                reach.applied_yes = sum(t[1] for t in total)
+                break
+    return found
 
 
 @dataclass

@@ -292,6 +292,17 @@ def release_learning_outcome(bricks: list[Brick]) -> outcomes.ReleaseOutcome:
     return outcomes.release_outcome(db.session, bricks)
 
 
+def release_learning_units(bricks: list[Brick]) -> outcomes.UnitsOutcome:
+    """Learners by business unit over a release's bricks (k >= 5): for the release page."""
+    return outcomes.release_units(db.session, bricks)
+
+
+def brick_release_evaluation_results(brick: Brick) -> list[evaluations.EvaluationResults]:
+    """The evaluations of the brick's release (release-wide figures): for the brick page."""
+    release = db.session.get(Release, brick.release_id) if brick.release_id else None
+    return [] if release is None else release_evaluation_results(release)
+
+
 def learning_need_reach(academy: Academy) -> list[outcomes.NeedReach]:
     """People reached per need: for the coverage page and the stakeholder's home."""
     return outcomes.need_reach(db.session, academy)
@@ -355,6 +366,8 @@ bp.record_once(
         brick_objective_outcomes=brick_objective_outcomes,
         release_learning_outcome=release_learning_outcome,
         learning_need_reach=learning_need_reach,
+        release_learning_units=release_learning_units,
+        brick_release_evaluation_results=brick_release_evaluation_results,
     )
 )
 
