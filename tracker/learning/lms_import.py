@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,7 @@ from tracker.imports import (
     data_rows,
     normalize,
     read_header,
+    upload_expired,
 )
 from tracker.learning import services, xapi
 from tracker.learning.models import ActivityKind, FactPhase, FactSource, FactVerb, LearnerFact
@@ -251,19 +254,38 @@ def plan_import(session: Session, academy: Academy, filename: str, data: bytes) 
             name: cell.strip() for name, cell in zip(found.names, header, strict=False) if name
         },
     )
+    unguard = str if spreadsheets.is_xlsx(filename) else spreadsheets.unguard
+    numbered = (
+        (
+            line,
+            {
+                name: unguard(cell.strip())
+                for name, cell in zip(found.names, cells, strict=False)
+                if name is not None
+            },
+        )
+        for line, cells in rows
+    )
+    return _check_rows(session, academy, plan, numbered, pseudonymous=False)
+
+
+def _check_rows(
+    session: Session,
+    academy: Academy,
+    plan: LmsPlan,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    pseudonymous: bool,
+) -> LmsPlan:
     courses = services.bricks_by_identifier(session, academy, ActivityKind.LMS_COURSE)
     pre_courses = services.bricks_by_identifier(session, academy, ActivityKind.LMS_PRE_COURSE)
-    unguard = str if spreadsheets.is_xlsx(filename) else spreadsheets.unguard
     seen: dict[tuple[str, str], int] = {}
-    for line, cells in rows:
-        texts = {
-            name: unguard(cell.strip())
-            for name, cell in zip(found.names, cells, strict=False)
-            if name is not None
-        }
+    for line, texts in rows:
         if not any(texts.values()):
             continue
         row = _check_row(line, texts, courses, pre_courses)
+        if pseudonymous:  # parked by the dry run: the identifier is already its pseudonym
+            row.values["learner_key"] = row.values["learner"]
         pair = (texts.get("learner_id", ""), texts.get("course_id", ""))
         if pair in seen:
             row.fail("learner_id", _("This learner and course are already on line %(line)s.",
@@ -274,6 +296,57 @@ def plan_import(session: Session, academy: Academy, filename: str, data: bytes) 
     if not plan.rows:
         raise ImportFileError(_("The file has a header but no row."))
     return plan
+
+
+# -- What the dry run parks until the confirmation ------------------------------------------------
+# Never the uploaded file: its learner identifiers (often e-mails), names and e-mails would wait
+# in the database for up to an hour. Only a checked plan is parked, as JSON: each row's cells
+# with the identifier replaced by its pseudonym, names and e-mails dropped outside the named
+# mode. A failed dry run parks nothing.
+
+PARKED_FORMAT = "brique-lms-plan-1"
+IDENTITY_FIELDS = ("learner_name", "learner_email")
+
+
+def parked_plan(plan: LmsPlan, *, key: str, named: bool) -> bytes | None:
+    """What the dry run of `plan` parks (None when a row is wrong); MissingKey without a key."""
+    if not plan.ok:
+        return None
+    services.learner_key(key, "")  # no key: refuse before parking anything
+    dropped = () if named else IDENTITY_FIELDS
+    rows = []
+    for row in plan.rows:
+        cells = {name: text for name, text in row.shown.items() if name not in dropped}
+        cells["learner_id"] = services.learner_key(key, row.values["learner"])
+        rows.append([row.line, cells])
+    return json.dumps(
+        {
+            "format": PARKED_FORMAT,
+            "columns": [name for name in plan.columns if name not in dropped],
+            "ignored": plan.ignored_columns,
+            "headers": {n: h for n, h in plan.headers.items() if n not in dropped},
+            "rows": rows,
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def replan(session: Session, academy: Academy, data: bytes) -> LmsPlan:
+    """The parked plan checked again (the academy may have changed since the dry run)."""
+    try:
+        parked = json.loads(data)
+        if parked.get("format") != PARKED_FORMAT:
+            raise ValueError(PARKED_FORMAT)
+        rows = [(int(line), {str(k): str(v) for k, v in cells.items()})
+                for line, cells in parked["rows"]]  # fmt: skip
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise upload_expired() from None
+    plan = LmsPlan(
+        columns=list(parked.get("columns", [])),
+        ignored_columns=list(parked.get("ignored", [])),
+        headers=dict(parked.get("headers", {})),
+    )
+    return _check_rows(session, academy, plan, rows, pseudonymous=True)
 
 
 def _source_id(course: str, learner_key: str, verb: FactVerb) -> str:
@@ -299,7 +372,7 @@ def import_rows(
         facts: list[dict[str, Any]] = []
         for row in plan.rows[start : start + BATCH]:
             values = row.values
-            learner = services.learner_key(key, values["learner"])
+            learner = values.get("learner_key") or services.learner_key(key, values["learner"])
             common = {
                 "academy_id": academy.id,
                 "brick_id": values["brick_id"],
@@ -333,7 +406,7 @@ def import_rows(
         if settings.named_mode:
             services.record_identities(
                 session, academy,
-                {services.learner_key(key, row.values["learner"]):
+                {row.values.get("learner_key") or services.learner_key(key, row.values["learner"]):
                  (row.values["name"], row.values["email"])
                  for row in plan.rows[start : start + BATCH]},
                 now=now,
