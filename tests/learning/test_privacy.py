@@ -9,14 +9,22 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tests.factories import csv_bytes, make_brick, xlsx_bytes
+from tests.factories import csv_bytes, make_brick, make_release, xlsx_bytes
+from tests.factories.backlog import add_bricks
 from tests.learning.conftest import EXTENSION, KEY
 from tests.learning.lrs import Lrs, statement
 from tests.learning.test_lms_import import token_in, upload, url
 from tracker.db import Base, utcnow
 from tracker.imports import ParkedUpload
-from tracker.learning import lms_import, services
-from tracker.learning.models import LearnerFact, LearnerIdentity, LrsAuth
+from tracker.learning import evaluations, lms_import, services
+from tracker.learning.models import (
+    Evaluation,
+    EvaluationKind,
+    LearnerFact,
+    LearnerIdentity,
+    LrsAuth,
+)
+from tracker.mail.models import MailMessage, MailStatus
 
 NAMES = ["Jeanne Dupont", "Karim Benali"]
 EMAILS = ["jeanne.dupont@corp.example", "karim.benali@corp.example"]
@@ -184,3 +192,79 @@ def test_named_mode_keeps_names_for_the_retention_then_erases_them(
     assert db_session.scalars(select(LearnerIdentity)).all() == []
     result = app.test_cli_runner().invoke(args=["erase-learner-details"])
     assert result.exit_code == 0 and "erased" in result.output
+
+
+def _sent_evaluation_mail(db_session, world, course: str, learners: int):
+    """Named mode: `learners` completers imported, the J+0 evaluation e-mailed to them, the
+    messages then sent (as the mail sender marks them)."""
+    release = make_release(db_session, world.academy)
+    brick = add_bricks(db_session, world.academy, release, 1)[0]
+    services.set_brick_identifiers(db_session, brick, course_id=course, iris=[])
+    rows = [["learner_id", "course_id", "status", "learner_name", "learner_email"]]
+    rows += [[f"{course}-{n}", course, "passed", f"Learner {n}", f"{course}-{n}@corp.example"]
+             for n in range(learners)]  # fmt: skip
+    plan = lms_import.plan_import(db_session, world.academy, "r.csv", csv_bytes(rows))
+    lms_import.import_rows(db_session, world.academy, plan, key=KEY, now=utcnow())
+    evaluation, _token = evaluations.create_evaluation(
+        db_session, world.academy, release, EvaluationKind.REACTION, now=utcnow()
+    )
+    assert evaluations.send_to_completers(
+        db_session, world.academy, evaluation, base_url="http://x", now=utcnow()
+    ) == learners  # fmt: skip
+    for message in db_session.scalars(select(MailMessage).where(MailMessage.status == "queued")):
+        message.status, message.sent_at = MailStatus.SENT, utcnow()
+    db_session.flush()
+
+
+def evaluation_addresses(db_session) -> list[str]:
+    db_session.expire_all()
+    return sorted(
+        db_session.scalars(
+            select(MailMessage.to_address).where(MailMessage.category == "evaluation")
+        )
+    )
+
+
+def test_erasing_learner_details_erases_them_from_the_evaluation_mail(
+    app, client, db_session, world, login, learner_key
+):
+    services.set_named_mode(db_session, world.academy, named=True, retention_days=30,
+                            now=utcnow())  # fmt: skip
+    _sent_evaluation_mail(db_session, world, "EVM-1", 3)
+    # Another kind of mail to the same address is not the learning data's to erase.
+    db_session.add(MailMessage(to_address="EVM-1-0@corp.example", subject="s", body_text="b",
+                               category="round_invitation", academy_id=world.academy.id,
+                               status=MailStatus.SENT))  # fmt: skip
+    assert evaluation_addresses(db_session) == [f"EVM-1-{n}@corp.example" for n in range(3)]
+
+    # Within the retention the addresses stay; past it, with the identities, they go.
+    assert services.erase_expired_identities(db_session, now=utcnow()) == 0
+    assert len([a for a in evaluation_addresses(db_session) if a]) == 3
+    later = utcnow() + dt.timedelta(days=31)
+    assert services.erase_expired_identities(db_session, now=later) == 3
+    assert evaluation_addresses(db_session) == ["", "", ""]
+    other = db_session.scalars(
+        select(MailMessage).where(MailMessage.category == "round_invitation")
+    ).one()
+    assert other.to_address == "EVM-1-0@corp.example"
+
+    # Turning the named mode off (the page): sent evaluation mail loses its addresses at once,
+    # the evaluation mail still queued is withdrawn.
+    _sent_evaluation_mail(db_session, world, "EVM-2", 2)
+    evaluation = db_session.scalars(select(Evaluation).order_by(Evaluation.id.desc())).first()
+    evaluations.send_to_completers(db_session, world.academy, evaluation, base_url="http://x",
+                                   now=utcnow(), reminder=True)  # fmt: skip
+    db_session.commit()
+    assert len([a for a in evaluation_addresses(db_session) if a]) == 4  # 2 sent, 2 queued
+    login(world.manager)
+    response = client.post(f"/a/{world.academy.slug}/learning/named", data={"retention_days": "30"})
+    assert response.status_code == 303
+    assert evaluation_addresses(db_session) == [""] * 5
+    # The command also erases what named-mode-off academies still hold (sent meanwhile).
+    db_session.add(MailMessage(to_address="late@corp.example", subject="s", body_text="b",
+                               category="evaluation", academy_id=world.academy.id,
+                               status=MailStatus.SENT))  # fmt: skip
+    db_session.commit()
+    result = app.test_cli_runner().invoke(args=["erase-learner-details"])
+    assert result.exit_code == 0, result.output
+    assert evaluation_addresses(db_session) == [""] * 6
