@@ -125,6 +125,13 @@ def upload_page(importer: Importer[Any], form: FlaskForm, status: int = 200) -> 
     ), status
 
 
+# The dry run's page stays small whatever the file's size: its wrong rows first (at most
+# BAD_ROWS_SHOWN), then a sample of the good ones (at most GOOD_ROWS_SHOWN), each with how many
+# more there are.
+BAD_ROWS_SHOWN = 200
+GOOD_ROWS_SHOWN = 20
+
+
 def preview_page(
     importer: Importer[Any],
     plan: ImportPlan[Any],
@@ -132,11 +139,18 @@ def preview_page(
     token: str,
     status: int | None = None,
 ) -> Any:
+    bad = [row for row in plan.rows if not row.ok]
+    good_count = len(plan.rows) - len(bad)
+    good = [row for row in plan.rows if row.ok][:GOOD_ROWS_SHOWN]
     return render_template(
         "imports/preview.html",
         importer=importer,
         texts=importer.texts,
         plan=plan,
+        bad_rows=bad[:BAD_ROWS_SHOWN],
+        bad_more=max(0, len(bad) - BAD_ROWS_SHOWN),
+        good_rows=good,
+        good_more=good_count - len(good),
         filename=filename,
         confirm_form=ConfirmImportForm(formdata=None, token=token),
         **importer.context,
