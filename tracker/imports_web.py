@@ -63,6 +63,17 @@ class Importer(Generic[ResultT]):
     def row_cap(self) -> int:
         return self.max_rows or spreadsheets.MAX_ROWS
 
+    def parked(self, plan: ImportPlan[Any], filename: str, data: bytes) -> bytes | None:
+        """What the dry run keeps until the confirmation: the file as uploaded. An import whose
+        files carry personal data keeps only what it needs; None keeps nothing (then there is
+        no confirmation: a failed dry run). May raise DomainError."""
+        return data
+
+    def recheck(self, plan_of: str, data: bytes) -> ImportPlan[Any]:
+        """The plan of what `parked` kept (`plan_of`: the uploaded file's name): checked again
+        at the confirmation, as the academy may have changed since the dry run."""
+        return self.rules.check(db.session, g.academy, plan_of, data)
+
     def done(self, plan: ImportPlan[Any], result: ResultT) -> Any:
         """Once imported and committed: say what was done (flash), then a 303."""
         raise NotImplementedError
@@ -114,6 +125,13 @@ def upload_page(importer: Importer[Any], form: FlaskForm, status: int = 200) -> 
     ), status
 
 
+# The dry run's page stays small whatever the file's size: its wrong rows first (at most
+# BAD_ROWS_SHOWN), then a sample of the good ones (at most GOOD_ROWS_SHOWN), each with how many
+# more there are.
+BAD_ROWS_SHOWN = 200
+GOOD_ROWS_SHOWN = 20
+
+
 def preview_page(
     importer: Importer[Any],
     plan: ImportPlan[Any],
@@ -121,11 +139,18 @@ def preview_page(
     token: str,
     status: int | None = None,
 ) -> Any:
+    bad = [row for row in plan.rows if not row.ok]
+    good_count = len(plan.rows) - len(bad)
+    good = [row for row in plan.rows if row.ok][:GOOD_ROWS_SHOWN]
     return render_template(
         "imports/preview.html",
         importer=importer,
         texts=importer.texts,
         plan=plan,
+        bad_rows=bad[:BAD_ROWS_SHOWN],
+        bad_more=max(0, len(bad) - BAD_ROWS_SHOWN),
+        good_rows=good,
+        good_more=good_count - len(good),
         filename=filename,
         confirm_form=ConfirmImportForm(formdata=None, token=token),
         **importer.context,
@@ -142,12 +167,15 @@ def dry_run(importer: Importer[Any]) -> Any:
     data = upload.read(importer.byte_cap + 1)
     try:
         plan = importer.rules.check(db.session, g.academy, filename, data)
+        kept = importer.parked(plan, filename, data)
     except DomainError as error:
         attach_error(form, error)
         return upload_page(importer, form, 422)
-    token = upload_store().park(
-        academy_id=g.academy.id, user_id=current_user.id, filename=filename, data=data
-    )
+    token = ""
+    if kept is not None:
+        token = upload_store().park(
+            academy_id=g.academy.id, user_id=current_user.id, filename=filename, data=kept
+        )
     db.session.commit()  # the dry run wrote nothing else
     return preview_page(importer, plan, filename, token)
 
@@ -163,7 +191,7 @@ def confirm(importer: Importer[Any]) -> Any:
             token, academy_id=g.academy.id, user_id=current_user.id
         )
         # Checked again: the academy may have changed since the dry run.
-        plan = importer.rules.check(db.session, g.academy, filename, data)
+        plan = importer.recheck(filename, data)
     except DomainError as error:
         upload_form = importer.form(formdata=None)
         attach_error(upload_form, error)
@@ -182,7 +210,7 @@ def _apply(
         db.session.rollback()
         flash(error.message, "error")
         if isinstance(error, Conflict):  # the academy changed while importing: look again
-            plan = importer.rules.check(db.session, g.academy, filename, data)
+            plan = importer.recheck(filename, data)
             return preview_page(importer, plan, filename, token, 409)
         return preview_page(importer, plan, filename, token, 422)
     upload_store().discard(token)  # in the import's own transaction

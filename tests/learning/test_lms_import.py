@@ -12,6 +12,7 @@ from werkzeug.test import encode_multipart
 
 from tests.factories import csv_bytes, make_brick, xlsx_bytes
 from tests.learning.conftest import KEY
+from tracker import imports_web
 from tracker.db import utcnow
 from tracker.learning import lms_import, services
 from tracker.learning.models import FactSource, FactVerb, LearnerFact
@@ -129,6 +130,43 @@ def test_10000_rows_one_wrong_nothing_imported_then_all(
     again = upload(client, world, csv_bytes(rows))
     client.post(url(world, "/confirm"), data={"token": token_in(again)})
     assert fact_count(db_session, world) == before
+
+
+def test_the_dry_run_of_10000_rows_shows_the_2_bad_ones_first_and_stays_small(
+    client, db_session, world, login, learner_key
+):
+    courses(db_session, world, "CYBER-0", "CYBER-1", "CYBER-2")
+    rows = report(10_000)
+    rows[7001][6] = "112"  # line 7002: a score past 100
+    rows[3000][3] = "31/31/2026"  # line 3001: no such day
+    login(world.manager)
+    dry_run = upload(client, world, csv_bytes(rows))
+    assert dry_run.status_code == 422
+    html = dry_run.get_data(as_text=True)
+    assert len(html) < 60_000  # the 10,000 rows are not all drawn
+    assert html.count('class="import-row-bad"') == 2
+    assert html.count('class="import-row-ok"') == imports_web.GOOD_ROWS_SHOWN
+    # The bad rows come first, in file order, each with its line, column and message...
+    first_bad = html.index('class="import-row-bad"')
+    assert first_bad < html.index('class="import-row-ok"')
+    bad_lines = re.findall(r'class="import-row-bad">\s*<th scope="row">(\d+)</th>', html)
+    assert bad_lines == ["3001", "7002"]
+    assert "<code>enrolment_date</code>" in html and "<code>score</code>" in html
+    assert "A score is a percentage between 0 and 100." in html
+    # ... then how many good rows are not shown.
+    more = 9_998 - imports_web.GOOD_ROWS_SHOWN
+    assert re.search(rf"{more // 1000}\D{{1,6}}{more % 1000:03d}", html), "no count of the rest"
+
+
+def test_the_wrong_rows_shown_are_bounded_too(client, db_session, world, login, learner_key):
+    courses(db_session, world, "CYBER-0")
+    count = imports_web.BAD_ROWS_SHOWN + 37
+    rows = [HEADER] + [[f"u{n}", "", "NO-SUCH", "", "", "", "", ""] for n in range(count)]
+    login(world.manager)
+    html = upload(client, world, csv_bytes(rows)).get_data(as_text=True)
+    assert html.count('class="import-row-bad"') == imports_web.BAD_ROWS_SHOWN
+    assert 'class="import-row-ok"' not in html
+    assert re.search(r"\b37\b", html)
 
 
 def test_bad_rows_are_named_by_line_and_column(db_session, world):

@@ -101,6 +101,17 @@ class ColumnMappingForm(FlaskForm):
     status = text_field(_l("Status"), 200)
     score = text_field(_l("Score"), 200)
     time_spent = text_field(_l("Time spent"), 200)
+    date_order = SelectField(
+        _l("Dates such as 02/01/2026"),
+        choices=choices([("dmy", _l("Day/month/year: 2 January 2026")),
+                         ("mdy", _l("Month/day/year (US): February 1, 2026"))]),
+    )  # fmt: skip
+    time_unit = SelectField(
+        _l("A time spent written as a bare number is in"),
+        choices=choices([("minutes", _l("Minutes")), ("seconds", _l("Seconds")),
+                         ("hours", _l("Hours")),
+                         ("hms", _l("Never a bare number: hours:minutes:seconds"))]),
+    )  # fmt: skip
 
 
 def brick_link_form(objectives: Sequence[Any]) -> type[BrickLinkForm]:

@@ -14,10 +14,11 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.academies.models import Academy
@@ -37,6 +38,7 @@ from tracker.learning.models import (
     LrsAuth,
     ObjectiveEvidence,
 )
+from tracker.mail.models import MailMessage, MailStatus
 from tracker.webhooks.addresses import RefusedUrl, parse_url, resolve
 
 IDENTIFIER_MAX = 500
@@ -549,6 +551,7 @@ def set_named_mode(
     settings.updated_at = now
     if not named:
         session.execute(delete(LearnerIdentity).where(LearnerIdentity.academy_id == academy.id))
+        forget_evaluation_addresses(session, academy.id, withdraw_queued=True)
     session.flush()
     return settings
 
@@ -612,28 +615,75 @@ def record_identities(
     return len(rows)
 
 
-def erase_expired_identities(session: Session, *, now: dt.datetime) -> int:
-    """Erase the identities older than their academy's retention (every academy); the facts
-    stay, pseudonymous. Returns how many were erased."""
-    erased = 0
-    for academy_id, days in session.execute(
-        select(LearningSettings.academy_id, LearningSettings.retention_days)
-    ).all():
+# The evaluation e-mails (tracker/learning/evaluations.py) carry a learner's address in
+# mail_message.to_address. Once a message has left the queue (sent, in the outbox, failed), its
+# address is erased with the learner's identity: the message stays, to nobody.
+EVALUATION_MAIL = "evaluation"
+LEFT_THE_QUEUE = (MailStatus.SENT, MailStatus.OUTBOX, MailStatus.FAILED)
+ERASED_ADDRESS = ""
+
+
+def forget_evaluation_addresses(
+    session: Session,
+    academy_id: int,
+    *,
+    addresses: Iterable[str] | None = None,
+    before: dt.datetime | None = None,
+    withdraw_queued: bool = False,
+) -> int:
+    """Erase the learners' addresses from the academy's evaluation e-mails that have left the
+    queue: those to `addresses`, those created before `before`, or (neither given) all of them.
+    `withdraw_queued`: the evaluation e-mails still queued are withdrawn (the named mode is
+    turned off: no address may stay). Returns how many messages were changed."""
+    mine = (MailMessage.academy_id == academy_id, MailMessage.category == EVALUATION_MAIL)
+    changed = 0
+    if withdraw_queued:
         result = session.execute(
-            delete(LearnerIdentity).where(
-                LearnerIdentity.academy_id == academy_id,
-                LearnerIdentity.recorded_at < now - dt.timedelta(days=days),
-            )
+            delete(MailMessage)
+            .where(*mine, MailMessage.status == MailStatus.QUEUED)
+            .execution_options(synchronize_session=False)
         )
+        changed += int(getattr(result, "rowcount", 0) or 0)
+    which = [*mine, MailMessage.status.in_(LEFT_THE_QUEUE), MailMessage.to_address != ""]
+    if before is not None:
+        which.append(MailMessage.created_at < before)
+    batches: list[list[Any]] = [[]]
+    if addresses is not None:
+        wanted = sorted({a for a in addresses if a})
+        batches = [[MailMessage.to_address.in_(wanted[i : i + 1000])]
+                   for i in range(0, len(wanted), 1000)]  # fmt: skip
+    for extra in batches:
+        result = session.execute(
+            update(MailMessage)
+            .where(*which, *extra)
+            .values(to_address=ERASED_ADDRESS)
+            .execution_options(synchronize_session=False)
+        )
+        changed += int(getattr(result, "rowcount", 0) or 0)
+    return changed
+
+
+def erase_expired_identities(session: Session, *, now: dt.datetime) -> int:
+    """Erase the identities older than their academy's retention (every academy), and their
+    addresses from the evaluation e-mails sent to them (and from every evaluation e-mail older
+    than the retention); the facts stay, pseudonymous. Returns how many identities were
+    erased."""
+    erased = 0
+    for academy_id, days, named in session.execute(
+        select(
+            LearningSettings.academy_id,
+            LearningSettings.retention_days,
+            LearningSettings.named_mode,
+        )
+    ).all():
+        cutoff = now - dt.timedelta(days=days)
+        expired: list[Any] = [LearnerIdentity.academy_id == academy_id]
+        if named:  # (turned off meanwhile: none may stay)
+            expired.append(LearnerIdentity.recorded_at < cutoff)
+        addresses = list(session.scalars(select(LearnerIdentity.email).where(*expired)))
+        result = session.execute(delete(LearnerIdentity).where(*expired))
         erased += int(getattr(result, "rowcount", 0) or 0)
-    # Identities of academies whose named mode is off (turned off meanwhile): none may stay.
-    result = session.execute(
-        delete(LearnerIdentity).where(
-            LearnerIdentity.academy_id.in_(
-                select(LearningSettings.academy_id).where(LearningSettings.named_mode.is_(False))
-            )
-        )
-    )
-    erased += int(getattr(result, "rowcount", 0) or 0)
+        forget_evaluation_addresses(session, academy_id, addresses=addresses)
+        forget_evaluation_addresses(session, academy_id, before=None if not named else cutoff)
     session.flush()
     return erased

@@ -9,7 +9,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import imports_web
+from tracker import imports_web, spreadsheets
 from tracker.academies.models import Academy
 from tracker.auth.permissions import Permission
 from tracker.backlog.models import Brick
@@ -194,6 +194,19 @@ class LmsExportImport(imports_web.Importer[int]):
     max_bytes = lms_import.MAX_BYTES
     max_rows = lms_import.MAX_ROWS
 
+    def parked(self, plan: ImportPlan[Any], filename: str, data: bytes) -> bytes | None:
+        """Never the file: the checked rows, pseudonymous (tracker/learning/lms_import.py)."""
+        assert isinstance(plan, lms_import.LmsPlan)
+        return lms_import.parked_plan(
+            plan,
+            key=current_app.config["LEARNER_KEY"],
+            named=services.read_settings(db.session, g.academy).named_mode,
+            excel=spreadsheets.is_xlsx(filename),
+        )
+
+    def recheck(self, plan_of: str, data: bytes) -> ImportPlan[Any]:
+        return lms_import.replan(db.session, g.academy, data)
+
     def done(self, plan: ImportPlan[Any], count: int) -> Any:
         return success(
             ngettext("%(num)s row imported.", "%(num)s rows imported.", count), "learning.settings"
@@ -209,19 +222,27 @@ imports_web.add_routes(
 @requires(Permission.LEARNING_MANAGE)
 def columns() -> Any:
     current = services.read_settings(db.session, g.academy).column_mapping or {}
-    form = ColumnMappingForm(data={"preset": "mine", **current})
+    form = ColumnMappingForm(
+        data={
+            "preset": "mine",
+            "date_order": lms_import.DEFAULT_DATE_ORDER,
+            "time_unit": lms_import.DEFAULT_TIME_UNIT,
+            **current,
+        }
+    )
     form.preset.choices = choices(
         [("mine", _("The headers below")), *((name, name) for name in lms_import.PRESETS)]
     )
     if form.validate_on_submit() and form.preset.data != "mine":
         preset = lms_import.PRESETS[form.preset.data]
-        for name in lms_import.FIELDS:
+        for name in (*lms_import.FIELDS, *lms_import.OPTIONS):
             form[name].data = preset.get(name, "")
     done = submit(
         form,
         lambda: lms_import.set_mapping(
             db.session, g.academy,
-            {name: form[name].data or "" for name in lms_import.FIELDS}, now=utcnow(),
+            {name: form[name].data or ""
+             for name in (*lms_import.FIELDS, *lms_import.OPTIONS)}, now=utcnow(),
         ),
     )  # fmt: skip
     if done:
