@@ -1,7 +1,7 @@
 """pre-assessment facts
 
 Revision ID: efcc89a9e68a
-Revises: f7b4f29e9ec5
+Revises: 3d4276a0f052
 Create Date: 2026-12-06 03:16:46.958391
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'efcc89a9e68a'
-down_revision: str | None = 'f7b4f29e9ec5'
+down_revision: str | None = '3d4276a0f052'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

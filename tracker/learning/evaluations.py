@@ -155,32 +155,58 @@ def get_evaluation(session: Session, academy: Academy, evaluation_id: int) -> Ev
     )  # fmt: skip
 
 
-def find_by_link(session: Session, token: str) -> Evaluation | None:
-    """The evaluation of its public link, or of a link an e-mail carried."""
+@dataclass
+class LinkTarget:
+    """What a link opens: its evaluation, and the EvaluationLink it is (None: the evaluation's
+    own public link)."""
+
+    evaluation: Evaluation
+    link: EvaluationLink | None = None
+
+    @property
+    def single_use(self) -> bool:
+        return self.link is not None and self.link.single_use
+
+    @property
+    def used(self) -> bool:
+        return self.single_use and self.link is not None and self.link.used
+
+
+def resolve_link(session: Session, token: str) -> LinkTarget | None:
+    """The evaluation of its public link, or of a link an e-mail (or a manager) asked for."""
     if not token or len(token) > 100:
         return None
     digest = hash_token(token)
     found = session.scalar(select(Evaluation).where(Evaluation.link_hash == digest))
-    if found is None:
-        found = session.scalar(
-            select(Evaluation)
-            .join(EvaluationLink, EvaluationLink.evaluation_id == Evaluation.id)
-            .where(EvaluationLink.token_hash == digest)
-        )
-    return found
+    if found is not None:
+        return LinkTarget(found)
+    link = session.scalar(select(EvaluationLink).where(EvaluationLink.token_hash == digest))
+    if link is None:
+        return None
+    evaluation = session.get(Evaluation, link.evaluation_id)
+    return LinkTarget(evaluation, link) if evaluation is not None else None
+
+
+def find_by_link(session: Session, token: str) -> Evaluation | None:
+    """The evaluation of its public link, or of a link an e-mail carried."""
+    target = resolve_link(session, token)
+    return target.evaluation if target is not None else None
 
 
 LINK_KIND = "evaluation"
 
 
-def issue_for_mail(session: Session, evaluation_id: int, now: dt.datetime) -> str | None:
-    """A new link for one e-mail as it leaves (its hash stored), or None once closed."""
+def issue_for_mail(
+    session: Session, evaluation_id: int, now: dt.datetime, *, single_use: bool = True
+) -> str | None:
+    """A new link for one e-mail as it leaves (its hash stored; it takes one form of answers),
+    or None once closed. `single_use` False: one more public link, for a manager to share."""
     evaluation = session.get(Evaluation, evaluation_id)
     if evaluation is None or now >= evaluation.closes_at:
         return None
     token = new_token()
     session.add(EvaluationLink(evaluation_id=evaluation.id, token_hash=hash_token(token),
-                               created_at=now))  # fmt: skip
+                               created_at=now, single_use=single_use))  # fmt: skip
     session.flush()
     return token
 
@@ -455,6 +481,13 @@ def release_evaluations(session: Session, release: Release) -> list[Evaluation]:
     )
 
 
+class LinkUsed(DomainError):
+    """The e-mailed link has taken its one form of answers already."""
+
+    def __init__(self) -> None:
+        super().__init__(_("You have already answered, thank you."))
+
+
 class AnswerErrors(DomainError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(_("Some answers need your attention."))
@@ -470,9 +503,14 @@ def submit_answers(
     values: Mapping[str, str],
     *,
     now: dt.datetime,
+    link: EvaluationLink | None = None,
 ) -> int:
     """Store one form's answers (every question but the free text required), under a random key
-    that names nobody. Refused once the evaluation is closed. Returns the answers stored."""
+    that names nobody. Refused once the evaluation is closed. Returns the answers stored.
+
+    Through a single-use (e-mailed) `link`: the link is marked used in the same transaction, by
+    an update that only an unused link passes (two forms sent at the same moment: one wins, the
+    other gets LinkUsed). The answers still record nothing of the link."""
     if now >= evaluation.closes_at:
         raise DomainError(_("This evaluation is closed: answers are no longer accepted."))
     rows: list[tuple[int, int | None, str | None]] = []
@@ -491,6 +529,15 @@ def submit_answers(
             rows.append((question.id, number, None))
     if errors:
         raise AnswerErrors(errors)
+    if link is not None and link.single_use:
+        claimed = session.execute(
+            update(EvaluationLink)
+            .where(EvaluationLink.id == link.id, EvaluationLink.used.is_(False))
+            .values(used=True)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            raise LinkUsed()
     session.execute(
         insert(EvaluationAnswer),
         [

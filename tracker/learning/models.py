@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.expression import true
+from sqlalchemy.sql.expression import false, true
 
 from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 
@@ -253,8 +253,10 @@ class LearnerIdentity(AcademyRow, Base):
 
 
 class EvaluationLink(Base):
-    """Another link to an evaluation, made by the mail sender for one e-mail when it leaves
-    (only its SHA-256 kept). Answers do not record which link they came through."""
+    """Another link to an evaluation (only its SHA-256 kept): made by the mail sender for one
+    e-mail when it leaves (single use: `used` is set, in the transaction of the answers, by
+    an update that only an unused link passes), or a public link a manager asked for (as many
+    answers as people who have it). Answers do not record which link they came through."""
 
     __tablename__ = "evaluation_link"
 
@@ -262,3 +264,7 @@ class EvaluationLink(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The e-mailed links take one form of answers (the links made before this took any number).
+    # `used` is a flag, not a time: a time would line the links up with the answers' order.
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    used: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, g, render_template, request, url_for
+from flask import abort, current_app, flash, g, make_response, render_template, request, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
@@ -301,7 +301,7 @@ def new_link(evaluation_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("The form has expired: try again."), "error")
         return see_other("learning.evaluation", evaluation_id=found.id)
-    token = evaluations.issue_for_mail(db.session, found.id, utcnow())
+    token = evaluations.issue_for_mail(db.session, found.id, utcnow(), single_use=False)
     if token is None:
         flash(_("This evaluation is closed: answers are no longer accepted."), "error")
         return see_other("learning.evaluation", evaluation_id=found.id)
@@ -344,12 +344,22 @@ def evaluation(evaluation_id: int) -> Any:
     )
 
 
+ANSWERED_COOKIE = "brique_answered_{}"
+
+
 @evaluate_bp.route("/e/<token>", methods=["GET", "POST"])
 @public
 def answer(token: str) -> Any:
-    found = evaluations.find_by_link(db.session, token)
-    if found is None:
+    """An evaluation's form. An e-mailed link takes one form (then: "already answered"); a
+    public link takes any number (people share it), but the browser that sent a form keeps a
+    cookie that tells it, next time, that it has answered (soft: another browser can answer)."""
+    target = evaluations.resolve_link(db.session, token)
+    if target is None:
         abort(404)
+    found = target.evaluation
+    cookie = ANSWERED_COOKIE.format(found.id)
+    if target.used or (not target.single_use and request.cookies.get(cookie)):
+        return render_template("learning/evaluation_answered.html")
     questions = evaluations.questions_of(db.session, found)
     form = ConfirmForm()
     errors: dict[str, str] = {}
@@ -360,7 +370,12 @@ def answer(token: str) -> Any:
         else:
             values = {key: str(value) for key, value in request.form.items()}
             try:
-                evaluations.submit_answers(db.session, found, values, now=utcnow())
+                evaluations.submit_answers(
+                    db.session, found, values, now=utcnow(), link=target.link
+                )
+            except evaluations.LinkUsed:
+                db.session.rollback()
+                return render_template("learning/evaluation_answered.html")
             except evaluations.AnswerErrors as error:
                 db.session.rollback()
                 errors = error.errors
@@ -369,7 +384,13 @@ def answer(token: str) -> Any:
                 errors["form"] = error.message
             else:
                 db.session.commit()
-                return render_template("learning/evaluation_thanks.html")
+                response = make_response(render_template("learning/evaluation_thanks.html"))
+                if not target.single_use:
+                    response.set_cookie(
+                        cookie, "1", path="/e/", httponly=True, samesite="Lax",
+                        secure=request.is_secure, expires=found.closes_at,
+                    )  # fmt: skip
+                return response
     return render_template(
         "learning/evaluation_answer.html",
         evaluation=found,
