@@ -104,3 +104,31 @@ def test_a_public_link_tells_the_browser_that_answered(client, db_session, world
         assert "Merci" in response.get_data(as_text=True)
     assert forms_stored(db_session) == 5
     assert not db_session.scalars(select(EvaluationLink)).one().single_use
+
+
+def test_one_survey_speaks_each_learners_language(client, db_session, world, login):
+    """Made by a French-speaking manager, the survey shows its questions in English to a learner
+    whose browser asks for English or who switches the page's language, and in French to the
+    others; a prompt Brique does not know is shown as written."""
+    release = make_release(db_session, world.academy)
+    login(world.manager)  # the academy and the manager speak French
+    created = client.post(f"/a/{world.academy.slug}/releases/{release.id}/evaluations",
+                          data={"kind": "reaction"})  # fmt: skip
+    token = created.get_data(as_text=True).split("/e/", 1)[1].split("<", 1)[0].split('"', 1)[0]
+    client.post("/logout")
+    evaluation = evaluations.find_by_link(db_session, token)
+    assert evaluation is not None
+    custom = evaluations.questions_of(db_session, evaluation)[-1]
+    custom.prompt = "Une question écrite à la main"
+    db_session.commit()
+
+    french = client.get(f"/e/{token}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Êtes-vous satisfait de cette formation" in french
+    assert "How satisfied" not in french
+    english = client.get(f"/e/{token}", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    html = english.get_data(as_text=True)
+    assert "How satisfied are you with this training?" in html and "Êtes-vous" not in html
+    assert "Une question écrite à la main" in html  # a custom prompt, as written
+    client.post("/language", data={"locale": "fr", "next": f"/e/{token}"})  # the page's switch
+    switched = client.get(f"/e/{token}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Êtes-vous satisfait de cette formation" in switched

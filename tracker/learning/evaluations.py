@@ -52,7 +52,9 @@ K = EvaluationQuestionKind
 TEXT_LENGTH = 2000
 OPEN_DAYS = 14  # how long an evaluation takes answers by default
 
-# The questions of each kind (English source strings, translated when the survey is created).
+# The questions of each kind. The English source string is stored as the question's prompt (its
+# stable key) and translated when shown, in the language of whoever reads it (translated_prompt):
+# one survey serves French and English learners alike. A prompt it does not know is shown as is.
 QUESTIONS: dict[EvaluationKind, tuple[tuple[K, str, str], ...]] = {
     EvaluationKind.REACTION: (
         (K.RATING, "csat", "How satisfied are you with this training?"),
@@ -75,6 +77,7 @@ QUESTIONS: dict[EvaluationKind, tuple[tuple[K, str, str], ...]] = {
 
 
 def translated_prompt(prompt: str) -> str:
+    """A stored prompt in the current language (a custom prompt as it was written)."""
     return {
         "How satisfied are you with this training?": _("How satisfied are you with this training?"),
         "How useful is it for your work?": _("How useful is it for your work?"),
@@ -141,7 +144,7 @@ def create_evaluation(
         raise EvaluationExists(kind) from None
     session.add_all(
         EvaluationQuestion(evaluation_id=evaluation.id, position=i, kind=question_kind,
-                           prompt=translated_prompt(prompt), measure=measure)
+                           prompt=prompt, measure=measure)
         for i, (question_kind, measure, prompt) in enumerate(QUESTIONS[kind])
     )  # fmt: skip
     session.flush()

@@ -451,6 +451,7 @@ bp.record_once(
         release_beta_prediction=release_beta_prediction,
         release_evaluation_schedule=release_evaluation_schedule,
         REMIND_DAYS=evaluations.REMIND_DAYS,
+        evaluation_prompt=evaluations.translated_prompt,
         EvaluationForm=EvaluationForm,
         EVALUATION_KIND_LABELS=EVALUATION_KIND_LABELS,
     )
