@@ -20,6 +20,7 @@ from tracker.imports import ImportPlan, ImportRules
 from tracker.learning import bp, evaluate_bp, evaluations, lms_import, outcomes, services
 from tracker.learning.forms import (
     ColumnMappingForm,
+    EvaluationClosingForm,
     EvaluationForm,
     EvaluationSettingsForm,
     LrsForm,
@@ -273,15 +274,20 @@ def create_evaluation(release_id: int) -> Any:
     release = get_release(db.session, g.academy, release_id)
     form = EvaluationForm()
     if not form.validate_on_submit():
-        flash(_("Choose the kind of evaluation."), "error")
+        for name, messages in form.errors.items():
+            label = form[name].label.text if name in form else ""
+            for message in messages:
+                flash(f"{label}: {message}" if label else str(message), "error")
         return see_other("releases.show", release_id=release.id)
     try:
         evaluation, token = evaluations.create_evaluation(
-            db.session, g.academy, release, EvaluationKind(form.kind.data), now=utcnow()
-        )
-    except DomainError as error:  # one of each kind per release
+            db.session, g.academy, release, EvaluationKind(form.kind.data), now=utcnow(),
+            closes_on=form.closes_on.data,
+        )  # fmt: skip
+    except DomainError as error:  # one of each kind per release; a closing date refused
         db.session.rollback()
-        flash(error.message, "error")
+        label = form.closes_on.label.text if error.field == "closes_on" else ""
+        flash(f"{label}: {error.message}" if label else error.message, "error")
         return see_other("releases.show", release_id=release.id)
     db.session.commit()
     link = f"{current_app.config['BASE_URL']}{url_for('evaluate.answer', token=token)}"
@@ -315,6 +321,37 @@ def new_link(evaluation_id: int) -> Any:
     )
 
 
+@bp.route("/evaluations/<int:evaluation_id>/closing", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def evaluation_closing(evaluation_id: int) -> Any:
+    """Move the closing date (`closes_on`), or close now (`close` set)."""
+    found = evaluations.get_evaluation(db.session, g.academy, evaluation_id)
+    form = EvaluationClosingForm()
+    close_now = request.form.get("close") == "1"
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(f"{form.closes_on.label.text}: {message}", "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    if not close_now and form.closes_on.data is None:
+        flash(f"{form.closes_on.label.text}: {_('Choose a date.')}", "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    try:
+        evaluations.set_closing(
+            db.session, found, closes_on=None if close_now else form.closes_on.data, now=utcnow()
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(f"{form.closes_on.label.text}: {error.message}", "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    db.session.commit()
+    return success(
+        _("The evaluation is closed.") if close_now else _("The closing date is saved."),
+        "learning.evaluation",
+        evaluation_id=found.id,
+    )
+
+
 @bp.route("/learning/evaluations", methods=["POST"])
 @requires(Permission.LEARNING_MANAGE)
 def evaluation_settings() -> Any:
@@ -341,6 +378,8 @@ def evaluation(evaluation_id: int) -> Any:
         results=results,
         texts=evaluations.free_texts(db.session, found),
         release=db.session.get(Release, found.release_id),
+        closing_form=EvaluationClosingForm(formdata=None, closes_on=evaluations.closing_day(found)),
+        open=utcnow() < found.closes_at,
     )
 
 
@@ -451,6 +490,7 @@ bp.record_once(
         release_beta_prediction=release_beta_prediction,
         release_evaluation_schedule=release_evaluation_schedule,
         REMIND_DAYS=evaluations.REMIND_DAYS,
+        MAX_OPEN_DAYS=evaluations.MAX_OPEN_DAYS,
         evaluation_prompt=evaluations.translated_prompt,
         EvaluationForm=EvaluationForm,
         EVALUATION_KIND_LABELS=EVALUATION_KIND_LABELS,
