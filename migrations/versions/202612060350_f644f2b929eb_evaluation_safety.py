@@ -37,12 +37,21 @@ def upgrade() -> None:
     with op.batch_alter_table('evaluation_link', schema=None) as batch_op:
         batch_op.add_column(sa.Column('single_use', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('used', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # The LRS secret is stored sealed from now on (longer than the secret). The secrets stored
+    # in clear before stay readable and are sealed in place at the next pull: the app's secret
+    # key, which seals, is not known here.
+    with op.batch_alter_table('learning_settings', schema=None) as batch_op:
+        batch_op.alter_column('lrs_secret', existing_type=sa.String(length=1000),
+                              type_=sa.String(length=2000), existing_nullable=False)
     question = sa.table('evaluation_question', sa.column('prompt', sa.String))
     for french, english in FRENCH_PROMPTS:
         op.execute(question.update().where(question.c.prompt == french).values(prompt=english))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('learning_settings', schema=None) as batch_op:
+        batch_op.alter_column('lrs_secret', existing_type=sa.String(length=2000),
+                              type_=sa.String(length=1000), existing_nullable=False)
     with op.batch_alter_table('evaluation_link', schema=None) as batch_op:
         batch_op.drop_column('used')
         batch_op.drop_column('single_use')

@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from tests.factories import SECRET as APP_SECRET
 from tests.factories import make_need, make_release, make_testers, passing_round
 from tests.factories.backlog import add_bricks
 from tests.learning.conftest import EXTENSION
@@ -67,7 +68,12 @@ def test_released_bricks_learners_and_figures(client, db_session, world, login, 
     first = services.get_settings(db_session, world.academy)
     assert first.last_pull_error == ""
     again = services.pull_statements(
-        db_session, world.academy, key=learner_key, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=learner_key,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert again.stored == 0
 
@@ -110,7 +116,7 @@ def test_the_j0_reaction_goes_to_completers_and_sits_beside_the_beta_prediction(
     services.update_lrs(
         db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
         username=lrs.username, secret=lrs.password, business_unit_extension=EXTENSION,
-        now=utcnow(), allow_private=True,
+        now=utcnow(), allow_private=True, app_secret_key=APP_SECRET,
     )  # fmt: skip
 
     start = utcnow() + dt.timedelta(seconds=2)
@@ -126,13 +132,23 @@ def test_the_j0_reaction_goes_to_completers_and_sits_beside_the_beta_prediction(
     lrs.post(sent)
     assert (
         services.pull_statements(
-            db_session, world.academy, key=learner_key, now=utcnow(), allow_private=True
+            db_session,
+            world.academy,
+            key=learner_key,
+            now=utcnow(),
+            allow_private=True,
+            app_secret_key=APP_SECRET,
         ).stored
         == 500
     )
     assert (
         services.pull_statements(
-            db_session, world.academy, key=learner_key, now=utcnow(), allow_private=True
+            db_session,
+            world.academy,
+            key=learner_key,
+            now=utcnow(),
+            allow_private=True,
+            app_secret_key=APP_SECRET,
         ).stored
         == 0
     )

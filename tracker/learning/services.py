@@ -37,6 +37,7 @@ from tracker.learning.models import (
     LrsAuth,
     ObjectiveEvidence,
 )
+from tracker.webhooks import sealing
 from tracker.webhooks.addresses import RefusedUrl, parse_url, resolve
 
 IDENTIFIER_MAX = 500
@@ -97,9 +98,11 @@ def update_lrs(
     secret: str | None,
     business_unit_extension: str,
     now: dt.datetime,
+    app_secret_key: str,
     allow_private: bool = False,
 ) -> LearningSettings:
     """Change the LRS connection. `secret` None keeps the one stored (the form never shows it);
+    a secret is stored sealed with the app's secret key (seal_secret);
     a new endpoint starts the reading over from the beginning. The endpoint must be an https
     address whose host resolves only to public addresses (check_endpoint), unless
     `allow_private` (config LRS_ALLOW_PRIVATE)."""
@@ -113,7 +116,7 @@ def update_lrs(
     settings.lrs_auth = auth
     settings.lrs_username = username.strip()
     if secret is not None:
-        settings.lrs_secret = secret
+        settings.lrs_secret = seal_secret(secret, app_secret_key)
     settings.business_unit_extension = business_unit_extension.strip()
     settings.updated_at = now
     session.flush()
@@ -298,14 +301,32 @@ class PullReport:
     errors: list[str] = field(default_factory=list)
 
 
+# The LRS secret at rest: sealed as the webhooks' signing secrets (tracker/webhooks/sealing.py:
+# Fernet under a key derived from the app's secret key), behind this prefix. A value without it
+# is a secret stored in clear before sealing existed: still read, and sealed in its place at the
+# next pull (the migration cannot seal: the app's secret key is not in the database).
+SEALED_PREFIX = "sealed:"
+
+
+def seal_secret(secret: str, app_secret_key: str) -> str:
+    return SEALED_PREFIX + sealing.seal(secret, app_secret_key) if secret else ""
+
+
+def unseal_secret(stored: str, app_secret_key: str, fallbacks: Sequence[str] = ()) -> str:
+    """The LRS secret; sealing.SecretUnreadable when sealed under another key."""
+    if not stored.startswith(SEALED_PREFIX):
+        return stored  # stored in clear before sealing (or none)
+    return sealing.unseal(stored.removeprefix(SEALED_PREFIX), app_secret_key, fallbacks)
+
+
 def connection_of(
-    settings: LearningSettings, *, timeout: float, allow_private: bool = False
+    settings: LearningSettings, *, timeout: float, secret: str, allow_private: bool = False
 ) -> xapi.LrsConnection:
     return xapi.LrsConnection(
         endpoint=settings.lrs_endpoint,
         auth=settings.lrs_auth.value,
         username=settings.lrs_username,
-        secret=settings.lrs_secret,
+        secret=secret,
         timeout=timeout,
         allow_private=allow_private,
     )
@@ -408,6 +429,8 @@ def pull_statements(
     until: str = "",
     checkpoint: Callable[[], None] = lambda: None,
     allow_private: bool = False,
+    app_secret_key: str,
+    secret_key_fallbacks: Sequence[str] = (),
 ) -> PullReport:
     """Read the statements the LRS stored since the last complete pull, page by page, storing
     the facts of each page and where to go on from, then calling `checkpoint` (the caller
@@ -420,7 +443,21 @@ def pull_statements(
     if not settings.lrs_endpoint:
         report.errors.append(_("No LRS is set for this academy."))
         return report
-    connection = connection_of(settings, timeout=timeout, allow_private=allow_private)
+    try:
+        secret = unseal_secret(settings.lrs_secret, app_secret_key, secret_key_fallbacks)
+    except sealing.SecretUnreadable:
+        message = _("The LRS secret was sealed with another secret key: enter it again.")
+        settings.last_pull_error = message[:500]
+        settings.last_pull_at = now
+        report.errors.append(message)
+        session.flush()
+        return report
+    if secret and not settings.lrs_secret.startswith(SEALED_PREFIX):
+        settings.lrs_secret = seal_secret(secret, app_secret_key)  # one stored in clear before
+        session.flush()
+    connection = connection_of(
+        settings, timeout=timeout, secret=secret, allow_private=allow_private
+    )
     bricks_by_iri = bricks_by_identifier(session, academy, ActivityKind.XAPI_IRI)
     pre_by_iri = bricks_by_identifier(session, academy, ActivityKind.XAPI_PRE_IRI)
     extension = settings.business_unit_extension

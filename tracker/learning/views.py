@@ -62,6 +62,7 @@ def settings() -> Any:
             secret=secret_of(),
             business_unit_extension=form.business_unit_extension.data or "", now=utcnow(),
             allow_private=bool(current_app.config["LRS_ALLOW_PRIVATE"]),
+            app_secret_key=current_app.config["SECRET_KEY"],
         ),
     )  # fmt: skip
     if done:
@@ -110,6 +111,8 @@ def pull() -> Any:
         db.session, g.academy, key=current_app.config["LEARNER_KEY"], now=utcnow(),
         timeout=float(current_app.config["LRS_TIMEOUT"]), checkpoint=db.session.commit,
         allow_private=bool(current_app.config["LRS_ALLOW_PRIVATE"]),
+        app_secret_key=current_app.config["SECRET_KEY"],
+        secret_key_fallbacks=tuple(current_app.config.get("SECRET_KEY_FALLBACKS") or ()),
     )  # fmt: skip
     db.session.commit()
     if report.errors:
