@@ -369,3 +369,32 @@ def test_a_secret_stored_in_clear_before_still_pulls_and_is_sealed(db_session, w
         app_secret_key="a-new-key-without-fallback",
     )  # fmt: skip
     assert refused.errors and "saisissez-le de nouveau" in refused.errors[0]
+
+
+def test_read_now_reads_a_bounded_number_of_pages_and_the_worker_the_rest(
+    app, client, db_session, world, login, lrs: Lrs, learner_key, monkeypatch
+):
+    from tracker.commands import run_pull_learning
+
+    _brick_id, iri = linked_brick(db_session, world)
+    connect(db_session, world, lrs)
+    lrs.post([statement(f"b{n}", "completed", iri, at=iso(utcnow())) for n in range(250)])
+    db_session.commit()
+    monkeypatch.setitem(app.config, "LRS_PULL_PAGES_NOW", 1)
+    login(world.manager)
+    response = client.post(f"/a/{world.academy.slug}/learning/pull", follow_redirects=True)
+    assert "the worker reads the rest in the background" in response.get_data(as_text=True)
+    settings = services.get_settings(db_session, world.academy)
+    db_session.refresh(settings)
+    assert settings.pending_more  # where the worker goes on from
+    assert len(facts(db_session, world)) < 250  # one page of 100 at most
+    # The worker goes on at its next pass, before LEARNING_PULL_MINUTES has passed.
+    assert services.due_academy_ids(db_session, now=utcnow(), every_minutes=60) == [
+        world.academy.id
+    ]
+    lines = run_pull_learning(due_only=True)
+    assert len(lines) == 1 and world.academy.slug in lines[0]
+    assert len(facts(db_session, world)) == 250
+    db_session.refresh(settings)
+    assert settings.pending_more == ""
+    assert run_pull_learning(due_only=True) == []

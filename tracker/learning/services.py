@@ -299,6 +299,7 @@ class PullReport:
     skipped: int = 0  # not counted: unknown verb, no learner, no brick's activity
     voided: int = 0
     errors: list[str] = field(default_factory=list)
+    unfinished: bool = False  # stopped at `max_pages`, more to read (the worker goes on)
 
 
 # The LRS secret at rest: sealed as the webhooks' signing secrets (tracker/webhooks/sealing.py:
@@ -431,12 +432,16 @@ def pull_statements(
     allow_private: bool = False,
     app_secret_key: str,
     secret_key_fallbacks: Sequence[str] = (),
+    max_pages: int | None = None,
 ) -> PullReport:
     """Read the statements the LRS stored since the last complete pull, page by page, storing
     the facts of each page and where to go on from, then calling `checkpoint` (the caller
     commits there: a pull cut half-way goes on from its last page next time). A failure is
     recorded on the settings and in the report, not raised; so is an address the guard refuses
-    (`allow_private`, config LRS_ALLOW_PRIVATE, lifts it: see tracker/learning/xapi.py)."""
+    (`allow_private`, config LRS_ALLOW_PRIVATE, lifts it: see tracker/learning/xapi.py).
+
+    `max_pages`: stop after that many pages (the report says `unfinished`); the next pull, the
+    worker's, goes on from where this one stopped."""
     learner_key(key, "")  # no key: refuse before reading anything
     settings = get_settings(session, academy)
     report = PullReport()
@@ -481,6 +486,9 @@ def pull_statements(
             settings.last_pull_error = ""
             session.flush()
             checkpoint()
+            if more and max_pages is not None and report.pages >= max_pages:
+                report.unfinished = True
+                break
     except xapi.LrsError as error:
         if report.pages == 0 and settings.pending_more:
             settings.pending_more = ""  # the LRS forgot that link: next time, from the cursor
@@ -493,14 +501,22 @@ def pull_statements(
 
 
 def due_academy_ids(session: Session, *, now: dt.datetime, every_minutes: int) -> list[int]:
-    """Academies with an LRS whose last pull is older than `every_minutes` (or never)."""
+    """Academies with an LRS whose last pull is older than `every_minutes` (or never), or was
+    left unfinished (a "Read now" stopped at its page limit: the worker goes on at once)."""
     rows = session.execute(
-        select(LearningSettings.academy_id, LearningSettings.last_pull_at).where(
-            LearningSettings.lrs_endpoint != ""
-        )
+        select(
+            LearningSettings.academy_id,
+            LearningSettings.last_pull_at,
+            LearningSettings.pending_more,
+            LearningSettings.last_pull_error,
+        ).where(LearningSettings.lrs_endpoint != "")
     ).all()
     limit = now - dt.timedelta(minutes=every_minutes)
-    return [academy_id for academy_id, last in rows if last is None or last <= limit]
+    return [
+        academy_id
+        for academy_id, last, more, error in rows
+        if last is None or last <= limit or (more and not error)
+    ]
 
 
 # -- Objectives tied to evidence ---------------------------------------------------------------

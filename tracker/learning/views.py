@@ -113,9 +113,22 @@ def pull() -> Any:
         allow_private=bool(current_app.config["LRS_ALLOW_PRIVATE"]),
         app_secret_key=current_app.config["SECRET_KEY"],
         secret_key_fallbacks=tuple(current_app.config.get("SECRET_KEY_FALLBACKS") or ()),
+        max_pages=int(current_app.config["LRS_PULL_PAGES_NOW"]),
     )  # fmt: skip
     db.session.commit()
-    if report.errors:
+    if report.unfinished and not report.errors:
+        flash(
+            ngettext(
+                "%(num)s statement read; new facts: %(stored)s. There are more: the worker"
+                " reads the rest in the background.",
+                "%(num)s statements read; new facts: %(stored)s. There are more: the worker"
+                " reads the rest in the background.",
+                report.read,
+                stored=report.stored,
+            ),
+            "success",
+        )
+    elif report.errors:
         flash(_("The LRS could not be read: %(error)s", error=report.errors[0]), "error")
     else:
         flash(
