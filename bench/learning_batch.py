@@ -104,12 +104,14 @@ def main() -> int:
                     session, academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
                     username=lrs.username, secret=lrs.password,
                     business_unit_extension=EXTENSION, now=utcnow(), allow_private=True,
+                    app_secret_key=app.config["SECRET_KEY"],
                 )  # fmt: skip
                 session.commit()
                 began = time.perf_counter()
                 report = services.pull_statements(
                     session, academy, key=KEY, now=utcnow(), timeout=600,
                     checkpoint=session.commit, allow_private=True,
+                    app_secret_key=app.config["SECRET_KEY"],
                 )  # fmt: skip
                 session.commit()
                 pulled = time.perf_counter() - began
@@ -121,6 +123,7 @@ def main() -> int:
                 again = services.pull_statements(
                     session, academy, key=KEY, now=utcnow(), timeout=600,
                     checkpoint=session.commit, allow_private=True,
+                    app_secret_key=app.config["SECRET_KEY"],
                 )  # fmt: skip
                 session.commit()
                 print(f"pull again {again.read:>7} statements  {again.stored:>8} stored  "

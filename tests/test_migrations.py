@@ -145,3 +145,54 @@ def test_two_evaluations_of_a_kind_are_merged_into_the_oldest(empty_engine: Engi
         assert [(link.evaluation_id, link.token_hash) for link in links] == [(kept, "1" * 64)]
         refs = c.execute(tables["mail_message"].select()).all()
         assert {m.link_ref for m in refs} == {kept}
+
+
+def test_french_prompts_go_back_to_their_key_and_old_links_stay_multi_use(
+    empty_engine: Engine,
+) -> None:
+    """The evaluations' built-in prompts, stored in French before, become their English key
+    (translated when shown); a prompt written by hand stays; the links made before (e-mailed or
+    public: not told apart) keep taking any number of answers."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    import tracker.models  # noqa: F401 - every table on Base.metadata
+
+    migrate.upgrade(empty_engine, "efcc89a9e68a")
+    tables = Base.metadata.tables
+    t0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with empty_engine.begin() as c:
+        academy = c.execute(
+            tables["academy"].insert().values(name="A", slug="a", key_prefix="A")
+        ).inserted_primary_key[0]
+        release = c.execute(
+            tables["release"].insert().values(academy_id=academy, name="R")
+        ).inserted_primary_key[0]
+        evaluation = c.execute(
+            tables["evaluation"].insert().values(
+                academy_id=academy, release_id=release, kind="reaction", link_hash="1" * 64,
+                opens_on=t0.date(), closes_at=t0, created_at=t0,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+        for n, prompt in enumerate(("Que changeriez-vous ?", "Une question à moi")):
+            c.execute(
+                tables["evaluation_question"]
+                .insert()
+                .values(evaluation_id=evaluation, position=n, kind="text", prompt=prompt)
+            )
+        c.execute(
+            text(
+                "INSERT INTO evaluation_link (evaluation_id, token_hash, created_at)"
+                " VALUES (:e, :h, :t)"
+            ),
+            {"e": evaluation, "h": "2" * 64, "t": t0.replace(tzinfo=None)},
+        )
+
+    migrate.upgrade(empty_engine)
+
+    with empty_engine.connect() as c:
+        prompts = c.execute(text("SELECT prompt FROM evaluation_question ORDER BY position"))
+        assert [p for (p,) in prompts] == ["What would you change?", "Une question à moi"]
+        link = c.execute(text("SELECT single_use, used FROM evaluation_link")).one()
+        assert not link.single_use and not link.used

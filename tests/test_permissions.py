@@ -758,6 +758,12 @@ ROUTES: dict[str, Route] = {
         "POST",
         allowed={"manager"},
     ),
+    "learning.evaluation_closing": Route(
+        lambda w, s: f"/a/{w.academy.slug}/evaluations/{_evaluation(w, s)}/closing",
+        "POST",
+        allowed={"manager"},
+        data={"close": "1"},
+    ),
     "learning.evaluation_settings": Route(
         academy("learning/evaluations"), "POST", allowed={"manager"}, data={"auto": "y"}
     ),

@@ -243,6 +243,8 @@ def run_pull_learning(*, slug: str = "", due_only: bool = False) -> list[str]:
                 session, academy, key=config["LEARNER_KEY"], now=now,
                 timeout=float(config["LRS_TIMEOUT"]), checkpoint=session.commit,
                 allow_private=bool(config["LRS_ALLOW_PRIVATE"]),
+                app_secret_key=config["SECRET_KEY"],
+                secret_key_fallbacks=tuple(config.get("SECRET_KEY_FALLBACKS") or ()),
             )  # fmt: skip
             session.commit()
         except Exception:

@@ -89,6 +89,9 @@ DEFAULTS: dict[str, Any] = {
     "LEARNER_KEY": "",
     "LEARNING_PULL_MINUTES": 60,
     "LRS_TIMEOUT": 30,
+    # "Read now" on the settings page reads at most this many pages of statements within the web
+    # request; the worker goes on from there at its next pass.
+    "LRS_PULL_PAGES_NOW": 20,
     # Against server-side request forgery, an LRS endpoint must be https and its host resolve
     # only to public addresses: loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
     # link-local (169.254/16: cloud metadata), shared and reserved ranges are refused, when the

@@ -36,6 +36,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import SECRET as APP_SECRET
 from tests.factories import make_need, make_testers, passing_round, plan_release
 from tests.factories.backlog import add_bricks
 from tests.learning.conftest import EXTENSION
@@ -139,7 +140,12 @@ def test_a_release_from_beta_to_learners_results(
     stored = db_session.scalar(select(func.count()).select_from(LearnerFact))
     assert stored == 500  # 300 launches, 200 completions
     again = services.pull_statements(
-        db_session, world.academy, key=learner_key, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=learner_key,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert again.stored == 0
     assert db_session.scalar(select(func.count()).select_from(LearnerFact)) == 500

@@ -90,10 +90,8 @@ def test_default_mode_opens_tells_the_managers_and_mails_nobody(client, db_sessi
     ).all()
     assert [(n.user_id, n.release_id) for n in told] == [(world.manager.id, release.id)]
     assert opened.queued == 1
-    # No reminder either: no e-mail is kept in this mode.
-    assert send_due_reminders(db_session, now=T0 + 12 * DAY, base_url=BASE) == []
+    # No e-mail either: none is kept in this mode (the managers are reminded: see below).
     assert evaluation_mail(db_session) == []
-    assert opened.evaluation.reminded_at is None
     login(world.manager)
     page = client.get(f"/a/{world.academy.slug}/notifications").get_data(as_text=True)
     assert "An evaluation opened: share its public link" in page
@@ -142,6 +140,8 @@ def test_a_second_evaluation_of_a_kind_is_refused_with_a_message(client, db_sess
     release = released(db_session, world)
     open_due_evaluations(db_session, now=T0, base_url=BASE)  # the worker opened the reaction
     login(world.manager)
+    page = client.get(f"/a/{world.academy.slug}/releases/{release.id}/").get_data(as_text=True)
+    assert 'name="closes_on"' in page  # the release page's creation form offers the date
     url = f"/a/{world.academy.slug}/releases/{release.id}/evaluations"
     refused = client.post(url, data={"kind": "reaction"})
     assert refused.status_code == 303
@@ -226,3 +226,63 @@ def test_a_creation_racing_another_is_refused_and_the_transaction_goes_on(db_ses
     # The other creator's row stays (as it would, committed), and it is the only one.
     assert db_session.scalars(select(Evaluation.link_hash)).all() == ["y" * 64]
     assert opened_kinds(db_session, now=T0) == []
+
+
+def test_pseudonymous_mode_asks_the_managers_to_share_the_link_again(
+    client, db_session, world, login
+):
+    release = released(db_session, world)
+    [opened] = open_due_evaluations(db_session, now=T0, base_url=BASE)
+    remind = evaluations.remind_at(opened.evaluation)
+    assert send_due_reminders(db_session, now=remind - dt.timedelta(minutes=1), base_url=BASE) == []
+    [reminded] = send_due_reminders(db_session, now=remind, base_url=BASE)
+    assert reminded.evaluation.id == opened.evaluation.id and reminded.queued == 1
+    assert send_due_reminders(db_session, now=remind + DAY, base_url=BASE) == []  # once
+    assert evaluation_mail(db_session) == []  # no e-mail kept, none sent
+    told = db_session.scalars(
+        select(Notification).where(Notification.kind == NotificationKind.EVALUATION_CLOSING)
+    ).all()
+    assert [(n.user_id, n.release_id) for n in told] == [(world.manager.id, release.id)]
+    db_session.commit()
+    login(world.manager)
+    page = client.get(f"/a/{world.academy.slug}/notifications").get_data(as_text=True)
+    assert "An evaluation closes soon: share its link again" in page
+    assert f"/releases/{release.id}/#evaluations" in page
+
+
+def test_a_manager_sets_extends_and_ends_the_answering_time(
+    client, db_session, world, login, monkeypatch
+):
+    monkeypatch.setattr("tracker.learning.views.utcnow", lambda: T0)
+    today = T0.date()
+    release = make_release(db_session, world.academy)
+    db_session.commit()
+    login(world.manager)
+    url = f"/a/{world.academy.slug}/releases/{release.id}/evaluations"
+    for refused in (today, today + 121 * DAY, "2026-02-31"):
+        response = client.post(url, data={"kind": "reaction", "closes_on": str(refused)},
+                               follow_redirects=True)  # fmt: skip
+        assert "Closing date: " in response.get_data(as_text=True)
+    assert db_session.scalars(select(Evaluation)).all() == []
+    made = client.post(url, data={"kind": "reaction", "closes_on": str(today + 30 * DAY)})
+    assert made.status_code == 200
+    token = made.get_data(as_text=True).split("/e/", 1)[1].split("<", 1)[0].split('"', 1)[0]
+    evaluation = db_session.scalars(select(Evaluation)).one()
+    assert evaluations.closing_day(evaluation) == today + 30 * DAY
+    assert evaluation.closes_at == dt.datetime(2026, 4, 2, tzinfo=dt.UTC)  # that day's end
+
+    closing = f"/a/{world.academy.slug}/evaluations/{evaluation.id}/closing"
+    page = client.get(f"/a/{world.academy.slug}/evaluations/{evaluation.id}")
+    assert closing in page.get_data(as_text=True)
+    too_far = client.post(closing, data={"closes_on": str(today + 200 * DAY)},
+                          follow_redirects=True)  # fmt: skip
+    assert "120" in too_far.get_data(as_text=True)
+    assert client.post(closing, data={"closes_on": str(today + 90 * DAY)}).status_code == 303
+    db_session.refresh(evaluation)
+    assert evaluations.closing_day(evaluation) == today + 90 * DAY
+    assert 'name="q' in client.get(f"/e/{token}").get_data(as_text=True)
+    assert client.post(closing, data={"close": "1"}).status_code == 303
+    db_session.refresh(evaluation)
+    assert evaluation.closes_at == T0
+    closed = client.get(f"/e/{token}")
+    assert "This evaluation is closed" in closed.get_data(as_text=True)

@@ -54,6 +54,7 @@ def test_reaction_at_j0_through_the_public_link(client, db_session, world, login
     incomplete = client.post(path, data={f"q{questions[0].id}": "4"})
     assert incomplete.status_code == 422
     for n in range(40):
+        client.delete_cookie(f"brique_answered_{evaluation.id}", path="/e/")  # 40 browsers
         response = client.post(path, data=answers(
             questions, rating=4 if n % 4 else 2, nps=9 if n % 2 else 7, intention=int(n % 5 != 0),
             text=f"Idea {n:02d}" if n < 3 else "",

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import SECRET as APP_SECRET
 from tests.learning.conftest import EXTENSION, KEY
 from tests.learning.lrs import Lrs
 from tracker.db import utcnow
@@ -34,6 +35,7 @@ def save(db_session, world, endpoint: str, *, allow_private: bool = False) -> No
     services.update_lrs(
         db_session, world.academy, endpoint=endpoint, auth=LrsAuth.BASIC, username="u",
         secret="s", business_unit_extension=EXTENSION, now=utcnow(), allow_private=allow_private,
+        app_secret_key=APP_SECRET,
     )  # fmt: skip
 
 
@@ -98,7 +100,9 @@ def test_each_pull_checks_again_and_reads_nothing(db_session, world, lrs: Lrs):
     """Saved while allowed (or resolving elsewhere then): the pull without the flag refuses it,
     records the error and stores nothing."""
     save(db_session, world, lrs.endpoint, allow_private=True)
-    report = services.pull_statements(db_session, world.academy, key=KEY, now=utcnow())
+    report = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), app_secret_key=APP_SECRET
+    )
     assert report.pages == 0 and report.stored == 0
     assert "refused" in report.errors[0]
     assert "refused" in services.read_settings(db_session, world.academy).last_pull_error

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import insert, select
 
+from tests.factories import SECRET as APP_SECRET
 from tests.factories import csv_bytes, make_brick, make_need, make_release
 from tests.factories.backlog import add_bricks
 from tests.learning.conftest import EXTENSION, KEY
@@ -64,7 +65,7 @@ def test_pre_assessment_statements_pulled_from_the_lrs(db_session, world, lrs: L
     services.update_lrs(
         db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
         username=lrs.username, secret=lrs.password, business_unit_extension=EXTENSION,
-        now=utcnow(), allow_private=True,
+        now=utcnow(), allow_private=True, app_secret_key=APP_SECRET,
     )  # fmt: skip
     start = utcnow()
     at = [iso(start + dt.timedelta(milliseconds=n)) for n in range(10)]
@@ -83,7 +84,12 @@ def test_pre_assessment_statements_pulled_from_the_lrs(db_session, world, lrs: L
         statement("d", "passed", pre, at=at[6], score=1.0),
     ])  # fmt: skip
     report = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert (report.errors, report.stored) == ([], 7)
     assert phases(db_session, brick.id) == [
@@ -104,7 +110,12 @@ def test_pre_assessment_statements_pulled_from_the_lrs(db_session, world, lrs: L
     assert pre_post.improved_share == 0.5 and pre_post.indicative
     # Pulling again adds nothing.
     again = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert again.stored == 0
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tests.factories import SECRET as APP_SECRET
 from tests.factories import csv_bytes, make_brick, make_release, xlsx_bytes
 from tests.factories.backlog import add_bricks
 from tests.learning.conftest import EXTENSION, KEY
@@ -68,7 +69,7 @@ def test_no_learner_name_or_email_in_any_table(db_session, world, lrs: Lrs):
     services.update_lrs(
         db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
         username=lrs.username, secret=lrs.password, business_unit_extension=EXTENSION,
-        now=utcnow(), allow_private=True,
+        now=utcnow(), allow_private=True, app_secret_key=APP_SECRET,
     )  # fmt: skip
     at = (utcnow() + dt.timedelta(seconds=5)).isoformat().replace("+00:00", "Z")
     sent = []
@@ -78,7 +79,12 @@ def test_no_learner_name_or_email_in_any_table(db_session, world, lrs: Lrs):
         sent.append(by_mail)
     lrs.post(sent)
     report = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert report.stored == 2
     rows = [["learner_id", "course_id", "status"]] + [
@@ -161,7 +167,7 @@ def test_named_mode_keeps_names_for_the_retention_then_erases_them(
     services.update_lrs(
         db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
         username=lrs.username, secret=lrs.password, business_unit_extension="", now=utcnow(),
-        allow_private=True,
+        allow_private=True, app_secret_key=APP_SECRET,
     )  # fmt: skip
     login(world.manager)
     response = client.post(f"/a/{world.academy.slug}/learning/named",
@@ -171,7 +177,14 @@ def test_named_mode_keeps_names_for_the_retention_then_erases_them(
     named = statement("x", "completed", iri, at=at)
     named["actor"] = {"objectType": "Agent", "name": NAMES[0], "mbox": f"mailto:{EMAILS[0]}"}
     lrs.post([named])
-    services.pull_statements(db_session, world.academy, key=KEY, now=utcnow(), allow_private=True)
+    services.pull_statements(
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
+    )
     rows = [["learner_id", "course_id", "status", "learner_name", "learner_email"],
             ["k-1", "NAMED-1", "passed", NAMES[1], EMAILS[1]]]  # fmt: skip
     plan = lms_import.plan_import(db_session, world.academy, "r.csv", csv_bytes(rows))

@@ -9,12 +9,14 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import SECRET as APP_SECRET
 from tests.factories import make_brick
 from tests.learning.conftest import EXTENSION, KEY
 from tests.learning.lrs import Lrs, statement
 from tracker.db import utcnow
 from tracker.learning import services, xapi
-from tracker.learning.models import FactVerb, LearnerFact, LrsAuth
+from tracker.learning.models import FactVerb, LearnerFact, LearningSettings, LrsAuth
+from tracker.webhooks.sealing import SecretUnreadable
 
 
 def iso(moment: dt.datetime) -> str:
@@ -26,6 +28,7 @@ def connect(db_session, world, lrs: Lrs, *, password: str | None = None) -> None
         db_session, world.academy, endpoint=lrs.endpoint, auth=LrsAuth.BASIC,
         username=lrs.username, secret=password or lrs.password,
         business_unit_extension=EXTENSION, now=utcnow(), allow_private=True,
+        app_secret_key=APP_SECRET,
     )  # fmt: skip
 
 
@@ -104,7 +107,12 @@ def test_pull_300_learners_twice_stores_each_statement_once(db_session, world, l
     lrs.post(sent)
 
     first = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert not first.errors
     assert first.pages >= 5  # 451 statements, 100 a page: `more` was followed
@@ -116,13 +124,23 @@ def test_pull_300_learners_twice_stores_each_statement_once(db_session, world, l
     assert services.learner_key(KEY, "learner-0") in {f.learner_key for f in stored}
 
     second = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert (second.stored, second.errors) == (0, [])
     # Even reading everything again from the start adds nothing (idempotent on the id).
     services.get_settings(db_session, world.academy).cursor_stored = ""
     again = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert again.stored == 0 and again.known >= 450
     assert len(facts(db_session, world)) == 450
@@ -135,7 +153,12 @@ def test_a_pull_goes_on_from_where_it_stopped(db_session, world, lrs: Lrs):
     lrs.post([statement(f"a{n}", "completed", iri, at=iso(start)) for n in range(10)])
     assert (
         services.pull_statements(
-            db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+            db_session,
+            world.academy,
+            key=KEY,
+            now=utcnow(),
+            allow_private=True,
+            app_secret_key=APP_SECRET,
         ).stored
         == 10
     )
@@ -164,10 +187,16 @@ def test_a_pull_goes_on_from_where_it_stopped(db_session, world, lrs: Lrs):
             now=utcnow(),
             checkpoint=cut_after_first_page,
             allow_private=True,
+            app_secret_key=APP_SECRET,
         )
     assert settings.pending_more  # where to go on from
     report = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert report.read < 250  # not from the start again
     assert len(facts(db_session, world)) == 260
@@ -179,13 +208,25 @@ def test_voided_statements_remove_their_fact(db_session, world, lrs: Lrs):
     connect(db_session, world, lrs)
     first = statement("v1", "completed", iri, at=iso(utcnow()))
     lrs.post([first])
-    services.pull_statements(db_session, world.academy, key=KEY, now=utcnow(), allow_private=True)
+    services.pull_statements(
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
+    )
     assert len(facts(db_session, world)) == 1
     voiding = statement("admin", "voided", iri, at=iso(utcnow() + dt.timedelta(seconds=1)))
     voiding["object"] = {"objectType": "StatementRef", "id": first["id"]}
     lrs.post([voiding])
     report = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert report.voided == 1 and facts(db_session, world) == []
 
@@ -195,7 +236,12 @@ def test_wrong_credentials_are_reported_and_store_nothing(db_session, world, lrs
     connect(db_session, world, lrs, password="not-the-password")
     lrs.post([statement("w1", "completed", iri, at=iso(utcnow()))])
     report = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert report.errors and "401" in report.errors[0]
     assert services.get_settings(db_session, world.academy).last_pull_error
@@ -206,7 +252,12 @@ def test_no_key_no_learning_data(db_session, world, lrs: Lrs):
     connect(db_session, world, lrs)
     with pytest.raises(services.MissingKey):
         services.pull_statements(
-            db_session, world.academy, key="", now=utcnow(), allow_private=True
+            db_session,
+            world.academy,
+            key="",
+            now=utcnow(),
+            allow_private=True,
+            app_secret_key=APP_SECRET,
         )
 
 
@@ -214,9 +265,16 @@ def test_an_unreachable_lrs_is_an_error_not_a_crash(db_session, world):
     services.update_lrs(
         db_session, world.academy, endpoint="http://127.0.0.1:9/xAPI/", auth=LrsAuth.TOKEN,
         username="", secret="tok", business_unit_extension="", now=utcnow(), allow_private=True,
+        app_secret_key=APP_SECRET,
     )  # fmt: skip
     report = services.pull_statements(
-        db_session, world.academy, key=KEY, now=utcnow(), timeout=2, allow_private=True
+        db_session,
+        world.academy,
+        key=KEY,
+        now=utcnow(),
+        timeout=2,
+        allow_private=True,
+        app_secret_key=APP_SECRET,
     )
     assert report.errors and report.stored == 0
 
@@ -237,7 +295,13 @@ def test_the_settings_never_show_the_secret(client, db_session, world, login, lr
     # Saved again without a secret: the one saved is kept.
     client.post(url, data={"endpoint": lrs.endpoint, "auth": "basic", "username": "lms",
                            "secret": "", "clear_secret": "keep"})  # fmt: skip
-    assert services.get_settings(db_session, world.academy).lrs_secret == "s3cret-value"
+    stored = db_session.scalar(
+        select(LearningSettings.lrs_secret).where(LearningSettings.academy_id == world.academy.id)
+    )
+    assert stored and "s3cret-value" not in stored  # sealed at rest, not in clear
+    assert services.unseal_secret(stored, APP_SECRET) == "s3cret-value"  # kept
+    with pytest.raises(SecretUnreadable):  # the database alone cannot give it back
+        services.unseal_secret(stored, "another-app-secret-key")
     bad = client.post(url, data={"endpoint": "ftp://x", "auth": "basic", "clear_secret": "keep"})
     assert bad.status_code == 422 and "https://" in bad.get_data(as_text=True)
 
@@ -282,3 +346,55 @@ def test_the_command_and_the_worker_step(app, db_session, world, lrs: Lrs, learn
     assert run_pull_learning(due_only=True) == []
     count = db_session.scalar(select(func.count()).select_from(LearnerFact))
     assert count is not None and count >= 4
+
+
+def test_a_secret_stored_in_clear_before_still_pulls_and_is_sealed(db_session, world, lrs: Lrs):
+    """Secrets stored before sealing existed (the migration cannot seal them: the app's secret
+    key is not in the database) still open the LRS, and the pull seals them in place."""
+    _brick, iri = linked_brick(db_session, world)
+    lrs.post([statement("u1", "completed", iri, at=iso(dt.datetime(2026, 3, 2, tzinfo=dt.UTC)))])
+    connect(db_session, world, lrs)
+    settings = services.get_settings(db_session, world.academy)
+    settings.lrs_secret = lrs.password  # as stored before
+    db_session.flush()
+    report = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True,
+        app_secret_key=APP_SECRET,
+    )  # fmt: skip
+    assert report.errors == [] and report.stored == 1
+    assert lrs.password not in settings.lrs_secret
+    assert services.unseal_secret(settings.lrs_secret, APP_SECRET) == lrs.password
+    refused = services.pull_statements(
+        db_session, world.academy, key=KEY, now=utcnow(), allow_private=True,
+        app_secret_key="a-new-key-without-fallback",
+    )  # fmt: skip
+    assert refused.errors and "saisissez-le de nouveau" in refused.errors[0]
+
+
+def test_read_now_reads_a_bounded_number_of_pages_and_the_worker_the_rest(
+    app, client, db_session, world, login, lrs: Lrs, learner_key, monkeypatch
+):
+    from tracker.commands import run_pull_learning
+
+    _brick_id, iri = linked_brick(db_session, world)
+    connect(db_session, world, lrs)
+    lrs.post([statement(f"b{n}", "completed", iri, at=iso(utcnow())) for n in range(250)])
+    db_session.commit()
+    monkeypatch.setitem(app.config, "LRS_PULL_PAGES_NOW", 1)
+    login(world.manager)
+    response = client.post(f"/a/{world.academy.slug}/learning/pull", follow_redirects=True)
+    assert "the worker reads the rest in the background" in response.get_data(as_text=True)
+    settings = services.get_settings(db_session, world.academy)
+    db_session.refresh(settings)
+    assert settings.pending_more  # where the worker goes on from
+    assert len(facts(db_session, world)) < 250  # one page of 100 at most
+    # The worker goes on at its next pass, before LEARNING_PULL_MINUTES has passed.
+    assert services.due_academy_ids(db_session, now=utcnow(), every_minutes=60) == [
+        world.academy.id
+    ]
+    lines = run_pull_learning(due_only=True)
+    assert len(lines) == 1 and world.academy.slug in lines[0]
+    assert len(facts(db_session, world)) == 250
+    db_session.refresh(settings)
+    assert settings.pending_more == ""
+    assert run_pull_learning(due_only=True) == []

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -51,8 +51,37 @@ from tracker.workspace.models import Notification, NotificationKind
 K = EvaluationQuestionKind
 TEXT_LENGTH = 2000
 OPEN_DAYS = 14  # how long an evaluation takes answers by default
+MAX_OPEN_DAYS = 120  # the latest closing date a manager may set, from today
 
-# The questions of each kind (English source strings, translated when the survey is created).
+
+def closing_moment(day: dt.date) -> dt.datetime:
+    """An evaluation closing on `day` takes answers until that day's end (UTC)."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+
+
+def closing_day(evaluation: Evaluation) -> dt.date:
+    """The last day it takes answers."""
+    return (evaluation.closes_at - dt.timedelta(microseconds=1)).date()
+
+
+def check_closing_day(day: dt.date, now: dt.datetime) -> None:
+    """A closing date a manager sets: after today, and at most MAX_OPEN_DAYS ahead."""
+    if day <= now.date():
+        raise DomainError(_("The closing date must be after today."), field="closes_on")
+    if day > now.date() + dt.timedelta(days=MAX_OPEN_DAYS):
+        raise DomainError(
+            ngettext(
+                "The closing date must be within %(num)s day.",
+                "The closing date must be within %(num)s days.",
+                MAX_OPEN_DAYS,
+            ),
+            field="closes_on",
+        )
+
+
+# The questions of each kind. The English source string is stored as the question's prompt (its
+# stable key) and translated when shown, in the language of whoever reads it (translated_prompt):
+# one survey serves French and English learners alike. A prompt it does not know is shown as is.
 QUESTIONS: dict[EvaluationKind, tuple[tuple[K, str, str], ...]] = {
     EvaluationKind.REACTION: (
         (K.RATING, "csat", "How satisfied are you with this training?"),
@@ -75,6 +104,7 @@ QUESTIONS: dict[EvaluationKind, tuple[tuple[K, str, str], ...]] = {
 
 
 def translated_prompt(prompt: str) -> str:
+    """A stored prompt in the current language (a custom prompt as it was written)."""
     return {
         "How satisfied are you with this training?": _("How satisfied are you with this training?"),
         "How useful is it for your work?": _("How useful is it for your work?"),
@@ -110,14 +140,18 @@ def create_evaluation(
     *,
     now: dt.datetime,
     open_days: int = OPEN_DAYS,
+    closes_on: dt.date | None = None,
 ) -> tuple[Evaluation, str]:
-    """The evaluation and its public link's token (shown once; only its hash is kept).
+    """The evaluation and its public link's token (shown once; only its hash is kept). It
+    closes `open_days` from now, or at the end of `closes_on` (a manager's choice: checked).
 
     One of each kind per release: EvaluationExists when the release has it already, also when
     another transaction (a manager, the worker) created it at the same moment (the unique
     constraint refuses the second; the savepoint keeps the caller's transaction usable)."""
     if release.academy_id != academy.id:
         raise NotFound(_("This release does not exist."))
+    if closes_on is not None:
+        check_closing_day(closes_on, now)
     exists = select(Evaluation.id).where(
         Evaluation.release_id == release.id, Evaluation.kind == kind
     )
@@ -130,7 +164,9 @@ def create_evaluation(
         kind=kind,
         link_hash=hash_token(token),
         opens_on=now.date(),
-        closes_at=now + dt.timedelta(days=open_days),
+        closes_at=now + dt.timedelta(days=open_days)
+        if closes_on is None
+        else closing_moment(closes_on),
         created_at=now,
     )
     try:
@@ -141,11 +177,24 @@ def create_evaluation(
         raise EvaluationExists(kind) from None
     session.add_all(
         EvaluationQuestion(evaluation_id=evaluation.id, position=i, kind=question_kind,
-                           prompt=translated_prompt(prompt), measure=measure)
+                           prompt=prompt, measure=measure)
         for i, (question_kind, measure, prompt) in enumerate(QUESTIONS[kind])
     )  # fmt: skip
     session.flush()
     return evaluation, token
+
+
+def set_closing(
+    session: Session, evaluation: Evaluation, *, closes_on: dt.date | None, now: dt.datetime
+) -> None:
+    """A manager moves the closing date (to the end of `closes_on`: checked; it may reopen a
+    closed evaluation), or closes it now (`closes_on` None)."""
+    if closes_on is None:
+        evaluation.closes_at = min(evaluation.closes_at, now)
+    else:
+        check_closing_day(closes_on, now)
+        evaluation.closes_at = closing_moment(closes_on)
+    session.flush()
 
 
 def get_evaluation(session: Session, academy: Academy, evaluation_id: int) -> Evaluation:
@@ -155,32 +204,58 @@ def get_evaluation(session: Session, academy: Academy, evaluation_id: int) -> Ev
     )  # fmt: skip
 
 
-def find_by_link(session: Session, token: str) -> Evaluation | None:
-    """The evaluation of its public link, or of a link an e-mail carried."""
+@dataclass
+class LinkTarget:
+    """What a link opens: its evaluation, and the EvaluationLink it is (None: the evaluation's
+    own public link)."""
+
+    evaluation: Evaluation
+    link: EvaluationLink | None = None
+
+    @property
+    def single_use(self) -> bool:
+        return self.link is not None and self.link.single_use
+
+    @property
+    def used(self) -> bool:
+        return self.single_use and self.link is not None and self.link.used
+
+
+def resolve_link(session: Session, token: str) -> LinkTarget | None:
+    """The evaluation of its public link, or of a link an e-mail (or a manager) asked for."""
     if not token or len(token) > 100:
         return None
     digest = hash_token(token)
     found = session.scalar(select(Evaluation).where(Evaluation.link_hash == digest))
-    if found is None:
-        found = session.scalar(
-            select(Evaluation)
-            .join(EvaluationLink, EvaluationLink.evaluation_id == Evaluation.id)
-            .where(EvaluationLink.token_hash == digest)
-        )
-    return found
+    if found is not None:
+        return LinkTarget(found)
+    link = session.scalar(select(EvaluationLink).where(EvaluationLink.token_hash == digest))
+    if link is None:
+        return None
+    evaluation = session.get(Evaluation, link.evaluation_id)
+    return LinkTarget(evaluation, link) if evaluation is not None else None
+
+
+def find_by_link(session: Session, token: str) -> Evaluation | None:
+    """The evaluation of its public link, or of a link an e-mail carried."""
+    target = resolve_link(session, token)
+    return target.evaluation if target is not None else None
 
 
 LINK_KIND = "evaluation"
 
 
-def issue_for_mail(session: Session, evaluation_id: int, now: dt.datetime) -> str | None:
-    """A new link for one e-mail as it leaves (its hash stored), or None once closed."""
+def issue_for_mail(
+    session: Session, evaluation_id: int, now: dt.datetime, *, single_use: bool = True
+) -> str | None:
+    """A new link for one e-mail as it leaves (its hash stored; it takes one form of answers),
+    or None once closed. `single_use` False: one more public link, for a manager to share."""
     evaluation = session.get(Evaluation, evaluation_id)
     if evaluation is None or now >= evaluation.closes_at:
         return None
     token = new_token()
     session.add(EvaluationLink(evaluation_id=evaluation.id, token_hash=hash_token(token),
-                               created_at=now))  # fmt: skip
+                               created_at=now, single_use=single_use))  # fmt: skip
     session.flush()
     return token
 
@@ -275,9 +350,11 @@ class Opened:
 
 
 def _tell_managers(session: Session, academy: Academy, evaluation: Evaluation,
-                   release: Release, now: dt.datetime) -> int:  # fmt: skip
+                   release: Release, now: dt.datetime,
+                   kind: NotificationKind = NotificationKind.EVALUATION) -> int:  # fmt: skip
     """Pseudonymous mode: no learner's e-mail to send it to, so the academy's managers hear
-    that it is open (in the app and their digest) and share its public link."""
+    that it is open (in the app and their digest) and share its public link; and, `kind`
+    EVALUATION_CLOSING, that it closes soon (share the link again)."""
     managers = list(
         session.scalars(
             select(Membership.user_id).where(
@@ -289,7 +366,7 @@ def _tell_managers(session: Session, academy: Academy, evaluation: Evaluation,
         session.execute(
             insert(Notification),
             [{"academy_id": academy.id, "user_id": user_id, "actor_id": None,
-              "kind": NotificationKind.EVALUATION, "title": release.name[:240],
+              "kind": kind, "title": release.name[:240],
               "release_id": release.id, "created_at": now, "emailed_at": None}
              for user_id in managers],
         )  # fmt: skip
@@ -357,15 +434,15 @@ def open_due_evaluations(session: Session, *, now: dt.datetime, base_url: str) -
 
 
 def send_due_reminders(session: Session, *, now: dt.datetime, base_url: str) -> list[Opened]:
-    """Named mode: the one reminder of each evaluation sent to its completers, REMIND_DAYS
-    before it closes. Claimed by an update (reminded_at still empty) before it is queued, so
-    that two workers never send it twice. The caller commits."""
+    """The one reminder of each evaluation, REMIND_DAYS before it closes. Named mode: sent to
+    its completers (once it was e-mailed). Default (pseudonymous) mode: the managers are told in
+    the app to share its public link again. Claimed by an update (reminded_at still empty)
+    before it is queued, so that two workers never send it twice. The caller commits."""
     due = session.scalars(
         select(Evaluation)
-        .join(LearningSettings, LearningSettings.academy_id == Evaluation.academy_id)
+        .outerjoin(LearningSettings, LearningSettings.academy_id == Evaluation.academy_id)
         .where(
-            LearningSettings.named_mode.is_(True),
-            Evaluation.sent_at.is_not(None),
+            LearningSettings.named_mode.is_not(True) | Evaluation.sent_at.is_not(None),
             Evaluation.reminded_at.is_(None),
             Evaluation.closes_at > now,
             Evaluation.closes_at <= now + dt.timedelta(days=REMIND_DAYS),
@@ -384,6 +461,16 @@ def send_due_reminders(session: Session, *, now: dt.datetime, base_url: str) -> 
             continue
         academy = session.get(Academy, evaluation.academy_id)
         if academy is None:
+            continue
+        settings = session.scalar(
+            select(LearningSettings).where(LearningSettings.academy_id == academy.id)
+        )
+        if settings is None or not settings.named_mode:
+            release = session.get(Release, evaluation.release_id)
+            if release is not None:
+                count = _tell_managers(session, academy, evaluation, release, now,
+                                       NotificationKind.EVALUATION_CLOSING)  # fmt: skip
+                reminded.append(Opened(evaluation, count))
             continue
         with force_locale(academy.default_locale):
             count = send_to_completers(session, academy, evaluation, base_url=base_url,
@@ -455,6 +542,13 @@ def release_evaluations(session: Session, release: Release) -> list[Evaluation]:
     )
 
 
+class LinkUsed(DomainError):
+    """The e-mailed link has taken its one form of answers already."""
+
+    def __init__(self) -> None:
+        super().__init__(_("You have already answered, thank you."))
+
+
 class AnswerErrors(DomainError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(_("Some answers need your attention."))
@@ -470,9 +564,14 @@ def submit_answers(
     values: Mapping[str, str],
     *,
     now: dt.datetime,
+    link: EvaluationLink | None = None,
 ) -> int:
     """Store one form's answers (every question but the free text required), under a random key
-    that names nobody. Refused once the evaluation is closed. Returns the answers stored."""
+    that names nobody. Refused once the evaluation is closed. Returns the answers stored.
+
+    Through a single-use (e-mailed) `link`: the link is marked used in the same transaction, by
+    an update that only an unused link passes (two forms sent at the same moment: one wins, the
+    other gets LinkUsed). The answers still record nothing of the link."""
     if now >= evaluation.closes_at:
         raise DomainError(_("This evaluation is closed: answers are no longer accepted."))
     rows: list[tuple[int, int | None, str | None]] = []
@@ -491,6 +590,15 @@ def submit_answers(
             rows.append((question.id, number, None))
     if errors:
         raise AnswerErrors(errors)
+    if link is not None and link.single_use:
+        claimed = session.execute(
+            update(EvaluationLink)
+            .where(EvaluationLink.id == link.id, EvaluationLink.used.is_(False))
+            .values(used=True)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            raise LinkUsed()
     session.execute(
         insert(EvaluationAnswer),
         [

@@ -9,9 +9,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, RadioField, SelectField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 
-from tracker.forms import BoundedIntegerField, choices, long_text, optional_number, text_field
+from tracker.forms import (
+    BoundedDateField,
+    BoundedIntegerField,
+    choices,
+    long_text,
+    optional_number,
+    text_field,
+)
 from tracker.learning.models import EvaluationKind, LrsAuth
 
 
@@ -151,6 +158,17 @@ class EvaluationForm(FlaskForm):
         ),
         validators=[InputRequired()],
     )
+    closes_on = BoundedDateField(
+        _l("Closing date"),
+        validators=[Optional()],
+        description=_l("Empty: in 14 days. At most 120 days ahead."),
+    )
+
+
+class EvaluationClosingForm(FlaskForm):
+    """A manager moves an evaluation's closing date, or closes it now."""
+
+    closes_on = BoundedDateField(_l("Closing date"), validators=[Optional()])
 
 
 class NamedModeForm(FlaskForm):

@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.expression import true
+from sqlalchemy.sql.expression import false, true
 
 from tracker.db import AcademyRow, Base, UTCDateTime, enum_column, utcnow
 
@@ -68,7 +68,7 @@ class LrsAuth(enum.StrEnum):
 class LearningSettings(AcademyRow, Base):
     """An academy's learning data: its LRS, where a pull stopped, its LMS-export columns.
 
-    The LRS secret is written, never shown back (the form says only whether one is set). The
+    The LRS secret is written sealed, never shown back (the form says only whether one is set). The
     key of the learner pseudonyms is not here: it comes from the configuration."""
 
     __tablename__ = "learning_settings"
@@ -76,7 +76,8 @@ class LearningSettings(AcademyRow, Base):
     lrs_endpoint: Mapped[str] = mapped_column(String(500), default="")
     lrs_auth: Mapped[LrsAuth] = mapped_column(enum_column(LrsAuth), default=LrsAuth.BASIC)
     lrs_username: Mapped[str] = mapped_column(String(200), default="")
-    lrs_secret: Mapped[str] = mapped_column(String(1000), default="")
+    # Sealed (tracker/learning/services.py seal_secret): a 1,000-character secret takes ~1,430.
+    lrs_secret: Mapped[str] = mapped_column(String(2000), default="")
     # The context extension (an IRI) whose value is the learner's business unit.
     business_unit_extension: Mapped[str] = mapped_column(String(500), default="")
     # Where the last complete pull reached (the greatest `stored` seen), and, while a pull is
@@ -258,8 +259,10 @@ class LearnerIdentity(AcademyRow, Base):
 
 
 class EvaluationLink(Base):
-    """Another link to an evaluation, made by the mail sender for one e-mail when it leaves
-    (only its SHA-256 kept). Answers do not record which link they came through."""
+    """Another link to an evaluation (only its SHA-256 kept): made by the mail sender for one
+    e-mail when it leaves (single use: `used` is set, in the transaction of the answers, by
+    an update that only an unused link passes), or a public link a manager asked for (as many
+    answers as people who have it). Answers do not record which link they came through."""
 
     __tablename__ = "evaluation_link"
 
@@ -267,3 +270,7 @@ class EvaluationLink(Base):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The e-mailed links take one form of answers (the links made before this took any number).
+    # `used` is a flag, not a time: a time would line the links up with the answers' order.
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    used: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

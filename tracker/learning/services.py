@@ -39,6 +39,7 @@ from tracker.learning.models import (
     ObjectiveEvidence,
 )
 from tracker.mail.models import MailMessage, MailStatus
+from tracker.webhooks import sealing
 from tracker.webhooks.addresses import RefusedUrl, parse_url, resolve
 
 IDENTIFIER_MAX = 500
@@ -99,9 +100,11 @@ def update_lrs(
     secret: str | None,
     business_unit_extension: str,
     now: dt.datetime,
+    app_secret_key: str,
     allow_private: bool = False,
 ) -> LearningSettings:
     """Change the LRS connection. `secret` None keeps the one stored (the form never shows it);
+    a secret is stored sealed with the app's secret key (seal_secret);
     a new endpoint starts the reading over from the beginning. The endpoint must be an https
     address whose host resolves only to public addresses (check_endpoint), unless
     `allow_private` (config LRS_ALLOW_PRIVATE)."""
@@ -115,7 +118,7 @@ def update_lrs(
     settings.lrs_auth = auth
     settings.lrs_username = username.strip()
     if secret is not None:
-        settings.lrs_secret = secret
+        settings.lrs_secret = seal_secret(secret, app_secret_key)
     settings.business_unit_extension = business_unit_extension.strip()
     settings.updated_at = now
     session.flush()
@@ -298,16 +301,35 @@ class PullReport:
     skipped: int = 0  # not counted: unknown verb, no learner, no brick's activity
     voided: int = 0
     errors: list[str] = field(default_factory=list)
+    unfinished: bool = False  # stopped at `max_pages`, more to read (the worker goes on)
+
+
+# The LRS secret at rest: sealed as the webhooks' signing secrets (tracker/webhooks/sealing.py:
+# Fernet under a key derived from the app's secret key), behind this prefix. A value without it
+# is a secret stored in clear before sealing existed: still read, and sealed in its place at the
+# next pull (the migration cannot seal: the app's secret key is not in the database).
+SEALED_PREFIX = "sealed:"
+
+
+def seal_secret(secret: str, app_secret_key: str) -> str:
+    return SEALED_PREFIX + sealing.seal(secret, app_secret_key) if secret else ""
+
+
+def unseal_secret(stored: str, app_secret_key: str, fallbacks: Sequence[str] = ()) -> str:
+    """The LRS secret; sealing.SecretUnreadable when sealed under another key."""
+    if not stored.startswith(SEALED_PREFIX):
+        return stored  # stored in clear before sealing (or none)
+    return sealing.unseal(stored.removeprefix(SEALED_PREFIX), app_secret_key, fallbacks)
 
 
 def connection_of(
-    settings: LearningSettings, *, timeout: float, allow_private: bool = False
+    settings: LearningSettings, *, timeout: float, secret: str, allow_private: bool = False
 ) -> xapi.LrsConnection:
     return xapi.LrsConnection(
         endpoint=settings.lrs_endpoint,
         auth=settings.lrs_auth.value,
         username=settings.lrs_username,
-        secret=settings.lrs_secret,
+        secret=secret,
         timeout=timeout,
         allow_private=allow_private,
     )
@@ -410,19 +432,39 @@ def pull_statements(
     until: str = "",
     checkpoint: Callable[[], None] = lambda: None,
     allow_private: bool = False,
+    app_secret_key: str,
+    secret_key_fallbacks: Sequence[str] = (),
+    max_pages: int | None = None,
 ) -> PullReport:
     """Read the statements the LRS stored since the last complete pull, page by page, storing
     the facts of each page and where to go on from, then calling `checkpoint` (the caller
     commits there: a pull cut half-way goes on from its last page next time). A failure is
     recorded on the settings and in the report, not raised; so is an address the guard refuses
-    (`allow_private`, config LRS_ALLOW_PRIVATE, lifts it: see tracker/learning/xapi.py)."""
+    (`allow_private`, config LRS_ALLOW_PRIVATE, lifts it: see tracker/learning/xapi.py).
+
+    `max_pages`: stop after that many pages (the report says `unfinished`); the next pull, the
+    worker's, goes on from where this one stopped."""
     learner_key(key, "")  # no key: refuse before reading anything
     settings = get_settings(session, academy)
     report = PullReport()
     if not settings.lrs_endpoint:
         report.errors.append(_("No LRS is set for this academy."))
         return report
-    connection = connection_of(settings, timeout=timeout, allow_private=allow_private)
+    try:
+        secret = unseal_secret(settings.lrs_secret, app_secret_key, secret_key_fallbacks)
+    except sealing.SecretUnreadable:
+        message = _("The LRS secret was sealed with another secret key: enter it again.")
+        settings.last_pull_error = message[:500]
+        settings.last_pull_at = now
+        report.errors.append(message)
+        session.flush()
+        return report
+    if secret and not settings.lrs_secret.startswith(SEALED_PREFIX):
+        settings.lrs_secret = seal_secret(secret, app_secret_key)  # one stored in clear before
+        session.flush()
+    connection = connection_of(
+        settings, timeout=timeout, secret=secret, allow_private=allow_private
+    )
     bricks_by_iri = bricks_by_identifier(session, academy, ActivityKind.XAPI_IRI)
     pre_by_iri = bricks_by_identifier(session, academy, ActivityKind.XAPI_PRE_IRI)
     extension = settings.business_unit_extension
@@ -446,6 +488,9 @@ def pull_statements(
             settings.last_pull_error = ""
             session.flush()
             checkpoint()
+            if more and max_pages is not None and report.pages >= max_pages:
+                report.unfinished = True
+                break
     except xapi.LrsError as error:
         if report.pages == 0 and settings.pending_more:
             settings.pending_more = ""  # the LRS forgot that link: next time, from the cursor
@@ -458,14 +503,22 @@ def pull_statements(
 
 
 def due_academy_ids(session: Session, *, now: dt.datetime, every_minutes: int) -> list[int]:
-    """Academies with an LRS whose last pull is older than `every_minutes` (or never)."""
+    """Academies with an LRS whose last pull is older than `every_minutes` (or never), or was
+    left unfinished (a "Read now" stopped at its page limit: the worker goes on at once)."""
     rows = session.execute(
-        select(LearningSettings.academy_id, LearningSettings.last_pull_at).where(
-            LearningSettings.lrs_endpoint != ""
-        )
+        select(
+            LearningSettings.academy_id,
+            LearningSettings.last_pull_at,
+            LearningSettings.pending_more,
+            LearningSettings.last_pull_error,
+        ).where(LearningSettings.lrs_endpoint != "")
     ).all()
     limit = now - dt.timedelta(minutes=every_minutes)
-    return [academy_id for academy_id, last in rows if last is None or last <= limit]
+    return [
+        academy_id
+        for academy_id, last, more, error in rows
+        if last is None or last <= limit or (more and not error)
+    ]
 
 
 # -- Objectives tied to evidence ---------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, g, render_template, request, url_for
+from flask import abort, current_app, flash, g, make_response, render_template, request, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,6 +29,7 @@ from tracker.learning import (
 )
 from tracker.learning.forms import (
     ColumnMappingForm,
+    EvaluationClosingForm,
     EvaluationForm,
     EvaluationSettingsForm,
     LrsForm,
@@ -99,6 +100,7 @@ def settings() -> Any:
             secret=secret_of(),
             business_unit_extension=form.business_unit_extension.data or "", now=utcnow(),
             allow_private=bool(current_app.config["LRS_ALLOW_PRIVATE"]),
+            app_secret_key=current_app.config["SECRET_KEY"],
         ),
     )  # fmt: skip
     if done:
@@ -153,9 +155,24 @@ def pull() -> Any:
         db.session, g.academy, key=current_app.config["LEARNER_KEY"], now=utcnow(),
         timeout=float(current_app.config["LRS_TIMEOUT"]), checkpoint=db.session.commit,
         allow_private=bool(current_app.config["LRS_ALLOW_PRIVATE"]),
+        app_secret_key=current_app.config["SECRET_KEY"],
+        secret_key_fallbacks=tuple(current_app.config.get("SECRET_KEY_FALLBACKS") or ()),
+        max_pages=int(current_app.config["LRS_PULL_PAGES_NOW"]),
     )  # fmt: skip
     db.session.commit()
-    if report.errors:
+    if report.unfinished and not report.errors:
+        flash(
+            ngettext(
+                "%(num)s statement read; new facts: %(stored)s. There are more: the worker"
+                " reads the rest in the background.",
+                "%(num)s statements read; new facts: %(stored)s. There are more: the worker"
+                " reads the rest in the background.",
+                report.read,
+                stored=report.stored,
+            ),
+            "success",
+        )
+    elif report.errors:
         flash(_("The LRS could not be read: %(error)s", error=report.errors[0]), "error")
     else:
         flash(
@@ -402,15 +419,20 @@ def create_evaluation(release_id: int) -> Any:
     release = get_release(db.session, g.academy, release_id)
     form = EvaluationForm()
     if not form.validate_on_submit():
-        flash(_("Choose the kind of evaluation."), "error")
+        for name, messages in form.errors.items():
+            label = form[name].label.text if name in form else ""
+            for message in messages:
+                flash(f"{label}: {message}" if label else str(message), "error")
         return see_other("releases.show", release_id=release.id)
     try:
         evaluation, token = evaluations.create_evaluation(
-            db.session, g.academy, release, EvaluationKind(form.kind.data), now=utcnow()
-        )
-    except DomainError as error:  # one of each kind per release
+            db.session, g.academy, release, EvaluationKind(form.kind.data), now=utcnow(),
+            closes_on=form.closes_on.data,
+        )  # fmt: skip
+    except DomainError as error:  # one of each kind per release; a closing date refused
         db.session.rollback()
-        flash(error.message, "error")
+        label = form.closes_on.label.text if error.field == "closes_on" else ""
+        flash(f"{label}: {error.message}" if label else error.message, "error")
         return see_other("releases.show", release_id=release.id)
     db.session.commit()
     link = f"{current_app.config['BASE_URL']}{url_for('evaluate.answer', token=token)}"
@@ -430,7 +452,7 @@ def new_link(evaluation_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("The form has expired: try again."), "error")
         return see_other("learning.evaluation", evaluation_id=found.id)
-    token = evaluations.issue_for_mail(db.session, found.id, utcnow())
+    token = evaluations.issue_for_mail(db.session, found.id, utcnow(), single_use=False)
     if token is None:
         flash(_("This evaluation is closed: answers are no longer accepted."), "error")
         return see_other("learning.evaluation", evaluation_id=found.id)
@@ -441,6 +463,37 @@ def new_link(evaluation_id: int) -> Any:
         evaluation=found,
         release=db.session.get(Release, found.release_id),
         link=link,
+    )
+
+
+@bp.route("/evaluations/<int:evaluation_id>/closing", methods=["POST"])
+@requires(Permission.LEARNING_MANAGE)
+def evaluation_closing(evaluation_id: int) -> Any:
+    """Move the closing date (`closes_on`), or close now (`close` set)."""
+    found = evaluations.get_evaluation(db.session, g.academy, evaluation_id)
+    form = EvaluationClosingForm()
+    close_now = request.form.get("close") == "1"
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(f"{form.closes_on.label.text}: {message}", "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    if not close_now and form.closes_on.data is None:
+        flash(f"{form.closes_on.label.text}: {_('Choose a date.')}", "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    try:
+        evaluations.set_closing(
+            db.session, found, closes_on=None if close_now else form.closes_on.data, now=utcnow()
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(f"{form.closes_on.label.text}: {error.message}", "error")
+        return see_other("learning.evaluation", evaluation_id=found.id)
+    db.session.commit()
+    return success(
+        _("The evaluation is closed.") if close_now else _("The closing date is saved."),
+        "learning.evaluation",
+        evaluation_id=found.id,
     )
 
 
@@ -470,15 +523,27 @@ def evaluation(evaluation_id: int) -> Any:
         results=results,
         texts=evaluations.free_texts(db.session, found),
         release=db.session.get(Release, found.release_id),
+        closing_form=EvaluationClosingForm(formdata=None, closes_on=evaluations.closing_day(found)),
+        open=utcnow() < found.closes_at,
     )
+
+
+ANSWERED_COOKIE = "brique_answered_{}"
 
 
 @evaluate_bp.route("/e/<token>", methods=["GET", "POST"])
 @public
 def answer(token: str) -> Any:
-    found = evaluations.find_by_link(db.session, token)
-    if found is None:
+    """An evaluation's form. An e-mailed link takes one form (then: "already answered"); a
+    public link takes any number (people share it), but the browser that sent a form keeps a
+    cookie that tells it, next time, that it has answered (soft: another browser can answer)."""
+    target = evaluations.resolve_link(db.session, token)
+    if target is None:
         abort(404)
+    found = target.evaluation
+    cookie = ANSWERED_COOKIE.format(found.id)
+    if target.used or (not target.single_use and request.cookies.get(cookie)):
+        return render_template("learning/evaluation_answered.html")
     questions = evaluations.questions_of(db.session, found)
     form = ConfirmForm()
     errors: dict[str, str] = {}
@@ -489,7 +554,12 @@ def answer(token: str) -> Any:
         else:
             values = {key: str(value) for key, value in request.form.items()}
             try:
-                evaluations.submit_answers(db.session, found, values, now=utcnow())
+                evaluations.submit_answers(
+                    db.session, found, values, now=utcnow(), link=target.link
+                )
+            except evaluations.LinkUsed:
+                db.session.rollback()
+                return render_template("learning/evaluation_answered.html")
             except evaluations.AnswerErrors as error:
                 db.session.rollback()
                 errors = error.errors
@@ -498,7 +568,13 @@ def answer(token: str) -> Any:
                 errors["form"] = error.message
             else:
                 db.session.commit()
-                return render_template("learning/evaluation_thanks.html")
+                response = make_response(render_template("learning/evaluation_thanks.html"))
+                if not target.single_use:
+                    response.set_cookie(
+                        cookie, "1", path="/e/", httponly=True, samesite="Lax",
+                        secure=request.is_secure, expires=found.closes_at,
+                    )  # fmt: skip
+                return response
     return render_template(
         "learning/evaluation_answer.html",
         evaluation=found,
@@ -559,6 +635,8 @@ bp.record_once(
         release_beta_prediction=release_beta_prediction,
         release_evaluation_schedule=release_evaluation_schedule,
         REMIND_DAYS=evaluations.REMIND_DAYS,
+        MAX_OPEN_DAYS=evaluations.MAX_OPEN_DAYS,
+        evaluation_prompt=evaluations.translated_prompt,
         EvaluationForm=EvaluationForm,
         EVALUATION_KIND_LABELS=EVALUATION_KIND_LABELS,
     )

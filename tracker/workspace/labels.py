@@ -17,6 +17,7 @@ KIND_LABELS: dict[NotificationKind, LazyString] = {
     NotificationKind.DECISION: _l("A go/no-go decision was taken"),
     NotificationKind.NOTES: _l("Release notes were published"),
     NotificationKind.EVALUATION: _l("An evaluation opened: share its public link"),
+    NotificationKind.EVALUATION_CLOSING: _l("An evaluation closes soon: share its link again"),
 }
 FREQUENCY_LABELS: dict[DigestFrequency, LazyString] = {
     DigestFrequency.IMMEDIATE: _l("Right away"),

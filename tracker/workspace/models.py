@@ -21,6 +21,8 @@ class NotificationKind(enum.StrEnum):
     DECISION = "decision"  # a go/no-go on a release holding one of their bricks
     NOTES = "notes"  # release notes published (their bricks' release; stakeholders)
     EVALUATION = "evaluation"  # an evaluation opened by the worker (managers, pseudonymous mode)
+    # An evaluation closes in REMIND_DAYS: share its public link again (managers, pseudonymous).
+    EVALUATION_CLOSING = "eval_closing"
 
 
 class DigestFrequency(enum.StrEnum):
