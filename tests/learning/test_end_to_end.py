@@ -184,7 +184,8 @@ def test_a_release_from_beta_to_learners_results(
         made = client.post(f"/a/{slug}/evaluations/{evaluation.id}/link").get_data(as_text=True)
         token = re.search(r"/e/([A-Za-z0-9_\-]+)</code>", made).group(1)
         client.post("/logout")
-        for n in range(40):
+        for n in range(40):  # 40 learners, each in their own browser (no "answered" cookie)
+            client.delete_cookie(f"brique_answered_{evaluation.id}", path="/e/")
             answer(client, token, questions, n)
 
     login(world.manager)
