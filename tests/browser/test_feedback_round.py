@@ -134,7 +134,7 @@ def test_a_round_from_the_panel_import_to_the_gate(
     page.check("#required")
     page.check("#per_brick")
     _submit(page, "form.card button[type=submit]")
-    assert page.locator("#questionnaire li").count() == 6
+    assert page.locator("#questionnaire li").count() == 7
 
     # ... opens it, and invites the testers it imported (the demo's panel has others): found
     # by their tag, ticked by hand.
@@ -211,6 +211,8 @@ def test_a_round_from_the_panel_import_to_the_gate(
                 tester.fill(f"textarea[name='{name}']", "Plus de cas pratiques.")
             elif kind == QuestionKind.NPS:
                 tester.check(f"input[name='{name}'][value='9']")
+            elif kind == QuestionKind.YES_NO:
+                tester.check(f"input[name='{name}'][value='1']")
             elif kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE):
                 tester.check(f"input[name='{name}'][value='{choices[0]}']")
             else:

@@ -15,7 +15,7 @@ from tests.factories import (
     make_user,
     respond,
 )
-from tracker.feedback.gate import compute_gate, evaluate_gate
+from tracker.feedback.gate import compute_gate, evaluate_gate, intention_figure
 from tracker.feedback.models import (
     Answer,
     GateMetric,
@@ -136,6 +136,25 @@ def test_open_blocking_items_are_counted(db_session, gated) -> None:
     criterion = by_name(snapshot)["max_blocking"]
     assert (criterion["value"], criterion["threshold"], criterion["passed"]) == (3, 2, False)
     assert snapshot.passed is False
+
+
+def test_the_intention_to_apply_is_the_share_of_yes_and_no_gate_criterion(
+    db_session, gated
+) -> None:
+    round_, satisfaction, recommend = gated
+    assert intention_figure(db_session, round_) == (False, None)  # no question measures it
+    intend = add_question(db_session, round_, QuestionKind.YES_NO, gate_metric=GateMetric.INTENTION)
+    assert intention_figure(db_session, round_) == (True, None)  # nobody answered it yet
+    for yes in (True, True, False):
+        respond(db_session, round_, {satisfaction: 5, recommend: 10, intend: yes})
+    respond(db_session, round_, {satisfaction: 5, recommend: 10})  # skipped it: not counted
+    respond(db_session, round_, {intend: False}, submitted=False)  # a draft: not counted
+
+    measured, share = intention_figure(db_session, round_)
+    snapshot = evaluate_gate(db_session, round_, now=NOW)
+
+    assert measured and share == pytest.approx(200 / 3)  # 2 yes of 3 answers
+    assert "intention" not in str([c["name"] for c in snapshot.criteria])
 
 
 def test_a_criterion_without_a_question_has_no_data_and_fails(db_session, world) -> None:

@@ -68,6 +68,7 @@ def test_questions_are_added_edited_reordered_and_deleted_while_draft(db_session
         (QuestionInput("nope", "Quoi ?"), "kind"),
         (QuestionInput("text", "Avis ?", gate_metric="csat"), "gate_metric"),
         (QuestionInput("rating", "Note ?", gate_metric="nps"), "gate_metric"),
+        (QuestionInput("rating", "Appliquerez-vous ?", gate_metric="intention"), "gate_metric"),
     ],
 )
 def test_a_question_that_makes_no_sense_is_refused_on_its_field(db_session, world, data, field):

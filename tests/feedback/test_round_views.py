@@ -103,7 +103,7 @@ def test_the_preview_is_the_testers_form_with_nothing_to_send(client, db_session
 
     assert 'class="questionnaire"' in page
     assert "Module 1" in page and "Module 2" in page  # per-brick questions under each brick
-    assert page.count('<fieldset class="question-set"') == 4  # the round's own questions
+    assert page.count('<fieldset class="question-set"') == 5  # the round's own questions
     # The per-brick rating: one grid, a row per brick (the tester's form shows the same).
     assert page.count('<table class="scale-grid') == 1
     assert page.count('class="scale-grid-row') == 2

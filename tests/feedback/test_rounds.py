@@ -76,12 +76,19 @@ def test_a_new_round_copies_the_academy_gate_and_starts_from_the_default_questio
         QuestionKind.RATING,
         QuestionKind.NPS,
         QuestionKind.RATING,
+        QuestionKind.YES_NO,
         QuestionKind.SINGLE_CHOICE,
         QuestionKind.TEXT,
     ]
-    assert questions[0].gate_metric == GateMetric.CSAT
-    assert questions[1].gate_metric == GateMetric.NPS
-    assert questions[3].choices == list(default_questions("fr")[3].choices)
+    assert [q.gate_metric for q in questions] == [
+        GateMetric.CSAT,
+        GateMetric.NPS,
+        None,
+        GateMetric.INTENTION,
+        None,
+        None,
+    ]
+    assert questions[4].choices == list(default_questions("fr")[4].choices)
 
 
 def test_the_default_questionnaire_follows_the_academy_language(db_session, world):

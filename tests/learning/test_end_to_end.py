@@ -25,7 +25,8 @@ Figures worked by hand (learner n = 0..299):
 - by unit over the release (people): Sales 200, 133 completed (66.5 %); Finance 100, 67 (67 %);
 - 40 answers: satisfaction 4 for 30 of them (n % 4 != 0), 3 for 10: CSAT 75 %; NPS 9 for the
   even answers and 7 for the odd: 20 promoters, no detractor: +50; intention yes for 32
-  (n % 5 != 0): 80 %. The beta round predicted CSAT 100 % and NPS +100 (all 5 and 10).
+  (n % 5 != 0): 80 %. The beta round predicted CSAT 100 % and NPS +100 (all 5 and 10), and an
+  intention to apply of 100 % (every tester answered yes to its intention question).
 """
 
 from __future__ import annotations
@@ -202,10 +203,12 @@ def test_a_release_from_beta_to_learners_results(
     evaluated = html[html.index('id="evaluations"') :]
     beta = cells(row_of(evaluated, "Beta round (prediction)"))
     reaction = cells(row_of(evaluated, "Reaction at J+0"))
-    assert beta[1:4] == ["100%", "+100", "— not measured by beta rounds"]
-    # Beside each compared figure: J+0 minus the beta's (75 - 100, 50 - 100).
+    assert beta[1:4] == ["100%", "+100", "100%"]
+    # Beside each compared figure: J+0 minus the beta's (75 - 100, 50 - 100, 80 - 100).
     assert reaction[0] == "40"
-    assert reaction[1:4] == ["75% -25 pt vs beta", "+50 vs beta -50", "80%"], reaction
+    assert reaction[1:4] == ["75% -25 pt vs beta", "+50 vs beta -50", "80% -20 pt vs beta"], (
+        reaction
+    )
     achieved = row_of(html[html.index("Objectives achieved") :], "Spot phishing")
     assert cells(achieved) == ["70%", "100", "50%", "80% (40 answers)"]
 

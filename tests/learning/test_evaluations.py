@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tests.factories import csv_bytes, make_release, make_testers, passing_round
 from tests.factories.backlog import add_bricks
 from tracker.db import utcnow
+from tracker.feedback.models import GateMetric
 from tracker.learning import evaluations, lms_import, services
 from tracker.learning.models import Evaluation, EvaluationAnswer, EvaluationKind
 from tracker.mail.models import MailMessage
@@ -87,6 +88,45 @@ def test_reaction_at_j0_through_the_public_link(client, db_session, world, login
     text = results_page.get_data(as_text=True)
     assert results_page.status_code == 200
     assert text.index("Idea 00") < text.index("Idea 01") < text.index("Idea 02")
+
+
+def cells_of(section: str, header: str) -> list[str]:
+    row = section[section.index(header) :]
+    row = row[: row.index("</tr>")]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+
+
+def test_the_intention_to_apply_is_compared_only_when_the_beta_round_measured_it(
+    client, db_session, world, login
+):
+    release = make_release(db_session, world.academy)
+    add_bricks(db_session, world.academy, release, 1)
+    run = passing_round(db_session, world, release, make_testers(db_session, world.academy, 4))
+    evaluation, token = evaluations.create_evaluation(
+        db_session, world.academy, release, EvaluationKind.REACTION, now=utcnow()
+    )
+    questions = evaluations.questions_of(db_session, evaluation)
+    for n in range(4):  # 3 of 4 intend to apply: 75 %
+        client.delete_cookie(f"brique_answered_{evaluation.id}", path="/e/")
+        client.post(f"/e/{token}", data=answers(questions, rating=4, nps=9, intention=int(n > 0)))
+    login(world.manager)
+    page = f"/a/{world.academy.slug}/releases/{release.id}/"
+
+    # Every tester of the beta said yes to its intention question: 100 %, 75 - 100 at J+0.
+    section = client.get(page).get_data(as_text=True)
+    section = section[section.index('id="evaluations"') :]
+    assert cells_of(section, "Beta round (prediction)")[3] == "100%"
+    assert cells_of(section, "Reaction at J+0")[3] == "75% -25 pt vs beta"
+
+    # A beta round none of whose questions measures it (as before the question existed).
+    intention = next(q for q in run.round.questions if q.gate_metric == GateMetric.INTENTION)
+    intention.gate_metric = None
+    db_session.commit()
+    section = client.get(page).get_data(as_text=True)
+    section = section[section.index('id="evaluations"') :]
+    assert cells_of(section, "Beta round (prediction)")[3] == "— not measured by this beta round"
+    assert cells_of(section, "Reaction at J+0")[3] == "75%"
 
 
 def test_a_closed_evaluation_takes_no_answer(client, db_session, world):

@@ -317,10 +317,12 @@ class Player:
                 select(Question).where(Question.round_id == round_.id).order_by(Question.position)
             )
         )
-        rating, recommend, apply, how_long, improve = questions
+        rating, recommend, apply, intend, how_long, improve = questions
         values: dict[str, list[str]] = {}
         for question, score in zip((rating, recommend, apply), scores, strict=False):
             values[field_name(question.id)] = [str(score)]
+        if len(scores) >= 3:  # they intend to apply it when sure they will be able to (4-5)
+            values[field_name(intend.id)] = ["1" if scores[2] >= 4 else "0"]
         if time_spent is not None:
             values[field_name(how_long.id)] = [how_long.choices[time_spent]]
         if comment:

@@ -159,13 +159,17 @@ class EditQuestionForm(FlaskForm):
     required = BooleanField(_l("An answer is required"))
     per_brick = BooleanField(_l("Ask it once for each brick of the release"))
     gate_metric = SelectField(
-        _l("Feeds the gate"),
+        _l("Measures"),
         validate_choice=False,
         choices=options(
             [
                 ("", _l("No gate criterion")),
                 (GateMetric.CSAT.value, _l("CSAT (a 1-5 rating question)")),
                 (GateMetric.NPS.value, _l("NPS (a 0-10 recommendation question)")),
+                (
+                    GateMetric.INTENTION.value,
+                    _l("Intention to apply, compared with the J+0 reaction (a yes/no question)"),
+                ),
             ]
         ),
     )

@@ -195,6 +195,14 @@ def compute_gate(session: Session, round_: FeedbackRound) -> dict[str, Any]:
     }
 
 
+def intention_figure(session: Session, round_: FeedbackRound) -> tuple[bool, float | None]:
+    """(whether a yes/no question of the round measures the intention to apply, the share of
+    yes among its submitted answers * 100, None with no answer). Not a gate criterion: the
+    release page sets it beside the J+0 reaction's, as metrics.share_of_yes computes both."""
+    questions, counts = _metric_counts(session, round_, GateMetric.INTENTION, QuestionKind.YES_NO)
+    return questions > 0, metrics.share_of_yes(counts)
+
+
 def gate_snapshot(session: Session, round_: FeedbackRound) -> GateSnapshot | None:
     return session.scalar(select(GateSnapshot).where(GateSnapshot.round_id == round_.id))
 

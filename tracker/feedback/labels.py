@@ -34,7 +34,11 @@ QUESTION_KIND_LABELS = {
     QuestionKind.YES_NO: _l("Yes / no"),
     QuestionKind.TEXT: _l("Free text"),
 }
-GATE_METRIC_LABELS = {GateMetric.CSAT: _l("CSAT"), GateMetric.NPS: _l("NPS")}
+GATE_METRIC_LABELS = {
+    GateMetric.CSAT: _l("CSAT"),
+    GateMetric.NPS: _l("NPS"),
+    GateMetric.INTENTION: _l("Intention to apply"),
+}
 ITEM_KIND_LABELS = {
     ItemKind.ISSUE: _l("Problem"),
     ItemKind.IDEA: _l("Idea"),

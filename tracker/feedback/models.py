@@ -54,10 +54,12 @@ class QuestionKind(enum.StrEnum):
 
 
 class GateMetric(enum.StrEnum):
-    """Which question feeds a gate criterion."""
+    """Which figure a question measures: CSAT and NPS feed gate criteria; the intention to apply
+    (a yes/no question) only predicts the J+0 reaction's, on the release page."""
 
     CSAT = "csat"
     NPS = "nps"
+    INTENTION = "intention"
 
 
 class ResponseState(enum.StrEnum):

@@ -29,7 +29,11 @@ RATING_VALUES = tuple(range(1, 6))
 NPS_VALUES = tuple(range(11))
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTI_CHOICE)
 # Which kind of question may feed which gate criterion.
-GATE_METRIC_KIND = {GateMetric.CSAT: QuestionKind.RATING, GateMetric.NPS: QuestionKind.NPS}
+GATE_METRIC_KIND = {
+    GateMetric.CSAT: QuestionKind.RATING,
+    GateMetric.NPS: QuestionKind.NPS,
+    GateMetric.INTENTION: QuestionKind.YES_NO,
+}
 MAX_CHOICES = 20
 MAX_CHOICE_LENGTH = 200
 TEXT_ANSWER_LENGTH = 10_000
@@ -69,6 +73,11 @@ DEFAULT_QUESTIONS: dict[str, tuple[DefaultQuestion, ...]] = {
             help_text="1 : pas du tout d'accord · 5 : tout à fait d'accord",
         ),
         DefaultQuestion(
+            QuestionKind.YES_NO,
+            "Avez-vous l'intention d'appliquer ce que vous avez appris ?",
+            gate_metric=GateMetric.INTENTION,
+        ),
+        DefaultQuestion(
             QuestionKind.SINGLE_CHOICE,
             "Combien de temps y avez-vous consacré ?",
             choices=(
@@ -100,6 +109,11 @@ DEFAULT_QUESTIONS: dict[str, tuple[DefaultQuestion, ...]] = {
             "I will be able to apply this in my work.",
             required=True,
             help_text="1: strongly disagree · 5: strongly agree",
+        ),
+        DefaultQuestion(
+            QuestionKind.YES_NO,
+            "Do you intend to apply what you learned?",
+            gate_metric=GateMetric.INTENTION,
         ),
         DefaultQuestion(
             QuestionKind.SINGLE_CHOICE,
@@ -195,7 +209,10 @@ def _clean_question(data: QuestionInput) -> dict[str, Any]:
         )
         if GATE_METRIC_KIND[gate_metric] != kind:
             raise DomainError(
-                _("CSAT comes from a 1-5 rating question, NPS from an NPS question."),
+                _(
+                    "CSAT comes from a 1-5 rating question, NPS from an NPS question, the"
+                    " intention to apply from a yes/no question."
+                ),
                 field="gate_metric",
             )
     return {

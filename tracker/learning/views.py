@@ -41,7 +41,7 @@ from tracker.learning.forms import (
 from tracker.learning.labels import EVALUATION_KIND_LABELS
 from tracker.learning.models import EvaluationKind, LrsAuth
 from tracker.releases.models import Release
-from tracker.releases.readiness import last_beta_figures
+from tracker.releases.readiness import beta_prediction
 from tracker.releases.services import get_release
 from tracker.web import public, requires, see_other, submit, success
 
@@ -625,8 +625,9 @@ def release_evaluation_schedule(release: Release) -> list[evaluations.ScheduleRo
 
 
 def release_beta_prediction(release: Release) -> Any:
-    """The release's last closed beta round (its CSAT and NPS): beside the reaction."""
-    return last_beta_figures(db.session, release)
+    """The release's last closed beta round (its CSAT, NPS and intention to apply): beside
+    the reaction."""
+    return beta_prediction(db.session, release)
 
 
 bp.record_once(

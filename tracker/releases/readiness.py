@@ -53,6 +53,10 @@ class BetaFigures:
 
     round: FeedbackRound
     snapshot: GateSnapshot
+    # The intention to apply (share of yes): read by beta_prediction only, from the closed
+    # round's answers (a closed round takes no more); not measured when no question asks it.
+    intention_measured: bool = False
+    intention: float | None = None
 
     def _criterion(self, name: str) -> dict[str, Any]:
         return next((c for c in self.snapshot.criteria or [] if c.get("name") == name), {})
@@ -145,6 +149,16 @@ def last_beta_figures(session: Session, release: Release) -> BetaFigures | None:
     """The last closed round of the release: the one its gate and decision are about."""
     found = gate.last_round_snapshot(session, release.id)
     return None if found is None else BetaFigures(*found)
+
+
+def beta_prediction(session: Session, release: Release) -> BetaFigures | None:
+    """The last closed round's figures with its intention to apply: what the release page
+    sets beside the J+0 reaction."""
+    found = gate.last_round_snapshot(session, release.id)
+    if found is None:
+        return None
+    measured, intention = gate.intention_figure(session, found[0])
+    return BetaFigures(*found, intention_measured=measured, intention=intention)
 
 
 @dataclass(frozen=True)
