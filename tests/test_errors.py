@@ -232,3 +232,34 @@ def test_a_bad_id_in_a_form_route_is_404_not_500(client, db_session, login, worl
     assert client.get("/admin/outbox/999999").status_code == 404
     assert client.post(f"/a/{world.academy.slug}/members/999999/role").status_code == 404
     assert client.post(f"/a/{world.academy.slug}/invitations/999999/revoke").status_code == 404
+
+
+def test_a_connection_lost_while_the_session_closes_keeps_the_answer(
+    engine, database_url, tmp_path
+):  # type: ignore[no-untyped-def]
+    """The database going away between the answer and the session's closing ROLLBACK (seen
+    under load in tests/ops/test_multi_host.py): the answer stands, the session is thrown away
+    (its connection not returned to the pool), no 500."""
+    from flask import g
+    from sqlalchemy.exc import OperationalError
+
+    app = make_test_app(database_url, tmp_path, PROPAGATE_EXCEPTIONS=False)
+    closing: list[str] = []
+
+    class DroppedSession:
+        def close(self) -> None:
+            closing.append("close")
+            raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
+
+        def invalidate(self) -> None:
+            closing.append("invalidate")
+
+    @app.route("/test-only/dropped")
+    @public
+    def dropped() -> str:
+        g._db_session = DroppedSession()
+        return "answered"
+
+    response = app.test_client().get("/test-only/dropped")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "answered")
+    assert closing == ["close", "invalidate"]

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -23,7 +23,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from tracker import collation
@@ -338,7 +338,14 @@ class Database:
     def _teardown(self, _exc: BaseException | None) -> None:
         session = g.pop("_db_session", None)
         if session is not None:
-            session.close()
+            try:
+                session.close()
+            except DBAPIError:
+                # The connection dropped while its transaction was rolled back (the database
+                # going away after the answer was made): the answer stands, the connection is
+                # thrown away rather than returned to the pool.
+                with suppress(Exception):
+                    session.invalidate()
 
 
 class _CurrentDatabase:
