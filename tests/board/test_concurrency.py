@@ -94,6 +94,9 @@ def test_twenty_simultaneous_moves_at_one_version_let_exactly_one_through(served
                 "X-CSRFToken": client.csrf_token,
             },
         )
+        # A new connection for the drop: the server may have closed a kept-alive one while the
+        # others logged in (a slow machine), and writing on it would be a broken pipe.
+        client.connection.close()
         try:
             barrier.wait(timeout=30)
             response = client.send(request)
