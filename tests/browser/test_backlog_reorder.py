@@ -154,10 +154,13 @@ def test_the_move_controls_stay_in_view_at_1366_pixels(page: Any, live_server: L
     page.set_viewport_size({"width": 1366, "height": 1200})  # the row in view, no scrolling
     live_server.login(page, email)
     page.goto(f"/a/{slug}/backlog")
+    page.wait_for_load_state("load")  # the styles and the scripts applied (a slow machine)
 
     page.locator("#brick-1 summary").click()  # the row's menu opened
+    page.wait_for_selector("#brick-1 details[open]")
     for action in ("position", "up", "down", "top", "bottom"):
         button = page.locator(f'#brick-1 button[value="1 {action}"]')
+        button.wait_for(state="visible")
         box = button.bounding_box()
         assert box is not None
         assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, (action, box)
